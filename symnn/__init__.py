@@ -1,7 +1,30 @@
-"""symnn: exact, step-by-step worked solutions for neural-network exercises."""
+"""symnn: exact, step-by-step worked solutions for neural-network exercises.
 
-from symnn.errors import SymnnError
-from symnn.spec import load_sheet
+The public names are imported lazily, so ``import symnn.numeric`` (the independent
+numpy evaluator) never pulls in SymPy, and the command line starts fast.
+"""
 
-__all__ = ["SymnnError", "load_sheet"]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    "SymnnError": "symnn.errors",
+    "load_sheet": "symnn.spec",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'symnn' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
