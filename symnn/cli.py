@@ -1,0 +1,48 @@
+"""The ``symnn`` command line: ``main(argv=None) -> int``, called directly by tests."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from symnn import __version__
+from symnn.errors import SymnnError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from symnn import sheet
+
+    parser = argparse.ArgumentParser(
+        prog="symnn", description="Exact worked solutions for neural-network exercises, and checks of hand work.")
+    parser.add_argument("--version", action="version", version=f"symnn {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in (sheet,):
+        module.add_parser(sub)
+    return parser
+
+
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run symnn with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed its one-line usage error
+        return int(exc.code or 0)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.func(args))
+    except SymnnError as exc:
+        print(f"symnn: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("symnn: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""Notation objects for general formulas: symbols as a sheet writes them.
+
+These are small SymPy objects (so renderers print them with SymPy's printers) for
+things SymPy has no class for: an activation applied entrywise, the Hadamard
+product written ``⊙``, a partial derivative written as a fraction, and a name with
+a text subscript.  Each knows how to print itself in LaTeX (``_latex``) and as
+plain text (``_sympystr``); nothing here computes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy as sp
+from sympy.printing.precedence import PRECEDENCE
+
+ACTIVATION_LATEX = {
+    "id": r"\operatorname{id}",
+    "ReLU": r"\operatorname{ReLU}",
+    "LeakyReLU": r"\operatorname{LeakyReLU}",
+    "σ": r"\sigma",
+    "tanh": r"\tanh",
+    "softplus": r"\operatorname{softplus}",
+    "ELU": r"\operatorname{ELU}",
+}
+"""LaTeX for each activation's display name (see ``Activation.display``)."""
+
+
+def function_latex(display: str, prime: bool = False) -> str:
+    """LaTeX of an activation's name, with a prime for its derivative."""
+    base = ACTIVATION_LATEX.get(display, r"\operatorname{%s}" % display)
+    return base + ("'" if prime else "")
+
+
+def matrix(name: str, rows: int, cols: int) -> sp.MatrixSymbol:
+    """A named matrix symbol, e.g. ``matrix("W_1", 2, 3)``."""
+    return sp.MatrixSymbol(name, rows, cols)
+
+
+class Elementwise(sp.MatrixExpr):  # type: ignore[misc]
+    """An activation (or its derivative) applied entry by entry to a matrix."""
+
+    def __new__(cls, display: str, arg: sp.Basic, prime: bool = False) -> "Elementwise":
+        obj: Elementwise = sp.Basic.__new__(cls, sp.Symbol(display), arg, sp.true if prime else sp.false)
+        return obj
+
+    @property
+    def display(self) -> str:
+        return str(self.args[0].name)
+
+    @property
+    def arg(self) -> sp.Basic:
+        return self.args[1]
+
+    @property
+    def prime(self) -> bool:
+        return bool(self.args[2])
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        return self.arg.shape  # type: ignore[no-any-return]
+
+    def _latex(self, printer: Any) -> str:
+        return r"%s\left(%s\right)" % (function_latex(self.display, self.prime), printer._print(self.arg))
+
+    def _sympystr(self, printer: Any) -> str:
+        return "%s%s(%s)" % (self.display, "'" if self.prime else "", printer._print(self.arg))
+
+
+class Applied(sp.Expr):  # type: ignore[misc]
+    """An activation (or its derivative) applied to a scalar."""
+
+    def __new__(cls, display: str, arg: sp.Basic, prime: bool = False) -> "Applied":
+        obj: Applied = sp.Basic.__new__(cls, sp.Symbol(display), sp.sympify(arg), sp.true if prime else sp.false)
+        return obj
+
+    _latex = Elementwise._latex
+    _sympystr = Elementwise._sympystr
+    display = Elementwise.display
+    arg = Elementwise.arg
+    prime = Elementwise.prime
+
+
+class Hadamard(sp.MatrixExpr):  # type: ignore[misc]
+    """The entrywise product ``A ⊙ B`` of matrices of one shape."""
+
+    def __new__(cls, *factors: sp.Basic) -> "Hadamard":
+        obj: Hadamard = sp.Basic.__new__(cls, *factors)
+        return obj
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        return self.args[0].shape  # type: ignore[no-any-return]
+
+    def _latex(self, printer: Any) -> str:
+        return r" \odot ".join(printer.parenthesize(f, PRECEDENCE["Mul"], strict=True) for f in self.args)
+
+    def _sympystr(self, printer: Any) -> str:
+        return " ⊙ ".join(printer.parenthesize(f, PRECEDENCE["Mul"], strict=True) for f in self.args)
+
+
+class Partial(sp.Expr):  # type: ignore[misc]
+    """The name of a derivative, written ``∂num/∂den`` (a label, not an operation)."""
+
+    def __new__(cls, num: sp.Basic, den: sp.Basic) -> "Partial":
+        obj: Partial = sp.Basic.__new__(cls, num, den)
+        return obj
+
+    def _latex(self, printer: Any) -> str:
+        return r"\frac{\partial %s}{\partial %s}" % (printer._print(self.args[0]), printer._print(self.args[1]))
+
+    def _sympystr(self, printer: Any) -> str:
+        return "∂%s/∂%s" % (printer._print(self.args[0]), printer._print(self.args[1]))
+
+
+class Named(sp.Symbol):  # type: ignore[misc]
+    """A scalar symbol with an upright text subscript, e.g. ``W_new`` or ``X_min``."""
+
+    def __new__(cls, base: str, subscript: str, **assumptions: Any) -> "Named":
+        obj: Named = sp.Symbol.__new__(cls, f"{base}_{subscript}", **assumptions)
+        return obj
+
+    def _latex(self, printer: Any) -> str:
+        base, _, sub = self.name.partition("_")
+        return r"%s_{\text{%s}}" % (base, sub)
+
+
+class NamedMatrix(sp.MatrixSymbol):  # type: ignore[misc]
+    """A matrix symbol with an upright text subscript, e.g. ``X_minmax``."""
+
+    def _latex(self, printer: Any) -> str:
+        base, _, sub = str(self.name).partition("_")
+        return r"%s_{\text{%s}}" % (base, sub) if sub else base
+
+
+def text(s: str) -> sp.Symbol:
+    """A plain word usable inside formulas (e.g. ``Penalty``), printed upright."""
+    return _Text(s)
+
+
+class _Text(sp.Symbol):  # type: ignore[misc]
+    def _latex(self, printer: Any) -> str:
+        return r"\text{%s}" % self.name
+
+
+class MatrixPartial(sp.MatrixExpr):  # type: ignore[misc]
+    """∂L/∂W for a matrix W: a matrix of W's shape (a label, not an operation)."""
+
+    def __new__(cls, num: sp.Basic, den: sp.MatrixSymbol) -> "MatrixPartial":
+        obj: MatrixPartial = sp.Basic.__new__(cls, num, den)
+        return obj
+
+    @property
+    def shape(self) -> tuple[Any, Any]:
+        return self.args[1].shape  # type: ignore[no-any-return]
+
+    _latex = Partial._latex
+    _sympystr = Partial._sympystr
+
+
+def partial(num: sp.Basic, den: sp.Basic) -> sp.Basic:
+    """The label ∂num/∂den, a matrix expression when den is a matrix symbol."""
+    if isinstance(den, sp.MatrixExpr):
+        return MatrixPartial(num, den)
+    return Partial(num, den)

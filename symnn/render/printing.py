@@ -1,0 +1,136 @@
+"""How numbers and formulas are printed: one LaTeX printer shared by every format.
+
+Exact rationals whose decimal expansion terminates are printed as decimals
+(``11/20`` is ``0.55``: still exact), others as fractions; matrices as
+``bmatrix``; products with ``\\cdot``; terms in the order the derivation built them.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+DEFAULT_DECIMALS = 3
+
+
+def terminating(value: sp.Rational) -> bool:
+    """Whether a rational has a finite decimal expansion (denominator 2^a 5^b)."""
+    q = int(value.q)
+    for p in (2, 5):
+        while q % p == 0:
+            q //= p
+    return q == 1
+
+
+def rational_text(value: sp.Rational) -> str:
+    """A terminating rational as an exact decimal string, e.g. ``-0.055``."""
+    text = format(Decimal(int(value.p)) / Decimal(int(value.q)), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+class SheetLatexPrinter(LatexPrinter):  # type: ignore[misc]
+    """SymPy's LaTeX printer with a worked solution's conventions."""
+
+    _default_settings = {
+        **LatexPrinter._default_settings,
+        "order": "none",
+        "mul_symbol": "dot",
+        "mat_str": "bmatrix",
+        "mat_delim": "",
+        "ln_notation": True,
+    }
+
+    def _print_Rational(self, expr: sp.Rational) -> str:
+        if terminating(expr):
+            return rational_text(expr)
+        return str(super()._print_Rational(expr))
+
+    def _print_Exp1(self, expr: Any) -> str:
+        return "e"
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        # An unevaluated -1 * (number) reads as "-(number)", not "(-1)(number)".
+        args = expr.args
+        if len(args) == 2 and args[0] == sp.S.NegativeOne and args[1].is_Number:
+            return "-" + self.parenthesize(args[1], 1000, strict=True)
+        return str(super()._print_Mul(expr))
+
+
+_PRINTER = SheetLatexPrinter()
+
+
+def latex(expr: sp.Basic) -> str:
+    """LaTeX for any SymPy object or notation object."""
+    return str(_PRINTER.doprint(expr))
+
+
+def round_rational(value: sp.Basic, decimals: int) -> sp.Rational:
+    """The exact value rounded to ``decimals`` places, as an exact rational."""
+    number = sp.N(value, 30 + decimals)
+    if not number.is_real or not number.is_finite:
+        raise ValueError(f"not a finite real number: {value}")
+    text = format(Decimal(str(number)).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_EVEN), "f")
+    return sp.Rational(text)
+
+
+def digits_for(value: sp.Basic, decimals: int) -> int:
+    """Places to show: ``decimals``, or more so a small value keeps 3 significant digits."""
+    number = abs(float(sp.N(value, 20)))
+    places = decimals
+    while 0 < number < 10 ** (2 - places) and places < 12:
+        places += 1
+    return places
+
+
+def is_exact_decimal(value: sp.Basic) -> bool:
+    """Whether the value, printed, is already its own decimal (a terminating rational)."""
+    if isinstance(value, sp.MatrixBase):
+        return all(is_exact_decimal(v) for v in value)
+    return bool(isinstance(value, sp.Rational) and terminating(value))
+
+
+def approximate(value: sp.Basic, decimals: int) -> sp.Basic:
+    """The decimal shown after ``≈``: the value rounded, entry by entry for a matrix."""
+    if isinstance(value, sp.MatrixBase):
+        return sp.ImmutableMatrix(
+            value.shape[0], value.shape[1], [approximate(v, decimals) for v in value]
+        )
+    return round_rational(value, digits_for(value, decimals))
+
+
+def to_float(value: sp.Basic) -> float | list[list[float]]:
+    """A float (or rows of floats) for JSON; the exact value stays the record."""
+    if isinstance(value, sp.MatrixBase):
+        return [[float(sp.N(v, 20)) for v in value.row(i)] for i in range(value.rows)]
+    return float(sp.N(value, 20))
+
+
+def exact_text(value: sp.Basic) -> str:
+    """Plain-text exact value: SymPy's string form; matrices as nested lists of rows."""
+    if isinstance(value, sp.MatrixBase):
+        rows = ", ".join("[" + ", ".join(sp.sstr(v) for v in value.row(i)) + "]" for i in range(value.rows))
+        return f"[{rows}]"
+    return str(sp.sstr(value))
+
+
+def chain(lhs: sp.Basic, forms: list[sp.Basic | None], value: sp.Basic | None, decimals: int) -> list[tuple[str, str]]:
+    """The (relation, LaTeX) links of ``lhs = form = ... = value ≈ decimal``.
+
+    Forms that print identically to the previous one are dropped, and the decimal is
+    added only when the exact value is not already a terminating decimal.
+    """
+    links: list[tuple[str, str]] = [("", latex(lhs))]
+    for form in [*forms, value]:
+        if form is None:
+            continue
+        text = latex(form)
+        if text != links[-1][1]:
+            links.append(("=", text))
+    if value is not None and not is_exact_decimal(value):
+        links.append(("≈", latex(approximate(value, decimals))))
+    return links
