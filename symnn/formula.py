@@ -1,0 +1,333 @@
+"""A small safe parser for custom activation formulas such as ``"x / (1 + abs(x))"``.
+
+The text is read by a recursive-descent parser of our own into a tree of plain
+frozen dataclasses; nothing here calls ``eval``, ``sympify`` or ``parse_expr``, and
+this module never imports SymPy, so both the exact engine (which turns the tree
+into a SymPy expression) and the independent numpy evaluator (which interprets the
+tree with dual numbers) start from the same validated tree.
+
+Grammar (``^`` and ``**`` are powers, right-associative and binding tighter than
+a leading minus, so ``-x^2`` is ``-(x^2)``)::
+
+    expr    := term (("+" | "-") term)*
+    term    := unary (("*" | "/") unary)*
+    unary   := ("-" | "+") unary | power
+    power   := atom (("^" | "**") unary)?
+    atom    := NUMBER | "x" | "e" | "pi" | FUNCTION "(" expr ("," expr)* ")" | "(" expr ")"
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Union
+
+from symnn.errors import ParseError
+
+MAX_LENGTH = 200
+"""Longest formula accepted, in characters."""
+MAX_DEPTH = 40
+"""Deepest nesting of brackets and operators accepted."""
+MAX_EXPONENT = 64
+"""Largest constant exponent magnitude (keeps exact powers of numbers small)."""
+
+FUNCTIONS: dict[str, int] = {
+    "exp": 1, "log": 1, "ln": 1, "sqrt": 1, "abs": 1,
+    "tanh": 1, "sinh": 1, "cosh": 1, "sin": 1, "cos": 1, "atan": 1,
+    "sigmoid": 1, "max": 2, "min": 2,
+}
+"""Function names a formula may call, with their number of arguments."""
+CONSTANTS = ("e", "pi")
+"""Named constants."""
+VARIABLE = "x"
+"""The one variable of an activation formula."""
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    """An exact decimal literal."""
+
+    value: Fraction
+    """The number, exactly (``0.1`` is 1/10)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    """The variable ``x``."""
+
+    name: str = VARIABLE
+    """Always ``"x"``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Constant:
+    """A named constant, ``e`` or ``pi``."""
+
+    name: str
+    """``"e"`` or ``"pi"``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Negate:
+    """A leading minus."""
+
+    operand: Node
+    """What is negated."""
+
+
+@dataclass(frozen=True, slots=True)
+class Binary:
+    """``left op right`` for op one of ``+ - * / ^``."""
+
+    op: str
+    """The operator: ``"+"``, ``"-"``, ``"*"``, ``"/"`` or ``"^"``."""
+    left: Node
+    """Left operand."""
+    right: Node
+    """Right operand."""
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A function call such as ``abs(x)`` or ``max(x, 0)``."""
+
+    function: str
+    """A key of :data:`FUNCTIONS`."""
+    args: tuple[Node, ...]
+    """The arguments, in order."""
+
+
+Node = Union[Number, Variable, Constant, Negate, Binary, Call]
+"""Any node of a formula tree."""
+
+
+@dataclass(frozen=True, slots=True)
+class Formula:
+    """A custom activation: its name for the sheet, its text and its parsed tree."""
+
+    name: str
+    """Name shown on the sheet, e.g. ``"softsign"`` (``"f"`` if none was given)."""
+    text: str
+    """The formula as written in the spec."""
+    tree: Node
+    """The parsed formula."""
+
+
+_TOKEN = re.compile(r"\s*(?:(\d+(?:\.\d*)?|\.\d+)|([A-Za-z_][A-Za-z_0-9]*)|(\*\*|[-+*/^(),]))")
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    kind: str
+    """``"number"``, ``"name"``, ``"op"`` or ``"end"``."""
+    text: str
+    """The token as written."""
+    column: int
+    """1-based position of its first character."""
+
+
+def _tokens(text: str) -> list[_Token]:
+    tokens, pos = [], 0
+    stripped_end = len(text.rstrip())
+    while pos < stripped_end:
+        match = _TOKEN.match(text, pos)
+        if match is None or match.end() == pos:
+            column = pos + 1 + (len(text[pos:]) - len(text[pos:].lstrip()))
+            raise ParseError(f"unexpected character {text[column - 1]!r} at character {column}")
+        kind = "number" if match.group(1) else "name" if match.group(2) else "op"
+        token_text = match.group(match.lastindex or 0)
+        tokens.append(_Token(kind, token_text, match.start(match.lastindex or 0) + 1))
+        pos = match.end()
+    tokens.append(_Token("end", "", stripped_end + 1))
+    return tokens
+
+
+class _Parser:
+    """Recursive descent over the token list; every error names the character."""
+
+    def __init__(self, text: str) -> None:
+        self.tokens = _tokens(text)
+        self.index = 0
+        self.depth = 0
+
+    @property
+    def current(self) -> _Token:
+        return self.tokens[self.index]
+
+    def advance(self) -> _Token:
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def error(self, message: str, token: _Token | None = None) -> ParseError:
+        token = token or self.current
+        where = "the end of the formula" if token.kind == "end" else f"character {token.column}"
+        return ParseError(f"{message} at {where}")
+
+    def expect(self, op: str) -> None:
+        if self.current.text != op or self.current.kind != "op":
+            found = "nothing" if self.current.kind == "end" else repr(self.current.text)
+            raise self.error(f"expected {op!r} but found {found}")
+        self.advance()
+
+    def nested(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"formula nested deeper than {MAX_DEPTH} levels")
+
+    def expression(self) -> Node:
+        self.nested()
+        node = self.term()
+        while self.current.kind == "op" and self.current.text in "+-":
+            op = self.advance().text
+            node = Binary(op, node, self.term())
+        self.depth -= 1
+        return node
+
+    def term(self) -> Node:
+        node = self.unary()
+        while self.current.kind == "op" and self.current.text in ("*", "/"):
+            op = self.advance().text
+            node = Binary(op, node, self.unary())
+        return node
+
+    def unary(self) -> Node:
+        if self.current.kind == "op" and self.current.text in "+-":
+            op = self.advance().text
+            self.nested()
+            operand = self.unary()
+            self.depth -= 1
+            return Negate(operand) if op == "-" else operand
+        return self.power()
+
+    def power(self) -> Node:
+        base = self.atom()
+        if self.current.kind == "op" and self.current.text in ("^", "**"):
+            token = self.advance()
+            self.nested()
+            exponent = self.unary()
+            self.depth -= 1
+            node = Binary("^", base, exponent)
+            _check_power(node, token, self)
+            return node
+        return base
+
+    def atom(self) -> Node:
+        token = self.current
+        if token.kind == "number":
+            self.advance()
+            return Number(Fraction(token.text))
+        if token.kind == "name":
+            self.advance()
+            if token.text in FUNCTIONS:
+                return self.call(token)
+            if token.text == VARIABLE:
+                return Variable()
+            if token.text in CONSTANTS:
+                return Constant(token.text)
+            raise self.error(
+                f"unknown name {token.text!r}; a formula may use x, e, pi and the functions "
+                f"{', '.join(FUNCTIONS)}", token)
+        if token.kind == "op" and token.text == "(":
+            self.advance()
+            node = self.expression()
+            self.expect(")")
+            return node
+        found = "nothing" if token.kind == "end" else repr(token.text)
+        raise self.error(f"expected a number, x, a function or '(' but found {found}", token)
+
+    def call(self, name: _Token) -> Node:
+        if not (self.current.kind == "op" and self.current.text == "("):
+            raise self.error(f"function {name.text} needs its argument in brackets, e.g. {name.text}(x)")
+        self.advance()
+        args = [self.expression()]
+        while self.current.kind == "op" and self.current.text == ",":
+            self.advance()
+            args.append(self.expression())
+        self.expect(")")
+        wanted = FUNCTIONS[name.text]
+        if len(args) != wanted:
+            raise self.error(f"function {name.text} takes {wanted} argument{'s' if wanted > 1 else ''}, "
+                             f"got {len(args)}", name)
+        return Call(name.text, tuple(args))
+
+
+_ARITHMETIC = {
+    "+": lambda p, q: p + q, "-": lambda p, q: p - q, "*": lambda p, q: p * q, "/": lambda p, q: p / q,
+}
+
+
+MAX_BITS = 4096
+"""Largest constant (in bits) a formula may build with powers of numbers."""
+
+
+def _constant_value(node: Node) -> Fraction | None:
+    """The value of a constant rational sub-formula, else None; refuses huge powers of numbers."""
+    if isinstance(node, Number):
+        return node.value
+    if isinstance(node, Negate):
+        inner = _constant_value(node.operand)
+        return None if inner is None else -inner
+    if not isinstance(node, Binary):
+        return None
+    left, right = _constant_value(node.left), _constant_value(node.right)
+    if left is None or right is None or (node.op == "/" and right == 0):
+        return None
+    if node.op != "^":
+        return _ARITHMETIC[node.op](left, right)
+    if right.denominator != 1 or left == 0:
+        return None
+    size = max(left.numerator.bit_length(), left.denominator.bit_length())
+    if abs(right) > MAX_EXPONENT or size * abs(right) > MAX_BITS:
+        raise ParseError(f"a power of numbers is too large to compute exactly (over {MAX_BITS} bits)")
+    return left ** int(right)
+
+
+def _check_power(node: Binary, token: _Token, parser: _Parser) -> None:
+    """Refuse constant exponents (and constant powers) too large to compute exactly."""
+    try:
+        value = _constant_value(node.right)
+        _constant_value(node)
+    except ParseError as exc:
+        raise parser.error(str(exc), token) from None
+    if value is not None and abs(value) > MAX_EXPONENT:
+        raise parser.error(f"exponent {value} is too large (at most {MAX_EXPONENT} in size)", token)
+
+
+def parse_formula(text: str) -> Node:
+    """Parse a formula in ``x`` into a tree; raise :class:`ParseError` naming the character.
+
+    >>> parse_formula("x / (1 + abs(x))")
+    Binary(op='/', left=Variable(name='x'), right=Binary(op='+', left=Number(value=Fraction(1, 1)), \
+right=Call(function='abs', args=(Variable(name='x'),))))
+    >>> parse_formula("x / (1 + abs(x)")
+    Traceback (most recent call last):
+    ...
+    symnn.errors.ParseError: expected ')' but found nothing at the end of the formula
+    """
+    if not isinstance(text, str):
+        raise ParseError("a formula must be text")
+    if len(text) > MAX_LENGTH:
+        raise ParseError(f"formula is {len(text)} characters long; at most {MAX_LENGTH} are accepted")
+    if not text.strip():
+        raise ParseError("formula is empty")
+    parser = _Parser(text)
+    tree = parser.expression()
+    if parser.current.kind != "end":
+        raise parser.error(f"unexpected {parser.current.text!r}")
+    if not _mentions_x(tree):
+        raise ParseError("formula does not use x; an activation must depend on its input x")
+    return tree
+
+
+def _mentions_x(node: Node) -> bool:
+    if isinstance(node, Variable):
+        return True
+    if isinstance(node, Negate):
+        return _mentions_x(node.operand)
+    if isinstance(node, Binary):
+        return _mentions_x(node.left) or _mentions_x(node.right)
+    if isinstance(node, Call):
+        return any(_mentions_x(a) for a in node.args)
+    return False
