@@ -93,10 +93,11 @@ class Hadamard(sp.MatrixExpr):  # type: ignore[misc]
         return self.args[0].shape  # type: ignore[no-any-return]
 
     def _latex(self, printer: Any) -> str:
-        return r" \odot ".join(printer.parenthesize(f, PRECEDENCE["Mul"], strict=True) for f in self.args)
+        # Not strict: a matrix product factor (precedence Mul) is bracketed, (W^T δ) ⊙ f'(Z).
+        return r" \odot ".join(printer.parenthesize(f, PRECEDENCE["Mul"], strict=False) for f in self.args)
 
     def _sympystr(self, printer: Any) -> str:
-        return " ⊙ ".join(printer.parenthesize(f, PRECEDENCE["Mul"], strict=True) for f in self.args)
+        return " ⊙ ".join(printer.parenthesize(f, PRECEDENCE["Mul"], strict=False) for f in self.args)
 
 
 class Partial(sp.Expr):  # type: ignore[misc]
@@ -163,3 +164,20 @@ def partial(num: sp.Basic, den: sp.Basic) -> sp.Basic:
     if isinstance(den, sp.MatrixExpr):
         return MatrixPartial(num, den)
     return Partial(num, den)
+
+
+class Entry(sp.Symbol):  # type: ignore[misc]
+    """One entry of a named matrix, 1-based, e.g. ``(W_2)_{1,3}`` (a label for worked entries)."""
+
+    def __new__(cls, matrix_name: str, row: int, col: int | None = None) -> "Entry":
+        index = f"{row}" if col is None else f"{row},{col}"
+        obj: Entry = sp.Symbol.__new__(cls, f"{matrix_name}[{index}]")
+        return obj
+
+    def _latex(self, printer: Any) -> str:
+        name, _, index = self.name.partition("[")
+        base = printer._print(sp.Symbol(name))
+        return (r"\left(%s\right)_{%s}" if "_" in name else r"%s_{%s}") % (base, index.rstrip("]"))
+
+    def _sympystr(self, printer: Any) -> str:
+        return str(self.name)

@@ -21,14 +21,23 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from symnn.calculus import ACTIVATIONS, LOSSES
-from symnn.errors import ShapeError, SpecError
+from symnn.calculus import ACTIVATIONS, LOSSES, SOFTMAX
+from symnn.errors import ParseError, ShapeError, SpecError
+from symnn.formula import Formula, parse_formula
 
 Matrix = tuple[tuple[Fraction, ...], ...]
 """A matrix as a tuple of rows of exact Fractions."""
 
 PENALTIES = ("l2", "l2_half")
 ACTIVATION_KINDS = ("relu", "leaky_relu", "sigmoid", "tanh")
+NETWORK_ACTIVATIONS = (*ACTIVATIONS, SOFTMAX)
+"""Activation names a network or forward layer may use (softmax only on the output layer)."""
+REDUCTIONS = ("sum", "mean")
+"""How a batch loss combines its samples' losses."""
+MAX_STEPS = 20
+"""Most gradient-descent steps one exercise may ask for."""
+DEFAULT_EXPAND = (4, 4)
+"""Matrices up to this many rows and columns have their substitution written out entry by entry."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +52,8 @@ class Layer:
     """Name of the activation, a key of :data:`symnn.calculus.ACTIVATIONS`."""
     alpha: Fraction | None = None
     """Slope parameter for leaky ReLU / ELU, else None."""
+    formula: Formula | None = None
+    """A custom activation's parsed formula (then ``activation`` is its display name), else None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +211,54 @@ def shape_text(m: Matrix) -> str:
     return f"{r}×{c}"
 
 
+_CUSTOM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,15}")
+
+
+def read_activation(value: Any, name: str, ctx: _Context) -> str | Formula:
+    """A built-in activation's name, or a custom one: a table ``{ formula = "...", name = "..." }``."""
+    if isinstance(value, dict):
+        return _read_custom(value, name, ctx)
+    if not isinstance(value, str):
+        raise ctx.error(f"{name} must be a name or a table {{ formula = \"...\" }}, got {_describe(value)}")
+    if value not in NETWORK_ACTIVATIONS:
+        raise ctx.error(f"unknown activation {value!r}; valid activations: {', '.join(NETWORK_ACTIVATIONS)}, "
+                        "or a custom one written { formula = \"x / (1 + abs(x))\", name = \"softsign\" }")
+    return value
+
+
+def _read_custom(value: dict[str, Any], name: str, ctx: _Context) -> Formula:
+    unknown = sorted(set(value) - {"formula", "name"})
+    if unknown:
+        raise ctx.error(f"{name}: unknown field {unknown[0]!r}; a custom activation has formula and name")
+    text = value.get("formula")
+    if not isinstance(text, str):
+        raise ctx.error(f"{name}: a custom activation needs formula = \"...\" (text in x)")
+    display = value.get("name", "f")
+    if not isinstance(display, str) or not _CUSTOM_NAME.fullmatch(display) or display in NETWORK_ACTIVATIONS:
+        raise ctx.error(f"{name}: custom activation name must be a short word (letters and digits) that is "
+                        f"not a built-in activation, got {display!r}")
+    try:
+        tree = parse_formula(text)
+    except ParseError as exc:
+        raise ctx.error(f"{name} formula {text!r}: {exc}", ParseError) from None
+    return Formula(display, text, tree)
+
+
+def _activation_parts(value: str | Formula) -> tuple[str, Formula | None]:
+    return (value.name, value) if isinstance(value, Formula) else (value, None)
+
+
+def read_network_layers(value: Any, name: str, ctx: _Context) -> tuple[Layer, ...]:
+    """Layers of a network: any built-in or custom activation, softmax on the output layer only."""
+    return _read_layers(value, name, ctx, general=True)
+
+
 def read_layers(value: Any, name: str, ctx: _Context) -> tuple[Layer, ...]:
+    """Layers with built-in elementwise activations only."""
+    return _read_layers(value, name, ctx, general=False)
+
+
+def _read_layers(value: Any, name: str, ctx: _Context, general: bool) -> tuple[Layer, ...]:
     if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
         raise ctx.error(f"{name} must be a list of tables [[exercise.layers]] with W and activation")
     layers = []
@@ -214,7 +272,13 @@ def read_layers(value: Any, name: str, ctx: _Context) -> tuple[Layer, ...]:
             raise ctx.error(f"layer {i}: missing required field 'activation'")
         W = read_matrix(raw["W"], f"W{i}", ctx)
         b = read_matrix(raw["b"], f"b{i}", ctx) if "b" in raw else None
-        act = _choice(tuple(ACTIVATIONS), "activation")(raw["activation"], f"layer {i} activation", ctx)
+        if general:
+            act, formula = _activation_parts(read_activation(raw["activation"], f"layer {i} activation", ctx))
+        else:
+            act = _choice(tuple(ACTIVATIONS), "activation")(raw["activation"], f"layer {i} activation", ctx)
+            formula = None
+        if act == SOFTMAX and i != len(value):
+            raise ctx.error(f"layer {i}: softmax is only allowed on the output layer (layer {len(value)})")
         alpha = read_scalar(raw["alpha"], f"layer {i} alpha", ctx) if "alpha" in raw else None
         if b is not None and shape(b) != (shape(W)[0], 1):
             raise ctx.error(
@@ -223,7 +287,7 @@ def read_layers(value: Any, name: str, ctx: _Context) -> tuple[Layer, ...]:
             )
         if act in ("leaky_relu", "elu") and alpha is None:
             alpha = Fraction(1, 100) if act == "leaky_relu" else Fraction(1)
-        layers.append(Layer(W, b, act, alpha))
+        layers.append(Layer(W, b, act, alpha, formula))
     for i in range(1, len(layers)):
         prev, cur = layers[i - 1], layers[i]
         if shape(cur.W)[1] != shape(prev.W)[0]:
@@ -233,6 +297,20 @@ def read_layers(value: Any, name: str, ctx: _Context) -> tuple[Layer, ...]:
                 ShapeError,
             )
     return tuple(layers)
+
+
+def read_bool(value: Any, name: str, ctx: _Context) -> bool:
+    if not isinstance(value, bool):
+        raise ctx.error(f"{name} must be true or false, got {_describe(value)}")
+    return value
+
+
+def read_expand(value: Any, name: str, ctx: _Context) -> tuple[int, int]:
+    """``[rows, columns]``: the largest matrix whose substitution is written out entry by entry."""
+    if (not isinstance(value, list) or len(value) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value)):
+        raise ctx.error(f"{name} must be [rows, columns], two whole numbers of at least 1, e.g. [4, 4]")
+    return (value[0], value[1])
 
 
 Reader = Callable[[Any, str, _Context], Any]
@@ -250,7 +328,6 @@ class FieldRule:
     """Value used when an optional field is absent."""
 
 
-_activation = _choice(tuple(ACTIVATIONS), "activation")
 _loss = _choice(tuple(LOSSES), "loss")
 
 SCHEMAS: dict[str, dict[str, FieldRule]] = {
@@ -258,15 +335,20 @@ SCHEMAS: dict[str, dict[str, FieldRule]] = {
         "W": FieldRule(read_matrix),
         "X": FieldRule(read_matrix),
         "b": FieldRule(read_matrix, required=False),
-        "activation": FieldRule(_activation),
+        "activation": FieldRule(read_activation),
         "alpha": FieldRule(read_scalar, required=False),
+        "expand": FieldRule(read_expand, required=False, default=DEFAULT_EXPAND),
     },
     "network": {
         "x": FieldRule(read_matrix),
         "y": FieldRule(read_matrix),
-        "layers": FieldRule(read_layers),
+        "layers": FieldRule(read_network_layers),
         "loss": FieldRule(_loss),
         "learning_rate": FieldRule(read_scalar, required=False),
+        "reduction": FieldRule(_choice(REDUCTIONS, "reduction"), required=False),
+        "steps": FieldRule(read_int, required=False, default=1),
+        "update_biases": FieldRule(read_bool, required=False, default=True),
+        "expand": FieldRule(read_expand, required=False, default=DEFAULT_EXPAND),
     },
     "preprocessing": {
         "X": FieldRule(read_matrix),
@@ -317,23 +399,13 @@ def _check_kind(kind: str, f: dict[str, Any], ctx: _Context) -> None:
         if b is not None and shape(b) not in ((shape(W)[0], 1), (shape(W)[0], shape(X)[1])):
             raise ctx.error(f"b is {shape_text(b)} but W X is {shape(W)[0]}×{shape(X)[1]}; "
                             f"b needs {shape(W)[0]} rows", ShapeError)
+        f["activation"], f["formula"] = _activation_parts(f["activation"])
         if f["activation"] in ("leaky_relu", "elu") and f.get("alpha") is None:
             f["alpha"] = Fraction(1, 100) if f["activation"] == "leaky_relu" else Fraction(1)
+        if f["activation"] == SOFTMAX and shape(W)[0] < 2:
+            raise ctx.error(f"softmax needs at least 2 outputs, but W is {shape_text(W)}")
     elif kind == "network":
-        x, y, layers = f["x"], f["y"], f["layers"]
-        if shape(layers[0].W)[1] != shape(x)[0]:
-            raise ctx.error(
-                f"W1 is {shape_text(layers[0].W)} but x is {shape_text(x)}; "
-                f"W1 needs {shape(x)[0]} columns", ShapeError)
-        out = shape(layers[-1].W)[0]
-        if shape(y) != (out, shape(x)[1]):
-            raise ctx.error(
-                f"y is {shape_text(y)} but the network outputs {out}×{shape(x)[1]}", ShapeError)
-        if f["loss"] == "bce":
-            for row in y:
-                for v in row:
-                    if not 0 <= v <= 1:
-                        raise ctx.error(f"binary cross-entropy needs targets y in [0, 1], got {v}")
+        _check_network(f, ctx)
     elif kind == "preprocessing":
         X = f["X"]
         if shape(X)[0] < 2:
@@ -363,6 +435,60 @@ def _check_kind(kind: str, f: dict[str, Any], ctx: _Context) -> None:
                 raise ctx.error(f"binary cross-entropy needs 0 < y_hat < 1, got {f['y_hat']}")
             if not 0 <= f["y"] <= 1:
                 raise ctx.error(f"binary cross-entropy needs y in [0, 1], got {f['y']}")
+
+
+def _check_network(f: dict[str, Any], ctx: _Context) -> None:
+    """A network's shapes, targets, loss and training settings must fit together."""
+    x, layers = f["x"], f["layers"]
+    if shape(layers[0].W)[1] != shape(x)[0]:
+        raise ctx.error(
+            f"W1 is {shape_text(layers[0].W)} but x is {shape_text(x)}; "
+            f"W1 needs {shape(x)[0]} columns", ShapeError)
+    out, samples = shape(layers[-1].W)[0], shape(x)[1]
+    softmax_out = layers[-1].activation == SOFTMAX
+    if f["loss"] == "cross_entropy" and not softmax_out:
+        raise ctx.error("cross_entropy needs a softmax output layer; for a single sigmoid output use bce")
+    if softmax_out and out < 2:
+        raise ctx.error(f"softmax needs at least 2 outputs, but W{len(layers)} is {shape_text(layers[-1].W)}")
+    f["y_classes"] = None
+    if f["loss"] == "cross_entropy" and shape(f["y"]) != (out, samples):
+        f["y_classes"] = _class_indices(f["y"], out, samples, ctx)
+        f["y"] = tuple(tuple(Fraction(int(c == k)) for c in f["y_classes"]) for k in range(out))
+    y = f["y"]
+    if shape(y) != (out, samples):
+        raise ctx.error(f"y is {shape_text(y)} but the network outputs {out}×{samples}", ShapeError)
+    if f["loss"] in ("bce", "cross_entropy"):
+        for row in y:
+            for v in row:
+                if not 0 <= v <= 1:
+                    raise ctx.error(f"{LOSSES[f['loss']].description} needs targets y in [0, 1], got {v}")
+    if f["loss"] == "cross_entropy":
+        for j in range(samples):
+            total = sum(row[j] for row in y)
+            if total != 1:
+                raise ctx.error(f"cross_entropy needs each sample's targets to sum to 1 (one-hot), but "
+                                f"column {j + 1} of y sums to {total}")
+    if f["reduction"] is None:
+        f["reduction"] = "mean" if f["loss"] == "mse" else "sum"
+    if not 1 <= f["steps"] <= MAX_STEPS:
+        raise ctx.error(f"steps must be between 1 and {MAX_STEPS}, got {f['steps']}")
+    if f["steps"] > 1 and f["learning_rate"] is None:
+        raise ctx.error(f"steps = {f['steps']} needs a learning_rate")
+    if f["learning_rate"] is not None and f["learning_rate"] <= 0:
+        raise ctx.error(f"learning_rate must be positive, got {f['learning_rate']}")
+
+
+def _class_indices(y: Matrix, classes: int, samples: int, ctx: _Context) -> tuple[int, ...]:
+    """Targets given as class indices (0-based): a number, or one row or column of them."""
+    flat = [v for row in y for v in row]
+    if len(flat) != samples or (shape(y)[0] != 1 and shape(y)[1] != 1):
+        raise ctx.error(f"y is {shape_text(y)}; cross_entropy needs one-hot targets ({classes}×{samples}) "
+                        f"or {samples} class index{'es' if samples > 1 else ''} (0 to {classes - 1})",
+                        ShapeError)
+    for v in flat:
+        if v.denominator != 1 or not 0 <= v < classes:
+            raise ctx.error(f"class index {v} in y is not a whole number from 0 to {classes - 1}")
+    return tuple(int(v) for v in flat)
 
 
 _HEADER = re.compile(r"^\s*\[\[\s*exercise\s*\]\]")
