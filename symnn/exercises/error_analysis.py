@@ -22,7 +22,8 @@ def solve_error_analysis(spec: ExerciseSpec) -> Derivation:
     b = Builder(spec, "Error analysis")
     b.heading("Loss")
     term = loss.term.xreplace({a: yhat})
-    value = loss.value([y_v], [yh_v])
+    # -log(2/5) reads better as log(5/2): combine logs of rationals.
+    value = sp.logcombine(sp.expand_log(loss.value([y_v], [yh_v]), force=True), force=True)
     b.equation(L, term, [unevaluated(term, {y: y_v, yhat: yh_v})], value, quantity="L", caption="loss")
     b.heading("Gradient at the output")
     d = loss.derivative.xreplace({a: yhat})
