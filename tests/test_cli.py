@@ -63,7 +63,7 @@ BAD = [
                  id="zero-range"),
     pytest.param('[[exercise]]\nkind = "error_analysis"\ny = 1\ny_hat = 0\n', "infinite (log 0)", id="bce-infinite"),
     pytest.param('[[exercise]]\nkind = "regularization"\nW = [1]\nlambda = 0.1\ngrad = [1]\nlearning_rate = 0.1\n'
-                 'penalty = "l3"\n', "unknown penalty 'l3'; valid penaltys: l2, l2_half", id="unknown-penalty"),
+                 'penalty = "l3"\n', "unknown penalty 'l3'; valid penalties: l2, l2_half", id="unknown-penalty"),
     pytest.param('[[exercise]]\nkind = "network"\nx = [1, 2]\ny = 1\nloss = "hinge"\n[[exercise.layers]]\n'
                  'W = [[1, 2]]\nactivation = "sigmoid"\n', "unknown loss 'hinge'; valid losses: bce", id="unknown-loss"),
     pytest.param('[[exercise]]\nkind = "network"\nx = [1, 2]\ny = 1\nloss = "bce"\n[[exercise.layers]]\n'
@@ -90,7 +90,7 @@ def test_toml_syntax_error_names_the_line(tmp_path, capsys):
 def test_errors_name_the_exercise_and_its_line(tmp_path, capsys):
     text = GOOD + '\n[[exercise]]\nid = "second"\nkind = "forward"\nW = [[1]]\nX = [1, 2]\nactivation = "relu"\n'
     code, err = run(tmp_path, text, capsys=capsys)
-    assert code == 2 and "sheet.toml:10: exercise second (forward): W is 1×1 but X is 2×1" in err
+    assert code == 2 and "sheet.toml:9: exercise second (forward): W is 1×1 but X is 2×1" in err
 
 
 def test_missing_and_unreadable_files(tmp_path, capsys):
