@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     "SymnnError": "symnn.errors",
     "load_sheet": "symnn.spec",
+    "solve": "symnn.exercises",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -219,7 +219,9 @@ class Loss:
 LOSSES: dict[str, Loss] = {
     l_.name: l_
     for l_ in (
-        Loss("bce", "binary cross-entropy", -(y * sp.log(a) + (1 - y) * sp.log(1 - a)), "sum"),
+        # Kept unevaluated so the sheet shows the usual form -(y ln a + (1 - y) ln(1 - a)).
+        Loss("bce", "binary cross-entropy",
+             sp.Mul(-1, sp.Add(y * sp.log(a), (1 - y) * sp.log(1 - a)), evaluate=False), "sum"),
         Loss("half_sse", "half the sum of squared errors", (y - a) ** 2 / 2, "sum"),
         Loss("sse", "sum of squared errors", (y - a) ** 2, "sum"),
         Loss("mse", "mean squared error", (y - a) ** 2, "mean"),

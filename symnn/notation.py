@@ -181,3 +181,25 @@ class Entry(sp.Symbol):  # type: ignore[misc]
 
     def _sympystr(self, printer: Any) -> str:
         return str(self.name)
+
+
+class Label(sp.Symbol):  # type: ignore[misc]
+    """A symbol with its own fixed LaTeX, e.g. ``Label("limit_Glorot", r"\\ell_{\\text{Glorot}}")``."""
+
+    _tex: dict[str, str] = {}
+
+    def __new__(cls, plain: str, tex: str, **assumptions: Any) -> "Label":
+        cls._tex[plain] = tex
+        obj: Label = sp.Symbol.__new__(cls, plain, **assumptions)
+        return obj
+
+    def __getnewargs_ex__(self) -> tuple[tuple[str, str], dict[str, Any]]:
+        return ((self.name, self._tex[self.name]), self.assumptions0)
+
+    def _latex(self, printer: Any) -> str:
+        return self._tex[self.name]
+
+
+def layer_label(base_tex: str, plain: str, layer: int) -> Label:
+    """A per-layer quantity's name with the layer as a bracketed superscript."""
+    return Label(f"{plain}{layer}", "%s^{(%d)}" % (base_tex, layer))

@@ -171,13 +171,18 @@ def read_vector(value: Any, name: str, ctx: _Context) -> tuple[Fraction, ...]:
     return tuple(_number(v, f"{name}[{i + 1}]", ctx) for i, v in enumerate(value))
 
 
+_PLURAL = {"loss": "losses", "penalty": "penalties"}
+
+
 def _choice(options: tuple[str, ...], what: str) -> Callable[[Any, str, _Context], str]:
+    plural = _PLURAL.get(what, what + "s")
+
     def read(value: Any, name: str, ctx: _Context) -> str:
         if not isinstance(value, str):
             raise ctx.error(f"{name} must be a name, got {_describe(value)}")
         if value not in options:
             raise ctx.error(
-                f"unknown {what} {value!r}; valid {what}s: {', '.join(options)}"
+                f"unknown {what} {value!r}; valid {plural}: {', '.join(options)}"
             )
         return value
 
@@ -394,7 +399,7 @@ def _check_kind(kind: str, f: dict[str, Any], ctx: _Context) -> None:
         if shape(W)[1] != shape(X)[0]:
             raise ctx.error(
                 f"W is {shape_text(W)} but X is {shape_text(X)}; W needs {shape(X)[0]} columns "
-                f"(or X {shape(W)[1]} rows)", ShapeError)
+                "to multiply X", ShapeError)
         b = f.get("b")
         if b is not None and shape(b) not in ((shape(W)[0], 1), (shape(W)[0], shape(X)[1])):
             raise ctx.error(f"b is {shape_text(b)} but W X is {shape(W)[0]}×{shape(X)[1]}; "

@@ -30,7 +30,7 @@ def solve_activations(spec: ExerciseSpec) -> Derivation:
         for p in points:
             value = act.at(p, a_val)
             written = []
-            if not isinstance(act.definition, sp.Piecewise):
+            if not isinstance(act.definition, (sp.Piecewise, sp.Function)):
                 mapping = {x: p, alpha_symbol: a_val} if a_val is not None else {x: p}
                 written.append(unevaluated(act.definition, mapping))
             b.equation(nt.Applied(act.display, p), None, written, value)

@@ -11,7 +11,10 @@ from symnn.spec import ExerciseSpec
 from symnn.steps import Derivation
 
 yhat, z, L = sp.Symbol("yhat"), sp.Symbol("z"), sp.Symbol("L")
-n_in, n_out = sp.symbols("n_in n_out", positive=True, integer=True)
+n_in = nt.Label("n_in", r"n_{\text{in}}", positive=True, integer=True)
+n_out = nt.Label("n_out", r"n_{\text{out}}", positive=True, integer=True)
+GLOROT_TEX = r"\ell_{\text{Glorot}}"
+HE_TEX = r"\sigma_{\text{He}}"
 
 
 def solve_error_analysis(spec: ExerciseSpec) -> Derivation:
@@ -21,8 +24,9 @@ def solve_error_analysis(spec: ExerciseSpec) -> Derivation:
     y_v, yh_v = exact(f["y"]), exact(f["y_hat"])
     b = Builder(spec, "Error analysis")
     b.heading("Loss")
-    term = loss.term.xreplace({a: yhat})
-    value = loss.value([y_v], [yh_v])
+    term = unevaluated(loss.term, {a: yhat})
+    # -log(2/5) reads better as log(5/2): combine logs of rationals.
+    value = sp.logcombine(sp.expand_log(loss.value([y_v], [yh_v]), force=True), force=True)
     b.equation(L, term, [unevaluated(term, {y: y_v, yhat: yh_v})], value, quantity="L", caption="loss")
     b.heading("Gradient at the output")
     d = loss.derivative.xreplace({a: yhat})
@@ -47,36 +51,39 @@ def solve_error_analysis(spec: ExerciseSpec) -> Derivation:
               "constant when its weights are drawn on the following scales:")
         glorot = sp.sqrt(6 / (n_in + n_out))
         he = sp.sqrt(2 / n_in)
-        b.equation(sp.Symbol("limit_Glorot"), glorot)
-        b.equation(sp.Symbol("sigma_He"), he)
+        b.equation(nt.Label("limit_Glorot", GLOROT_TEX), glorot)
+        b.equation(nt.Label("sigma_He", HE_TEX), he)
         b.say("Glorot (Xavier) draws uniformly from [−limit, limit] and suits tanh and sigmoid layers; He draws "
               "from a normal distribution with that standard deviation and suits ReLU layers.")
         for l, layer in enumerate(layers, start=1):
             W = to_matrix(layer.W)
             fo, fi = W.shape
             b.heading(f"Layer {l} ({fi} → {fo}, {ACTIVATIONS[layer.activation].display})")
-            b.equation(sp.Symbol(f"n_in{l}"), None, (), sp.Integer(fi), quantity=f"fan_in{l}", caption="fan-in")
-            b.equation(sp.Symbol(f"n_out{l}"), None, (), sp.Integer(fo), quantity=f"fan_out{l}", caption="fan-out")
-            g = b.equation(sp.Symbol(f"limit_Glorot{l}"), None, [unevaluated(glorot, {n_in: fi, n_out: fo})],
+            b.equation(nt.layer_label(r"n_{\text{in}}", "n_in", l), None, (), sp.Integer(fi),
+                       quantity=f"fan_in{l}", caption="fan-in")
+            b.equation(nt.layer_label(r"n_{\text{out}}", "n_out", l), None, (), sp.Integer(fo),
+                       quantity=f"fan_out{l}", caption="fan-out")
+            g = b.equation(nt.layer_label(GLOROT_TEX, "limit_Glorot", l), None, [unevaluated(glorot, {n_in: fi, n_out: fo})],
                            glorot.xreplace({n_in: fi, n_out: fo}), quantity=f"glorot_limit{l}",
                            caption="Glorot uniform limit")
-            h = b.equation(sp.Symbol(f"sigma_He{l}"), None, [unevaluated(he, {n_in: fi})],
+            h = b.equation(nt.layer_label(HE_TEX, "sigma_He", l), None, [unevaluated(he, {n_in: fi})],
                            he.xreplace({n_in: fi}), quantity=f"he_std{l}", caption="He standard deviation")
             entries = list(W)
             biggest = max(abs(v) for v in entries)
             mean = sp.Add(*entries) / len(entries)
             std = sp.sqrt(sp.Add(*[(v - mean) ** 2 for v in entries]) / len(entries))
-            b.equation(sp.Symbol(f"max|W_{l}|"), None, (), biggest, quantity=f"max_abs_W{l}",
+            b.equation(nt.Label(f"max|W{l}|", r"\max \lvert W_{%d} \rvert" % l), None, (), biggest, quantity=f"max_abs_W{l}",
                        caption="largest weight magnitude")
-            b.equation(sp.Symbol(f"s_W{l}"), None, (), std, quantity=f"std_W{l}",
+            b.equation(nt.Label(f"s_W{l}", r"s_{W_{%d}}" % l), None, (), std, quantity=f"std_W{l}",
                        caption="standard deviation of the weights")
             outside = sum(1 for v in entries if abs(v) > g)
             ratio = std / h
-            where = ("inside" if outside == 0 else f"{outside} of {len(entries)} outside") + " the Glorot range"
-            b.say(f"All {len(entries)} weights lie " if outside == 0 else "", where, "; their spread is ",
-                  sp.Eq(sp.Symbol("s_W") / sp.Symbol("sigma_He"), ratio, evaluate=False),
-                  f" ≈ {float(ratio):.2f} times the He scale"
-                  + (" — small for so few weights, which is not a concern by itself." if ratio < 1 else "."))
+            b.equation(nt.Label(f"s_W{l}/sigma_He{l}", r"s_{W_{%d}} / \sigma_{\text{He}}^{(%d)}" % (l, l)),
+                       None, (), ratio)
+            b.say(f"All {len(entries)} weights lie inside the Glorot range" if outside == 0 else
+                  f"{outside} of the {len(entries)} weights lie outside the Glorot range",
+                  "; their spread is " + ("below" if ratio < 1 else "at or above") + " the He scale"
+                  + (", unremarkable for so few weights." if ratio < 1 else "."))
         summary += [f"glorot_limit{l}" for l in range(1, len(layers) + 1)]
         summary += [f"he_std{l}" for l in range(1, len(layers) + 1)]
     b.remark("A saturated sigmoid (|z| large) has a derivative near 0 and stalls learning, and a ReLU unit whose "

@@ -12,7 +12,7 @@ from symnn.steps import Derivation
 W, x, b_, y, eps = sp.symbols("W x b y epsilon", real=True)
 yhat = sp.Symbol("yhat")
 L = sp.Symbol("L")
-MODEL = W * x + b_
+MODEL = sp.Add(sp.Mul(W, x), b_, evaluate=False)
 LOSS = (y - MODEL) ** 2 / 2
 
 
@@ -37,7 +37,9 @@ def solve_gradient_check(spec: ExerciseSpec) -> Derivation:
                quantity="dL_dW", caption="analytic gradient")
     b.heading("Numerical gradient")
     b.say("The central difference perturbs W by ±ε with ", sp.Eq(eps, epsilon, evaluate=False), ":")
-    numeric_formula = (sp.Function("L")(W + eps) - sp.Function("L")(W - eps)) / (2 * eps)
+    Lf = sp.Function("L")
+    with sp.evaluate(False):
+        numeric_formula = sp.Mul(sp.Add(Lf(W + eps), sp.Mul(-1, Lf(W - eps))), sp.Pow(sp.Mul(2, eps), -1))
     values = {}
     for sign, name in ((1, "L_plus"), (-1, "L_minus")):
         shifted = {**given, W: given[W] + sign * epsilon}
@@ -50,13 +52,15 @@ def solve_gradient_check(spec: ExerciseSpec) -> Derivation:
     with sp.evaluate(False):
         written_numeric = sp.Mul(sp.Add(values["L_plus"], sp.Mul(-1, values["L_minus"])),
                                  sp.Pow(sp.Mul(2, epsilon), -1))
-    b.equation(sp.Symbol("g_num"), numeric_formula, [written_numeric], numeric, quantity="dL_dW_numeric",
+    g_a, g_n = nt.Label("g_an", r"g_{\text{an}}"), nt.Label("g_num", r"g_{\text{num}}")
+    b.equation(g_n, numeric_formula, [written_numeric], numeric, quantity="dL_dW_numeric",
                caption="central-difference gradient")
     b.heading("Comparison")
     denominator = abs(analytic) + abs(numeric)
     rel = abs(analytic - numeric) / denominator if denominator != 0 else sp.S.Zero
-    g_a, g_n = sp.Symbol("g_an"), sp.Symbol("g_num")
-    b.equation(sp.Symbol("r"), sp.Abs(g_a - g_n) / (sp.Abs(g_a) + sp.Abs(g_n)), (), rel, quantity="rel_error",
+    with sp.evaluate(False):
+        rel_formula = sp.Mul(sp.Abs(sp.Add(g_a, sp.Mul(-1, g_n))), sp.Pow(sp.Add(sp.Abs(g_a), sp.Abs(g_n)), -1))
+    b.equation(sp.Symbol("r"), rel_formula, (), rel, quantity="rel_error",
                caption="relative error")
     if sp.degree(sp.expand(LOSS), W) <= 2:
         b.say("The loss is a quadratic polynomial in W, and the central difference of a quadratic is exact: "

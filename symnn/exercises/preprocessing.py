@@ -33,7 +33,10 @@ def solve_preprocessing(spec: ExerciseSpec) -> Derivation:
     b.heading("Min-max scaling")
     b.say(f"X has {n} samples (rows) and {m} features (columns). Min-max scaling maps each feature onto "
           "[0, 1] using that feature's own minimum and maximum:")
-    b.equation(nt.Named("x", "scaled"), (xsym - nt.Named("x", "min")) / (nt.Named("x", "max") - nt.Named("x", "min")))
+    lo, hi = nt.Named("x", "min"), nt.Named("x", "max")
+    with sp.evaluate(False):
+        rule = sp.Mul(sp.Add(xsym, sp.Mul(-1, lo)), sp.Pow(sp.Add(hi, sp.Mul(-1, lo)), -1))
+    b.equation(nt.Named("x", "scaled"), rule)
     mins = [min(c) for c in cols]
     maxs = [max(c) for c in cols]
     for j in range(m):

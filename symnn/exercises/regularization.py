@@ -29,9 +29,10 @@ def solve_regularization(spec: ExerciseSpec) -> Derivation:
     b.say("The penalty adds ", coefficient, " times the sum of the squared weights to the loss.")
     squares = [sp.Pow(v, 2, evaluate=False) for v in Wv]
     total = sp.Add(*[v**2 for v in Wv])
-    value = per_weight.xreplace({lam: lam_v, w: 1}) * total
+    factor = per_weight.xreplace({lam: lam_v, w: 1})
+    value = factor * total
     with sp.evaluate(False):
-        written = sp.Mul(per_weight.xreplace({lam: lam_v, w: 1}), sp.Add(*squares))
+        written = sp.Mul(factor, sp.Add(*squares))
     k = sp.Symbol("k", integer=True)
     b.equation(penalty, coefficient * sp.Sum(sp.Indexed("W", k) ** 2, (k, 1, len(Wv))), [written],
                value, quantity="penalty", caption="penalty")
@@ -48,16 +49,18 @@ def solve_regularization(spec: ExerciseSpec) -> Derivation:
     Gs = nt.matrix("G", *Wv.shape)
     b.say("With the data-loss gradient G = ∂L/∂W given, one gradient-descent step with learning rate ",
           sp.Eq(eta, eta_v, evaluate=False), " is:")
-    b.equation(nt.matrix("W_new", *Wv.shape),
+    b.equation(nt.NamedMatrix("W_new", *Wv.shape),
                sp.MatAdd(Wsym, sp.MatMul(-1, eta, sp.MatAdd(Gs, nt.partial(penalty, Wsym)))),
                [sp.MatAdd(Wv, sp.MatMul(-eta_v, sp.MatAdd(G, dW, evaluate=False), evaluate=False),
                           evaluate=False)], new, quantity="W_new", caption="updated weights")
     other = "l2_half" if name == "l2" else "l2"
     d_other = sp.diff(PENALTIES[other], w)
     other_new = sp.ImmutableMatrix(Wv - eta_v * (G + Wv.applyfunc(lambda v: d_other.xreplace({lam: lam_v, w: v}))))
-    b.remark("Convention: the penalty ", coefficient * sp.Symbol("ΣW²"), " has gradient ",
-             d.xreplace({w: sp.Symbol("W")}), ". The other common convention, ",
-             (PENALTIES[other] / w**2) * sp.Symbol("ΣW²"), ", has gradient ", d_other.xreplace({w: sp.Symbol("W")}),
-             " and would give ", sp.Eq(nt.matrix("W_new", *Wv.shape), other_new, evaluate=False),
+    sum_sq = sp.Sum(sp.Indexed("W", k) ** 2, (k, 1, len(Wv)))
+    b.remark("Convention: the penalty ", sp.Mul(coefficient, sum_sq, evaluate=False), " has gradient ",
+             d.xreplace({w: Wsym}), ". The other common convention, ",
+             sp.Mul(PENALTIES[other] / w**2, sum_sq, evaluate=False), ", has gradient ",
+             d_other.xreplace({w: Wsym}),
+             " and would give ", sp.Eq(nt.NamedMatrix("W_new", *Wv.shape), other_new, evaluate=False),
              ". An answer key showing those numbers used that convention, whatever penalty it states.")
     return b.done(["penalty", "dpenalty_dW", "W_new"])

@@ -53,11 +53,42 @@ class SheetLatexPrinter(LatexPrinter):  # type: ignore[misc]
     def _print_Exp1(self, expr: Any) -> str:
         return "e"
 
+    def _print_MatAdd(self, expr: sp.MatAdd) -> str:
+        # Print terms as built; SymPy's own version negates terms, which evaluates them.
+        parts: list[str] = []
+        for term in expr.args:
+            sign, body = "+", term
+            if isinstance(term, sp.MatMul) and term.args[0].is_Number and term.args[0] < 0:
+                sign = "-"
+                coeff = -term.args[0]
+                rest = term.args[1:]
+                body = sp.MatMul(*rest, evaluate=False) if coeff == 1 else sp.MatMul(coeff, *rest, evaluate=False)
+                if len(body.args) == 1:
+                    body = body.args[0]
+            text = self._print(body)
+            if isinstance(body, sp.MatAdd):
+                text = r"\left(%s\right)" % text
+            parts.append(text if not parts and sign == "+" else f"{sign} {text}" if parts else f"-{text}")
+        return " ".join(parts)
+
+    def _print_MatMul(self, expr: sp.MatMul) -> str:
+        factors = []
+        for factor in expr.args:
+            text = self._print(factor)
+            if isinstance(factor, (sp.MatAdd, sp.Add)) or (factor.is_Number and factor < 0):
+                text = r"\left(%s\right)" % text
+            factors.append(text)
+        return " ".join(factors)
+
     def _print_Mul(self, expr: sp.Mul) -> str:
         # An unevaluated -1 * (number) reads as "-(number)", not "(-1)(number)".
         args = expr.args
-        if len(args) == 2 and args[0] == sp.S.NegativeOne and args[1].is_Number:
-            return "-" + self.parenthesize(args[1], 1000, strict=True)
+        if len(args) >= 2 and args[0] == sp.S.NegativeOne:
+            rest = args[1] if len(args) == 2 else sp.Mul(*args[1:], evaluate=False)
+            text = self._print(rest)
+            if text.startswith("-") or isinstance(rest, sp.Add):
+                text = r"\left(%s\right)" % text
+            return "-" + text
         return str(super()._print_Mul(expr))
 
 
