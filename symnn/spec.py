@@ -351,7 +351,7 @@ SCHEMAS: dict[str, dict[str, FieldRule]] = {
         "loss": FieldRule(_loss),
         "learning_rate": FieldRule(read_scalar, required=False),
         "reduction": FieldRule(_choice(REDUCTIONS, "reduction"), required=False),
-        "steps": FieldRule(read_int, required=False, default=1),
+        "steps": FieldRule(read_int, required=False),
         "update_biases": FieldRule(read_bool, required=False, default=True),
         "expand": FieldRule(read_expand, required=False, default=DEFAULT_EXPAND),
     },
@@ -475,10 +475,11 @@ def _check_network(f: dict[str, Any], ctx: _Context) -> None:
                                 f"column {j + 1} of y sums to {total}")
     if f["reduction"] is None:
         f["reduction"] = "mean" if f["loss"] == "mse" else "sum"
-    if not 1 <= f["steps"] <= MAX_STEPS:
-        raise ctx.error(f"steps must be between 1 and {MAX_STEPS}, got {f['steps']}")
-    if f["steps"] > 1 and f["learning_rate"] is None:
-        raise ctx.error(f"steps = {f['steps']} needs a learning_rate")
+    if f["steps"] is not None:
+        if not 1 <= f["steps"] <= MAX_STEPS:
+            raise ctx.error(f"steps must be between 1 and {MAX_STEPS}, got {f['steps']}")
+        if f["learning_rate"] is None:
+            raise ctx.error(f"steps = {f['steps']} needs a learning_rate")
     if f["learning_rate"] is not None and f["learning_rate"] <= 0:
         raise ctx.error(f"learning_rate must be positive, got {f['learning_rate']}")
 

@@ -131,8 +131,8 @@ class Setting:
     """``"sum"`` or ``"mean"`` over the samples of a batch."""
     learning_rate: sp.Basic | None
     """η, or None when no gradient-descent step is asked for."""
-    steps: int
-    """Number of gradient-descent steps."""
+    steps: int | None
+    """Number of gradient-descent steps whose losses are asked for (None: one step, no loss after it)."""
     update_biases: bool
     """Whether biases take part in the gradient-descent steps."""
 
@@ -395,7 +395,7 @@ def setting_of(spec: ExerciseSpec) -> tuple[Setting, Params]:
     setting = Setting(
         X=to_matrix(f["x"]), Y=to_matrix(f["y"]), rules=tuple(rule_of(layer) for layer in layers),
         loss=LOSSES[f["loss"]], reduction=f.get("reduction") or ("mean" if f["loss"] == "mse" else "sum"),
-        learning_rate=exact(lr) if lr is not None else None, steps=int(f.get("steps", 1)),
+        learning_rate=exact(lr) if lr is not None else None, steps=f.get("steps"),
         update_biases=bool(f.get("update_biases", True)))
     params = Params(tuple(to_matrix(layer.W) for layer in layers),
                     tuple(to_matrix(layer.b) if layer.b is not None else None for layer in layers))
@@ -420,7 +420,7 @@ def _solve_network(spec: ExerciseSpec) -> Derivation:
     deltas = show_backward(b, setting, params, Zs, As, limit)
     gradients = show_gradients(b, setting, params, deltas, As, limit)
     n_layers = len(params.Ws)
-    summary = [f"A{n_layers}", "L", *gradients]
+    summary = [*(f"A{l}" for l in range(1, n_layers + 1)), "L", *gradients]
     if setting.learning_rate is not None:
         summary += show_training(b, setting, params, deltas, As, limit)
     return b.done([q for q in summary if shown(b_value(b, q))])
@@ -442,9 +442,12 @@ def show_forward(b: Builder, setting: Setting, params: Params, limit: tuple[int,
     b.say(f"The input x is {X.rows}×{X.cols}"
           + (f" (one column per sample, {X.cols} samples)" if X.cols > 1 else "")
           + ". Each layer computes Z_l = W_l A_(l−1) + b_l and A_l = f_l(Z_l), with A_0 = x.")
-    if any(bias is None for bias in params.bs):
-        missing = ", ".join(str(l) for l, bias in enumerate(params.bs, start=1) if bias is None)
-        b.say(f"Layer{'s' if ',' in missing else ''} {missing} {'have' if ',' in missing else 'has'} no bias: "
+    missing = [str(l) for l, bias in enumerate(params.bs, start=1) if bias is None]
+    if len(missing) == len(params.bs):
+        b.say("No layer has a bias here: Z_l = W_l A_(l−1).")
+    elif missing:
+        listed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
+        b.say(f"Layer{'s' if len(missing) > 1 else ''} {listed} {'have' if len(missing) > 1 else 'has'} no bias: "
               "there Z_l = W_l A_(l−1).")
     seen: set[str] = set()
     Zs, As = [], [X]
@@ -583,10 +586,10 @@ def show_output_delta(b: Builder, setting: Setting, Z: Matrix, A: Matrix, limit:
                                                                                 scale))
     else:
         delta_rule = output_delta(loss.name, rule.activation)
-        general = sp.factor(loss.derivative)
+        general = sp.factor(loss.derivative) * scale
         b.say("The output delta is ∂L/∂Z of the last layer. SymPy differentiates the loss with respect to the "
               "prediction ŷ and multiplies by the activation's derivative; entry by entry:")
-        b.equation(nt.Partial(sp.Symbol("ell"), yhat), general.xreplace({a: yhat}))
+        b.equation(nt.Partial(L_sym, yhat), general.xreplace({a: yhat}))
         shown_rule = (delta_rule * scale).xreplace({a: yhat, x: z})
         if rule.alpha is not None:
             shown_rule = shown_rule.xreplace({alpha_symbol: rule.alpha})
@@ -681,13 +684,13 @@ def show_training(b: Builder, setting: Setting, params: Params, deltas: list[Mat
             record(b, nt.matrix(f"b_{l}^new", bias.rows, 1), None, subs_b, new.bs[l - 1] or bias,
                    f"b{l}_new", f"updated b_{l}")
             names.append(f"b{l}_new")
-    names += show_later_steps(b, setting, new)
+    if setting.steps is not None:
+        names += show_later_steps(b, setting, new, setting.steps)
     return names
 
 
-def show_later_steps(b: Builder, setting: Setting, params: Params) -> list[str]:
+def show_later_steps(b: Builder, setting: Setting, params: Params, k: int) -> list[str]:
     """The loss after each step (steps 2…k repeat the same computation silently) and the final parameters."""
-    k = setting.steps
     b.heading("Loss after each step" if k > 1 else "Loss after the step")
     if k > 1:
         b.say(f"Steps 2 to {k} repeat the same forward pass, backpropagation and update with the new parameters.")
