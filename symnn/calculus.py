@@ -67,6 +67,14 @@ class Activation:
         return _derivative_in_output(self)
 
     @property
+    def maps_rationals_to_rationals(self) -> bool:
+        """Whether rational inputs give rational values and slopes (no exp, log, roots, tanh ...)."""
+        d = self.definition
+        return (not (d.atoms(sp.Function) - d.atoms(sp.Abs, sp.sign, sp.Piecewise))
+                and all(p.exp.is_Integer for p in d.atoms(sp.Pow))
+                and not d.has(sp.E, sp.pi))
+
+    @property
     def has_kink(self) -> bool:
         """Whether the derivative is a convention somewhere (a Piecewise, abs or sign inside)."""
         return bool(self.definition.has(sp.Piecewise, sp.Abs, sp.sign, sp.Max, sp.Min))

@@ -34,13 +34,21 @@ from symnn.calculus import (
     y,
 )
 from symnn.calculus import alpha as alpha_symbol
-from symnn.errors import MathDomainError
+from symnn.errors import MathDomainError, SpecError
 from symnn.exercises._build import Builder, entrywise, exact, product_expansion, to_matrix
+from symnn.render.printing import approximate
 from symnn.spec import ExerciseSpec, Layer
 from symnn.steps import Derivation, Equation, Quantity
 
 SHOW_LIMIT = 64
 """Results with more entries than this are left to the answer key (a worked entry is shown)."""
+GROWTH_LIMIT = 1000
+"""Most SymPy operations the exact parameters may hold before another forward pass is refused.
+
+With sigmoid-like activations every step nests the previous exponentials inside new
+ones, so exact parameters grow geometrically; past this size a forward pass takes
+minutes.  Piecewise-linear networks with polynomial losses stay rational and never
+come near it."""
 
 Matrix = sp.ImmutableMatrix
 
@@ -321,11 +329,13 @@ def show_weighted_sum(b: Builder, index: int | None, W: Matrix, A_prev: Matrix, 
     Z = weighted_sum_value(W, A_prev, bias)
     formula: sp.Basic = Ws * As
     if bias is not None:
-        formula = formula + nt.matrix(f"b{sfx}", W.rows, 1)
+        # With several samples b is added to every column; written as a matrix of Z's shape.
+        formula = formula + nt.matrix(f"b{sfx}", W.rows, A_prev.cols)
     substituted: list[sp.Basic] = []
     if fits(limit, W, A_prev, Z):
         product: sp.Basic = sp.MatMul(W, A_prev, evaluate=False)
-        substituted = [sp.MatAdd(product, bias, evaluate=False) if bias is not None else product]
+        spread = None if bias is None else Matrix(W.rows, A_prev.cols, lambda i, j: bias[i, 0])
+        substituted = [sp.MatAdd(product, spread, evaluate=False) if spread is not None else product]
         if W.cols <= 8:
             substituted.append(product_expansion(W, A_prev, bias))
     quantity = f"Z{'' if index is None else index}"
@@ -406,8 +416,8 @@ def solve_network(spec: ExerciseSpec) -> Derivation:
     """Forward pass, loss, backpropagation and (optionally) gradient-descent steps."""
     try:
         return _solve_network(spec)
-    except MathDomainError as exc:
-        raise MathDomainError(f"{spec.where}: exercise {spec.id} (network): {exc}") from None
+    except SpecError as exc:
+        raise type(exc)(f"{spec.where}: exercise {spec.id} (network): {exc}") from None
 
 
 def _solve_network(spec: ExerciseSpec) -> Derivation:
@@ -691,32 +701,73 @@ def show_training(b: Builder, setting: Setting, params: Params, deltas: list[Mat
 
 def show_later_steps(b: Builder, setting: Setting, params: Params, k: int) -> list[str]:
     """The loss after each step (steps 2…k repeat the same computation silently) and the final parameters."""
+    if k > 1 and not stays_rational(setting):
+        causes = sorted({r.name for r in setting.rules if not _rational_rule(r)})
+        what = (f"{', '.join(causes)} activation{'s' if len(causes) > 1 else ''}" if causes
+                else f"the {setting.loss.name} loss")
+        raise SpecError(
+            f"steps = {k}: with {what} every exact step nests the previous step's transcendental values, and "
+            "the values grow past what can be computed; ask for steps = 1 (the loss after one step), or use "
+            "piecewise-linear activations with a squared-error loss, whose values stay rational")
     b.heading("Loss after each step" if k > 1 else "Loss after the step")
     if k > 1:
         b.say(f"Steps 2 to {k} repeat the same forward pass, backpropagation and update with the new parameters.")
     rows: list[list[object]] = []
     names: list[str] = []
     for t in range(1, k + 1):
+        _check_growth(params, t, k)
         Zs, As = forward_values(setting, params)
         L_t = loss_value(setting, As[-1])
         b.quantities.append(Quantity(f"L_step{t}", sp.Symbol(f"L_step{t}"), L_t, f"loss after step {t}"))
         names.append(f"L_step{t}")
-        rows.append([sp.Integer(t), L_t])
+        rows.append([sp.Integer(t), _short(L_t)])
         if t < k:
             deltas = backward_values(setting, params, Zs, As)
             params = descend(setting, params, deltas, As[:-1])
     b.table(["step t", "loss after step t"], rows)  # type: ignore[list-item]
     if k > 1:
-        for l, W in enumerate(params.Ws, start=1):
-            record(b, nt.matrix(f"W_{l}^({k})", *W.shape), None, [], W, f"W{l}_step{k}",
-                   f"W_{l} after {k} steps")
-            names.append(f"W{l}_step{k}")
-            bias = params.bs[l - 1]
-            if bias is not None and setting.update_biases:
-                record(b, nt.matrix(f"b_{l}^({k})", bias.rows, 1), None, [], bias, f"b{l}_step{k}",
-                       f"b_{l} after {k} steps")
-                names.append(f"b{l}_step{k}")
+        final = [(f"W{l}_step{k}", nt.matrix(f"W_{l}^({k})", *W.shape), W, f"W_{l} after {k} steps")
+                 for l, W in enumerate(params.Ws, start=1)]
+        final += [(f"b{l}_step{k}", nt.matrix(f"b_{l}^({k})", bias.rows, 1), bias, f"b_{l} after {k} steps")
+                  for l, bias in enumerate(params.bs, start=1) if bias is not None and setting.update_biases]
+        for name, symbol, value, caption in final:
+            b.quantities.append(Quantity(name, symbol, value, caption))
+        b.say(f"The exact parameters after {k} steps have long numerators and denominators; they are in the "
+              f"answer key under {', '.join(n for n, *_ in final)}. Rounded:")
+        b.table(["parameter", "after step " + str(k)],
+                [[symbol, approximate(value, APPROX_DECIMALS)] for _, symbol, value, _ in final])
     return names
+
+
+APPROX_DECIMALS = 6
+"""Places of the rounded values in the table of training steps."""
+
+
+def _short(value: sp.Basic) -> sp.Basic:
+    """The exact value when it prints briefly, else its rounding (the exact one stays in the answer key)."""
+    if isinstance(value, sp.Rational) and len(str(value)) <= 16:
+        return value
+    return approximate(value, APPROX_DECIMALS)
+
+
+def _rational_rule(rule: Rule) -> bool:
+    return rule.activation is not None and rule.activation.maps_rationals_to_rationals
+
+
+def stays_rational(setting: Setting) -> bool:
+    """Whether every value of every step is a rational number (so many exact steps stay cheap)."""
+    return setting.loss.name in ("half_sse", "sse", "mse") and all(_rational_rule(r) for r in setting.rules)
+
+
+def _check_growth(params: Params, t: int, k: int) -> None:
+    """Refuse a forward pass whose exact parameters have grown past :data:`GROWTH_LIMIT`."""
+    size = sum(int(sp.count_ops(v)) for M in (*params.Ws, *(b for b in params.bs if b is not None)) for v in M)
+    if size > GROWTH_LIMIT:
+        raise SpecError(
+            f"steps = {k}: after {t} step{'s' if t > 1 else ''} the exact parameters hold {size} operations "
+            f"(each step nests the previous exponentials); symnn stops at {GROWTH_LIMIT}. Ask for at most "
+            f"{t - 1} step{'s' if t != 2 else ''} with these activations, or use piecewise-linear activations "
+            "with a squared-error loss, whose values stay rational")
 
 
 def _tidy(value: sp.Basic) -> sp.Basic:
