@@ -14,6 +14,15 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     "SymnnError": "symnn.errors",
     "load_sheet": "symnn.spec",
+    "Network": "symnn.network",
+    "Dense": "symnn.network",
+    "FactoredMatrix": "symnn.network",
+    "CertifiedMatrix": "symnn.certified",
+    "CertifiedNumber": "symnn.certified",
+    "derive": "symnn.matcalc",
+    "MatrixDerivative": "symnn.matcalc",
+    "sum_entries": "symnn.matcalc",
+    "to_numpy": "symnn.matcalc",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -1,0 +1,360 @@
+"""Dense networks with exact gradients: the library face of symnn.
+
+>>> import symnn
+>>> net = symnn.Network([
+...     symnn.Dense([[1, "-1/2"], ["0.25", 2]], ["0.1", 0], "relu"),
+...     symnn.Dense([[3, -1]], [0], "identity"),
+... ])
+>>> net.forward([1, 2])
+Matrix([[-79/20]])
+>>> grads = net.gradients([1, 2], [0], loss="half_sse")
+>>> grads["W2"], grads["b2"]
+(Matrix([[-79/200, -1343/80]]), Matrix([[-79/20]]))
+>>> net.step([1, 2], [0], "half_sse", "1/10").parameters["W2"]
+Matrix([[6079/2000, 543/800]])
+
+A transcendental output keeps its exact form, and ``digits=`` gives certified decimals:
+
+>>> out = symnn.Network([symnn.Dense([[1, 1]], [0], "sigmoid")])
+>>> out.gradients([1, "1/2"], [1], "bce")["W1"]
+Matrix([[-1 + 1/(exp(-3/2) + 1), -1/2 + 1/(2*(exp(-3/2) + 1))]])
+>>> out.gradients([1, "1/2"], [1], "bce", digits=30)["W1"][0, 0]
+'-0.182425523806356340392782821344'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import flint
+import sympy as sp
+from sympy import EXRAW, QQ
+from sympy.polys.matrices import DomainMatrix
+
+from symnn import backprop, calculus
+from symnn.certified import CertifiedMatrix, CertifiedNumber, certify
+from symnn.errors import MathDomainError, ShapeError, SpecError
+from symnn.values import exact_entry, exact_matrix, shape_text, to_sympy_matrix
+
+EXPLICIT_LIMIT = 4096
+"""Largest transcendental gradient (entries × output errors) returned entry by entry.
+
+Beyond it a gradient Σ δ_k R_k (rational R_k) is returned as a :class:`FactoredMatrix`,
+so that a 256×256 layer costs a rational matrix product, not 65536 SymPy expressions."""
+
+_DEFAULT_ALPHA = {"leaky_relu": QQ(1, 100), "elu": QQ(1)}
+
+
+def _activation_name(activation: str) -> str:
+    if activation not in calculus.ACTIVATIONS:
+        raise SpecError(f"unknown activation {activation!r}; valid activations: "
+                        f"{', '.join(calculus.ACTIVATIONS)}")
+    return activation
+
+
+def _read_alpha(activation: str, alpha: Any, allow_float: bool) -> Any:
+    if not calculus.ACTIVATIONS[activation].has_alpha:
+        if alpha is not None:
+            raise SpecError(f"{activation} takes no alpha, but alpha={alpha!r} was given")
+        return None
+    if alpha is None:
+        return _DEFAULT_ALPHA[activation]
+    return exact_entry(alpha, f"{activation} alpha", allow_float)
+
+
+@dataclass(frozen=True, slots=True, init=False, repr=False)
+class Dense:
+    """One dense layer, ``z = W a + b``, ``a' = activation(z)``.
+
+    ``W`` is (outputs × inputs); ``b`` a column of outputs (a flat list is a column).
+    Entries: ints, strings like ``"0.1"`` or ``"1/3"``, Fractions, SymPy numbers or
+    symbols; floats only with ``allow_float=True``.
+
+    >>> Dense([[1, 2], [3, 4]], [0, "1/2"], "leaky_relu")
+    Dense(2×2, leaky_relu, alpha=1/100)
+    >>> Dense([[1, 2]], [0, 1], "relu")
+    Traceback (most recent call last):
+    ...
+    symnn.errors.ShapeError: Dense layer: b is 2×1 but W is 1×2; b needs 1×1 (one entry per output)
+    """
+
+    W: DomainMatrix
+    """Weights, exact: over QQ when rational, else SymPy expressions (EXRAW)."""
+    b: DomainMatrix | None
+    """Bias column, or None for a layer without bias."""
+    activation: str
+    """A key of :data:`symnn.calculus.ACTIVATIONS`."""
+    alpha: Any
+    """Slope/scale for leaky ReLU and ELU (exact), else None."""
+
+    def __init__(self, W: Any, b: Any = None, activation: str = "identity", *,
+                 alpha: Any = None, allow_float: bool = False) -> None:
+        weights = exact_matrix(W, "W", allow_float)
+        bias = None if b is None else exact_matrix(b, "b", allow_float)
+        if bias is not None and bias.shape != (weights.shape[0], 1):
+            raise ShapeError(
+                f"Dense layer: b is {shape_text(bias.shape)} but W is {shape_text(weights.shape)}; "
+                f"b needs {weights.shape[0]}×1 (one entry per output)")
+        name = _activation_name(activation)
+        object.__setattr__(self, "W", weights)
+        object.__setattr__(self, "b", bias)
+        object.__setattr__(self, "activation", name)
+        object.__setattr__(self, "alpha", _read_alpha(name, alpha, allow_float))
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(outputs, inputs)."""
+        return self.W.shape  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        alpha = "" if self.alpha is None else f", alpha={self.alpha}"
+        return f"Dense({shape_text(self.shape)}, {self.activation}{alpha})"
+
+
+def _check_chain(layers: tuple[Dense, ...]) -> None:
+    for index in range(1, len(layers)):
+        previous, current = layers[index - 1], layers[index]
+        if current.shape[1] != previous.shape[0]:
+            raise ShapeError(
+                f"layer {index + 1}: W{index + 1} is {shape_text(current.shape)} but layer {index} "
+                f"outputs {previous.shape[0]} values (W{index} is {shape_text(previous.shape)}); "
+                f"W{index + 1} needs {previous.shape[0]} columns")
+
+
+def _loss_name(loss: str) -> str:
+    if loss not in calculus.LOSSES:
+        raise SpecError(f"unknown loss {loss!r}; valid losses: {', '.join(calculus.LOSSES)}")
+    return loss
+
+
+def _check_digits(digits: int | None) -> None:
+    if digits is not None and (isinstance(digits, bool) or not isinstance(digits, int) or digits < 1):
+        raise SpecError(f"digits must be a positive whole number, got {digits!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class FactoredMatrix:
+    """An exact matrix Σ coefficient_k · M_k with exact scalars and rational matrices.
+
+    Returned for large transcendental gradients (see :data:`EXPLICIT_LIMIT`): entries are
+    exact on access, ``as_explicit()`` builds the full SymPy matrix.
+
+    >>> m = FactoredMatrix(((sp.exp(-1), sp.Matrix([[1, 2]])),))
+    >>> m[0, 1], m.shape
+    (2*exp(-1), (1, 2))
+    """
+
+    terms: tuple[tuple[sp.Expr, sp.Matrix], ...]
+    """(exact scalar, rational SymPy matrix) pairs."""
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, columns)."""
+        return self.terms[0][1].shape  # type: ignore[no-any-return]
+
+    def __getitem__(self, index: tuple[int, int]) -> sp.Expr:
+        return sp.Add(*[c * m[index] for c, m in self.terms])
+
+    def as_explicit(self) -> sp.Matrix:
+        """Every entry as an exact SymPy expression."""
+        total = sp.zeros(*self.shape)
+        for coefficient, matrix in self.terms:
+            total += coefficient * matrix
+        return total
+
+    def as_expr(self) -> sp.MatrixExpr:
+        """The product form as a SymPy matrix expression (for LaTeX)."""
+        parts = [sp.MatMul(c, sp.ImmutableMatrix(m)) for c, m in self.terms]
+        return parts[0] if len(parts) == 1 else sp.MatAdd(*parts)
+
+    def _sympy_(self) -> sp.MatrixExpr:
+        return self.as_expr()
+
+
+def _public_gradients(grads: Mapping[str, backprop.Gradient]) -> dict[str, Any]:
+    size = sum(_weight(g) for g in grads.values())
+    return {name: _public_gradient(g, size) for name, g in grads.items()}
+
+
+def _weight(gradient: backprop.Gradient) -> int:
+    if isinstance(gradient, backprop.Factored):
+        rows, cols = gradient.terms[0][1].shape
+        return int(rows * cols * len(gradient.terms))
+    return 0
+
+
+def _public_gradient(gradient: backprop.Gradient, size: int) -> Any:
+    if isinstance(gradient, DomainMatrix):
+        return to_sympy_matrix(gradient)
+    if size <= EXPLICIT_LIMIT:
+        return to_sympy_matrix(backprop.explicit(gradient))
+    return FactoredMatrix(tuple((c, to_sympy_matrix(m)) for c, m in gradient.terms))
+
+
+@dataclass(frozen=True, slots=True, init=False, repr=False)
+class Network:
+    """A feed-forward network of :class:`Dense` layers with exact (or certified) gradients.
+
+    Parameters are named ``W1, b1, W2, b2, ...`` by layer.  Inputs ``x`` are columns
+    (one column per sample); losses add (or average) over all entries.
+    """
+
+    layers: tuple[Dense, ...]
+    """The layers, input side first."""
+
+    def __init__(self, layers: Iterable[Dense]) -> None:
+        chain = tuple(layers)
+        if not chain:
+            raise SpecError("a Network needs at least one layer")
+        for index, layer in enumerate(chain, start=1):
+            if not isinstance(layer, Dense):
+                raise SpecError(f"layer {index} must be a symnn.Dense, got {type(layer).__name__}")
+        _check_chain(chain)
+        object.__setattr__(self, "layers", chain)
+
+    @classmethod
+    def from_spec(cls, spec: Any) -> Network:
+        """Build from a sheet exercise of kind ``network`` or its tuple of spec layers.
+
+        >>> from symnn.spec import load_sheet
+        >>> ex = next(e for e in load_sheet().exercises if e.kind == "network")
+        >>> Network.from_spec(ex).layers[0].activation in calculus.ACTIVATIONS
+        True
+        """
+        layers = spec.fields["layers"] if hasattr(spec, "fields") else spec
+        return cls(Dense([list(r) for r in layer.W],
+                         None if layer.b is None else [list(r) for r in layer.b],
+                         layer.activation, alpha=layer.alpha)
+                   for layer in layers)
+
+    def __repr__(self) -> str:
+        return f"Network([{', '.join(map(repr, self.layers))}])"
+
+    @property
+    def parameters(self) -> dict[str, sp.Matrix]:
+        """Every parameter as a SymPy matrix (a copy), by name."""
+        params: dict[str, sp.Matrix] = {}
+        for index, layer in enumerate(self.layers, start=1):
+            params[f"W{index}"] = to_sympy_matrix(layer.W.copy())
+            if layer.b is not None:
+                params[f"b{index}"] = to_sympy_matrix(layer.b.copy())
+        return params
+
+    # -- inputs ---------------------------------------------------------------
+
+    def _input(self, x: Any, allow_float: bool) -> DomainMatrix:
+        matrix = exact_matrix(x, "x", allow_float)
+        needed = self.layers[0].shape[1]
+        if matrix.shape[0] != needed:
+            raise ShapeError(
+                f"x is {shape_text(matrix.shape)} but W1 is {shape_text(self.layers[0].shape)}; "
+                f"x needs {needed} rows (one column per sample)")
+        return matrix
+
+    def _target(self, y: Any, x: DomainMatrix, loss: str, allow_float: bool) -> DomainMatrix:
+        matrix = exact_matrix(y, "y", allow_float)
+        expected = (self.layers[-1].shape[0], x.shape[1])
+        if matrix.shape != expected:
+            raise ShapeError(
+                f"y is {shape_text(matrix.shape)} but the network outputs {shape_text(expected)} "
+                f"for this x (layer {len(self.layers)}: W{len(self.layers)} is "
+                f"{shape_text(self.layers[-1].shape)})")
+        if loss == "bce" and matrix.domain == QQ:
+            for k, value in enumerate(matrix.to_list_flat(), start=1):
+                if not 0 <= value <= 1:
+                    raise MathDomainError(f"binary cross-entropy needs targets in [0, 1]; "
+                                          f"y entry {k} is {value}")
+        return matrix
+
+    # -- exact and certified computations --------------------------------------
+
+    def forward(self, x: Any, *, digits: int | None = None, allow_float: bool = False) -> Any:
+        """The network's output: an exact SymPy matrix, or certified decimals with ``digits``."""
+        _check_digits(digits)
+        inputs = self._input(x, allow_float)
+        if digits is None:
+            return to_sympy_matrix(backprop.forward(self.layers, inputs).output)
+        prefix = backprop.rational_prefix(self.layers, inputs)
+        if prefix.rational_layers == len(self.layers):
+            return CertifiedMatrix.from_exact(prefix.next_input, digits)
+        return self._certified(lambda p: {"out": backprop.ball_outputs(self.layers, prefix)},
+                               digits)["out"]
+
+    def loss(self, x: Any, y: Any, loss: str, *, digits: int | None = None,
+             allow_float: bool = False) -> Any:
+        """The loss value: exact SymPy number (or formula), or a :class:`CertifiedNumber`."""
+        _check_digits(digits)
+        name = _loss_name(loss)
+        inputs = self._input(x, allow_float)
+        targets = self._target(y, inputs, name, allow_float)
+        if digits is None:
+            output = backprop.forward(self.layers, inputs).output
+            flat = [backprop._to_expr(v) for v in output.to_list_flat()]
+            ys = [backprop._to_expr(v) for v in targets.to_list_flat()]
+            return calculus.LOSSES[name].value(ys, flat)
+        prefix = backprop.rational_prefix(self.layers, inputs)
+        result = self._certified(
+            lambda p: {"loss": flint.arb_mat([[backprop.ball_loss(
+                name, backprop.ball_outputs(self.layers, prefix), targets)]])}, digits)
+        return CertifiedNumber(result["loss"])
+
+    def gradients(self, x: Any, y: Any, loss: str, *, digits: int | None = None,
+                  allow_float: bool = False) -> dict[str, Any]:
+        """∂loss/∂parameter for every parameter, keyed ``"W1"``, ``"b1"``, ...
+
+        Exact by default: SymPy matrices (rational, or exact expressions such as
+        ``σ(3/2) − 1``; very large transcendental ones as :class:`FactoredMatrix`).
+        With ``digits=n``: :class:`CertifiedMatrix` values whose decimals are all correct.
+        """
+        _check_digits(digits)
+        name = _loss_name(loss)
+        inputs = self._input(x, allow_float)
+        targets = self._target(y, inputs, name, allow_float)
+        if digits is None:
+            return _public_gradients(backprop.gradients(self.layers, inputs, targets, name))
+        prefix = backprop.rational_prefix(self.layers, inputs)
+        if prefix.rational_layers == len(self.layers):
+            exact = backprop.gradients(self.layers, inputs, targets, name)
+            if all(isinstance(g, DomainMatrix) and g.domain == QQ for g in exact.values()):
+                return {k: CertifiedMatrix.from_exact(g, digits)  # type: ignore[arg-type]
+                        for k, g in exact.items()}
+        return self._certified(
+            lambda p: backprop.ball_gradients(self.layers, prefix, targets, name), digits)
+
+    def _certified(self, compute: Any, digits: int) -> dict[str, CertifiedMatrix]:
+        balls, precision = certify(compute, digits)
+        return {key: CertifiedMatrix(
+                    (m.nrows(), m.ncols()), digits, None, m, precision,
+                    refine=lambda p, key=key: compute(p)[key])
+                for key, m in balls.items()}
+
+    def step(self, x: Any, y: Any, loss: str, learning_rate: Any, *,
+             allow_float: bool = False) -> Network:
+        """One exact gradient-descent step: a new network with ``W − η ∂loss/∂W``."""
+        name = _loss_name(loss)
+        rate = exact_entry(learning_rate, "learning_rate", allow_float)
+        inputs = self._input(x, allow_float)
+        targets = self._target(y, inputs, name, allow_float)
+        grads = backprop.gradients(self.layers, inputs, targets, name)
+        return Network(self._updated(index, layer, grads, rate)
+                       for index, layer in enumerate(self.layers, start=1))
+
+    @staticmethod
+    def _updated(index: int, layer: Dense, grads: Mapping[str, backprop.Gradient], rate: Any) -> Dense:
+        def update(param: DomainMatrix, grad: backprop.Gradient) -> DomainMatrix:
+            step = backprop.explicit(grad)
+            if param.domain == QQ and step.domain == QQ and QQ.of_type(rate):
+                return param - step * rate
+            symbolic_rate = QQ.to_sympy(rate) if QQ.of_type(rate) else rate
+            return param.convert_to(EXRAW) - step.convert_to(EXRAW) * symbolic_rate
+
+        W = update(layer.W, grads[f"W{index}"])
+        b = None if layer.b is None else update(layer.b, grads[f"b{index}"])
+        return Dense(W, b, layer.activation,
+                     alpha=None if layer.alpha is None else _alpha_value(layer.alpha))
+
+
+def _alpha_value(alpha: Any) -> Any:
+    return QQ.to_sympy(alpha) if QQ.of_type(alpha) else alpha
