@@ -17,6 +17,7 @@ _EXPORTS: dict[str, str] = {
     "Network": "symnn.network",
     "Dense": "symnn.network",
     "FactoredMatrix": "symnn.network",
+    "Gradients": "symnn.network",
     "CertifiedMatrix": "symnn.certified",
     "CertifiedNumber": "symnn.certified",
     "derive": "symnn.matcalc",

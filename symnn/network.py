@@ -24,8 +24,8 @@ Matrix([[-1 + 1/(exp(-3/2) + 1), -1/2 + 1/(2*(exp(-3/2) + 1))]])
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import flint
@@ -37,12 +37,6 @@ from symnn import backprop, calculus
 from symnn.certified import CertifiedMatrix, CertifiedNumber, certify
 from symnn.errors import MathDomainError, ShapeError, SpecError
 from symnn.values import exact_entry, exact_matrix, shape_text, to_sympy_matrix
-
-EXPLICIT_LIMIT = 4096
-"""Largest transcendental gradient (entries × output errors) returned entry by entry.
-
-Beyond it a gradient Σ δ_k R_k (rational R_k) is returned as a :class:`FactoredMatrix`,
-so that a 256×256 layer costs a rational matrix product, not 65536 SymPy expressions."""
 
 _DEFAULT_ALPHA = {"leaky_relu": QQ(1, 100), "elu": QQ(1)}
 
@@ -136,18 +130,21 @@ def _check_digits(digits: int | None) -> None:
 
 @dataclass(frozen=True, slots=True)
 class FactoredMatrix:
-    """An exact matrix Σ coefficient_k · M_k with exact scalars and rational matrices.
+    """An exact matrix Σ coefficient_k · R_k with exact scalars and rational matrices R_k.
 
-    Returned for large transcendental gradients (see :data:`EXPLICIT_LIMIT`): entries are
-    exact on access, ``as_explicit()`` builds the full SymPy matrix.
+    A network whose only transcendental part is its output layer has gradients of this
+    form (δ_k the output errors); keeping them factored costs one rational matrix per
+    term instead of one SymPy expression per entry.
 
-    >>> m = FactoredMatrix(((sp.exp(-1), sp.Matrix([[1, 2]])),))
+    >>> m = FactoredMatrix(((sp.exp(-1), DomainMatrix([[QQ(1), QQ(2)]], (1, 2), QQ)),))
     >>> m[0, 1], m.shape
     (2*exp(-1), (1, 2))
+    >>> m.as_explicit()
+    Matrix([[exp(-1), 2*exp(-1)]])
     """
 
-    terms: tuple[tuple[sp.Expr, sp.Matrix], ...]
-    """(exact scalar, rational SymPy matrix) pairs."""
+    terms: tuple[tuple[sp.Expr, DomainMatrix], ...]
+    """(exact scalar, ``QQ`` matrix) pairs."""
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -155,42 +152,56 @@ class FactoredMatrix:
         return self.terms[0][1].shape  # type: ignore[no-any-return]
 
     def __getitem__(self, index: tuple[int, int]) -> sp.Expr:
-        return sp.Add(*[c * m[index] for c, m in self.terms])
+        i, j = index
+        return sp.Add(*[c * QQ.to_sympy(m.rep.getitem(i, j)) for c, m in self.terms])
 
     def as_explicit(self) -> sp.Matrix:
         """Every entry as an exact SymPy expression."""
-        total = sp.zeros(*self.shape)
-        for coefficient, matrix in self.terms:
-            total += coefficient * matrix
-        return total
+        return to_sympy_matrix(backprop.explicit(backprop.Factored(self.terms)))
 
     def as_expr(self) -> sp.MatrixExpr:
         """The product form as a SymPy matrix expression (for LaTeX)."""
-        parts = [sp.MatMul(c, sp.ImmutableMatrix(m)) for c, m in self.terms]
+        parts = [sp.MatMul(c, sp.ImmutableMatrix(to_sympy_matrix(m))) for c, m in self.terms]
         return parts[0] if len(parts) == 1 else sp.MatAdd(*parts)
 
-    def _sympy_(self) -> sp.MatrixExpr:
-        return self.as_expr()
 
+@dataclass(frozen=True, slots=True, eq=False)
+class Gradients(Mapping[str, sp.Matrix]):
+    """Exact gradients by parameter name (``W1``, ``b1``, ...), in layer order.
 
-def _public_gradients(grads: Mapping[str, backprop.Gradient]) -> dict[str, Any]:
-    size = sum(_weight(g) for g in grads.values())
-    return {name: _public_gradient(g, size) for name, g in grads.items()}
+    All values are computed when the object is made (exactly, as flint rational
+    matrices or exact SymPy expressions); each becomes a SymPy ``Matrix`` the first time
+    it is read, so a caller that needs only some of them, or the fast forms below,
+    never pays for converting 65536 entries into SymPy numbers.
+    """
 
+    raw: dict[str, backprop.Gradient]
+    """Per parameter: a ``QQ``/``EXRAW`` :class:`DomainMatrix` or a factored sum."""
+    _matrices: dict[str, sp.Matrix] = field(default_factory=dict, repr=False)
+    """SymPy matrices already built."""
 
-def _weight(gradient: backprop.Gradient) -> int:
-    if isinstance(gradient, backprop.Factored):
-        rows, cols = gradient.terms[0][1].shape
-        return int(rows * cols * len(gradient.terms))
-    return 0
+    def __getitem__(self, name: str) -> sp.Matrix:
+        if name not in self._matrices:
+            self._matrices[name] = to_sympy_matrix(backprop.explicit(self.raw[name]))
+        return self._matrices[name]
 
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.raw)
 
-def _public_gradient(gradient: backprop.Gradient, size: int) -> Any:
-    if isinstance(gradient, DomainMatrix):
-        return to_sympy_matrix(gradient)
-    if size <= EXPLICIT_LIMIT:
-        return to_sympy_matrix(backprop.explicit(gradient))
-    return FactoredMatrix(tuple((c, to_sympy_matrix(m)) for c, m in gradient.terms))
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+    def domain_matrix(self, name: str) -> DomainMatrix:
+        """The gradient as a :class:`DomainMatrix` (``QQ`` when rational): no conversion."""
+        return backprop.explicit(self.raw[name])
+
+    def factored(self, name: str) -> FactoredMatrix | None:
+        """The gradient as Σ δ_k R_k when it was computed that way, else None."""
+        gradient = self.raw[name]
+        return FactoredMatrix(gradient.terms) if isinstance(gradient, backprop.Factored) else None
 
 
 @dataclass(frozen=True, slots=True, init=False, repr=False)
@@ -301,19 +312,19 @@ class Network:
         return CertifiedNumber(result["loss"])
 
     def gradients(self, x: Any, y: Any, loss: str, *, digits: int | None = None,
-                  allow_float: bool = False) -> dict[str, Any]:
+                  allow_float: bool = False) -> Mapping[str, Any]:
         """∂loss/∂parameter for every parameter, keyed ``"W1"``, ``"b1"``, ...
 
-        Exact by default: SymPy matrices (rational, or exact expressions such as
-        ``σ(3/2) − 1``; very large transcendental ones as :class:`FactoredMatrix`).
-        With ``digits=n``: :class:`CertifiedMatrix` values whose decimals are all correct.
+        Exact by default: a :class:`Gradients` mapping of SymPy matrices (rational, or
+        exact expressions such as ``σ(3/2) − 1``).  With ``digits=n``: a dict of
+        :class:`CertifiedMatrix` values whose printed decimals are all correct.
         """
         _check_digits(digits)
         name = _loss_name(loss)
         inputs = self._input(x, allow_float)
         targets = self._target(y, inputs, name, allow_float)
         if digits is None:
-            return _public_gradients(backprop.gradients(self.layers, inputs, targets, name))
+            return Gradients(backprop.gradients(self.layers, inputs, targets, name))
         prefix = backprop.rational_prefix(self.layers, inputs)
         if prefix.rational_layers == len(self.layers):
             exact = backprop.gradients(self.layers, inputs, targets, name)

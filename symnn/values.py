@@ -210,13 +210,12 @@ def as_symbolic(matrix: DomainMatrix) -> DomainMatrix:
 
 
 def to_sympy_matrix(matrix: DomainMatrix) -> sp.Matrix:
-    """A SymPy ``Matrix`` sharing ``matrix``'s storage: entries become SymPy numbers on access.
+    """A SymPy ``Matrix`` with the same exact entries.
 
-    Building a 256×256 SymPy matrix entry by entry costs far more than computing it
-    (an immutable matrix converts every entry up front); SymPy's dense ``Matrix`` is
-    stored as a :class:`DomainMatrix` anyway, so this wraps it in O(1).
+    SymPy stores a ``Matrix`` as a sparse :class:`DomainMatrix` over ``QQ`` or ``EXRAW``,
+    so rational results convert without re-reading any number as a SymPy object.
 
     >>> to_sympy_matrix(exact_matrix([["1/2", 3]], "W"))
     Matrix([[1/2, 3]])
     """
-    return sp.Matrix._fromrep(matrix.to_dense())  # type: ignore[attr-defined,no-any-return]
+    return matrix.to_Matrix()
