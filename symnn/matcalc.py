@@ -141,10 +141,14 @@ def _sum(p: _Pullback, node: sp.Sum, adjoint: Adjoint) -> None:
         matrix_form = convert_array_to_matrix(convert_indexed_to_array(node))
     except Exception as exc:  # SymPy raises ValueError, NotImplementedError, ...
         raise DeriveError(f"cannot rewrite the sum {node} in matrix form ({exc})") from None
-    if isinstance(matrix_form, sp.MatrixExpr) and matrix_form.shape == (1, 1):
+    if any(type(part).__module__.startswith("sympy.tensor")
+           for part in sp.preorder_traversal(matrix_form)):
+        raise DeriveError(f"cannot rewrite the sum {node} in matrix form (got {matrix_form})")
+    if isinstance(matrix_form, sp.MatrixExpr):
+        if matrix_form.shape != (1, 1):
+            raise DeriveError(f"the sum {node} is not a scalar (got {matrix_form})")
         p.pull(matrix_form, adjoint * sp.Identity(1))
-    elif isinstance(matrix_form, sp.Expr) and not matrix_form.has(sp.Sum) and not isinstance(
-            matrix_form, sp.MatrixExpr):
+    elif isinstance(matrix_form, sp.Expr) and not matrix_form.has(sp.Sum):
         p.pull(matrix_form, adjoint)
     else:
         raise DeriveError(f"cannot rewrite the sum {node} in matrix form (got {matrix_form})")
