@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
 import flint
 import sympy as sp
@@ -39,10 +39,17 @@ FACTOR_LIMIT = 16
 class LayerLike(Protocol):
     """What the engine reads from a layer (:class:`symnn.network.Dense`)."""
 
-    W: DomainMatrix
-    b: DomainMatrix | None
-    activation: str
-    alpha: Any
+    @property
+    def W(self) -> DomainMatrix: ...
+
+    @property
+    def b(self) -> DomainMatrix | None: ...
+
+    @property
+    def activation(self) -> str: ...
+
+    @property
+    def alpha(self) -> Any: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +72,8 @@ class Factored:
     """(exact scalar, ``QQ`` matrix) pairs."""
 
 
-Gradient = DomainMatrix | Factored
+Gradient: TypeAlias = "DomainMatrix | Factored"
+"""An exact gradient: one matrix (``QQ`` or ``EXRAW``) or a factored sum."""
 
 
 # ---------------------------------------------------------------------------
@@ -175,7 +183,8 @@ def affine(layer: LayerLike, a: DomainMatrix) -> DomainMatrix:
 
 def forward(layers: Sequence[LayerLike], x: DomainMatrix) -> Tape:
     """Exact forward pass recording every layer's input and pre-activation."""
-    inputs, pre = [], []
+    inputs: list[DomainMatrix] = []
+    pre: list[DomainMatrix] = []
     a = x
     for layer in layers:
         inputs.append(a)
@@ -392,7 +401,8 @@ class RationalPrefix:
 
 def rational_prefix(layers: Sequence[LayerLike], x: DomainMatrix) -> RationalPrefix:
     """Run the forward pass over QQ for as long as every value stays rational."""
-    inputs, pre = [], []
+    inputs: list[DomainMatrix] = []
+    pre: list[DomainMatrix] = []
     a = x
     for layer in layers:
         rational_params = layer.W.domain == QQ and (layer.b is None or layer.b.domain == QQ)

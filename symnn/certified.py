@@ -22,7 +22,7 @@ from fractions import Fraction
 from typing import Any
 
 import flint
-from sympy import QQ
+from sympy import QQ  # noqa: F401 - used by the docstring examples
 from sympy.polys.matrices import DomainMatrix
 
 from symnn.errors import MathDomainError

@@ -139,7 +139,7 @@ def _sum(p: _Pullback, node: sp.Sum, adjoint: Adjoint) -> None:
     from sympy.tensor.array.expressions.from_indexed_to_array import convert_indexed_to_array
     try:
         matrix_form = convert_array_to_matrix(convert_indexed_to_array(node))
-    except Exception as exc:  # SymPy raises ValueError, NotImplementedError, ...
+    except Exception as exc:  # noqa: BLE001 - SymPy raises ValueError, NotImplementedError, ...
         raise DeriveError(f"cannot rewrite the sum {node} in matrix form ({exc})") from None
     if any(type(part).__module__.startswith("sympy.tensor")
            for part in sp.preorder_traversal(matrix_form)):
@@ -411,7 +411,7 @@ def derive(expr: Any, wrt: sp.MatrixSymbol) -> MatrixDerivative:
 # numpy functions from formulas.
 
 
-class _MatrixNumPyPrinter(NumPyPrinter):
+class _MatrixNumPyPrinter(NumPyPrinter):  # type: ignore[misc]
     """NumPy printer that also knows elementwise powers, ones and elementwise functions."""
 
     def _print_HadamardPower(self, expr: HadamardPower) -> str:

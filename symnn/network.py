@@ -24,7 +24,7 @@ Matrix([[-1 + 1/(exp(-3/2) + 1), -1/2 + 1/(2*(exp(-3/2) + 1))]])
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -329,16 +329,16 @@ class Network:
         if prefix.rational_layers == len(self.layers):
             exact = backprop.gradients(self.layers, inputs, targets, name)
             if all(isinstance(g, DomainMatrix) and g.domain == QQ for g in exact.values()):
-                return {k: CertifiedMatrix.from_exact(g, digits)  # type: ignore[arg-type]
+                return {k: CertifiedMatrix.from_exact(backprop.explicit(g), digits)
                         for k, g in exact.items()}
         return self._certified(
             lambda p: backprop.ball_gradients(self.layers, prefix, targets, name), digits)
 
-    def _certified(self, compute: Any, digits: int) -> dict[str, CertifiedMatrix]:
+    def _certified(self, compute: Callable[[int], Mapping[str, Any]],
+                   digits: int) -> dict[str, CertifiedMatrix]:
         balls, precision = certify(compute, digits)
-        return {key: CertifiedMatrix(
-                    (m.nrows(), m.ncols()), digits, None, m, precision,
-                    refine=lambda p, key=key: compute(p)[key])
+        return {key: CertifiedMatrix((m.nrows(), m.ncols()), digits, None, m, precision,
+                                     refine=_refiner(compute, key))
                 for key, m in balls.items()}
 
     def step(self, x: Any, y: Any, loss: str, learning_rate: Any, *,
@@ -365,6 +365,11 @@ class Network:
         b = None if layer.b is None else update(layer.b, grads[f"b{index}"])
         return Dense(W, b, layer.activation,
                      alpha=None if layer.alpha is None else _alpha_value(layer.alpha))
+
+
+def _refiner(compute: Callable[[int], Mapping[str, Any]], key: str) -> Callable[[int], Any]:
+    """Recompute one named result at a given precision."""
+    return lambda precision: compute(precision)[key]
 
 
 def _alpha_value(alpha: Any) -> Any:

@@ -13,6 +13,7 @@ becomes a :class:`DomainMatrix` over ``EXRAW`` holding SymPy expressions.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Sequence
 from fractions import Fraction
@@ -48,7 +49,7 @@ def _float_entry(value: float, where: str, allow_float: bool) -> Entry:
             f"{str(repr(value))!r} or a Fraction, or pass allow_float=True to read floats "
             "by their decimal repr"
         )
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise SpecError(f"{where} is {value!r}; only finite numbers are allowed")
     fraction = Fraction(repr(value))
     return QQ(fraction.numerator, fraction.denominator)

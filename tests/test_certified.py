@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import decimal
 import doctest
+import itertools
 import random
 from fractions import Fraction
 
@@ -85,7 +86,7 @@ def random_case(seed: int, sizes: list[int], acts: list[str], samples: int = 1):
         return Fraction(rng.randint(-12, 12), rng.randint(1, 9))
 
     layers = [([[q() for _ in range(n_in)] for _ in range(n_out)], [[q()] for _ in range(n_out)])
-              for n_in, n_out in zip(sizes, sizes[1:])]
+              for n_in, n_out in itertools.pairwise(sizes)]
     x = [[q() for _ in range(samples)] for _ in range(sizes[0])]
     y = [[Fraction(rng.randint(0, 4), 4) for _ in range(samples)] for _ in range(sizes[-1])]
     net = symnn.Network(symnn.Dense(W, b, act) for (W, b), act in zip(layers, acts))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import itertools
 from fractions import Fraction
 
 import pytest
@@ -128,7 +129,7 @@ def networks(draw: st.DrawFn) -> tuple[list[dict], Matrix, Matrix, str]:
     sizes = draw(st.lists(st.integers(1, 4), min_size=2, max_size=4))
     samples = draw(st.integers(1, 3))
     layers = []
-    for n_in, n_out in zip(sizes, sizes[1:]):
+    for n_in, n_out in itertools.pairwise(sizes):
         act = draw(st.sampled_from(["identity", "relu", "leaky_relu"]))
         layers.append({
             "W": draw(matrices(n_out, n_in)),
@@ -196,8 +197,8 @@ def naive_gradients(layer_specs: list[tuple], x: list, y: list, loss: str) -> di
     symbols, values = {}, {}
     a = sp.Matrix(x)
     for index, (W, b, act) in enumerate(layer_specs, start=1):
-        Ws = sp.Matrix(len(W), len(W[0]), lambda i, j: sp.Symbol(f"W{index}_{i}{j}"))
-        bs = sp.Matrix(len(b), 1, lambda i, j: sp.Symbol(f"b{index}_{i}"))
+        Ws = sp.Matrix(len(W), len(W[0]), lambda i, j, k=index: sp.Symbol(f"W{k}_{i}{j}"))
+        bs = sp.Matrix(len(b), 1, lambda i, j, k=index: sp.Symbol(f"b{k}_{i}"))
         symbols[f"W{index}"], symbols[f"b{index}"] = Ws, bs
         values.update({Ws[i, j]: sp.Rational(W[i][j]) for i in range(Ws.rows) for j in range(Ws.cols)})
         values.update({bs[i]: sp.Rational(b[i]) for i in range(bs.rows)})
