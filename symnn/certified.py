@@ -127,7 +127,7 @@ def certify(compute: Compute, digits: int) -> tuple[dict[str, Any], int]:
     needed = bits_for(digits)
     precision = needed + 32
     undecided: Undecided | None = None
-    results: dict[str, Any] = {}
+    best: tuple[dict[str, Any], int] | None = None
     for _ in range(MAX_REFINEMENTS + 1):
         try:
             with flint.ctx.workprec(precision):
@@ -136,15 +136,18 @@ def certify(compute: Compute, digits: int) -> tuple[dict[str, Any], int]:
             undecided = exc
             precision *= 2
             continue
+        best = (results, precision)
         if all(accurate_enough(b, needed) for m in results.values() for b in matrix_entries(m)):
-            return results, precision
+            return best
         precision *= 2
-    if not results:
+    if best is None:
         raise MathDomainError(
-            f"cannot certify the result: a branch condition stays undecided at {precision} bits "
-            f"({undecided}); a pre-activation is too close to an activation's kink"
-        )
-    return results, precision // 2
+            f"cannot certify the result: a branch condition stays undecided at {precision // 2} "
+            f"bits ({undecided}); a pre-activation is too close to an activation's kink")
+    if not all(b.is_finite() for m in best[0].values() for b in matrix_entries(m)):
+        raise MathDomainError("the result is undefined at these values (e.g. log 0 or a division "
+                              "by zero in the loss gradient)")
+    return best
 
 
 @dataclass(frozen=True, slots=True)

@@ -396,15 +396,23 @@ def derive(expr: Any, wrt: sp.MatrixSymbol) -> MatrixDerivative:
         raise DeriveError(f"derive differentiates by a sympy.MatrixSymbol, got {type(wrt).__name__}; "
                           "for a scalar symbol use sympy.diff")
     root = _scalar_root(expr)
+    try:
+        formula = _pull_back(root, wrt)
+        verify(root, wrt, formula)
+    except (TypeError, ValueError, NotImplementedError, AttributeError, IndexError) as exc:
+        # SymPy's own matrix machinery gave up somewhere inside; say so in one line.
+        raise DeriveError(f"cannot differentiate {root} by {wrt}: SymPy raised "
+                          f"{type(exc).__name__}: {exc}") from None
+    return MatrixDerivative(root, wrt, formula)
+
+
+def _pull_back(root: sp.Basic, wrt: sp.MatrixSymbol) -> sp.MatrixExpr:
     pullback = _Pullback(wrt)
     seed = sp.Identity(1) if isinstance(root, sp.MatrixExpr) else sp.Integer(1)
     pullback.pull(root, seed)
     if not pullback.contributions:
-        formula: sp.MatrixExpr = sp.ZeroMatrix(*wrt.shape)
-    else:
-        formula = _tidy(sp.MatAdd(*pullback.contributions))
-    verify(root, wrt, formula)
-    return MatrixDerivative(root, wrt, formula)
+        return sp.ZeroMatrix(*wrt.shape)
+    return _tidy(sp.MatAdd(*pullback.contributions))
 
 
 # ---------------------------------------------------------------------------

@@ -290,3 +290,10 @@ def test_undecidable_entries_print_as_enclosures() -> None:
 
 def test_docstring_examples() -> None:
     assert doctest.testmod(certified).failed == 0
+
+
+def test_an_undefined_certified_gradient_is_an_error() -> None:
+    # tanh output 0 with cross-entropy: log 0, so the gradient does not exist.
+    net = symnn.Network([symnn.Dense([[1]], [0], "tanh")])
+    with pytest.raises(MathDomainError, match="undefined"):
+        net.gradients([0], [1], "bce", digits=10)
