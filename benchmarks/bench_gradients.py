@@ -40,7 +40,7 @@ from sympy.polys.matrices import DomainMatrix
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import symnn  # noqa: E402
+import symnn
 
 Problem = dict[str, list[list[Fraction]]]
 
