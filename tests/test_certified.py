@@ -132,11 +132,12 @@ CASES = [
 
 @pytest.mark.parametrize("sizes, acts, loss, samples", CASES)
 @pytest.mark.parametrize("seed", [1, 2])
-def test_certified_gradients_contain_finite_differences(
+def test_certified_and_exact_gradients_match_finite_differences(
         sizes: list[int], acts: list[str], loss: str, samples: int, seed: int) -> None:
     net, layers, x, y = random_case(seed, sizes, acts, samples)
     digits = 30
     got = net.gradients(x, y, loss, digits=digits)
+    exact = net.gradients(x, y, loss)
     reference = finite_differences(mp_params(layers), acts, mp_matrix(x), mp_matrix(y), loss)
     with mpmath.workdps(120):
         for name, rows in reference.items():
@@ -146,6 +147,9 @@ def test_certified_gradients_contain_finite_differences(
                     slack = mpmath.mpf(10) ** -45 * max(1, abs(fd))
                     assert low - slack <= fd <= high + slack, (name, i, j)
                     assert correctly_rounded(got[name][i, j], fd, digits, slack), (name, i, j)
+                    # The exact (symbolic) gradient, evaluated by SymPy's own evalf.
+                    value = mpmath.mpf(str(sp.N(exact[name][i, j], 60)))
+                    assert abs(value - fd) <= slack, (name, i, j)
 
 
 # ---------------------------------------------------------------------------
