@@ -23,7 +23,7 @@ _EXPORTS: dict[str, str] = {
     "derive": "symnn.matcalc",
     "MatrixDerivative": "symnn.matcalc",
     "sum_entries": "symnn.matcalc",
-    "to_numpy": "symnn.matcalc",
+    "to_numpy": "symnn.numpy_functions",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -98,7 +98,7 @@ def _map(matrix: DomainMatrix, function: Callable[[Any], Any], domain: Any) -> D
     return DomainMatrix.from_list_flat(values, matrix.shape, domain)
 
 
-def _to_expr(value: Any) -> sp.Expr:
+def to_expr(value: Any) -> sp.Expr:
     return QQ.to_sympy(value) if QQ.of_type(value) else value
 
 
@@ -110,7 +110,7 @@ def _apply_rule(expr: sp.Expr, layer: LayerLike, z: DomainMatrix) -> DomainMatri
         return _map(z, lambda v: rule(v, alpha), QQ)
     alpha_expr = _symbolic_alpha(layer.alpha)
     subs = {calculus.alpha: alpha_expr} if alpha_expr is not None else {}
-    return _map(z, lambda v: _substitute(expr, {calculus.x: _to_expr(v), **subs}), EXRAW)
+    return _map(z, lambda v: _substitute(expr, {calculus.x: to_expr(v), **subs}), EXRAW)
 
 
 def _substitute(expr: sp.Expr, values: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
@@ -228,12 +228,12 @@ def _symbolic_error(expr: sp.Expr, a: DomainMatrix, y: DomainMatrix, z: DomainMa
     values = []
     flat = zip(a.to_list_flat(), y.to_list_flat(), z.to_list_flat())
     for k, (ak, yk, zk) in enumerate(flat):
-        subs = {calculus.a: _to_expr(ak), calculus.y: _to_expr(yk), calculus.x: _to_expr(zk)}
+        subs = {calculus.a: to_expr(ak), calculus.y: to_expr(yk), calculus.x: to_expr(zk)}
         if alpha is not None:
             subs[calculus.alpha] = alpha
         value = _substitute(expr, subs) * scale
         if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-            raise _undefined_error(k, a.shape[1], _to_expr(ak))
+            raise _undefined_error(k, a.shape[1], to_expr(ak))
         values.append(value)
     return DomainMatrix.from_list_flat(values, a.shape, EXRAW)
 

@@ -302,8 +302,8 @@ class Network:
         targets = self._target(y, inputs, name, allow_float)
         if digits is None:
             output = backprop.forward(self.layers, inputs).output
-            flat = [backprop._to_expr(v) for v in output.to_list_flat()]
-            ys = [backprop._to_expr(v) for v in targets.to_list_flat()]
+            flat = [backprop.to_expr(v) for v in output.to_list_flat()]
+            ys = [backprop.to_expr(v) for v in targets.to_list_flat()]
             return calculus.LOSSES[name].value(ys, flat)
         prefix = backprop.rational_prefix(self.layers, inputs)
         result = self._certified(

@@ -17,7 +17,7 @@ import pytest
 import sympy as sp
 
 import symnn
-from symnn import matcalc
+from symnn import matcalc, numpy_functions
 from symnn.errors import SymnnError
 from symnn.matcalc import DeriveError, derive, sum_entries
 
@@ -197,5 +197,6 @@ def test_to_numpy_reads_sizes_and_checks_them() -> None:
         function(Wv, xv, yv, z=1)
 
 
-def test_docstring_examples() -> None:
-    assert doctest.testmod(matcalc).failed == 0
+@pytest.mark.parametrize("module", [matcalc, numpy_functions])
+def test_docstring_examples(module: object) -> None:
+    assert doctest.testmod(module).failed == 0
