@@ -99,6 +99,7 @@ def _map(matrix: DomainMatrix, function: Callable[[Any], Any], domain: Any) -> D
 
 
 def to_expr(value: Any) -> sp.Expr:
+    """An exact entry (flint rational or SymPy expression) as a SymPy expression."""
     return QQ.to_sympy(value) if QQ.of_type(value) else value
 
 

@@ -123,9 +123,15 @@ def _loss_name(loss: str) -> str:
     return loss
 
 
+MAX_DIGITS = 100_000
+"""Most significant digits a certified result may ask for (beyond, arithmetic takes hours)."""
+
+
 def _check_digits(digits: int | None) -> None:
-    if digits is not None and (isinstance(digits, bool) or not isinstance(digits, int) or digits < 1):
-        raise SpecError(f"digits must be a positive whole number, got {digits!r}")
+    if digits is None:
+        return
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= MAX_DIGITS:
+        raise SpecError(f"digits must be a whole number from 1 to {MAX_DIGITS}, got {digits!r}")
 
 
 @dataclass(frozen=True, slots=True)
