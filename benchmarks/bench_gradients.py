@@ -137,7 +137,12 @@ def torch_autograd(arrays: dict[str, np.ndarray]) -> Callable[[], Any] | None:
 
 
 def best_time(function: Callable[[], Any], budget: float = 1.0, repeat: int = 7) -> float:
-    """Best of ``repeat`` timings, each of as many calls as fit in budget/repeat seconds."""
+    """Best of ``repeat`` timings, each of as many calls as fit in budget/repeat seconds.
+
+    The first call is a warm-up (it fills one-time caches such as SymPy's simplification
+    of the output-error rule), the second sizes the batches.
+    """
+    function()
     start = time.perf_counter()
     function()
     once = time.perf_counter() - start
