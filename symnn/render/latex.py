@@ -14,7 +14,7 @@ know (Greek letters, ``ŷ``, ``≈``, ...) are declared in the preamble with the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import sympy as sp
@@ -110,8 +110,7 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 % after a relation, and a link wider than the box is shrunk.
 \newenvironment{symnnresults}
   {\par\medskip\noindent\setlength\fboxsep{8pt}\begin{lrbox}{\SymnnResultsBox}%
-   \begin{minipage}{\dimexpr\linewidth-2\fboxsep-2\fboxrule\relax}\raggedright
-   \setlength\SymnnRoom{\dimexpr\linewidth-2em\relax}}
+   \begin{minipage}{\dimexpr\linewidth-2\fboxsep-2\fboxrule\relax}\raggedright}
   {\end{minipage}\end{lrbox}%
    \fcolorbox{SymnnFrame}{SymnnFill}{\usebox\SymnnResultsBox}\par\medskip}
 """
@@ -237,7 +236,9 @@ def final_results(d: Derivation, settings: LatexSettings) -> str:
         q = d.quantity(name)
         math = inline_chain(chain(q.symbol, [], q.exact, settings.decimals), settings)
         items.append(r"\item %s: %s" % (escape(sentence_case(q.caption)), math))
-    body = "\\textbf{Final results}\n\\begin{itemize}\n%s\n\\end{itemize}" % "\n".join(items)
+    # Inside the list, \linewidth is the items' width: room for a link and a relation after it.
+    room = "\\setlength\\SymnnRoom{\\dimexpr\\linewidth-2.5em\\relax}\n" if settings.standalone else ""
+    body = "\\textbf{Final results}\n\\begin{itemize}\n%s%s\n\\end{itemize}" % (room, "\n".join(items))
     if settings.standalone:
         return "\\begin{symnnresults}\n%s\n\\end{symnnresults}" % body
     return body
@@ -257,7 +258,28 @@ def render_derivation(d: Derivation, label: object, settings: LatexSettings) -> 
     return "\n\n".join(blocks)
 
 
-def document(title: str, body: Iterable[str], decimals: int) -> str:
+def math_objects(sheet: Sheet) -> Iterator[sp.Basic]:
+    """Every SymPy object a sheet displays."""
+    for d in sheet.derivations:
+        for step in (*d.steps, *d.remarks):
+            if isinstance(step, Equation):
+                yield from (e for e in (step.lhs, step.formula, *step.substituted, step.exact) if e is not None)
+            elif isinstance(step, Prose):
+                yield from (p for p in step.parts if isinstance(p, sp.Basic))
+            elif isinstance(step, Table):
+                yield from (c for row in (step.header, *step.rows) for c in row if isinstance(c, sp.Basic))
+        for q in d.quantities:
+            yield from (q.symbol, q.exact)
+
+
+def widest_matrix(sheet: Sheet) -> int:
+    """The most columns of any matrix on the sheet (amsmath must be told when above 10)."""
+    widths = [m.cols for obj in math_objects(sheet)
+              for m in ([obj] if isinstance(obj, sp.MatrixBase) else obj.atoms(sp.ImmutableDenseMatrix))]
+    return max(widths, default=0)
+
+
+def document(title: str, body: Iterable[str], decimals: int, matrix_columns: int = 10) -> str:
     """The standalone document around the rendered exercises."""
     text = "\n\n".join([
         r"\begin{center}{\LARGE\bfseries %s\par}\end{center}" % escape(title),
@@ -265,7 +287,8 @@ def document(title: str, body: Iterable[str], decimals: int) -> str:
         *body,
     ])
     declarations = unicode_declarations(text)
-    return "".join([PREAMBLE, *(line + "\n" for line in declarations),
+    columns = r"\setcounter{MaxMatrixCols}{%d}" % max(10, matrix_columns) + "\n"
+    return "".join([PREAMBLE, columns, *(line + "\n" for line in declarations),
                     "\\begin{document}\n\n", text, "\n\n\\end{document}\n"])
 
 
@@ -283,7 +306,7 @@ def to_latex(sheet: Sheet, decimals: int = DEFAULT_DECIMALS, figures: bool = Tru
     """
     settings = LatexSettings(decimals, figures, figure_prefix)
     body = [render_derivation(d, i, settings) for i, d in enumerate(sheet.derivations, start=1)]
-    return document(sheet.title, body, decimals)
+    return document(sheet.title, body, decimals, widest_matrix(sheet))
 
 
 def latex_fragment(sheet_or_derivation: Sheet | Derivation, decimals: int = DEFAULT_DECIMALS) -> str:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import sympy as sp
 
+from symnn.render import plots
 from symnn.render.printing import (
     DEFAULT_DECIMALS,
     approximate,
@@ -51,8 +52,15 @@ def _table(step: Table, decimals: int) -> str:
     return "\n".join(lines)
 
 
+def figure_markdown(step: Figure, figure_prefix: str = "") -> str:
+    """A plot as an image beside the Markdown file, or a note when matplotlib is missing."""
+    if not plots.available():
+        return f"*{step.title}: {plots.MISSING_NOTE}*"
+    return f"![{step.title}]({plots.figure_file(step, figure_prefix, 'png')})"
+
+
 def _figure(step: Figure, decimals: int) -> str:
-    return f"![{step.title}]({step.name}.png)"
+    return figure_markdown(step)
 
 
 RENDERERS: dict[type, Callable[..., str]] = {
@@ -65,11 +73,15 @@ def render_step(step: Step, decimals: int = DEFAULT_DECIMALS) -> str:
     return RENDERERS[type(step)](step, decimals)
 
 
-def render_derivation(d: Derivation, number: int, decimals: int = DEFAULT_DECIMALS,
-                      figures: bool = False) -> str:
+def render_derivation(d: Derivation, number: int | str, decimals: int = DEFAULT_DECIMALS,
+                      figures: bool = False, figure_prefix: str = "") -> str:
     """One exercise: its steps, final results and remarks."""
     blocks = [f"## Exercise {number}: {d.title}"]
-    blocks += [render_step(s, decimals) for s in d.steps if figures or not isinstance(s, Figure)]
+    for step in d.steps:
+        if not isinstance(step, Figure):
+            blocks.append(render_step(step, decimals))
+        elif figures:
+            blocks.append(figure_markdown(step, figure_prefix))
     blocks.append("### Final results")
     items = []
     for name in d.summary:
@@ -84,8 +96,14 @@ def render_derivation(d: Derivation, number: int, decimals: int = DEFAULT_DECIMA
     return "\n\n".join(blocks)
 
 
-def to_markdown(sheet: Sheet, decimals: int = DEFAULT_DECIMALS, figures: bool = False) -> str:
-    """The whole sheet as one Markdown document."""
+def to_markdown(sheet: Sheet, decimals: int = DEFAULT_DECIMALS, figures: bool = False,
+                figure_prefix: str = "") -> str:
+    """The whole sheet as one Markdown document.
+
+    With ``figures``, each plot is an image ``{figure_prefix}{name}.png`` beside the file
+    (see :func:`symnn.render.plots.figure_files`).
+    """
     head = [f"# {sheet.title}", preface(decimals)]
-    body = [render_derivation(d, i, decimals, figures) for i, d in enumerate(sheet.derivations, start=1)]
+    body = [render_derivation(d, i, decimals, figures, figure_prefix)
+            for i, d in enumerate(sheet.derivations, start=1)]
     return "\n\n".join(head + body) + "\n"
