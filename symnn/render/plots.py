@@ -101,21 +101,34 @@ def horizontal_range(figure: Figure) -> tuple[float, float]:
     return min([low, *(m - 0.5 for m in marked)]), max([high, *(m + 0.5 for m in marked)])
 
 
+def style(figure: Figure) -> dict[str, Any]:
+    """The matplotlib settings of one figure: the shared style and its own SVG id salt."""
+    return {**STYLE, "svg.hashsalt": f"symnn-{figure.name}"}
+
+
+@cache
+def canvas(figure: Figure) -> Any:
+    """The matplotlib figure of a Figure step, built once and saved in every format asked for."""
+    import matplotlib
+    from matplotlib.figure import Figure as Canvas
+
+    with matplotlib.rc_context(style(figure)):
+        built = Canvas(figsize=(6.0, 3.3))
+        # Fixed margins: constrained layout would measure every label on every save.
+        built.subplots_adjust(left=0.085, right=0.985, top=0.975, bottom=0.135)
+        _plot(built.add_subplot(), figure)
+    return built
+
+
 @cache
 def draw(figure: Figure, extension: str) -> bytes:
     """The figure as ``svg``, ``pdf`` or ``png`` bytes (deterministic for one matplotlib version)."""
     import matplotlib
-    from matplotlib.figure import Figure as Canvas
 
-    style = {**STYLE, "svg.hashsalt": f"symnn-{figure.name}"}
-    with matplotlib.rc_context(style):
-        canvas = Canvas(figsize=(6.0, 3.3))
-        # Fixed margins: constrained layout would measure every label on every save.
-        canvas.subplots_adjust(left=0.085, right=0.985, top=0.975, bottom=0.135)
-        _plot(canvas.add_subplot(), figure)
-        buffer = io.BytesIO()
-        canvas.savefig(buffer, format=extension, metadata=METADATA[extension],
-                       dpi=150 if extension == "png" else "figure")
+    buffer = io.BytesIO()
+    with matplotlib.rc_context(style(figure)):
+        canvas(figure).savefig(buffer, format=extension, metadata=METADATA[extension],
+                               dpi=150 if extension == "png" else "figure")
     return buffer.getvalue()
 
 
