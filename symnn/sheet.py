@@ -49,8 +49,9 @@ def render_pdf(sheet: Sheet, decimals: int, target: Path) -> bytes:
         return compile_pdf(tex, figures, stem=target.stem)
     except TexError as exc:
         kept = target.with_suffix(".tex")
-        for path, data in [(kept, tex), (target.with_suffix(".log"), exc.log),
-                           *((target.parent / name, data) for name, data in figures.items())]:
+        keep: list[tuple[Path, str | bytes]] = [(kept, tex), (target.with_suffix(".log"), exc.log)]
+        keep += [(target.parent / name, data) for name, data in figures.items()]
+        for path, data in keep:
             write_atomic(path, data)
         raise SymnnError(f"{exc}; the document is kept as {kept} (TeX log: {kept.with_suffix('.log')})") from None
 

@@ -65,7 +65,7 @@ def run_chromium(url: str, *arguments: str, width: int = 1000, height: int = 200
         result = subprocess.run(
             [executable, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
              *arguments, url],
-            capture_output=True, timeout=120, stdin=subprocess.DEVNULL)
+            capture_output=True, timeout=120, stdin=subprocess.DEVNULL, check=False)
     assert result.returncode == 0, result.stderr.decode(errors="replace")[-2000:]
     return result.stdout.decode("utf-8", errors="replace")
 

@@ -7,8 +7,8 @@ Screenshots are left in test-artifacts/ for a person to look at.
 from __future__ import annotations
 
 import pytest
-
 from publish_tools import artifacts, chromium, measure_in_browser, run_chromium
+
 from symnn.exercises import solve
 from symnn.render.html import to_html
 from symnn.spec import load_sheet

@@ -6,8 +6,8 @@ import io
 
 import numpy as np
 import pytest
-
 from publish_tools import require_matplotlib
+
 from symnn.calculus import ACTIVATIONS
 from symnn.exercises import solve
 from symnn.render import plots

@@ -8,7 +8,14 @@ import sympy as sp
 import symnn.sheet
 from symnn.cli import main
 from symnn.exercises import solve
-from symnn.render.latex import display_chain, escape, latex_fragment, to_latex, unicode_declarations, LatexSettings
+from symnn.render.latex import (
+    LatexSettings,
+    display_chain,
+    escape,
+    latex_fragment,
+    to_latex,
+    unicode_declarations,
+)
 from symnn.spec import load_sheet
 from symnn.steps import Figure
 

@@ -12,8 +12,8 @@ the reason) under another version rather than failing on a library upgrade.
 from __future__ import annotations
 
 import pytest
-
 from publish_tools import ROOT, SNAPSHOTS, matplotlib_version
+
 from symnn.cli import main
 from symnn.exercises import solve
 from symnn.render.html import to_html
@@ -68,7 +68,7 @@ def test_committed_output_matches_the_code(tmp_path, update_golden, monkeypatch)
         committed = OUTPUT / name
         assert committed.is_file(), f"output/{name} is missing; run `symnn sheet` and commit it"
         assert committed.read_bytes() == (target / name).read_bytes(), f"output/{name} is stale; run `symnn sheet`"
-    stale = sorted(set(p.name for p in OUTPUT.iterdir()) - set(produced))
+    stale = sorted({p.name for p in OUTPUT.iterdir()} - set(produced))
     if update_golden:
         for name in stale:
             (OUTPUT / name).unlink()

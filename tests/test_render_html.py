@@ -57,7 +57,7 @@ def test_page_is_html5_with_a_viewport_and_one_title(page):
 
 
 def test_page_has_no_script_and_requests_nothing(page):
-    text, parsed = page
+    _, parsed = page
     names = {t for t, _ in parsed.tags}
     assert not names & {"script", "link", "img", "iframe", "object", "embed", "video", "audio", "source"}
     for tag, attrs in parsed.tags:

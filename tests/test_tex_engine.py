@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 import sympy as sp
-
 from publish_tools import artifacts, require_tool
+
 from symnn.exercises import solve
 from symnn.render import plots
 from symnn.render.latex import UNICODE_LATEX, to_latex

@@ -136,7 +136,8 @@ def compile_latex(tex: str, files: Mapping[str, bytes] | None = None, stem: str 
         env = {**os.environ, "SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"}
         try:
             result = subprocess.run([engine.name, *engine.arguments, f"{stem}.tex"], cwd=work, env=env,
-                                    stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT_SECONDS)
+                                    stdin=subprocess.DEVNULL, capture_output=True, timeout=TIMEOUT_SECONDS,
+                                    check=False)
         except subprocess.TimeoutExpired:
             raise TexError(engine.name, None, f"no result after {TIMEOUT_SECONDS} s", "") from None
         log_file = work / f"{stem}.log"

@@ -101,7 +101,7 @@ def horizontal_range(figure: Figure) -> tuple[float, float]:
     return min([low, *(m - 0.5 for m in marked)]), max([high, *(m + 0.5 for m in marked)])
 
 
-def style(figure: Figure) -> dict[str, Any]:
+def style(figure: Figure) -> Any:
     """The matplotlib settings of one figure: the shared style and its own SVG id salt."""
     return {**STYLE, "svg.hashsalt": f"symnn-{figure.name}"}
 
