@@ -72,9 +72,9 @@ def test_document_has_one_section_and_one_framed_result_per_exercise(sheet):
 def test_document_declares_exactly_the_unicode_it_uses(sheet):
     tex = to_latex(sheet)
     body = tex.split("\\begin{document}")[1]
-    declared = [line for line in tex.splitlines() if line.startswith("\\DeclareUnicodeCharacter")]
+    declared = [line for line in tex.splitlines() if line.startswith("\\SymnnUnicode{")]
     assert declared == unicode_declarations(body)
-    assert "\\DeclareUnicodeCharacter{03C3}{\\ensuremath{\\sigma}}" in declared  # σ in the prose
+    assert "\\SymnnUnicode{03C3}{σ}{\\ensuremath{\\sigma}}" in declared  # σ in the prose
 
 
 @pytest.mark.parametrize("text", ["a_b", "50%", "x & y", "{}", "#1", "$5", "~", "^", "\\", "<|>"])

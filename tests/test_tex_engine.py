@@ -18,8 +18,8 @@ from publish_tools import artifacts, require_tool
 
 from symnn.exercises import solve
 from symnn.render import plots
-from symnn.render.latex import UNICODE_LATEX, to_latex
-from symnn.render.pdf import ENGINES, TexError, compile_latex, find_engine
+from symnn.render.latex import UNICODE_LATEX, UNICODE_TEXT, to_latex
+from symnn.render.pdf import ENGINES, TEX_FLAGS, Engine, TexError, compile_latex, find_engine
 from symnn.spec import load_sheet
 from symnn.steps import Derivation, Equation, Prose, Quantity, Sheet
 
@@ -103,7 +103,7 @@ def stress_sheet() -> Sheet:
     """Every special character in prose, every declared Unicode character, a very wide
     matrix and a long chain: the document must still compile and stay inside the margins."""
     specials = "Specials: # $ % & ~ _ ^ \\ { } < > | and 100% sure."
-    unicode_text = "Unicode: " + " ".join(UNICODE_LATEX)
+    unicode_text = "Unicode: " + " ".join([*UNICODE_LATEX, *UNICODE_TEXT])
     wide = sp.ImmutableMatrix([[sp.Rational(10**9 + k, 7) for k in range(16)]])
     x = sp.Symbol("x")
     long_sum = sp.Add(*[sp.Mul(sp.Rational(k, 3), sp.Symbol(f"w_{k}"), evaluate=False) for k in range(1, 25)],
@@ -119,10 +119,12 @@ def stress_sheet() -> Sheet:
     return Sheet("Stress test: $ & _ #", (d,))
 
 
-def test_special_characters_wide_matrices_and_long_chains_fit(tmp_path):
-    require_engine()
-    compiled = compile_latex(to_latex(stress_sheet()), stem="stress")
+@pytest.mark.parametrize("engine", ["pdflatex", "lualatex"])
+def test_special_characters_wide_matrices_and_long_chains_fit(tmp_path, engine):
+    require_tool(engine, "a TeX engine symnn falls back to")
+    compiled = compile_latex(to_latex(stress_sheet()), stem="stress", engine=Engine(engine, TEX_FLAGS))
     assert "Undefined control sequence" not in compiled.log
+    assert "Missing character" not in compiled.log
     assert worst_overfull(compiled.log) <= TOLERANCE_PT, OVERFULL.findall(compiled.log)
     text = pdf_text(compiled.pdf, tmp_path)
     assert "Specials: # $ % & ~ _ ^ \\ { } < > | and 100% sure." in text

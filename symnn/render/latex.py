@@ -52,6 +52,19 @@ UNICODE_LATEX: dict[str, str] = {
 }
 """Mathematical characters that may appear in text or symbol names, as LaTeX math."""
 
+UNICODE_TEXT: dict[str, str] = {
+    "—": r"\textemdash{}", "–": r"\textendash{}", "‘": "`", "’": "'", "“": "``", "”": "''",
+    "…": r"\dots{}", "\u00a0": "~",
+}
+"""Punctuation that pdfTeX knows but LuaTeX's and XeTeX's 8-bit fonts lack, as LaTeX text."""
+
+
+def unicode_latex(character: str) -> str | None:
+    """How a non-ASCII character is typeset, or None to leave it to the engine."""
+    if character in UNICODE_LATEX:
+        return r"\ensuremath{%s}" % UNICODE_LATEX[character]
+    return UNICODE_TEXT.get(character)
+
 RELATION = {"=": "=", "≈": r"\approx"}
 """LaTeX of each relation in a chain."""
 
@@ -66,6 +79,14 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \usepackage{parskip}
 \allowdisplaybreaks
 \renewcommand\arraystretch{1.3}
+% \SymnnUnicode{code}{character}{latex}: how a non-ASCII character is typeset: declared
+% for pdfTeX's UTF-8 input, an active character under LuaTeX and XeTeX.
+\ifdefined\DeclareUnicodeCharacter
+  \newcommand\SymnnUnicode[3]{\DeclareUnicodeCharacter{#1}{#3}}
+\else
+  \newcommand\SymnnUnicode[3]{\catcode`#2=\active
+    \begingroup\lccode`\~=`#2\lowercase{\endgroup\protected\def~}{#3}}
+\fi
 \definecolor{SymnnFrame}{gray}{0.45}
 \definecolor{SymnnFill}{gray}{0.96}
 \newsavebox\SymnnBox
@@ -141,13 +162,13 @@ def escape(text: str) -> str:
 
 
 def unicode_declarations(document: str) -> list[str]:
-    r"""``\DeclareUnicodeCharacter`` lines for the known non-ASCII characters of ``document``.
+    r"""``\SymnnUnicode`` lines for the known non-ASCII characters of ``document``.
 
-    >>> unicode_declarations("x ≈ σ")
-    ['\\DeclareUnicodeCharacter{03C3}{\\ensuremath{\\sigma}}', '\\DeclareUnicodeCharacter{2248}{\\ensuremath{\\approx}}']
+    >>> unicode_declarations("x ≈ σ — é")
+    ['\\SymnnUnicode{03C3}{σ}{\\ensuremath{\\sigma}}', '\\SymnnUnicode{2014}{—}{\\textemdash{}}', '\\SymnnUnicode{2248}{≈}{\\ensuremath{\\approx}}']
     """
-    used = sorted({c for c in document if c in UNICODE_LATEX})
-    return [r"\DeclareUnicodeCharacter{%04X}{\ensuremath{%s}}" % (ord(c), UNICODE_LATEX[c]) for c in used]
+    used = sorted({c for c in document if unicode_latex(c) is not None})
+    return [r"\SymnnUnicode{%04X}{%s}{%s}" % (ord(c), c, unicode_latex(c)) for c in used]
 
 
 def inline(part: Inline) -> str:

@@ -78,7 +78,7 @@ def require_engine() -> Engine:
     return engine
 
 
-FILE_LINE_ERROR = re.compile(r"^\S*?\.tex:(\d+): (.+)$", re.MULTILINE)
+FILE_LINE_ERROR = re.compile(r"^(?:error: )?\S*?\.tex:(\d+): (.+)$", re.MULTILINE)
 CLASSIC_ERROR = re.compile(r"^! (.+)$", re.MULTILINE)
 ERROR_LINE = re.compile(r"^l\.(\d+) ", re.MULTILINE)
 
@@ -88,6 +88,8 @@ def first_error(log: str) -> tuple[int | None, str]:
 
     >>> first_error("...\\n./seed.tex:12: Undefined control sequence.\\nl.12 \\\\foo\\n")
     (12, 'Undefined control sequence.')
+    >>> first_error("error: seed.tex:7: Missing $ inserted\\n")
+    (7, 'Missing $ inserted')
     >>> first_error("! Emergency stop.\\n<*> seed.tex\\n")
     (None, 'Emergency stop.')
     """
