@@ -49,7 +49,7 @@ import argparse
 import decimal
 import sys
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
@@ -112,11 +112,15 @@ def _number(value: Any, where: str) -> tuple[Fraction, int | None]:
         value = Decimal(repr(value))  # the shortest decimal that reads back as this float
     if not value.is_finite():
         raise SpecError(f"{where} must be a finite number, got {value}")
-    digits, exponent = value.as_tuple().digits, int(value.as_tuple().exponent)
+    sign, digits, exponent = value.as_tuple()
     if len(digits) > MAX_DIGITS or (value != 0 and abs(value.adjusted()) > MAX_MAGNITUDE):
         raise SpecError(f"{where} = {value} has more digits or a larger exponent than symnn checks "
                         f"(at most {MAX_DIGITS} digits and 1e±{MAX_MAGNITUDE})")
-    return Fraction(value), (-exponent if exponent < 0 else None)
+    magnitude = int("".join(map(str, digits)))
+    n = -magnitude if sign else magnitude
+    if int(exponent) >= 0:
+        return Fraction(n * 10 ** int(exponent)), None
+    return Fraction(n, 10 ** -int(exponent)), -int(exponent)
 
 
 def _shape_text(shape: tuple[int, int]) -> str:
@@ -233,7 +237,7 @@ class Result:
     verdict: str
     """One of :data:`VERDICTS`: the worst verdict of its entries."""
     claimed: Any
-    """The claim as written, as JSON-ready numbers (floats and ints)."""
+    """The claim as written: a number, a list or a list of rows (Decimals, ints)."""
     exact: str
     """The exact value as plain text."""
     value: float | list[list[float]]
@@ -248,7 +252,20 @@ class Result:
     def to_json(self) -> dict[str, Any]:
         """The entry of ``--json`` output."""
         return {"exercise": self.exercise, "quantity": self.quantity, "verdict": self.verdict,
-                "claimed": self.claimed, "exact": self.exact, "value": self.value, "diagnosis": self.diagnosis}
+                "claimed": _json_number(self.claimed), "exact": self.exact, "value": self.value, "diagnosis": self.diagnosis}
+
+
+def _within(claim: Fraction, places: int, value: Interval, halves: int) -> bool:
+    """Whether ``value`` reaches within ``halves``/2 units of the claim's last place (ends exclusive
+    for whole units, inclusive for half units), in integer arithmetic."""
+    scale = 2 * 10**places
+    n = claim.numerator * (scale // claim.denominator)  # the claim has ``places`` decimals: exact
+    lo, hi = value.lo, value.hi
+    if halves % 2:
+        return lo.numerator * scale <= (n + halves) * lo.denominator and \
+            hi.numerator * scale >= (n - halves) * hi.denominator
+    return lo.numerator * scale < (n + halves) * lo.denominator and \
+        hi.numerator * scale > (n - halves) * hi.denominator
 
 
 def accepts(claim: Fraction, places: int | None, value: Interval) -> bool:
@@ -261,28 +278,36 @@ def accepts(claim: Fraction, places: int | None, value: Interval) -> bool:
     """
     if places is None:
         return value.contains(claim)
-    unit = Fraction(1, 10**places)
-    return value.lo < claim + unit and value.hi > claim - unit
+    return _within(claim, places, value, 2)
 
 
 def _nearest(claim: Fraction, places: int | None, value: Interval) -> bool:
     """Whether the claim is the correct (nearest) rounding of some number in ``value``."""
     if places is None:
         return value.contains(claim)
-    half = Fraction(1, 2 * 10**places)
-    return value.lo <= claim + half and value.hi >= claim - half
+    return _within(claim, places, value, 1)
 
 
-@dataclass(frozen=True, slots=True)
 class Known:
-    """What the student's work implies about one quantity."""
+    """What the student's work implies about one quantity; its value is computed on first use."""
 
-    value: IMatrix | None
-    """The student's value as intervals (None: it cannot be recomputed)."""
-    tainted: tuple[str, ...]
-    """Wrong claimed quantities it rests on (nearest ones)."""
-    sources: tuple[str, ...]
-    """Claimed quantities it rests on (nearest ones); empty for the exact key's value."""
+    __slots__ = ("_compute", "_value", "tainted", "sources")
+
+    def __init__(self, value: IMatrix | None | Callable[[], IMatrix | None], tainted: tuple[str, ...] = (),
+                 sources: tuple[str, ...] = ()) -> None:
+        self._compute = value if callable(value) else None
+        self._value = None if callable(value) else value
+        self.tainted = tainted
+        """Wrong claimed quantities it rests on (the nearest ones)."""
+        self.sources = sources
+        """Claimed quantities it rests on (the nearest ones); empty for the exact key's value."""
+
+    @property
+    def value(self) -> IMatrix | None:
+        """The student's value as intervals (None: it cannot be recomputed)."""
+        if self._compute is not None:
+            self._value, self._compute = self._compute(), None
+        return self._value
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,15 +317,21 @@ class _Entry:
     recomputed: bool
 
 
-def _judge_entry(c: Fraction, k: int | None, exact: Fraction | None, E: Interval, P: Interval | None,
-                 tainted: bool) -> _Entry:
+_WRONG_ENTRY = _Entry(WRONG, None, False)
+
+
+def _judge_direct(c: Fraction, k: int | None, exact: Fraction | None, E: Interval) -> _Entry:
     if exact is not None and c == exact:
         return _Entry(CORRECT, E, False)
     if accepts(c, k, E):
         return _Entry(ROUNDING, E, False)
+    return _WRONG_ENTRY
+
+
+def _judge_again(c: Fraction, k: int | None, P: Interval | None, tainted: bool) -> _Entry:
     if P is not None and accepts(c, k, P):
         return _Entry(CARRIED if tainted else ROUNDING, P, True)
-    return _Entry(WRONG, None, False)
+    return _WRONG_ENTRY
 
 
 def _box(c: Fraction, k: int | None, entry: _Entry) -> Interval:
@@ -313,7 +344,21 @@ def _box(c: Fraction, k: int | None, entry: _Entry) -> Interval:
 
 
 def _union(groups: Sequence[tuple[str, ...]]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(name for g in groups for name in g))
+    nonempty = [g for g in groups if g]
+    if len(nonempty) <= 1:
+        return nonempty[0] if nonempty else ()
+    return tuple(dict.fromkeys(name for g in nonempty for name in g))
+
+
+_RECIPES: dict[int, tuple[ExerciseKey, Recipes]] = {}
+
+
+def _recipes(exercise: ExerciseKey) -> Recipes:
+    """The exercise's recipes, built once per key object (a worker checks many files against one key)."""
+    cached = _RECIPES.get(id(exercise))
+    if cached is None or cached[0] is not exercise:
+        cached = _RECIPES[id(exercise)] = (exercise, recipes_for(exercise))
+    return cached[1]
 
 
 class _Checker:
@@ -322,7 +367,7 @@ class _Checker:
     def __init__(self, exercise: ExerciseKey, claims: Mapping[str, Claim]) -> None:
         self.exercise = exercise
         self.claims = claims
-        self.recipes: Recipes = recipes_for(exercise)
+        self.recipes: Recipes = _recipes(exercise)
         self.known: dict[str, Known] = {}
 
     def run(self) -> list[Result]:
@@ -338,9 +383,10 @@ class _Checker:
         out = {}
         for name in needs:
             known = self.known.get(name)
-            if known is None or known.value is None:
+            value = known.value if known is not None else None
+            if value is None:
                 return None
-            out[name] = known.value
+            out[name] = value
         return out
 
     def recompute(self, q: KeyQuantity) -> Known:
@@ -348,17 +394,20 @@ class _Checker:
         rule = self.recipes.rules.get(q.name)
         deps = [self.known[n] for n in rule.needs] if rule else []
         sources = _union([d.sources for d in deps])
-        tainted = _union([d.tainted for d in deps])
         if rule is None or not sources:
-            return Known(q.enclosure, (), ())
-        values = self.values(rule.needs)
-        try:
-            value = rule.compute(values) if values is not None else None
-        except Undefined:
-            value = None
-        if value is not None and iv.shape(value) != q.shape:
-            raise AssertionError(f"recipe for {self.exercise.id} {q.name} gives shape {iv.shape(value)}")
-        return Known(value, tainted, sources)
+            return Known(q.enclosure)
+
+        def compute() -> IMatrix | None:
+            values = self.values(rule.needs)
+            try:
+                value = rule.compute(values) if values is not None else None
+            except Undefined:
+                return None
+            if value is not None and iv.shape(value) != q.shape:
+                raise AssertionError(f"recipe for {self.exercise.id} {q.name} gives shape {iv.shape(value)}")
+            return value
+
+        return Known(compute, _union([d.tainted for d in deps]), sources)
 
     def step(self, q: KeyQuantity) -> Result | None:
         implied = self.recompute(q)
@@ -366,9 +415,10 @@ class _Checker:
         if claim is None:
             self.known[q.name] = implied
             return None
-        recomputed = implied.value if implied.sources else None
-        result, boxes = _Judgement(self, q, claim, recomputed, implied).result()
-        self.known[q.name] = Known(boxes, (q.name,) if result.verdict in (WRONG, CARRIED) else (), (q.name,))
+        judgement = _Judgement(self, q, claim, implied)
+        result = judgement.result()
+        self.known[q.name] = Known(judgement.boxes, (q.name,) if result.verdict in (WRONG, CARRIED) else (),
+                                   (q.name,))
         return result
 
     def alternative_value(self, alt: Alternative) -> IMatrix | None:
@@ -392,29 +442,42 @@ def _matches(claim: Claim, value: IMatrix | None) -> bool:
 class _Judgement:
     """The verdict, diagnosis and explanation of one claim."""
 
-    def __init__(self, checker: _Checker, q: KeyQuantity, claim: Claim, recomputed: IMatrix | None,
-                 implied: Known) -> None:
-        self.checker, self.q, self.claim = checker, q, claim
-        self.recomputed, self.implied = recomputed, implied
+    def __init__(self, checker: _Checker, q: KeyQuantity, claim: Claim, implied: Known) -> None:
+        self.checker, self.q, self.claim, self.implied = checker, q, claim, implied
         self.flat = [(c, k) for cr, kr in zip(claim.values, claim.places) for c, k in zip(cr, kr)]
+        self.entries: list[_Entry] = []
 
-    def result(self) -> tuple[Result, IMatrix]:
-        q, claim = self.q, self.claim
-        if claim.transposed:
-            entries = [_Entry(WRONG, None, False)] * len(self.flat)
-        else:
-            P = iv.entries(self.recomputed) if self.recomputed is not None else [None] * len(self.flat)
-            entries = [_judge_entry(c, k, exact, E, p, bool(self.implied.tainted))
-                       for (c, k), exact, E, p in zip(self.flat, q.exact, iv.entries(q.enclosure), P)]
-        verdict = max((e.verdict for e in entries), key=_RANK.__getitem__)
-        boxes = [_box(c, k, e) for (c, k), e in zip(self.flat, entries)]
-        cols = len(claim.values[0])
+    @property
+    def recomputed(self) -> IMatrix | None:
+        """The value implied by the student's earlier claims (None if none bears on it, or undefined)."""
+        return self.implied.value if self.implied.sources else None
+
+    def judge(self) -> list[_Entry]:
+        if self.claim.transposed:
+            return [_WRONG_ENTRY] * len(self.flat)
+        entries = [_judge_direct(c, k, exact, E)
+                   for (c, k), exact, E in zip(self.flat, self.q.exact, iv.entries(self.q.enclosure))]
+        if all(e.verdict != WRONG for e in entries) or self.recomputed is None:
+            return entries
+        P = iv.entries(self.recomputed)
+        tainted = bool(self.implied.tainted)
+        return [e if e.verdict != WRONG else _judge_again(c, k, p, tainted)
+                for e, (c, k), p in zip(entries, self.flat, P)]
+
+    def boxes(self) -> IMatrix:
+        """The student's value behind the claim, for later recomputations."""
+        boxes = [_box(c, k, e) for (c, k), e in zip(self.flat, self.entries)]
+        cols = len(self.claim.values[0])
         matrix = tuple(tuple(boxes[i:i + cols]) for i in range(0, len(boxes), cols))
-        if claim.transposed:
-            matrix = iv.transpose(matrix)
+        return iv.transpose(matrix) if self.claim.transposed else matrix
+
+    def result(self) -> Result:
+        q, claim = self.q, self.claim
+        self.entries = entries = self.judge()
+        verdict = max((e.verdict for e in entries), key=_RANK.__getitem__)
         diagnosis, sentence = _DESCRIBE[verdict](self, entries)
-        return Result(claim.exercise, q.name, verdict, _json_number(claim.written), q.exact_text, q.value,
-                      diagnosis, sentence, tuple(e.verdict for e in entries)), matrix
+        return Result(claim.exercise, q.name, verdict, claim.written, q.exact_text, q.value,
+                      diagnosis, sentence, tuple(e.verdict for e in entries))
 
     # -- diagnoses ---------------------------------------------------------
 

@@ -80,7 +80,7 @@ def summary_table(reports: Sequence[FileReport], colour: bool = False, details: 
     bad = sum(1 for r in reports if r.error)
     wrong = sum(1 for r in reports if not r.error and r.counts()[WRONG])
     lines.append(f"{len(reports)} files: {len(reports) - bad - wrong} without a wrong answer, {wrong} with wrong "
-                 f"answers, {bad} not checked (errors on stderr)")
+                 f"answers" + (f", {bad} not checked (errors on stderr)" if bad else ""))
     if details:
         for r in reports:
             if not r.error:
