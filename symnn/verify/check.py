@@ -131,6 +131,7 @@ def _rows(value: Any, q: KeyQuantity, where: str) -> tuple[list[list[Any]], bool
     """The claim as rows in the quantity's orientation, and whether it is written transposed."""
     rows, cols = q.shape
     if not isinstance(value, list):
+        _number(value, where)  # a text or a table is reported as such, before its shape
         if q.shape != (1, 1):
             raise ShapeError(f"{where}: a single number is claimed but {q.name} is {_shape_text(q.shape)}")
         return [[value]], False
