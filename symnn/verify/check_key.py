@@ -102,38 +102,40 @@ class SheetKey:
         return tuple(e.id for e in self.exercises)
 
 
-def _enclose(value: Any) -> tuple[Fraction | None, Interval]:
+def _enclose(value: Any) -> tuple[Fraction | None, Interval, float]:
+    """An entry's exact rational (if it is one), its enclosure and its float."""
     import sympy as sp
 
     if isinstance(value, sp.Rational):
         exact = Fraction(int(value.p), int(value.q))
-        return exact, Interval.point(exact)
+        return exact, Interval.point(exact), float(exact)
     number = sp.N(value, ENCLOSURE_DIGITS)
     if not (number.is_real and number.is_finite):
         raise ValueError(f"not a finite real number: {value}")
     mid = Fraction(Decimal(str(number)))
     slack = abs(mid) * ENCLOSURE_SLACK + ENCLOSURE_SLACK
-    return None, Interval(mid - slack, mid + slack)
+    return None, Interval(mid - slack, mid + slack), float(mid)
 
 
 def key_quantity(name: str, value: Any) -> KeyQuantity:
-    """The checker's form of one exact SymPy value."""
+    """The checker's form of one exact SymPy value (each entry evaluated once)."""
     import sympy as sp
-
-    from symnn.render.printing import exact_text, to_float
 
     is_matrix = isinstance(value, sp.MatrixBase)
     rows = [list(value.row(i)) for i in range(value.rows)] if is_matrix else [[value]]
-    pairs = [[_enclose(v) for v in row] for row in rows]
+    done = [[_enclose(v) for v in row] for row in rows]
+    texts = [[str(sp.sstr(v)) for v in row] for row in rows]
+    # The same texts and floats as symnn.render.printing.exact_text and to_float.
+    exact_text = "[" + ", ".join("[" + ", ".join(row) + "]" for row in texts) + "]" if is_matrix else texts[0][0]
     return KeyQuantity(
         name=name,
         shape=(len(rows), len(rows[0])),
         scalar=not is_matrix,
-        exact=tuple(e for row in pairs for e, _ in row),
-        enclosure=tuple(tuple(i for _, i in row) for row in pairs),
-        exact_text=exact_text(value),
-        entry_texts=tuple(str(sp.sstr(v)) for row in rows for v in row),
-        value=to_float(value),
+        exact=tuple(e for row in done for e, _, _ in row),
+        enclosure=tuple(tuple(i for _, i, _ in row) for row in done),
+        exact_text=exact_text,
+        entry_texts=tuple(t for row in texts for t in row),
+        value=[[f for _, _, f in row] for row in done] if is_matrix else done[0][0][2],
     )
 
 
