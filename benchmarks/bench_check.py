@@ -4,14 +4,17 @@ Run: python benchmarks/bench_check.py [--files 1000] [--runs 3] [--jobs 1 2]
 Generates the answers files in a temporary folder (every quantity of the built-in
 seed sheet, rounded to 2–5 decimals, a few entries wrong on purpose), then times the
 whole command as a process (SymPy import and solving the sheet included) for each
---jobs value, and prints a table with the median and spread over the runs.
+--jobs value, and prints a table with the median and spread over the runs, and the
+CPU seconds of all processes (a figure that other load on the machine does not inflate).
 The target of issue 4 is under 10 s for 1,000 files on 2 cores.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -62,14 +65,20 @@ def write_submissions(folder: Path, count: int, seed: int = 4) -> list[Path]:
     return paths
 
 
-def time_once(paths: list[Path], jobs: int) -> float:
-    start = time.perf_counter()
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # includes the pool's workers once reaped
+    return usage.ru_utime + usage.ru_stime
+
+
+def time_once(paths: list[Path], jobs: int) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (all processes) of one run."""
+    cpu, start = _cpu(), time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "symnn.cli", "check", str(SEED_SHEET), *map(str, paths),
                            "--jobs", str(jobs)], capture_output=True, text=True, cwd=ROOT)
     elapsed = time.perf_counter() - start
     if done.returncode not in (0, 1):
         raise SystemExit(f"symnn check failed ({done.returncode}): {done.stderr.strip()}")
-    return elapsed
+    return elapsed, _cpu() - cpu
 
 
 def main() -> None:
@@ -82,11 +91,15 @@ def main() -> None:
         paths = write_submissions(Path(tmp), args.files)
         quantities = sum(1 for line in paths[0].read_text().splitlines() if " = " in line)
         print(f"{args.files} answers files, {quantities} claimed quantities each, seed sheet")
-        print(f"{'jobs':>4} {'median s':>9} {'min s':>7} {'max s':>7} {'files/s':>8}")
+        print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+        print(f"{'jobs':>4} {'median s':>9} {'min s':>7} {'max s':>7} {'files/s':>8} {'CPU s':>7}")
         for jobs in args.jobs:
-            times = [time_once(paths, jobs) for _ in range(args.runs)]
+            runs = [time_once(paths, jobs) for _ in range(args.runs)]
+            times = [wall for wall, _ in runs]
             median = statistics.median(times)
-            print(f"{jobs:>4} {median:>9.3f} {min(times):>7.3f} {max(times):>7.3f} {args.files / median:>8.0f}")
+            cpu = statistics.median(c for _, c in runs)
+            print(f"{jobs:>4} {median:>9.3f} {min(times):>7.3f} {max(times):>7.3f} {args.files / median:>8.0f} "
+                  f"{cpu:>7.2f}")
 
 
 if __name__ == "__main__":

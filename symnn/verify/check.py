@@ -54,6 +54,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -238,7 +239,7 @@ class Result:
     verdict: str
     """One of :data:`VERDICTS`: the worst verdict of its entries."""
     claimed: Any
-    """The claim as written: a number, a list or a list of rows (Decimals, ints)."""
+    """The claim as written, as JSON-ready numbers: floats, and ints where written as integers."""
     exact: str
     """The exact value as plain text."""
     value: float | list[list[float]]
@@ -253,7 +254,7 @@ class Result:
     def to_json(self) -> dict[str, Any]:
         """The entry of ``--json`` output."""
         return {"exercise": self.exercise, "quantity": self.quantity, "verdict": self.verdict,
-                "claimed": _json_number(self.claimed), "exact": self.exact, "value": self.value, "diagnosis": self.diagnosis}
+                "claimed": self.claimed, "exact": self.exact, "value": self.value, "diagnosis": self.diagnosis}
 
 
 def _within(claim: Fraction, places: int, value: Interval, halves: int) -> bool:
@@ -477,7 +478,7 @@ class _Judgement:
         self.entries = entries = self.judge()
         verdict = max((e.verdict for e in entries), key=_RANK.__getitem__)
         diagnosis, sentence = _DESCRIBE[verdict](self, entries)
-        return Result(claim.exercise, q.name, verdict, claim.written, q.exact_text, q.value,
+        return Result(claim.exercise, q.name, verdict, _json_number(claim.written), q.exact_text, q.value,
                       diagnosis, sentence, tuple(e.verdict for e in entries))
 
     # -- diagnoses ---------------------------------------------------------
@@ -674,13 +675,12 @@ class FileReport:
 
     path: str
     """The file as given."""
+    counts: dict[str, int]
+    """How many quantities got each verdict."""
     results: tuple[Result, ...]
-    """Its results (empty when it could not be read)."""
+    """Its results (empty when it could not be read, or when only the counts were asked for)."""
     error: str | None
     """The one-line error for a bad file, else None."""
-
-    def counts(self) -> dict[str, int]:
-        return {v: sum(1 for r in self.results if r.verdict == v) for v in VERDICTS}
 
 
 def check_file(key: SheetKey, path: str) -> list[Result]:
@@ -696,20 +696,26 @@ def _init_worker(key: SheetKey) -> None:
     _WORKER_KEY = key
 
 
-def _report(path: str, key: SheetKey | None = None) -> FileReport:
+def _report(path: str, keep: bool = True, key: SheetKey | None = None) -> FileReport:
     try:
-        return FileReport(path, tuple(check_file(key or _WORKER_KEY, path)), None)  # type: ignore[arg-type]
+        results = check_file(key or _WORKER_KEY, path)  # type: ignore[arg-type]
     except SymnnError as exc:
-        return FileReport(path, (), str(exc))
+        return FileReport(path, dict.fromkeys(VERDICTS, 0), (), str(exc))
+    counts = {v: sum(1 for r in results if r.verdict == v) for v in VERDICTS}
+    return FileReport(path, counts, tuple(results) if keep else (), None)
 
 
-def check_files(key: SheetKey, paths: Sequence[str], jobs: int = 1) -> list[FileReport]:
-    """Check many answers files, in ``jobs`` processes; reports come back in the order given."""
+def check_files(key: SheetKey, paths: Sequence[str], jobs: int = 1, keep: bool = True) -> list[FileReport]:
+    """Check many answers files in ``jobs`` processes; reports come back in the order given.
+
+    With ``keep=False`` only the counts travel back from the workers (the summary table
+    needs nothing else), which saves most of the cost of passing results between processes.
+    """
     if jobs <= 1 or len(paths) <= 1:
-        return [_report(p, key) for p in paths]
+        return [_report(p, keep, key) for p in paths]
     chunk = max(1, len(paths) // (jobs * 8))
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(key,)) as pool:
-        return list(pool.map(_report, paths, chunksize=chunk))
+        return list(pool.map(partial(_report, keep=keep), paths, chunksize=chunk))
 
 
 # ---------------------------------------------------------------------------
@@ -728,14 +734,14 @@ def run(args: argparse.Namespace) -> int:
         results = check_file(key, args.answers[0])
         print(report.json_results(results) if args.json else report.results_table(results, colour), end="")
         return 1 if any(r.verdict == WRONG for r in results) else 0
-    reports = check_files(key, args.answers, args.jobs)
+    reports = check_files(key, args.answers, args.jobs, keep=args.json or args.details)
     print(report.json_files(reports) if args.json else report.summary_table(reports, colour, args.details), end="")
     for r in reports:
         if r.error:
             print(f"symnn: error: {r.error}", file=sys.stderr)
     if any(r.error for r in reports):
         return 2
-    return 1 if any(res.verdict == WRONG for r in reports for res in r.results) else 0
+    return 1 if any(r.counts[WRONG] for r in reports) else 0
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

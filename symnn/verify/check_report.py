@@ -72,13 +72,13 @@ def summary_table(reports: Sequence[FileReport], colour: bool = False, details: 
         if r.error:
             rows.append((r.path, "-", "-", "-", "-", "error"))
             continue
-        c = r.counts()
-        status = max((x.verdict for x in r.results), key=VERDICTS.index)
+        c = r.counts
+        status = max((v for v in VERDICTS if c[v]), key=VERDICTS.index)
         rows.append((r.path, *(str(c[v]) for v in VERDICTS), status))
     header = ("file", *VERDICTS, "worst")
     lines = _table(header, rows, 5, colour, right=frozenset({1, 2, 3, 4}))
     bad = sum(1 for r in reports if r.error)
-    wrong = sum(1 for r in reports if not r.error and r.counts()[WRONG])
+    wrong = sum(1 for r in reports if not r.error and r.counts[WRONG])
     lines.append(f"{len(reports)} files: {len(reports) - bad - wrong} without a wrong answer, {wrong} with wrong "
                  f"answers" + (f", {bad} not checked (errors on stderr)" if bad else ""))
     if details:
