@@ -149,7 +149,7 @@ def test_rounded_earlier_values_carry_their_rounding_into_later_ones():
     """X_std from the mean rounded to 1 decimal: off by more than a unit from the exact value,
     but exactly what the rounded mean gives, so it is a rounding, not an error."""
     X = [[5, 20, 10], [15, 5, 25], [10, 30, 15]]
-    mean = [Decimal("10"), Decimal("18.3"), Decimal("16.7")]
+    mean = [Decimal(10), Decimal("18.3"), Decimal("16.7")]
     sigma = [statistics.pstdev(col) for col in zip(*X)]
     from_rounded = [[(x - float(m)) / s for x, m, s in zip(row, mean, sigma)] for row in X]
     exact = [[(x - statistics.mean(col)) / s for x, col, s in zip(row, zip(*X), sigma)] for row in X]
@@ -304,7 +304,7 @@ def test_diagnosis_missing_activation_derivative():
 def test_diagnosis_missing_sigmoid_derivative_with_irrational_values():
     text = SEED_SHEET.read_text().replace('W = [[0.1, 0.3], [-0.2, 0.4]]\nactivation = "relu"',
                                          'W = [[0.1, 0.3], [-0.2, 0.4]]\nactivation = "sigmoid"')
-    sig = lambda t: 1 / (1 + math.exp(-t))  # noqa: E731
+    sig = lambda t: 1 / (1 + math.exp(-t))
     z1 = [0.1 * 0.5 + 0.3 * -0.2, -0.2 * 0.5 + 0.4 * -0.2]
     a1 = [sig(t) for t in z1]
     d2 = sig(0.2 * a1[0] - 0.5 * a1[1]) - 1
@@ -370,7 +370,7 @@ def test_more_named_mistakes(exercise, name, claim, words):
 
 def test_named_mistake_values_are_independent_checks():
     """The claims of the parametrized cases above, computed here."""
-    L = lambda w: (1 - (w * 2 + F("0.1"))) ** 2 / 2  # noqa: E731
+    L = lambda w: (1 - (w * 2 + F("0.1"))) ** 2 / 2
     assert (L(F("0.5001")) - L(F("0.4999"))) / F("0.0001") == F("0.4")
     assert 2 * L(F("0.5")) == F("0.01")
     W, G = [F(1), F(-2), F("0.5")], [F("0.1"), F("-0.4"), F("0.2")]

@@ -263,11 +263,9 @@ def _within(claim: Fraction, places: int, value: Interval, halves: int) -> bool:
     scale = 2 * 10**places
     n = claim.numerator * (scale // claim.denominator)  # the claim has ``places`` decimals: exact
     lo, hi = value.lo, value.hi
-    if halves % 2:
-        return lo.numerator * scale <= (n + halves) * lo.denominator and \
-            hi.numerator * scale >= (n - halves) * hi.denominator
-    return lo.numerator * scale < (n + halves) * lo.denominator and \
-        hi.numerator * scale > (n - halves) * hi.denominator
+    below = lo.numerator * scale - (n + halves) * lo.denominator  # sign of lo - (claim + reach)
+    above = hi.numerator * scale - (n - halves) * hi.denominator  # sign of hi - (claim - reach)
+    return bool((below <= 0 and above >= 0) if halves % 2 else (below < 0 and above > 0))
 
 
 def accepts(claim: Fraction, places: int | None, value: Interval) -> bool:
@@ -293,7 +291,7 @@ def _nearest(claim: Fraction, places: int | None, value: Interval) -> bool:
 class Known:
     """What the student's work implies about one quantity; its value is computed on first use."""
 
-    __slots__ = ("_compute", "_value", "tainted", "sources")
+    __slots__ = ("_compute", "_value", "sources", "tainted")
 
     def __init__(self, value: IMatrix | None | Callable[[], IMatrix | None], tainted: tuple[str, ...] = (),
                  sources: tuple[str, ...] = ()) -> None:

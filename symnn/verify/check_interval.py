@@ -28,7 +28,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Union
+from typing import Any
 
 import mpmath
 
@@ -134,7 +134,7 @@ class Interval:
         return Interval(Fraction(0), max(-self.lo, self.hi))
 
 
-Operand = Union[Interval, Fraction, int]
+Operand = Interval | Fraction | int
 ZERO = Interval.point(0)
 ONE = Interval.point(1)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+
 from symnn.verify import check_interval as iv
 from symnn.verify.check_interval import IMatrix, Interval, Program
 from symnn.verify.check_key import ExerciseKey
@@ -173,76 +174,100 @@ def forward_recipes(key: ExerciseKey) -> Recipes:
     return r
 
 
-def network_recipes(key: ExerciseKey) -> Recipes:
-    f = key.fields
-    layers = f["layers"]
-    n = len(layers)
-    r = Recipes()
-    x, Y = iv.const(f["x"]), iv.const(f["y"])
-    Ws = [iv.const(layer.W) for layer in layers]
-    bs = [iv.const(layer.b) if layer.b is not None else None for layer in layers]
-    acts = [activation(key, layer.activation, layer.alpha) for layer in layers]
-    loss = loss_of(key, f["loss"])
-    delta_rule = key.programs[f"delta:{f['loss']}:{layers[-1].activation}"]
-    for l in range(1, n + 1):
-        _layer_rules(r, l, Ws[l - 1], bs[l - 1], acts[l - 1], f"A{l - 1}" if l > 1 else None, x)
+@dataclass(frozen=True, slots=True)
+class _Network:
+    """The given data of a network exercise, and its forward and backward rules."""
 
-    def a_prev(v: Values, l: int) -> IMatrix:
-        return v[f"A{l - 1}"] if l > 1 else x
+    x: IMatrix
+    """The input A_0."""
+    Y: IMatrix
+    """The targets."""
+    Ws: list[IMatrix]
+    """Each layer's weights."""
+    bs: list[IMatrix | None]
+    """Each layer's bias, or None."""
+    acts: list[Activation]
+    """Each layer's activation."""
+    loss: Loss
+    """The loss."""
+    delta_rule: Program
+    """The output delta ∂L/∂Z of one entry, in x (= z), a and y."""
 
-    prev_needs = {l: ((f"A{l - 1}",) if l > 1 else ()) for l in range(1, n + 1)}
-    out_alpha = acts[-1].alpha
+    @property
+    def n(self) -> int:
+        return len(self.Ws)
 
-    def output_delta(v: Values) -> IMatrix:
-        scale = len(entries_of(Y)) if loss.mean else 1
+    def a_prev(self, v: Values, l: int) -> IMatrix:
+        return v[f"A{l - 1}"] if l > 1 else self.x
+
+    def prev_needs(self, l: int) -> tuple[str, ...]:
+        return (f"A{l - 1}",) if l > 1 else ()
+
+    def output_delta(self, v: Values) -> IMatrix:
+        n, alpha = self.n, self.acts[-1].alpha
+        scale = len(entries_of(self.Y)) if self.loss.mean else 1
         rows = []
-        for rz, ra, ry in zip(v[f"Z{n}"], v[f"A{n}"], Y):
+        for rz, ra, ry in zip(v[f"Z{n}"], v[f"A{n}"], self.Y):
             row = []
             for z, a, y in zip(rz, ra, ry):
                 env = {"x": z, "a": a, "y": y}
-                if out_alpha is not None:
-                    env["alpha"] = Interval.point(out_alpha)
-                row.append(iv.evaluate(delta_rule, env) / scale)
+                if alpha is not None:
+                    env["alpha"] = Interval.point(alpha)
+                row.append(iv.evaluate(self.delta_rule, env) / scale)
             rows.append(tuple(row))
         return tuple(rows)
 
-    def hidden_delta(v: Values, l: int, with_slope: bool = True) -> IMatrix:
-        back = iv.matmul(iv.transpose(Ws[l]), v[f"delta{l + 1}"])
-        return iv.hadamard(back, acts[l - 1].slope(v[f"Z{l}"])) if with_slope else back
+    def hidden_delta(self, v: Values, l: int, with_slope: bool = True) -> IMatrix:
+        back = iv.matmul(iv.transpose(self.Ws[l]), v[f"delta{l + 1}"])
+        return iv.hadamard(back, self.acts[l - 1].slope(v[f"Z{l}"])) if with_slope else back
 
-    r.rule("L", (f"A{n}",), lambda v: loss.value(Y, v[f"A{n}"]))
-    r.mistake("L", (f"A{n}",), lambda v: loss.value(Y, v[f"A{n}"], log_base=10), BASE10)
-    r.rule(f"delta{n}", (f"Z{n}", f"A{n}"), output_delta)
-    r.mistake(f"delta{n}", (f"A{n}",), lambda v: loss.gradient(Y, v[f"A{n}"]), NO_DERIVATIVE)
-    for l in range(n - 1, 0, -1):
-        r.rule(f"delta{l}", (f"delta{l + 1}", f"Z{l}"), lambda v, l=l: hidden_delta(v, l))
-        r.mistake(f"delta{l}", (f"delta{l + 1}",), lambda v, l=l: hidden_delta(v, l, with_slope=False),
-                  NO_DERIVATIVE)
-    lr = f.get("learning_rate")
+    def slip_needs(self, l: int) -> tuple[str, ...]:
+        """What layer l's delta needs when its activation derivative is forgotten."""
+        return (f"A{self.n}",) if l == self.n else (f"delta{l + 1}",)
+
+    def slipped_delta(self, v: Values, l: int) -> IMatrix:
+        """Layer l's delta without its activation derivative."""
+        if l == self.n:
+            return self.loss.gradient(self.Y, v[f"A{self.n}"])
+        return self.hidden_delta(v, l, with_slope=False)
+
+
+def _backward_rules(r: Recipes, net: _Network, l: int, lr: Fraction | None) -> None:
+    """Layer l's delta (hidden layers), gradients and update, with their mistakes."""
+    d, grad_W, needs = f"delta{l}", f"dL_dW{l}", net.prev_needs(l)
+    if l < net.n:
+        r.rule(d, (f"delta{l + 1}", f"Z{l}"), lambda v: net.hidden_delta(v, l))
+        r.mistake(d, (f"delta{l + 1}",), lambda v: net.slipped_delta(v, l), NO_DERIVATIVE)
+    r.rule(grad_W, (d, *needs), lambda v: iv.matmul(v[d], iv.transpose(net.a_prev(v, l))))
+    r.mistake(grad_W, (*net.slip_needs(l), *needs),
+              lambda v: iv.matmul(net.slipped_delta(v, l), iv.transpose(net.a_prev(v, l))), NO_DERIVATIVE)
+    bias = net.bs[l - 1]
+    if bias is not None:
+        r.rule(f"dL_db{l}", (d,), lambda v: iv.row_sums(v[d]))
+        r.mistake(f"dL_db{l}", net.slip_needs(l), lambda v: iv.row_sums(net.slipped_delta(v, l)), NO_DERIVATIVE)
+    if lr is not None:
+        _descent(r, f"W{l}_new", grad_W, net.Ws[l - 1], lr)
+        if bias is not None:
+            _descent(r, f"b{l}_new", f"dL_db{l}", bias, lr)
+
+
+def network_recipes(key: ExerciseKey) -> Recipes:
+    f = key.fields
+    layers = f["layers"]
+    net = _Network(iv.const(f["x"]), iv.const(f["y"]), [iv.const(layer.W) for layer in layers],
+                   [iv.const(layer.b) if layer.b is not None else None for layer in layers],
+                   [activation(key, layer.activation, layer.alpha) for layer in layers], loss_of(key, f["loss"]),
+                   key.programs[f"delta:{f['loss']}:{layers[-1].activation}"])
+    n, A_n = net.n, f"A{net.n}"
+    r = Recipes()
     for l in range(1, n + 1):
-        d = f"delta{l}"
-        grad_W = f"dL_dW{l}"
-        r.rule(grad_W, (d, *prev_needs[l]),
-               lambda v, l=l: iv.matmul(v[f"delta{l}"], iv.transpose(a_prev(v, l))))
-        if l == n:
-            slip_needs: tuple[str, ...] = (f"A{n}",)
-
-            def slipped(v: Values) -> IMatrix:
-                return loss.gradient(Y, v[f"A{n}"])
-        else:
-            slip_needs = (f"delta{l + 1}",)
-
-            def slipped(v: Values, l: int = l) -> IMatrix:
-                return hidden_delta(v, l, with_slope=False)
-        r.mistake(grad_W, (*slip_needs, *prev_needs[l]),
-                  lambda v, s=slipped, l=l: iv.matmul(s(v), iv.transpose(a_prev(v, l))), NO_DERIVATIVE)
-        if bs[l - 1] is not None:
-            r.rule(f"dL_db{l}", (d,), lambda v, d=d: iv.row_sums(v[d]))
-            r.mistake(f"dL_db{l}", slip_needs, lambda v, s=slipped: iv.row_sums(s(v)), NO_DERIVATIVE)
-        if lr is not None:
-            _descent(r, f"W{l}_new", grad_W, Ws[l - 1], lr)
-            if bs[l - 1] is not None:
-                _descent(r, f"b{l}_new", f"dL_db{l}", bs[l - 1], lr)  # type: ignore[arg-type]
+        _layer_rules(r, l, net.Ws[l - 1], net.bs[l - 1], net.acts[l - 1], f"A{l - 1}" if l > 1 else None, net.x)
+    r.rule("L", (A_n,), lambda v: net.loss.value(net.Y, v[A_n]))
+    r.mistake("L", (A_n,), lambda v: net.loss.value(net.Y, v[A_n], log_base=10), BASE10)
+    r.rule(f"delta{n}", (f"Z{n}", A_n), net.output_delta)
+    r.mistake(f"delta{n}", (A_n,), lambda v: net.slipped_delta(v, n), NO_DERIVATIVE)
+    for l in range(n, 0, -1):
+        _backward_rules(r, net, l, f.get("learning_rate"))
     return r
 
 
@@ -296,13 +321,15 @@ def activations_recipes(key: ExerciseKey) -> Recipes:
     points = (tuple(Interval.point(v) for v in f["x"]),)
     r = Recipes()
     for name in f["functions"]:
-        act = activation(key, name, f["alpha"])
-        r.mistake(f"{name}_prime", (), lambda v, act=act: act.apply(points),
-                  "this is the function itself, not its derivative")
-        if name == "sigmoid":
-            r.mistake(name, (), lambda v, act=act: act.apply(iv.scale(-1, points)),
-                      "a sign slip in the exponent: 1/(1 + e^x) instead of 1/(1 + e^(−x))")
+        _activation_mistakes(r, name, activation(key, name, f["alpha"]), points)
     return r
+
+
+def _activation_mistakes(r: Recipes, name: str, act: Activation, points: IMatrix) -> None:
+    r.mistake(f"{name}_prime", (), lambda v: act.apply(points), "this is the function itself, not its derivative")
+    if name == "sigmoid":
+        r.mistake(name, (), lambda v: act.apply(iv.scale(-1, points)),
+                  "a sign slip in the exponent: 1/(1 + e^x) instead of 1/(1 + e^(−x))")
 
 
 def gradient_check_recipes(key: ExerciseKey) -> Recipes:
@@ -388,15 +415,23 @@ def error_analysis_recipes(key: ExerciseKey) -> Recipes:
             r.mistake("dL_dz", ("dL_dyhat",), lambda v: v["dL_dyhat"],
                       "the output activation's derivative is missing: this is ∂L/∂ŷ, not ∂L/∂z")
     for l in range(1, len(layers) + 1):
-        fi, fo = f"fan_in{l}", f"fan_out{l}"
-        r.rule(f"glorot_limit{l}", (fi, fo), lambda v, fi=fi, fo=fo: iv.emap(
-            lambda s: iv.sqrt(6 / s), iv.add(v[fi], v[fo])))
-        r.mistake(f"glorot_limit{l}", (fi, fo), lambda v, fi=fi, fo=fo: iv.emap(
-            lambda s: 6 / s, iv.add(v[fi], v[fo])), "the square root of the Glorot limit is missing")
-        r.rule(f"he_std{l}", (fi,), lambda v, fi=fi: iv.emap(lambda s: iv.sqrt(2 / s), v[fi]))
-        r.mistake(f"he_std{l}", (fi,), lambda v, fi=fi: iv.emap(lambda s: 2 / s, v[fi]),
-                  "this is the He variance 2/n_in, not the standard deviation √(2/n_in)")
+        _initialization_rules(r, l)
     return r
+
+
+def _initialization_rules(r: Recipes, l: int) -> None:
+    """Layer l's Glorot limit √(6/(n_in + n_out)) and He scale √(2/n_in) from its fans."""
+    fi, fo = f"fan_in{l}", f"fan_out{l}"
+
+    def fans(v: Values) -> IMatrix:
+        return iv.add(v[fi], v[fo])
+
+    r.rule(f"glorot_limit{l}", (fi, fo), lambda v: iv.emap(lambda s: iv.sqrt(6 / s), fans(v)))
+    r.mistake(f"glorot_limit{l}", (fi, fo), lambda v: iv.emap(lambda s: 6 / s, fans(v)),
+              "the square root of the Glorot limit is missing")
+    r.rule(f"he_std{l}", (fi,), lambda v: iv.emap(lambda s: iv.sqrt(2 / s), v[fi]))
+    r.mistake(f"he_std{l}", (fi,), lambda v: iv.emap(lambda s: 2 / s, v[fi]),
+              "this is the He variance 2/n_in, not the standard deviation √(2/n_in)")
 
 
 RECIPES: dict[str, Callable[[ExerciseKey], Recipes]] = {

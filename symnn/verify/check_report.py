@@ -67,7 +67,7 @@ def results_table(results: Sequence[Result], colour: bool = False) -> str:
 
 def summary_table(reports: Sequence[FileReport], colour: bool = False, details: bool = False) -> str:
     """One row per answers file with its counts (a class's submissions), then a total line."""
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for r in reports:
         if r.error:
             rows.append((r.path, "-", "-", "-", "-", "error"))
