@@ -196,3 +196,16 @@ def test_hostile_magnitudes_are_refused_not_computed():
     # A huge but allowed Z2 makes sigmoid leave exp's range: the recomputation is skipped, not attempted.
     results = check_claims(key, {"ex2": {"Z2": Decimal("-1e29"), "A2": Decimal("0.5")}})
     assert [r.verdict for r in results] == ["wrong", "correct"]
+
+
+def test_rules_and_mistakes_read_only_earlier_quantities():
+    """The checker walks quantities in the derivation's order: a rule may only read earlier ones."""
+    for _, key in exercises():
+        order = {name: i for i, name in enumerate(key.names)}
+        recipes = recipes_for(key)
+        for name, rule in recipes.rules.items():
+            assert name in order, (key.id, name)
+            assert all(order[n] < order[name] for n in rule.needs), (key.id, name, rule.needs)
+        for name, alternatives in recipes.alternatives.items():
+            assert name in order, (key.id, name)
+            assert all(order[n] < order[name] for alt in alternatives for n in alt.needs), (key.id, name)
