@@ -7,6 +7,7 @@ value where that is rational, a rational enclosure of every entry, the texts sho
 to people, and the activations and losses of the sheet compiled to interval
 programs.
 
+>>> from symnn.spec import load_sheet
 >>> key = build_key(load_sheet())
 >>> q = key["ex2"].quantity("L")
 >>> q.exact_text, q.shape, q.exact
@@ -23,7 +24,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from symnn.spec import SheetSpec, load_sheet
+from symnn.spec import SheetSpec
 from symnn.verify.check_interval import IMatrix, Interval, Program, compile_expr
 
 ENCLOSURE_DIGITS = 60
@@ -231,4 +232,4 @@ def build_key(spec: SheetSpec) -> SheetKey:
     return SheetKey(spec.source, tuple(exercises))
 
 
-__all__ = ["ExerciseKey", "KeyQuantity", "SheetKey", "build_key", "load_sheet"]
+__all__ = ["ExerciseKey", "KeyQuantity", "SheetKey", "build_key"]

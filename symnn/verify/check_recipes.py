@@ -449,7 +449,8 @@ RECIPES: dict[str, Callable[[ExerciseKey], Recipes]] = {
 def recipes_for(key: ExerciseKey) -> Recipes:
     """The dependency table and named mistakes of one exercise.
 
-    >>> from symnn.verify.check_key import build_key, load_sheet
+    >>> from symnn.spec import load_sheet
+    >>> from symnn.verify.check_key import build_key
     >>> r = recipes_for(build_key(load_sheet())["ex3"])
     >>> r.rules["X_std"].needs
     ('mean', 'std')
