@@ -1,0 +1,1 @@
+"""Checking hand calculations: the safe math parser, lint and check."""
