@@ -469,6 +469,10 @@ class Intervals:
         return iv.exp(a)
 
     def log(self, a: Interval, base: Fraction | None) -> Interval:
+        if base is not None and a.is_point:
+            exponent = iv.integer_log(a.lo, base)
+            if exponent is not None:
+                return Interval.point(Fraction(exponent))
         natural = iv.log(a)
         return natural if base is None else natural / iv.log(Interval.point(base))
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+import math
 from fractions import Fraction
 from functools import cache
 
@@ -190,6 +191,28 @@ def log(x: Interval) -> Interval:
     if x.is_point and x.lo == 1:
         return Interval.point(Fraction(0))
     return _log(x)
+
+
+def integer_log(value: Fraction, base: Fraction) -> int | None:
+    """n when value is exactly base**n (so log₁₀ 1000 is exactly 3), else None.
+
+    >>> integer_log(Fraction(1, 100), Fraction(10)), integer_log(Fraction(5), Fraction(10))
+    (-2, None)
+    """
+    if value <= 0 or base <= 0 or base == 1:
+        return None
+    estimate = round(_float_log(value) / _float_log(base))
+    if abs(estimate) > MAX_EXPONENT_FOR_LOG:
+        return None
+    return estimate if base**estimate == value else None
+
+
+MAX_EXPONENT_FOR_LOG = 1000
+"""Exact logarithms are looked for up to this exponent."""
+
+
+def _float_log(value: Fraction) -> float:
+    return math.log(value.numerator) - math.log(value.denominator)
 
 
 def tanh(x: Interval) -> Interval:

@@ -295,8 +295,8 @@ def tokenize(text: str) -> list[Token]:
 
     >>> [t.type for t in tokenize(r"\\frac12")]
     ['_FRAC', '_LBRACE', 'NUMBER', '_RBRACE', '_LBRACE', 'NUMBER', '_RBRACE']
-    >>> [str(t) for t in tokenize(r"0.01 \\cdot -2")]
-    ['0.01', '\\\\cdot', '-', '2']
+    >>> [t.type for t in tokenize(r"0.01 \\cdot -2")]
+    ['NUMBER', '_TIMES', '_MINUS', 'NUMBER']
     """
     if len(text) > MAX_CHARS:
         raise ParseError(f"expression is {len(text)} characters long; the limit is {MAX_CHARS}")
@@ -654,7 +654,7 @@ class _Tokenizer:
         content, after = self.raw_argument(after, end, "_")
         previous = self.tokens[-1] if self.tokens else None
         if previous is not None and previous.type == "SYMBOL":
-            self.replace_last(f"{previous.value}_{content}")
+            self.replace_last(f"{previous.value}_{_plain_name(content)}")
         elif previous is not None and previous.type == "FUNCTION":
             self.replace_last(self.with_parameter(previous.value, content, start))
         else:
@@ -695,6 +695,13 @@ class _Tokenizer:
         previous = self.tokens.pop()
         self.tokens.append(Token(previous.type, value, start_pos=previous.start_pos))
 
+
+def _plain_name(subscript: str) -> str:
+    """``\\text{min}`` → ``min``: a subscript as a readable part of a symbol's name."""
+    return _NAME_WRAPPER.sub(r"\1", subscript).replace("{", "").replace("}", "")
+
+
+_NAME_WRAPPER = re.compile(r"\\(?:text|textrm|mathrm|mathit|operatorname|mathbf)\s*\{([^{}]*)\}")
 
 _Handler = Callable[[_Tokenizer, int, int, int, int, bool], int]
 _CommandHandler = Callable[[_Tokenizer, str, int, int, int, int, bool], int]
