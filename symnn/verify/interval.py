@@ -13,9 +13,9 @@ large enough to stall the process; the check raises :class:`~symnn.errors.ParseE
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
-import math
 from fractions import Fraction
 from functools import cache
 
