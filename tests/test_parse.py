@@ -69,7 +69,9 @@ CASES = [
     pytest.param(r"\exp(1)", E, id="exp"),
     pytest.param(r"\mathrm{e}", E, id="mathrm-e"),
     pytest.param(r"\frac{1}{1 + e^{2}}", 1 / (1 + sp.exp(2)), id="sigmoid-by-hand"),
-    pytest.param(r"\frac{e^{1} - e^{-1}}{e^{1} + e^{-1}}", (E - 1 / E) / (E + 1 / E), id="tanh-by-hand"),
+    pytest.param(
+        r"\frac{e^{1} - e^{-1}}{e^{1} + e^{-1}}", (E - 1 / E) / (E + 1 / E), id="tanh-by-hand"
+    ),
     pytest.param(r"\max(0, -0.01)", sp.Integer(0), id="max"),
     pytest.param(r"\min(3, 0.5, 2)", R(1, 2), id="min-three"),
     pytest.param(r"\text{ReLU}(0.7)", R(7, 10), id="relu"),
@@ -84,7 +86,9 @@ CASES = [
     pytest.param(r"\text{Tanh}(-2)", sp.tanh(-2), id="Tanh-text"),
     pytest.param(r"\sigma'(0)", R(1, 4), id="sigmoid-derivative"),
     pytest.param(r"\text{ReLU}'(0.7)", sp.Integer(1), id="relu-derivative"),
-    pytest.param(r"-\left(1 \cdot \log(0.5) + (1 - 1) \cdot \log(1 - 0.5)\right)", sp.log(2), id="bce"),
+    pytest.param(
+        r"-\left(1 \cdot \log(0.5) + (1 - 1) \cdot \log(1 - 0.5)\right)", sp.log(2), id="bce"
+    ),
     pytest.param(r"\left[ 2 + 3 \right] \cdot 2", sp.Integer(10), id="left-bracket-group"),
     pytest.param(r"[2 + 3]", sp.Integer(5), id="bracket-group"),
     pytest.param(r"2 \, \cdot \; 3 \quad + \! 1", sp.Integer(7), id="spacing"),
@@ -120,33 +124,45 @@ def test_interval_encloses_exact_value(text: str, expected: sp.Expr) -> None:
 MATRIX_CASES = [
     pytest.param(
         r"\begin{bmatrix} 0.2 & 0.8 \ 0.4 & 0.3 \end{bmatrix} \cdot \begin{bmatrix} 1 \ 0.5 \end{bmatrix}",
-        sp.Matrix([[R(3, 5)], [R(11, 20)]]), id="seed-lone-backslash-rows",
+        sp.Matrix([[R(3, 5)], [R(11, 20)]]),
+        id="seed-lone-backslash-rows",
     ),
     pytest.param(
         r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \\ \end{pmatrix} \begin{pmatrix} 1 \\ 1 \end{pmatrix}",
-        sp.Matrix([[3], [7]]), id="pmatrix-trailing-row-break-juxtaposed",
+        sp.Matrix([[3], [7]]),
+        id="pmatrix-trailing-row-break-juxtaposed",
     ),
     pytest.param(
-        r"\text{ReLU}(\begin{bmatrix} 0.7 \\ -0.65 \end{bmatrix})", sp.Matrix([[R(7, 10)], [0]]),
+        r"\text{ReLU}(\begin{bmatrix} 0.7 \\ -0.65 \end{bmatrix})",
+        sp.Matrix([[R(7, 10)], [0]]),
         id="relu-entrywise",
     ),
     pytest.param(
         r"\begin{bmatrix} -0.1 \\ 0.25 \end{bmatrix} \odot \begin{bmatrix} 2 \\ 4 \end{bmatrix}",
-        sp.Matrix([[R(-1, 5)], [1]]), id="hadamard",
+        sp.Matrix([[R(-1, 5)], [1]]),
+        id="hadamard",
     ),
     pytest.param(
         r"\begin{bmatrix} 1 \\ 2 \end{bmatrix} \cdot \begin{bmatrix} 3 \\ 4 \end{bmatrix}^T",
-        sp.Matrix([[3, 4], [6, 8]]), id="outer-product-transpose",
+        sp.Matrix([[3, 4], [6, 8]]),
+        id="outer-product-transpose",
     ),
     pytest.param(r"\begin{bmatrix} 1 \\ 2 \end{bmatrix}^{\top}", sp.Matrix([[1, 2]]), id="top"),
-    pytest.param(r"[0.01 \cdot 1, 0.01 \cdot -2]", sp.Matrix([[R(1, 100), R(-1, 50)]]), id="bracket-list"),
-    pytest.param(r"\max(0, \begin{bmatrix} -1 & 2 \end{bmatrix})", sp.Matrix([[0, 2]]), id="max-broadcast"),
     pytest.param(
-        r"\left[\begin{matrix}1 & 2\\3 & 4\end{matrix}\right] - 1", sp.Matrix([[0, 1], [2, 3]]),
+        r"[0.01 \cdot 1, 0.01 \cdot -2]", sp.Matrix([[R(1, 100), R(-1, 50)]]), id="bracket-list"
+    ),
+    pytest.param(
+        r"\max(0, \begin{bmatrix} -1 & 2 \end{bmatrix})", sp.Matrix([[0, 2]]), id="max-broadcast"
+    ),
+    pytest.param(
+        r"\left[\begin{matrix}1 & 2\\3 & 4\end{matrix}\right] - 1",
+        sp.Matrix([[0, 1], [2, 3]]),
         id="sympy-style-matrix",
     ),
     pytest.param(
-        r"\sqrt{\begin{bmatrix} 4 & 9 \end{bmatrix}}", sp.Matrix([[2, 3]]), id="sqrt-entrywise",
+        r"\sqrt{\begin{bmatrix} 4 & 9 \end{bmatrix}}",
+        sp.Matrix([[2, 3]]),
+        id="sqrt-entrywise",
     ),
 ]
 
@@ -196,9 +212,15 @@ UNREADABLE = [
     pytest.param("1/0", id="division-by-zero"),
     pytest.param(r"\log(0)", id="log-zero"),
     pytest.param(r"\sqrt{-4}", id="sqrt-negative"),
-    pytest.param(r"\begin{bmatrix} 1 & 2 \end{bmatrix} \cdot \begin{bmatrix} 1 & 2 \end{bmatrix}^T^T", id="double-script"),
+    pytest.param(
+        r"\begin{bmatrix} 1 & 2 \end{bmatrix} \cdot \begin{bmatrix} 1 & 2 \end{bmatrix}^T^T",
+        id="double-script",
+    ),
     pytest.param(r"\begin{bmatrix} 1 & 2 \\ 3 & 4 \end{bmatrix}^2", id="matrix-power"),
-    pytest.param(r"\begin{bmatrix} 1 & 2 \end{bmatrix} + \begin{bmatrix} 1 \\ 2 \end{bmatrix}", id="shape-mismatch"),
+    pytest.param(
+        r"\begin{bmatrix} 1 & 2 \end{bmatrix} + \begin{bmatrix} 1 \\ 2 \end{bmatrix}",
+        id="shape-mismatch",
+    ),
     pytest.param(r"\max(1)", id="max-one-number"),
     pytest.param("}", id="stray-brace"),
     pytest.param("{", id="open-brace"),
@@ -261,7 +283,18 @@ def test_grammar_is_conflict_free() -> None:
 
 @pytest.mark.parametrize(
     "module",
-    ["tokens", "parse", "nodes", "interval", "enclose", "evaluate", "relations", "extract", "judge", "lint"],
+    [
+        "tokens",
+        "parse",
+        "nodes",
+        "interval",
+        "enclose",
+        "evaluate",
+        "relations",
+        "extract",
+        "judge",
+        "lint",
+    ],
 )
 def test_doctests(module: str) -> None:
     result = doctest.testmod(importlib.import_module(f"symnn.verify.{module}"))
@@ -270,13 +303,77 @@ def test_doctests(module: str) -> None:
 
 # ----- robustness: nothing but ParseError, in bounded time ----------------------------------
 LATEX_VOCABULARY = [
-    "0", "1", "2", "0.5", "10", "3.14", "x", "e", "W", "+", "-", "*", "/", "^", "_", "(", ")", "[", "]",
-    "{", "}", "|", ",", "&", "'", "=", r"\\", "\\ ", r"\cdot", r"\times", r"\odot", r"\frac", r"\sqrt",
-    r"\log", r"\ln", r"\exp", r"\max", r"\min", r"\sigma", r"\tanh", r"\text{ReLU}", r"\text{LeakyReLU}",
-    r"\text{Sigmoid}", r"\mathrm{e}", r"\left(", r"\right)", r"\left[", r"\right]", r"\left|", r"\right|",
-    r"\begin{bmatrix}", r"\end{bmatrix}", r"\begin{pmatrix}", r"\end{pmatrix}", "^T", "^{T}", r"\,",
-    r"\quad", r"\%", r"\approx", r"\pi", r"\hat{y}", r"\operatorname{ReLU}", r"\sqrt[3]", r"\log_{10}",
-    r"\begin{array}{cc}", r"\end{array}", r"\begin{cases}", r"\end{cases}", r"\text{", r"\unknown",
+    "0",
+    "1",
+    "2",
+    "0.5",
+    "10",
+    "3.14",
+    "x",
+    "e",
+    "W",
+    "+",
+    "-",
+    "*",
+    "/",
+    "^",
+    "_",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    "|",
+    ",",
+    "&",
+    "'",
+    "=",
+    r"\\",
+    "\\ ",
+    r"\cdot",
+    r"\times",
+    r"\odot",
+    r"\frac",
+    r"\sqrt",
+    r"\log",
+    r"\ln",
+    r"\exp",
+    r"\max",
+    r"\min",
+    r"\sigma",
+    r"\tanh",
+    r"\text{ReLU}",
+    r"\text{LeakyReLU}",
+    r"\text{Sigmoid}",
+    r"\mathrm{e}",
+    r"\left(",
+    r"\right)",
+    r"\left[",
+    r"\right]",
+    r"\left|",
+    r"\right|",
+    r"\begin{bmatrix}",
+    r"\end{bmatrix}",
+    r"\begin{pmatrix}",
+    r"\end{pmatrix}",
+    "^T",
+    "^{T}",
+    r"\,",
+    r"\quad",
+    r"\%",
+    r"\approx",
+    r"\pi",
+    r"\hat{y}",
+    r"\operatorname{ReLU}",
+    r"\sqrt[3]",
+    r"\log_{10}",
+    r"\begin{array}{cc}",
+    r"\end{array}",
+    r"\begin{cases}",
+    r"\end{cases}",
+    r"\text{",
+    r"\unknown",
 ]
 
 token_soup = st.lists(st.sampled_from(LATEX_VOCABULARY), max_size=40).map(" ".join)
@@ -318,6 +415,8 @@ def test_written_decimals_combine_exactly(a: Fraction, b: Fraction, operator: st
     """Any two decimals, written out, combine to the exact rational result."""
     text_a, text_b = (f"{float(v):.6f}" for v in (a, b))
     exact_a, exact_b = Fraction(text_a), Fraction(text_b)
-    expected = {"+": exact_a + exact_b, "-": exact_a - exact_b, r"\cdot": exact_a * exact_b}[operator]
+    expected = {"+": exact_a + exact_b, "-": exact_a - exact_b, r"\cdot": exact_a * exact_b}[
+        operator
+    ]
     value = parse_math(f"{text_a} {operator} ({text_b})")
     assert value == sp.Rational(expected.numerator, expected.denominator)
