@@ -420,3 +420,50 @@ def test_written_decimals_combine_exactly(a: Fraction, b: Fraction, operator: st
     ]
     value = parse_math(f"{text_a} {operator} ({text_b})")
     assert value == sp.Rational(expected.numerator, expected.denominator)
+
+
+def test_activation_names_are_calculus_activations() -> None:
+    from symnn.calculus import ACTIVATIONS
+    from symnn.verify.evaluate import ACTIVATION_NAMES
+    from symnn.verify.tokens import _FUNCTION_NAMES
+
+    assert set(ACTIVATION_NAMES) <= set(ACTIVATIONS)
+    named = set(_FUNCTION_NAMES.values()) - {"exp", "log", "ln", "max", "min"}
+    assert named <= set(ACTIVATION_NAMES)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=0, max_value=10**60), st.integers(min_value=2, max_value=12))
+def test_integer_nthroot_is_the_floor_root(value: int, index: int) -> None:
+    from symnn.verify.interval import integer_nthroot
+
+    root, exact = integer_nthroot(value, index)
+    assert root**index <= value < (root + 1) ** index
+    assert exact == (root**index == value)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.fractions(min_value=-20, max_value=20, max_denominator=1000))
+def test_activation_enclosures_contain_sympy_values(value: Fraction) -> None:
+    """The interval activations (compiled from symnn.calculus) enclose SymPy's exact values."""
+    from symnn.calculus import ACTIVATIONS
+    from symnn.verify.enclose import activation
+
+    point = Interval.point(value)
+    slope = Interval.point(Fraction(1, 10))
+    for name in ("relu", "leaky_relu", "sigmoid", "tanh", "softplus", "elu"):
+        for derivative in (False, True):
+            if derivative and value == 0 and name in ("relu", "leaky_relu", "elu"):
+                continue  # the kink: the convention is tested elsewhere
+            rule = ACTIVATIONS[name]
+            exact_input = sp.Rational(value.numerator, value.denominator)
+            alpha = sp.Rational(1, 10) if rule.has_alpha else None
+            expected = (
+                rule.derivative_at(exact_input, alpha)
+                if derivative
+                else rule.at(exact_input, alpha)
+            )
+            got = activation(name, derivative)(point, slope)
+            low, high = (sp.Rational(v.numerator, v.denominator) for v in (got.lo, got.hi))
+            assert low <= expected <= high, (name, derivative, value)
+            assert got.width <= Fraction(1, 10**25)

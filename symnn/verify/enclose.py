@@ -26,20 +26,20 @@ Environment = dict[sp.Symbol, Interval]
 Compiled = Callable[[Environment], Interval]
 
 
-def activation(name: str, derivative: bool) -> Callable[[Interval, Interval | None], Interval]:
+@cache
+def activation(name: str, derivative: bool) -> Callable[[Interval, Interval], Interval]:
     """The activation ``name`` (or its derivative) as a function of an interval and alpha.
 
     >>> relu = activation("relu", derivative=False)
-    >>> relu(Interval(Fraction(-1), Fraction(2)), None)
+    >>> relu(Interval(Fraction(-1), Fraction(2)), Interval.point(Fraction(1)))
     Interval(lo=Fraction(0, 1), hi=Fraction(2, 1))
     """
+    if name not in ACTIVATIONS:
+        raise ParseError(f"the activation {name} is not defined in symnn.calculus")
     compiled = _compiled(name, derivative)
 
-    def evaluate(value: Interval, slope: Interval | None) -> Interval:
-        environment = {x: value}
-        if slope is not None:
-            environment[alpha] = slope
-        return compiled(environment)
+    def evaluate(value: Interval, slope: Interval) -> Interval:
+        return compiled({x: value, alpha: slope})
 
     return evaluate
 

@@ -1,8 +1,8 @@
 """Evaluate an expression tree, exactly (SymPy) or on intervals (for rounding).
 
-One evaluator walks the tree; an *arithmetic* supplies the numbers.  :class:`Exact`
-builds SymPy values (what :func:`~symnn.verify.parse.parse_math` returns);
-:class:`Intervals` builds :class:`~symnn.verify.interval.Interval` enclosures and lets
+One evaluator walks the tree; an *arithmetic* supplies the numbers.
+:class:`~symnn.verify.exact.Exact` builds SymPy values (what
+:func:`~symnn.verify.parse.parse_math` returns); :class:`Intervals` builds :class:`~symnn.verify.interval.Interval` enclosures and lets
 the caller decide what interval each written number stands for (the lint widens
 rounded decimals).  Matrices, shapes and entrywise functions are handled once, here,
 for both.
@@ -21,11 +21,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Generic, Protocol, TypeVar
 
-import sympy as sp
-
-from symnn.calculus import ACTIVATIONS
 from symnn.errors import ParseError
-from symnn.verify import enclose
 from symnn.verify import interval as iv
 from symnn.verify.interval import Interval
 from symnn.verify.nodes import (
@@ -56,6 +52,9 @@ MAX_BITS = iv.MAX_BITS
 """The most bits of an exact rational built by a power."""
 DEFAULT_LEAKY_SLOPE = Fraction(1, 100)
 """The slope of LeakyReLU when a sheet writes none (the usual default)."""
+ACTIVATION_NAMES = ("relu", "leaky_relu", "sigmoid", "tanh", "softplus", "elu")
+"""The activations the tokenizer can name; each is a key of :data:`symnn.calculus.ACTIVATIONS`
+(listed here so that evaluating numbers never has to import SymPy)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +134,11 @@ def _entrywise(operation: Callable[..., Any], *values: Value, what: str) -> Valu
             )
         )
     return _grid(tuple(rows))
+
+
+def run(node: Node, arithmetic: Arithmetic[S], leaky_slope: Fraction) -> Value:
+    """Evaluate ``node`` with ``arithmetic`` within :data:`TIME_LIMIT`."""
+    return _Evaluator(arithmetic, leaky_slope).value(node)
 
 
 class _Evaluator(Generic[S]):
@@ -325,7 +329,7 @@ _CHAIN_RULES: dict[str, Callable[[Any, Value, Value], Value]] = {
 """One rule per chain operator."""
 
 _FUNCTION_RULES: dict[str, Callable[[Any, Function, list[Value]], Value]] = {
-    **{name: _Evaluator.apply_activation for name in ACTIVATIONS},
+    **{name: _Evaluator.apply_activation for name in ACTIVATION_NAMES},
     "exp": _Evaluator.apply_exp,
     "log": _Evaluator.apply_log,
     "ln": _Evaluator.apply_log,
@@ -333,95 +337,6 @@ _FUNCTION_RULES: dict[str, Callable[[Any, Function, list[Value]], Value]] = {
     "min": _Evaluator.apply_extremum,
 }
 """One rule per function name."""
-
-
-# ----- exact arithmetic (SymPy) ------------------------------------------------------------
-def _bits(value: sp.Rational) -> int:
-    return max(int(value.p).bit_length(), int(value.q).bit_length())
-
-
-class Exact:
-    """Exact SymPy arithmetic: rationals stay rational, e and logs stay symbolic."""
-
-    def number(self, node: Number) -> sp.Expr:
-        return sp.Rational(node.value.numerator, node.value.denominator)
-
-    def constant(self, name: str) -> sp.Expr:
-        return sp.E if name == "E" else sp.pi
-
-    def symbol(self, name: str) -> sp.Expr:
-        return sp.Symbol(name)
-
-    def add(self, a: sp.Expr, b: sp.Expr) -> sp.Expr:
-        return a + b
-
-    def sub(self, a: sp.Expr, b: sp.Expr) -> sp.Expr:
-        return a - b
-
-    def mul(self, a: sp.Expr, b: sp.Expr) -> sp.Expr:
-        return a * b
-
-    def div(self, a: sp.Expr, b: sp.Expr) -> sp.Expr:
-        if b.is_zero:
-            raise ParseError("division by zero")
-        return a / b
-
-    def negate(self, a: sp.Expr) -> sp.Expr:
-        return -a
-
-    def power(self, base: sp.Expr, exponent: sp.Expr) -> sp.Expr:
-        if exponent.is_Rational:
-            numerator, denominator = int(exponent.p), int(exponent.q)
-            if abs(numerator) > MAX_EXPONENT or denominator > MAX_EXPONENT:
-                raise ParseError(f"an exponent of {exponent} is too large to compute")
-            if base.is_Rational and _bits(base) * abs(numerator) > MAX_BITS:
-                raise ParseError(f"a power with exponent {exponent} is too large to compute")
-            if base.is_zero and numerator < 0:
-                raise ParseError("division by zero (0 to a negative power)")
-            if base.is_negative and denominator % 2 == 0:
-                raise ParseError("an even root of a negative number")
-            if base.is_negative and denominator > 1:
-                return sp.real_root(base, denominator) ** numerator
-        return base**exponent
-
-    def exp(self, a: sp.Expr) -> sp.Expr:
-        return sp.exp(a)
-
-    def log(self, a: sp.Expr, base: Fraction | None) -> sp.Expr:
-        if a.is_zero or a.is_negative:
-            raise ParseError(f"the logarithm of {a}, which is not positive")
-        return (
-            sp.log(a) if base is None else sp.log(a, sp.Rational(base.numerator, base.denominator))
-        )
-
-    def root(self, a: sp.Expr, index: sp.Expr | None) -> sp.Expr:
-        n = sp.Integer(2) if index is None else index
-        if not (n.is_Integer and 1 <= n <= MAX_EXPONENT):
-            raise ParseError(f"a root of index {n} is not read")
-        if a.is_negative:
-            if n % 2 == 0:
-                raise ParseError(f"an even root of {a}, which is negative")
-            return sp.real_root(a, n)
-        return sp.sqrt(a) if n == 2 else sp.root(a, n)
-
-    def absolute(self, a: sp.Expr) -> sp.Expr:
-        return sp.Abs(a)
-
-    def activation(self, function: Function, a: sp.Expr, slope: Fraction) -> sp.Expr:
-        rule = ACTIVATIONS[function.name]
-        alpha = sp.Rational(slope.numerator, slope.denominator) if rule.has_alpha else None
-        return rule.derivative_at(a, alpha) if function.derivative else rule.at(a, alpha)
-
-    def extremum(self, name: str, values: list[sp.Expr]) -> sp.Expr:
-        return sp.Max(*values) if name == "max" else sp.Min(*values)
-
-
-def evaluate_exact(node: Node, leaky_slope: Fraction = DEFAULT_LEAKY_SLOPE) -> Any:
-    """The exact SymPy value of a tree (an ImmutableMatrix for a matrix)."""
-    result = _Evaluator(Exact(), leaky_slope).value(node)
-    if isinstance(result, Grid):
-        return sp.ImmutableMatrix([list(row) for row in result.rows])
-    return result
 
 
 # ----- interval arithmetic -----------------------------------------------------------------
@@ -487,9 +402,9 @@ class Intervals:
         return iv.absolute(a)
 
     def activation(self, function: Function, a: Interval, slope: Fraction) -> Interval:
-        compiled = enclose.activation(function.name, function.derivative)
-        has_alpha = ACTIVATIONS[function.name].has_alpha
-        return compiled(a, Interval.point(slope) if has_alpha else None)
+        from symnn.verify import enclose  # loads SymPy and symnn.calculus on first use
+
+        return enclose.activation(function.name, function.derivative)(a, Interval.point(slope))
 
     def extremum(self, name: str, values: list[Interval]) -> Interval:
         return iv.maximum(values) if name == "max" else iv.minimum(values)

@@ -21,7 +21,6 @@ from functools import cache
 
 from mpmath.ctx_iv import MPIntervalContext
 from mpmath.libmp import finf, fnan, fninf, to_rational
-from sympy import integer_nthroot
 
 from symnn.errors import ParseError
 
@@ -232,6 +231,25 @@ def euler() -> Interval:
 def pi() -> Interval:
     """An enclosure of pi."""
     return _from_iv(_IV.pi)
+
+
+def integer_nthroot(value: int, index: int) -> tuple[int, bool]:
+    """(floor of the index-th root of a non-negative integer, whether it is exact).
+
+    >>> integer_nthroot(27, 3), integer_nthroot(28, 3)
+    ((3, True), (3, False))
+    """
+    if value < 2:
+        return value, True
+    if index == 2:
+        root = math.isqrt(value)
+        return root, root * root == value
+    root = 1 << -(-value.bit_length() // index)  # 2^ceil(bits/index) is above the root
+    while True:  # Newton's method on integers, descending to the floor of the root
+        better = ((index - 1) * root + value // root ** (index - 1)) // index
+        if better >= root:
+            return root, root**index == value
+        root = better
 
 
 def _exact_root(value: Fraction, index: int) -> Fraction | None:

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
+from functools import lru_cache
 from typing import Literal
 
 from symnn.errors import ParseError
@@ -111,6 +112,8 @@ class Judge:
         self.rounded: dict[tuple[Fraction, int], Interval] = {}
         self._trees: dict[str, Node | ParseError] = {}
         self._values: dict[str, Interval | Grid[Interval] | ParseError] = {}
+        self._literal_cache: dict[int, list[Number]] = {}
+        self._names: dict[str, list[str]] = {}
 
     # ----- public ------------------------------------------------------------------------
     def judge(self, link: Link) -> Judgement:
@@ -125,7 +128,7 @@ class Judge:
             tree = self._tree(text)
             if isinstance(tree, ParseError):
                 return self._unchecked(texts, f"The {side} side cannot be read: {tree}.")
-            names = symbols(tree)
+            names = self._symbols(text, tree)
             if names:
                 return self._unchecked(
                     texts,
@@ -151,6 +154,12 @@ class Judge:
                 self._trees[text] = error
         return self._trees[text]
 
+    def _symbols(self, text: str, tree: Node) -> list[str]:
+        names = self._names.get(text)
+        if names is None:
+            names = self._names[text] = symbols(tree)
+        return names
+
     def _value(self, text: str) -> Interval | Grid[Interval] | ParseError:
         if text not in self._values:
             tree = self._tree(text)
@@ -175,15 +184,18 @@ class Judge:
         left: Interval | Grid[Interval],
         right: Interval | Grid[Interval],
     ) -> Judgement:
-        approximate = link.relation == "≈"
         pairing, problem = _pairing(left, right)
         if pairing is None:
             return Judgement("error", _show_value(left), _show_value(right), problem)
-        bare = _bare_literals(rhs) if approximate else set()
-        half = _widened(rhs, Fraction(1, 2), bare)
-        unit = _widened(rhs, Fraction(1), bare)
-        lenient = self._lenient(lhs)
-        left_nodes = _entry_nodes(lhs, len(left.entries()) if isinstance(left, Grid) else 1)
+        bare = _bare_literals(rhs) if link.relation == "≈" else set()
+        base = _entries(pairing, left, right, rhs, bare, self._literals)
+        if all(_equal(exact, claimed) for _, exact, claimed, _, _ in base):
+            half = unit = lenient = None  # the common case: no rounding to weigh
+        else:
+            half = _widened(rhs, Fraction(1, 2), bare)
+            unit = _widened(rhs, Fraction(1), bare)
+            lenient = self._lenient(lhs)
+        left_nodes = _entry_nodes(lhs, len(base))
         entries = [
             _Entry(
                 label,
@@ -194,11 +206,9 @@ class Judge:
                 lenient[k] if lenient else None,
                 places,
                 node,
-                tuple(self._used_rounded(left_nodes[k])),
+                tuple(self._used_rounded(left_nodes[k])) if lenient else (),
             )
-            for k, (label, exact, claimed, places, node) in enumerate(
-                _entries(pairing, left, right, rhs, bare)
-            )
+            for k, (label, exact, claimed, places, node) in enumerate(base)
         ]
         outcomes = [_outcome(entry) for entry in entries]
         for entry, outcome in zip(entries, outcomes):
@@ -207,6 +217,13 @@ class Judge:
         message = _message(entries, outcomes, pairing)
         worst = max(outcomes, key=_SEVERITY.__getitem__)
         return Judgement(_OUTCOME_VERDICT[worst], _show_value(left), _show_value(right), message)
+
+    def _literals(self, node: Node) -> list[Number]:
+        """The written numbers of a tree (memoized: trees live as long as the judge)."""
+        found = self._literal_cache.get(id(node))
+        if found is None:
+            found = self._literal_cache[id(node)] = literals(node)
+        return found
 
     def _lenient(self, lhs: Node) -> list[Interval] | None:
         if not self._used_rounded(lhs):
@@ -222,7 +239,7 @@ class Judge:
         return list(
             dict.fromkeys(
                 n.text
-                for n in literals(node)
+                for n in self._literals(node)
                 if n.decimals and (n.value, n.decimals) in self.rounded
             )
         )
@@ -287,9 +304,10 @@ def _entries(
     right: Interval | Grid[Interval],
     rhs: Node,
     bare: set[int],
+    literals_of: Callable[[Node], list[Number]],
 ) -> list[tuple[str, Interval, Interval, int | None, Node]]:
     if not (isinstance(left, Grid) and isinstance(right, Grid)):
-        return [("", left, right, _places(rhs, bare), rhs)]  # type: ignore[list-item]
+        return [("", left, right, _places(literals_of(rhs), bare), rhs)]  # type: ignore[list-item]
     nodes = [entry for row in rhs.rows for entry in row] if isinstance(rhs, Matrix) else []
     columns = right.shape[1]
     result = []
@@ -300,7 +318,7 @@ def _entries(
             if pairing == "grid" and not right.is_vector
             else str(k + 1)
         )
-        result.append((label, a, b, _places(node, bare), node))
+        result.append((label, a, b, _places(literals_of(node), bare), node))
     return result
 
 
@@ -310,12 +328,12 @@ def _entry_nodes(side: Node, count: int) -> list[Node]:
     return nodes if len(nodes) == count else [side] * count
 
 
-def _places(node: Node, bare: set[int]) -> int | None:
+def _places(numbers: list[Number], bare: set[int]) -> int | None:
     """Decimal places written in a claim: the most of any decimal in it."""
-    places = [n.decimals for n in literals(node) if n.decimals is not None]
+    places = [n.decimals for n in numbers if n.decimals is not None]
     if places:
         return max(places)
-    if any(id(n) in bare for n in literals(node)):
+    if any(id(n) in bare for n in numbers):
         return 0
     return None
 
@@ -341,7 +359,26 @@ def _widened(rhs: Node, units: Fraction, bare: set[int]) -> list[Interval] | Non
             return _rounding_interval(node, units)
         return exact_literal(node)
 
+    written = _written_numbers(rhs)
+    if written is not None:  # the usual claim: numbers as written, no evaluation needed
+        return [literal(number) if sign > 0 else -literal(number) for sign, number in written]
     return _flat_or_none(rhs, literal)
+
+
+def _written_numbers(node: Node) -> list[tuple[int, Number]] | None:
+    """(sign, number) for a claim that is a signed number or a matrix of them, else None."""
+    entries = [entry for row in node.rows for entry in row] if isinstance(node, Matrix) else [node]
+    if isinstance(node, Matrix) and len(node.rows) == 1 and len(node.rows[0]) == 1:
+        return None  # a 1×1 matrix is a number: leave it to the evaluator
+    written = []
+    for entry in entries:
+        sign = 1
+        if isinstance(entry, Negate):
+            entry, sign = entry.operand, -1
+        if not isinstance(entry, Number):
+            return None
+        written.append((sign, entry))
+    return written
 
 
 def _flat_or_none(node: Node, literal: Callable[[Number], Interval]) -> list[Interval] | None:
@@ -532,17 +569,20 @@ def _show(value: Interval, places: int | None = None) -> str:
     """A value for a message: exact when short, else an approximation with enough digits."""
     digits = max(7, (places or 0) + 4)
     if value.is_point:
-        exact = _exact_decimal(value.lo)
-        if exact is not None:
-            return exact
-        if value.lo.denominator < 10**6:
-            return (
-                f"{value.lo.numerator}/{value.lo.denominator} = {_approximate(value.lo, digits)}…"
-            )
-        return f"{_approximate(value.lo, digits)}…"
+        return _show_point(value.lo, digits)
     if value.width <= _TIGHT * max(Fraction(1), abs(value.midpoint)):
         return f"{_approximate(value.midpoint, digits)}…"
     return f"between {_approximate(value.lo, digits)} and {_approximate(value.hi, digits)}"
+
+
+@lru_cache(maxsize=4096)
+def _show_point(value: Fraction, digits: int) -> str:
+    exact = _exact_decimal(value)
+    if exact is not None:
+        return exact
+    if value.denominator < 10**6:
+        return f"{value.numerator}/{value.denominator} = {_approximate(value, digits)}…"
+    return f"{_approximate(value, digits)}…"
 
 
 def _show_entry(value: Interval) -> str:

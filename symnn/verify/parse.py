@@ -122,7 +122,7 @@ def parse_math(text: str, *, leaky_slope: Fraction = Fraction(1, 100)) -> Any:
     >>> parse_math(r"\\log_{10} 1000")
     3
     """
-    from symnn.verify.evaluate import evaluate_exact
+    from symnn.verify.exact import evaluate_exact
 
     return evaluate_exact(parse_expression(text), leaky_slope=leaky_slope)
 
