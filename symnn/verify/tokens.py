@@ -308,12 +308,13 @@ def tokenize(text: str) -> list[Token]:
 class _Tokenizer:
     """One pass over one expression; ``run`` recurses into arguments and environments."""
 
-    __slots__ = ("open_brackets", "text", "tokens")
+    __slots__ = ("open_bars", "open_brackets", "text", "tokens")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.tokens: list[Token] = []
         self.open_brackets = 0
+        self.open_bars = 0
 
     # ----- helpers -------------------------------------------------------------------------
     def fail(self, message: str, position: int) -> ParseError:
@@ -623,10 +624,13 @@ class _Tokenizer:
         raise self.fail("unbalanced '}'", start)
 
     def bar(self, start: int, after: int, end: int, depth: int, in_matrix: bool) -> int:
-        if self.expects_operand():
+        """``|`` opens where an operand is due or when no bar is open (``2|x|``), else closes."""
+        if self.expects_operand() or self.open_bars == 0:
             self.check_depth(depth, start)
+            self.open_bars += 1
             self.emit("_LABS", "|", start)
         else:
+            self.open_bars -= 1
             self.emit("_RABS", "|", start)
         return after
 
