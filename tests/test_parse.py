@@ -12,6 +12,7 @@ import string
 import time
 from fractions import Fraction
 
+import mpmath
 import pytest
 import sympy as sp
 from hypothesis import HealthCheck, given, settings
@@ -469,3 +470,15 @@ def test_activation_enclosures_contain_sympy_values(value: Fraction) -> None:
             low, high = (sp.Rational(v.numerator, v.denominator) for v in (got.lo, got.hi))
             assert low <= expected <= high, (name, derivative, value)
             assert got.width <= Fraction(1, 10**25)
+
+
+def test_tiny_positive_argument_takes_the_positive_branch() -> None:
+    """Found by the fuzz campaign: SymPy's Piecewise.subs compares at low precision."""
+    tiny = r"-\log(\sqrt{\sigma(59.7)})"  # = log(1 + e^-59.7)/2 ≈ 5.9e-27 > 0
+    exact = -sp.log(1 / sp.sqrt(1 + sp.exp(-R(597, 10))))
+    with mpmath.workdps(50):  # independent reference (SymPy's own is_positive says False here)
+        assert mpmath.log(1 + mpmath.exp(-mpmath.mpf("59.7"))) / 2 > mpmath.mpf("5e-27")
+    assert sp.simplify(parse_math(rf"\text{{ReLU}}({tiny})") - exact) == 0
+    assert sp.simplify(parse_math(rf"\text{{LeakyReLU}}({tiny})") - exact) == 0
+    assert parse_math(rf"\text{{ReLU}}'({tiny})") == 1
+    assert parse_math(r"\text{ReLU}(-0.5)") == 0 and parse_math(r"\text{ReLU}(0)") == 0

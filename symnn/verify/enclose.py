@@ -44,6 +44,19 @@ def activation(name: str, derivative: bool) -> Callable[[Interval, Interval], In
     return evaluate
 
 
+def enclosure(expr: sp.Basic) -> Interval:
+    """A rigorous enclosure of a numeric SymPy expression (no free symbols).
+
+    SymPy's own comparisons evaluate at low precision and can be wrong for tiny values
+    (``log(1 + e^-59.7) > 0`` comes out False); the sign of an enclosure is certain
+    whenever the enclosure does not contain zero.
+
+    >>> enclosure(sp.log(1 + sp.exp(-sp.Rational(597, 10)))).lo > 0
+    True
+    """
+    return _compile(expr)({})
+
+
 @cache
 def _compiled(name: str, derivative: bool) -> Compiled:
     definition = ACTIVATIONS[name]
@@ -99,6 +112,18 @@ def _unary(function: Callable[[Interval], Interval]) -> Callable[[sp.Basic], Com
     return compiler
 
 
+def _constant(value: Callable[[], Interval]) -> Callable[[sp.Basic], Compiled]:
+    return lambda expr: lambda environment: value()
+
+
+def _many(function: Callable[[list[Interval]], Interval]) -> Callable[[sp.Basic], Compiled]:
+    def compiler(expr: sp.Basic) -> Compiled:
+        parts = [_compile(arg) for arg in expr.args]
+        return lambda environment: function([part(environment) for part in parts])
+
+    return compiler
+
+
 def _piecewise(expr: sp.Basic) -> Compiled:
     branches = [(_compile(value), condition) for value, condition in expr.args]
 
@@ -147,5 +172,10 @@ _COMPILERS: tuple[tuple[type, Callable[[sp.Basic], Compiled]], ...] = (
     (sp.log, _unary(iv.log)),
     (sp.tanh, _unary(iv.tanh)),
     (sp.Piecewise, _piecewise),
+    (type(sp.E), _constant(iv.euler)),
+    (type(sp.pi), _constant(iv.pi)),
+    (sp.Abs, _unary(iv.absolute)),
+    (sp.Max, _many(iv.maximum)),
+    (sp.Min, _many(iv.minimum)),
 )
 """How each kind of SymPy node becomes an interval function (checked in order)."""

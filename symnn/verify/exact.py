@@ -7,13 +7,17 @@ when the result would be huge (``10^{10^{10}}``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
 import sympy as sp
 
 from symnn.calculus import ACTIVATIONS
+from symnn.calculus import alpha as calculus_alpha
+from symnn.calculus import x as calculus_x
 from symnn.errors import ParseError
+from symnn.verify import enclose
 from symnn.verify.evaluate import DEFAULT_LEAKY_SLOPE, MAX_BITS, MAX_EXPONENT, Grid, run
 from symnn.verify.nodes import Function, Node, Number
 
@@ -44,7 +48,7 @@ class Exact:
         return a * b
 
     def div(self, a: sp.Expr, b: sp.Expr) -> sp.Expr:
-        if b.is_zero:
+        if _certain_sign(b, "the divisor") == 0:
             raise ParseError("division by zero")
         return a / b
 
@@ -58,11 +62,12 @@ class Exact:
                 raise ParseError(f"an exponent of {exponent} is too large to compute")
             if base.is_Rational and _bits(base) * abs(numerator) > MAX_BITS:
                 raise ParseError(f"a power with exponent {exponent} is too large to compute")
-            if base.is_zero and numerator < 0:
+            sign = _certain_sign(base, "the base") if numerator < 0 or denominator > 1 else None
+            if sign == 0 and numerator < 0:
                 raise ParseError("division by zero (0 to a negative power)")
-            if base.is_negative and denominator % 2 == 0:
+            if sign == -1 and denominator % 2 == 0:
                 raise ParseError("an even root of a negative number")
-            if base.is_negative and denominator > 1:
+            if sign == -1 and denominator > 1:
                 return sp.real_root(base, denominator) ** numerator
         return base**exponent
 
@@ -70,7 +75,8 @@ class Exact:
         return sp.exp(a)
 
     def log(self, a: sp.Expr, base: Fraction | None) -> sp.Expr:
-        if a.is_zero or a.is_negative:
+        sign = _certain_sign(a, "the logarithm's argument")
+        if sign is not None and sign <= 0:
             raise ParseError(f"the logarithm of {a}, which is not positive")
         return (
             sp.log(a) if base is None else sp.log(a, sp.Rational(base.numerator, base.denominator))
@@ -80,7 +86,7 @@ class Exact:
         n = sp.Integer(2) if index is None else index
         if not (n.is_Integer and 1 <= n <= MAX_EXPONENT):
             raise ParseError(f"a root of index {n} is not read")
-        if a.is_negative:
+        if _certain_sign(a, "the radicand") == -1:
             if n % 2 == 0:
                 raise ParseError(f"an even root of {a}, which is negative")
             return sp.real_root(a, n)
@@ -91,11 +97,70 @@ class Exact:
 
     def activation(self, function: Function, a: sp.Expr, slope: Fraction) -> sp.Expr:
         rule = ACTIVATIONS[function.name]
-        alpha = sp.Rational(slope.numerator, slope.denominator) if rule.has_alpha else None
+        expr = rule.derivative if function.derivative else rule.definition
+        values = {calculus_x: a, calculus_alpha: sp.Rational(slope.numerator, slope.denominator)}
+        if isinstance(expr, sp.Piecewise) and not a.free_symbols:
+            return _piecewise_at(expr, values)
+        alpha = values[calculus_alpha] if rule.has_alpha else None
         return rule.derivative_at(a, alpha) if function.derivative else rule.at(a, alpha)
 
     def extremum(self, name: str, values: list[sp.Expr]) -> sp.Expr:
         return sp.Max(*values) if name == "max" else sp.Min(*values)
+
+
+_BRANCH_TESTS: dict[type, Callable[[int], bool]] = {
+    sp.StrictGreaterThan: lambda sign: sign > 0,
+    sp.GreaterThan: lambda sign: sign >= 0,
+    sp.StrictLessThan: lambda sign: sign < 0,
+    sp.LessThan: lambda sign: sign <= 0,
+}
+"""Each comparison with zero, as a test of a certain sign."""
+
+
+def sign_of(value: sp.Expr) -> int | None:
+    """-1, 0 or 1 when the sign of a number is certain; None for symbols or when undecided.
+
+    Rationals are compared exactly; anything else by a rigorous interval enclosure, never
+    by SymPy's comparisons or assumptions (which misjudge e.g. log(1 + e^-59.7), about
+    1.2e-26, as not positive).
+    """
+    if value.free_symbols:
+        return None
+    if value.is_Rational:
+        numerator = int(value.p)
+        return (numerator > 0) - (numerator < 0)
+    try:
+        bounds = enclose.enclosure(value)
+    except ParseError:
+        return None
+    if bounds.lo > 0:
+        return 1
+    if bounds.hi < 0:
+        return -1
+    return 0 if bounds.is_point else None
+
+
+def _certain_sign(value: sp.Expr, what: str) -> int | None:
+    """The sign of a number (None for symbolic values); refuses a number of unknown sign."""
+    sign = sign_of(value)
+    if sign is None and not value.free_symbols:
+        raise ParseError(f"cannot decide the sign of {what} {value}")
+    return sign
+
+
+def _piecewise_at(expr: sp.Piecewise, values: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
+    """The branch of a piecewise definition at a number, chosen by a certain sign."""
+    for branch, condition in expr.args:
+        if condition is sp.true:
+            return branch.xreplace(values)
+        test = _BRANCH_TESTS.get(type(condition))
+        if test is None:
+            raise ParseError(f"cannot decide the condition {condition}")
+        difference = (condition.lhs - condition.rhs).xreplace(values)
+        sign = _certain_sign(difference, "the activation's argument")
+        if sign is not None and test(sign):
+            return branch.xreplace(values)
+    raise ParseError("no branch of a piecewise activation applies")
 
 
 def evaluate_exact(node: Node, leaky_slope: Fraction = DEFAULT_LEAKY_SLOPE) -> Any:
