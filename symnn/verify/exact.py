@@ -19,6 +19,7 @@ from symnn.calculus import x as calculus_x
 from symnn.errors import ParseError
 from symnn.verify import enclose
 from symnn.verify.evaluate import DEFAULT_LEAKY_SLOPE, MAX_BITS, MAX_EXPONENT, Grid, run
+from symnn.verify.interval import working_precision
 from symnn.verify.nodes import Function, Node, Number
 
 
@@ -108,6 +109,9 @@ class Exact:
         return sp.Max(*values) if name == "max" else sp.Min(*values)
 
 
+SIGN_PRECISIONS = (113, 500, 2000)
+"""Bits tried, in turn, to decide the sign of an irrational number."""
+
 _BRANCH_TESTS: dict[type, Callable[[int], bool]] = {
     sp.StrictGreaterThan: lambda sign: sign > 0,
     sp.GreaterThan: lambda sign: sign >= 0,
@@ -129,15 +133,19 @@ def sign_of(value: sp.Expr) -> int | None:
     if value.is_Rational:
         numerator = int(value.p)
         return (numerator > 0) - (numerator < 0)
-    try:
-        bounds = enclose.enclosure(value)
-    except ParseError:
-        return None
-    if bounds.lo > 0:
-        return 1
-    if bounds.hi < 0:
-        return -1
-    return 0 if bounds.is_point else None
+    for bits in SIGN_PRECISIONS:  # tiny values need more bits: log(σ(97)) is about -4e-43
+        try:
+            with working_precision(bits):
+                bounds = enclose.enclosure(value)
+        except ParseError:
+            return None
+        if bounds.lo > 0:
+            return 1
+        if bounds.hi < 0:
+            return -1
+        if bounds.is_point:
+            return 0
+    return None
 
 
 def _certain_sign(value: sp.Expr, what: str) -> int | None:

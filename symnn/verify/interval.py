@@ -14,7 +14,8 @@ large enough to stall the process; the check raises :class:`~symnn.errors.ParseE
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
@@ -221,16 +222,35 @@ def tanh(x: Interval) -> Interval:
     return _tanh_lifted(x)
 
 
-@cache
 def euler() -> Interval:
-    """An enclosure of e."""
+    """An enclosure of e (at the working precision)."""
+    return _euler(_IV.prec)
+
+
+def pi() -> Interval:
+    """An enclosure of pi (at the working precision)."""
+    return _pi(_IV.prec)
+
+
+@cache
+def _euler(bits: int) -> Interval:
     return exp(Interval.point(Fraction(1)))
 
 
 @cache
-def pi() -> Interval:
-    """An enclosure of pi."""
+def _pi(bits: int) -> Interval:
     return _from_iv(_IV.pi)
+
+
+@contextmanager
+def working_precision(bits: int) -> Iterator[None]:
+    """Compute irrational enclosures at ``bits`` bits inside the block (not thread-safe)."""
+    previous = _IV.prec
+    _IV.prec = bits
+    try:
+        yield
+    finally:
+        _IV.prec = previous
 
 
 def integer_nthroot(value: int, index: int) -> tuple[int, bool]:
