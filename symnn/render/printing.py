@@ -51,7 +51,8 @@ class SheetLatexPrinter(LatexPrinter):  # type: ignore[misc]
         return str(super()._print_Rational(expr))
 
     def _print_Exp1(self, expr: Any) -> str:
-        return "e"
+        # Upright e: Euler's number, never a variable called e (what symnn lint reads too).
+        return r"\mathrm{e}"
 
     def _print_MatAdd(self, expr: sp.MatAdd) -> str:
         # Print terms as built; SymPy's own version negates terms, which evaluates them.
