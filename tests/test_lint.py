@@ -183,6 +183,88 @@ def test_html_mathjax_right_and_wrong() -> None:
     ]
 
 
+
+def test_latex_symnn_macros_are_read_as_displays() -> None:
+    # 0.25 + 0.5 = 0.75 exactly; 3/4 + 1/4 = 1, not 1.1.  \SymnnChain's third argument
+    # repeats the chain for TeX's line breaking: were it read, each link would count twice.
+    text = r"""\documentclass{article}
+\newcommand\SymnnFit[1]{#1}
+\begin{document}
+\SymnnChain{x}
+  {= 0.25 + 0.5 = 0.75}
+  {\SymnnLink{=}{0.25 + 0.5}
+   \SymnnLink{=}{0.75}}
+\SymnnDisplay{\frac{3}{4} + \frac{1}{4} = 1.1}
+\SymnnChain{y}{= 2 % a comment {
+}{\SymnnLink{=}{2}}
+Results: $\displaystyle \SymnnFit{\frac{1}{3}} \approx \SymnnFit{0.333}$
+\SymnnChain{broken}
+\end{document}
+"""
+    found = [(f.line, f.text, f.verdict) for f in lint_text(text, "latex").findings]
+    assert found == [
+        (5, "x = 0.25 + 0.5", "not checked"),
+        (5, "0.25 + 0.5 = 0.75", "ok"),
+        (8, r"\frac{3}{4} + \frac{1}{4} = 1.1", "error"),
+        (9, "y = 2", "not checked"),
+        (11, r"{\frac{1}{3}} \approx {0.333}", "ok"),
+    ]
+
+
+def test_html_mathml_tex_annotations_are_read() -> None:
+    def formula(tex: str) -> str:
+        return (
+            '<math><semantics><mrow><mn>9</mn><mo>=</mo><mn>9</mn></mrow>'
+            f'<annotation encoding="application/x-tex">{tex}</annotation></semantics></math>'
+        )
+
+    product = formula(r"2 \cdot 3 = 6")
+    text = f"""<!DOCTYPE html><html><body>
+<p>{product} and {formula("1 &lt; 0.5")}</p>
+<!-- {formula("1 = 2")} -->
+<pre>{formula("1 = 3")}</pre>
+<math><semantics><mi>x</mi><annotation encoding="text/plain">1 = 4</annotation></semantics></math>
+</body></html>"""
+    found = [(f.line, f.text, f.verdict) for f in lint_text(text, "html").findings]
+    # The presentation markup (9 = 9) is never read; only the TeX source is.
+    assert found == [(2, r"2 \cdot 3 = 6", "ok"), (2, "1 < 0.5", "error")]
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt", "expected"),
+    [
+        pytest.param(
+            "$$\nL = 0.5 + 0.25\n$$\n$$\n= 0.9\n$$", "markdown",
+            [(2, "L = 0.5 + 0.25", "not checked"), (5, "0.5 + 0.25 = 0.9", "error")],
+            id="markdown-display-continues",
+        ),
+        pytest.param(
+            r"\[ 1 + 1 \] \[ \approx 2.0 \]", "latex",
+            [(1, r"1 + 1 \approx 2.0", "ok")],
+            id="latex-display-continues",
+        ),
+        pytest.param(
+            "<div><span>\\(x\\)</span>\n<span>\\(= 0.5 \\cdot 4\\)</span><span>\\(= 2\\)</span></div>",
+            "html",
+            [(2, "x = 0.5 \\cdot 4", "not checked"), (2, "0.5 \\cdot 4 = 2", "ok")],
+            id="html-links-continue",
+        ),
+        pytest.param(
+            "We have $2 + 2$, and so $= 5$.", "markdown", [], id="prose-between-does-not-join",
+        ),
+        pytest.param(
+            "$$1 + 2$$ $$\\left(3\\right) = 3$$", "markdown",
+            [(1, r"\left(3\right) = 3", "ok")],
+            id="left-is-not-a-relation",
+        ),
+    ],
+)
+def test_a_span_opening_with_a_relation_continues_the_chain(
+    text: str, fmt: str, expected: list[tuple[int, str, str]]
+) -> None:
+    found = [(f.line, f.text, f.verdict) for f in lint_text(text, fmt).findings]  # type: ignore[arg-type]
+    assert found == expected
+
 def test_format_detection(tmp_path: Path) -> None:
     page = tmp_path / "quiz"
     page.write_text("<html><body>\\(1 + 1 = 2\\)</body></html>")

@@ -123,3 +123,21 @@ def test_text_is_escaped_by_the_serialiser():
     d = Derivation("ex1", "forward", "a <b> & c", (Prose(("x < y & z", sp.Symbol("x"))),), (), ())
     text = to_html(Sheet("T <1>", (d,)), figures=False)
     assert "a &lt;b&gt; &amp; c" in text and "x &lt; y &amp; z" in text
+
+
+def test_every_formula_carries_its_tex_source(page):
+    _, parsed = page
+    maths = [t for t, _ in parsed.tags if t == "math"]
+    annotations = [a for t, a in parsed.tags if t == "annotation"]
+    assert len(annotations) == len(maths)
+    assert all(a == {"encoding": "application/x-tex"} for a in annotations)
+
+
+def test_annotation_follows_the_presentation_and_is_escaped():
+    from xml.etree.ElementTree import fromstring
+
+    tex = r"\frac{1}{2} < x \approx 0.5"
+    element = fromstring(serialise(mathml(tex)))  # the serialised text parses back as XML
+    (semantics,) = list(element)
+    assert [child.tag.split("}")[-1] for child in semantics] == ["mrow", "annotation"]
+    assert semantics[1].text == tex and "&lt; x" in serialise(mathml(tex))

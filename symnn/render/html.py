@@ -104,8 +104,16 @@ class HtmlSettings:
     """Whether Figure steps appear (as inline SVG, or a note without matplotlib)."""
 
 
+TEX_ENCODING = "application/x-tex"
+"""The annotation encoding of a formula's TeX source (as MathJax and KaTeX write it)."""
+
+
 def mathml(tex: str, display: bool = False) -> Element:
-    """The MathML element of a LaTeX formula (display style when ``display``)."""
+    """The MathML element of a LaTeX formula (display style when ``display``), its TeX annotated.
+
+    >>> serialise(mathml("x")).split("<mrow>")[1]
+    '<mi>x</mi></mrow><annotation encoding="application/x-tex">x</annotation></semantics></math>'
+    """
     element = convert_to_element(tex, display="inline")
     if display:
         element.set("displaystyle", "true")
@@ -117,7 +125,31 @@ def mathml(tex: str, display: bool = False) -> Element:
         for index, child in enumerate(parent):
             for rule in TIDY_RULES.get(child.tag, ()):
                 rule(child, parent[index - 1] if index else None)
+    annotate(element, tex)
     return element
+
+
+def annotate(element: Element, tex: str) -> None:
+    """Keep the formula's TeX in ``<semantics>``, after its presentation.
+
+    A browser renders only the first child of ``<semantics>``; the annotation lets a
+    reader copy the source and lets ``symnn lint`` check the page's arithmetic.
+
+    >>> formula = Element("math")
+    >>> SubElement(formula, "mn").text = "2"
+    >>> annotate(formula, "2")
+    >>> serialise(formula)
+    '<math><semantics><mn>2</mn><annotation encoding="application/x-tex">2</annotation></semantics></math>'
+    """
+    presentation = list(element)
+    for child in presentation:
+        element.remove(child)
+    semantics = SubElement(element, "semantics")
+    if len(presentation) == 1:
+        semantics.append(presentation[0])
+    else:
+        SubElement(semantics, "mrow").extend(presentation)
+    SubElement(semantics, "annotation", {"encoding": TEX_ENCODING}).text = tex
 
 
 def operator_name(node: Element, before: Element | None) -> None:

@@ -9,13 +9,25 @@ opener paired with its own closer, so a ``$`` inside ``\\[...\\]`` is never an o
   digit after the closing one, so "$5 and $10" is not math), ``\\[...\\]``, ``\\(...\\)``
   and math environments; fenced and inline code are skipped.
 - LaTeX: the same delimiters after ``\\begin{document}`` (when present), with ``%``
-  comments and verbatim skipped.
+  comments and verbatim skipped; and the display macros of symnn's own documents
+  (:data:`SYMNN_DISPLAYS`), whose ``\\SymnnFit{x}`` reads as the plain group ``{x}``.
 - HTML: MathJax's delimiters ``\\(...\\)``, ``\\[...\\]``, ``$$...$$`` and environments,
-  plus ``<script type="math/tex">``; entities are decoded inside each span; script,
-  style, pre, code, textarea and comments are skipped, as MathJax does.
+  plus ``<script type="math/tex">`` and the TeX source a MathML formula carries in
+  ``<annotation encoding="application/x-tex">``; entities are decoded inside each span;
+  script, style, pre, code, textarea, comments and MathML's presentation markup are
+  skipped, as MathJax does.
+
+A span that opens with a relation sign and follows the span before it with nothing but
+white space (or markup) between continues that span's chain: ``$$a = b$$ $$= c$$`` is
+the chain ``a = b = c``, and so is a MathML page that sets each link of a chain as a
+formula of its own so that the links wrap separately.
 
 >>> [s.text for s in find_math_spans("Sum: $1 + 1 = 2$, costs $5 and $10.", "markdown")]
 ['1 + 1 = 2']
+>>> [s.text for s in find_math_spans("$$a = 1$$ $$= 1.0$$", "markdown")]
+['a = 1 = 1.0']
+>>> [s.text for s in find_math_spans("\\\\SymnnChain{x}{= \\\\SymnnFit{1}}{\\\\SymnnLink{=}{1}}", "latex")]
+['x  =          {1}']
 """
 
 from __future__ import annotations
@@ -25,6 +37,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import PurePath
 from typing import Literal
 
@@ -81,14 +94,38 @@ _MATH_SCRIPT = re.compile(
     re.DOTALL | re.IGNORECASE,
 )
 _TAG = re.compile(r"<[A-Za-z/!?][^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*>", re.DOTALL)
+_MATH_ELEMENT = re.compile(r"<math\b[^>]*>.*?(?:</math\s*>|\Z)", re.DOTALL | re.IGNORECASE)
+_TEX_ANNOTATION = re.compile(
+    r"<annotation\b[^>]*\bencoding\s*=\s*[\"']"
+    r"(?:application/x-tex|text/x-tex|application/x-latex|tex|latex)[\"'][^>]*>"
+    r"(.*?)</annotation\s*>",
+    re.DOTALL | re.IGNORECASE,
+)
+_BRACE = re.compile(r"\\.|[{}]", re.DOTALL)
+_LEADING_RELATION = re.compile(r"\s*(?:\{\}\s*)?(\\[A-Za-z]+|[=<>≈≠≤≥≃])")
+
+SYMNN_DISPLAYS: dict[str, tuple[int, int]] = {
+    "SymnnChain": (3, 2),
+    "SymnnDisplay": (1, 1),
+}
+"""symnn's own LaTeX display macros: (arguments taken, how many of the first are the math).
+
+``\\SymnnChain{lhs}{rest}{links}`` displays ``lhs rest``; its third argument repeats
+``rest`` as ``\\SymnnLink`` items for TeX's line breaking and is not read again.
+``\\SymnnDisplay{x}`` displays ``x``.
+"""
+
+_SYMNN_DISPLAY = re.compile(r"\\(" + "|".join(SYMNN_DISPLAYS) + r")(?![A-Za-z])")
+_SYMNN_GROUP = re.compile(r"\\SymnnFit(?![A-Za-z])")
+"""symnn's macro that only sizes its argument: ``\\SymnnFit{x}`` reads as the group ``{x}``."""
 
 
 @dataclass(frozen=True, slots=True)
 class MathSpan:
-    """The TeX between one pair of math delimiters."""
+    """The TeX of one piece of math: between delimiters, in a macro or in an annotation."""
 
     text: str
-    """The TeX inside the delimiters (HTML entities decoded)."""
+    """The TeX (HTML entities decoded; a continued chain's pieces joined by white space)."""
     start: int
     """Offset of the TeX in the document."""
     line: int
@@ -97,6 +134,22 @@ class MathSpan:
     def line_at(self, offset: int) -> int:
         """The document line of a position inside :attr:`text`."""
         return self.line + self.text.count("\n", 0, offset)
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A span as found, before continued chains are joined."""
+
+    text: str
+    """The TeX (entities decoded); its newlines are the document's."""
+    start: int
+    """Offset of the TeX in the document."""
+    end: int
+    """Offset just after the TeX in the document."""
+    outer_start: int
+    """Offset of the span's opening delimiter (or of the TeX, when markup surrounds it)."""
+    outer_end: int
+    """Offset just after the span's closing delimiter."""
 
 
 def detect_format(name: str, text: str) -> Format:
@@ -121,30 +174,75 @@ def detect_format(name: str, text: str) -> Format:
 def find_math_spans(text: str, fmt: Format) -> list[MathSpan]:
     """Every math span of a document, in order of position."""
     blanked = _BLANKERS[fmt](text)
+    found = _continued_chains_joined(_FINDERS[fmt](text, blanked), text, blanked)
     newlines = [match.start() for match in re.finditer("\n", text)]
-    decode: Callable[[str], str] = html.unescape if fmt == "html" else _identity
-    spans = [
-        MathSpan(decode(text[start:end]), start, bisect_right(newlines, start - 1) + 1)
-        for start, end in _delimited(blanked, fmt)
+    return [MathSpan(f.text, f.start, bisect_right(newlines, f.start - 1) + 1) for f in found]
+
+
+# ----- finders, one per format ---------------------------------------------------------------
+def _find_markdown(text: str, blanked: str) -> list[_Found]:
+    return _delimited(text, blanked, "markdown", _identity)
+
+
+def _find_latex(text: str, blanked: str) -> list[_Found]:
+    """Delimited spans and symnn's display macros; ``\\SymnnFit`` is read as a plain group.
+
+    The TeX is read from the blanked text, so a ``%`` comment inside math is no part of it.
+    """
+    source = _blank(blanked, _SYMNN_GROUP)
+    macros = _symnn_displays(source, blanked)
+    # Nothing inside a macro call is read again (its last argument repeats its math).
+    blanked = _blank_ranges(blanked, [(span.outer_start, span.outer_end) for span in macros])
+    return sorted([*macros, *_delimited(source, blanked, "latex", _identity)], key=_position)
+
+
+def _find_html(text: str, blanked: str) -> list[_Found]:
+    """MathJax's delimited spans, ``math/tex`` scripts and MathML's TeX annotations."""
+    uncommented = _blank(text, _HTML_COMMENT)
+    visible = _blank(uncommented, _SKIPPED_ELEMENT)
+    found = _delimited(text, blanked, "html", html.unescape)
+    found += _elements(text, uncommented, _MATH_SCRIPT)
+    found += _elements(text, visible, _TEX_ANNOTATION)
+    return sorted(found, key=_position)
+
+
+def _elements(text: str, searched: str, pattern: re.Pattern[str]) -> list[_Found]:
+    """The decoded content of each element ``pattern`` finds in ``searched`` (``text`` blanked)."""
+    return [
+        _Found(html.unescape(text[m.start(1) : m.end(1)]), *m.span(1), *m.span(1))
+        for m in pattern.finditer(searched)
     ]
-    if fmt == "html":
-        spans.extend(
-            MathSpan(
-                html.unescape(m.group(1)), m.start(1), bisect_right(newlines, m.start(1) - 1) + 1
-            )
-            for m in _MATH_SCRIPT.finditer(text)
-        )
-        spans.sort(key=lambda span: span.start)
-    return spans
+
+
+def _position(span: _Found) -> int:
+    return span.start
 
 
 def _identity(text: str) -> str:
     return text
 
 
-def _delimited(blanked: str, fmt: Format) -> list[tuple[int, int]]:
-    """(start, end) of the content of each delimited span, left to right."""
-    found: list[tuple[int, int]] = []
+def _spaces(text: str) -> str:
+    """``text`` with every character but a newline made a space."""
+    return re.sub(r"[^\n]", " ", text)
+
+
+def _blank_ranges(text: str, ranges: list[tuple[int, int]]) -> str:
+    """``text`` with each of the (start, end) ranges, in order and apart, made spaces."""
+    pieces, position = [], 0
+    for start, end in ranges:
+        pieces += [text[position:start], _spaces(text[start:end])]
+        position = end
+    pieces.append(text[position:])
+    return "".join(pieces)
+
+
+# ----- delimiters ----------------------------------------------------------------------------
+def _delimited(
+    source: str, blanked: str, fmt: Format, decode: Callable[[str], str]
+) -> list[_Found]:
+    """Each delimited span, left to right, its TeX read from ``source``."""
+    found: list[_Found] = []
     opener = _OPENER[fmt]
     position = 0
     while True:
@@ -157,7 +255,15 @@ def _delimited(blanked: str, fmt: Format) -> list[tuple[int, int]]:
             continue
         content_start, content_end, position = span
         if content_end > content_start:
-            found.append((content_start, content_end))
+            found.append(
+                _Found(
+                    decode(source[content_start:content_end]),
+                    content_start,
+                    content_end,
+                    match.start(),
+                    position,
+                )
+            )
 
 
 def _closer(blanked: str, opener: re.Match[str]) -> tuple[int, int, int] | None:
@@ -187,9 +293,112 @@ def _inline_dollar_closer(blanked: str, start: int) -> re.Match[str] | None:
     return _INLINE_DOLLAR_CLOSER.search(blanked, start, limit)
 
 
+# ----- symnn's LaTeX macros ------------------------------------------------------------------
+def _symnn_displays(source: str, blanked: str) -> list[_Found]:
+    """The math of each of symnn's display macros (:data:`SYMNN_DISPLAYS`).
+
+    The math arguments are read as one span: the braces between them become spaces, so
+    every character keeps its offset and line.  A call whose arguments are not all
+    there is left alone (it is text).
+    """
+    if _SYMNN_DISPLAY.search(blanked) is None:
+        return []
+    closing = _brace_pairs(blanked)
+    found: list[_Found] = []
+    for match in _SYMNN_DISPLAY.finditer(blanked):
+        if found and match.start() < found[-1].outer_end:
+            continue  # inside the arguments of the call before
+        taken, math = SYMNN_DISPLAYS[match.group(1)]
+        arguments = _braced_arguments(blanked, match.end(), taken, closing)
+        if arguments is None:
+            continue
+        start, end = arguments[0][0] + 1, arguments[math - 1][1]
+        between = [
+            (close - start, opening + 1 - start)
+            for (_, close), (opening, _) in pairwise(arguments[:math])
+        ]
+        text = _blank_ranges(source[start:end], between)
+        found.append(_Found(text, start, end, match.start(), arguments[-1][1] + 1))
+    return found
+
+
+def _braced_arguments(
+    text: str, position: int, count: int, closing: dict[int, int]
+) -> list[tuple[int, int]] | None:
+    """(opening, closing) brace offsets of ``count`` braced arguments from ``position``."""
+    arguments = []
+    for _ in range(count):
+        while position < len(text) and text[position].isspace():
+            position += 1
+        if position not in closing:
+            return None
+        arguments.append((position, closing[position]))
+        position = closing[position] + 1
+    return arguments
+
+
+def _brace_pairs(text: str) -> dict[int, int]:
+    """The offset of the ``}`` closing each balanced ``{`` (``\\{`` and ``\\}`` are characters).
+
+    One pass over the whole text, so that many unclosed calls cost no more than one.
+    """
+    pairs: dict[int, int] = {}
+    open_braces: list[int] = []
+    for match in _BRACE.finditer(text):
+        if match.group() == "{":
+            open_braces.append(match.start())
+        elif match.group() == "}" and open_braces:
+            pairs[open_braces.pop()] = match.start()
+    return pairs
+
+
+# ----- chains continued in a following span --------------------------------------------------
+def _continued_chains_joined(found: list[_Found], text: str, blanked: str) -> list[_Found]:
+    """Join each span that opens with a relation to the span just before it.
+
+    Only when nothing but white space or markup lies between the two; the TeX is joined
+    by a space and the newlines between them, so lines stay right.
+    """
+    groups: list[list[_Found]] = []
+    for span in found:
+        if groups and _continues(groups[-1][-1], span, blanked):
+            groups[-1].append(span)
+        else:
+            groups.append([span])
+    return [_joined(group, text) for group in groups]
+
+
+def _continues(previous: _Found, span: _Found, blanked: str) -> bool:
+    return (
+        previous.outer_end <= span.outer_start
+        and _opens_with_relation(span.text)
+        and not blanked[previous.outer_end : span.outer_start].strip()
+    )
+
+
+def _joined(group: list[_Found], text: str) -> _Found:
+    """One span of a chain's pieces, joined by a space and the newlines between them."""
+    first, last = group[0], group[-1]
+    if first is last:
+        return first
+    pieces = [first.text]
+    for before, after in pairwise(group):
+        pieces += [" " + "\n" * text.count("\n", before.end, after.start), after.text]
+    return _Found("".join(pieces), first.start, last.end, first.outer_start, last.outer_end)
+
+
+def _opens_with_relation(tex: str) -> bool:
+    """Whether the TeX starts with a relation sign that lint judges (``= 2``, ``\\approx 0.5``)."""
+    from symnn.verify.relations import CHECKED_RELATIONS, RELATIONS
+
+    match = _LEADING_RELATION.match(tex)
+    return match is not None and RELATIONS.get(match.group(1)) in CHECKED_RELATIONS
+
+
+# ----- blanking ------------------------------------------------------------------------------
 def _blank(text: str, pattern: re.Pattern[str]) -> str:
     def spaces(match: re.Match[str]) -> str:
-        return re.sub(r"[^\n]", " ", match.group())
+        return _spaces(match.group())
 
     return pattern.sub(spaces, text)
 
@@ -204,12 +413,12 @@ def _blank_latex(text: str) -> str:
     text = _blank(_blank(text, _VERBATIM), _TEX_COMMENT)
     body = text.find("\\begin{document}")
     if body > 0:
-        text = re.sub(r"[^\n]", " ", text[:body]) + text[body:]
+        text = _spaces(text[:body]) + text[body:]
     return text
 
 
 def _blank_html(text: str) -> str:
-    for pattern in (_HTML_COMMENT, _SKIPPED_ELEMENT, _TAG):
+    for pattern in (_HTML_COMMENT, _SKIPPED_ELEMENT, _MATH_ELEMENT, _TAG):
         text = _blank(text, pattern)
     return text
 
@@ -220,3 +429,10 @@ _BLANKERS: dict[Format, Callable[[str], str]] = {
     "html": _blank_html,
 }
 """How each format hides what is not prose."""
+
+_FINDERS: dict[Format, Callable[[str, str], list[_Found]]] = {
+    "markdown": _find_markdown,
+    "latex": _find_latex,
+    "html": _find_html,
+}
+"""How each format's spans are found, given the document and its blanked text."""

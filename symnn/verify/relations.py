@@ -141,7 +141,10 @@ _TRANSPARENT = frozenset(
 )
 """Environments that only lay equations out; their rows are equations of the span."""
 
-_BLANKED_COMMANDS = frozenset({"\\nonumber", "\\notag"})
+_BLANKED_COMMANDS = frozenset(
+    {"\\nonumber", "\\notag", "\\displaystyle", "\\textstyle", "\\scriptstyle"}
+)
+"""Layout commands that are no part of any side (a style switch does not change a value)."""
 _BLANKED_WITH_ARGUMENT = frozenset({"\\label", "\\tag", "\\tag*"})
 _TRAILING = re.compile(r"(?:\s|[,.;]|\\[,;:!]|\\quad|\\qquad)+$")
 
