@@ -18,13 +18,7 @@ def test_there_are_golden_sheets_to_lint():
     assert {p.suffix for p in GOLDEN} == {".md", ".tex", ".html"}
 
 
-PENDING = {".tex": "lint does not read symnn's TeX chain macros yet",
-           ".html": "the HTML carries MathML only, no TeX for lint to read yet"}
-
-
-@pytest.mark.parametrize("path", [
-    pytest.param(p, marks=pytest.mark.xfail(reason=PENDING[p.suffix], strict=True)) if p.suffix in PENDING else p
-    for p in GOLDEN], ids=[p.name for p in GOLDEN])
+@pytest.mark.parametrize("path", GOLDEN, ids=[p.name for p in GOLDEN])
 def test_golden_sheet_lints_clean(path):
     report = lint_text(path.read_text(encoding="utf-8"), FORMAT[path.suffix])
     problems = [f for f in report.findings if f.verdict in ("error", "rounding")]
