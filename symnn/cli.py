@@ -23,8 +23,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run symnn with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
     parser = build_parser()

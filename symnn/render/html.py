@@ -30,8 +30,6 @@ from symnn.render.printing import (
 )
 from symnn.steps import Derivation, Equation, Figure, Heading, Inline, Prose, Sheet, Step, Table
 
-RELATION = {"=": "=", "≈": r"\approx"}
-"""LaTeX of each relation in a chain."""
 
 SVG_NAMESPACE = "{http://www.w3.org/2000/svg}"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
@@ -217,7 +215,7 @@ def add_links(parent: Element, links: list[tuple[str, str]]) -> None:
     """Append each link of a chain (``lhs``, ``= a``, ``≈ b``) as a separately wrapping span."""
     for relation, tex in links:
         span = SubElement(parent, "span", {"class": "link"})
-        span.append(mathml(f"{RELATION[relation]} {tex}" if relation else tex, display=True))
+        span.append(mathml(f"{relation} {tex}" if relation else tex, display=True))
 
 
 def _heading(step: Heading, parent: Element, settings: HtmlSettings) -> None:

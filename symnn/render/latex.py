@@ -65,8 +65,6 @@ def unicode_latex(character: str) -> str | None:
         return r"\ensuremath{%s}" % UNICODE_LATEX[character]
     return UNICODE_TEXT.get(character)
 
-RELATION = {"=": "=", "≈": r"\approx"}
-"""LaTeX of each relation in a chain."""
 
 PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \usepackage[T1]{fontenc}
@@ -188,13 +186,13 @@ def display_chain(links: list[tuple[str, str]], settings: LatexSettings) -> str:
     lhs, rest = links[0][1], links[1:]
     if not rest:
         return r"\SymnnDisplay{%s}" % lhs if settings.standalone else r"\[ %s \]" % lhs
-    one_line = " ".join(f"{RELATION[r]} {t}" for r, t in rest)
+    one_line = " ".join(f"{r} {t}" for r, t in rest)
     if not settings.standalone:
         if len(rest) == 1:
             return r"\[ %s %s \]" % (lhs, one_line)
-        rows = " \\\\\n  ".join(f"&{RELATION[r]} {t}" for r, t in rest)
+        rows = " \\\\\n  ".join(f"&{r} {t}" for r, t in rest)
         return "\\begin{align*}\n  %s %s\n\\end{align*}" % (lhs, rows)
-    links_tex = "\n   ".join(r"\SymnnLink{%s}{%s}" % (RELATION[r], t) for r, t in rest)
+    links_tex = "\n   ".join(r"\SymnnLink{%s}{%s}" % (r, t) for r, t in rest)
     return "\\SymnnChain{%s}\n  {%s}\n  {%s}" % (lhs, one_line, links_tex)
 
 
@@ -202,7 +200,7 @@ def inline_chain(links: list[tuple[str, str]], settings: LatexSettings) -> str:
     """A chain as display-style inline math, each link shrunk to the line if wider (standalone)."""
     fit = (lambda t: r"\SymnnFit{%s}" % t) if settings.standalone else (lambda t: t)
     return "$\\displaystyle %s$" % " ".join(
-        [fit(links[0][1])] + [f"{RELATION[r]} {fit(t)}" for r, t in links[1:]])
+        [fit(links[0][1])] + [f"{r} {fit(t)}" for r, t in links[1:]])
 
 
 def _heading(step: Heading, settings: LatexSettings) -> str:

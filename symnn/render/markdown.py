@@ -18,7 +18,6 @@ from symnn.render.printing import (
 )
 from symnn.steps import Derivation, Equation, Figure, Heading, Inline, Prose, Sheet, Step, Table
 
-RELATION = {"=": "=", "≈": r"\approx"}
 
 
 def _inline(part: Inline) -> str:
@@ -33,7 +32,7 @@ def _cell(part: Inline, decimals: int) -> str:
 
 def _equation(step: Equation, decimals: int) -> str:
     links = chain(step.lhs, [step.formula, *step.substituted], step.exact, decimals)
-    body = " ".join(f"{RELATION[r]} {t}" if r else t for r, t in links)
+    body = " ".join(f"{r} {t}" if r else t for r, t in links)
     return f"$$\n{body}\n$$"
 
 
@@ -87,7 +86,7 @@ def render_derivation(d: Derivation, number: int | str, decimals: int = DEFAULT_
     for name in d.summary:
         q = d.quantity(name)
         links = chain(q.symbol, [], q.exact, decimals)
-        math = " ".join(f"{RELATION[r]} {t}" if r else t for r, t in links)
+        math = " ".join(f"{r} {t}" if r else t for r, t in links)
         items.append(f"- {sentence_case(q.caption)}: ${math}$")
     blocks.append("\n".join(items))
     if d.remarks:

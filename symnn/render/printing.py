@@ -166,7 +166,7 @@ def exact_text(value: sp.Basic) -> str:
 
 
 def chain(lhs: sp.Basic, forms: list[sp.Basic | None], value: sp.Basic | None, decimals: int) -> list[tuple[str, str]]:
-    """The (relation, LaTeX) links of ``lhs = form = ... = value ≈ decimal``.
+    """The (relation, LaTeX) links of ``lhs = form = ... = value ≈ decimal``; relations are LaTeX too.
 
     Forms that print identically to the previous one are dropped, and the decimal is
     added only when the exact value is not already a terminating decimal.
@@ -179,5 +179,5 @@ def chain(lhs: sp.Basic, forms: list[sp.Basic | None], value: sp.Basic | None, d
         if text != links[-1][1]:
             links.append(("=", text))
     if value is not None and not is_exact_decimal(value):
-        links.append(("≈", latex(approximate(value, decimals))))
+        links.append((r"\approx", latex(approximate(value, decimals))))
     return links
