@@ -1,7 +1,7 @@
 """Judge one link ``lhs REL rhs`` of a hand calculation: ok, rounding, error or not checked.
 
-What a written number stands for (:mod:`symnn.verify.rounded`, intervals from
-:mod:`symnn.verify.interval`):
+What a written number stands for (claims: :mod:`symnn.verify.claims`; rounded numbers
+inside expressions: :mod:`symnn.verify.rounded`; intervals: :mod:`symnn.verify.interval`):
 
 - **The claim.**  A decimal standing alone as the right side of ``=`` or ``≈`` (or alone as
   an entry of a matrix written there, negated or not, or as the mantissa of ``d × 10ⁿ``) is
@@ -55,22 +55,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
 from fractions import Fraction
-from functools import lru_cache
 from typing import Literal
 
 from symnn.errors import ParseError
+from symnn.verify.claims import (
+    Claims,
+    claim_numbers,
+    rounding_interval,
+    single_claim,
+    written_numbers,
+)
+from symnn.verify.display import TIGHT, approximate, rounded_text, show, show_value
 from symnn.verify.evaluate import Grid, evaluate_interval, exact_literal, shape_name
 from symnn.verify.interval import Interval
 from symnn.verify.nodes import (
-    Chain,
     Matrix,
-    Negate,
     Node,
     Number,
-    Power,
-    Transpose,
     literals,
     symbols,
 )
@@ -91,12 +93,9 @@ _OUTCOME_VERDICT: dict[Outcome, Verdict] = {
     "error": "error",
 }
 _SEVERITY: dict[Outcome, int] = {"equal": 0, "rounded": 1, "sheet": 2, "rounding": 3, "error": 4}
-_TIGHT = Fraction(1, 2**90)
 _SIDE_NAMES = ("left", "right")
 
 Value = Interval | Grid[Interval]
-Claims = dict[int, int]
-"""The claim's own numbers (by ``id`` of their node) and the places each is rounded to."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +211,7 @@ class Judge:
             if isinstance(value, ParseError):
                 return self._unchecked(texts, f"The {side} side cannot be evaluated: {value}.")
             values.append(value)
-        claims = _claims(trees[1], link.relation)
+        claims = claim_numbers(trees[1], link.relation)
         lhs = self._read(trees[0], values[0], {}, carried)
         steps, slips = self._substitutions(texts[0], lhs, trees[1], claims)
         rhs = self._read(trees[1], values[1], claims, steps, slips)
@@ -339,7 +338,7 @@ class Judge:
         left, right = lhs.exact, rhs.exact
         pairing, problem = _pairing(left, right)
         if pairing is None:
-            return Judgement("error", _show_value(left), _show_value(right), problem)
+            return Judgement("error", show_value(left), show_value(right), problem)
         base = _entries(pairing, left, right, rhs.tree, claims, self._literals)
         if all(_equal(exact, claimed) for _, exact, claimed, _, _ in base):
             half = unit = lenient = None  # the common case: no rounding to weigh
@@ -360,7 +359,7 @@ class Judge:
                 unit[k] if unit else claimed,
                 lenient[k] if lenient else None,
                 places,
-                _single_claim(node),
+                single_claim(node),
                 self._used(left_nodes[k], lhs.meanings) if lenient else (),
                 self._used(node, rhs.meanings) if half else (),
                 self._used(node, rhs.slips) if unit else (),
@@ -373,7 +372,7 @@ class Judge:
                 self._learn(entry, outcome)
         message = _message(entries, outcomes, pairing)
         worst = max(outcomes, key=_SEVERITY.__getitem__)
-        return Judgement(_OUTCOME_VERDICT[worst], _show_value(left), _show_value(right), message)
+        return Judgement(_OUTCOME_VERDICT[worst], show_value(left), show_value(right), message)
 
     def _used(self, node: Node, meanings: dict[int, Interval]) -> tuple[str, ...]:
         """The rounded numbers of a tree that stand for more than themselves, as written."""
@@ -430,82 +429,6 @@ def _flat(value: Value | None) -> list[Interval] | None:
     return value.entries() if isinstance(value, Grid) else [value]
 
 
-# ----- the claim -----------------------------------------------------------------------------
-def _claims(rhs: Node, relation: str) -> Claims:
-    """The numbers standing alone as the claim of ``=`` or ``≈``, with their places.
-
-    The whole right side, or each entry of a matrix written there, is a claim when it is a
-    written number (negated or not), a matrix of them, or a mantissa times a power of ten.
-    An integer is a claim only after ``≈`` (``≈ 4`` means 3.5 to 4.5; ``= 4`` means 4).
-    """
-    if relation not in ("=", "≈"):
-        return {}
-    entries = [entry for row in rhs.rows for entry in row] if isinstance(rhs, Matrix) else [rhs]
-    claims: Claims = {}
-    for entry in entries:
-        for number, places in _claim_parts(entry, relation == "≈") or ():
-            if places is not None:
-                claims[id(number)] = places
-    return claims
-
-
-def _claim_parts(node: Node, approximate: bool) -> list[tuple[Number, int | None]] | None:
-    """The written numbers a claim consists of with the places each is rounded to (None:
-    exact), or None when the claim is an expression."""
-    match node:
-        case Negate(inner) | Transpose(inner):
-            return _claim_parts(inner, approximate)
-        case Matrix(rows):
-            parts: list[tuple[Number, int | None]] = []
-            for entry in (entry for row in rows for entry in row):
-                found = _claim_parts(entry, approximate)
-                if found is None:
-                    return None
-                parts.extend(found)
-            return parts
-        case Number(decimals=decimals):
-            return [(node, decimals if decimals is not None else (0 if approximate else None))]
-        case Chain(mantissa, (("mul", Power(Number(value=ten, decimals=None), exponent)),)):
-            digits = mantissa.operand if isinstance(mantissa, Negate) else mantissa
-            power = _integer(exponent)
-            if ten != 10 or power is None or not isinstance(digits, Number):
-                return None
-            places = (
-                digits.decimals if digits.decimals is not None else (0 if approximate else None)
-            )
-            return [(digits, None if places is None else places - power)]
-    return None
-
-
-def _integer(node: Node) -> int | None:
-    """The value of a written integer, negated or not; None for anything else."""
-    sign = 1
-    if isinstance(node, Negate):
-        node, sign = node.operand, -1
-    if isinstance(node, Number) and node.decimals is None:
-        return sign * int(node.value)
-    return None
-
-
-def _single_claim(node: Node) -> tuple[int, Number] | None:
-    """(sign, number) for a claim that is one written number (in a 1×1 matrix or not)."""
-    sign = 1
-    while True:
-        if isinstance(node, Negate):
-            node, sign = node.operand, -sign
-        elif isinstance(node, Transpose):
-            node = node.operand
-        elif isinstance(node, Matrix) and len(node.rows) == 1 and len(node.rows[0]) == 1:
-            node = node.rows[0][0]
-        else:
-            break
-    return (sign, node) if isinstance(node, Number) else None
-
-
-def _rounding_interval(node: Number, units: Fraction) -> Interval:
-    return Interval.around(node.value, units * Fraction(1, 10 ** (node.decimals or 0)))
-
-
 def _claim_values(rhs: _Reading, claims: Claims, units: Fraction) -> list[Interval] | None:
     """The right side's entries with its claim widened by ``units`` in the last place and
     its rounded numbers standing for what they rounded (with a whole unit, its slips too)."""
@@ -513,31 +436,15 @@ def _claim_values(rhs: _Reading, claims: Claims, units: Fraction) -> list[Interv
 
     def literal(node: Number) -> Interval:
         if id(node) in claims:
-            return _rounding_interval(node, units)
+            return rounding_interval(node, units)
         stood = rhs.meanings.get(id(node)) or Interval.point(node.value)
         slip = slips.get(id(node))
         return stood if slip is None else stood.hull(slip)
 
-    written = _written_numbers(rhs.tree)
+    written = written_numbers(rhs.tree)
     if written is not None:  # the usual claim: numbers as written, no evaluation needed
         return [literal(number) if sign > 0 else -literal(number) for sign, number in written]
     return _flat(_evaluate_or_none(rhs.tree, literal))
-
-
-def _written_numbers(node: Node) -> list[tuple[int, Number]] | None:
-    """(sign, number) for a claim that is a signed number or a matrix of them, else None."""
-    entries = [entry for row in node.rows for entry in row] if isinstance(node, Matrix) else [node]
-    if isinstance(node, Matrix) and len(node.rows) == 1 and len(node.rows[0]) == 1:
-        return None  # a 1×1 matrix is a number: leave it to the evaluator
-    written = []
-    for entry in entries:
-        sign = 1
-        if isinstance(entry, Negate):
-            entry, sign = entry.operand, -1
-        if not isinstance(entry, Number):
-            return None
-        written.append((sign, entry))
-    return written
 
 
 # ----- entries and shapes --------------------------------------------------------------------
@@ -602,7 +509,7 @@ def _equal(a: Interval, b: Interval) -> bool:
     if a.is_point and b.is_point:
         return a.lo == b.lo
     scale = max(Fraction(1), abs(a.midpoint))
-    return a.intersects(b) and a.width <= _TIGHT * scale and b.width <= _TIGHT * scale
+    return a.intersects(b) and a.width <= TIGHT * scale and b.width <= TIGHT * scale
 
 
 def _representable(value: Interval, places: int) -> bool:
@@ -632,7 +539,7 @@ def _outcome(entry: _Entry) -> Outcome:
 def _judge_order(
     relation: str, left: Interval | Grid[Interval], right: Interval | Grid[Interval]
 ) -> Judgement:
-    shown = (_show_value(left), _show_value(right))
+    shown = (show_value(left), show_value(right))
     if not (isinstance(left, Interval) and isinstance(right, Interval)):
         return Judgement(
             "not checked", *shown, f"The relation {relation} is checked between numbers only."
@@ -689,8 +596,8 @@ def _sentence(text: str) -> str:
 
 
 def _entry_sentence(entry: _Entry, outcome: Outcome) -> str:
-    exact = _show(entry.exact, entry.places)
-    claimed = _show(entry.claimed, entry.places)
+    exact = show(entry.exact, entry.places)
+    claimed = show(entry.claimed, entry.places)
     places = _places_name(entry.places)
     single = entry.claim is not None
     sentences: dict[Outcome, Callable[[], str]] = {
@@ -706,7 +613,7 @@ def _entry_sentence(entry: _Entry, outcome: Outcome) -> str:
             f"{_listing(entry.slipped)} {'is' if len(entry.slipped) == 1 else 'are'} "
             "rounded one unit off in the last place"
             if entry.slipped
-            else f"{exact} rounds to {_rounded(entry.exact, entry.places)}, not {claimed}: one unit off in the last place"
+            else f"{exact} rounds to {rounded_text(entry.exact, entry.places)}, not {claimed}: one unit off in the last place"
             if single
             else f"{exact} differs from {claimed} by one unit in the last of its {places}"
         ),
@@ -758,85 +665,4 @@ def _listing(used: tuple[str, ...]) -> str:
 def _range(value: Interval | None) -> str:
     if value is None:
         return ""
-    return f"{_approximate(value.lo, 6)} to {_approximate(value.hi, 6)}"
-
-
-def _rounded(value: Interval, places: int | None) -> str:
-    digits = places or 0
-    with localcontext() as context:
-        context.prec = 60
-        mid = Decimal(value.midpoint.numerator) / Decimal(value.midpoint.denominator)
-        return _plain(mid.quantize(Decimal(1).scaleb(-digits)))
-
-
-def _plain(number: Decimal) -> str:
-    text = format(number, "f")
-    return "0" if text in ("-0", "-0.0") else text
-
-
-def _exact_decimal(value: Fraction, limit: int = 12) -> str | None:
-    """The finite decimal expansion of ``value`` if it has at most ``limit`` places.
-
-    >>> _exact_decimal(Fraction(-11, 20)), _exact_decimal(Fraction(1, 3))
-    ('-0.55', None)
-    """
-    denominator, twos, fives = value.denominator, 0, 0
-    while denominator % 2 == 0:
-        denominator, twos = denominator // 2, twos + 1
-    while denominator % 5 == 0:
-        denominator, fives = denominator // 5, fives + 1
-    places = max(twos, fives)
-    if denominator != 1 or places > limit:
-        return None
-    scaled = value * 10**places
-    return _plain(Decimal(scaled.numerator).scaleb(-places))
-
-
-def _approximate(value: Fraction, significant: int) -> str:
-    with localcontext() as context:
-        context.prec = max(significant, 1)
-        number = Decimal(value.numerator) / Decimal(value.denominator)
-    return (
-        _plain(number.normalize())
-        if abs(number) >= Decimal("1e-6") or number == 0
-        else f"{number:e}"
-    )
-
-
-def _show(value: Interval, places: int | None = None) -> str:
-    """A value for a message: exact when short, else an approximation with enough digits."""
-    digits = max(7, (places or 0) + 4)
-    if value.is_point:
-        return _show_point(value.lo, digits)
-    if value.width <= _TIGHT * max(Fraction(1), abs(value.midpoint)):
-        return f"{_approximate(value.midpoint, digits)}…"
-    return f"between {_approximate(value.lo, digits)} and {_approximate(value.hi, digits)}"
-
-
-@lru_cache(maxsize=4096)
-def _show_point(value: Fraction, digits: int) -> str:
-    exact = _exact_decimal(value)
-    if exact is not None:
-        return exact
-    if value.denominator < 10**6:
-        return f"{value.numerator}/{value.denominator} = {_approximate(value, digits)}…"
-    return f"{_approximate(value, digits)}…"
-
-
-def _show_entry(value: Interval) -> str:
-    if value.is_point:
-        exact = _exact_decimal(value.lo)
-        if exact is not None:
-            return exact
-    return _approximate(value.midpoint, 7) + "…"
-
-
-def _show_value(value: Interval | Grid[Interval]) -> str:
-    """A side's value for a report: a number, or ``[[a, b], [c, d]]``."""
-    if isinstance(value, Interval):
-        return _show(value)
-    return (
-        "["
-        + ", ".join("[" + ", ".join(_show_entry(e) for e in row) + "]" for row in value.rows)
-        + "]"
-    )
+    return f"{approximate(value.lo, 6)} to {approximate(value.hi, 6)}"
