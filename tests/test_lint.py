@@ -379,6 +379,141 @@ def test_rounded_value_stands_only_for_what_it_rounded() -> None:
     assert [f.verdict for f in lint_text(sheet, "markdown").findings] == ["ok", "error"]
 
 
+# ----- substitution steps and reused roundings --------------------------------------------------
+def checked(text: str) -> list[Finding]:
+    return [f for f in lint_text(text, "markdown").findings if f.verdict != "not checked"]
+
+
+def test_a_slip_inside_a_substitution_step_is_an_error() -> None:
+    # The bias is 0.1; the step writes 0.2, so its entry is 0.8, not the 0.7 claimed.
+    # Each given decimal is exact: widening 0.2 by half a unit would excuse the slip.
+    assert Fraction("0.2") * 1 + Fraction("0.8") * Fraction("0.5") + Fraction("0.2") == Fraction("0.8")
+    finding = only(
+        r"$\begin{bmatrix}0.2 \cdot 1 + 0.8 \cdot 0.5 + 0.2\end{bmatrix} = \begin{bmatrix}0.7\end{bmatrix}$"
+    )
+    assert (finding.verdict, finding.lhs, finding.rhs) == ("error", "0.8", "0.7")
+
+
+def test_a_slipped_substitution_step_in_a_chain_is_found_on_both_sides() -> None:
+    product = r"\begin{bmatrix}0.2 & 0.8\end{bmatrix} \begin{bmatrix}1 \\ 0.5\end{bmatrix} + 0.1"
+    exact = Fraction("0.2") * 1 + Fraction("0.8") * Fraction("0.5") + Fraction("0.1")
+    assert exact == Fraction("0.7")
+    right = rf"${product} = \begin{{bmatrix}}0.2 \cdot 1 + 0.8 \cdot 0.5 + 0.1\end{{bmatrix}} = 0.7$"
+    assert [f.verdict for f in checked(right)] == ["ok", "ok"]
+    slipped = right.replace("0.5 + 0.1", "0.5 + 0.2")
+    found = [(f.verdict, f.lhs, f.rhs) for f in checked(slipped)]
+    assert found == [("error", "0.7", "0.8"), ("error", "0.8", "0.7")]
+
+
+def test_a_rounded_intermediate_in_a_substitution_step_is_ok() -> None:
+    square = Fraction("-0.1002") ** 2
+    assert square == Fraction("0.01004004") and round(square, 5) == Fraction("0.01004")
+    assert square / 2 != Fraction("0.01004") / 2 == Fraction("0.00502")
+    chain = r"$\frac{1}{2}(1 - 1.1002)^2 = \frac{1}{2}(-0.1002)^2 = \frac{1}{2}(0.01004) = 0.00502$"
+    findings = checked(chain)
+    assert [f.verdict for f in findings] == ["ok", "ok", "ok"]
+    assert "sheet's own rounded value 0.01004" in findings[1].message
+
+
+@pytest.mark.parametrize(
+    ("written", "verdicts"),
+    [
+        pytest.param("0.01014", ["ok", "error", "error"], id="ten-units-off"),
+        pytest.param("0.01005", ["ok", "rounding", "ok"], id="one-unit-off"),
+    ],
+)
+def test_a_wrong_intermediate_in_a_substitution_step(written: str, verdicts: list[str]) -> None:
+    # 0.01004004 rounds to 0.01004: 0.01005 is one unit off (a rounding slip), 0.01014 is
+    # wrong.  Half of 0.01005 is 0.005025, which 0.00502 rounds; half of 0.01014 is not.
+    square = Fraction("-0.1002") ** 2
+    one_unit = abs(Fraction(written) - square) < Fraction(1, 10**5)
+    assert abs(Fraction(written) - square) > Fraction(1, 2 * 10**5)
+    assert one_unit == (written == "0.01005")
+    assert (abs(Fraction(written) / 2 - Fraction("0.00502")) <= Fraction(1, 2 * 10**5)) == one_unit
+    chain = (
+        rf"$\frac{{1}}{{2}}(1 - 1.1002)^2 = \frac{{1}}{{2}}(-0.1002)^2 = \frac{{1}}{{2}}({written})"
+        r" = 0.00502$"
+    )
+    assert [f.verdict for f in checked(chain)] == verdicts
+
+
+def test_folded_partial_results_are_substitution_steps() -> None:
+    # 2·(1/3)·3 = 2 and 10 - 1/3 - 1/3 = 28/3; 0.333 and 0.67 round 1/3 and 2/3.
+    assert round(Fraction(1, 3), 3) == Fraction("0.333") and round(Fraction(2, 3), 2) == Fraction("0.67")
+    text = (
+        r"$2 \cdot \frac{1}{3} \cdot 3 = 2 \cdot 0.333 \cdot 3 = 1.998$ and "
+        r"$10 - \frac{1}{3} - \frac{1}{3} = 10 - 0.67 = 9.33$"
+    )
+    assert [f.verdict for f in checked(text)] == ["ok"] * 4
+
+
+def test_a_result_written_rounded_is_reused_with_its_rounding() -> None:
+    # (5 - 18.33)·3 is -39.99 with 18.33 taken as written, -40 with the mean 55/3 it rounds.
+    mean = Fraction(55, 3)
+    assert round(mean, 2) == Fraction("18.33")
+    assert (5 - Fraction("18.33")) * 3 == Fraction("-39.99") and (5 - mean) * 3 == -40
+    reuse = r"$(5 - 18.33) \cdot 3 = -40.00$"
+    assert only(reuse).verdict == "error"  # on its own, 18.33 is a given number
+    findings = checked(r"$\mu = \frac{20 + 5 + 30}{3} = 18.33$, so " + reuse)
+    assert [f.verdict for f in findings] == ["ok", "ok"]
+    assert "sheet's own rounded value 18.33" in findings[1].message
+
+
+def test_a_result_rounded_one_unit_off_is_reported_once() -> None:
+    # sqrt(105.56) = 10.2742...: 10.28 is a rounding slip where written, and its square is
+    # 105.56 again only with the value it stands for.
+    root = math.sqrt(105.56)
+    assert round(root, 2) == 10.27 and abs(10.28 - root) < 0.01
+    assert Fraction("10.28") ** 2 == Fraction("105.6784")
+    text = r"$\sqrt{105.56} \approx 10.28$, then $10.28 \cdot 10.28 \approx 105.56$"
+    assert [f.verdict for f in checked(text)] == ["rounding", "ok"]
+    assert only(r"$10.28 \cdot 10.28 \approx 105.56$").verdict == "error"
+
+
+def test_a_given_near_an_unrelated_result_stays_exact() -> None:
+    # The sheet computes 2/3 (0.666...) but never writes it as 0.67, then gives w = 0.67:
+    # w is a given number, so 0.67 · 3 is 2.01 and = 2 is wrong.
+    assert round(Fraction(2, 3), 2) == Fraction("0.67") and Fraction("0.67") * 3 == Fraction("2.01")
+    text = r"$\frac{1}{3} + \frac{1}{3} = \frac{2}{3}$, $w = 0.67$, $0.67 \cdot 3 = 2$, $0.67 \cdot 3 = 2.01$"
+    findings = checked(text)
+    assert [f.verdict for f in findings] == ["ok", "error", "ok"]
+    assert "rounded" not in findings[1].message
+
+
+def test_a_given_in_a_substitution_step_is_not_a_rounding_of_its_neighbour() -> None:
+    # 0.15 is written on the left (a given, not a result), so 0.2 in its place is a slip
+    # even though 0.15 would round to 0.2; where the left side computes 0.15 it is not.
+    assert Fraction("0.2") + Fraction("0.1") != Fraction("0.15") + Fraction("0.1")
+    assert only(r"$0.15 + 0.1 = 0.2 + 0.1$").verdict == "error"
+    assert only(r"$0.3 \cdot 0.5 + 0.1 = 0.2 + 0.1$").verdict == "ok"  # 0.15 computed, rounded
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.fractions(min_value=-50, max_value=50, max_denominator=97),
+    st.integers(min_value=1, max_value=4),
+    st.integers(min_value=2, max_value=9),
+)
+def test_substitution_property(value: Fraction, places: int, factor: int) -> None:
+    """A correctly rounded intermediate is ok, one rounded the wrong way is rounding, one
+    two units off is an error (the fractions module is the reference)."""
+    unit = Fraction(1, 10**places)
+    scaled = value / unit
+    assume(scaled.denominator != 1 and (2 * scaled).denominator != 1)  # needs rounding, no tie
+    nearest = round(scaled) * unit
+    fraction = f"\\frac{{{value.numerator}}}{{{value.denominator}}}"
+
+    def step(written: Fraction) -> str:
+        return only(f"${fraction} \\cdot {factor} = {_written(written, places)} \\cdot {factor}$").verdict
+
+    away = 1 if nearest >= value else -1
+    truncated = nearest - away * unit  # past the value: between half a unit and a unit off
+    assert unit / 2 < abs(truncated - value) < unit
+    assert step(nearest) == "ok"
+    assert step(truncated) == "rounding"
+    assert step(nearest + 2 * away * unit) == "error"
+
+
 # ----- matrices -------------------------------------------------------------------------------
 def test_wrong_matrix_entry_is_named() -> None:
     finding = only(

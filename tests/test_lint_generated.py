@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -45,3 +46,49 @@ def test_a_slip_planted_in_a_golden_sheet_is_found_on_its_line(path):
     report = lint_text(text[:at] + SLIP[1] + text[at + len(SLIP[0]) :], FORMAT[path.suffix])
     errors = [(f.line, f.rhs) for f in report.findings if f.verdict == "error"]
     assert errors == [(line, "[[0.7], [0.66]]")]
+
+
+def _column(entries):
+    """A column value as lint reports it: ``[[0.7], [0.65]]``."""
+    return "[" + ", ".join(f"[{Decimal(e.numerator) / Decimal(e.denominator)}]" for e in entries) + "]"
+
+
+F = Fraction
+SUBSTITUTION_SLIPS = [
+    pytest.param(
+        r"0.2 \cdot 1 + 0.8 \cdot 0.5 + 0.1",
+        r"0.2 \cdot 1 + 0.8 \cdot 0.5 + 0.2",
+        [F("0.2") * 1 + F("0.8") * F("0.5") + F("0.1"), F("0.4") * 1 + F("0.3") * F("0.5") + F("0.1")],
+        [F("0.2") * 1 + F("0.8") * F("0.5") + F("0.2"), F("0.4") * 1 + F("0.3") * F("0.5") + F("0.1")],
+        id="bias-in-W-X-plus-b",
+    ),
+    pytest.param(
+        r"0.1 \cdot 0.5 + 0.3 \cdot \left(-0.2\right)",
+        r"0.1 \cdot 0.5 + 0.3 \cdot \left(-0.1\right)",
+        [F("0.1") * F("0.5") + F("0.3") * F("-0.2"), F("-0.2") * F("0.5") + F("0.4") * F("-0.2")],
+        [F("0.1") * F("0.5") + F("0.3") * F("-0.1"), F("-0.2") * F("0.5") + F("0.4") * F("-0.2")],
+        id="input-in-W1-x",
+    ),
+]
+"""A given number changed inside a substitution step (matrices on the left, the entries
+written out on the right, the result after): the step's first entry, right and slipped."""
+
+
+@pytest.mark.parametrize(("written", "slipped", "right", "wrong"), SUBSTITUTION_SLIPS)
+@pytest.mark.parametrize("path", GOLDEN, ids=[p.name for p in GOLDEN])
+def test_a_slip_inside_a_substitution_step_is_found(path, written, slipped, right, wrong):
+    # The step's given numbers are exact: had lint read them as rounded (±0.05 each), the
+    # slipped step would still agree with both its neighbours.  Both links touching the
+    # step are wrong: the product is `right`, the step now says `wrong`, and the result
+    # written after it is `right` again.  The first occurrence of the text is the step the
+    # reader sees (in the LaTeX, \SymnnChain's second argument; in the HTML, its annotation).
+    assert right[0] != wrong[0] and right[1] == wrong[1]
+    text = path.read_text(encoding="utf-8")
+    at = text.index(written)
+    line = text.count("\n", 0, at) + 1
+    report = lint_text(text[:at] + slipped + text[at + len(written) :], FORMAT[path.suffix])
+    errors = [(f.line, f.lhs, f.rhs) for f in report.findings if f.verdict == "error"]
+    assert errors == [(line, _column(right), _column(wrong)), (line, _column(wrong), _column(right))]
+    assert all(
+        f.message.startswith("Entry 1:") for f in report.findings if f.verdict == "error"
+    )

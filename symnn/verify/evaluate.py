@@ -136,6 +136,10 @@ def _entrywise(operation: Callable[..., Any], *values: Value, what: str) -> Valu
     return _grid(tuple(rows))
 
 
+Recorder = Callable[[Node, Value], None]
+"""Called with every node of a tree and its value, as the evaluation computes them."""
+
+
 def run(node: Node, arithmetic: Arithmetic[S], leaky_slope: Fraction) -> Value:
     """Evaluate ``node`` with ``arithmetic`` within :data:`TIME_LIMIT`."""
     return _Evaluator(arithmetic, leaky_slope).value(node)
@@ -144,17 +148,23 @@ def run(node: Node, arithmetic: Arithmetic[S], leaky_slope: Fraction) -> Value:
 class _Evaluator(Generic[S]):
     """Walks one tree with one arithmetic, within a time limit."""
 
-    __slots__ = ("arithmetic", "deadline", "leaky_slope")
+    __slots__ = ("arithmetic", "deadline", "leaky_slope", "record")
 
-    def __init__(self, arithmetic: Arithmetic[S], leaky_slope: Fraction) -> None:
+    def __init__(
+        self, arithmetic: Arithmetic[S], leaky_slope: Fraction, record: Recorder | None = None
+    ) -> None:
         self.arithmetic = arithmetic
         self.deadline = time.monotonic() + TIME_LIMIT
         self.leaky_slope = leaky_slope
+        self.record = record
 
     def value(self, node: Node) -> Value:
         if time.monotonic() > self.deadline:
             raise ParseError(f"evaluation took longer than {TIME_LIMIT:g} s")
-        return _NODE_RULES[type(node)](self, node)
+        result = _NODE_RULES[type(node)](self, node)
+        if self.record is not None:
+            self.record(node, result)
+        return result
 
     def scalar(self, node: Node, what: str) -> S:
         result = self.value(node)
@@ -414,12 +424,17 @@ def evaluate_interval(
     node: Node,
     literal: Callable[[Number], Interval] = exact_literal,
     leaky_slope: Fraction = DEFAULT_LEAKY_SLOPE,
+    record: Recorder | None = None,
 ) -> Interval | Grid[Interval]:
     """An enclosure of the tree's value, each written number read through ``literal``.
+
+    ``record``, if given, is called with every node and its value as they are computed.
 
     >>> from symnn.verify.parse import parse_expression
     >>> evaluate_interval(parse_expression("0.1 + 0.2"))
     Interval(lo=Fraction(3, 10), hi=Fraction(3, 10))
     """
-    result: Interval | Grid[Interval] = _Evaluator(Intervals(literal), leaky_slope).value(node)
+    result: Interval | Grid[Interval] = _Evaluator(Intervals(literal), leaky_slope, record).value(
+        node
+    )
     return result

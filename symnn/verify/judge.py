@@ -1,42 +1,84 @@
 """Judge one link ``lhs REL rhs`` of a hand calculation: ok, rounding, error or not checked.
 
-How rounding is judged (intervals, :mod:`symnn.verify.interval`):
+What a written number stands for (claims: :mod:`symnn.verify.claims`; rounded numbers
+inside expressions: :mod:`symnn.verify.rounded`; intervals: :mod:`symnn.verify.interval`):
 
-1. Both sides are evaluated with every written number taken exactly.  Equal → **ok**.
-2. The right side is the claim.  A decimal written there with k places stands for every
-   value that rounds to it, [d - ½·10⁻ᵏ, d + ½·10⁻ᵏ]; after ``≈`` a bare integer stands
-   for [n - ½, n + ½].  If the exact left side lies in the right side evaluated on those
-   intervals → **ok** (correctly rounded; hand sheets also write ``= 0.333``).
-3. The left side may reuse numbers the sheet rounded earlier (a mean of 18.33 for 55/3).
-   Each such number stands for the values between what is written and the exact value it
-   rounded; if the left side evaluated that way meets the right side's rounding
-   interval → **ok** ("holds with the sheet's own rounded values").
-4. Otherwise, if widening the right side's decimals by one whole unit in the last place
-   reaches the left side, and the exact left side is not itself a number with at most k
-   places (so rounding was needed at all) → **rounding**.
-5. Anything else → **error**: no consistent rounding makes the link hold.
+- **The claim.**  A decimal standing alone as the right side of ``=`` or ``≈`` (or alone as
+  an entry of a matrix written there, negated or not, or as the mantissa of ``d × 10ⁿ``) is
+  the rounded result being judged: with k places it stands for every value that rounds to
+  it, [d - ½·10⁻ᵏ, d + ½·10⁻ᵏ].  After ``≈`` a bare integer stands for [n - ½, n + ½].
+- **Every other decimal is exact** (a given weight 0.2 is 0.2, on either side), unless the
+  sheet shows it is a rounding of a value it computed; it then stands for the values
+  between what is written and what it rounds.  A decimal with k places *rounds* a
+  computed value when that value lies within ½·10⁻ᵏ of it (signs ignored) and is not
+  itself a number with at most k places.  The sheet shows it in two ways:
+
+  a. **a substitution step**: the left side of the same link computes a value in the
+     place where the right side writes the decimal (the two trees have the same form
+     around it, or the right side's chain folds the left side's first steps into its
+     first operand): ½(-0.1002)² = ½(0.01004), √((20 - 18.33)² + …) ≈ √(2.78 + …),
+     ⅓·3 ≈ 0.33·3.  The decimal keeps that meaning in the next link of the same chain
+     (``= ½(0.01004) = 0.00502``);
+  b. **a result written rounded earlier**: a claim judged ok or rounding in an earlier
+     link (``\\frac{55}{3} = 18.33``, ``\\sqrt{105.56} \\approx 10.28``) stands, wherever
+     it is reused, for the values between it and what it rounded.  A one-unit slip is
+     reported where it is made, and not again on reuse.
+
+  Closeness alone is no evidence: a decimal that merely lies near some earlier result is
+  exact (in a long sheet almost every given is within half a unit of something).  The
+  sheet's own values are intervals too: a side that uses rounded numbers is evaluated with
+  them, so (20 - 18.33)² may be anything from (5/3)² to 1.67², and 2.78 rounds it.
+
+The verdict on each pair of values (a scalar side, or one matrix entry):
+
+1. Both sides with every number exact are equal → **ok**.
+2. The exact left side lies in the claim's rounding interval → **ok** (correctly
+   rounded; hand sheets also write ``= 0.333``).
+3. The two sides, each with the sheet's rounded numbers standing for what they rounded,
+   meet (the claim on its rounding interval) → **ok** ("holds with the sheet's own
+   rounded values").
+4. Otherwise, if widening the claim by one whole unit in its last place reaches the left
+   side, and the exact left side is not itself a number with at most k places (so
+   rounding was needed at all) → **rounding**.  Likewise when a decimal of a substitution
+   step rounds what the left side computes there one unit off (0.01005 written for
+   (-0.1002)² = 0.01004004) and that makes the link hold.
+5. Anything else → **error**: no consistent rounding makes the link hold.  A right side
+   that is an expression is never a rounded result itself, so a slip inside a
+   substitution step (a bias 0.2 written for 0.1) is an error, not a rounding.
 
 Matrices are judged entry by entry; the worst entry decides and is named.  Links with a
 symbol, with text the parser cannot read, or with a relation such as ``\\sim`` are
-**not checked**.  Every link judged ok-by-rounding or rounding teaches the judge the
-rounded numbers on its right side, for step 3 of later links.
+**not checked**.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
 from fractions import Fraction
-from functools import lru_cache
 from typing import Literal
 
 from symnn.errors import ParseError
+from symnn.verify.claims import (
+    Claims,
+    claim_numbers,
+    rounding_interval,
+    single_claim,
+    written_numbers,
+)
+from symnn.verify.display import TIGHT, approximate, rounded_text, show, show_value
 from symnn.verify.evaluate import Grid, evaluate_interval, exact_literal, shape_name
 from symnn.verify.interval import Interval
-from symnn.verify.nodes import Matrix, Negate, Node, Number, literals, symbols
+from symnn.verify.nodes import (
+    Matrix,
+    Node,
+    Number,
+    literals,
+    symbols,
+)
 from symnn.verify.parse import parse_expression
-from symnn.verify.relations import CHECKED_RELATIONS, Link
+from symnn.verify.relations import CHECKED_RELATIONS, Link, Side
+from symnn.verify.rounded import RoundedClaims, rounding_of, site_value, substitution_sites
 
 Verdict = Literal["ok", "rounding", "error", "not checked"]
 VERDICTS: tuple[Verdict, ...] = ("ok", "rounding", "error", "not checked")
@@ -51,8 +93,9 @@ _OUTCOME_VERDICT: dict[Outcome, Verdict] = {
     "error": "error",
 }
 _SEVERITY: dict[Outcome, int] = {"equal": 0, "rounded": 1, "sheet": 2, "rounding": 3, "error": 4}
-_TIGHT = Fraction(1, 2**90)
 _SIDE_NAMES = ("left", "right")
+
+Value = Interval | Grid[Interval]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +113,26 @@ class Judgement:
 
 
 @dataclass(frozen=True, slots=True)
+class _Reading:
+    """One numeric side of a link as read."""
+
+    tree: Node
+    """Its syntax tree."""
+    exact: Value
+    """Its value with every written number exact."""
+    meanings: dict[int, Interval]
+    """What its rounded numbers stand for, by ``id`` of their node (claims excluded)."""
+    sheet: Value | None
+    """Its value with those numbers standing for what they rounded (None if it has none)."""
+    node_values: dict[int, Value] | None
+    """The value of each of its nodes with its rounded numbers, by ``id`` (None when it
+    has none: then its exact evaluation tells)."""
+    slips: dict[int, Interval]
+    """Decimals of a substitution step rounded one unit off in their last place, with the
+    values between each and what it should round (a right side's only)."""
+
+
+@dataclass(frozen=True, slots=True)
 class _Entry:
     """One compared pair of numbers (a whole scalar side, or one matrix entry)."""
 
@@ -80,27 +143,29 @@ class _Entry:
     claimed: Interval
     """The right side with every number exact."""
     claimed_half: Interval
-    """The right side on its rounding intervals."""
+    """The right side: the claim on its rounding interval, rounded numbers widened."""
     claimed_unit: Interval
-    """The right side with its decimals widened by a whole unit."""
+    """The same with the claim widened by a whole unit in its last place."""
     lenient: Interval | None
     """The left side with the sheet's rounded numbers widened, if it uses any."""
     places: int | None
-    """Decimal places written on the right (None: nothing rounded there)."""
-    claim_node: Node
-    """The right side's tree for this entry (to learn its rounded numbers)."""
-    used: tuple[str, ...]
+    """Decimal places of the claim (None: no rounded claim, e.g. an expression)."""
+    claim: tuple[int, Number] | None
+    """(sign, number) when the claim is one written number (``0.119``, ``-1.297``)."""
+    used_left: tuple[str, ...]
     """The sheet's rounded numbers this entry's left side reuses, as written."""
+    used_right: tuple[str, ...]
+    """The sheet's rounded numbers this entry's right side reuses, as written."""
+    slipped: tuple[str, ...]
+    """Decimals of this entry's right side rounded one unit off in a substitution step."""
 
     @property
-    def single_claim(self) -> bool:
-        """Whether the claim is one written number (``0.119``, ``-1.297``)."""
-        node = self.claim_node.operand if isinstance(self.claim_node, Negate) else self.claim_node
-        return isinstance(node, Number)
+    def used(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.used_left + self.used_right))
 
 
 class Judge:
-    """Judges the links of one sheet in order, remembering the numbers it rounded.
+    """Judges the links of one sheet in order, remembering what its numbers stand for.
 
     >>> from symnn.verify.relations import split_relations
     >>> judge = Judge()
@@ -109,15 +174,20 @@ class Judge:
     """
 
     def __init__(self) -> None:
-        self.rounded: dict[tuple[Fraction, int], Interval] = {}
+        self.claims = RoundedClaims()
+        self._previous_rhs: Side | None = None
+        self._carried: dict[int, Interval] = {}
         self._trees: dict[str, Node | ParseError] = {}
-        self._values: dict[str, Interval | Grid[Interval] | ParseError] = {}
+        self._values: dict[str, Value | ParseError] = {}
+        self._node_values: dict[str, dict[int, Value]] = {}
         self._literal_cache: dict[int, list[Number]] = {}
         self._names: dict[str, list[str]] = {}
 
     # ----- public ------------------------------------------------------------------------
     def judge(self, link: Link) -> Judgement:
-        """The judgement of one link (it may teach the judge rounded numbers)."""
+        """The judgement of one link (it may teach the judge what the sheet rounded)."""
+        carried = self._carried if link.lhs is self._previous_rhs else {}
+        self._previous_rhs, self._carried = link.rhs, {}
         texts = (link.lhs.text, link.rhs.text)
         if link.relation not in CHECKED_RELATIONS:
             return self._unchecked(
@@ -141,9 +211,79 @@ class Judge:
             if isinstance(value, ParseError):
                 return self._unchecked(texts, f"The {side} side cannot be evaluated: {value}.")
             values.append(value)
+        claims = claim_numbers(trees[1], link.relation)
+        lhs = self._read(trees[0], values[0], {}, carried)
+        steps, slips = self._substitutions(texts[0], lhs, trees[1], claims)
+        rhs = self._read(trees[1], values[1], claims, steps, slips)
+        self._carried = steps  # the chain goes on from the right side
         if link.relation in ("=", "≈"):
-            return self._judge_equality(link, trees[0], trees[1], values[0], values[1])
-        return _judge_order(link.relation, values[0], values[1])
+            return self._judge_equality(lhs, rhs, claims)
+        return _judge_order(link.relation, lhs.exact, rhs.exact)
+
+    # ----- reading sides -----------------------------------------------------------------
+    def _read(
+        self,
+        tree: Node,
+        exact: Value,
+        claims: Claims,
+        steps: dict[int, Interval],
+        slips: dict[int, Interval] | None = None,
+    ) -> _Reading:
+        """A side's values: exact, and with its rounded numbers standing for what they rounded.
+
+        ``steps`` are its decimals known to round what the side before it computed (a
+        substitution step), ``slips`` those that round it one unit off.
+        """
+        meanings = self._meanings(self._literals(tree), claims, steps)
+        slips = slips or {}
+        if not meanings:
+            return _Reading(tree, exact, meanings, None, None, slips)
+        node_values: dict[int, Value] = {}
+        sheet = _evaluate_or_none(
+            tree, lambda n: meanings.get(id(n)) or Interval.point(n.value), node_values
+        )
+        return _Reading(
+            tree, exact, meanings, sheet, node_values if sheet is not None else None, slips
+        )
+
+    def _meanings(
+        self, numbers: list[Number], claims: Claims, steps: dict[int, Interval]
+    ) -> dict[int, Interval]:
+        """What each rounded number of a side stands for (exact numbers and claims left out)."""
+        meanings: dict[int, Interval] = {}
+        for number in numbers:
+            if not number.decimals or id(number) in claims:
+                continue
+            stood, step = self.claims.meaning(number), steps.get(id(number))
+            if step is not None:
+                stood = step if stood is None else stood.hull(step)
+            if stood is not None and not stood.is_point:
+                meanings[id(number)] = stood
+        return meanings
+
+    def _substitutions(
+        self, text: str, lhs: _Reading, rhs: Node, claims: Claims
+    ) -> tuple[dict[int, Interval], dict[int, Interval]]:
+        """The right side's decimals that round what the left side computes in their place,
+        and those that round it one unit off (each with what it stands for)."""
+        sites = [s for s in substitution_sites(lhs.tree, rhs) if id(s.number) not in claims]
+        if not sites:
+            return {}, {}
+        values = lhs.node_values if lhs.node_values is not None else self._exact_nodes(text)
+        steps: dict[int, Interval] = {}
+        slips: dict[int, Interval] = {}
+        for site in sites:
+            value = site_value(site, values)
+            if value is None:
+                continue
+            stood = rounding_of(site.number, value)
+            if stood is not None:
+                steps[id(site.number)] = stood
+                continue
+            stood = rounding_of(site.number, value, Fraction(1))
+            if stood is not None:
+                slips[id(site.number)] = stood
+        return steps, slips
 
     # ----- caches ------------------------------------------------------------------------
     def _tree(self, text: str) -> Node | ParseError:
@@ -160,7 +300,7 @@ class Judge:
             names = self._names[text] = symbols(tree)
         return names
 
-    def _value(self, text: str) -> Interval | Grid[Interval] | ParseError:
+    def _value(self, text: str) -> Value | ParseError:
         if text not in self._values:
             tree = self._tree(text)
             try:
@@ -171,31 +311,45 @@ class Judge:
                 self._values[text] = error
         return self._values[text]
 
+    def _exact_nodes(self, text: str) -> dict[int, Value]:
+        """The exact value of each node of a side, by ``id`` (only substitution steps need
+        them, so they are computed on demand)."""
+        if text not in self._node_values:
+            values: dict[int, Value] = {}
+            tree = self._tree(text)
+            if not isinstance(tree, ParseError):
+                _evaluate_or_none(tree, exact_literal, values)
+            self._node_values[text] = values
+        return self._node_values[text]
+
+    def _literals(self, node: Node) -> list[Number]:
+        """The written numbers of a tree (memoized: trees live as long as the judge)."""
+        found = self._literal_cache.get(id(node))
+        if found is None:
+            found = self._literal_cache[id(node)] = literals(node)
+        return found
+
     @staticmethod
     def _unchecked(texts: tuple[str, str], message: str) -> Judgement:
         return Judgement("not checked", texts[0], texts[1], message)
 
     # ----- = and ≈ -----------------------------------------------------------------------
-    def _judge_equality(
-        self,
-        link: Link,
-        lhs: Node,
-        rhs: Node,
-        left: Interval | Grid[Interval],
-        right: Interval | Grid[Interval],
-    ) -> Judgement:
+    def _judge_equality(self, lhs: _Reading, rhs: _Reading, claims: Claims) -> Judgement:
+        left, right = lhs.exact, rhs.exact
         pairing, problem = _pairing(left, right)
         if pairing is None:
-            return Judgement("error", _show_value(left), _show_value(right), problem)
-        bare = _bare_literals(rhs) if link.relation == "≈" else set()
-        base = _entries(pairing, left, right, rhs, bare, self._literals)
+            return Judgement("error", show_value(left), show_value(right), problem)
+        base = _entries(pairing, left, right, rhs.tree, claims, self._literals)
         if all(_equal(exact, claimed) for _, exact, claimed, _, _ in base):
             half = unit = lenient = None  # the common case: no rounding to weigh
+        elif not claims and not rhs.meanings and not rhs.slips:  # exact as written
+            half = unit = None
+            lenient = _flat(lhs.sheet)
         else:
-            half = _widened(rhs, Fraction(1, 2), bare)
-            unit = _widened(rhs, Fraction(1), bare)
-            lenient = self._lenient(lhs)
-        left_nodes = _entry_nodes(lhs, len(base))
+            half = _claim_values(rhs, claims, Fraction(1, 2))
+            unit = _claim_values(rhs, claims, Fraction(1))
+            lenient = _flat(lhs.sheet)
+        left_nodes = _entry_nodes(lhs.tree, len(base))
         entries = [
             _Entry(
                 label,
@@ -205,8 +359,10 @@ class Judge:
                 unit[k] if unit else claimed,
                 lenient[k] if lenient else None,
                 places,
-                node,
-                tuple(self._used_rounded(left_nodes[k])) if lenient else (),
+                single_claim(node),
+                self._used(left_nodes[k], lhs.meanings) if lenient else (),
+                self._used(node, rhs.meanings) if half else (),
+                self._used(node, rhs.slips) if unit else (),
             )
             for k, (label, exact, claimed, places, node) in enumerate(base)
         ]
@@ -216,73 +372,86 @@ class Judge:
                 self._learn(entry, outcome)
         message = _message(entries, outcomes, pairing)
         worst = max(outcomes, key=_SEVERITY.__getitem__)
-        return Judgement(_OUTCOME_VERDICT[worst], _show_value(left), _show_value(right), message)
+        return Judgement(_OUTCOME_VERDICT[worst], show_value(left), show_value(right), message)
 
-    def _literals(self, node: Node) -> list[Number]:
-        """The written numbers of a tree (memoized: trees live as long as the judge)."""
-        found = self._literal_cache.get(id(node))
-        if found is None:
-            found = self._literal_cache[id(node)] = literals(node)
-        return found
-
-    def _lenient(self, lhs: Node) -> list[Interval] | None:
-        if not self._used_rounded(lhs):
-            return None
-        return _flat_or_none(lhs, self._stood_for)
-
-    def _stood_for(self, node: Number) -> Interval:
-        """What a written number may stand for: itself, or what the sheet rounded to it."""
-        exact = Interval.point(node.value)
-        return self.rounded.get((node.value, node.decimals), exact) if node.decimals else exact
-
-    def _used_rounded(self, node: Node) -> list[str]:
-        return list(
-            dict.fromkeys(
-                n.text
-                for n in self._literals(node)
-                if n.decimals and (n.value, n.decimals) in self.rounded
-            )
-        )
+    def _used(self, node: Node, meanings: dict[int, Interval]) -> tuple[str, ...]:
+        """The rounded numbers of a tree that stand for more than themselves, as written."""
+        if not meanings:
+            return ()
+        return tuple(dict.fromkeys(n.text for n in self._literals(node) if id(n) in meanings))
 
     def _learn(self, entry: _Entry, outcome: Outcome) -> None:
-        """Remember what the rounded numbers of a claim stood for.
+        """Remember what an accepted claim of one written number stood for.
 
-        A claim that is one number stands for the values between what is written and
-        what it rounds (the exact left side, or the part of the left side's range that
-        rounds to it).  The numbers of a longer claim stand for their rounding intervals.
+        It stands for the values between what is written and what it rounds: the exact
+        left side, or the part of the left side's range that rounds to it.
         """
-        node, sign = entry.claim_node, 1
-        if isinstance(node, Negate):
-            node, sign = node.operand, -1
-        if isinstance(node, Number):
-            if node.decimals:
-                meant = entry.exact
-                if outcome == "sheet" and entry.lenient is not None:
-                    meant = Interval(
-                        max(entry.lenient.lo, entry.claimed_half.lo),
-                        min(entry.lenient.hi, entry.claimed_half.hi),
-                    )
-                self._remember(
-                    node, Interval.point(node.value).hull(meant if sign == 1 else -meant)
-                )
+        if entry.claim is None:
             return
-        for number in literals(entry.claim_node):
-            if number.decimals:
-                self._remember(number, _rounding_interval(number, Fraction(1, 2)))
+        sign, number = entry.claim
+        if not number.decimals:
+            return
+        meant = entry.exact
+        if outcome == "sheet" and entry.lenient is not None:
+            meant = Interval(
+                max(entry.lenient.lo, entry.claimed_half.lo),
+                min(entry.lenient.hi, entry.claimed_half.hi),
+            )
+        self.claims.learn(number, Interval.point(number.value).hull(meant if sign == 1 else -meant))
 
-    def _remember(self, node: Number, stood: Interval) -> None:
-        key = (node.value, node.decimals or 0)
-        known = self.rounded.get(key)
-        self.rounded[key] = stood if known is None else known.hull(stood)
+
+def _recorder(values: dict[int, Value]) -> Callable[[Node, Value], None]:
+    """A recorder keeping the value of every node of a tree, by ``id`` of the node."""
+
+    def record(node: Node, value: Value) -> None:
+        values[id(node)] = value
+
+    return record
+
+
+def _evaluate_or_none(
+    node: Node,
+    literal: Callable[[Number], Interval],
+    recorded: dict[int, Value] | None = None,
+) -> Value | None:
+    """The side evaluated with ``literal``; None if that fails (a widened divisor may be 0)."""
+    try:
+        return evaluate_interval(
+            node, literal, record=None if recorded is None else _recorder(recorded)
+        )
+    except ParseError:
+        return None
+
+
+def _flat(value: Value | None) -> list[Interval] | None:
+    if value is None:
+        return None
+    return value.entries() if isinstance(value, Grid) else [value]
+
+
+def _claim_values(rhs: _Reading, claims: Claims, units: Fraction) -> list[Interval] | None:
+    """The right side's entries with its claim widened by ``units`` in the last place and
+    its rounded numbers standing for what they rounded (with a whole unit, its slips too)."""
+    slips = rhs.slips if units >= 1 else {}
+
+    def literal(node: Number) -> Interval:
+        if id(node) in claims:
+            return rounding_interval(node, units)
+        stood = rhs.meanings.get(id(node)) or Interval.point(node.value)
+        slip = slips.get(id(node))
+        return stood if slip is None else stood.hull(slip)
+
+    written = written_numbers(rhs.tree)
+    if written is not None:  # the usual claim: numbers as written, no evaluation needed
+        return [literal(number) if sign > 0 else -literal(number) for sign, number in written]
+    return _flat(_evaluate_or_none(rhs.tree, literal))
 
 
 # ----- entries and shapes --------------------------------------------------------------------
 Pairing = Literal["scalar", "grid", "vector"]
 
 
-def _pairing(
-    left: Interval | Grid[Interval], right: Interval | Grid[Interval]
-) -> tuple[Pairing | None, str]:
+def _pairing(left: Value, right: Value) -> tuple[Pairing | None, str]:
     """How the two sides line up, or None and a sentence saying why they cannot."""
     if isinstance(left, Interval) and isinstance(right, Interval):
         return "scalar", ""
@@ -300,14 +469,15 @@ def _pairing(
 
 def _entries(
     pairing: Pairing,
-    left: Interval | Grid[Interval],
-    right: Interval | Grid[Interval],
+    left: Value,
+    right: Value,
     rhs: Node,
-    bare: set[int],
+    claims: Claims,
     literals_of: Callable[[Node], list[Number]],
 ) -> list[tuple[str, Interval, Interval, int | None, Node]]:
+    """(label, left value, right value, claim places, right node) for each compared pair."""
     if not (isinstance(left, Grid) and isinstance(right, Grid)):
-        return [("", left, right, _places(literals_of(rhs), bare), rhs)]  # type: ignore[list-item]
+        return [("", left, right, _places(literals_of(rhs), claims), rhs)]  # type: ignore[list-item]
     nodes = [entry for row in rhs.rows for entry in row] if isinstance(rhs, Matrix) else []
     columns = right.shape[1]
     result = []
@@ -318,7 +488,7 @@ def _entries(
             if pairing == "grid" and not right.is_vector
             else str(k + 1)
         )
-        result.append((label, a, b, _places(literals_of(node), bare), node))
+        result.append((label, a, b, _places(literals_of(node), claims), node))
     return result
 
 
@@ -328,66 +498,10 @@ def _entry_nodes(side: Node, count: int) -> list[Node]:
     return nodes if len(nodes) == count else [side] * count
 
 
-def _places(numbers: list[Number], bare: set[int]) -> int | None:
-    """Decimal places written in a claim: the most of any decimal in it."""
-    places = [n.decimals for n in numbers if n.decimals is not None]
-    if places:
-        return max(places)
-    if any(id(n) in bare for n in numbers):
-        return 0
-    return None
-
-
-def _bare_literals(rhs: Node) -> set[int]:
-    """Integers standing alone as a claim after ``≈`` (``\\approx 4`` means 3.5 to 4.5)."""
-    nodes = [entry for row in rhs.rows for entry in row] if isinstance(rhs, Matrix) else [rhs]
-    bare = set()
-    for node in nodes:
-        inner = node.operand if isinstance(node, Negate) else node
-        if isinstance(inner, Number) and inner.decimals is None:
-            bare.add(id(inner))
-    return bare
-
-
-def _rounding_interval(node: Number, units: Fraction) -> Interval:
-    return Interval.around(node.value, units * Fraction(1, 10 ** (node.decimals or 0)))
-
-
-def _widened(rhs: Node, units: Fraction, bare: set[int]) -> list[Interval] | None:
-    def literal(node: Number) -> Interval:
-        if node.decimals is not None or id(node) in bare:
-            return _rounding_interval(node, units)
-        return exact_literal(node)
-
-    written = _written_numbers(rhs)
-    if written is not None:  # the usual claim: numbers as written, no evaluation needed
-        return [literal(number) if sign > 0 else -literal(number) for sign, number in written]
-    return _flat_or_none(rhs, literal)
-
-
-def _written_numbers(node: Node) -> list[tuple[int, Number]] | None:
-    """(sign, number) for a claim that is a signed number or a matrix of them, else None."""
-    entries = [entry for row in node.rows for entry in row] if isinstance(node, Matrix) else [node]
-    if isinstance(node, Matrix) and len(node.rows) == 1 and len(node.rows[0]) == 1:
-        return None  # a 1×1 matrix is a number: leave it to the evaluator
-    written = []
-    for entry in entries:
-        sign = 1
-        if isinstance(entry, Negate):
-            entry, sign = entry.operand, -1
-        if not isinstance(entry, Number):
-            return None
-        written.append((sign, entry))
-    return written
-
-
-def _flat_or_none(node: Node, literal: Callable[[Number], Interval]) -> list[Interval] | None:
-    """The side's entries evaluated with ``literal``; None if that evaluation fails."""
-    try:
-        value = evaluate_interval(node, literal)
-    except ParseError:  # e.g. a widened divisor that may be zero: use the exact value
-        return None
-    return value.entries() if isinstance(value, Grid) else [value]
+def _places(numbers: list[Number], claims: Claims) -> int | None:
+    """Places the claim is rounded to: the most of any of its numbers (None: no claim)."""
+    places = [claims[id(n)] for n in numbers if id(n) in claims]
+    return max(places) if places else None
 
 
 # ----- verdicts ------------------------------------------------------------------------------
@@ -395,23 +509,28 @@ def _equal(a: Interval, b: Interval) -> bool:
     if a.is_point and b.is_point:
         return a.lo == b.lo
     scale = max(Fraction(1), abs(a.midpoint))
-    return a.intersects(b) and a.width <= _TIGHT * scale and b.width <= _TIGHT * scale
+    return a.intersects(b) and a.width <= TIGHT * scale and b.width <= TIGHT * scale
 
 
 def _representable(value: Interval, places: int) -> bool:
-    return value.is_point and (value.lo * 10**places).denominator == 1
+    return value.is_point and (value.lo * Fraction(10) ** places).denominator == 1
 
 
 def _outcome(entry: _Entry) -> Outcome:
     if _equal(entry.exact, entry.claimed):
         return "equal"
-    if entry.places is not None and entry.exact.intersects(entry.claimed_half):
-        return "rounded"
+    if entry.exact.intersects(entry.claimed_half):
+        if entry.places is not None:
+            return "rounded"
+        if entry.used_right:
+            return "sheet"
     if entry.lenient is not None and entry.lenient.intersects(entry.claimed_half):
         return "sheet"
     reaches = entry.exact.intersects(entry.claimed_unit) or (
         entry.lenient is not None and entry.lenient.intersects(entry.claimed_unit)
     )
+    if reaches and entry.slipped:  # an intermediate result rounded one unit off
+        return "rounding"
     if entry.places is not None and reaches and not _representable(entry.exact, entry.places):
         return "rounding"
     return "error"
@@ -420,7 +539,7 @@ def _outcome(entry: _Entry) -> Outcome:
 def _judge_order(
     relation: str, left: Interval | Grid[Interval], right: Interval | Grid[Interval]
 ) -> Judgement:
-    shown = (_show_value(left), _show_value(right))
+    shown = (show_value(left), show_value(right))
     if not (isinstance(left, Interval) and isinstance(right, Interval)):
         return Judgement(
             "not checked", *shown, f"The relation {relation} is checked between numbers only."
@@ -477,35 +596,61 @@ def _sentence(text: str) -> str:
 
 
 def _entry_sentence(entry: _Entry, outcome: Outcome) -> str:
-    exact = _show(entry.exact, entry.places)
-    claimed = _show(entry.claimed, entry.places)
+    exact = show(entry.exact, entry.places)
+    claimed = show(entry.claimed, entry.places)
     places = _places_name(entry.places)
-    sheet = f"the sheet's own rounded {_listing(entry.used)}"
+    single = entry.claim is not None
     sentences: dict[Outcome, Callable[[], str]] = {
         "equal": lambda: f"both sides equal {exact}",
         "rounded": lambda: (
             f"{exact} rounds to {claimed} at {places}"
-            if entry.single_claim
+            if single
             else f"{exact} agrees with {claimed}, whose numbers are rounded to {places}"
         ),
-        "sheet": lambda: (
-            f"the left side is {exact}, but with {sheet} it can be {_range(entry.lenient)}, "
-            f"which agrees with {claimed} at {places}"
-        ),
+        "sheet": lambda: _sheet_sentence(entry, exact, claimed),
         "rounding": lambda: (
-            f"{exact} rounds to {_rounded(entry.exact, entry.places)}, not {claimed}: one unit off in the last place"
-            if entry.single_claim
+            f"the left side is {exact} but the right side is {claimed}: its "
+            f"{_listing(entry.slipped)} {'is' if len(entry.slipped) == 1 else 'are'} "
+            "rounded one unit off in the last place"
+            if entry.slipped
+            else f"{exact} rounds to {rounded_text(entry.exact, entry.places)}, not {claimed}: one unit off in the last place"
+            if single
             else f"{exact} differs from {claimed} by one unit in the last of its {places}"
         ),
         "error": lambda: (
             f"the left side is {exact} but the right side is {claimed}"
-            + (f", even allowing for {sheet}" if entry.used else "")
+            + (f", even allowing for {_sheet_values(entry.used)}" if entry.used else "")
         ),
     }
     return sentences[outcome]()
 
 
+def _sheet_sentence(entry: _Entry, exact: str, claimed: str) -> str:
+    """Why a link holds with the sheet's own rounded values, naming them."""
+    at = f" at {_places_name(entry.places)}" if entry.places is not None else ""
+    if entry.used_right and entry.exact.intersects(entry.claimed_half):
+        return (
+            f"the right side is {claimed} as written, but with {_sheet_values(entry.used_right)} "
+            f"it can be {_range(entry.claimed_half)}, which includes the left side's {exact}"
+        )
+    if entry.used_right:
+        return (
+            f"with {_sheet_values(entry.used)} the left side can be {_range(entry.lenient)} "
+            f"and the right side {_range(entry.claimed_half)}, which meet"
+        )
+    return (
+        f"the left side is {exact}, but with {_sheet_values(entry.used_left)} it can be "
+        f"{_range(entry.lenient)}, which agrees with {claimed}{at}"
+    )
+
+
+def _sheet_values(used: tuple[str, ...]) -> str:
+    return f"the sheet's own rounded {_listing(used)}"
+
+
 def _places_name(places: int | None) -> str:
+    if places is not None and places < 0:
+        return f"a multiple of {10**-places}"
     return (
         "a whole number"
         if places == 0
@@ -520,85 +665,4 @@ def _listing(used: tuple[str, ...]) -> str:
 def _range(value: Interval | None) -> str:
     if value is None:
         return ""
-    return f"{_approximate(value.lo, 6)} to {_approximate(value.hi, 6)}"
-
-
-def _rounded(value: Interval, places: int | None) -> str:
-    digits = places or 0
-    with localcontext() as context:
-        context.prec = 60
-        mid = Decimal(value.midpoint.numerator) / Decimal(value.midpoint.denominator)
-        return _plain(mid.quantize(Decimal(1).scaleb(-digits)))
-
-
-def _plain(number: Decimal) -> str:
-    text = format(number, "f")
-    return "0" if text in ("-0", "-0.0") else text
-
-
-def _exact_decimal(value: Fraction, limit: int = 12) -> str | None:
-    """The finite decimal expansion of ``value`` if it has at most ``limit`` places.
-
-    >>> _exact_decimal(Fraction(-11, 20)), _exact_decimal(Fraction(1, 3))
-    ('-0.55', None)
-    """
-    denominator, twos, fives = value.denominator, 0, 0
-    while denominator % 2 == 0:
-        denominator, twos = denominator // 2, twos + 1
-    while denominator % 5 == 0:
-        denominator, fives = denominator // 5, fives + 1
-    places = max(twos, fives)
-    if denominator != 1 or places > limit:
-        return None
-    scaled = value * 10**places
-    return _plain(Decimal(scaled.numerator).scaleb(-places))
-
-
-def _approximate(value: Fraction, significant: int) -> str:
-    with localcontext() as context:
-        context.prec = max(significant, 1)
-        number = Decimal(value.numerator) / Decimal(value.denominator)
-    return (
-        _plain(number.normalize())
-        if abs(number) >= Decimal("1e-6") or number == 0
-        else f"{number:e}"
-    )
-
-
-def _show(value: Interval, places: int | None = None) -> str:
-    """A value for a message: exact when short, else an approximation with enough digits."""
-    digits = max(7, (places or 0) + 4)
-    if value.is_point:
-        return _show_point(value.lo, digits)
-    if value.width <= _TIGHT * max(Fraction(1), abs(value.midpoint)):
-        return f"{_approximate(value.midpoint, digits)}…"
-    return f"between {_approximate(value.lo, digits)} and {_approximate(value.hi, digits)}"
-
-
-@lru_cache(maxsize=4096)
-def _show_point(value: Fraction, digits: int) -> str:
-    exact = _exact_decimal(value)
-    if exact is not None:
-        return exact
-    if value.denominator < 10**6:
-        return f"{value.numerator}/{value.denominator} = {_approximate(value, digits)}…"
-    return f"{_approximate(value, digits)}…"
-
-
-def _show_entry(value: Interval) -> str:
-    if value.is_point:
-        exact = _exact_decimal(value.lo)
-        if exact is not None:
-            return exact
-    return _approximate(value.midpoint, 7) + "…"
-
-
-def _show_value(value: Interval | Grid[Interval]) -> str:
-    """A side's value for a report: a number, or ``[[a, b], [c, d]]``."""
-    if isinstance(value, Interval):
-        return _show(value)
-    return (
-        "["
-        + ", ".join("[" + ", ".join(_show_entry(e) for e in row) + "]" for row in value.rows)
-        + "]"
-    )
+    return f"{approximate(value.lo, 6)} to {approximate(value.hi, 6)}"
