@@ -15,6 +15,16 @@ _EXPORTS: dict[str, str] = {
     "SymnnError": "symnn.errors",
     "load_sheet": "symnn.spec",
     "solve": "symnn.exercises",
+    "Network": "symnn.network",
+    "Dense": "symnn.network",
+    "FactoredMatrix": "symnn.network",
+    "Gradients": "symnn.network",
+    "CertifiedMatrix": "symnn.certified",
+    "CertifiedNumber": "symnn.certified",
+    "derive": "symnn.matcalc",
+    "MatrixDerivative": "symnn.matcalc",
+    "sum_entries": "symnn.matcalc",
+    "to_numpy": "symnn.numpy_functions",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -12,8 +12,12 @@ from symnn.crosscheck import crosscheck
 from symnn.errors import SymnnError
 from symnn.exercises import solve_exercise
 from symnn.io import prepare_dir, write_atomic
+from symnn.render import plots
+from symnn.render.html import to_html
 from symnn.render.json import to_json
+from symnn.render.latex import to_latex
 from symnn.render.markdown import to_markdown
+from symnn.render.pdf import INSTALL_HINT, TexError, compile_pdf, find_engine
 from symnn.render.printing import DEFAULT_DECIMALS
 from symnn.spec import SEED_NAME, SheetSpec, load_sheet
 from symnn.steps import Sheet
@@ -25,17 +29,45 @@ class Format:
 
     suffix: str
     """File name suffix, e.g. ``.md``."""
-    render: Callable[[Sheet, int], str | bytes]
-    """Renderer taking the sheet and the number of decimals."""
+    render: Callable[[Sheet, int, Path], str | bytes]
+    """Renderer taking the sheet, the number of decimals and the path it will be written to."""
+    figures: str | None = None
+    """Image type of the plots written beside the file (``png``, ``pdf``), if any."""
+
+
+def figure_prefix(target: Path) -> str:
+    """File-name prefix of the plots written beside ``target``: ``seed.md`` → ``seed-``."""
+    return f"{target.stem}-"
+
+
+def render_pdf(sheet: Sheet, decimals: int, target: Path) -> bytes:
+    """Compile the LaTeX form; on failure keep the .tex (and its log) beside ``target`` and say where."""
+    prefix = figure_prefix(target)
+    tex = to_latex(sheet, decimals=decimals, figure_prefix=prefix)
+    figures = plots.figure_files(sheet, prefix, "pdf")
+    try:
+        return compile_pdf(tex, figures, stem=target.stem)
+    except TexError as exc:
+        kept = target.with_suffix(".tex")
+        keep: list[tuple[Path, str | bytes]] = [(kept, tex), (target.with_suffix(".log"), exc.log)]
+        keep += [(target.parent / name, data) for name, data in figures.items()]
+        for path, data in keep:
+            write_atomic(path, data)
+        raise SymnnError(f"{exc}; the document is kept as {kept} (TeX log: {kept.with_suffix('.log')})") from None
 
 
 FORMATS: dict[str, Format] = {
-    "md": Format(".md", lambda s, d: to_markdown(s, decimals=d)),
-    "json": Format(".json", lambda s, d: to_json(s)),
+    "md": Format(".md", lambda s, d, t: to_markdown(s, decimals=d, figures=True, figure_prefix=figure_prefix(t)),
+                 figures="png"),
+    "json": Format(".json", lambda s, d, t: to_json(s)),
+    "tex": Format(".tex", lambda s, d, t: to_latex(s, decimals=d, figure_prefix=figure_prefix(t)), figures="pdf"),
+    "html": Format(".html", lambda s, d, t: to_html(s, decimals=d)),
+    "pdf": Format(".pdf", render_pdf),
 }
 """Every output format by name."""
 
-DEFAULT_FORMATS = ("md", "json")
+DEFAULT_FORMATS = ("md", "json", "tex", "html")
+"""Written when no format is named; PDF is added when a TeX engine is found."""
 
 
 def solve_checked(spec: SheetSpec) -> Sheet:
@@ -60,8 +92,25 @@ def stem_of(spec: SheetSpec) -> str:
     return "seed" if spec.source == SEED_NAME else Path(spec.source).stem
 
 
+def chosen_formats(args: argparse.Namespace) -> tuple[str, ...]:
+    """The formats asked for: ``--format``, plus ``--pdf``; by default all, PDF when it can be made."""
+    if args.format:
+        formats = parse_formats(args.format)
+    elif args.pdf or find_engine() is not None:
+        formats = (*DEFAULT_FORMATS, "pdf")
+    else:
+        if not args.quiet:
+            print(f"symnn: note: PDF skipped: {INSTALL_HINT}", file=sys.stderr)
+        formats = DEFAULT_FORMATS
+    if args.pdf and "pdf" not in formats:
+        formats = (*formats, "pdf")
+    if "pdf" in formats and find_engine() is None:
+        raise SymnnError(INSTALL_HINT)
+    return formats
+
+
 def run(args: argparse.Namespace) -> int:
-    formats = parse_formats(args.format) if args.format else DEFAULT_FORMATS
+    formats = chosen_formats(args)
     if args.decimals < 0 or args.decimals > 30:
         raise SymnnError(f"--decimals must be between 0 and 30, got {args.decimals}")
     specs = [load_sheet(p) for p in args.spec] if args.spec else [load_sheet()]
@@ -70,11 +119,19 @@ def run(args: argparse.Namespace) -> int:
         raise SymnnError("two sheets would write files of the same name; give them different file names")
     rendered: list[tuple[Path, str | bytes]] = []
     out = Path(args.out)
+    sheets = []
     for spec, stem in zip(specs, stems):
         sheet = solve_checked(spec)
+        sheets.append(sheet)
         for name in formats:
             fmt = FORMATS[name]
-            rendered.append((out / f"{stem}{fmt.suffix}", fmt.render(sheet, args.decimals)))
+            target = out / f"{stem}{fmt.suffix}"
+            rendered.append((target, fmt.render(sheet, args.decimals, target)))
+            if fmt.figures:
+                figures = plots.figure_files(sheet, figure_prefix(target), fmt.figures)
+                rendered += [(out / file_name, data) for file_name, data in figures.items()]
+    if not plots.available() and not args.quiet and any(True for s in sheets for _ in plots.figures_of(s)):
+        print(f"symnn: note: {plots.MISSING_NOTE}", file=sys.stderr)
     # Nothing is written until every sheet has been solved, checked and rendered.
     prepare_dir(out)
     for path, data in rendered:
@@ -89,7 +146,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
                               description="Solve exercise sheets exactly, cross-check every value with numpy "
                                           "and write them. Without SPEC, the built-in seed sheet.")
     p.add_argument("spec", nargs="*", metavar="SPEC", help="TOML exercise sheet(s)")
-    p.add_argument("--format", "-f", help=f"comma-separated formats ({', '.join(FORMATS)}); default: all")
+    p.add_argument("--format", "-f", help=f"comma-separated formats ({', '.join(FORMATS)}); default: all "
+                                           "(pdf only when a TeX engine is found)")
+    p.add_argument("--pdf", action="store_true", help="also compile a PDF (needs latexmk, pdflatex, lualatex or tectonic)")
     p.add_argument("--out", "-o", default="output", help="output folder (default: output)")
     p.add_argument("--decimals", type=int, default=DEFAULT_DECIMALS, help="places after ≈ (default 3)")
     p.add_argument("--quiet", "-q", action="store_true", help="do not list the files written")

@@ -128,6 +128,23 @@ class Derivation:
         """Every quantity's exact value, by name."""
         return {q.name: q.exact for q in self.quantities}
 
+    # Jupyter shows a derivation through these; the renderers are imported here so that
+    # the steps stay plain data with no dependency on any output format.
+    def _repr_html_(self) -> str:
+        from symnn.render.html import html_fragment
+
+        return html_fragment(self)
+
+    def _repr_markdown_(self) -> str:
+        from symnn.render.markdown import render_derivation
+
+        return render_derivation(self, self.id)
+
+    def _repr_latex_(self) -> str:
+        from symnn.render.latex import latex_fragment
+
+        return latex_fragment(self)
+
 
 @dataclass(frozen=True, slots=True)
 class Sheet:
@@ -145,3 +162,25 @@ class Sheet:
             if d.id == exercise_id:
                 return d
         raise KeyError(f"no exercise {exercise_id!r}")
+
+    def _decimals(self) -> int:
+        from symnn.render.printing import DEFAULT_DECIMALS
+
+        value = self.settings.get("decimals", DEFAULT_DECIMALS)
+        return value if isinstance(value, int) else DEFAULT_DECIMALS
+
+    # Jupyter shows a sheet through these (see Derivation).
+    def _repr_html_(self) -> str:
+        from symnn.render.html import html_fragment
+
+        return html_fragment(self, self._decimals())
+
+    def _repr_markdown_(self) -> str:
+        from symnn.render.markdown import to_markdown
+
+        return to_markdown(self, self._decimals())
+
+    def _repr_latex_(self) -> str:
+        from symnn.render.latex import latex_fragment
+
+        return latex_fragment(self, self._decimals())

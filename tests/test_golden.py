@@ -1,4 +1,4 @@
-"""Golden files: the seed sheet's Markdown and JSON, and the committed output/ folder.
+"""Golden files: the seed sheet's Markdown and JSON (output/ is checked in test_publish_golden).
 
 Golden files are produced by the code and reviewed as diffs; regenerate them with
 ``python -m pytest tests/test_golden.py --update-golden``, never by hand.
@@ -32,16 +32,3 @@ def test_golden(seed_sheet, update_golden, name, render):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     assert path.read_text(encoding="utf-8") == text, f"{name} changed; review and run with --update-golden"
-
-
-def test_committed_output_matches_the_code(tmp_path):
-    from symnn.cli import main
-
-    assert main(["sheet", "--out", str(tmp_path), "--quiet"]) == 0
-    committed = ROOT / "output"
-    for produced in sorted(tmp_path.iterdir()):
-        if produced.suffix == ".pdf":
-            continue
-        mine = committed / produced.name
-        assert mine.is_file(), f"output/{produced.name} is missing; run `symnn sheet` and commit it"
-        assert mine.read_bytes() == produced.read_bytes(), f"output/{produced.name} is stale; run `symnn sheet`"

@@ -40,9 +40,9 @@ def solve_preprocessing(spec: ExerciseSpec) -> Derivation:
     mins = [min(c) for c in cols]
     maxs = [max(c) for c in cols]
     for j in range(m):
-        b.equation(sp.Symbol(f"min{_sub(j + 1)}"), None, [sp.Min(*cols[j], evaluate=False)] if n <= 8 else [],
+        b.equation(nt.Label(f"min{j + 1}", r"\min_{%d}" % (j + 1)), None, [sp.Min(*cols[j], evaluate=False)] if n <= 8 else [],
                    mins[j])
-        b.equation(sp.Symbol(f"max{_sub(j + 1)}"), None, [sp.Max(*cols[j], evaluate=False)] if n <= 8 else [],
+        b.equation(nt.Label(f"max{j + 1}", r"\max_{%d}" % (j + 1)), None, [sp.Max(*cols[j], evaluate=False)] if n <= 8 else [],
                    maxs[j])
     b.equation(nt.NamedMatrix("X_min", 1, m), None, (), _row(mins), quantity="X_min",
                caption="feature minima")

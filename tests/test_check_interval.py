@@ -1,0 +1,100 @@
+"""Interval arithmetic: every enclosure contains the true value (checked with the decimal module
+at 80 digits, independently of mpmath), and operations contain every pointwise result."""
+
+from __future__ import annotations
+
+import decimal
+from decimal import Decimal
+from fractions import Fraction as F
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from symnn.verify import check_interval as iv
+from symnn.verify.check_interval import Interval
+
+CTX = decimal.Context(prec=80)
+TINY = Decimal("1e-70")
+
+rationals = st.fractions(min_value=-50, max_value=50, max_denominator=10**6)
+
+
+def as_decimal(x: F) -> Decimal:
+    return CTX.divide(Decimal(x.numerator), Decimal(x.denominator))
+
+
+def encloses(interval: Interval, value: Decimal) -> bool:
+    """The interval holds the 80-digit value, up to that value's own error."""
+    return CTX.subtract(as_decimal(interval.lo), TINY) <= value <= CTX.add(as_decimal(interval.hi), TINY)
+
+
+def d_exp(x: Decimal) -> Decimal:
+    return CTX.exp(x)
+
+
+def d_tanh(x: Decimal) -> Decimal:
+    e = CTX.exp(CTX.multiply(2, x))
+    return CTX.divide(CTX.subtract(e, 1), CTX.add(e, 1))
+
+
+@settings(max_examples=200, deadline=None)
+@given(rationals)
+def test_exp_and_tanh_enclose_the_true_value(x):
+    point = Interval.point(x)
+    assert encloses(iv.exp(point), d_exp(as_decimal(x)))
+    assert encloses(iv.tanh(point), d_tanh(as_decimal(x)))
+    width = iv.exp(point).hi - iv.exp(point).lo
+    assert width <= F(1, 10**40) * (1 + iv.exp(point).hi)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.fractions(min_value=F(1, 10**6), max_value=10**6, max_denominator=10**6))
+def test_logarithms_and_roots_enclose_the_true_value(x):
+    point = Interval.point(x)
+    assert encloses(iv.log(point), CTX.ln(as_decimal(x)))
+    assert encloses(iv.log(point, 10), CTX.log10(as_decimal(x)))
+    assert encloses(iv.sqrt(point), CTX.sqrt(as_decimal(x)))
+
+
+def test_exact_points_stay_exact():
+    assert iv.exp(iv.ZERO) == iv.ONE and iv.log(iv.ONE) == iv.ZERO and iv.tanh(iv.ZERO) == iv.ZERO
+    assert iv.sqrt(Interval.point(F(49, 16))) == Interval.point(F(7, 4))
+    assert iv.sqrt(Interval(F(4), F(9))) == Interval(F(2), F(3))
+
+
+def test_domain_errors_are_undefined_not_crashes():
+    for f, x in ((iv.log, Interval(F(-1), F(1))), (iv.sqrt, Interval.point(F(-1))),
+                 (Interval.reciprocal, Interval(F(-1), F(2))), (iv.exp, Interval.point(F(10**6)))):
+        with pytest.raises(iv.Undefined):
+            f(x)
+
+
+intervals = st.tuples(rationals, rationals).map(lambda p: Interval(min(p), max(p)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(intervals, intervals, st.floats(0, 1), st.floats(0, 1), st.integers(0, 4))
+def test_operations_contain_every_pointwise_result(a, b, s, t, n):
+    x = a.lo + (a.hi - a.lo) * F(s)
+    y = b.lo + (b.hi - b.lo) * F(t)
+    assert (a + b).contains(x + y) and (a - b).contains(x - y) and (a * b).contains(x * y)
+    assert (a**n).contains(x**n) and abs(a).contains(abs(x))
+    if not b.contains(F(0)):
+        assert (a / b).contains(x / y)
+
+
+@settings(max_examples=200, deadline=None)
+@given(intervals, st.floats(0, 1))
+def test_compiled_piecewise_relu_and_its_derivative(a, s):
+    from symnn.calculus import ACTIVATIONS
+
+    relu = ACTIVATIONS["relu"]
+    f, df = iv.compile_expr(relu.definition), iv.compile_expr(relu.derivative)
+    x = a.lo + (a.hi - a.lo) * F(s)
+    assert iv.evaluate(f, {"x": a}).contains(max(x, F(0)))
+    assert iv.evaluate(f, {"x": a}).lo >= 0  # the branches are evaluated on their own parts
+    assert iv.evaluate(df, {"x": a}).contains(F(1) if x > 0 else F(0))
+    sig = iv.compile_expr(ACTIVATIONS["sigmoid"].definition)
+    true = CTX.divide(1, CTX.add(1, CTX.exp(CTX.minus(as_decimal(x)))))
+    assert encloses(iv.evaluate(sig, {"x": a}), true)
