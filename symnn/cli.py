@@ -11,14 +11,14 @@ from symnn.errors import SymnnError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from symnn import sheet
+    from symnn import sheet, variants
     from symnn.verify import check, lint
 
     parser = argparse.ArgumentParser(
         prog="symnn", description="Exact worked solutions for neural-network exercises, and checks of hand work.")
     parser.add_argument("--version", action="version", version=f"symnn {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (sheet, check, lint):
+    for module in (sheet, check, lint, variants):
         module.add_parser(sub)
     return parser
 

@@ -130,11 +130,8 @@ def statement(spec: ExerciseSpec) -> list[Line]:
     """The given data of an exercise, as lines.
 
     >>> from symnn.spec import load_sheet
-    >>> statement(load_sheet().exercises[5])[0]
-    (Eq(W, Matrix([
-    [   1],
-    [  -2],
-    [1/2]])),)
+    >>> statement(load_sheet().exercises[1])[-1]
+    ('The loss is the binary cross-entropy.',)
     """
     return STATEMENTS.get(spec.kind, generic_statement)(spec.fields)
 

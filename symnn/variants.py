@@ -567,7 +567,7 @@ def generate_variants(text: str, count: int, seed: int, source: str = "<text>", 
     ... activation = "relu"
     ... '''
     >>> [v.key["exercises"][0]["quantities"]["Z"]["exact"] for v in generate_variants(sheet, 2, seed=7)]
-    ['[[1]]', '[[-1/2]]']
+    ['[[-5/2]]', '[[3/2]]']
     """
     check_count(count)
     load_template(text, source)

@@ -81,9 +81,28 @@ class SheetLatexPrinter(LatexPrinter):  # type: ignore[misc]
             factors.append(text)
         return " ".join(factors)
 
+    def _print_Add(self, expr: sp.Add) -> str:
+        # A written-out sum of products of numbers (0.2·0.5 + (−0.6)·(−0.1)) is printed as built:
+        # SymPy's own version negates a term to print "−", which evaluates the product.
+        if not all(t.is_Number or _numeric_product(t) for t in expr.args):
+            return str(super()._print_Add(expr))
+        parts = [self._print(expr.args[0])]
+        for term in expr.args[1:]:
+            if term.is_Number and term < 0:
+                parts.append("- " + self._print(-term))
+            elif isinstance(term, sp.Mul) and term.args[0] == sp.S.NegativeOne:
+                rest = term.args[1] if len(term.args) == 2 else sp.Mul(*term.args[1:], evaluate=False)
+                text = self._print(rest)
+                parts.append("- " + (r"\left(%s\right)" % text if text.startswith("-") else text))
+            else:
+                parts.append("+ " + self._print(term))
+        return " ".join(parts)
+
     def _print_Mul(self, expr: sp.Mul) -> str:
-        # An unevaluated -1 * (number) reads as "-(number)", not "(-1)(number)".
         args = expr.args
+        if _numeric_product(expr) and args[0] != sp.S.NegativeOne:
+            return r" \cdot ".join(r"\left(%s\right)" % self._print(f) if f < 0 else self._print(f) for f in args)
+        # An unevaluated -1 * (number) reads as "-(number)", not "(-1)(number)".
         if len(args) >= 2 and args[0] == sp.S.NegativeOne:
             rest = args[1] if len(args) == 2 else sp.Mul(*args[1:], evaluate=False)
             text = self._print(rest)
@@ -91,6 +110,11 @@ class SheetLatexPrinter(LatexPrinter):  # type: ignore[misc]
                 text = r"\left(%s\right)" % text
             return "-" + text
         return str(super()._print_Mul(expr))
+
+
+def _numeric_product(term: sp.Basic) -> bool:
+    """An unevaluated product of two or more numbers, as a substitution step writes it."""
+    return isinstance(term, sp.Mul) and len(term.args) >= 2 and all(f.is_Number for f in term.args)
 
 
 _PRINTER = SheetLatexPrinter()
