@@ -13,6 +13,7 @@ import sympy as sp
 
 from symnn import numeric
 from symnn.errors import CrossCheckError
+from symnn.render.printing import numeric_value
 from symnn.spec import ExerciseSpec
 from symnn.steps import Derivation
 
@@ -25,8 +26,8 @@ ATOL = 1e-12
 def exact_array(value: sp.Basic) -> np.ndarray:
     """The exact value evaluated to 30 significant digits, then as float64."""
     if isinstance(value, sp.MatrixBase):
-        return np.array([[float(sp.N(v, 30)) for v in value.row(i)] for i in range(value.rows)], dtype=float)
-    return np.array(float(sp.N(value, 30)))
+        return np.array([[float(numeric_value(v)) for v in value.row(i)] for i in range(value.rows)], dtype=float)
+    return np.array(float(numeric_value(value)))
 
 
 def crosscheck(spec: ExerciseSpec, derivation: Derivation, reference: Mapping[str, object] | None = None) -> int:

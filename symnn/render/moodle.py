@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import sympy as sp
 
-from symnn.render.printing import DEFAULT_DECIMALS, digits_for, latex
+from symnn.render.printing import DEFAULT_DECIMALS, digits_for, latex, numeric_value
 from symnn.statement import Line
 from symnn.steps import Quantity
 
@@ -85,7 +85,7 @@ def questions_for(prefix: str, lines: Sequence[Line], quantities: Sequence[Quant
             suffix = f" {where.removeprefix('entry ').removesuffix(' of ')}" if where else ""
             questions.append(NumericalQuestion(
                 name=f"{prefix} {q.name}{suffix}", html=question_html(lines, ask),
-                answer=float(sp.N(value, 20)), tolerance=float(Decimal(5).scaleb(-(places + 1)))))
+                answer=float(numeric_value(value)), tolerance=float(Decimal(5).scaleb(-(places + 1)))))
     return questions
 
 

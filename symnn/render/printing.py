@@ -8,6 +8,7 @@ Exact rationals whose decimal expansion terminates are printed as decimals
 from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 from typing import Any
 
 import sympy as sp
@@ -140,9 +141,20 @@ def sentence_case(caption: str) -> str:
     return caption[:1].upper() + caption[1:] if caption[:1].isascii() else caption
 
 
+NUMERIC_DIGITS = 50
+"""Significant digits of the one cached evaluation every rounding and float reads."""
+
+
+@lru_cache(maxsize=1 << 16)
+def numeric_value(value: sp.Basic) -> sp.Basic:
+    """The exact value evaluated once to :data:`NUMERIC_DIGITS` digits (cached: an entry shown in
+    several places of a sheet, its key and its Moodle questions is evaluated once)."""
+    return sp.N(value, NUMERIC_DIGITS)
+
+
 def round_rational(value: sp.Basic, decimals: int) -> sp.Rational:
     """The exact value rounded to ``decimals`` places, as an exact rational."""
-    number = sp.N(value, 30 + decimals)
+    number = numeric_value(value) if decimals <= NUMERIC_DIGITS - 30 else sp.N(value, 30 + decimals)
     if not number.is_real or not number.is_finite:
         raise ValueError(f"not a finite real number: {value}")
     text = format(Decimal(str(number)).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_EVEN), "f")
@@ -151,7 +163,7 @@ def round_rational(value: sp.Basic, decimals: int) -> sp.Rational:
 
 def digits_for(value: sp.Basic, decimals: int) -> int:
     """Places to show: ``decimals``, or more so a small value keeps 3 significant digits."""
-    number = abs(float(sp.N(value, 20)))
+    number = abs(float(numeric_value(value)))
     places = decimals
     while 0 < number < 10 ** (2 - places) and places < 12:
         places += 1
@@ -177,8 +189,8 @@ def approximate(value: sp.Basic, decimals: int) -> sp.Basic:
 def to_float(value: sp.Basic) -> float | list[list[float]]:
     """A float (or rows of floats) for JSON; the exact value stays the record."""
     if isinstance(value, sp.MatrixBase):
-        return [[float(sp.N(v, 20)) for v in value.row(i)] for i in range(value.rows)]
-    return float(sp.N(value, 20))
+        return [[float(numeric_value(v)) for v in value.row(i)] for i in range(value.rows)]
+    return float(numeric_value(value))
 
 
 def exact_text(value: sp.Basic) -> str:
