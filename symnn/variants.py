@@ -282,8 +282,9 @@ def _network_violations(spec: ExerciseSpec, values: Mapping[str, Any], c: Constr
     if c.dead == "require" and not dead_layers:
         found.append("a dead hidden ReLU layer, as the exercise asks (dead = \"require\")")
     if c.min_gradient is not None:
-        # Below a dead layer every gradient is 0 by design; only layers above it must learn.
-        first = max(dead_layers, default=0) + 1 if c.dead != "reject" else 1
+        # A dead layer zeroes its own gradient, every one below it, and the next layer's
+        # (whose input is all zeros): only layers after that must learn.
+        first = max(dead_layers, default=-1) + 2 if c.dead != "reject" and dead_layers else 1
         for l in range(first, len(layers) + 1):
             if np.max(np.abs(np.asarray(values[f"dL_dW{l}"]))) < float(c.min_gradient):
                 found.append(f"gradients not vanishingly small, some |∂L/∂W| ≥ {c.min_gradient} (min_gradient)")

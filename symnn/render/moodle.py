@@ -63,13 +63,13 @@ def question_html(lines: Sequence[Line], ask: Line) -> str:
     return ET.tostring(div, encoding="unicode", method="html")
 
 
-def _entries(q: Quantity) -> list[tuple[str, sp.Basic]]:
-    """(where, value) for a scalar, or for every entry of a matrix quantity."""
+def _entries(q: Quantity) -> list[tuple[str, str, sp.Basic]]:
+    """(words, name suffix, value) for a scalar, or for every entry of a matrix quantity."""
     if not isinstance(q.exact, sp.MatrixBase):
-        return [("", q.exact)]
+        return [("", "", q.exact)]
     if q.exact.rows * q.exact.cols == 1:
-        return [("", q.exact[0, 0])]
-    return [(f"entry ({i + 1}, {j + 1}) of ", q.exact[i, j])
+        return [("", "", q.exact[0, 0])]
+    return [(f"entry ({i + 1}, {j + 1}) of ", f"[{i + 1},{j + 1}]", q.exact[i, j])
             for i in range(q.exact.rows) for j in range(q.exact.cols)]
 
 
@@ -78,11 +78,10 @@ def questions_for(prefix: str, lines: Sequence[Line], quantities: Sequence[Quant
     """One numerical question per asked scalar, or per entry of an asked matrix."""
     questions = []
     for q in quantities:
-        for where, value in _entries(q):
+        for where, suffix, value in _entries(q):
             places = digits_for(value, decimals)
             caption = f" ({q.caption})" if q.caption else ""
             ask: Line = (f"Compute {where}", q.symbol, f"{caption}. Give it to {places} decimal places.")
-            suffix = f" {where.removeprefix('entry ').removesuffix(' of ')}" if where else ""
             questions.append(NumericalQuestion(
                 name=f"{prefix} {q.name}{suffix}", html=question_html(lines, ask),
                 answer=float(numeric_value(value)), tolerance=float(Decimal(5).scaleb(-(places + 1)))))
