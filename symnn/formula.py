@@ -21,7 +21,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Union
 
 from symnn.errors import ParseError
 
@@ -98,7 +97,7 @@ class Call:
     """The arguments, in order."""
 
 
-Node = Union[Number, Variable, Constant, Negate, Binary, Call]
+Node = Number | Variable | Constant | Negate | Binary | Call
 """Any node of a formula tree."""
 
 
@@ -275,7 +274,7 @@ def _constant_value(node: Node) -> Fraction | None:
     if left is None or right is None or (node.op == "/" and right == 0):
         return None
     if node.op != "^":
-        return _ARITHMETIC[node.op](left, right)
+        return Fraction(_ARITHMETIC[node.op](left, right))
     if right.denominator != 1 or left == 0:
         return None
     size = max(left.numerator.bit_length(), left.denominator.bit_length())

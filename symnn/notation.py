@@ -169,7 +169,7 @@ def partial(num: sp.Basic, den: sp.Basic) -> sp.Basic:
 class Entry(sp.Symbol):  # type: ignore[misc]
     """One entry of a named matrix, 1-based, e.g. ``(W_2)_{1,3}`` (a label for worked entries)."""
 
-    def __new__(cls, matrix_name: str, row: int, col: int | None = None) -> "Entry":
+    def __new__(cls, matrix_name: str, row: int | str, col: int | str | None = None) -> "Entry":
         index = f"{row}" if col is None else f"{row},{col}"
         obj: Entry = sp.Symbol.__new__(cls, f"{matrix_name}[{index}]")
         return obj

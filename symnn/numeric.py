@@ -234,7 +234,7 @@ def _chain(f: Callable[[FloatArray], FloatArray], df: Callable[[FloatArray], Flo
     return lambda p: Dual(f(p.value), df(p.value) * p.slope)
 
 
-def _pick(take_first: Callable[[FloatArray, FloatArray], FloatArray]) -> Callable[[Dual, Dual], Dual]:
+def _pick(take_first: Callable[[FloatArray, FloatArray], NDArray[np.bool_]]) -> Callable[[Dual, Dual], Dual]:
     # At a tie the second argument wins, value and slope alike (the exact engine's convention).
     def pick(p: Dual, q: Dual) -> Dual:
         first = take_first(p.value, q.value)
@@ -302,18 +302,18 @@ def softmax(z: FloatArray) -> FloatArray:
            [0.75]])
     """
     shifted = np.exp(z - z.max(axis=0, keepdims=True))
-    return shifted / shifted.sum(axis=0, keepdims=True)
+    return np.asarray(shifted / shifted.sum(axis=0, keepdims=True), dtype=np.float64)
 
 
 def log_softmax(z: FloatArray) -> FloatArray:
     """log softmax of every column, computed without forming the probabilities."""
     top = z.max(axis=0, keepdims=True)
-    return z - top - np.log(np.exp(z - top).sum(axis=0, keepdims=True))
+    return np.asarray(z - top - np.log(np.exp(z - top).sum(axis=0, keepdims=True)), dtype=np.float64)
 
 
 def softmax_backward(a: FloatArray, upstream: FloatArray) -> FloatArray:
     """Jᵀ g for every column, with the softmax Jacobian J = diag(a) − a aᵀ (symmetric)."""
-    return a * (upstream - (a * upstream).sum(axis=0, keepdims=True))
+    return np.asarray(a * (upstream - (a * upstream).sum(axis=0, keepdims=True)), dtype=np.float64)
 
 
 def _layer_values(layer: Any, Z: FloatArray) -> FloatArray:
@@ -325,7 +325,7 @@ def _layer_values(layer: Any, Z: FloatArray) -> FloatArray:
     return activate(layer.activation, Z, _optional_float(layer.alpha))
 
 
-def _layer_slope(state: "_LayerState", formula: fm.Formula | None) -> FloatArray:
+def _layer_slope(state: _LayerState, formula: fm.Formula | None) -> FloatArray:
     if formula is not None:
         return custom_activation(formula, state.Z).slope
     return activation_slope(state.activation, state.Z, state.alpha)

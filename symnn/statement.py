@@ -69,8 +69,9 @@ def network_statement(f: Mapping[str, Any]) -> list[Line]:
     """A network's given data: input, targets, layers, loss and training settings."""
     x, layers = to_matrix(f["x"]), f["layers"]
     samples = x.cols
-    lines: list[Line] = [(f"A network with {len(layers)} dense layer{'s' if len(layers) > 1 else ''} "
-                          "(Z_l = W_l A_(l−1) + b_l, A_l = f_l(Z_l), A_0 = x) receives the input ",
+    opening = (f"A network with {len(layers)} dense layer{'s' if len(layers) > 1 else ''} "
+               "(Z_l = W_l A_(l−1) + b_l, A_l = f_l(Z_l), A_0 = x) receives the input ")
+    lines: list[Line] = [(opening,
                           sp.Eq(sp.Symbol("x"), x, evaluate=False),
                           f" ({samples} samples, one per column)." if samples > 1 else ".")]
     if f.get("y_classes") is not None:

@@ -462,7 +462,8 @@ def draw_exercise(template: ExerciseTemplate, rng: random.Random, variant: int) 
             tally.invalid = exc
             continue
         values = numeric.evaluate(spec.kind, spec.fields)
-        failed = VIOLATIONS.get(spec.kind, lambda *_: [])(spec, values, template.constraints)
+        check = VIOLATIONS.get(spec.kind)
+        failed = check(spec, values, template.constraints) if check is not None else []
         if failed:
             tally.reasons.update(set(failed))
             continue

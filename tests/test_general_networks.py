@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from fractions import Fraction
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -121,7 +120,7 @@ def test_gradients_match_finite_differences_of_an_independent_loss(text, acts, n
     f = load_sheet(text).exercises[0].fields
     x, y = np.array(f["x"], dtype=float), np.array(f["y"], dtype=float)
     params = params_of(text)
-    L = lambda p: loss(p, x, y, acts, name, reduction)  # noqa: E731
+    L = lambda p: loss(p, x, y, acts, name, reduction)
     assert as_float(d.quantity("L").exact) == pytest.approx(L(params), rel=1e-12)
     for l, (W, b) in enumerate(params, start=1):
         assert as_float(d.quantity(f"dL_dW{l}").exact) == pytest.approx(numeric_gradient(params, l - 1, 0, L),
@@ -236,7 +235,7 @@ def test_biases_can_stay_fixed_and_layers_can_lack_them():
 
 def wide_network(width=16):
     rng = np.random.default_rng(5)
-    rows = lambda r, c: [[round(float(v), 1) for v in rng.integers(-5, 6, c) / 10] for _ in range(r)]  # noqa: E731
+    rows = lambda r, c: [[round(float(v), 1) for v in rng.integers(-5, 6, c) / 10] for _ in range(r)]
     return (f'[[exercise]]\nkind = "network"\nx = {[round(float(v), 1) for v in (rng.integers(-9, 10, width) / 10)]}\n'
             'y = 1\nloss = "bce"\nlearning_rate = 0.1\n'
             f'[[exercise.layers]]\nW = {rows(width, width)}\nb = {[0.1] * width}\nactivation = "relu"\n'

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import sympy as sp
 
@@ -50,7 +51,7 @@ ones, so exact parameters grow geometrically; past this size a forward pass take
 minutes.  Piecewise-linear networks with polynomial losses stay rational and never
 come near it."""
 
-Matrix = sp.ImmutableMatrix
+Matrix: TypeAlias = sp.ImmutableMatrix
 
 
 # ---------------------------------------------------------------------------
@@ -724,7 +725,7 @@ def show_later_steps(b: Builder, setting: Setting, params: Params, k: int) -> li
         if t < k:
             deltas = backward_values(setting, params, Zs, As)
             params = descend(setting, params, deltas, As[:-1])
-    b.table(["step t", "loss after step t"], rows)  # type: ignore[list-item]
+    b.table(["step t", "loss after step t (rounded when long)"], rows)
     if k > 1:
         final = [(f"W{l}_step{k}", nt.matrix(f"W_{l}^({k})", *W.shape), W, f"W_{l} after {k} steps")
                  for l, W in enumerate(params.Ws, start=1)]

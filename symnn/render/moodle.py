@@ -46,7 +46,7 @@ class Category:
 
 
 def _math(expr: sp.Basic) -> str:
-    return r"\(%s\)" % latex(expr)
+    return rf"\({latex(expr)}\)"
 
 
 def _paragraph(parent: ET.Element, parts: Line) -> None:
