@@ -15,6 +15,7 @@ from functools import cache
 import sympy as sp
 
 from symnn import formula as fm
+from symnn.errors import SpecError
 
 x = sp.Symbol("x", real=True)
 """The argument of every activation definition."""
@@ -90,7 +91,24 @@ def _substitute(expr: sp.Expr, value: sp.Expr, alpha_value: sp.Expr | None) -> s
 
 _relu = sp.Piecewise((x, x > 0), (0, True))
 
-ACTIVATIONS: dict[str, Activation] = {
+
+class NotElementwise(SpecError, KeyError):
+    """A name that is not a built-in elementwise activation (softmax, or a custom one) was looked up."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class _Registry(dict[str, "Activation"]):
+    """The built-in activations; looking up another name is a one-line symnn error, not a KeyError."""
+
+    def __missing__(self, key: str) -> Activation:
+        raise NotElementwise(
+            f"activation {key!r} is not a built-in elementwise activation; softmax and custom activations "
+            "are supported by symnn sheet and symnn variants, not yet by this command")
+
+
+ACTIVATIONS: dict[str, Activation] = _Registry({
     a_.name: a_
     for a_ in (
         Activation("identity", "id", x),
@@ -101,7 +119,7 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("softplus", "softplus", sp.log(1 + sp.exp(x))),
         Activation("elu", "ELU", sp.Piecewise((x, x > 0), (alpha * (sp.exp(x) - 1), True))),
     )
-}
+})
 """Every elementwise activation symnn knows, by spec name."""
 
 

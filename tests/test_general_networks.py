@@ -309,3 +309,37 @@ def test_custom_names_print_as_operators():
     assert latex(sp.Symbol("x")) == "x"
     md = to_markdown(sheet(CUSTOM))
     assert r"\operatorname{softsign}\left(x\right) = \frac{x}{" in md
+
+
+FORWARD = """
+[[exercise]]
+kind = "forward"
+W = [[0.2, 0.8], [0.4, 0.3], [-0.5, 0.1]]
+X = [[1, 0.5], [0.5, -1]]
+b = [0.1, 0.1, 0]
+activation = "softmax"
+
+[[exercise]]
+kind = "forward"
+W = [[0.2, 0.8], [0.4, 0.3]]
+X = [1, 0.5]
+activation = { formula = "x * sigmoid(x)", name = "swish" }
+"""
+
+
+def test_a_single_layer_takes_softmax_and_custom_activations():
+    solved = sheet(FORWARD)
+    W = np.array([[0.2, 0.8], [0.4, 0.3], [-0.5, 0.1]])
+    Z = W @ np.array([[1, 0.5], [0.5, -1]]) + np.array([[0.1], [0.1], [0]])
+    assert as_float(solved["ex1"].quantity("A").exact) == pytest.approx(REFERENCE["softmax"](Z), rel=1e-13)
+    z = np.array([[0.2, 0.8], [0.4, 0.3]]) @ np.array([[1], [0.5]])
+    assert as_float(solved["ex2"].quantity("A").exact) == pytest.approx(z / (1 + np.exp(-z)), rel=1e-13)
+
+
+def test_commands_without_softmax_support_say_so_in_one_line(tmp_path, capsys):
+    spec, answers = tmp_path / "sm.toml", tmp_path / "answers.toml"
+    spec.write_text(SOFTMAX_BATCH)
+    answers.write_text("[ex1]\nL = 0.9\n")
+    assert main(["check", str(spec), str(answers)]) == 2
+    err = capsys.readouterr().err
+    assert "activation 'softmax' is not a built-in elementwise activation" in err and err.count("\n") == 1
