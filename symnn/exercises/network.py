@@ -588,7 +588,7 @@ def show_output_delta(b: Builder, setting: Setting, Z: Matrix, A: Matrix, limit:
         rules = softmax_output_delta(loss.name, Z.rows)
         b.say(f"SymPy differentiates the {loss.description} of softmax(z) with respect to each z_i "
               "(through the Jacobian above) and simplifies; for the first class:")
-        b.equation(nt.Partial(L_sym, sym.z[0]), rules[0] * scale)
+        b.equation(nt.Partial(L_sym, sym.z[0]), sp.factor(rules[0] * scale))
         if loss.name == "cross_entropy":
             b.say("Using that the targets of a sample sum to 1, every Jacobian term cancels: the output delta "
                   "is simply ŷ − y.")
