@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from symnn import numeric
-from symnn.errors import ParseError, ShapeError, SpecError, SymnnError
+from symnn.errors import MathDomainError, ParseError, ShapeError, SpecError, SymnnError
 from symnn.io import prepare_dir, write_atomic
 from symnn.spec import ExerciseSpec, parse_exercise
 
@@ -430,6 +430,7 @@ def load_template(text: str, source: str = "<text>") -> Template:
 # Drawing one exercise until it passes.
 
 INVALID = "the drawn numbers are valid input"
+DEFINED = "every value is defined for the drawn numbers (no log of 0, no division by 0)"
 
 
 @dataclass
@@ -467,7 +468,12 @@ def draw_exercise(template: ExerciseTemplate, rng: random.Random, variant: int) 
         if failed:
             tally.reasons.update(set(failed))
             continue
-        derivation = solve_exercise(spec)
+        try:
+            derivation = solve_exercise(spec)
+        except MathDomainError as exc:
+            tally.reasons[DEFINED] += 1
+            tally.invalid = exc
+            continue
         places = template.constraints.decimals
         if places is not None and any(_too_many_decimals(q.exact, places) for q in derivation.quantities):
             tally.reasons[f"at most {places} decimal places in every rational result (decimals)"] += 1
@@ -478,7 +484,7 @@ def draw_exercise(template: ExerciseTemplate, rng: random.Random, variant: int) 
 
 
 def _impossible(template: ExerciseTemplate, variant: int, tally: _Tally) -> SpecError:
-    if tally.reasons and set(tally.reasons) == {INVALID} and tally.invalid is not None:
+    if tally.reasons and set(tally.reasons) <= {INVALID, DEFINED} and tally.invalid is not None:
         return tally.invalid
     reason, count = max(tally.reasons.items(), key=lambda item: (item[1], item[0]))
     others = ", ".join(f"{r} ({n})" for r, n in tally.reasons.most_common() if r != reason)

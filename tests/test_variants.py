@@ -313,3 +313,20 @@ X = { random = "uniform", low = 0, high = 3, step = 1, shape = [3, 2] }
 def test_a_sheet_without_random_parameters_cannot_be_a_spec_error():
     with pytest.raises(SpecError, match="no exercises"):
         load_template('title = "t"')
+
+
+def test_draws_where_a_value_is_undefined_are_redrawn():
+    text = """
+[[exercise]]
+kind = "network"
+x = { random = "uniform", low = -1, high = 1, step = 0.5, shape = [1] }
+y = 1
+loss = "half_sse"
+[[exercise.layers]]
+W = [[1]]
+activation = { formula = "log(x + 1)", name = "lg" }
+[exercise.reject]
+min_gradient = false
+"""
+    for (spec,) in drawn_specs(0, 4, text):
+        assert spec.fields["x"][0][0] > -1  # log(0) at x = -1 was redrawn
