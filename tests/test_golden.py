@@ -32,3 +32,18 @@ def test_golden(seed_sheet, update_golden, name, render):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     assert path.read_text(encoding="utf-8") == text, f"{name} changed; review and run with --update-golden"
+
+
+def test_unreadably_long_exact_forms_stay_in_the_key_not_on_the_sheet():
+    import json
+
+    from symnn.render.printing import LONGEST_ENTRY
+
+    sheet = solve_checked(load_sheet(str(ROOT / "tests" / "corpus" / "mazur_2015.toml")))
+    markdown = to_markdown(sheet)
+    key = json.loads(to_json(sheet))
+    exact = key["exercises"][0]["quantities"]["delta2"]["exact"]
+    assert len(exact) > 4 * LONGEST_ENTRY  # nested exponentials: exact, but not for reading
+    assert exact not in markdown
+    assert r"\delta_{2} \approx" in markdown  # the sheet still gives the value
+    assert max(len(line) for line in markdown.splitlines()) < 3000

@@ -201,15 +201,27 @@ def exact_text(value: sp.Basic) -> str:
     return str(sp.sstr(value))
 
 
+LONGEST_ENTRY = 250
+"""Characters of LaTeX one entry may take before a form is too long to read on a sheet."""
+
+
+def readable(form: sp.Basic) -> bool:
+    """Whether every entry of a form prints in at most :data:`LONGEST_ENTRY` characters."""
+    entries = list(form) if isinstance(form, sp.MatrixBase) else [form]
+    return all(len(latex(e)) <= LONGEST_ENTRY for e in entries)
+
+
 def chain(lhs: sp.Basic, forms: list[sp.Basic | None], value: sp.Basic | None, decimals: int) -> list[tuple[str, str]]:
     """The (relation, LaTeX) links of ``lhs = form = ... = value ≈ decimal``; relations are LaTeX too.
 
     Forms that print identically to the previous one are dropped, and the decimal is
-    added only when the exact value is not already a terminating decimal.
+    added only when the exact value is not already a terminating decimal.  Forms with an
+    entry too long to read (nested exponentials of deep sigmoid networks) are left out:
+    the sheet then shows the formula and the decimal, and the answer key keeps the exact value.
     """
     links: list[tuple[str, str]] = [("", latex(lhs))]
     for form in [*forms, value]:
-        if form is None:
+        if form is None or not readable(form):
             continue
         text = latex(form)
         if text != links[-1][1]:
