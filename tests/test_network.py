@@ -386,11 +386,3 @@ def test_symbolic_parameters_cannot_be_certified() -> None:
 def test_docstring_examples(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
-
-
-def test_library_documentation_examples() -> None:
-    """The README section text (docs/library.md) runs as written."""
-    from pathlib import Path
-    path = Path(__file__).resolve().parents[1] / "docs" / "library.md"
-    result = doctest.testfile(str(path), module_relative=False, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0
