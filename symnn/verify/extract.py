@@ -179,6 +179,28 @@ def find_math_spans(text: str, fmt: Format) -> list[MathSpan]:
     return [MathSpan(f.text, f.start, bisect_right(newlines, f.start - 1) + 1) for f in found]
 
 
+def find_math_extents(text: str, fmt: Format) -> list[tuple[int, int]]:
+    """Where each span of :func:`find_math_spans` lies, delimiters included, in the same order.
+
+    A continued chain's extent runs from its first piece's opener to its last piece's closer.
+
+    >>> find_math_extents("Sum: $1 + 1 = 2$ and $$a = 1$$ $$= 1.0$$", "markdown")
+    [(5, 16), (21, 40)]
+    """
+    blanked = _BLANKERS[fmt](text)
+    found = _continued_chains_joined(_FINDERS[fmt](text, blanked), text, blanked)
+    return [(f.outer_start, f.outer_end) for f in found]
+
+
+def visible_text(text: str, fmt: Format) -> str:
+    """The document with what is not prose (code, comments, tags) made spaces, newlines kept.
+
+    >>> visible_text("<p>a &amp; b</p>", "html")
+    '   a &amp; b    '
+    """
+    return _BLANKERS[fmt](text)
+
+
 # ----- finders, one per format ---------------------------------------------------------------
 def _find_markdown(text: str, blanked: str) -> list[_Found]:
     return _delimited(text, blanked, "markdown", _identity)

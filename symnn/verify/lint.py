@@ -226,7 +226,20 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "sheet: each link is ok, rounding, error or not checked. Exit 1 if any error.",
     )
     parser.add_argument("sheet", metavar="SHEET", help="the sheet (.md, .txt, .tex, .html)")
-    parser.add_argument("--json", action="store_true", help="print the machine-readable report")
+    parser.add_argument(
+        "--format",
+        choices=("table", "json", "html"),
+        default=None,
+        help="the report: a table (default), JSON, or an HTML page with the sheet's math "
+        "rendered and each link marked",
+    )
+    parser.add_argument("--json", action="store_true", help="the same as --format json")
+    parser.add_argument(
+        "--out",
+        metavar="FILE",
+        default=None,
+        help="write the report to FILE (atomically) instead of printing it",
+    )
     parser.add_argument(
         "--input-format",
         choices=("markdown", "latex", "html"),
@@ -236,19 +249,51 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     parser.add_argument(
         "--problems",
         action="store_true",
-        help="list only rounding and error findings (the summary counts all)",
+        help="list only rounding and error findings (the summary counts all); with "
+        "--format html, show only the paragraphs that have one",
     )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Lint ``args.sheet`` and print the report; SymnnError for bad input (exit 2)."""
-    fmt: Literal["markdown", "latex", "html"] | None = args.input_format
-    report = lint_file(args.sheet, fmt)
-    if args.json:
-        output = to_json(report)
+    """Lint ``args.sheet`` and print (or write) the report; SymnnError for bad input (exit 2)."""
+    from symnn.verify.extract import detect_format
+
+    sheet = Path(args.sheet)
+    text = read_sheet(sheet)
+    requested: Literal["markdown", "latex", "html"] | None = args.input_format
+    fmt = requested or detect_format(sheet.name, text)
+    report = lint_text(text, fmt, str(sheet))
+    kind = args.format or ("json" if args.json else "table")
+    if args.json and kind != "json":
+        raise SymnnError(f"--json and --format {kind} ask for different reports; give one")
+    output = _REPORTS[kind](report, text, args)
+    if args.out is None:
+        sys.stdout.write(output + "\n")
     else:
-        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        output = to_table(report, colour=colour, problems_only=args.problems)
-    sys.stdout.write(output + "\n")
+        from symnn.io import write_atomic
+
+        try:
+            write_atomic(Path(args.out), output + "\n")
+        except OSError as error:
+            raise SymnnError(f"{args.out}: cannot be written ({error.strerror or error})") from None
     return report.exit_code
+
+
+def _table_report(report: LintReport, text: str, args: argparse.Namespace) -> str:
+    colour = args.out is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return to_table(report, colour=colour, problems_only=args.problems)
+
+
+def _json_report(report: LintReport, text: str, args: argparse.Namespace) -> str:
+    return to_json(report)
+
+
+def _html_report(report: LintReport, text: str, args: argparse.Namespace) -> str:
+    from symnn.verify.lint_html import to_html_report
+
+    return to_html_report(report, text, report.format, problems_only=args.problems).rstrip("\n")  # type: ignore[arg-type]
+
+
+_REPORTS = {"table": _table_report, "json": _json_report, "html": _html_report}
+"""How each ``--format`` turns the report (and the sheet's text) into output."""
