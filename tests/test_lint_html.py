@@ -223,3 +223,20 @@ def test_cli_json_flag_and_format_must_agree(tmp_path: Path) -> None:
     with pytest.raises(SymnnError) as caught:
         _cli(["lint", str(sheet), "--json", "--format", "html"])
     assert caught.value.exit_code == 2 and "\n" not in str(caught.value)
+
+
+# ----- in a real browser (skipped without Chromium) ---------------------------------------------
+@pytest.mark.parametrize("width", [pytest.param(1000, id="desktop"), pytest.param(390, id="phone")])
+def test_browser_renders_every_formula_and_nothing_spills(tmp_path: Path, width: int) -> None:
+    from publish_tools import chromium, measure_in_browser
+
+    chromium()
+    text = (SNAPSHOTS / "seed.md").read_text(encoding="utf-8")
+    page = to_html_report(lint_text(text, "markdown", "seed.md"), text, "markdown")
+    report = measure_in_browser(page, tmp_path, width)
+    widths = report["widths"]
+    assert report["merrors"] == 0
+    assert isinstance(widths, list) and len(widths) == page.count("<math ")
+    assert all(w > 0 for w in widths)
+    assert report["stacked"] and all(report["stacked"])  # type: ignore[arg-type]
+    assert report["scrollWidth"] <= report["innerWidth"], report  # type: ignore[operator]
