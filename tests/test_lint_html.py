@@ -137,6 +137,8 @@ def test_generated_sheet_page(name: str, fmt: str) -> None:
     assert 'class="tex"' not in page  # latex2mathml read every formula symnn wrote
     assert marks(page, "error") == marks(page, "rounding") == 0
     assert marks(page, "ok") == report.summary["ok"] > 0
+    ids = [attrs["id"] for _, attrs in parser.tags if "id" in attrs]
+    assert len(ids) == len(set(ids))  # unique even when the source is one long line
 
 
 # ----- small documents -------------------------------------------------------------------------

@@ -283,11 +283,12 @@ def mark(finding: Finding, parent: Element) -> None:
         SubElement(item, "span", {"class": "message"}).text = finding.message
 
 
-def render_block(block: Block, text: str, visible: str, fmt: Format, parent: Element) -> None:
+def render_block(
+    block: Block, text: str, visible: str, fmt: Format, parent: Element, anchor: str
+) -> None:
     """A paragraph: its prose and math as in the source, then its marked links."""
     verdicts = {f.verdict for span in block.spans for f in span.findings}
     classes = " ".join(["block", *(f"has-{v}" for v in ("error", "rounding") if v in verdicts)])
-    anchor = f"line-{block.line}"
     section = SubElement(parent, "section", {"class": classes, "id": anchor})
     source = SubElement(section, "div", {"class": "source"})
     SubElement(source, "a", {"class": "lineno", "href": f"#{anchor}"}).text = f"line {block.line}"
@@ -337,9 +338,10 @@ def to_html_report(
     main = SubElement(root, "main")
     items: list[tuple[int, Block | HeadingAt]] = [(b.start, b) for b in paragraphs]
     items += [(h.start, h) for h in headings if not _inside(h.start, paragraphs)]
+    anchors: dict[int, int] = {}
     for _, item in sorted(items, key=lambda pair: pair[0]):
         if isinstance(item, Block):
-            render_block(item, source_text, visible, fmt, main)
+            render_block(item, source_text, visible, fmt, main, _anchor(item.line, anchors))
         else:
             SubElement(main, "h2").text = _flat(item.text)
     page = Element("html", {"lang": "en"})
@@ -351,6 +353,12 @@ def to_html_report(
     SubElement(head, "style").text = PAGE_STYLE + STYLE + LINT_STYLE
     SubElement(page, "body").append(root)
     return "<!DOCTYPE html>\n" + serialise(page) + "\n"
+
+
+def _anchor(line: int, used: dict[int, int]) -> str:
+    """``line-12``, then ``line-12-2`` ... for further paragraphs on that line (one-line HTML)."""
+    used[line] = used.get(line, 0) + 1
+    return f"line-{line}" if used[line] == 1 else f"line-{line}-{used[line]}"
 
 
 def _inside(offset: int, paragraphs: list[Block]) -> bool:
