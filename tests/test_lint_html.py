@@ -116,7 +116,7 @@ def test_seed_page_is_well_formed_and_self_contained(seed_page: tuple[LintReport
 
 
 def test_seed_page_keeps_reading_order_and_headings(seed_page: tuple[LintReport, str]) -> None:
-    report, page = seed_page
+    _, page = seed_page
     lines = [int(n) for n in re.findall(r'id="line-(\d+)"', page)]
     assert lines == sorted(lines) and len(lines) == len(set(lines))
     assert 171 in lines and 185 in lines  # the rounding slip and the error (tests/test_lint.py)
