@@ -22,7 +22,9 @@ from symnn.verify.lint_html import to_html_report
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOTS = ROOT / "tests" / "snapshots"
-VOID = frozenset({"meta", "link", "br", "hr", "img", "input", "col", "area", "base", "wbr", "source"})
+VOID = frozenset(
+    {"meta", "link", "br", "hr", "img", "input", "col", "area", "base", "wbr", "source"}
+)
 
 
 class StrictParser(HTMLParser):
@@ -78,7 +80,11 @@ def assert_self_contained(page: str, parser: StrictParser) -> None:
 
 # ----- the hand-written seed sheet -------------------------------------------------------------
 SEED = next(
-    (p / "shared" / "seeds" / "000_0341d3dd9fb39621.txt" for p in ROOT.parents if (p / "shared" / "seeds").is_dir()),
+    (
+        p / "shared" / "seeds" / "000_0341d3dd9fb39621.txt"
+        for p in ROOT.parents
+        if (p / "shared" / "seeds").is_dir()
+    ),
     None,
 )
 
@@ -143,7 +149,9 @@ def test_generated_sheet_page(name: str, fmt: str) -> None:
 
 # ----- small documents -------------------------------------------------------------------------
 def test_display_inline_prose_and_messages() -> None:
-    assert Fraction("0.2") + Fraction("0.4") == Fraction("0.6") and 2 * Fraction("0.4") != Fraction("0.9")
+    assert Fraction("0.2") + Fraction("0.4") == Fraction("0.6") and 2 * Fraction("0.4") != Fraction(
+        "0.9"
+    )
     text = "# Sums\n\nFirst $0.2 + 0.4 = 0.6$, then\n$$2 \\cdot 0.4 = 0.9$$\n\nNo math here.\n"
     report = lint_text(text, "markdown", "sums.md")
     page = to_html_report(report, text, "markdown")

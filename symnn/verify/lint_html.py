@@ -184,13 +184,18 @@ def blocks(spans: list[MarkedSpan], source_text: str, fmt: Format) -> list[Block
 
 
 _ATX_HEADING = re.compile(r"^[ ]{0,3}#{1,6}[ \t]+([^\n]+)$", re.MULTILINE)
-_TITLE_LINE = re.compile(r"(?:\A|\n[ \t]*\n)[ \t]*([A-Z][^\n$\\`*|<>]{0,78}[^\n$\\`*|<>.:,;!?])[ \t]*(?=\n[ \t]*\n|\n?\Z)")
+_TITLE_LINE = re.compile(
+    r"(?:\A|\n[ \t]*\n)[ \t]*([A-Z][^\n$\\`*|<>]{0,78}[^\n$\\`*|<>.:,;!?])[ \t]*(?=\n[ \t]*\n|\n?\Z)"
+)
 """A title written as a plain line: a paragraph of one short line, capitalised, no math,
 no closing punctuation (``Exercise 1: Forward Pass``), as sheets pasted from a chat are."""
 
 
 def _markdown_headings(text: str, visible: str) -> list[HeadingAt]:
-    found = [HeadingAt(m.start(), m.group(1).strip().rstrip("#").strip()) for m in _ATX_HEADING.finditer(visible)]
+    found = [
+        HeadingAt(m.start(), m.group(1).strip().rstrip("#").strip())
+        for m in _ATX_HEADING.finditer(visible)
+    ]
     found += [HeadingAt(m.start(1), m.group(1).strip()) for m in _TITLE_LINE.finditer(visible)]
     return sorted(found, key=lambda heading: heading.start)
 
@@ -276,7 +281,9 @@ def summary_badges(report: LintReport, parent: Element) -> None:
 def mark(finding: Finding, parent: Element) -> None:
     """One link with its verdict: symbol, word, the link as MathML, and the message if it explains a problem."""
     item = SubElement(parent, "li", {"class": f"mark {_css_class(finding.verdict)}"})
-    SubElement(item, "span", {"class": "symbol", "aria-hidden": "true"}).text = SYMBOLS[finding.verdict]
+    SubElement(item, "span", {"class": "symbol", "aria-hidden": "true"}).text = SYMBOLS[
+        finding.verdict
+    ]
     SubElement(item, "span", {"class": "verdict"}).text = finding.verdict
     item.append(formula(finding.text, False))
     if finding.verdict in EXPLAINED:
