@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -118,18 +119,21 @@ def run(args: argparse.Namespace) -> int:
     if len(set(stems)) != len(stems):
         raise SymnnError("two sheets would write files of the same name; give them different file names")
     rendered: list[tuple[Path, str | bytes]] = []
+    drawn: list[concurrent.futures.Future[dict[str, bytes]]] = []
     out = Path(args.out)
     sheets = []
-    for spec, stem in zip(specs, stems):
-        sheet = solve_checked(spec)
-        sheets.append(sheet)
-        for name in formats:
-            fmt = FORMATS[name]
-            target = out / f"{stem}{fmt.suffix}"
-            rendered.append((target, fmt.render(sheet, args.decimals, target)))
-            if fmt.figures:
-                figures = plots.figure_files(sheet, figure_prefix(target), fmt.figures)
-                rendered += [(out / file_name, data) for file_name, data in figures.items()]
+    with plots.Drawer() as drawer:
+        for spec, stem in zip(specs, stems):
+            sheet = solve_checked(spec)
+            sheets.append(sheet)
+            for name in formats:
+                fmt = FORMATS[name]
+                target = out / f"{stem}{fmt.suffix}"
+                if fmt.figures:
+                    drawn.append(drawer.submit(sheet, figure_prefix(target), fmt.figures))
+                rendered.append((target, fmt.render(sheet, args.decimals, target)))
+        for future in drawn:
+            rendered += [(out / file_name, data) for file_name, data in future.result().items()]
     if not plots.available() and not args.quiet and any(True for s in sheets for _ in plots.figures_of(s)):
         print(f"symnn: note: {plots.MISSING_NOTE}", file=sys.stderr)
     # Nothing is written until every sheet has been solved, checked and rendered.

@@ -11,8 +11,11 @@ in place of each plot instead of failing.
 
 from __future__ import annotations
 
+import concurrent.futures
+import importlib
 import importlib.util
 import io
+import multiprocessing
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -77,6 +80,47 @@ def figure_files(sheet: Sheet, prefix: str, extension: str) -> dict[str, bytes]:
     if not available():
         return {}
     return {figure_file(f, prefix, extension): draw(f, extension) for f in figures_of(sheet)}
+
+
+def draw_files(figures: tuple[Figure, ...], prefix: str, extension: str) -> dict[str, bytes]:
+    """Figures drawn as ``extension`` files, by file name (a picklable task for a worker)."""
+    return {figure_file(f, prefix, extension): draw(f, extension) for f in figures}
+
+
+def warm_up() -> bool:
+    """Import matplotlib (a third of a second) so a worker is ready when the figures are."""
+    return available() and bool(importlib.import_module("matplotlib.figure"))
+
+
+class Drawer:
+    """Draws plot files in one forked worker process while the main process solves and renders.
+
+    On a 2-core machine this hides matplotlib's import and rasterisation behind the
+    exact work; the files are the same bytes as when drawn in-process.  Use as a
+    context manager; :meth:`submit` returns a future of ``{file name: bytes}``.
+    """
+
+    def __init__(self) -> None:
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> "Drawer":
+        if available() and "fork" in multiprocessing.get_all_start_methods():
+            self._pool = concurrent.futures.ProcessPoolExecutor(
+                max_workers=1, mp_context=multiprocessing.get_context("fork"))
+            self._pool.submit(warm_up)
+        return self
+
+    def submit(self, sheet: Sheet, prefix: str, extension: str) -> concurrent.futures.Future[dict[str, bytes]]:
+        figures = tuple(figures_of(sheet))
+        if self._pool is None or not figures:
+            done: concurrent.futures.Future[dict[str, bytes]] = concurrent.futures.Future()
+            done.set_result(figure_files(sheet, prefix, extension))
+            return done
+        return self._pool.submit(draw_files, figures, prefix, extension)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def sample(expr: sp.Basic, xs: np.ndarray) -> np.ndarray:
