@@ -129,3 +129,14 @@ def test_crosscheck_disagreement_stops_the_run(tmp_path, capsys, monkeypatch):
 
 def test_no_command_prints_help_and_exits_2(capsys):
     assert main([]) == 2
+
+
+def test_written_files_have_ordinary_permissions(tmp_path, capsys):
+    import os
+    import stat
+
+    assert run(tmp_path, GOOD, "--format", "json", capsys=capsys)[0] == 0
+    mode = stat.S_IMODE(os.stat(tmp_path / "out" / "sheet.json").st_mode)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert mode == 0o666 & ~mask
