@@ -22,6 +22,7 @@ ACTIVATION_LATEX = {
     "tanh": r"\tanh",
     "softplus": r"\operatorname{softplus}",
     "ELU": r"\operatorname{ELU}",
+    "f_l": "f_{l}",
 }
 """LaTeX for each activation's display name (see ``Activation.display``)."""
 

@@ -445,6 +445,27 @@ def b_value(b: Builder, name: str) -> sp.Basic:
     raise KeyError(name)
 
 
+def _general() -> dict[str, sp.Basic]:
+    """The layer rules in general matrix notation, for inline use in prose."""
+    rows, cols = sp.symbols("n m", positive=True, integer=True)
+    Z, W = nt.matrix("Z_l", rows, cols), nt.matrix("W_l", rows, rows)
+    A_prev, bias = nt.matrix("A_{l-1}", rows, cols), nt.matrix("b_l", rows, cols)
+    A, delta = nt.matrix("A_l", rows, cols), nt.matrix("delta_l", rows, cols)
+    return {
+        "sum": sp.Eq(Z, W * A_prev + bias, evaluate=False),
+        "sum_no_bias": sp.Eq(Z, W * A_prev, evaluate=False),
+        "activation": sp.Eq(A, nt.Elementwise("f_l", Z), evaluate=False),
+        "input": sp.Eq(nt.matrix("A_0", rows, cols), nt.matrix("x", rows, cols), evaluate=False),
+        "weight_gradient": sp.Eq(nt.partial(sp.Symbol("L"), W), sp.MatMul(delta, A_prev.T), evaluate=False),
+        "bias_gradient": nt.partial(sp.Symbol("L"), nt.matrix("b_l", rows, 1)),
+        "delta": delta,
+    }
+
+
+GENERAL = _general()
+"""General layer rules shown inline in the prose."""
+
+
 def show_forward(b: Builder, setting: Setting, params: Params, limit: tuple[int, int]
                  ) -> tuple[list[Matrix], list[Matrix]]:
     """The forward pass, layer by layer, with each activation defined before its first use."""
@@ -452,14 +473,15 @@ def show_forward(b: Builder, setting: Setting, params: Params, limit: tuple[int,
     b.heading("Forward pass")
     b.say(f"The input x is {X.rows}×{X.cols}"
           + (f" (one column per sample, {X.cols} samples)" if X.cols > 1 else "")
-          + ". Each layer computes Z_l = W_l A_(l−1) + b_l and A_l = f_l(Z_l), with A_0 = x.")
+          + ". Each layer computes ", GENERAL["sum"], " and ", GENERAL["activation"], ", with ",
+          GENERAL["input"], ".")
     missing = [str(l) for l, bias in enumerate(params.bs, start=1) if bias is None]
     if len(missing) == len(params.bs):
-        b.say("No layer has a bias here: Z_l = W_l A_(l−1).")
+        b.say("No layer has a bias here: ", GENERAL["sum_no_bias"], ".")
     elif missing:
         listed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
         b.say(f"Layer{'s' if len(missing) > 1 else ''} {listed} {'have' if len(missing) > 1 else 'has'} no bias: "
-              "there Z_l = W_l A_(l−1).")
+              "there ", GENERAL["sum_no_bias"], ".")
     seen: set[str] = set()
     Zs, As = [], [X]
     for l, (W, bias, rule) in enumerate(zip(params.Ws, params.bs, setting.rules), start=1):
@@ -631,8 +653,9 @@ def show_gradients(b: Builder, setting: Setting, params: Params, deltas: list[Ma
     """∂L/∂W_l = δ_l A_(l−1)^T and ∂L/∂b_l = δ_l summed over samples; returns the quantity names."""
     b.heading("Gradients")
     if setting.samples > 1:
-        b.say("With several samples the products below sum over them: ∂L/∂W_l = δ_l A_(l−1)^T adds one outer "
-              "product per sample, and ∂L/∂b_l adds the columns of δ_l.")
+        b.say("With several samples the products below sum over them: ", GENERAL["weight_gradient"],
+              " adds one outer product per sample, and ", GENERAL["bias_gradient"], " adds the columns of ",
+              GENERAL["delta"], ".")
     L_sym, names = sp.Symbol("L"), []
     for l in range(1, len(params.Ws) + 1):
         d, A_prev = deltas[l - 1], As[l - 1]
