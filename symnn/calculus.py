@@ -49,7 +49,7 @@ class Activation:
 
     def function(self) -> sp.Function:
         """An undefined function carrying the display name, for general formulas."""
-        return sp.Function(self.display)  # type: ignore[no-any-return]
+        return sp.Function(self.display)
 
     def at(self, value: sp.Expr, alpha_value: sp.Expr | None = None) -> sp.Expr:
         """The exact value of the activation at ``value``."""

@@ -41,7 +41,7 @@ def matrix(name: str, rows: int, cols: int) -> sp.MatrixSymbol:
 class Elementwise(sp.MatrixExpr):  # type: ignore[misc]
     """An activation (or its derivative) applied entry by entry to a matrix."""
 
-    def __new__(cls, display: str, arg: sp.Basic, prime: bool = False) -> "Elementwise":
+    def __new__(cls, display: str, arg: sp.Basic, prime: bool = False) -> Elementwise:
         obj: Elementwise = sp.Basic.__new__(cls, sp.Symbol(display), arg, sp.true if prime else sp.false)
         return obj
 
@@ -71,7 +71,7 @@ class Elementwise(sp.MatrixExpr):  # type: ignore[misc]
 class Applied(sp.Expr):  # type: ignore[misc]
     """An activation (or its derivative) applied to a scalar."""
 
-    def __new__(cls, display: str, arg: sp.Basic, prime: bool = False) -> "Applied":
+    def __new__(cls, display: str, arg: sp.Basic, prime: bool = False) -> Applied:
         obj: Applied = sp.Basic.__new__(cls, sp.Symbol(display), sp.sympify(arg), sp.true if prime else sp.false)
         return obj
 
@@ -85,7 +85,7 @@ class Applied(sp.Expr):  # type: ignore[misc]
 class Hadamard(sp.MatrixExpr):  # type: ignore[misc]
     """The entrywise product ``A ⊙ B`` of matrices of one shape."""
 
-    def __new__(cls, *factors: sp.Basic) -> "Hadamard":
+    def __new__(cls, *factors: sp.Basic) -> Hadamard:
         obj: Hadamard = sp.Basic.__new__(cls, *factors)
         return obj
 
@@ -104,7 +104,7 @@ class Hadamard(sp.MatrixExpr):  # type: ignore[misc]
 class Partial(sp.Expr):  # type: ignore[misc]
     """The name of a derivative, written ``∂num/∂den`` (a label, not an operation)."""
 
-    def __new__(cls, num: sp.Basic, den: sp.Basic) -> "Partial":
+    def __new__(cls, num: sp.Basic, den: sp.Basic) -> Partial:
         obj: Partial = sp.Basic.__new__(cls, num, den)
         return obj
 
@@ -118,7 +118,7 @@ class Partial(sp.Expr):  # type: ignore[misc]
 class Named(sp.Symbol):  # type: ignore[misc]
     """A scalar symbol with an upright text subscript, e.g. ``W_new`` or ``X_min``."""
 
-    def __new__(cls, base: str, subscript: str, **assumptions: Any) -> "Named":
+    def __new__(cls, base: str, subscript: str, **assumptions: Any) -> Named:
         obj: Named = sp.Symbol.__new__(cls, f"{base}_{subscript}", **assumptions)
         return obj
 
@@ -148,7 +148,7 @@ class _Text(sp.Symbol):  # type: ignore[misc]
 class MatrixPartial(sp.MatrixExpr):  # type: ignore[misc]
     """∂L/∂W for a matrix W: a matrix of W's shape (a label, not an operation)."""
 
-    def __new__(cls, num: sp.Basic, den: sp.MatrixSymbol) -> "MatrixPartial":
+    def __new__(cls, num: sp.Basic, den: sp.MatrixSymbol) -> MatrixPartial:
         obj: MatrixPartial = sp.Basic.__new__(cls, num, den)
         return obj
 
@@ -170,7 +170,7 @@ def partial(num: sp.Basic, den: sp.Basic) -> sp.Basic:
 class Entry(sp.Symbol):  # type: ignore[misc]
     """One entry of a named matrix, 1-based, e.g. ``(W_2)_{1,3}`` (a label for worked entries)."""
 
-    def __new__(cls, matrix_name: str, row: int | str, col: int | str | None = None) -> "Entry":
+    def __new__(cls, matrix_name: str, row: int | str, col: int | str | None = None) -> Entry:
         index = f"{row}" if col is None else f"{row},{col}"
         obj: Entry = sp.Symbol.__new__(cls, f"{matrix_name}[{index}]")
         return obj
@@ -189,7 +189,7 @@ class Label(sp.Symbol):  # type: ignore[misc]
 
     _tex: dict[str, str] = {}
 
-    def __new__(cls, plain: str, tex: str, **assumptions: Any) -> "Label":
+    def __new__(cls, plain: str, tex: str, **assumptions: Any) -> Label:
         cls._tex[plain] = tex
         obj: Label = sp.Symbol.__new__(cls, plain, **assumptions)
         return obj

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from symnn.calculus import ACTIVATIONS, LOSSES, SOFTMAX
-from symnn.errors import ParseError, ShapeError, SpecError
+from symnn.errors import ParseError, ShapeError, SpecError, SymnnError
 from symnn.formula import Formula, parse_formula
 
 Matrix = tuple[tuple[Fraction, ...], ...]
@@ -98,7 +98,7 @@ class _Context:
         self.ex_id = ex_id
         self.kind = kind
 
-    def error(self, message: str, cls: type[SpecError] = SpecError) -> SpecError:
+    def error(self, message: str, cls: type[SymnnError] = SpecError) -> SymnnError:
         return cls(f"{self.where}: exercise {self.ex_id} ({self.kind}): {message}")
 
 

@@ -9,11 +9,10 @@ they never differentiate or simplify, and the derivation never formats strings.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 import sympy as sp
 
-Inline = Union[str, sp.Basic]
+Inline = str | sp.Basic
 """A piece of prose: plain text, or a SymPy object shown as inline math."""
 
 
@@ -80,7 +79,7 @@ class Figure:
     """Horizontal extent."""
 
 
-Step = Union[Heading, Prose, Equation, Table, Figure]
+Step = Heading | Prose | Equation | Table | Figure
 """Any step of a derivation."""
 
 

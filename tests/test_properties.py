@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from symnn import numeric
-from symnn.calculus import ACTIVATIONS, x
+from symnn.calculus import ACTIVATIONS
 from symnn.crosscheck import crosscheck, exact_array
 from symnn.exercises import solve_exercise
 from symnn.spec import ExerciseSpec, Layer

@@ -70,7 +70,7 @@ def test_preprocessing(sheet):
     assert value(sheet, "ex3", "mean") == [means]
     stds = [math.sqrt(sum((v - m) ** 2 for v in c) / len(c)) for c, m in zip(cols, means)]
     assert value(sheet, "ex3", "std") == [pytest.approx(stds, rel=1e-14)]
-    z = [[float((v - m)) / s for v, m, s in zip(row, means, stds)] for row in X]
+    z = [[float(v - m) / s for v, m, s in zip(row, means, stds)] for row in X]
     got = value(sheet, "ex3", "X_std")
     for r_got, r_ref in zip(got, z):
         assert r_got == pytest.approx(r_ref, rel=1e-13, abs=1e-15)
@@ -120,7 +120,7 @@ def test_regularization_uses_the_declared_penalty(sheet):
 
 
 def test_error_analysis(sheet):
-    y, yh = 1, 0.4
+    _y, yh = 1, 0.4
     assert value(sheet, "ex7", "L") == pytest.approx(-math.log(yh), rel=1e-15)
     assert value(sheet, "ex7", "dL_dyhat") == F(-1) / F(2, 5)
     assert value(sheet, "ex7", "dL_dz") == F(2, 5) - 1

@@ -49,7 +49,7 @@ def solve_activations(spec: ExerciseSpec) -> Derivation:
             row.append(v)
         header.append(nt.Applied(act.display, sp.Symbol("x")))
     b.heading("All values")
-    b.table(header, table_rows)  # type: ignore[arg-type]
+    b.table(header, table_rows)
     b.remark("ReLU and leaky ReLU are piecewise linear: cheap, and their gradient does not shrink for positive "
              "inputs, but a ReLU unit whose input stays negative passes no gradient (a dead unit); the leaky "
              "slope α keeps a small gradient there. Sigmoid and tanh are smooth and bounded; their derivatives "

@@ -30,7 +30,6 @@ from symnn.render.printing import (
 )
 from symnn.steps import Derivation, Equation, Figure, Heading, Inline, Prose, Sheet, Step, Table
 
-
 SVG_NAMESPACE = "{http://www.w3.org/2000/svg}"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 

@@ -19,7 +19,6 @@ from symnn.render.printing import (
 from symnn.steps import Derivation, Equation, Figure, Heading, Inline, Prose, Sheet, Step, Table
 
 
-
 def _inline(part: Inline) -> str:
     return part if isinstance(part, str) else f"${latex(part)}$"
 

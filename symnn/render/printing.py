@@ -106,7 +106,7 @@ class SheetLatexPrinter(LatexPrinter):  # type: ignore[misc]
         # An unevaluated -1 * (number) reads as "-(number)", not "(-1)(number)".
         if len(args) >= 2 and args[0] == sp.S.NegativeOne:
             rest = args[1] if len(args) == 2 else sp.Mul(*args[1:], evaluate=False)
-            text = self._print(rest)
+            text = str(self._print(rest))
             if text.startswith("-") or isinstance(rest, sp.Add):
                 text = r"\left(%s\right)" % text
             return "-" + text
