@@ -81,8 +81,7 @@ def within_last_digit(exact: sp.Rational, reference: mpmath.mpf) -> bool:
 def test_sigmoid_bce_losses_after_three_steps_match_mpmath_to_every_certified_digit():
     d = solve_checked(load_sheet(SIGMOID_BCE)).derivations[0]
     losses, _ = mp_training(3, 50)
-    assert float(d.quantity("L_step1").exact) == pytest.approx(float(losses[0]), rel=1e-14)
-    for t in (2, 3):
+    for t in (1, 2, 3):
         assert within_last_digit(d.quantity(f"L_step{t}").exact, losses[t - 1]), t
     assert losses[2] < losses[1] < losses[0]  # the reference itself trains
 
@@ -110,7 +109,8 @@ def test_the_certified_balls_contain_the_true_values():
     path = certified_trajectory(setting, params, 3)
     losses, final = mp_training(3, 120)
     with mpmath.workdps(120):
-        for ball, reference in zip(path.losses, losses[1:]):
+        assert len(path.losses) == 3
+        for ball, reference in zip(path.losses, losses):
             low, high = ball.interval(0, 0)
             assert mpmath.mpf(low.numerator) / low.denominator <= reference <= \
                 mpmath.mpf(high.numerator) / high.denominator

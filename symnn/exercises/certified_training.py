@@ -2,9 +2,9 @@
 
 With a sigmoid, tanh, softplus or ELU layer (or a bce / cross-entropy loss) every exact
 step nests the previous step's exponentials inside new ones, so exact parameters grow
-geometrically.  symnn keeps step 1 exact and runs the later steps over python-flint
-``arb`` balls: the exact parameters after step 1 become balls at :data:`START_BITS`
-bits or more, and :func:`symnn.certified.certify` redoes the whole trajectory at a
+geometrically.  symnn keeps step 1's update exact and runs everything after it over
+python-flint ``arb`` balls: the exact parameters after step 1 become balls at
+:data:`START_BITS` bits or more, and :func:`symnn.certified.certify` redoes the whole trajectory at a
 higher precision until every loss and final parameter has :data:`CERTIFIED_DIGITS`
 guaranteed significant digits.
 
@@ -49,10 +49,10 @@ Balls = Any
 
 @dataclass(frozen=True, slots=True)
 class CertifiedTrajectory:
-    """Losses after steps 2…k and the parameters after step k, as certified values."""
+    """Losses after steps 1…k and the parameters after step k, as certified values."""
 
     losses: tuple[CertifiedMatrix, ...]
-    """1×1 certified losses after steps 2, 3, …, k."""
+    """1×1 certified losses after steps 1, 2, …, k."""
     weights: tuple[CertifiedMatrix, ...]
     """W_l after step k, per layer."""
     biases: tuple[CertifiedMatrix | None, ...]
@@ -240,7 +240,7 @@ def step(net: BallNetwork, Ws: list[Balls], bs: list[Balls | None], Zs: list[Bal
 
 
 def trajectory_balls(setting: Setting, params: Params, k: int) -> dict[str, Balls]:
-    """From the exact parameters after step 1: losses after steps 2…k and the parameters after step k.
+    """From the exact parameters after step 1: losses after steps 1…k and the parameters after step k.
 
     Keys ``L_step{t}``, ``W{l}`` and ``b{l}``; runs at the current ball precision.
     """
@@ -250,8 +250,7 @@ def trajectory_balls(setting: Setting, params: Params, k: int) -> dict[str, Ball
     results: dict[str, Balls] = {}
     for t in range(1, k + 1):
         Zs, As = forward(net, Ws, bs)
-        if t > 1:
-            results[f"L_step{t}"] = loss(net, As[-1])
+        results[f"L_step{t}"] = loss(net, As[-1])
         if t < k:
             Ws, bs = step(net, Ws, bs, Zs, As)
     results.update({f"W{l}": W for l, W in enumerate(Ws, start=1)})
@@ -260,7 +259,12 @@ def trajectory_balls(setting: Setting, params: Params, k: int) -> dict[str, Ball
 
 
 def certified_trajectory(setting: Setting, params: Params, k: int) -> CertifiedTrajectory:
-    """Steps 2…k with :data:`CERTIFIED_DIGITS` guaranteed digits, starting from the parameters after step 1."""
+    """Losses after steps 1…k and the parameters after step k with :data:`CERTIFIED_DIGITS` guaranteed digits.
+
+    Starts from the exact parameters after step 1 (so the loss after step 1 is its
+    forward pass in balls: its exact form nests the first step's exponentials and costs
+    SymPy seconds to build, for a value the sheet could only round).
+    """
     def compute(precision: int) -> dict[str, Balls]:
         with flint.ctx.workprec(max(precision, START_BITS)):
             return trajectory_balls(setting, params, k)
@@ -273,7 +277,7 @@ def certified_trajectory(setting: Setting, params: Params, k: int) -> CertifiedT
                                max(precision, START_BITS), refine=lambda p: compute(p)[name])
 
     return CertifiedTrajectory(
-        losses=tuple(certified(f"L_step{t}") for t in range(2, k + 1)),
+        losses=tuple(certified(f"L_step{t}") for t in range(1, k + 1)),
         weights=tuple(certified(f"W{l}") for l in range(1, len(params.Ws) + 1)),
         biases=tuple(certified(f"b{l}") if f"b{l}" in results else None for l in range(1, len(params.bs) + 1)),
         precision=max(precision, START_BITS))

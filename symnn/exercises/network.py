@@ -753,7 +753,7 @@ def _final_parameters(setting: Setting, Ws: Sequence[Matrix], bs: Sequence[Matri
 
 
 def _show_certified_steps(b: Builder, setting: Setting, params: Params, k: int) -> list[str]:
-    """Step 1's loss exactly, then steps 2…k and the final parameters as certified decimals.
+    """The loss after each step and the final parameters as certified decimals (the step-1 update stays exact).
 
     The answer key's ``exact`` of a certified quantity is its certified decimal as an
     exact rational (see :mod:`symnn.exercises.certified_training`).
@@ -763,21 +763,20 @@ def _show_certified_steps(b: Builder, setting: Setting, params: Params, k: int) 
             else f"the {setting.loss.name} loss")
     _check_growth(params, 1, k)
     names: list[str] = []
-    L_1 = _record_loss(b, setting, forward_values(setting, params)[1][-1], 1, names)
     path = certified_trajectory(setting, params, k)
     digits = CERTIFIED_DIGITS
     b.say(f"With {what} the exact values after step 1 nest exponentials inside exponentials and grow with "
-          f"every step, so steps 2 to {k} are computed in interval (ball) arithmetic, starting from the exact "
-          f"parameters after step 1, at {path.precision} bits. Every decimal below from step 2 on is certified: "
+          f"every step, so the losses and steps 2 to {k} are computed in interval (ball) arithmetic, starting from the "
+          f"exact parameters after step 1 above, at {path.precision} bits. Every decimal below is certified: "
           f"all {digits} significant digits are guaranteed (the true value rounds to exactly that decimal).")
-    rows: list[list[object]] = [[sp.Integer(1), _short(L_1)]]
-    for t, ball in enumerate(path.losses, start=2):
+    rows: list[list[object]] = []
+    for t, ball in enumerate(path.losses, start=1):
         value = as_rational(ball)[0, 0]
         b.quantities.append(Quantity(f"L_step{t}", sp.Symbol(f"L_step{t}"), value,
                                      f"loss after step {t} (certified {digits}-digit decimal)"))
         names.append(f"L_step{t}")
         rows.append([sp.Integer(t), ball[0, 0]])
-    b.table(["step t", "loss after step t (from step 2: certified decimals)"], rows)
+    b.table(["step t", "loss after step t (certified decimals)"], rows)
     final = _final_parameters(setting, [as_rational(W) for W in path.weights],
                               [None if bias is None else as_rational(bias) for bias in path.biases], k)
     for name, symbol, value, caption in final:
