@@ -9,7 +9,6 @@ from __future__ import annotations
 from fractions import Fraction
 
 import mpmath
-import pytest
 import sympy as sp
 
 from symnn.exercises.certified_training import CERTIFIED_DIGITS, certified_trajectory

@@ -29,7 +29,15 @@ from typing import TYPE_CHECKING, Any
 import flint
 import sympy as sp
 
-from symnn.calculus import a, output_delta, softmax_definition, softmax_output_delta, softmax_symbols, x, y
+from symnn.calculus import (
+    a,
+    output_delta,
+    softmax_definition,
+    softmax_output_delta,
+    softmax_symbols,
+    x,
+    y,
+)
 from symnn.calculus import alpha as alpha_symbol
 from symnn.certified import CertifiedMatrix, ball_endpoints, certify, round_significant
 from symnn.errors import SpecError
@@ -288,6 +296,11 @@ def as_rational(matrix: CertifiedMatrix) -> sp.ImmutableMatrix:
 
     An entry too wide to certify (a true zero reached through cancellation) keeps its
     midpoint rounded to the same digits.
+
+    >>> with flint.ctx.workprec(100):
+    ...     e = CertifiedMatrix((1, 1), 5, None, flint.arb_mat([[flint.arb(1).exp()]]), 100)
+    >>> as_rational(e)
+    Matrix([[27183/10000]])
     """
     rows, cols = matrix.shape
     return sp.ImmutableMatrix(rows, cols, [_decimal_rational(matrix, i, j) for i in range(rows) for j in range(cols)])

@@ -36,8 +36,8 @@ from symnn.calculus import (
 )
 from symnn.calculus import alpha as alpha_symbol
 from symnn.errors import MathDomainError, SpecError
-from symnn.exercises.certified_training import CERTIFIED_DIGITS, as_rational, certified_trajectory
 from symnn.exercises._build import Builder, entrywise, exact, product_expansion, to_matrix
+from symnn.exercises.certified_training import CERTIFIED_DIGITS, as_rational, certified_trajectory
 from symnn.render.printing import approximate
 from symnn.spec import ExerciseSpec, Layer
 from symnn.steps import Derivation, Equation, Quantity
