@@ -37,6 +37,7 @@ from symnn.calculus import (
 from symnn.calculus import alpha as alpha_symbol
 from symnn.errors import MathDomainError, SpecError
 from symnn.exercises._build import Builder, entrywise, exact, product_expansion, to_matrix
+from symnn.exercises.certified_training import CERTIFIED_DIGITS, as_rational, certified_trajectory
 from symnn.render.printing import approximate
 from symnn.spec import ExerciseSpec, Layer
 from symnn.steps import Derivation, Equation, Quantity
@@ -724,42 +725,88 @@ def show_training(b: Builder, setting: Setting, params: Params, deltas: list[Mat
 
 
 def show_later_steps(b: Builder, setting: Setting, params: Params, k: int) -> list[str]:
-    """The loss after each step (steps 2…k repeat the same computation silently) and the final parameters."""
-    if k > 1 and not stays_rational(setting):
-        causes = sorted({r.name for r in setting.rules if not _rational_rule(r)})
-        what = (f"{', '.join(causes)} activation{'s' if len(causes) > 1 else ''}" if causes
-                else f"the {setting.loss.name} loss")
-        raise SpecError(
-            f"steps = {k}: with {what} every exact step nests the previous step's transcendental values, and "
-            "the values grow past what can be computed; ask for steps = 1 (the loss after one step), or use "
-            "piecewise-linear activations with a squared-error loss, whose values stay rational")
+    """The loss after each step (steps 2…k repeat the same computation silently) and the final parameters.
+
+    When every value stays rational the steps are exact; otherwise step 1 is exact and
+    steps 2…k are certified decimals (:mod:`symnn.exercises.certified_training`).
+    """
     b.heading("Loss after each step" if k > 1 else "Loss after the step")
     if k > 1:
         b.say(f"Steps 2 to {k} repeat the same forward pass, backpropagation and update with the new parameters.")
+    if k > 1 and not stays_rational(setting):
+        return _show_certified_steps(b, setting, params, k)
     rows: list[list[object]] = []
     names: list[str] = []
     for t in range(1, k + 1):
         _check_growth(params, t, k)
         Zs, As = forward_values(setting, params)
-        L_t = loss_value(setting, As[-1])
-        b.quantities.append(Quantity(f"L_step{t}", sp.Symbol(f"L_step{t}"), L_t, f"loss after step {t}"))
-        names.append(f"L_step{t}")
+        L_t = _record_loss(b, setting, As[-1], t, names)
         rows.append([sp.Integer(t), _short(L_t)])
         if t < k:
             deltas = backward_values(setting, params, Zs, As)
             params = descend(setting, params, deltas, As[:-1])
     b.table(["step t", "loss after step t (rounded when long)"], rows)
     if k > 1:
-        final = [(f"W{l}_step{k}", nt.matrix(f"W_{l}^({k})", *W.shape), W, f"W_{l} after {k} steps")
-                 for l, W in enumerate(params.Ws, start=1)]
-        final += [(f"b{l}_step{k}", nt.matrix(f"b_{l}^({k})", bias.rows, 1), bias, f"b_{l} after {k} steps")
-                  for l, bias in enumerate(params.bs, start=1) if bias is not None and setting.update_biases]
+        final = _final_parameters(setting, params.Ws, params.bs, k)
         for name, symbol, value, caption in final:
             b.quantities.append(Quantity(name, symbol, value, caption))
         b.say(f"The exact parameters after {k} steps have long numerators and denominators; they are in the "
               f"answer key under {', '.join(n for n, *_ in final)}. Rounded:")
         b.table(["parameter", "after step " + str(k)],
                 [[symbol, approximate(value, APPROX_DECIMALS)] for _, symbol, value, _ in final])
+    return names
+
+
+def _record_loss(b: Builder, setting: Setting, out: Matrix, t: int, names: list[str]) -> sp.Basic:
+    """The exact loss after step t, recorded as ``L_step{t}``."""
+    L_t = loss_value(setting, out)
+    b.quantities.append(Quantity(f"L_step{t}", sp.Symbol(f"L_step{t}"), L_t, f"loss after step {t}"))
+    names.append(f"L_step{t}")
+    return L_t
+
+
+def _final_parameters(setting: Setting, Ws: Sequence[Matrix], bs: Sequence[Matrix | None], k: int
+                      ) -> list[tuple[str, sp.Basic, Matrix, str]]:
+    """(answer-key name, symbol, value, caption) of every trained parameter after k steps."""
+    final = [(f"W{l}_step{k}", nt.matrix(f"W_{l}^({k})", *W.shape), W, f"W_{l} after {k} steps")
+             for l, W in enumerate(Ws, start=1)]
+    final += [(f"b{l}_step{k}", nt.matrix(f"b_{l}^({k})", bias.rows, 1), bias, f"b_{l} after {k} steps")
+              for l, bias in enumerate(bs, start=1) if bias is not None and setting.update_biases]
+    return final
+
+
+def _show_certified_steps(b: Builder, setting: Setting, params: Params, k: int) -> list[str]:
+    """The loss after each step and the final parameters as certified decimals (the step-1 update stays exact).
+
+    The answer key's ``exact`` of a certified quantity is its certified decimal as an
+    exact rational (see :mod:`symnn.exercises.certified_training`).
+    """
+    causes = sorted({r.name for r in setting.rules if not _rational_rule(r)})
+    what = (f"{', '.join(causes)} activation{'s' if len(causes) > 1 else ''}" if causes
+            else f"the {setting.loss.name} loss")
+    _check_growth(params, 1, k)
+    names: list[str] = []
+    path = certified_trajectory(setting, params, k)
+    digits = CERTIFIED_DIGITS
+    b.say(f"With {what} the exact values after step 1 nest exponentials inside exponentials and grow with "
+          f"every step, so the losses and steps 2 to {k} are computed in interval (ball) arithmetic, starting from the "
+          f"exact parameters after step 1 above, at {path.precision} bits. Every decimal below is certified: "
+          f"all {digits} significant digits are guaranteed (the true value rounds to exactly that decimal).")
+    rows: list[list[object]] = []
+    for t, ball in enumerate(path.losses, start=1):
+        value = as_rational(ball)[0, 0]
+        b.quantities.append(Quantity(f"L_step{t}", sp.Symbol(f"L_step{t}"), value,
+                                     f"loss after step {t} (certified {digits}-digit decimal)"))
+        names.append(f"L_step{t}")
+        rows.append([sp.Integer(t), ball[0, 0]])
+    b.table(["step t", "loss after step t (certified decimals)"], rows)
+    final = _final_parameters(setting, [as_rational(W) for W in path.weights],
+                              [None if bias is None else as_rational(bias) for bias in path.biases], k)
+    for name, symbol, value, caption in final:
+        b.quantities.append(Quantity(name, symbol, value, caption + f" (certified {digits}-digit decimals)"))
+    b.say(f"The parameters after {k} steps, every digit certified (also in the answer key under "
+          f"{', '.join(n for n, *_ in final)}):")
+    b.table(["parameter", "after step " + str(k)], [[symbol, value] for _, symbol, value, _ in final])
     return names
 
 
