@@ -30,9 +30,9 @@ from sympy import EXRAW, QQ
 from sympy.polys.matrices import DomainMatrix
 
 from symnn import calculus
-from symnn.formula import Formula
 from symnn.errors import MathDomainError, SpecError
 from symnn.evaluators import BALLS, RATIONALS, NotCompilable, compile_expression, compiled
+from symnn.formula import Formula
 
 FACTOR_LIMIT = 16
 """Most output errors for which gradients are kept as ``Σ δ_k R_k`` with rational R_k."""

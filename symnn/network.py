@@ -88,10 +88,14 @@ class Dense:
 
     ``W`` is (outputs × inputs); ``b`` a column of outputs (a flat list is a column).
     Entries: ints, strings like ``"0.1"`` or ``"1/3"``, Fractions, SymPy numbers or
-    symbols; floats only with ``allow_float=True``.
+    symbols; floats only with ``allow_float=True``.  ``activation`` is a built-in name
+    (default identity), ``"softmax"`` (output layer only), or, with ``formula=`` text in
+    ``x``, a custom activation's name (default ``f``).
 
     >>> Dense([[1, 2], [3, 4]], [0, "1/2"], "leaky_relu")
     Dense(2×2, leaky_relu, alpha=1/100)
+    >>> Dense([[1, 2], [3, 4]], None, "softsign", formula="x / (1 + abs(x))")
+    Dense(2×2, softsign(x) = x / (1 + abs(x)))
     >>> Dense([[1, 2]], [0, 1], "relu")
     Traceback (most recent call last):
     ...
