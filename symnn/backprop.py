@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Protocol, TypeAlias
 
 import flint
@@ -31,6 +32,7 @@ from sympy.polys.matrices import DomainMatrix
 from symnn import calculus
 from symnn.errors import MathDomainError, SpecError
 from symnn.evaluators import BALLS, RATIONALS, NotCompilable, compile_expression, compiled
+from symnn.formula import Formula
 
 FACTOR_LIMIT = 16
 """Most output errors for which gradients are kept as ``Σ δ_k R_k`` with rational R_k."""
@@ -50,6 +52,9 @@ class LayerLike(Protocol):
 
     @property
     def alpha(self) -> Any: ...
+
+    @property
+    def formula(self) -> Formula | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,19 +124,45 @@ def _substitute(expr: sp.Expr, values: dict[sp.Symbol, sp.Expr]) -> sp.Expr:
     return expr.xreplace(values)
 
 
+def is_softmax(layer: LayerLike) -> bool:
+    """Whether the layer is a softmax (a vector activation, output layer only)."""
+    return layer.activation == calculus.SOFTMAX
+
+
+def elementwise(layer: LayerLike) -> calculus.Activation:
+    """The layer's elementwise activation: a built-in, or its custom formula's."""
+    if is_softmax(layer):
+        raise SpecError("softmax is a vector activation; only the output layer may use it")
+    return calculus.activation_for(layer.activation, layer.formula)
+
+
 def activate(layer: LayerLike, z: DomainMatrix) -> DomainMatrix:
-    """The layer's activation applied to its pre-activation."""
-    return _apply_rule(calculus.ACTIVATIONS[layer.activation].definition, layer, z)
+    """The layer's activation applied to its pre-activation (softmax: per column)."""
+    if is_softmax(layer):
+        return _softmax_columns(z)
+    return _apply_rule(elementwise(layer).definition, layer, z)
+
+
+def _softmax_columns(z: DomainMatrix) -> DomainMatrix:
+    """softmax of each column, from the one definition in :mod:`symnn.calculus`."""
+    rows, cols = z.shape
+    definition, symbols = calculus.softmax_definition(rows), calculus.softmax_symbols(rows).z
+    entries = [[to_expr(v) for v in row] for row in z.to_list()]
+    columns = [[d.xreplace({symbols[i]: entries[i][j] for i in range(rows)}) for d in definition]
+               for j in range(cols)]
+    return DomainMatrix([[columns[j][i] for j in range(cols)] for i in range(rows)], z.shape, EXRAW)
 
 
 def slope(layer: LayerLike, z: DomainMatrix) -> DomainMatrix:
     """The activation's derivative (by ``sympy.diff`` of its definition) at z."""
-    return _apply_rule(calculus.ACTIVATIONS[layer.activation].derivative, layer, z)
+    return _apply_rule(elementwise(layer).derivative, layer, z)
 
 
 def is_rational_rule(layer: LayerLike) -> bool:
     """Whether the activation and its slope stay rational on rational inputs."""
-    act = calculus.ACTIVATIONS[layer.activation]
+    if is_softmax(layer):
+        return False
+    act = elementwise(layer)
     return (_rational_rule(act.definition, _ARGUMENTS, layer.alpha) is not None
             and _rational_rule(act.derivative, _ARGUMENTS, layer.alpha) is not None)
 
@@ -198,14 +229,51 @@ def forward(layers: Sequence[LayerLike], x: DomainMatrix) -> Tape:
 def output_error(layers: Sequence[LayerLike], tape: Tape, y: DomainMatrix, loss: str) -> DomainMatrix:
     """δ_L = ∂loss/∂z_L, from calculus.output_delta (SymPy's simplification of dℓ/da·f′)."""
     layer = layers[-1]
-    expr = calculus.output_delta(loss, layer.activation)
     scale = _mean_scale(loss, y)
+    if is_softmax(layer):
+        return _softmax_error(loss, tape.output, y, sp.Rational(1, scale))
+    expr = calculus.output_delta(loss, elementwise(layer))
     a, z = tape.output, tape.pre_activations[-1]
     if a.domain == QQ and y.domain == QQ and z.domain == QQ:
         rule = _rational_rule(expr, _DELTA_ARGUMENTS, layer.alpha)
         if rule is not None:
             return _rational_error(rule, a, y, z, layer.alpha, QQ(1, scale))
     return _symbolic_error(expr, a, y, z, _symbolic_alpha(layer.alpha), sp.Rational(1, scale))
+
+
+@cache
+def softmax_delta_rules(loss: str, n: int) -> tuple[sp.Expr, ...]:
+    """∂loss/∂z_j of an n-class softmax output, in the outputs ŷ and targets y (SymPy's work).
+
+    Cross-entropy: :func:`symnn.calculus.softmax_output_delta` (it simplifies to ŷ − y).
+    Other losses: Σ_i J_ij ∂ℓ/∂ŷ_i with the SymPy Jacobian J and the loss's SymPy
+    derivative, which stays cheap for many classes (SymPy's full simplification does not).
+
+    >>> softmax_delta_rules("cross_entropy", 2)
+    (-y_1 + yhat_1, -y_2 + yhat_2)
+    >>> softmax_delta_rules("half_sse", 2)[0]
+    -yhat_1*yhat_2*(-y_2 + yhat_2) - yhat_1*(-y_1 + yhat_1)*(yhat_1 - 1)
+    """
+    if loss == "cross_entropy":
+        return calculus.softmax_output_delta(loss, n)
+    sym, jacobian = calculus.softmax_symbols(n), calculus.softmax_jacobian(n)
+    derivative = calculus.LOSSES[loss].derivative
+    slopes = [derivative.xreplace({calculus.a: ak, calculus.y: yk}) for ak, yk in zip(sym.a, sym.y)]
+    return tuple(sp.Add(*[jacobian[i, j] * slopes[i] for i in range(n)]) for j in range(n))
+
+
+def _softmax_error(loss: str, a: DomainMatrix, y: DomainMatrix, scale: sp.Rational) -> DomainMatrix:
+    rows, cols = a.shape
+    rules, sym = softmax_delta_rules(loss, rows), calculus.softmax_symbols(rows)
+    outputs = [[to_expr(v) for v in row] for row in a.to_list()]
+    targets = [[to_expr(v) for v in row] for row in y.to_list()]
+    values = [[sp.S.Zero] * cols for _ in range(rows)]
+    for j in range(cols):
+        subs = {**{sym.a[i]: outputs[i][j] for i in range(rows)},
+                **{sym.y[i]: targets[i][j] for i in range(rows)}}
+        for i, rule in enumerate(rules):
+            values[i][j] = rule.xreplace(subs) * scale
+    return DomainMatrix(values, a.shape, EXRAW)
 
 
 def _mean_scale(loss: str, y: DomainMatrix) -> int:
@@ -427,8 +495,36 @@ def ball_forward(layers: Sequence[LayerLike], prefix: RationalPrefix) -> tuple[l
         exact_z = prefix.next_pre_activation if index == prefix.rational_layers else None
         z = lift(exact_z) if exact_z is not None else _ball_affine(layer, a)
         pre.append(z)
-        a = _ball_rule(calculus.ACTIVATIONS[layer.activation].definition, layer, z)
+        a = _ball_softmax(z) if is_softmax(layer) else _ball_rule(elementwise(layer).definition, layer, z)
     return inputs, pre, a
+
+
+def _ball_columns(rules: Sequence[sp.Expr], symbols: Sequence[sp.Symbol], columns: Sequence[Any],
+                  rows: int) -> Any:
+    """Vector rules (one expression per row, in ``symbols``) applied to each column of values."""
+    compiled_rules = [compiled(rule, tuple(symbols), BALLS.name) for rule in rules]
+    if any(rule is None for rule in compiled_rules):
+        raise SpecError("softmax cannot be evaluated in ball arithmetic")
+    results = [[rule(*column) for rule in compiled_rules] for column in columns]  # type: ignore[misc]
+    return flint.arb_mat([[results[j][i] for j in range(len(columns))] for i in range(rows)])
+
+
+def _ball_column_list(matrix: Any) -> list[list[Any]]:
+    return [[matrix[i, j] for i in range(matrix.nrows())] for j in range(matrix.ncols())]
+
+
+def _ball_softmax(z: Any) -> Any:
+    n = z.nrows()
+    return _ball_columns(calculus.softmax_definition(n), calculus.softmax_symbols(n).z,
+                         _ball_column_list(z), n)
+
+
+def _ball_softmax_error(loss: str, output: Any, y: DomainMatrix) -> Any:
+    n, targets = output.nrows(), lift(y)
+    sym = calculus.softmax_symbols(n)
+    columns = [a + t for a, t in zip(_ball_column_list(output), _ball_column_list(targets))]
+    delta = _ball_columns(softmax_delta_rules(loss, n), sym.a + sym.y, columns, n)
+    return delta * (flint.arb(1) / _mean_scale(loss, y))
 
 
 def ball_gradients(layers: Sequence[LayerLike], prefix: RationalPrefix, y: DomainMatrix,
@@ -436,14 +532,10 @@ def ball_gradients(layers: Sequence[LayerLike], prefix: RationalPrefix, y: Domai
     """Gradients as ``arb_mat`` balls at the current precision."""
     inputs, pre, output = ball_forward(layers, prefix)
     last = layers[-1]
-    rule = compiled(calculus.output_delta(loss, last.activation), _DELTA_ARGUMENTS, BALLS.name)
-    if rule is None:
-        raise SpecError(f"the {loss} gradient through {last.activation} cannot be evaluated in balls")
-    alpha = _ball_alpha(last.alpha)
-    scale = flint.arb(1) / _mean_scale(loss, y)
-    delta_values = [rule(a, t, z, alpha) * scale
-                    for a, t, z in zip(output.entries(), lift(y).entries(), pre[-1].entries())]
-    delta = flint.arb_mat(output.nrows(), output.ncols(), delta_values)
+    if is_softmax(last):
+        delta = _ball_softmax_error(loss, output, y)
+    else:
+        delta = _ball_elementwise_error(last, loss, output, pre[-1], y)
     grads: dict[str, Any] = {}
     for index in range(len(layers), 0, -1):
         layer = layers[index - 1]
@@ -454,10 +546,21 @@ def ball_gradients(layers: Sequence[LayerLike], prefix: RationalPrefix, y: Domai
             below = layers[index - 2]
             slopes = _prefix_slope(below, prefix, index - 2)
             if slopes is None:
-                slopes = _ball_rule(calculus.ACTIVATIONS[below.activation].derivative, below,
+                slopes = _ball_rule(elementwise(below).derivative, below,
                                     pre[index - 2])
             delta = _ball_hadamard(lift(layer.W).transpose() * delta, slopes)
     return _in_layer_order(layers, grads)
+
+
+def _ball_elementwise_error(last: LayerLike, loss: str, output: Any, z: Any, y: DomainMatrix) -> Any:
+    rule = compiled(calculus.output_delta(loss, elementwise(last)), _DELTA_ARGUMENTS, BALLS.name)
+    if rule is None:
+        raise SpecError(f"the {loss} gradient through {last.activation} cannot be evaluated in balls")
+    alpha = _ball_alpha(last.alpha)
+    scale = flint.arb(1) / _mean_scale(loss, y)
+    delta_values = [rule(a, t, v, alpha) * scale
+                    for a, t, v in zip(output.entries(), lift(y).entries(), z.entries())]
+    return flint.arb_mat(output.nrows(), output.ncols(), delta_values)
 
 
 def _prefix_slope(layer: LayerLike, prefix: RationalPrefix, index: int) -> Any | None:

@@ -73,6 +73,18 @@ def _decide_on_balls(op: Callable[[Any, Any], bool], negated: Callable[[Any, Any
     raise Undecided(f"cannot decide {a} vs {b}")
 
 
+def _rational_sign(value: Any) -> Any:
+    return QQ(int(value > 0) - int(value < 0))
+
+
+def _ball_sign(value: Any) -> Any:
+    # The derivative of abs: a ball straddling 0 (but not exactly 0) cannot be given a sign.
+    for test, sign in ((value > 0, 1), (value < 0, -1), (value == 0, 0)):
+        if test:
+            return flint.arb(sign)
+    raise Undecided(f"cannot decide the sign of {value}")
+
+
 def _ball_constant(value: sp.Rational) -> Any:
     return flint.arb(flint.fmpq(int(value.p), int(value.q)))
 
@@ -80,7 +92,8 @@ def _ball_constant(value: sp.Rational) -> Any:
 RATIONALS = Ring(
     name="QQ",
     constant=lambda value: QQ(int(value.p), int(value.q)),
-    functions={},
+    # abs and sign keep rationals rational (custom formulas such as x / (1 + abs(x))).
+    functions={sp.Abs: abs, sp.sign: _rational_sign},
     named_constants={},
     decide=_decide_exactly,
     real_powers=False,
@@ -101,6 +114,7 @@ BALLS = Ring(
         sp.atan: lambda v: v.atan(),
         sp.erf: lambda v: v.erf(),
         sp.Abs: lambda v: abs(v),
+        sp.sign: _ball_sign,
     },
     named_constants={sp.E: flint.arb.const_e, sp.pi: flint.arb.pi},
     decide=_decide_on_balls,

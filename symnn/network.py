@@ -24,6 +24,7 @@ Matrix([[-1 + 1/(exp(-3/2) + 1), -1/2 + 1/(2*(exp(-3/2) + 1))]])
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,20 +37,43 @@ from sympy.polys.matrices import DomainMatrix
 from symnn import backprop, calculus
 from symnn.certified import CertifiedMatrix, CertifiedNumber, certify
 from symnn.errors import MathDomainError, ShapeError, SpecError
+from symnn.formula import Formula, parse_formula
 from symnn.values import exact_entry, exact_matrix, shape_text, to_sympy_matrix
 
 _DEFAULT_ALPHA = {"leaky_relu": QQ(1, 100), "elu": QQ(1)}
 
 
-def _activation_name(activation: str) -> str:
-    if activation not in calculus.ACTIVATIONS:
-        raise SpecError(f"unknown activation {activation!r}; valid activations: "
-                        f"{', '.join(calculus.ACTIVATIONS)}")
+_BUILT_IN = (*calculus.ACTIVATIONS, calculus.SOFTMAX)
+_CUSTOM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,15}")
+
+
+def _activation_name(activation: Any) -> str:
+    if activation is None:
+        return "identity"
+    if not isinstance(activation, str) or activation not in _BUILT_IN:
+        raise SpecError(f"unknown activation {activation!r}; valid activations: {', '.join(_BUILT_IN)}, "
+                        "or a custom one: Dense(W, b, \"softsign\", formula=\"x / (1 + abs(x))\")")
     return activation
 
 
-def _read_alpha(activation: str, alpha: Any, allow_float: bool) -> Any:
-    if not calculus.ACTIVATIONS[activation].has_alpha:
+def _custom_formula(activation: Any, formula: str | Formula) -> Formula:
+    """A custom activation's parsed formula; its name is ``activation`` (default ``f``)."""
+    if isinstance(formula, Formula):
+        if activation not in (None, formula.name):
+            raise SpecError(f"activation {activation!r} does not match the formula's name {formula.name!r}")
+        return formula
+    if not isinstance(formula, str):
+        raise SpecError(f"formula must be text in x, e.g. \"x / (1 + abs(x))\", got {type(formula).__name__}")
+    name = "f" if activation is None else activation
+    if not isinstance(name, str) or not _CUSTOM_NAME.fullmatch(name) or name in _BUILT_IN:
+        raise SpecError(f"a custom activation's name must be a short word (letters and digits) that is not "
+                        f"a built-in activation, got {name!r}")
+    return Formula(name, formula, parse_formula(formula))
+
+
+def _read_alpha(activation: str, function: calculus.Activation | None, alpha: Any,
+                allow_float: bool) -> Any:
+    if function is None or not function.has_alpha:
         if alpha is not None:
             raise SpecError(f"{activation} takes no alpha, but alpha={alpha!r} was given")
         return None
@@ -64,10 +88,14 @@ class Dense:
 
     ``W`` is (outputs × inputs); ``b`` a column of outputs (a flat list is a column).
     Entries: ints, strings like ``"0.1"`` or ``"1/3"``, Fractions, SymPy numbers or
-    symbols; floats only with ``allow_float=True``.
+    symbols; floats only with ``allow_float=True``.  ``activation`` is a built-in name
+    (default identity), ``"softmax"`` (output layer only), or, with ``formula=`` text in
+    ``x``, a custom activation's name (default ``f``).
 
     >>> Dense([[1, 2], [3, 4]], [0, "1/2"], "leaky_relu")
     Dense(2×2, leaky_relu, alpha=1/100)
+    >>> Dense([[1, 2], [3, 4]], None, "softsign", formula="x / (1 + abs(x))")
+    Dense(2×2, softsign(x) = x / (1 + abs(x)))
     >>> Dense([[1, 2]], [0, 1], "relu")
     Traceback (most recent call last):
     ...
@@ -79,23 +107,31 @@ class Dense:
     b: DomainMatrix | None
     """Bias column, or None for a layer without bias."""
     activation: str
-    """A key of :data:`symnn.calculus.ACTIVATIONS`."""
+    """A key of :data:`symnn.calculus.ACTIVATIONS`, ``"softmax"``, or a custom activation's name."""
     alpha: Any
     """Slope/scale for leaky ReLU and ELU (exact), else None."""
+    formula: Formula | None
+    """A custom activation's parsed formula (its derivative is ``sympy.diff``), else None."""
 
-    def __init__(self, W: Any, b: Any = None, activation: str = "identity", *,
-                 alpha: Any = None, allow_float: bool = False) -> None:
+    def __init__(self, W: Any, b: Any = None, activation: str | None = None, *,
+                 formula: str | Formula | None = None, alpha: Any = None,
+                 allow_float: bool = False) -> None:
         weights = exact_matrix(W, "W", allow_float)
         bias = None if b is None else exact_matrix(b, "b", allow_float)
         if bias is not None and bias.shape != (weights.shape[0], 1):
             raise ShapeError(
                 f"Dense layer: b is {shape_text(bias.shape)} but W is {shape_text(weights.shape)}; "
                 f"b needs {weights.shape[0]}×1 (one entry per output)")
-        name = _activation_name(activation)
+        custom = None if formula is None else _custom_formula(activation, formula)
+        name = custom.name if custom is not None else _activation_name(activation)
+        if name == calculus.SOFTMAX and weights.shape[0] < 2:
+            raise ShapeError(f"softmax needs at least 2 outputs, but W is {shape_text(weights.shape)}")
+        function = None if name == calculus.SOFTMAX else calculus.activation_for(name, custom)
         object.__setattr__(self, "W", weights)
         object.__setattr__(self, "b", bias)
         object.__setattr__(self, "activation", name)
-        object.__setattr__(self, "alpha", _read_alpha(name, alpha, allow_float))
+        object.__setattr__(self, "alpha", _read_alpha(name, function, alpha, allow_float))
+        object.__setattr__(self, "formula", custom)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -104,7 +140,15 @@ class Dense:
 
     def __repr__(self) -> str:
         alpha = "" if self.alpha is None else f", alpha={self.alpha}"
-        return f"Dense({shape_text(self.shape)}, {self.activation}{alpha})"
+        custom = "" if self.formula is None else f"(x) = {self.formula.text}"
+        return f"Dense({shape_text(self.shape)}, {self.activation}{custom}{alpha})"
+
+
+def _check_softmax_placement(layers: tuple[Dense, ...]) -> None:
+    for index, layer in enumerate(layers[:-1], start=1):
+        if layer.activation == calculus.SOFTMAX:
+            raise SpecError(f"layer {index}: softmax is only for the output layer (layer {len(layers)}); "
+                            "use an elementwise activation in hidden layers")
 
 
 def _check_chain(layers: tuple[Dense, ...]) -> None:
@@ -229,6 +273,7 @@ class Network:
             if not isinstance(layer, Dense):
                 raise SpecError(f"layer {index} must be a symnn.Dense, got {type(layer).__name__}")
         _check_chain(chain)
+        _check_softmax_placement(chain)
         object.__setattr__(self, "layers", chain)
 
     @classmethod
@@ -243,7 +288,7 @@ class Network:
         layers = spec.fields["layers"] if hasattr(spec, "fields") else spec
         return cls(Dense([list(r) for r in layer.W],
                          None if layer.b is None else [list(r) for r in layer.b],
-                         layer.activation, alpha=layer.alpha)
+                         layer.activation, formula=layer.formula, alpha=layer.alpha)
                    for layer in layers)
 
     def __repr__(self) -> str:
@@ -278,12 +323,23 @@ class Network:
                 f"y is {shape_text(matrix.shape)} but the network outputs {shape_text(expected)} "
                 f"for this x (layer {len(self.layers)}: W{len(self.layers)} is "
                 f"{shape_text(self.layers[-1].shape)})")
-        if loss == "bce" and matrix.domain == QQ:
+        if loss in ("bce", "cross_entropy") and matrix.domain == QQ:
             for k, value in enumerate(matrix.to_list_flat(), start=1):
                 if not 0 <= value <= 1:
-                    raise MathDomainError(f"binary cross-entropy needs targets in [0, 1]; "
+                    raise MathDomainError(f"{calculus.LOSSES[loss].description} needs targets in [0, 1]; "
                                           f"y entry {k} is {value}")
+        if loss == "cross_entropy":
+            _check_distributions(matrix)
         return matrix
+
+    def _loss(self, loss: str) -> str:
+        """The loss's name, once it is known and fits the output layer."""
+        known = _loss_name(loss)
+        last = self.layers[-1]
+        if known == "cross_entropy" and last.activation != calculus.SOFTMAX:
+            raise SpecError(f"cross_entropy needs a softmax output layer, but layer {len(self.layers)} is "
+                            f"{last.activation}; for a single sigmoid output use bce")
+        return known
 
     # -- exact and certified computations --------------------------------------
 
@@ -303,7 +359,7 @@ class Network:
              allow_float: bool = False) -> Any:
         """The loss value: exact SymPy number (or formula), or a :class:`CertifiedNumber`."""
         _check_digits(digits)
-        name = _loss_name(loss)
+        name = self._loss(loss)
         inputs = self._input(x, allow_float)
         targets = self._target(y, inputs, name, allow_float)
         if digits is None:
@@ -326,7 +382,7 @@ class Network:
         :class:`CertifiedMatrix` values whose printed decimals are all correct.
         """
         _check_digits(digits)
-        name = _loss_name(loss)
+        name = self._loss(loss)
         inputs = self._input(x, allow_float)
         targets = self._target(y, inputs, name, allow_float)
         if digits is None:
@@ -350,7 +406,7 @@ class Network:
     def step(self, x: Any, y: Any, loss: str, learning_rate: Any, *,
              allow_float: bool = False) -> Network:
         """One exact gradient-descent step: a new network with ``W − η ∂loss/∂W``."""
-        name = _loss_name(loss)
+        name = self._loss(loss)
         rate = exact_entry(learning_rate, "learning_rate", allow_float)
         inputs = self._input(x, allow_float)
         targets = self._target(y, inputs, name, allow_float)
@@ -369,8 +425,17 @@ class Network:
 
         W = update(layer.W, grads[f"W{index}"])
         b = None if layer.b is None else update(layer.b, grads[f"b{index}"])
-        return Dense(W, b, layer.activation,
+        return Dense(W, b, None if layer.formula is not None else layer.activation, formula=layer.formula,
                      alpha=None if layer.alpha is None else _alpha_value(layer.alpha))
+
+
+def _check_distributions(y: DomainMatrix) -> None:
+    """Cross-entropy's δ = ŷ − y holds when each target column sums to 1 (one-hot or probabilities)."""
+    for column, values in enumerate(y.transpose().to_list(), start=1):
+        total = sp.Add(*[backprop.to_expr(v) for v in values])
+        if sp.simplify(total - 1) != 0:
+            raise MathDomainError(f"cross_entropy needs each target column to sum to 1 (one-hot or "
+                                  f"probabilities); column {column} of y sums to {total}")
 
 
 def _refiner(compute: Callable[[int], Mapping[str, Any]], key: str) -> Callable[[int], Any]:

@@ -37,13 +37,25 @@ MP_ACTIVATIONS = {
     "leaky_relu": lambda z: z if z > 0 else z / 100,
     "sigmoid": lambda z: 1 / (1 + mpmath.exp(-z)),
     "tanh": mpmath.tanh,
+    "softsign": lambda z: z / (1 + abs(z)),
+    "swish": lambda z: z / (1 + mpmath.exp(-z)),
 }
+CUSTOM_FORMULAS = {"softsign": "x / (1 + abs(x))", "swish": "x * sigmoid(x)"}
 MP_LOSSES = {
     "bce": lambda t, a: -(t * mpmath.log(a) + (1 - t) * mpmath.log(1 - a)),
     "half_sse": lambda t, a: (t - a) ** 2 / 2,
     "sse": lambda t, a: (t - a) ** 2,
     "mse": lambda t, a: (t - a) ** 2,
+    "cross_entropy": lambda t, a: -t * mpmath.log(a),
 }
+
+
+def mp_softmax(z: list[list]) -> list[list]:
+    """Each column exponentiated and normalised, in mpmath."""
+    columns = [[row[s] for row in z] for s in range(len(z[0]))]
+    normalised = [[mpmath.exp(v) / mpmath.fsum(mpmath.exp(u) for u in column) for v in column]
+                  for column in columns]
+    return [[normalised[s][i] for s in range(len(columns))] for i in range(len(z))]
 
 
 def mp_loss(params: dict[str, list[list]], acts: list[str], x: list[list], y: list[list],
@@ -53,7 +65,7 @@ def mp_loss(params: dict[str, list[list]], acts: list[str], x: list[list], y: li
         W, b = params[f"W{index}"], params[f"b{index}"]
         z = [[sum(W[i][k] * a[k][s] for k in range(len(a))) + b[i][0]
               for s in range(len(x[0]))] for i in range(len(W))]
-        a = [[MP_ACTIVATIONS[act](v) for v in row] for row in z]
+        a = mp_softmax(z) if act == "softmax" else [[MP_ACTIVATIONS[act](v) for v in row] for row in z]
     total = sum(MP_LOSSES[loss](y[i][s], a[i][s]) for i in range(len(y)) for s in range(len(y[0])))
     return total / (len(y) * len(y[0])) if loss == "mse" else total
 
@@ -89,7 +101,11 @@ def random_case(seed: int, sizes: list[int], acts: list[str], samples: int = 1):
               for n_in, n_out in itertools.pairwise(sizes)]
     x = [[q() for _ in range(samples)] for _ in range(sizes[0])]
     y = [[Fraction(rng.randint(0, 4), 4) for _ in range(samples)] for _ in range(sizes[-1])]
-    net = symnn.Network(symnn.Dense(W, b, act) for (W, b), act in zip(layers, acts))
+    if acts[-1] == "softmax":  # one-hot targets
+        classes = [rng.randrange(sizes[-1]) for _ in range(samples)]
+        y = [[Fraction(int(classes[s] == i)) for s in range(samples)] for i in range(sizes[-1])]
+    net = symnn.Network(symnn.Dense(W, b, act, formula=CUSTOM_FORMULAS.get(act))
+                        for (W, b), act in zip(layers, acts))
     return net, layers, x, y
 
 
@@ -127,6 +143,12 @@ CASES = [
     pytest.param([2, 3, 1], ["tanh", "identity"], "mse", 2, id="tanh-identity-mse-batch"),
     pytest.param([2, 2, 2, 1], ["leaky_relu", "sigmoid", "sigmoid"], "bce", 1,
                  id="leaky-sigmoid-sigmoid-bce"),
+    pytest.param([3, 4, 3], ["relu", "softmax"], "cross_entropy", 2, id="relu-softmax-ce-batch"),
+    pytest.param([2, 3, 4], ["tanh", "softmax"], "cross_entropy", 1, id="tanh-softmax-ce"),
+    pytest.param([2, 3, 3], ["relu", "softmax"], "mse", 2, id="relu-softmax-mse-batch"),
+    pytest.param([2, 3, 3], ["softsign", "softmax"], "cross_entropy", 1, id="softsign-softmax-ce"),
+    pytest.param([2, 3, 1], ["swish", "sigmoid"], "bce", 1, id="swish-sigmoid-bce"),
+    pytest.param([2, 2, 1], ["tanh", "softsign"], "half_sse", 2, id="tanh-softsign-sse-batch"),
 ]
 
 
@@ -185,6 +207,68 @@ def test_certified_balls_contain_stable_float64(seed: int) -> None:
             low, high = got[name].interval(i, j)
             tolerance = 1e-12 * max(abs(float(low)), abs(float(high)), 1e-300)
             assert float(low) - tolerance <= value <= float(high) + tolerance, (name, i, j)
+
+
+def stable_softmax_gradients(W1, b1, W2, b2, x, y) -> dict[str, np.ndarray]:
+    """ReLU then softmax with cross-entropy, in float64 via log-sum-exp (z − max before exp)."""
+    z1 = W1 @ x + b1
+    a1 = np.maximum(z1, 0)
+    z2 = W2 @ a1 + b2
+    shifted = z2 - z2.max(axis=0, keepdims=True)
+    log_softmax = shifted - np.log(np.exp(shifted).sum(axis=0, keepdims=True))
+    delta2 = np.exp(log_softmax) - y
+    delta1 = (W2.T @ delta2) * (z1 > 0)
+    return {"W1": delta1 @ x.T, "b1": delta1.sum(axis=1, keepdims=True),
+            "W2": delta2 @ a1.T, "b2": delta2.sum(axis=1, keepdims=True)}
+
+
+def stable_cross_entropy(W1, b1, W2, b2, x, y) -> float:
+    z2 = W2 @ np.maximum(W1 @ x + b1, 0) + b2
+    top = z2.max(axis=0, keepdims=True)
+    log_sum_exp = top + np.log(np.exp(z2 - top).sum(axis=0, keepdims=True))
+    return float((-(y * (z2 - log_sum_exp))).sum())
+
+
+def assert_inside(ball: CertifiedMatrix, values: np.ndarray) -> None:
+    """Every float inside its ball, up to float64 rounding of the matrix's largest terms."""
+    # Backprop sums terms of the matrix's size, so a small entry carries their absolute error.
+    tolerance = 1e-12 * max(1.0, float(np.abs(values).max()))
+    for (i, j), value in np.ndenumerate(values):
+        low, high = ball.interval(i, j)
+        assert float(low) - tolerance <= value <= float(high) + tolerance, (i, j, value)
+
+
+@pytest.mark.parametrize("seed, scale", [(0, 1), (1, 1), (2, 1), (3, 200)])
+def test_certified_softmax_balls_contain_stable_float64(seed: int, scale: int) -> None:
+    # scale 200 pushes the logits into the hundreds, where a naive exp overflows in float64.
+    net, layers, x, y = random_case(seed, [5, 6, 4], ["relu", "softmax"], samples=2)
+    (W1, b1), (W2, b2) = layers
+    W2 = [[v * scale for v in row] for row in W2]
+    net = symnn.Network([net.layers[0], symnn.Dense(W2, b2, "softmax")])
+    floats = [as_float(m) for m in (W1, b1, W2, b2, x, y)]
+    got = net.gradients(x, y, "cross_entropy", digits=40)
+    for name, values in stable_softmax_gradients(*floats).items():
+        assert_inside(got[name], values)
+    low, high = net.loss(x, y, "cross_entropy", digits=40).interval()
+    expected = stable_cross_entropy(*floats)
+    tolerance = 1e-12 * max(1.0, abs(expected))
+    assert float(low) - tolerance <= expected <= float(high) + tolerance
+
+
+def test_saturated_softmax_naive_float_fails_but_certified_agrees_with_stable() -> None:
+    net = symnn.Network([symnn.Dense([[1], [0], [-1]], [0, 0, 0], "softmax")])
+    x, y = [[800]], [[0], [0], [1]]
+    got = net.gradients(x, y, "cross_entropy", digits=30)
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = np.array([[800.0], [0.0], [-800.0]])
+        naive = np.exp(z) / np.exp(z).sum() - np.array(y, dtype=float)
+    assert np.isnan(naive).any()
+    stable = stable_softmax_gradients(np.eye(1), np.zeros((1, 1)), np.array([[1.0], [0.0], [-1.0]]),
+                                      np.zeros((3, 1)), np.array([[800.0]]), np.array(y, dtype=float))
+    assert_inside(got["b1"], stable["b2"])
+    with mpmath.workdps(60):
+        true_value = mpmath.exp(-800) / (1 + mpmath.exp(-800) + mpmath.exp(-1600))
+        assert correctly_rounded(got["b1"][1, 0], true_value, 30, mpmath.mpf(10) ** -400)
 
 
 def test_saturated_sigmoid_naive_float_fails_but_certified_agrees_with_stable() -> None:

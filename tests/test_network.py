@@ -12,6 +12,7 @@ from __future__ import annotations
 import doctest
 import importlib
 import itertools
+import random
 from fractions import Fraction
 
 import pytest
@@ -21,7 +22,7 @@ from hypothesis import strategies as st
 
 import symnn
 from symnn import network
-from symnn.errors import MathDomainError, ShapeError, SpecError
+from symnn.errors import MathDomainError, ParseError, ShapeError, SpecError
 
 # ---------------------------------------------------------------------------
 # The independent reference: plain Fractions, nested lists, hand-written rules.
@@ -386,3 +387,232 @@ def test_symbolic_parameters_cannot_be_certified() -> None:
 def test_docstring_examples(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
+
+
+# ---------------------------------------------------------------------------
+# Softmax outputs and custom activations against the naive SymPy way.
+
+# Written here independently of symnn.calculus: elementwise rules and the softmax itself.
+NAIVE_ELEMENTWISE = {
+    "identity": lambda t: t,
+    "relu": lambda t: sp.Piecewise((t, t > 0), (0, True)),
+    "sigmoid": lambda t: 1 / (1 + sp.exp(-t)),
+    "tanh": sp.tanh,
+    "softsign": lambda t: t / (1 + sp.Abs(t)),
+    "swish": lambda t: t / (1 + sp.exp(-t)),
+    "cube": lambda t: t ** 3 / 3 - t,
+}
+CUSTOM_FORMULAS = {"softsign": "x / (1 + abs(x))", "swish": "x * sigmoid(x)", "cube": "x^3/3 - x"}
+NAIVE_TERMS = {
+    "cross_entropy": lambda t, p: -t * sp.log(p),
+    "half_sse": lambda t, p: (t - p) ** 2 / 2,
+    "mse": lambda t, p: (t - p) ** 2,
+    "bce": lambda t, p: -(t * sp.log(p) + (1 - t) * sp.log(1 - p)),
+}
+
+
+def naive_softmax_column(z: sp.Matrix) -> sp.Matrix:
+    total = sum(sp.exp(v) for v in z)
+    return z.applyfunc(lambda v: sp.exp(v) / total)
+
+
+def naive_network_gradients(layers: list[tuple], x: sp.Matrix, y: sp.Matrix,
+                            loss: str) -> dict[str, sp.Matrix]:
+    """The whole batch loss as one expression of real weight symbols, ``diff`` by each."""
+    symbols, values = {}, {}
+    a = x
+    for index, (W, b, act) in enumerate(layers, start=1):
+        Ws = sp.Matrix(W.rows, W.cols, lambda i, j, k=index: sp.Symbol(f"W{k}_{i}{j}", real=True))
+        bs = sp.Matrix(b.rows, 1, lambda i, j, k=index: sp.Symbol(f"b{k}_{i}", real=True))
+        symbols[f"W{index}"], symbols[f"b{index}"] = Ws, bs
+        values.update(dict(zip(Ws, W)) | dict(zip(bs, b)))
+        z = Ws * a + bs * sp.ones(1, a.cols)
+        if act == "softmax":
+            a = sp.Matrix.hstack(*[naive_softmax_column(z[:, s]) for s in range(z.cols)])
+        else:
+            a = z.applyfunc(NAIVE_ELEMENTWISE[act])
+    total = sum(NAIVE_TERMS[loss](t, p) for t, p in zip(y, a))
+    if loss == "mse":
+        total = total / (y.rows * y.cols)
+    return {name: m.applyfunc(lambda s: sp.diff(total, s).xreplace(values))
+            for name, m in symbols.items()}
+
+
+def assert_same_value(got: sp.Matrix, expected: sp.Matrix) -> None:
+    """Two exact matrices agree to 80 digits (SymPy evalf of each exact difference)."""
+    assert got.shape == expected.shape
+    for g, e in zip(got, expected):
+        g_value, e_value = sp.N(g, 80), sp.N(e, 80)
+        assert abs(g_value - e_value) < sp.Float("1e-70", 80) * max(1, abs(e_value)), (g, e)
+
+
+def random_network(seed: int, sizes: list[int], acts: list[str], samples: int
+                   ) -> tuple[list[tuple], sp.Matrix, sp.Matrix]:
+    rng = random.Random(seed)
+
+    def q() -> sp.Rational:
+        return sp.Rational(rng.randint(-9, 9), rng.randint(1, 6))
+
+    layers = [(sp.Matrix(n_out, n_in, lambda i, j: q()), sp.Matrix(n_out, 1, lambda i, j: q()), act)
+              for (n_in, n_out), act in zip(itertools.pairwise(sizes), acts)]
+    x = sp.Matrix(sizes[0], samples, lambda i, j: q())
+    classes = [rng.randrange(sizes[-1]) for _ in range(samples)]
+    y = sp.Matrix(sizes[-1], samples, lambda i, j: int(classes[j] == i))
+    return layers, x, y
+
+
+def symnn_network(layers: list[tuple]) -> symnn.Network:
+    return symnn.Network(symnn.Dense(W.tolist(), b.tolist(), act, formula=CUSTOM_FORMULAS.get(act))
+                         for W, b, act in layers)
+
+
+@pytest.mark.parametrize("sizes, acts, loss, samples", [
+    pytest.param([2, 3], ["softmax"], "cross_entropy", 1, id="softmax-ce"),
+    pytest.param([3, 2, 3], ["relu", "softmax"], "cross_entropy", 2, id="relu-softmax-ce-batch"),
+    pytest.param([2, 3, 4], ["tanh", "softmax"], "cross_entropy", 1, id="tanh-softmax-ce"),
+    pytest.param([2, 2, 3], ["softsign", "softmax"], "cross_entropy", 2, id="softsign-softmax-ce"),
+    pytest.param([2, 3, 3], ["relu", "softmax"], "half_sse", 1, id="relu-softmax-sse"),
+    pytest.param([2, 3], ["softmax"], "mse", 2, id="softmax-mse-batch"),
+    pytest.param([3, 2], ["softmax"], "bce", 1, id="softmax-bce"),
+])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_softmax_gradients_equal_naive_sympy(sizes: list[int], acts: list[str], loss: str,
+                                             samples: int, seed: int) -> None:
+    layers, x, y = random_network(seed, sizes, acts, samples)
+    got = symnn_network(layers).gradients(x.tolist(), y.tolist(), loss)
+    expected = naive_network_gradients(layers, x, y, loss)
+    assert list(got) == list(expected)
+    for name, matrix in expected.items():
+        assert_same_value(got[name], matrix)
+
+
+def test_softmax_cross_entropy_output_delta_is_yhat_minus_y() -> None:
+    # With no hidden layer, ∂L/∂b = ŷ − y exactly, entry for entry, as SymPy expressions.
+    net = symnn.Network([symnn.Dense([[1, 0], [0, 1], [1, 1]], [0, "1/2", -1], "softmax")])
+    x, y = [1, 2], [0, 0, 1]
+    output = net.forward(x)
+    grads = net.gradients(x, y, "cross_entropy")
+    assert grads["b1"] == output - sp.Matrix(y)
+    assert sp.simplify(sum(output) - 1) == 0
+
+
+def test_softmax_loss_equals_log_sum_exp() -> None:
+    net = symnn.Network([symnn.Dense([[1, 0], [0, 1], [1, 1]], [0, "1/2", -1], "softmax")])
+    z = [sp.Integer(1), sp.Rational(5, 2), sp.Integer(2)]
+    value = net.loss([1, 2], [0, 1, 0], "cross_entropy")
+    assert sp.simplify(value - (sp.log(sum(sp.exp(v) for v in z)) - z[1])) == 0
+
+
+@pytest.mark.parametrize("sizes, acts, loss", [
+    pytest.param([2, 2, 1], ["softsign", "identity"], "half_sse", id="softsign-hidden"),
+    pytest.param([2, 2, 1], ["swish", "sigmoid"], "bce", id="swish-hidden"),
+    pytest.param([2, 2, 2], ["tanh", "cube"], "mse", id="cube-output"),
+    pytest.param([2, 2, 1], ["relu", "softsign"], "half_sse", id="softsign-output"),
+])
+@pytest.mark.parametrize("seed", [3, 4])
+def test_custom_activation_gradients_equal_naive_sympy(sizes: list[int], acts: list[str], loss: str,
+                                                       seed: int) -> None:
+    layers, x, y = random_network(seed, sizes, acts, 2)
+    y = y.applyfunc(lambda v: sp.Rational(1, 3) + v / 3)  # inside (0, 1) for bce
+    got = symnn_network(layers).gradients(x.tolist(), y.tolist(), loss)
+    expected = naive_network_gradients(layers, x, y, loss)
+    for name, matrix in expected.items():
+        assert_same_value(got[name], matrix)
+
+
+def test_rational_custom_activation_stays_rational() -> None:
+    # softsign maps rationals to rationals, so gradients are exact rationals (QQ, no SymPy work).
+    layers, x, y = random_network(5, [3, 2, 1], ["softsign", "identity"], 2)
+    net = symnn_network(layers)
+    got = net.gradients(x.tolist(), y.tolist(), "half_sse")
+    expected = naive_network_gradients(layers, x, y, "half_sse")
+    for name, matrix in expected.items():
+        assert got.domain_matrix(name).domain == sp.QQ
+        assert got[name] == matrix
+
+
+def test_custom_activation_api() -> None:
+    named = symnn.Dense([[1]], [0], "softsign", formula="x / (1 + abs(x))")
+    anonymous = symnn.Dense([[1]], [0], formula="x / (1 + abs(x))")
+    assert (named.activation, anonymous.activation) == ("softsign", "f")
+    assert repr(named) == "Dense(1×1, softsign(x) = x / (1 + abs(x)))"
+    net = symnn.Network([named])
+    assert net.forward(["-3"]) == sp.Matrix([[sp.Rational(-3, 4)]])
+    stepped = net.step(["-3"], [0], "half_sse", 1)
+    assert stepped.layers[0].formula == named.formula
+    # ∂/∂w of ½ f(w·x)² at w = 1, x = −3: f(−3) f′(−3) (−3) with f′(x) = 1/(1 + |x|)².
+    assert stepped.parameters["W1"] == sp.Matrix([[1 - sp.Rational(-3, 4) * sp.Rational(1, 16) * -3]])
+
+
+def test_from_spec_keeps_softmax_and_custom_layers() -> None:
+    sheet = symnn.load_sheet('''title = "t"
+[[exercise]]
+kind = "network"
+x = [1, 2]
+y = [0, 1]
+loss = "cross_entropy"
+[[exercise.layers]]
+W = [[1, -1], [0.5, 2]]
+activation = { formula = "x / (1 + abs(x))", name = "softsign" }
+[[exercise.layers]]
+W = [[1, 2], [-1, 1]]
+activation = "softmax"
+''')
+    net = symnn.Network.from_spec(sheet.exercises[0])
+    assert [layer.activation for layer in net.layers] == ["softsign", "softmax"]
+    layers = [(sp.Matrix([[1, -1], [sp.Rational(1, 2), 2]]), sp.zeros(2, 1), "softsign"),
+              (sp.Matrix([[1, 2], [-1, 1]]), sp.zeros(2, 1), "softmax")]
+    expected = naive_network_gradients(layers, sp.Matrix([1, 2]), sp.Matrix([0, 1]), "cross_entropy")
+    got = net.gradients([1, 2], [0, 1], "cross_entropy")
+    for name in ("W1", "W2"):
+        assert_same_value(got[name], expected[name])
+
+
+@pytest.mark.parametrize("build_it, error, message", [
+    pytest.param(lambda: symnn.Network([symnn.Dense([[1], [2]], [0, 0], "softmax"),
+                                        symnn.Dense([[1, 1]], [0], "sigmoid")]),
+                 SpecError, "layer 1: softmax is only for the output layer", id="hidden-softmax"),
+    pytest.param(lambda: symnn.Dense([[1, 2]], [0], "softmax"), ShapeError,
+                 "softmax needs at least 2 outputs", id="one-class-softmax"),
+    pytest.param(lambda: symnn.Dense([[1], [2]], None, "softmax", alpha=1), SpecError,
+                 "softmax takes no alpha", id="softmax-alpha"),
+    pytest.param(lambda: symnn.Dense([[1]], None, formula="x / (1 + abs(x)"), ParseError,
+                 r"expected '\)'", id="formula-syntax"),
+    pytest.param(lambda: symnn.Dense([[1]], None, formula="__import__('os')"), ParseError,
+                 "unexpected|unknown|not", id="formula-injection"),
+    pytest.param(lambda: symnn.Dense([[1]], None, "relu", formula="x^2"), SpecError,
+                 "not a built-in activation, got 'relu'", id="formula-name-clash"),
+    pytest.param(lambda: symnn.Dense([[1]], None, formula=3), SpecError, "formula must be text",
+                 id="formula-not-text"),
+    pytest.param(lambda: symnn.Dense([[1]], None, formula="x^2", alpha=1), SpecError, "takes no alpha",
+                 id="formula-alpha"),
+])
+def test_bad_softmax_and_custom_layers_are_refused(build_it: object, error: type, message: str) -> None:
+    with pytest.raises(error, match=message):
+        build_it()  # type: ignore[operator]
+
+
+@pytest.fixture
+def softmax_net() -> symnn.Network:
+    return symnn.Network([symnn.Dense([[1, 2], [3, 4]], [0, 0], "relu"),
+                          symnn.Dense([[1, -1], [0, 1], [1, 1]], [0, 0, 0], "softmax")])
+
+
+@pytest.mark.parametrize("call, error, message", [
+    pytest.param(lambda n: n.gradients([1, 2], [0, 1, 1], "cross_entropy"), MathDomainError,
+                 "column 1 of y sums to 2", id="not-one-hot"),
+    pytest.param(lambda n: n.gradients([1, 2], [0, 2, -1], "cross_entropy"), MathDomainError,
+                 r"targets in \[0, 1\]", id="negative-target"),
+    pytest.param(lambda n: n.gradients([1, 2], [0, 1], "cross_entropy"), ShapeError,
+                 "y is 2×1 but the network outputs 3×1", id="y-shape"),
+    pytest.param(lambda n: symnn.Network([symnn.Dense([[1, 1]], [0], "sigmoid")]).gradients(
+        [1, 2], [1], "cross_entropy"), SpecError, "cross_entropy needs a softmax output layer",
+        id="ce-without-softmax"),
+    pytest.param(lambda n: symnn.Network([symnn.Dense([[1, 1]], [0], "sigmoid")]).loss(
+        [1, 2], [1], "cross_entropy", digits=5), SpecError, "needs a softmax output layer",
+        id="ce-loss-without-softmax"),
+])
+def test_bad_softmax_calls_are_refused(softmax_net: symnn.Network, call: object, error: type,
+                                       message: str) -> None:
+    with pytest.raises(error, match=message):
+        call(softmax_net)  # type: ignore[operator]
