@@ -9,10 +9,11 @@ they never differentiate or simplify, and the derivation never formats strings.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeAlias
 
 import sympy as sp
 
-Inline = str | sp.Basic
+Inline: TypeAlias = str | sp.Basic
 """A piece of prose: plain text, or a SymPy object shown as inline math."""
 
 
@@ -79,7 +80,7 @@ class Figure:
     """Horizontal extent."""
 
 
-Step = Heading | Prose | Equation | Table | Figure
+Step: TypeAlias = Heading | Prose | Equation | Table | Figure
 """Any step of a derivation."""
 
 
