@@ -564,8 +564,11 @@ def generate_variants(text: str, count: int, seed: int, source: str = "<text>", 
                       executor: Executor | None = None) -> list[Variant]:
     """Variants 1…count of a sheet, drawn from ``seed``; in this process, or on ``executor``.
 
-    ``executor`` may be any :class:`concurrent.futures.Executor` (a process pool, or a
-    distributed one such as Dask's); each variant is one task, so results do not depend on it.
+    ``executor`` may be any :class:`concurrent.futures.Executor` that runs tasks in separate
+    processes (a process pool, or a distributed one such as Dask's); each variant is one task,
+    so results do not depend on it.  Avoid thread pools: SymPy's expression cache is shared
+    between threads and not thread-safe, so concurrent threads can see each other's
+    unevaluated expressions.
 
     >>> sheet = '''
     ... [[exercise]]
