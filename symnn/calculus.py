@@ -86,7 +86,7 @@ def _substitute(expr: sp.Expr, value: sp.Expr, alpha_value: sp.Expr | None) -> s
     if alpha_value is not None:
         subs[alpha] = alpha_value
     # subs (not xreplace) for a Piecewise, so its branch is picked for the number.
-    return expr.subs(subs) if expr.has(sp.Piecewise) else sp.sympify(expr).xreplace(subs)
+    return expr.subs(subs) if expr.has(sp.Piecewise) else sp.sympify(expr, strict=True).xreplace(subs)
 
 
 _relu = sp.Piecewise((x, x > 0), (0, True))

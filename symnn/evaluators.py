@@ -278,7 +278,7 @@ def compile_expression(expr: sp.Basic, variables: Sequence[sp.Symbol], ring: Rin
     ...
     symnn.evaluators.NotCompilable: exp is not available over QQ
     """
-    body = compile_node(sp.sympify(expr), {v: i for i, v in enumerate(variables)}, ring)
+    body = compile_node(sp.sympify(expr, strict=True), {v: i for i, v in enumerate(variables)}, ring)
     return lambda *values: body(values)
 
 

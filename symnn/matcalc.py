@@ -248,7 +248,7 @@ def _dimension_values(expr: sp.Basic, wrt: sp.MatrixSymbol) -> dict[sp.Symbol, i
     dims: set[sp.Symbol] = set()
     for matrix in expr.atoms(sp.MatrixSymbol) | {wrt}:
         for size in matrix.shape:
-            dims |= sp.sympify(size).free_symbols
+            dims |= sp.sympify(size, strict=True).free_symbols
     return {d: 2 + k for k, d in enumerate(sorted(dims, key=sp.default_sort_key))}
 
 
@@ -256,7 +256,7 @@ def _explicit_matrices(matrices: set[sp.MatrixSymbol], dims: dict[sp.Symbol, int
                        ) -> dict[sp.MatrixSymbol, sp.ImmutableMatrix]:
     explicit = {}
     for matrix in sorted(matrices, key=sp.default_sort_key):
-        rows, cols = (int(sp.sympify(s).xreplace(dims)) for s in matrix.shape)
+        rows, cols = (int(sp.sympify(s, strict=True).xreplace(dims)) for s in matrix.shape)
         explicit[matrix.xreplace(dims)] = sp.ImmutableMatrix(
             rows, cols, lambda i, j, name=matrix.name: sp.Symbol(f"{name}[{i},{j}]"))
     return explicit

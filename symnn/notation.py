@@ -72,7 +72,7 @@ class Applied(sp.Expr):  # type: ignore[misc]
     """An activation (or its derivative) applied to a scalar."""
 
     def __new__(cls, display: str, arg: sp.Basic, prime: bool = False) -> Applied:
-        obj: Applied = sp.Basic.__new__(cls, sp.Symbol(display), sp.sympify(arg), sp.true if prime else sp.false)
+        obj: Applied = sp.Basic.__new__(cls, sp.Symbol(display), sp.sympify(arg, strict=True), sp.true if prime else sp.false)
         return obj
 
     _latex = Elementwise._latex

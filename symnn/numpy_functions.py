@@ -54,7 +54,7 @@ def _size_symbols(formula: sp.Basic) -> set[sp.Symbol]:
     for node in sp.preorder_traversal(formula):
         if isinstance(node, sp.MatrixExpr):
             for size in node.shape:
-                sizes |= sp.sympify(size).free_symbols
+                sizes |= sp.sympify(size, strict=True).free_symbols
     return sizes
 
 
@@ -133,7 +133,7 @@ class NumpyFunction:
                 continue
             shape = np.shape(value)
             for size, actual in zip(argument.shape, shape):
-                size = sp.sympify(size)
+                size = sp.sympify(size, strict=True)
                 if size.is_Symbol:
                     if dims.setdefault(size, actual) != actual:
                         raise SymnnError(f"{argument} has {size} = {actual}, but another input "
