@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from symnn.errors import SymnnError
+from symnn.errors import SpecError, SymnnError
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
@@ -23,6 +23,23 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def read_text(path: str | Path, what: str) -> str:
+    """The UTF-8 text of ``path``, or one line saying why not (``what`` names the kind of file)."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise SpecError(f"{p}: no such file") from None
+    except IsADirectoryError:
+        raise SpecError(f"{p}: is a directory, not {what}") from None
+    except OSError as exc:
+        raise SpecError(f"{p}: cannot read: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SpecError(f"{p}: not a UTF-8 text file") from None
 
 
 def _umask() -> int:

@@ -24,6 +24,7 @@ from typing import Any
 from symnn.calculus import ACTIVATIONS, LOSSES, SOFTMAX
 from symnn.errors import ParseError, ShapeError, SpecError, SymnnError
 from symnn.formula import Formula, parse_formula
+from symnn.io import read_text
 
 Matrix = tuple[tuple[Fraction, ...], ...]
 """A matrix as a tuple of rows of exact Fractions."""
@@ -540,8 +541,22 @@ def parse_exercise(raw: Any, index: int, where: str) -> ExerciseSpec:
     return ExerciseSpec(kind=kind, id=ex_id, title=title, fields=fields, where=where)
 
 
-def parse_sheet(text: str, source: str = "<text>") -> SheetSpec:
-    """Parse and validate the TOML text of a sheet."""
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A sheet's TOML, read but not yet validated exercise by exercise."""
+
+    doc: Mapping[str, Any]
+    """The parsed TOML (numbers as Decimals)."""
+    title: str
+    """The sheet title."""
+    exercises: list[Any]
+    """The raw ``[[exercise]]`` tables, in order."""
+    wheres: tuple[str, ...]
+    """``file:line`` of each exercise header, for error messages."""
+
+
+def read_document(text: str, source: str = "<text>") -> Document:
+    """Parse the TOML of a sheet and find its title and exercise tables (and their lines)."""
     try:
         doc = tomllib.loads(text, parse_float=decimal.Decimal)
     except tomllib.TOMLDecodeError as exc:
@@ -553,17 +568,22 @@ def parse_sheet(text: str, source: str = "<text>") -> SheetSpec:
     if not isinstance(exercises, list) or not exercises:
         raise SpecError(f"{source}: no exercises; write each one as an [[exercise]] table with a kind")
     lines = _exercise_lines(text)
+    wheres = tuple(f"{source}:{lines[i]}" if i < len(lines) else source for i in range(len(exercises)))
+    return Document(doc, title, exercises, wheres)
+
+
+def parse_sheet(text: str, source: str = "<text>") -> SheetSpec:
+    """Parse and validate the TOML text of a sheet."""
+    document = read_document(text, source)
     specs = []
     seen: set[str] = set()
-    for i, raw in enumerate(exercises, start=1):
-        line = lines[i - 1] if i - 1 < len(lines) else 0
-        where = f"{source}:{line}" if line else source
+    for i, (raw, where) in enumerate(zip(document.exercises, document.wheres), start=1):
         spec = parse_exercise(raw, i, where)
         if spec.id in seen:
             raise SpecError(f"{where}: exercise id {spec.id!r} is used twice")
         seen.add(spec.id)
         specs.append(spec)
-    return SheetSpec(title=title, exercises=tuple(specs), source=source, raw=doc)
+    return SheetSpec(title=document.title, exercises=tuple(specs), source=source, raw=document.doc)
 
 
 SEED_NAME = "<builtin seed>"
@@ -589,17 +609,5 @@ def load_sheet(path_or_text: str | Path | None = None) -> SheetSpec:
         "\n" not in path_or_text and "=" not in path_or_text
     ):
         path = Path(path_or_text)
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            raise SpecError(f"{path}: no such file") from None
-        except IsADirectoryError:
-            raise SpecError(f"{path}: is a directory, not a sheet file") from None
-        except OSError as exc:
-            raise SpecError(f"{path}: cannot read: {exc.strerror}") from None
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise SpecError(f"{path}: not a UTF-8 text file") from None
-        return parse_sheet(text, str(path))
+        return parse_sheet(read_text(path, "a sheet file"), str(path))
     return parse_sheet(path_or_text)

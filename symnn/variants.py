@@ -21,13 +21,11 @@ from __future__ import annotations
 
 import argparse
 import copy
-import decimal
 import json
 import os
 import random
 import re
 import sys
-import tomllib
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -42,8 +40,8 @@ import numpy as np
 
 from symnn import numeric
 from symnn.errors import MathDomainError, ParseError, ShapeError, SpecError, SymnnError
-from symnn.io import prepare_dir, write_atomic
-from symnn.spec import ExerciseSpec, parse_exercise
+from symnn.io import prepare_dir, read_text, write_atomic
+from symnn.spec import ExerciseSpec, parse_exercise, read_document
 
 MAX_COUNT = 10_000
 """Most variants one run may ask for."""
@@ -403,27 +401,13 @@ def _exercise_template(raw: Any, index: int, where: str) -> ExerciseTemplate:
     return ExerciseTemplate(index, where, raw, tuple(found), constraints, asks)
 
 
-_HEADER = re.compile(r"^\s*\[\[\s*exercise\s*\]\]")
-
-
 @cache
 def load_template(text: str, source: str = "<text>") -> Template:
     """Read a sheet whose numbers may be random (cached: worker processes read it once)."""
-    try:
-        doc = tomllib.loads(text, parse_float=decimal.Decimal)
-    except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{source}: TOML syntax error: {exc}") from None
-    title = doc.get("title", "Exercises")
-    if not isinstance(title, str):
-        raise SpecError(f"{source}: title must be text")
-    exercises = doc.get("exercise")
-    if not isinstance(exercises, list) or not exercises:
-        raise SpecError(f"{source}: no exercises; write each one as an [[exercise]] table with a kind")
-    lines = [i for i, line in enumerate(text.splitlines(), start=1) if _HEADER.match(line)]
-    templates = tuple(
-        _exercise_template(raw, i, f"{source}:{lines[i - 1]}" if i - 1 < len(lines) else source)
-        for i, raw in enumerate(exercises, start=1))
-    return Template(title, source, templates)
+    document = read_document(text, source)
+    templates = tuple(_exercise_template(raw, i, where)
+                      for i, (raw, where) in enumerate(zip(document.exercises, document.wheres), start=1))
+    return Template(document.title, source, templates)
 
 
 # ---------------------------------------------------------------------------
@@ -629,19 +613,6 @@ def parse_formats(text: str | None) -> tuple[str, ...]:
     return names
 
 
-def _read_spec(path: str) -> str:
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise SpecError(f"{path}: is a directory, not a sheet file") from None
-    except UnicodeDecodeError:
-        raise SpecError(f"{path}: not a UTF-8 text file") from None
-    except OSError as exc:
-        raise SpecError(f"{path}: cannot read: {exc.strerror}") from None
-
-
 def run(args: argparse.Namespace) -> int:
     check_count(args.count)
     formats = parse_formats(args.format)
@@ -649,7 +620,7 @@ def run(args: argparse.Namespace) -> int:
         raise SymnnError(f"--jobs must be between 0 (one per core) and 256, got {args.jobs}")
     if args.decimals < 0 or args.decimals > 30:
         raise SymnnError(f"--decimals must be between 0 and 30, got {args.decimals}")
-    text = _read_spec(args.spec)
+    text = read_text(args.spec, "a sheet file")
     jobs = args.jobs or os.cpu_count() or 1
     if jobs == 1:
         variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals)

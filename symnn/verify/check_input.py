@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from symnn.errors import ShapeError, SpecError
+from symnn.io import read_text
 from symnn.verify.check_key import ExerciseKey, KeyQuantity, SheetKey
 
 MAX_FILE_BYTES = 1_000_000
@@ -156,19 +157,12 @@ def read_answers_file(path: str | Path) -> dict[str, Any]:
     """Parse an answers file (TOML, numbers as exact Decimals), or say in one line why not."""
     p = Path(path)
     try:
-        if p.stat().st_size > MAX_FILE_BYTES:
-            raise SpecError(f"{p}: larger than {MAX_FILE_BYTES // 1000} kB; not an answers file")
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise SpecError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise SpecError(f"{p}: is a directory, not an answers file") from None
-    except OSError as exc:
-        raise SpecError(f"{p}: cannot read: {exc.strerror}") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise SpecError(f"{p}: not a UTF-8 text file") from None
+        too_big = p.is_file() and p.stat().st_size > MAX_FILE_BYTES
+    except OSError:
+        too_big = False  # read_text says what is wrong with the path
+    if too_big:
+        raise SpecError(f"{p}: larger than {MAX_FILE_BYTES // 1000} kB; not an answers file")
+    text = read_text(p, "an answers file")
     try:
         return tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
