@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
-from symnn import numeric
-from symnn.spec import load_sheet
+from symnn.sheets.reference import numeric
+from symnn.sheets.spec import load_sheet
 
 SEED_SHEET = ROOT / "symnn" / "sheets" / "seed.toml"
 

@@ -41,11 +41,11 @@ def whole_process(formats: str) -> Callable[[], tuple[float, float]]:
 
 
 def engine_only() -> Callable[[], tuple[float, float]]:
-    from symnn.exercises import solve
-    from symnn.render import plots
-    from symnn.render.latex import to_latex
-    from symnn.render.pdf import compile_latex, require_engine
-    from symnn.spec import load_sheet
+    from symnn.sheets.kinds import solve
+    from symnn.sheets.render import plots
+    from symnn.sheets.render.latex import to_latex
+    from symnn.sheets.render.pdf import compile_latex, require_engine
+    from symnn.sheets.spec import load_sheet
 
     engine = require_engine()
     sheet = solve(load_sheet())
@@ -63,7 +63,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    from symnn.render.pdf import find_engine
+    from symnn.sheets.render.pdf import find_engine
 
     cases: dict[str, Callable[[], tuple[float, float]]] = {"md,json,tex,html (target < 3 s)": whole_process("md,json,tex,html")}
     if find_engine() is not None:

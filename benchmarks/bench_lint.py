@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from symnn.verify.lint import lint_file
+from symnn.verify.lint.report import lint_file
 
 SEED = next(
     (
@@ -194,7 +194,7 @@ def time_in_process(path: Path, runs: int) -> tuple[list[float], list[float], ob
 
 def time_process(path: Path, runs: int) -> tuple[list[float], list[float]]:
     """Wall and CPU seconds of a fresh interpreter importing symnn and linting."""
-    code = "import sys; from symnn.verify.lint import lint_file; sys.exit(lint_file(sys.argv[1]).exit_code)"
+    code = "import sys; from symnn.verify.lint.report import lint_file; sys.exit(lint_file(sys.argv[1]).exit_code)"
     walls, cpus = [], []
     for _ in range(runs):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)

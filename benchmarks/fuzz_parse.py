@@ -35,11 +35,11 @@ import sympy as sp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from symnn.core.interval import Interval
 from symnn.errors import ParseError
-from symnn.verify.evaluate import Grid, evaluate_interval
-from symnn.verify.interval import Interval
-from symnn.verify.lint import lint_text
-from symnn.verify.parse import parse_expression, parse_math
+from symnn.verify.lint.report import lint_text
+from symnn.verify.syntax.evaluate import Grid, evaluate_interval
+from symnn.verify.syntax.parse import parse_expression, parse_math
 
 DOMAIN_WORDS = ("negative", "not positive", "division by zero", "cannot decide")
 """Refusals of the exact evaluator that are decisions about a number's domain or sign."""

@@ -1,6 +1,6 @@
 """symnn: exact, step-by-step worked solutions for neural-network exercises.
 
-The public names are imported lazily, so ``import symnn.numeric`` (the independent
+The public names are imported lazily, so ``import symnn.sheets.reference.numeric`` (the independent
 numpy evaluator) never pulls in SymPy, and the command line starts fast.
 """
 
@@ -13,18 +13,18 @@ __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
     "SymnnError": "symnn.errors",
-    "load_sheet": "symnn.spec",
-    "solve": "symnn.exercises",
-    "Network": "symnn.network",
-    "Dense": "symnn.network",
-    "FactoredMatrix": "symnn.network",
-    "Gradients": "symnn.network",
-    "CertifiedMatrix": "symnn.certified",
-    "CertifiedNumber": "symnn.certified",
-    "derive": "symnn.matcalc",
-    "MatrixDerivative": "symnn.matcalc",
-    "sum_entries": "symnn.matcalc",
-    "to_numpy": "symnn.numpy_functions",
+    "load_sheet": "symnn.sheets.spec",
+    "solve": "symnn.sheets.kinds",
+    "Network": "symnn.library.network",
+    "Dense": "symnn.library.network",
+    "FactoredMatrix": "symnn.library.network",
+    "Gradients": "symnn.library.network",
+    "CertifiedMatrix": "symnn.core.certified",
+    "CertifiedNumber": "symnn.core.certified",
+    "derive": "symnn.library.matcalc",
+    "MatrixDerivative": "symnn.library.matcalc",
+    "sum_entries": "symnn.library.matcalc",
+    "to_numpy": "symnn.library.numpy_functions",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -11,9 +11,10 @@ from symnn.errors import SymnnError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from symnn import sheet, variants
-    from symnn.verify import check, lint
-
+    from symnn.sheets import pipeline as sheet
+    from symnn.sheets import variants
+    from symnn.verify.check import judge as check
+    from symnn.verify.lint import report as lint
     parser = argparse.ArgumentParser(
         prog="symnn", description="Exact worked solutions for neural-network exercises, and checks of hand work.")
     parser.add_argument("--version", action="version", version=f"symnn {__version__}")

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from publish_tools import artifacts, chromium, measure_in_browser, run_chromium
 
-from symnn.exercises import solve
-from symnn.render.html import to_html
-from symnn.spec import load_sheet
+from symnn.sheets.kinds import solve
+from symnn.sheets.render.html import to_html
+from symnn.sheets.spec import load_sheet
 
 
 @pytest.fixture(scope="module")

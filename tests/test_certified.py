@@ -24,8 +24,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symnn
-from symnn import certified
-from symnn.certified import CertifiedMatrix, round_significant
+from symnn.core import certified
+from symnn.core.certified import CertifiedMatrix, round_significant
 from symnn.errors import MathDomainError
 
 # ---------------------------------------------------------------------------

@@ -20,9 +20,9 @@ import pytest
 
 from symnn.cli import main
 from symnn.errors import ShapeError, SpecError, SymnnError
-from symnn.spec import load_sheet
-from symnn.verify.check import VERDICTS, Result, check_answers, check_claims
-from symnn.verify.check_key import SheetKey, build_key
+from symnn.sheets.spec import load_sheet
+from symnn.verify.check.judge import VERDICTS, Result, check_answers, check_claims
+from symnn.verify.check.key import SheetKey, build_key
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_SHEET = ROOT / "symnn" / "sheets" / "seed.toml"

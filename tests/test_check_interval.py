@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symnn.verify import check_interval as iv
-from symnn.verify.check_interval import Interval
+from symnn.verify.check import interval as iv
+from symnn.verify.check.interval import Interval
 
 CTX = decimal.Context(prec=80)
 TINY = Decimal("1e-70")
@@ -87,7 +87,7 @@ def test_operations_contain_every_pointwise_result(a, b, s, t, n):
 @settings(max_examples=200, deadline=None)
 @given(intervals, st.floats(0, 1))
 def test_compiled_piecewise_relu_and_its_derivative(a, s):
-    from symnn.calculus import ACTIVATIONS
+    from symnn.core.calculus import ACTIVATIONS
 
     relu = ACTIVATIONS["relu"]
     f, df = iv.compile_expr(relu.definition), iv.compile_expr(relu.derivative)

@@ -3,7 +3,7 @@
 * Every rule of every kind, fed the exact values of the quantities it needs, must
   give back the exact value of its quantity (the solvers are SymPy; the rules are
   interval recomputations written separately).
-* Claims made from the independent numpy evaluator (:mod:`symnn.numeric`), rounded
+* Claims made from the independent numpy evaluator (:mod:`symnn.sheets.reference.numeric`), rounded
   to any number of places, are never wrong; one entry moved by a few units in its
   last place is.
 * Random answers, well-formed or not, only ever raise symnn's own errors.
@@ -21,13 +21,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from symnn import numeric
 from symnn.errors import SymnnError
-from symnn.spec import load_sheet
-from symnn.verify import check_interval as iv
-from symnn.verify.check import check_claims
-from symnn.verify.check_key import SheetKey, build_key
-from symnn.verify.check_recipes import recipes_for
+from symnn.sheets.reference import numeric
+from symnn.sheets.spec import load_sheet
+from symnn.verify.check import interval as iv
+from symnn.verify.check.judge import check_claims
+from symnn.verify.check.key import SheetKey, build_key
+from symnn.verify.check.recipes import recipes_for
 
 KINDS_SHEET = Path(__file__).resolve().parent / "fixtures" / "check_kinds.toml"
 
@@ -42,8 +42,8 @@ def exercises() -> list[tuple[object, object]]:
 
 
 def test_the_sheets_cover_every_kind_activation_and_loss():
-    from symnn.calculus import ACTIVATIONS, LOSSES
-    from symnn.spec import KINDS
+    from symnn.core.calculus import ACTIVATIONS, LOSSES
+    from symnn.sheets.spec import KINDS
 
     kinds = {e.kind for e, _ in exercises()}
     acts, losses = set(), set()

@@ -111,7 +111,7 @@ def test_unknown_format_lists_valid_ones(tmp_path, capsys):
 
 
 def test_crosscheck_disagreement_stops_the_run(tmp_path, capsys, monkeypatch):
-    import symnn.numeric as numeric
+    import symnn.sheets.reference.numeric as numeric
 
     real = numeric.evaluate
 

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from symnn.sheet import solve_checked
-from symnn.spec import load_sheet
+from symnn.sheets.pipeline import solve_checked
+from symnn.sheets.spec import load_sheet
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 

@@ -15,10 +15,10 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symnn import numeric
-from symnn.calculus import custom_activation, x
+from symnn.core.calculus import custom_activation, x
+from symnn.core.formula import Formula, parse_formula
 from symnn.errors import ParseError
-from symnn.formula import Formula, parse_formula
+from symnn.sheets.reference import numeric
 
 # (formula, f written by hand with math)
 CASES = [

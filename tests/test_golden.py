@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from symnn.render.json import to_json
-from symnn.render.markdown import to_markdown
-from symnn.sheet import solve_checked
-from symnn.spec import load_sheet
+from symnn.sheets.pipeline import solve_checked
+from symnn.sheets.render.json import to_json
+from symnn.sheets.render.markdown import to_markdown
+from symnn.sheets.spec import load_sheet
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOTS = ROOT / "tests" / "snapshots"
@@ -37,7 +37,7 @@ def test_golden(seed_sheet, update_golden, name, render):
 def test_unreadably_long_exact_forms_stay_in_the_key_not_on_the_sheet():
     import json
 
-    from symnn.render.printing import LONGEST_ENTRY
+    from symnn.sheets.render.printing import LONGEST_ENTRY
 
     sheet = solve_checked(load_sheet(str(ROOT / "tests" / "corpus" / "mazur_2015.toml")))
     markdown = to_markdown(sheet)

@@ -19,9 +19,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from symnn.errors import SymnnError
-from symnn.verify import lint
-from symnn.verify.lint import Finding, LintReport, lint_file, lint_text, to_json, to_table
-from symnn.verify.relations import split_relations
+from symnn.verify.lint import report as lint
+from symnn.verify.lint.relations import split_relations
+from symnn.verify.lint.report import Finding, LintReport, lint_file, lint_text, to_json, to_table
 
 SEED_NAME = "000_0341d3dd9fb39621.txt"
 SHARED = next(

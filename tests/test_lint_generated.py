@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from symnn.verify.lint import lint_text
+from symnn.verify.lint.report import lint_text
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 GOLDEN = sorted(p for p in SNAPSHOTS.glob("seed.*") if p.suffix in (".md", ".tex", ".html"))

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from symnn.errors import SymnnError
-from symnn.verify import lint
-from symnn.verify.extract import find_math_spans
-from symnn.verify.lint import LintReport, lint_text
-from symnn.verify.lint_html import to_html_report
+from symnn.verify.lint import report as lint
+from symnn.verify.lint.extract import find_math_spans
+from symnn.verify.lint.html import to_html_report
+from symnn.verify.lint.report import LintReport, lint_text
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOTS = ROOT / "tests" / "snapshots"

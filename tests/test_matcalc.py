@@ -1,6 +1,6 @@
 """symnn.derive against elementwise sympy.diff, on a corpus that includes SymPy's failures.
 
-The reference here is written independently of symnn.matcalc's own verification:
+The reference here is written independently of symnn.library.matcalc's own verification:
 every matrix symbol becomes an explicit matrix of scalar symbols with sizes chosen
 here (3 and 2, not matcalc's 2, 3, ...), the scalar is differentiated by each entry with
 ``sympy.diff``, and both sides are compared exactly at random rational points and,
@@ -17,9 +17,9 @@ import pytest
 import sympy as sp
 
 import symnn
-from symnn import matcalc, numpy_functions
 from symnn.errors import SymnnError
-from symnn.matcalc import DeriveError, derive, sum_entries
+from symnn.library import matcalc, numpy_functions
+from symnn.library.matcalc import DeriveError, derive, sum_entries
 
 m, n = sp.symbols("m n", integer=True, positive=True)
 W, x, y = sp.MatrixSymbol("W", m, n), sp.MatrixSymbol("x", n, 1), sp.MatrixSymbol("y", m, 1)

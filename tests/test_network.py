@@ -21,8 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import symnn
-from symnn import network
 from symnn.errors import MathDomainError, ParseError, ShapeError, SpecError
+from symnn.library import network
 
 # ---------------------------------------------------------------------------
 # The independent reference: plain Fractions, nested lists, hand-written rules.
@@ -382,8 +382,8 @@ def test_symbolic_parameters_cannot_be_certified() -> None:
         net.gradients([1], [1], "bce", digits=10)
 
 
-@pytest.mark.parametrize("module", ["symnn.network", "symnn.values", "symnn.evaluators",
-                                    "symnn.backprop"])
+@pytest.mark.parametrize("module", ["symnn.library.network", "symnn.library.values", "symnn.core.program",
+                                    "symnn.library.backprop"])
 def test_docstring_examples(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
@@ -392,7 +392,7 @@ def test_docstring_examples(module: str) -> None:
 # ---------------------------------------------------------------------------
 # Softmax outputs and custom activations against the naive SymPy way.
 
-# Written here independently of symnn.calculus: elementwise rules and the softmax itself.
+# Written here independently of symnn.core.calculus: elementwise rules and the softmax itself.
 NAIVE_ELEMENTWISE = {
     "identity": lambda t: t,
     "relu": lambda t: sp.Piecewise((t, t > 0), (0, True)),

@@ -28,8 +28,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from symnn.errors import SpecError, SymnnError
-from symnn.numeric import activation_slope, evaluate
-from symnn.spec import Layer, load_sheet
+from symnn.sheets.reference.numeric import activation_slope, evaluate
+from symnn.sheets.spec import Layer, load_sheet
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -279,18 +279,18 @@ def assert_matches(
 
 
 def test_importing_the_evaluator_never_loads_sympy() -> None:
-    code = "import symnn.numeric, sys; assert 'sympy' not in sys.modules, 'sympy was imported'"
+    code = "import symnn.sheets.reference.numeric, sys; assert 'sympy' not in sys.modules, 'sympy was imported'"
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
                             check=False)
     assert result.returncode == 0, result.stderr
 
 
 def test_evaluating_a_network_never_loads_sympy() -> None:
-    # The fields are written as literal Fractions in the child, so symnn.spec (which
+    # The fields are written as literal Fractions in the child, so symnn.sheets.spec (which
     # imports SymPy through calculus) stays out of the process.
     code = (
         "from fractions import Fraction as F; from types import SimpleNamespace as L; import sys\n"
-        "from symnn.numeric import evaluate\n"
+        "from symnn.sheets.reference.numeric import evaluate\n"
         "layers = (L(W=((F(1), F(2)),), b=((F(0),),), activation='sigmoid', alpha=None),)\n"
         "evaluate('network', {'x': ((F(1),), (F(2),)), 'y': ((F(1),),), 'layers': layers,\n"
         "                     'loss': 'bce', 'learning_rate': F(1, 10)})\n"
@@ -310,9 +310,9 @@ def test_the_evaluator_imports_only_numpy_the_standard_library_and_errors() -> N
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     allowed_roots = {"__future__", "collections", "dataclasses", "fractions", "math", "typing",
                      "numpy"}
-    # symnn.formula is the safe parser's plain-dataclass tree (it never imports SymPy either).
+    # symnn.core.formula is the safe parser's plain-dataclass tree (it never imports SymPy either).
     outside = {m for m in imported if m.split(".")[0] not in allowed_roots
-               and m not in ("symnn.errors", "symnn.formula")}
+               and m not in ("symnn.errors", "symnn.core.formula")}
     assert not outside
     assert "lambdify" not in (REPO / "symnn" / "numeric.py").read_text(encoding="utf-8")
 

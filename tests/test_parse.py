@@ -18,10 +18,10 @@ import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from symnn.core.interval import Interval
 from symnn.errors import ParseError
-from symnn.verify.evaluate import Grid, evaluate_interval
-from symnn.verify.interval import Interval
-from symnn.verify.parse import _parser, parse_expression, parse_math
+from symnn.verify.syntax.evaluate import Grid, evaluate_interval
+from symnn.verify.syntax.parse import _parser, parse_expression, parse_math
 
 R = sp.Rational
 E = sp.E
@@ -426,9 +426,9 @@ def test_written_decimals_combine_exactly(a: Fraction, b: Fraction, operator: st
 
 
 def test_activation_names_are_calculus_activations() -> None:
-    from symnn.calculus import ACTIVATIONS
-    from symnn.verify.evaluate import ACTIVATION_NAMES
-    from symnn.verify.tokens import _FUNCTION_NAMES
+    from symnn.core.calculus import ACTIVATIONS
+    from symnn.verify.syntax.evaluate import ACTIVATION_NAMES
+    from symnn.verify.syntax.tokens import _FUNCTION_NAMES
 
     assert set(ACTIVATION_NAMES) <= set(ACTIVATIONS)
     named = set(_FUNCTION_NAMES.values()) - {"exp", "log", "ln", "max", "min"}
@@ -438,7 +438,7 @@ def test_activation_names_are_calculus_activations() -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.integers(min_value=0, max_value=10**60), st.integers(min_value=2, max_value=12))
 def test_integer_nthroot_is_the_floor_root(value: int, index: int) -> None:
-    from symnn.verify.interval import integer_nthroot
+    from symnn.core.interval import integer_nthroot
 
     root, exact = integer_nthroot(value, index)
     assert root**index <= value < (root + 1) ** index
@@ -448,9 +448,9 @@ def test_integer_nthroot_is_the_floor_root(value: int, index: int) -> None:
 @settings(max_examples=60, deadline=None)
 @given(st.fractions(min_value=-20, max_value=20, max_denominator=1000))
 def test_activation_enclosures_contain_sympy_values(value: Fraction) -> None:
-    """The interval activations (compiled from symnn.calculus) enclose SymPy's exact values."""
-    from symnn.calculus import ACTIVATIONS
-    from symnn.verify.enclose import activation
+    """The interval activations (compiled from symnn.core.calculus) enclose SymPy's exact values."""
+    from symnn.core.calculus import ACTIVATIONS
+    from symnn.verify.syntax.enclose import activation
 
     point = Interval.point(value)
     slope = Interval.point(Fraction(1, 10))

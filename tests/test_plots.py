@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from publish_tools import require_matplotlib
 
-from symnn.calculus import ACTIVATIONS
-from symnn.exercises import solve
-from symnn.render import plots
-from symnn.render.html import to_html
-from symnn.render.latex import to_latex
-from symnn.render.markdown import to_markdown
-from symnn.spec import load_sheet
-from symnn.steps import Figure
+from symnn.core.calculus import ACTIVATIONS
+from symnn.sheets.kinds import solve
+from symnn.sheets.render import plots
+from symnn.sheets.render.html import to_html
+from symnn.sheets.render.latex import to_latex
+from symnn.sheets.render.markdown import to_markdown
+from symnn.sheets.spec import load_sheet
+from symnn.sheets.steps import Figure
 
 
 @pytest.fixture(scope="module")
@@ -91,10 +91,10 @@ def test_without_matplotlib_every_format_says_so_instead_of_failing(sheet, monke
     assert tex.count("matplotlib is not installed") == 4 and "includegraphics" not in tex
     assert to_markdown(sheet, figures=True).count(plots.MISSING_NOTE) == 4
 
-    import symnn.sheet
+    import symnn.sheets.pipeline
     from symnn.cli import main
 
-    monkeypatch.setattr(symnn.sheet, "find_engine", lambda: None)
+    monkeypatch.setattr(symnn.sheets.pipeline, "find_engine", lambda: None)
     assert main(["sheet", "--out", str(tmp_path)]) == 0
     err = capsys.readouterr().err
     assert "matplotlib is not installed" in err

@@ -9,11 +9,11 @@ import sympy as sp
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from symnn import numeric
-from symnn.calculus import ACTIVATIONS
-from symnn.crosscheck import crosscheck, exact_array
-from symnn.exercises import solve_exercise
-from symnn.spec import ExerciseSpec, Layer
+from symnn.core.calculus import ACTIVATIONS
+from symnn.sheets.crosscheck import crosscheck, exact_array
+from symnn.sheets.kinds import solve_exercise
+from symnn.sheets.reference import numeric
+from symnn.sheets.spec import ExerciseSpec, Layer
 
 SMOOTH = ["sigmoid", "tanh", "identity", "softplus"]
 ALL = SMOOTH + ["relu", "leaky_relu", "elu"]

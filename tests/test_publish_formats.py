@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import sympy as sp
 
-import symnn.sheet
+import symnn.sheets.pipeline
 from symnn.cli import main
-from symnn.exercises import solve
-from symnn.render.latex import (
+from symnn.sheets.kinds import solve
+from symnn.sheets.render.latex import (
     LatexSettings,
     display_chain,
     escape,
@@ -16,8 +16,8 @@ from symnn.render.latex import (
     to_latex,
     unicode_declarations,
 )
-from symnn.spec import load_sheet
-from symnn.steps import Figure
+from symnn.sheets.spec import load_sheet
+from symnn.sheets.steps import Figure
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def test_unknown_format_lists_every_valid_one(tmp_path, capsys):
 
 
 def test_no_arguments_write_every_format_but_pdf_without_an_engine(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(symnn.sheet, "find_engine", lambda: None)
+    monkeypatch.setattr(symnn.sheets.pipeline, "find_engine", lambda: None)
     assert main(["sheet", "--out", str(tmp_path)]) == 0
     written = {p.name for p in tmp_path.iterdir()}
     assert {"seed.md", "seed.json", "seed.tex", "seed.html"} <= written and "seed.pdf" not in written
@@ -52,11 +52,11 @@ def test_no_arguments_write_every_format_but_pdf_without_an_engine(tmp_path, cap
 
 
 def test_default_formats_include_pdf_when_an_engine_exists(monkeypatch):
-    monkeypatch.setattr(symnn.sheet, "find_engine", lambda: object())
-    args = symnn.sheet.argparse.Namespace(format=None, pdf=False, quiet=True)
-    assert symnn.sheet.chosen_formats(args) == ("md", "json", "tex", "html", "pdf")
-    args = symnn.sheet.argparse.Namespace(format="md", pdf=True, quiet=True)
-    assert symnn.sheet.chosen_formats(args) == ("md", "pdf")
+    monkeypatch.setattr(symnn.sheets.pipeline, "find_engine", lambda: object())
+    args = symnn.sheets.pipeline.argparse.Namespace(format=None, pdf=False, quiet=True)
+    assert symnn.sheets.pipeline.chosen_formats(args) == ("md", "json", "tex", "html", "pdf")
+    args = symnn.sheets.pipeline.argparse.Namespace(format="md", pdf=True, quiet=True)
+    assert symnn.sheets.pipeline.chosen_formats(args) == ("md", "pdf")
 
 
 def test_document_has_one_section_and_one_framed_result_per_exercise(sheet):
@@ -103,7 +103,7 @@ def test_notebook_displays_of_sheets_and_derivations(sheet):
 
 
 def test_wide_matrices_raise_amsmath_column_limit():
-    from symnn.steps import Derivation, Equation, Sheet
+    from symnn.sheets.steps import Derivation, Equation, Sheet
 
     wide = sp.ImmutableMatrix([list(range(14))])
     d = Derivation("ex1", "forward", "t", (Equation(sp.Symbol("M"), None, (), wide),), (), ())

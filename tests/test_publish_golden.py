@@ -15,10 +15,10 @@ import pytest
 from publish_tools import ROOT, SNAPSHOTS, matplotlib_version
 
 from symnn.cli import main
-from symnn.exercises import solve
-from symnn.render.html import to_html
-from symnn.render.latex import to_latex
-from symnn.spec import load_sheet
+from symnn.sheets.kinds import solve
+from symnn.sheets.render.html import to_html
+from symnn.sheets.render.latex import to_latex
+from symnn.sheets.spec import load_sheet
 
 VERSION_FILE = SNAPSHOTS / "matplotlib-version.txt"
 OUTPUT = ROOT / "output"

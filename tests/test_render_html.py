@@ -8,10 +8,10 @@ from html.parser import HTMLParser
 import pytest
 import sympy as sp
 
-from symnn.exercises import solve
-from symnn.render.html import mathml, serialise, to_html
-from symnn.spec import load_sheet
-from symnn.steps import Figure
+from symnn.sheets.kinds import solve
+from symnn.sheets.render.html import mathml, serialise, to_html
+from symnn.sheets.spec import load_sheet
+from symnn.sheets.steps import Figure
 
 
 class Page(HTMLParser):
@@ -118,7 +118,7 @@ def test_mathml_corrections(tex, expected):
 
 
 def test_text_is_escaped_by_the_serialiser():
-    from symnn.steps import Derivation, Prose, Sheet
+    from symnn.sheets.steps import Derivation, Prose, Sheet
 
     d = Derivation("ex1", "forward", "a <b> & c", (Prose(("x < y & z", sp.Symbol("x"))),), (), ())
     text = to_html(Sheet("T <1>", (d,)), figures=False)

@@ -13,8 +13,8 @@ from fractions import Fraction as F
 import pytest
 import sympy as sp
 
-from symnn.exercises import solve
-from symnn.spec import load_sheet
+from symnn.sheets.kinds import solve
+from symnn.sheets.spec import load_sheet
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def test_backprop_dead_relu_layer(sheet):
 
 
 def test_output_delta_is_found_by_sympy_for_sigmoid_bce(sheet):
-    from symnn.calculus import a, output_delta, y
+    from symnn.core.calculus import a, output_delta, y
 
     assert sp.simplify(output_delta("bce", "sigmoid") - (a - y)) == 0
 

@@ -11,12 +11,12 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
-from symnn.exercises.certified_training import CERTIFIED_DIGITS, certified_trajectory
-from symnn.exercises.network import backward_values, descend, forward_values, setting_of
-from symnn.render.json import to_json
-from symnn.render.markdown import to_markdown
-from symnn.sheet import solve_checked
-from symnn.spec import load_sheet
+from symnn.sheets.kinds.certified_training import CERTIFIED_DIGITS, certified_trajectory
+from symnn.sheets.kinds.network import backward_values, descend, forward_values, setting_of
+from symnn.sheets.pipeline import solve_checked
+from symnn.sheets.render.json import to_json
+from symnn.sheets.render.markdown import to_markdown
+from symnn.sheets.spec import load_sheet
 
 SIGMOID_BCE = """
 [[exercise]]

@@ -16,12 +16,12 @@ import pytest
 import sympy as sp
 from publish_tools import artifacts, require_tool
 
-from symnn.exercises import solve
-from symnn.render import plots
-from symnn.render.latex import UNICODE_LATEX, UNICODE_TEXT, to_latex
-from symnn.render.pdf import ENGINES, TEX_FLAGS, Engine, TexError, compile_latex, find_engine
-from symnn.spec import load_sheet
-from symnn.steps import Derivation, Equation, Prose, Quantity, Sheet
+from symnn.sheets.kinds import solve
+from symnn.sheets.render import plots
+from symnn.sheets.render.latex import UNICODE_LATEX, UNICODE_TEXT, to_latex
+from symnn.sheets.render.pdf import ENGINES, TEX_FLAGS, Engine, TexError, compile_latex, find_engine
+from symnn.sheets.spec import load_sheet
+from symnn.sheets.steps import Derivation, Equation, Prose, Quantity, Sheet
 
 OVERFULL = re.compile(r"^Overfull \\[hv]box \((\d+(?:\.\d+)?)pt too (?:wide|high)\)", re.MULTILINE)
 TOLERANCE_PT = 5.0
@@ -143,11 +143,11 @@ def test_a_failing_compile_names_the_first_error_and_its_line():
 
 def test_cli_keeps_the_tex_and_writes_no_pdf_when_tex_fails(tmp_path, capsys, monkeypatch):
     require_engine()
-    import symnn.sheet
+    import symnn.sheets.pipeline
     from symnn.cli import main
 
     broken = "\\documentclass{article}\n\\begin{document}\n\\brokenmacro\n\\end{document}\n"
-    monkeypatch.setattr(symnn.sheet, "to_latex", lambda *a, **k: broken)
+    monkeypatch.setattr(symnn.sheets.pipeline, "to_latex", lambda *a, **k: broken)
     code = main(["sheet", "--format", "pdf", "--out", str(tmp_path), "--quiet"])
     err = capsys.readouterr().err
     assert code == 2

@@ -17,10 +17,10 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 
-from symnn import variants as vmod
 from symnn.cli import main
 from symnn.errors import SpecError, SymnnError
-from symnn.variants import generate_variants, load_template, make_variant
+from symnn.sheets import variants as vmod
+from symnn.sheets.variants import generate_variants, load_template, make_variant
 
 BP231 = """
 title = "Backpropagation 2-3-1"
@@ -134,7 +134,7 @@ class _Text(HTMLParser):
 
 
 def test_moodle_xml_follows_the_question_format(six):
-    from symnn.render.moodle import to_moodle_xml
+    from symnn.sheets.render.moodle import to_moodle_xml
 
     root = ET.fromstring(to_moodle_xml([v.moodle for v in six]))
     assert root.tag == "quiz"
@@ -174,7 +174,7 @@ def test_moodle_xml_follows_the_question_format(six):
 
 
 def test_every_variant_is_cross_checked(monkeypatch):
-    import symnn.crosscheck as cc
+    import symnn.sheets.crosscheck as cc
 
     calls = []
     real = cc.crosscheck

@@ -14,17 +14,17 @@ import importlib
 from typing import Any
 
 _EXPORTS: dict[str, str] = {
-    "parse_math": "symnn.verify.parse",
-    "parse_expression": "symnn.verify.parse",
-    "split_relations": "symnn.verify.relations",
-    "Link": "symnn.verify.relations",
-    "find_math_spans": "symnn.verify.extract",
-    "lint_text": "symnn.verify.lint",
-    "lint_file": "symnn.verify.lint",
-    "LintReport": "symnn.verify.lint",
-    "Finding": "symnn.verify.lint",
-    "Judge": "symnn.verify.judge",
-    "check_answers": "symnn.verify.check",
+    "parse_math": "symnn.verify.syntax.parse",
+    "parse_expression": "symnn.verify.syntax.parse",
+    "split_relations": "symnn.verify.lint.relations",
+    "Link": "symnn.verify.lint.relations",
+    "find_math_spans": "symnn.verify.lint.extract",
+    "lint_text": "symnn.verify.lint.report",
+    "lint_file": "symnn.verify.lint.report",
+    "LintReport": "symnn.verify.lint.report",
+    "Finding": "symnn.verify.lint.report",
+    "Judge": "symnn.verify.lint.judge",
+    "check_answers": "symnn.verify.check.judge",
 }
 
 __all__ = [

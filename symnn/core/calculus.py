@@ -1,0 +1,360 @@
+"""Activations and losses, each defined once as a SymPy expression.
+
+Every derivative symnn shows or uses comes from :func:`sympy.diff` of these
+definitions; no second, hand-typed derivative formula exists anywhere.  ReLU-type
+functions are written as ``Piecewise`` with the strict branch ``x > 0`` first, so
+``diff`` yields the convention ReLU'(0) = 0 (and LeakyReLU'(0) = alpha).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+
+import sympy as sp
+
+from symnn.core import formula as fm
+from symnn.errors import SpecError
+
+x = sp.Symbol("x", real=True)
+"""The argument of every activation definition."""
+alpha = sp.Symbol("alpha", positive=True)
+"""The slope/scale parameter of leaky ReLU and ELU."""
+y = sp.Symbol("y", real=True)
+"""A target entry in a loss definition."""
+a = sp.Symbol("a", real=True)
+"""A prediction entry (the network's output) in a loss definition."""
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An elementwise activation function: its name, notation and definition."""
+
+    name: str
+    """Spec name, e.g. ``"leaky_relu"``."""
+    display: str
+    """Name as printed on a sheet (an operator name), e.g. ``"LeakyReLU"``."""
+    definition: sp.Expr
+    """The function as an expression of :data:`x` (and :data:`alpha`)."""
+
+    @property
+    def derivative(self) -> sp.Expr:
+        """d/dx of the definition, by ``sympy.diff``."""
+        return _derivative(self.definition)
+
+    @property
+    def has_alpha(self) -> bool:
+        return alpha in self.definition.free_symbols
+
+    def function(self) -> sp.Function:
+        """An undefined function carrying the display name, for general formulas."""
+        return sp.Function(self.display)
+
+    def at(self, value: sp.Expr, alpha_value: sp.Expr | None = None) -> sp.Expr:
+        """The exact value of the activation at ``value``."""
+        return _substitute(self.definition, value, alpha_value)
+
+    def derivative_at(self, value: sp.Expr, alpha_value: sp.Expr | None = None) -> sp.Expr:
+        """The exact derivative at ``value``."""
+        return _substitute(self.derivative, value, alpha_value)
+
+    def derivative_in_output(self) -> sp.Expr | None:
+        """The derivative written in terms of the output ``a = f(x)``, if SymPy finds one.
+
+        For sigmoid this is ``a(1 - a)``, for tanh ``1 - a**2``; ``None`` when the
+        derivative cannot be written without ``x`` (e.g. ReLU's indicator).
+        """
+        return _derivative_in_output(self)
+
+    @property
+    def maps_rationals_to_rationals(self) -> bool:
+        """Whether rational inputs give rational values and slopes (no exp, log, roots, tanh ...)."""
+        d = self.definition
+        return (not (d.atoms(sp.Function) - d.atoms(sp.Abs, sp.sign, sp.Piecewise))
+                and all(p.exp.is_Integer for p in d.atoms(sp.Pow))
+                and not d.has(sp.E, sp.pi))
+
+    @property
+    def has_kink(self) -> bool:
+        """Whether the derivative is a convention somewhere (a Piecewise, abs or sign inside)."""
+        return bool(self.definition.has(sp.Piecewise, sp.Abs, sp.sign, sp.Max, sp.Min))
+
+
+def _substitute(expr: sp.Expr, value: sp.Expr, alpha_value: sp.Expr | None) -> sp.Expr:
+    subs = {x: value}
+    if alpha_value is not None:
+        subs[alpha] = alpha_value
+    # subs (not xreplace) for a Piecewise, so its branch is picked for the number.
+    return expr.subs(subs) if expr.has(sp.Piecewise) else sp.sympify(expr, strict=True).xreplace(subs)
+
+
+_relu = sp.Piecewise((x, x > 0), (0, True))
+
+
+class NotElementwise(SpecError, KeyError):
+    """A name that is not a built-in elementwise activation (softmax, or a custom one) was looked up."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class _Registry(dict[str, "Activation"]):
+    """The built-in activations; looking up another name is a one-line symnn error, not a KeyError."""
+
+    def __missing__(self, key: str) -> Activation:
+        raise NotElementwise(
+            f"activation {key!r} is not a built-in elementwise activation; softmax and custom activations "
+            "are supported by symnn sheet and symnn variants, not yet by this command")
+
+
+ACTIVATIONS: dict[str, Activation] = _Registry({
+    a_.name: a_
+    for a_ in (
+        Activation("identity", "id", x),
+        Activation("relu", "ReLU", _relu),
+        Activation("leaky_relu", "LeakyReLU", sp.Piecewise((x, x > 0), (alpha * x, True))),
+        Activation("sigmoid", "σ", 1 / (1 + sp.exp(-x))),
+        Activation("tanh", "tanh", sp.tanh(x)),
+        Activation("softplus", "softplus", sp.log(1 + sp.exp(x))),
+        Activation("elu", "ELU", sp.Piecewise((x, x > 0), (alpha * (sp.exp(x) - 1), True))),
+    )
+})
+"""Every elementwise activation symnn knows, by spec name."""
+
+
+@cache
+def _derivative(definition: sp.Expr) -> sp.Expr:
+    return sp.diff(definition, x)
+
+
+@cache
+def _derivative_in_output(act: Activation) -> sp.Expr | None:
+    """Rewrite f'(x) as an expression of a = f(x) when SymPy can.
+
+    First try replacing f(x) itself (tanh' is 1 - tanh(x)**2); otherwise solve
+    ``a = f(x)`` for the exponential inside f and substitute it into f'.
+    """
+    f, d = act.definition, _derivative(act.definition)
+    if isinstance(f, sp.Piecewise) or x not in d.free_symbols:
+        return None
+    direct = d.subs(f, a)
+    if x not in direct.free_symbols:
+        return sp.factor(direct)
+    for g in sorted(f.atoms(sp.exp), key=sp.default_sort_key):
+        G = sp.Dummy("G", positive=True)
+        solutions = sp.solve(sp.Eq(a, f.subs(g, G)), G)
+        if len(solutions) == 1:
+            candidate = sp.factor(sp.simplify(d.subs(g, solutions[0])))
+            if x not in candidate.free_symbols:
+                return candidate
+    return None
+
+
+SOFTMAX = "softmax"
+"""The one vector activation: exp(z_i) / Σ_j exp(z_j) over each column (output layer only)."""
+
+
+def _piecewise_max(p: sp.Expr, q: sp.Expr) -> sp.Expr:
+    # Strict branch first, like ReLU: at a tie the second argument's branch (and slope) is used.
+    return sp.Piecewise((p, p > q), (q, True))
+
+
+def _piecewise_min(p: sp.Expr, q: sp.Expr) -> sp.Expr:
+    return sp.Piecewise((p, p < q), (q, True))
+
+
+_FORMULA_FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
+    "exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt, "abs": sp.Abs,
+    "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh, "sin": sp.sin, "cos": sp.cos, "atan": sp.atan,
+    "sigmoid": lambda v: 1 / (1 + sp.exp(-v)), "max": _piecewise_max, "min": _piecewise_min,
+}
+_FORMULA_OPERATORS: dict[str, Callable[[sp.Expr, sp.Expr], sp.Expr]] = {
+    "+": lambda p, q: p + q, "-": lambda p, q: p - q, "*": lambda p, q: p * q,
+    "/": lambda p, q: p / q, "^": lambda p, q: p ** q,
+}
+_FORMULA_CONSTANTS = {"e": sp.E, "pi": sp.pi}
+
+
+def _formula_number(node: fm.Number) -> sp.Expr:
+    return sp.Rational(node.value.numerator, node.value.denominator)
+
+
+_FORMULA_NODES: dict[type, Callable[[object], sp.Expr]] = {
+    fm.Number: _formula_number,  # type: ignore[dict-item]
+    fm.Variable: lambda node: x,
+    fm.Constant: lambda node: _FORMULA_CONSTANTS[node.name],  # type: ignore[attr-defined]
+    fm.Negate: lambda node: -formula_to_sympy(node.operand),  # type: ignore[attr-defined]
+    fm.Binary: lambda node: _FORMULA_OPERATORS[node.op](  # type: ignore[attr-defined]
+        formula_to_sympy(node.left), formula_to_sympy(node.right)),  # type: ignore[attr-defined]
+    fm.Call: lambda node: _FORMULA_FUNCTIONS[node.function](  # type: ignore[attr-defined]
+        *[formula_to_sympy(arg) for arg in node.args]),  # type: ignore[attr-defined]
+}
+
+
+def formula_to_sympy(node: fm.Node) -> sp.Expr:
+    """A parsed formula tree as a SymPy expression in :data:`x` (built node by node, never parsed).
+
+    >>> formula_to_sympy(fm.parse_formula("x / (1 + abs(x))"))
+    x/(Abs(x) + 1)
+    """
+    return _FORMULA_NODES[type(node)](node)
+
+
+@cache
+def custom_activation(formula: fm.Formula) -> Activation:
+    """The activation defined by a custom formula; its derivative is again ``sympy.diff``.
+
+    >>> act = custom_activation(fm.Formula("softsign", "x / (1 + abs(x))",
+    ...                                    fm.parse_formula("x / (1 + abs(x))")))
+    >>> act.derivative_at(sp.Integer(1))
+    1/4
+    """
+    return Activation(formula.name, formula.name, formula_to_sympy(formula.tree))
+
+
+def activation_for(name: str, formula: fm.Formula | None = None) -> Activation:
+    """The elementwise activation of a layer: a built-in by name, or its custom formula."""
+    return custom_activation(formula) if formula is not None else ACTIVATIONS[name]
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss: a per-entry term in (y, a) and how entries are reduced."""
+
+    name: str
+    """Spec name, e.g. ``"bce"``."""
+    description: str
+    """Words for the sheet."""
+    term: sp.Expr
+    """The loss contributed by one entry, an expression of :data:`y` and :data:`a`."""
+    reduction: str
+    """``"sum"`` or ``"mean"`` over all entries (and samples)."""
+
+    def value(self, ys: list[sp.Expr], preds: list[sp.Expr]) -> sp.Expr:
+        """The exact loss over paired lists of targets and predictions."""
+        total = sp.Add(*[self.term.xreplace({y: t, a: p}) for t, p in zip(ys, preds)])
+        return total / len(ys) if self.reduction == "mean" else total
+
+    @property
+    def derivative(self) -> sp.Expr:
+        """d(term)/da by ``sympy.diff`` (before the mean's 1/N)."""
+        return _loss_derivative(self.name)
+
+
+LOSSES: dict[str, Loss] = {
+    l_.name: l_
+    for l_ in (
+        # Kept unevaluated so the sheet shows the usual form -(y ln a + (1 - y) ln(1 - a)).
+        Loss("bce", "binary cross-entropy",
+             sp.Mul(-1, sp.Add(y * sp.log(a), (1 - y) * sp.log(1 - a)), evaluate=False), "sum"),
+        Loss("half_sse", "half the sum of squared errors", (y - a) ** 2 / 2, "sum"),
+        Loss("sse", "sum of squared errors", (y - a) ** 2, "sum"),
+        Loss("mse", "mean squared error", (y - a) ** 2, "mean"),
+        Loss("cross_entropy", "categorical cross-entropy", -y * sp.log(a), "sum"),
+    )
+}
+"""Every loss symnn knows, by spec name."""
+
+
+@cache
+def _loss_derivative(name: str) -> sp.Expr:
+    return sp.diff(LOSSES[name].term, a)
+
+
+@cache
+def output_delta(loss: str, activation: str | Activation) -> sp.Expr:
+    """∂(loss term)/∂z for an output a = f(z), simplified by SymPy, in terms of a and y.
+
+    For sigmoid with binary cross-entropy SymPy reduces this to ``a - y``.  When the
+    activation's derivative has no form in ``a`` (ReLU), the result keeps ``x``
+    for the pre-activation.
+    """
+    act = ACTIVATIONS[activation] if isinstance(activation, str) else activation
+    dl_da = _loss_derivative(loss)
+    df = _derivative_in_output(act)
+    if df is None:
+        return dl_da * act.derivative
+    return sp.factor(sp.simplify(dl_da * df))
+
+
+# ---------------------------------------------------------------------------
+# Softmax: a vector activation; its Jacobian and the softmax + cross-entropy delta
+# are found by SymPy from the one definition below, for the actual number of classes.
+
+
+@dataclass(frozen=True, slots=True)
+class SoftmaxSymbols:
+    """The symbols of an n-class softmax: pre-activations, outputs and targets."""
+
+    z: tuple[sp.Symbol, ...]
+    """Pre-activations z_1 … z_n."""
+    a: tuple[sp.Symbol, ...]
+    """Outputs a_i = softmax(z)_i, written ŷ_i on a sheet."""
+    y: tuple[sp.Symbol, ...]
+    """Targets y_1 … y_n."""
+
+
+@cache
+def softmax_symbols(n: int) -> SoftmaxSymbols:
+    """Numbered symbols for an n-class softmax."""
+    return SoftmaxSymbols(sp.symbols(f"z_1:{n + 1}", real=True),
+                          sp.symbols(f"yhat_1:{n + 1}", positive=True),
+                          sp.symbols(f"y_1:{n + 1}", real=True))
+
+
+def softmax_definition(n: int) -> tuple[sp.Expr, ...]:
+    """softmax(z)_i = exp(z_i) / Σ_j exp(z_j), for i = 1 … n."""
+    z = softmax_symbols(n).z
+    total = sp.Add(*[sp.exp(zj) for zj in z])
+    return tuple(sp.exp(zi) / total for zi in z)
+
+
+def _in_outputs(expr: sp.Expr, n: int) -> sp.Expr:
+    """Rewrite an expression in z as one in the outputs a_i, using exp(z_i) = a_i · Σ_j exp(z_j)."""
+    sym = softmax_symbols(n)
+    total = sp.Symbol("S", positive=True)
+    expr = expr.xreplace({sp.Add(*[sp.exp(zj) for zj in sym.z]): total})
+
+    def outputs(term: sp.exp) -> sp.Expr:
+        argument = sp.expand(term.args[0])
+        return sp.Mul(*[(ak * total) ** argument.coeff(zk) for zk, ak in zip(sym.z, sym.a)])
+
+    expr = expr.replace(lambda t: isinstance(t, sp.exp), outputs)
+    return sp.expand(expr)
+
+
+@cache
+def softmax_jacobian(n: int) -> sp.ImmutableMatrix:
+    """∂a_i/∂z_j by ``sympy.diff`` of the definition, written in the outputs: a_i(δ_ij − a_j).
+
+    >>> softmax_jacobian(2)[0, 0], softmax_jacobian(2)[0, 1]
+    (-yhat_1*(yhat_1 - 1), -yhat_1*yhat_2)
+    """
+    soft, z = softmax_definition(n), softmax_symbols(n).z
+    return sp.ImmutableMatrix(n, n, lambda i, j: sp.factor(_in_outputs(sp.diff(soft[i], z[j]), n)))
+
+
+@cache
+def softmax_output_delta(loss: str, n: int) -> tuple[sp.Expr, ...]:
+    """∂(loss)/∂z_i for a softmax output, in the outputs a and targets y, simplified by SymPy.
+
+    SymPy differentiates the loss of softmax(z) with respect to each z_i and rewrites
+    the result in the outputs.  For cross-entropy the targets sum to 1 (one-hot or a
+    probability vector); substituting that constraint lets SymPy cancel every other
+    term, leaving ŷ_i − y_i.
+
+    >>> softmax_output_delta("cross_entropy", 3)
+    (-y_1 + yhat_1, -y_2 + yhat_2, -y_3 + yhat_3)
+    """
+    sym, soft = softmax_symbols(n), softmax_definition(n)
+    term = LOSSES[loss].term
+    total = sp.Add(*[term.xreplace({y: yk, a: sk}) for yk, sk in zip(sym.y, soft)])
+    deltas = []
+    for i, zi in enumerate(sym.z):
+        d = _in_outputs(sp.diff(total, zi), n)
+        if loss == "cross_entropy":
+            other = sym.y[(i + 1) % n]
+            d = sp.expand(d.xreplace({other: 1 - sp.Add(*[yk for yk in sym.y if yk != other])}))
+        deltas.append(sp.factor(d) if loss != "cross_entropy" else d)
+    return tuple(deltas)

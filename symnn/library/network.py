@@ -1,0 +1,448 @@
+"""Dense networks with exact gradients: the library face of symnn.
+
+>>> import symnn
+>>> net = symnn.Network([
+...     symnn.Dense([[1, "-1/2"], ["0.25", 2]], ["0.1", 0], "relu"),
+...     symnn.Dense([[3, -1]], [0], "identity"),
+... ])
+>>> net.forward([1, 2])
+Matrix([[-79/20]])
+>>> grads = net.gradients([1, 2], [0], loss="half_sse")
+>>> grads["W2"], grads["b2"]
+(Matrix([[-79/200, -1343/80]]), Matrix([[-79/20]]))
+>>> net.step([1, 2], [0], "half_sse", "1/10").parameters["W2"]
+Matrix([[6079/2000, 543/800]])
+
+A transcendental output keeps its exact form, and ``digits=`` gives certified decimals:
+
+>>> out = symnn.Network([symnn.Dense([[1, 1]], [0], "sigmoid")])
+>>> out.gradients([1, "1/2"], [1], "bce")["W1"]
+Matrix([[-1 + 1/(exp(-3/2) + 1), -1/2 + 1/(2*(exp(-3/2) + 1))]])
+>>> out.gradients([1, "1/2"], [1], "bce", digits=30)["W1"][0, 0]
+'-0.182425523806356340392782821344'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import flint
+import sympy as sp
+from sympy import EXRAW, QQ
+from sympy.polys.matrices import DomainMatrix
+
+from symnn.core import calculus
+from symnn.core.certified import CertifiedMatrix, CertifiedNumber, certify
+from symnn.core.formula import Formula, parse_formula
+from symnn.errors import MathDomainError, ShapeError, SpecError
+from symnn.library import backprop
+from symnn.library.values import exact_entry, exact_matrix, shape_text, to_sympy_matrix
+
+_DEFAULT_ALPHA = {"leaky_relu": QQ(1, 100), "elu": QQ(1)}
+
+
+_BUILT_IN = (*calculus.ACTIVATIONS, calculus.SOFTMAX)
+_CUSTOM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,15}")
+
+
+def _activation_name(activation: Any) -> str:
+    if activation is None:
+        return "identity"
+    if not isinstance(activation, str) or activation not in _BUILT_IN:
+        raise SpecError(f"unknown activation {activation!r}; valid activations: {', '.join(_BUILT_IN)}, "
+                        "or a custom one: Dense(W, b, \"softsign\", formula=\"x / (1 + abs(x))\")")
+    return activation
+
+
+def _custom_formula(activation: Any, formula: str | Formula) -> Formula:
+    """A custom activation's parsed formula; its name is ``activation`` (default ``f``)."""
+    if isinstance(formula, Formula):
+        if activation not in (None, formula.name):
+            raise SpecError(f"activation {activation!r} does not match the formula's name {formula.name!r}")
+        return formula
+    if not isinstance(formula, str):
+        raise SpecError(f"formula must be text in x, e.g. \"x / (1 + abs(x))\", got {type(formula).__name__}")
+    name = "f" if activation is None else activation
+    if not isinstance(name, str) or not _CUSTOM_NAME.fullmatch(name) or name in _BUILT_IN:
+        raise SpecError(f"a custom activation's name must be a short word (letters and digits) that is not "
+                        f"a built-in activation, got {name!r}")
+    return Formula(name, formula, parse_formula(formula))
+
+
+def _read_alpha(activation: str, function: calculus.Activation | None, alpha: Any,
+                allow_float: bool) -> Any:
+    if function is None or not function.has_alpha:
+        if alpha is not None:
+            raise SpecError(f"{activation} takes no alpha, but alpha={alpha!r} was given")
+        return None
+    if alpha is None:
+        return _DEFAULT_ALPHA[activation]
+    return exact_entry(alpha, f"{activation} alpha", allow_float)
+
+
+@dataclass(frozen=True, slots=True, init=False, repr=False)
+class Dense:
+    """One dense layer, ``z = W a + b``, ``a' = activation(z)``.
+
+    ``W`` is (outputs × inputs); ``b`` a column of outputs (a flat list is a column).
+    Entries: ints, strings like ``"0.1"`` or ``"1/3"``, Fractions, SymPy numbers or
+    symbols; floats only with ``allow_float=True``.  ``activation`` is a built-in name
+    (default identity), ``"softmax"`` (output layer only), or, with ``formula=`` text in
+    ``x``, a custom activation's name (default ``f``).
+
+    >>> Dense([[1, 2], [3, 4]], [0, "1/2"], "leaky_relu")
+    Dense(2×2, leaky_relu, alpha=1/100)
+    >>> Dense([[1, 2], [3, 4]], None, "softsign", formula="x / (1 + abs(x))")
+    Dense(2×2, softsign(x) = x / (1 + abs(x)))
+    >>> Dense([[1, 2]], [0, 1], "relu")
+    Traceback (most recent call last):
+    ...
+    symnn.errors.ShapeError: Dense layer: b is 2×1 but W is 1×2; b needs 1×1 (one entry per output)
+    """
+
+    W: DomainMatrix
+    """Weights, exact: over QQ when rational, else SymPy expressions (EXRAW)."""
+    b: DomainMatrix | None
+    """Bias column, or None for a layer without bias."""
+    activation: str
+    """A key of :data:`symnn.core.calculus.ACTIVATIONS`, ``"softmax"``, or a custom activation's name."""
+    alpha: Any
+    """Slope/scale for leaky ReLU and ELU (exact), else None."""
+    formula: Formula | None
+    """A custom activation's parsed formula (its derivative is ``sympy.diff``), else None."""
+
+    def __init__(self, W: Any, b: Any = None, activation: str | None = None, *,
+                 formula: str | Formula | None = None, alpha: Any = None,
+                 allow_float: bool = False) -> None:
+        weights = exact_matrix(W, "W", allow_float)
+        bias = None if b is None else exact_matrix(b, "b", allow_float)
+        if bias is not None and bias.shape != (weights.shape[0], 1):
+            raise ShapeError(
+                f"Dense layer: b is {shape_text(bias.shape)} but W is {shape_text(weights.shape)}; "
+                f"b needs {weights.shape[0]}×1 (one entry per output)")
+        custom = None if formula is None else _custom_formula(activation, formula)
+        name = custom.name if custom is not None else _activation_name(activation)
+        if name == calculus.SOFTMAX and weights.shape[0] < 2:
+            raise ShapeError(f"softmax needs at least 2 outputs, but W is {shape_text(weights.shape)}")
+        function = None if name == calculus.SOFTMAX else calculus.activation_for(name, custom)
+        object.__setattr__(self, "W", weights)
+        object.__setattr__(self, "b", bias)
+        object.__setattr__(self, "activation", name)
+        object.__setattr__(self, "alpha", _read_alpha(name, function, alpha, allow_float))
+        object.__setattr__(self, "formula", custom)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(outputs, inputs)."""
+        return self.W.shape  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        alpha = "" if self.alpha is None else f", alpha={self.alpha}"
+        custom = "" if self.formula is None else f"(x) = {self.formula.text}"
+        return f"Dense({shape_text(self.shape)}, {self.activation}{custom}{alpha})"
+
+
+def _check_softmax_placement(layers: tuple[Dense, ...]) -> None:
+    for index, layer in enumerate(layers[:-1], start=1):
+        if layer.activation == calculus.SOFTMAX:
+            raise SpecError(f"layer {index}: softmax is only for the output layer (layer {len(layers)}); "
+                            "use an elementwise activation in hidden layers")
+
+
+def _check_chain(layers: tuple[Dense, ...]) -> None:
+    for index in range(1, len(layers)):
+        previous, current = layers[index - 1], layers[index]
+        if current.shape[1] != previous.shape[0]:
+            raise ShapeError(
+                f"layer {index + 1}: W{index + 1} is {shape_text(current.shape)} but layer {index} "
+                f"outputs {previous.shape[0]} values (W{index} is {shape_text(previous.shape)}); "
+                f"W{index + 1} needs {previous.shape[0]} columns")
+
+
+def _loss_name(loss: str) -> str:
+    if loss not in calculus.LOSSES:
+        raise SpecError(f"unknown loss {loss!r}; valid losses: {', '.join(calculus.LOSSES)}")
+    return loss
+
+
+MAX_DIGITS = 100_000
+"""Most significant digits a certified result may ask for (beyond, arithmetic takes hours)."""
+
+
+def _check_digits(digits: int | None) -> None:
+    if digits is None:
+        return
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= MAX_DIGITS:
+        raise SpecError(f"digits must be a whole number from 1 to {MAX_DIGITS}, got {digits!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class FactoredMatrix:
+    """An exact matrix Σ coefficient_k · R_k with exact scalars and rational matrices R_k.
+
+    A network whose only transcendental part is its output layer has gradients of this
+    form (δ_k the output errors); keeping them factored costs one rational matrix per
+    term instead of one SymPy expression per entry.
+
+    >>> m = FactoredMatrix(((sp.exp(-1), DomainMatrix([[QQ(1), QQ(2)]], (1, 2), QQ)),))
+    >>> m[0, 1], m.shape
+    (2*exp(-1), (1, 2))
+    >>> m.as_explicit()
+    Matrix([[exp(-1), 2*exp(-1)]])
+    """
+
+    terms: tuple[tuple[sp.Expr, DomainMatrix], ...]
+    """(exact scalar, ``QQ`` matrix) pairs."""
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, columns)."""
+        return self.terms[0][1].shape  # type: ignore[no-any-return]
+
+    def __getitem__(self, index: tuple[int, int]) -> sp.Expr:
+        i, j = index
+        return sp.Add(*[c * QQ.to_sympy(m.rep.getitem(i, j)) for c, m in self.terms])
+
+    def as_explicit(self) -> sp.Matrix:
+        """Every entry as an exact SymPy expression."""
+        return to_sympy_matrix(backprop.explicit(backprop.Factored(self.terms)))
+
+    def as_expr(self) -> sp.MatrixExpr:
+        """The product form as a SymPy matrix expression (for LaTeX)."""
+        parts = [sp.MatMul(c, sp.ImmutableMatrix(to_sympy_matrix(m))) for c, m in self.terms]
+        return parts[0] if len(parts) == 1 else sp.MatAdd(*parts)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Gradients(Mapping[str, sp.Matrix]):
+    """Exact gradients by parameter name (``W1``, ``b1``, ...), in layer order.
+
+    All values are computed when the object is made (exactly, as flint rational
+    matrices or exact SymPy expressions); each becomes a SymPy ``Matrix`` the first time
+    it is read, so a caller that needs only some of them, or the fast forms below,
+    never pays for converting 65536 entries into SymPy numbers.
+    """
+
+    raw: dict[str, backprop.Gradient]
+    """Per parameter: a ``QQ``/``EXRAW`` :class:`DomainMatrix` or a factored sum."""
+    _matrices: dict[str, sp.Matrix] = field(default_factory=dict, repr=False)
+    """SymPy matrices already built."""
+
+    def __getitem__(self, name: str) -> sp.Matrix:
+        if name not in self._matrices:
+            self._matrices[name] = to_sympy_matrix(backprop.explicit(self.raw[name]))
+        return self._matrices[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+    def domain_matrix(self, name: str) -> DomainMatrix:
+        """The gradient as a :class:`DomainMatrix` (``QQ`` when rational): no conversion."""
+        return backprop.explicit(self.raw[name])
+
+    def factored(self, name: str) -> FactoredMatrix | None:
+        """The gradient as Σ δ_k R_k when it was computed that way, else None."""
+        gradient = self.raw[name]
+        return FactoredMatrix(gradient.terms) if isinstance(gradient, backprop.Factored) else None
+
+
+@dataclass(frozen=True, slots=True, init=False, repr=False)
+class Network:
+    """A feed-forward network of :class:`Dense` layers with exact (or certified) gradients.
+
+    Parameters are named ``W1, b1, W2, b2, ...`` by layer.  Inputs ``x`` are columns
+    (one column per sample); losses add (or average) over all entries.
+    """
+
+    layers: tuple[Dense, ...]
+    """The layers, input side first."""
+
+    def __init__(self, layers: Iterable[Dense]) -> None:
+        chain = tuple(layers)
+        if not chain:
+            raise SpecError("a Network needs at least one layer")
+        for index, layer in enumerate(chain, start=1):
+            if not isinstance(layer, Dense):
+                raise SpecError(f"layer {index} must be a symnn.Dense, got {type(layer).__name__}")
+        _check_chain(chain)
+        _check_softmax_placement(chain)
+        object.__setattr__(self, "layers", chain)
+
+    @classmethod
+    def from_spec(cls, spec: Any) -> Network:
+        """Build from a sheet exercise of kind ``network`` or its tuple of spec layers.
+
+        >>> from symnn.sheets.spec import load_sheet
+        >>> ex = next(e for e in load_sheet().exercises if e.kind == "network")
+        >>> Network.from_spec(ex).layers[0].activation in calculus.ACTIVATIONS
+        True
+        """
+        layers = spec.fields["layers"] if hasattr(spec, "fields") else spec
+        return cls(Dense([list(r) for r in layer.W],
+                         None if layer.b is None else [list(r) for r in layer.b],
+                         layer.activation, formula=layer.formula, alpha=layer.alpha)
+                   for layer in layers)
+
+    def __repr__(self) -> str:
+        return f"Network([{', '.join(map(repr, self.layers))}])"
+
+    @property
+    def parameters(self) -> dict[str, sp.Matrix]:
+        """Every parameter as a SymPy matrix (a copy), by name."""
+        params: dict[str, sp.Matrix] = {}
+        for index, layer in enumerate(self.layers, start=1):
+            params[f"W{index}"] = to_sympy_matrix(layer.W.copy())
+            if layer.b is not None:
+                params[f"b{index}"] = to_sympy_matrix(layer.b.copy())
+        return params
+
+    # -- inputs ---------------------------------------------------------------
+
+    def _input(self, x: Any, allow_float: bool) -> DomainMatrix:
+        matrix = exact_matrix(x, "x", allow_float)
+        needed = self.layers[0].shape[1]
+        if matrix.shape[0] != needed:
+            raise ShapeError(
+                f"x is {shape_text(matrix.shape)} but W1 is {shape_text(self.layers[0].shape)}; "
+                f"x needs {needed} rows (one column per sample)")
+        return matrix
+
+    def _target(self, y: Any, x: DomainMatrix, loss: str, allow_float: bool) -> DomainMatrix:
+        matrix = exact_matrix(y, "y", allow_float)
+        expected = (self.layers[-1].shape[0], x.shape[1])
+        if matrix.shape != expected:
+            raise ShapeError(
+                f"y is {shape_text(matrix.shape)} but the network outputs {shape_text(expected)} "
+                f"for this x (layer {len(self.layers)}: W{len(self.layers)} is "
+                f"{shape_text(self.layers[-1].shape)})")
+        if loss in ("bce", "cross_entropy") and matrix.domain == QQ:
+            for k, value in enumerate(matrix.to_list_flat(), start=1):
+                if not 0 <= value <= 1:
+                    raise MathDomainError(f"{calculus.LOSSES[loss].description} needs targets in [0, 1]; "
+                                          f"y entry {k} is {value}")
+        if loss == "cross_entropy":
+            _check_distributions(matrix)
+        return matrix
+
+    def _loss(self, loss: str) -> str:
+        """The loss's name, once it is known and fits the output layer."""
+        known = _loss_name(loss)
+        last = self.layers[-1]
+        if known == "cross_entropy" and last.activation != calculus.SOFTMAX:
+            raise SpecError(f"cross_entropy needs a softmax output layer, but layer {len(self.layers)} is "
+                            f"{last.activation}; for a single sigmoid output use bce")
+        return known
+
+    # -- exact and certified computations --------------------------------------
+
+    def forward(self, x: Any, *, digits: int | None = None, allow_float: bool = False) -> Any:
+        """The network's output: an exact SymPy matrix, or certified decimals with ``digits``."""
+        _check_digits(digits)
+        inputs = self._input(x, allow_float)
+        if digits is None:
+            return to_sympy_matrix(backprop.forward(self.layers, inputs).output)
+        prefix = backprop.rational_prefix(self.layers, inputs)
+        if prefix.rational_layers == len(self.layers):
+            return CertifiedMatrix.from_exact(prefix.next_input, digits)
+        return self._certified(lambda p: {"out": backprop.ball_outputs(self.layers, prefix)},
+                               digits)["out"]
+
+    def loss(self, x: Any, y: Any, loss: str, *, digits: int | None = None,
+             allow_float: bool = False) -> Any:
+        """The loss value: exact SymPy number (or formula), or a :class:`CertifiedNumber`."""
+        _check_digits(digits)
+        name = self._loss(loss)
+        inputs = self._input(x, allow_float)
+        targets = self._target(y, inputs, name, allow_float)
+        if digits is None:
+            output = backprop.forward(self.layers, inputs).output
+            flat = [backprop.to_expr(v) for v in output.to_list_flat()]
+            ys = [backprop.to_expr(v) for v in targets.to_list_flat()]
+            return calculus.LOSSES[name].value(ys, flat)
+        prefix = backprop.rational_prefix(self.layers, inputs)
+        result = self._certified(
+            lambda p: {"loss": flint.arb_mat([[backprop.ball_loss(
+                name, backprop.ball_outputs(self.layers, prefix), targets)]])}, digits)
+        return CertifiedNumber(result["loss"])
+
+    def gradients(self, x: Any, y: Any, loss: str, *, digits: int | None = None,
+                  allow_float: bool = False) -> Mapping[str, Any]:
+        """∂loss/∂parameter for every parameter, keyed ``"W1"``, ``"b1"``, ...
+
+        Exact by default: a :class:`Gradients` mapping of SymPy matrices (rational, or
+        exact expressions such as ``σ(3/2) − 1``).  With ``digits=n``: a dict of
+        :class:`CertifiedMatrix` values whose printed decimals are all correct.
+        """
+        _check_digits(digits)
+        name = self._loss(loss)
+        inputs = self._input(x, allow_float)
+        targets = self._target(y, inputs, name, allow_float)
+        if digits is None:
+            return Gradients(backprop.gradients(self.layers, inputs, targets, name))
+        prefix = backprop.rational_prefix(self.layers, inputs)
+        if prefix.rational_layers == len(self.layers):
+            exact = backprop.gradients(self.layers, inputs, targets, name)
+            if all(isinstance(g, DomainMatrix) and g.domain == QQ for g in exact.values()):
+                return {k: CertifiedMatrix.from_exact(backprop.explicit(g), digits)
+                        for k, g in exact.items()}
+        return self._certified(
+            lambda p: backprop.ball_gradients(self.layers, prefix, targets, name), digits)
+
+    def _certified(self, compute: Callable[[int], Mapping[str, Any]],
+                   digits: int) -> dict[str, CertifiedMatrix]:
+        balls, precision = certify(compute, digits)
+        return {key: CertifiedMatrix((m.nrows(), m.ncols()), digits, None, m, precision,
+                                     refine=_refiner(compute, key))
+                for key, m in balls.items()}
+
+    def step(self, x: Any, y: Any, loss: str, learning_rate: Any, *,
+             allow_float: bool = False) -> Network:
+        """One exact gradient-descent step: a new network with ``W − η ∂loss/∂W``."""
+        name = self._loss(loss)
+        rate = exact_entry(learning_rate, "learning_rate", allow_float)
+        inputs = self._input(x, allow_float)
+        targets = self._target(y, inputs, name, allow_float)
+        grads = backprop.gradients(self.layers, inputs, targets, name)
+        return Network(self._updated(index, layer, grads, rate)
+                       for index, layer in enumerate(self.layers, start=1))
+
+    @staticmethod
+    def _updated(index: int, layer: Dense, grads: Mapping[str, backprop.Gradient], rate: Any) -> Dense:
+        def update(param: DomainMatrix, grad: backprop.Gradient) -> DomainMatrix:
+            step = backprop.explicit(grad)
+            if param.domain == QQ and step.domain == QQ and QQ.of_type(rate):
+                return param - step * rate
+            symbolic_rate = QQ.to_sympy(rate) if QQ.of_type(rate) else rate
+            return param.convert_to(EXRAW) - step.convert_to(EXRAW) * symbolic_rate
+
+        W = update(layer.W, grads[f"W{index}"])
+        b = None if layer.b is None else update(layer.b, grads[f"b{index}"])
+        return Dense(W, b, None if layer.formula is not None else layer.activation, formula=layer.formula,
+                     alpha=None if layer.alpha is None else _alpha_value(layer.alpha))
+
+
+def _check_distributions(y: DomainMatrix) -> None:
+    """Cross-entropy's δ = ŷ − y holds when each target column sums to 1 (one-hot or probabilities)."""
+    for column, values in enumerate(y.transpose().to_list(), start=1):
+        total = sp.Add(*[backprop.to_expr(v) for v in values])
+        if sp.simplify(total - 1) != 0:
+            raise MathDomainError(f"cross_entropy needs each target column to sum to 1 (one-hot or "
+                                  f"probabilities); column {column} of y sums to {total}")
+
+
+def _refiner(compute: Callable[[int], Mapping[str, Any]], key: str) -> Callable[[int], Any]:
+    """Recompute one named result at a given precision."""
+    return lambda precision: compute(precision)[key]
+
+
+def _alpha_value(alpha: Any) -> Any:
+    return QQ.to_sympy(alpha) if QQ.of_type(alpha) else alpha

@@ -1,1 +1,0 @@
-"""Renderers: one module per output format, each reading :mod:`symnn.steps` objects."""

@@ -1,0 +1,114 @@
+"""Shared pieces for exercise modules: a derivation builder and exact conversions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+
+import sympy as sp
+
+from symnn.sheets.spec import ExerciseSpec, Matrix
+from symnn.sheets.steps import Derivation, Equation, Heading, Inline, Prose, Quantity, Step, Table
+
+EXPANSION_LIMIT = 16
+"""Matrices with more entries than this are not written out entry by entry."""
+
+
+def exact(value: Fraction | int) -> sp.Rational:
+    """A Fraction as an exact SymPy rational."""
+    return sp.Rational(value.numerator, value.denominator) if isinstance(value, Fraction) else sp.Integer(value)
+
+
+def to_matrix(m: Matrix) -> sp.ImmutableMatrix:
+    """A spec matrix (rows of Fractions) as an exact SymPy matrix."""
+    return sp.ImmutableMatrix([[exact(v) for v in row] for row in m])
+
+
+def entrywise(m: sp.MatrixBase, f: Callable[[sp.Basic], sp.Basic]) -> sp.ImmutableMatrix:
+    """Apply ``f`` to every entry."""
+    return sp.ImmutableMatrix(m.rows, m.cols, [f(v) for v in m])
+
+
+def unevaluated(expr: sp.Basic, mapping: dict[sp.Basic, sp.Basic]) -> sp.Basic:
+    """``expr`` with symbols replaced by values, nothing computed (for substitution steps)."""
+    with sp.evaluate(False):
+        return expr.xreplace(mapping)
+
+
+def product_expansion(A: sp.MatrixBase, B: sp.MatrixBase, c: sp.MatrixBase | None = None) -> sp.ImmutableMatrix:
+    """The matrix ``A B (+ c)`` with every entry written as an unevaluated sum of products."""
+    rows = []
+    for i in range(A.rows):
+        row = []
+        for j in range(B.cols):
+            terms: list[sp.Basic] = [sp.Mul(A[i, k], B[k, j], evaluate=False) for k in range(A.cols)]
+            if c is not None:
+                terms.append(c[i, j if c.cols > 1 else 0])
+            row.append(sp.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0])
+        rows.append(row)
+    return sp.ImmutableMatrix(rows)
+
+
+def small(*matrices: sp.MatrixBase) -> bool:
+    """Whether matrices are small enough to write out entry by entry."""
+    return all(m.rows * m.cols <= EXPANSION_LIMIT for m in matrices)
+
+
+class Builder:
+    """Collects the steps and quantities of one derivation, in order."""
+
+    def __init__(self, spec: ExerciseSpec, default_title: str) -> None:
+        self.spec = spec
+        self.title = spec.title or default_title
+        self.steps: list[Step] = []
+        self.quantities: list[Quantity] = []
+        self.remarks: list[Prose] = []
+
+    def heading(self, text: str) -> None:
+        self.steps.append(Heading(text))
+
+    def say(self, *parts: Inline) -> None:
+        self.steps.append(Prose(tuple(parts)))
+
+    def remark(self, *parts: Inline) -> None:
+        self.remarks.append(Prose(tuple(parts)))
+
+    def table(self, header: Sequence[Inline], rows: Sequence[Sequence[Inline]]) -> None:
+        self.steps.append(Table(tuple(header), tuple(tuple(r) for r in rows)))
+
+    def step(self, step: Step) -> None:
+        self.steps.append(step)
+
+    def equation(
+        self,
+        lhs: sp.Basic,
+        formula: sp.Basic | None = None,
+        substituted: Sequence[sp.Basic] | sp.Basic = (),
+        value: sp.Basic | None = None,
+        quantity: str | None = None,
+        caption: str = "",
+    ) -> sp.Basic:
+        """Show ``lhs = formula = substituted... = value`` and record ``quantity``; return value."""
+        subs = (substituted,) if isinstance(substituted, sp.Basic) else tuple(substituted)
+        self.steps.append(Equation(lhs, formula, subs, value, quantity))
+        if quantity is not None:
+            if value is None:
+                raise ValueError(f"quantity {quantity} needs a value")
+            self.quantities.append(Quantity(quantity, lhs, value, caption))
+        return value if value is not None else sp.S.Zero
+
+    def done(self, summary: Sequence[str]) -> Derivation:
+        return Derivation(
+            id=self.spec.id,
+            kind=self.spec.kind,
+            title=self.title,
+            steps=tuple(self.steps),
+            quantities=tuple(self.quantities),
+            summary=tuple(summary),
+            remarks=tuple(self.remarks),
+        )
+
+
+def quantity_table(rows: Sequence[tuple[Inline, ...]], header: Sequence[Inline]) -> Table:
+    """A Table step from prepared rows."""
+    return Table(tuple(header), tuple(rows))

@@ -1,0 +1,32 @@
+"""The JSON answer key: every quantity's exact value, LaTeX and float value."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from symnn.sheets.render.printing import exact_text, latex, to_float
+from symnn.sheets.steps import Derivation, Sheet
+
+
+def answer_key(d: Derivation) -> dict[str, Any]:
+    """One exercise's entry of the answer key."""
+    return {
+        "id": d.id,
+        "kind": d.kind,
+        "title": d.title,
+        "quantities": {
+            q.name: {"exact": exact_text(q.exact), "latex": latex(q.exact), "value": to_float(q.exact)}
+            for q in d.quantities
+        },
+    }
+
+
+def to_answer_key(sheet: Sheet) -> dict[str, Any]:
+    """The answer key of a sheet as plain data."""
+    return {"title": sheet.title, "exercises": [answer_key(d) for d in sheet.derivations]}
+
+
+def to_json(sheet: Sheet) -> str:
+    """The answer key as deterministic JSON text."""
+    return json.dumps(to_answer_key(sheet), indent=2, ensure_ascii=False) + "\n"

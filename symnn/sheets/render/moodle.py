@@ -1,0 +1,133 @@
+"""Moodle XML: one numerical question per asked value, a question category per variant.
+
+The format is Moodle's documented question XML (``<quiz>`` of ``<question>``
+elements; ``type="category"`` entries set the category of the questions after
+them; ``type="numerical"`` questions carry an ``<answer fraction="100">`` with a
+``<tolerance>``).  Question texts are HTML with ``\\( … \\)`` mathematics for
+Moodle's MathJax filter.  Everything is built as element trees and serialised once.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+import sympy as sp
+
+from symnn.sheets.render.printing import DEFAULT_DECIMALS, digits_for, latex, numeric_value
+from symnn.sheets.statement import Line
+from symnn.sheets.steps import Quantity
+
+
+@dataclass(frozen=True, slots=True)
+class NumericalQuestion:
+    """One numerical question: its name, HTML text, the correct value and the accepted error."""
+
+    name: str
+    """Question name shown in Moodle's question bank."""
+    html: str
+    """The question text, an HTML fragment."""
+    answer: float
+    """The correct value (the exact value rounded to double precision)."""
+    tolerance: float
+    """Absolute tolerance: half a unit in the last place a student is asked to give."""
+
+
+@dataclass(frozen=True, slots=True)
+class Category:
+    """A question category (one per variant) and its questions."""
+
+    path: str
+    """Category path below the course, e.g. ``symnn/Backprop/Variant 001``."""
+    questions: tuple[NumericalQuestion, ...]
+    """The questions of the category, in order."""
+
+
+def _math(expr: sp.Basic) -> str:
+    return rf"\({latex(expr)}\)"
+
+
+def _paragraph(parent: ET.Element, parts: Line) -> None:
+    p = ET.SubElement(parent, "p")
+    p.text = "".join(part if isinstance(part, str) else _math(part) for part in parts)
+
+
+def question_html(lines: Sequence[Line], ask: Line) -> str:
+    """The statement's lines and the question, as an HTML fragment."""
+    div = ET.Element("div")
+    for line in lines:
+        _paragraph(div, line)
+    _paragraph(div, ask)
+    return ET.tostring(div, encoding="unicode", method="html")
+
+
+def _entries(q: Quantity) -> list[tuple[str, str, sp.Basic]]:
+    """(words, name suffix, value) for a scalar, or for every entry of a matrix quantity."""
+    if not isinstance(q.exact, sp.MatrixBase):
+        return [("", "", q.exact)]
+    if q.exact.rows * q.exact.cols == 1:
+        return [("", "", q.exact[0, 0])]
+    return [(f"entry ({i + 1}, {j + 1}) of ", f"[{i + 1},{j + 1}]", q.exact[i, j])
+            for i in range(q.exact.rows) for j in range(q.exact.cols)]
+
+
+def questions_for(prefix: str, lines: Sequence[Line], quantities: Sequence[Quantity],
+                  decimals: int = DEFAULT_DECIMALS) -> list[NumericalQuestion]:
+    """One numerical question per asked scalar, or per entry of an asked matrix."""
+    questions = []
+    for q in quantities:
+        for where, suffix, value in _entries(q):
+            places = digits_for(value, decimals)
+            caption = f" ({q.caption})" if q.caption else ""
+            ask: Line = (f"Compute {where}", q.symbol, f"{caption}. Give it to {places} decimal places.")
+            questions.append(NumericalQuestion(
+                name=f"{prefix} {q.name}{suffix}", html=question_html(lines, ask),
+                answer=float(numeric_value(value)), tolerance=float(Decimal(5).scaleb(-(places + 1)))))
+    return questions
+
+
+def _text(parent: ET.Element, tag: str, text: str, **attributes: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, attributes)
+    ET.SubElement(element, "text").text = text
+    return element
+
+
+def _category(quiz: ET.Element, path: str) -> None:
+    question = ET.SubElement(quiz, "question", {"type": "category"})
+    _text(question, "category", f"$course$/top/{path}")
+    _text(question, "info", "", format="html")
+
+
+def _numerical(quiz: ET.Element, q: NumericalQuestion) -> None:
+    question = ET.SubElement(quiz, "question", {"type": "numerical"})
+    _text(question, "name", q.name)
+    _text(question, "questiontext", q.html, format="html")
+    _text(question, "generalfeedback", "", format="html")
+    ET.SubElement(question, "defaultgrade").text = "1.0000000"
+    ET.SubElement(question, "penalty").text = "0.3333333"
+    ET.SubElement(question, "hidden").text = "0"
+    answer = _text(question, "answer", repr(q.answer), fraction="100", format="moodle_auto_format")
+    _text(answer, "feedback", "", format="html")
+    ET.SubElement(answer, "tolerance").text = repr(q.tolerance)
+    ET.SubElement(question, "unitgradingtype").text = "0"
+    ET.SubElement(question, "unitpenalty").text = "0.1000000"
+    ET.SubElement(question, "showunits").text = "3"
+    ET.SubElement(question, "unitsleft").text = "0"
+
+
+def to_moodle_xml(categories: Sequence[Category]) -> str:
+    """The Moodle XML document: each category, then its numerical questions.
+
+    >>> q = NumericalQuestion("v1 L", "<p>Compute L.</p>", 0.5, 0.0005)
+    >>> print(to_moodle_xml([Category("symnn/Variant 001", (q,))]).splitlines()[1])
+    <quiz>
+    """
+    quiz = ET.Element("quiz")
+    for category in categories:
+        _category(quiz, category.path)
+        for question in category.questions:
+            _numerical(quiz, question)
+    ET.indent(quiz)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode") + "\n"

@@ -1,0 +1,659 @@
+"""``symnn variants``: per-student variants of a sheet, drawn reproducibly and checked.
+
+A sheet may give random parameters instead of numbers::
+
+    W = { random = "uniform", low = -1, high = 1, step = 0.1, shape = [3, 2] }
+    x = { choice = [[0.5, 1.0], [1.0, -0.5]] }
+
+or name them in an ``[exercise.random]`` table (``W1``, ``b2``, ``alpha1`` address
+layers; other keys address fields).  Variant *n* of seed *S* is drawn from its own
+generator, so it is the same whatever the count, the order or the number of worker
+processes.  A draw is rejected (and redrawn) when it makes a poor exercise: the
+constraints of :class:`Constraints` have defaults and can be changed per exercise
+in an ``[exercise.reject]`` table.  Every accepted variant is solved exactly and
+cross-checked against the numpy evaluator like any sheet.
+
+The library entry point is :func:`generate_variants`; it takes any
+:class:`concurrent.futures.Executor` (a process pool, or a cluster's executor).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import random
+import re
+import sys
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from symnn.core.io import prepare_dir, read_text, write_atomic
+from symnn.errors import MathDomainError, ParseError, ShapeError, SpecError, SymnnError
+from symnn.sheets.reference import numeric
+from symnn.sheets.spec import ExerciseSpec, parse_exercise, read_document
+
+MAX_COUNT = 10_000
+"""Most variants one run may ask for."""
+MAX_DRAWS = 1000
+"""Most draws per exercise and variant before the constraints are declared impossible."""
+RANDOM_KINDS = ("uniform",)
+"""Distributions a ``random`` table may name."""
+ZERO = 1e-9
+"""Below this magnitude a pre-activation counts as 0 (drawn grid values are exact multiples of the step)."""
+
+
+# ---------------------------------------------------------------------------
+# Random parameters.
+
+
+@dataclass(frozen=True, slots=True)
+class Uniform:
+    """Uniform over the grid low, low + step, …, up to high; one draw per entry of ``shape``."""
+
+    low: Decimal
+    """Smallest value."""
+    high: Decimal
+    """Largest value allowed (reached when high − low is a multiple of step)."""
+    step: Decimal
+    """Grid spacing: every value is low plus a whole number of steps."""
+    shape: tuple[int, ...]
+    """``()`` for a number, ``(n,)`` for a flat list (a column), ``(rows, cols)`` for a matrix."""
+
+    def draw(self, rng: random.Random) -> Any:
+        count = int((self.high - self.low) // self.step)
+
+        def one() -> Decimal:
+            return self.low + self.step * rng.randint(0, count)
+
+        if not self.shape:
+            return one()
+        if len(self.shape) == 1:
+            return [one() for _ in range(self.shape[0])]
+        return [[one() for _ in range(self.shape[1])] for _ in range(self.shape[0])]
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One of the listed values (numbers, lists, or names such as activations)."""
+
+    options: tuple[Any, ...]
+    """The values to choose from."""
+
+    def draw(self, rng: random.Random) -> Any:
+        return copy.deepcopy(self.options[rng.randrange(len(self.options))])
+
+
+Random = Uniform | Choice
+
+
+def _decimal(value: Any, name: str, where: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise SpecError(f"{where}: {name} must be a number, got {value!r}")
+    return Decimal(value)
+
+
+def read_random(table: Mapping[str, Any], where: str) -> Random:
+    """Validate a ``{ random = … }`` or ``{ choice = [...] }`` table."""
+    if "choice" in table:
+        extra = sorted(set(table) - {"choice"})
+        if extra:
+            raise SpecError(f"{where}: a choice table has only the key choice, not {extra[0]!r}")
+        options = table["choice"]
+        if not isinstance(options, list) or not options:
+            raise SpecError(f"{where}: choice must be a non-empty list of values")
+        return Choice(tuple(options))
+    extra = sorted(set(table) - {"random", "low", "high", "step", "shape"})
+    if extra:
+        raise SpecError(f"{where}: unknown key {extra[0]!r} in a random table; keys: random, low, high, step, shape")
+    if table["random"] not in RANDOM_KINDS:
+        raise SpecError(f"{where}: unknown distribution {table['random']!r}; valid: {', '.join(RANDOM_KINDS)}")
+    for key in ("low", "high", "step"):
+        if key not in table:
+            raise SpecError(f"{where}: a uniform random table needs {key}")
+    low, high, step = (_decimal(table[k], k, where) for k in ("low", "high", "step"))
+    if low > high:
+        raise SpecError(f"{where}: impossible range: low = {low} is above high = {high}")
+    if step <= 0:
+        raise SpecError(f"{where}: step must be positive, got {step}")
+    if step > high - low:
+        raise SpecError(f"{where}: step = {step} is larger than the range high − low = {high - low}; "
+                        "use choice = [...] for a fixed value")
+    shape = table.get("shape", [])
+    if (not isinstance(shape, list) or len(shape) > 2
+            or not all(isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 64 for n in shape)):
+        raise SpecError(f"{where}: shape must be [n] or [rows, columns] with sizes from 1 to 64, got {shape!r}")
+    return Uniform(low, high, step, tuple(shape))
+
+
+def is_random(value: Any) -> bool:
+    """Whether a TOML value is a random-parameter table."""
+    return isinstance(value, dict) and ("random" in value or "choice" in value)
+
+
+Path_ = tuple[str | int, ...]
+"""Where a value sits inside an exercise table: keys and list indices."""
+
+
+def _collect(value: Any, path: Path_, where: str, found: list[tuple[Path_, Random]]) -> None:
+    if is_random(value):
+        found.append((path, read_random(value, f"{where}: {_path_text(path)}")))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _collect(item, (*path, key), where, found)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _collect(item, (*path, i), where, found)
+
+
+def _path_text(path: Path_) -> str:
+    if len(path) >= 3 and path[0] == "layers":
+        return f"layer {int(path[1]) + 1} {path[2]}"
+    return ".".join(str(p) for p in path)
+
+
+_LAYER_KEY = re.compile(r"(W|b|alpha|activation)(\d+)")
+
+
+def _named_path(key: str, raw: Mapping[str, Any], where: str) -> Path_:
+    """Where an ``[exercise.random]`` key points: ``W2`` is layer 2's W; ``x`` is the field x."""
+    match = _LAYER_KEY.fullmatch(key)
+    if match and isinstance(raw.get("layers"), list):
+        number = int(match.group(2))
+        if not 1 <= number <= len(raw["layers"]):
+            raise SpecError(f"{where}: random {key}: there is no layer {number} "
+                            f"(the network has {len(raw['layers'])})")
+        return ("layers", number - 1, match.group(1))
+    return (key,)
+
+
+def _set(target: Any, path: Path_, value: Any) -> None:
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+
+
+# ---------------------------------------------------------------------------
+# Constraints: what makes a drawn exercise a poor one.
+
+
+@dataclass(frozen=True, slots=True)
+class Constraints:
+    """Rejection rules for drawn numbers, with the defaults every exercise gets."""
+
+    relu_zero: bool = True
+    """Reject a pre-activation of exactly 0 at a ReLU-type layer (its derivative is a convention there)."""
+    dead: str = "reject"
+    """``"reject"`` a hidden ReLU layer that outputs only zeros, ``"allow"`` it, or ``"require"`` one."""
+    saturation: Fraction | None = Fraction(4)
+    """Reject a sigmoid/tanh pre-activation with |z| above this (None: no bound)."""
+    min_gradient: Fraction | None = Fraction(1, 1000)
+    """Reject a layer whose weight gradient has no entry of at least this size (None: no bound)."""
+    softmax_ties: bool = True
+    """Reject a sample whose two largest softmax inputs are equal."""
+    feature_range: bool = True
+    """Reject a feature (column of X) with zero range or variance."""
+    decimals: int | None = None
+    """Reject a rational result with more decimal places than this (None: any)."""
+
+
+DEAD_CHOICES = ("reject", "allow", "require")
+
+
+def _bound(value: Any, key: str, where: str) -> Fraction | None:
+    if value is False:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | Decimal) or value < 0:
+        raise SpecError(f"{where}: reject.{key} must be a non-negative number or false, got {value!r}")
+    return Fraction(value)
+
+
+def _flag(value: Any, key: str, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise SpecError(f"{where}: reject.{key} must be true or false, got {value!r}")
+    return value
+
+
+def _dead(value: Any, key: str, where: str) -> str:
+    if value not in DEAD_CHOICES:
+        raise SpecError(f"{where}: reject.dead must be one of {', '.join(DEAD_CHOICES)}, got {value!r}")
+    return str(value)
+
+
+def _places(value: Any, key: str, where: str) -> int | None:
+    if value is False:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 30:
+        raise SpecError(f"{where}: reject.decimals must be a whole number from 0 to 30 or false, got {value!r}")
+    return value
+
+
+_CONSTRAINT_READERS: dict[str, Callable[[Any, str, str], Any]] = {
+    "relu_zero": _flag, "dead": _dead, "saturation": _bound, "min_gradient": _bound,
+    "softmax_ties": _flag, "feature_range": _flag, "decimals": _places,
+}
+
+
+def read_constraints(table: Any, where: str) -> Constraints:
+    """An ``[exercise.reject]`` table over the defaults."""
+    if table is None:
+        return Constraints()
+    if not isinstance(table, dict):
+        raise SpecError(f"{where}: reject must be a table, e.g. [exercise.reject]")
+    unknown = sorted(set(table) - set(_CONSTRAINT_READERS))
+    if unknown:
+        raise SpecError(f"{where}: unknown constraint {unknown[0]!r}; constraints: {', '.join(_CONSTRAINT_READERS)}")
+    return Constraints(**{k: _CONSTRAINT_READERS[k](v, k, where) for k, v in table.items()})
+
+
+KINKED = ("relu", "leaky_relu", "elu")
+SATURATING = ("sigmoid", "tanh")
+
+
+def _network_violations(spec: ExerciseSpec, values: Mapping[str, Any], c: Constraints) -> list[str]:
+    layers = spec.fields["layers"]
+    found: list[str] = []
+    dead_layers = [l for l, layer in enumerate(layers[:-1], start=1)
+                   if layer.activation == "relu" and not np.any(np.asarray(values[f"A{l}"]))]
+    for l, layer in enumerate(layers, start=1):
+        Z = np.asarray(values[f"Z{l}"])
+        if c.relu_zero and layer.activation in KINKED and np.any(np.abs(Z) < ZERO):
+            found.append("no pre-activation exactly 0 at a ReLU-type layer (relu_zero)")
+        if c.saturation is not None and layer.activation in SATURATING and np.any(np.abs(Z) > float(c.saturation)):
+            found.append(f"no saturated sigmoid/tanh input, |z| ≤ {c.saturation} (saturation)")
+        if c.softmax_ties and layer.activation == "softmax":
+            top = np.sort(Z, axis=0)[-2:, :]
+            if np.any(np.abs(top[1] - top[0]) < ZERO):
+                found.append("no tie between the two largest softmax inputs (softmax_ties)")
+    if c.dead == "reject" and dead_layers:
+        found.append("no dead hidden ReLU layer (dead = \"reject\")")
+    if c.dead == "require" and not dead_layers:
+        found.append("a dead hidden ReLU layer, as the exercise asks (dead = \"require\")")
+    if c.min_gradient is not None:
+        # A dead layer zeroes its own gradient, every one below it, and the next layer's
+        # (whose input is all zeros): only layers after that must learn.
+        first = max(dead_layers, default=-1) + 2 if c.dead != "reject" and dead_layers else 1
+        for l in range(first, len(layers) + 1):
+            if np.max(np.abs(np.asarray(values[f"dL_dW{l}"]))) < float(c.min_gradient):
+                found.append(f"gradients not vanishingly small, some |∂L/∂W| ≥ {c.min_gradient} (min_gradient)")
+                break
+    return found
+
+
+def _forward_violations(spec: ExerciseSpec, values: Mapping[str, Any], c: Constraints) -> list[str]:
+    Z, name = np.asarray(values["Z"]), spec.fields["activation"]
+    found = []
+    if c.relu_zero and name in KINKED and np.any(np.abs(Z) < ZERO):
+        found.append("no pre-activation exactly 0 at a ReLU-type layer (relu_zero)")
+    if c.saturation is not None and name in SATURATING and np.any(np.abs(Z) > float(c.saturation)):
+        found.append(f"no saturated sigmoid/tanh input, |z| ≤ {c.saturation} (saturation)")
+    return found
+
+
+VIOLATIONS: dict[str, Callable[[ExerciseSpec, Mapping[str, Any], Constraints], list[str]]] = {
+    "network": _network_violations,
+    "forward": _forward_violations,
+}
+"""Constraint checks on the numeric values of each kind (other kinds have none)."""
+
+FEATURE_RANGE = "every feature varies: no zero range or variance (feature_range)"
+
+
+def _constant_feature(raw: Mapping[str, Any]) -> bool:
+    """Whether a drawn X (rows of numbers) has a constant column; checked before the spec reader refuses it."""
+    X = raw.get("X")
+    if not isinstance(X, list) or not X or not all(isinstance(r, list) for r in X):
+        return False
+    return any(len({row[j] for row in X if j < len(row)}) == 1 for j in range(len(X[0])))
+
+
+def _too_many_decimals(value: Any, places: int) -> bool:
+    import sympy as sp
+
+    entries = list(value) if isinstance(value, sp.MatrixBase) else [value]
+    for v in entries:
+        if isinstance(v, sp.Rational):
+            q = int(v.q)
+            twos = fives = 0
+            while q % 2 == 0:
+                q, twos = q // 2, twos + 1
+            while q % 5 == 0:
+                q, fives = q // 5, fives + 1
+            if q != 1 or max(twos, fives) > places:
+                return True
+    return False
+
+
+# ---------------------------------------------------------------------------
+# Templates: a sheet with its random parameters found and validated once.
+
+
+@dataclass(frozen=True, slots=True)
+class ExerciseTemplate:
+    """One exercise of a sheet with random parameters."""
+
+    index: int
+    """1-based position in the sheet."""
+    where: str
+    """``file:line`` for messages."""
+    raw: dict[str, Any]
+    """The exercise table without its random, reject and asks keys."""
+    randoms: tuple[tuple[Path_, Random], ...]
+    """Where each random parameter goes and how it is drawn."""
+    constraints: Constraints
+    """The rejection rules."""
+    asks: tuple[str, ...] | None
+    """Names of the asked quantities (None: the exercise's final results)."""
+
+    def draw(self, rng: random.Random) -> dict[str, Any]:
+        raw = copy.deepcopy(self.raw)
+        for path, r in self.randoms:
+            _set(raw, path, r.draw(rng))
+        return raw
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A sheet whose numbers may be random."""
+
+    title: str
+    """Sheet title."""
+    source: str
+    """Where it came from."""
+    exercises: tuple[ExerciseTemplate, ...]
+    """Its exercises in order."""
+
+
+def _asks(value: Any, where: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise SpecError(f"{where}: asks must be a non-empty list of quantity names, e.g. [\"L\", \"dL_dW1\"]")
+    return tuple(value)
+
+
+def _exercise_template(raw: Any, index: int, where: str) -> ExerciseTemplate:
+    if not isinstance(raw, dict):
+        raise SpecError(f"{where}: exercise {index} must be a table")
+    raw = dict(raw)
+    named = raw.pop("random", None)
+    constraints = read_constraints(raw.pop("reject", None), where)
+    asks = _asks(raw.pop("asks", None), where)
+    found: list[tuple[Path_, Random]] = []
+    _collect(raw, (), where, found)
+    if named is not None:
+        if not isinstance(named, dict):
+            raise SpecError(f"{where}: random must be a table of parameters, e.g. [exercise.random]")
+        for key, table in named.items():
+            if not is_random(table):
+                raise SpecError(f"{where}: random.{key} must be a table with random = \"uniform\" or choice")
+            found.append((_named_path(key, raw, where), read_random(table, f"{where}: random.{key}")))
+    return ExerciseTemplate(index, where, raw, tuple(found), constraints, asks)
+
+
+@cache
+def load_template(text: str, source: str = "<text>") -> Template:
+    """Read a sheet whose numbers may be random (cached: worker processes read it once)."""
+    document = read_document(text, source)
+    templates = tuple(_exercise_template(raw, i, where)
+                      for i, (raw, where) in enumerate(zip(document.exercises, document.wheres), start=1))
+    return Template(document.title, source, templates)
+
+
+# ---------------------------------------------------------------------------
+# Drawing one exercise until it passes.
+
+INVALID = "the drawn numbers are valid input"
+DEFINED = "every value is defined for the drawn numbers (no log of 0, no division by 0)"
+
+
+@dataclass
+class _Tally:
+    """Why draws were rejected, for the message when none passes."""
+
+    reasons: Counter[str] = field(default_factory=Counter)
+    """Failed constraint -> number of draws it rejected."""
+    invalid: SpecError | None = None
+    """The last input error a draw caused."""
+
+
+def draw_exercise(template: ExerciseTemplate, rng: random.Random, variant: int) -> tuple[ExerciseSpec, Any, int]:
+    """Draw until the numbers pass every numeric constraint; return the spec, its derivation and the draws used."""
+    from symnn.sheets.crosscheck import crosscheck
+    from symnn.sheets.kinds import solve_exercise
+
+    tally = _Tally()
+    for attempt in range(1, MAX_DRAWS + 1):
+        raw = template.draw(rng)
+        if template.constraints.feature_range and _constant_feature(raw):
+            tally.reasons[FEATURE_RANGE] += 1
+            continue
+        try:
+            spec = parse_exercise(raw, template.index, template.where)
+        except (ShapeError, ParseError):
+            raise
+        except SpecError as exc:
+            tally.reasons[INVALID] += 1
+            tally.invalid = exc
+            continue
+        values = numeric.evaluate(spec.kind, spec.fields)
+        check = VIOLATIONS.get(spec.kind)
+        failed = check(spec, values, template.constraints) if check is not None else []
+        if failed:
+            tally.reasons.update(set(failed))
+            continue
+        try:
+            derivation = solve_exercise(spec)
+        except MathDomainError as exc:
+            tally.reasons[DEFINED] += 1
+            tally.invalid = exc
+            continue
+        places = template.constraints.decimals
+        if places is not None and any(_too_many_decimals(q.exact, places) for q in derivation.quantities):
+            tally.reasons[f"at most {places} decimal places in every rational result (decimals)"] += 1
+            continue
+        crosscheck(spec, derivation, values)
+        return spec, derivation, attempt
+    raise _impossible(template, variant, tally)
+
+
+def _impossible(template: ExerciseTemplate, variant: int, tally: _Tally) -> SpecError:
+    if tally.reasons and set(tally.reasons) <= {INVALID, DEFINED} and tally.invalid is not None:
+        return tally.invalid
+    reason, count = max(tally.reasons.items(), key=lambda item: (item[1], item[0]))
+    others = ", ".join(f"{r} ({n})" for r, n in tally.reasons.most_common() if r != reason)
+    return SpecError(
+        f"{template.where}: exercise {template.index}: no draw for variant {variant} met the constraints within "
+        f"{MAX_DRAWS} draws; the constraint failing most is: {reason} ({count} of {MAX_DRAWS} draws)"
+        + (f"; also: {others}" if others else "")
+        + ". Widen the random ranges or relax it in [exercise.reject]")
+
+
+# ---------------------------------------------------------------------------
+# One variant, rendered: plain data that crosses process boundaries.
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """One finished variant: its sheets, answer key and Moodle questions."""
+
+    number: int
+    """1-based variant number."""
+    draws: int
+    """Draws used (1 per exercise when nothing was rejected)."""
+    student: str
+    """Student sheet, Markdown (questions only)."""
+    teacher: str
+    """Teacher sheet, Markdown (statement and worked solution)."""
+    key: dict[str, Any]
+    """This variant's answer key, the form ``symnn sheet`` writes plus its variant number."""
+    moodle: Any
+    """The variant's Moodle question category (:class:`symnn.sheets.render.moodle.Category`)."""
+
+
+def make_variant(text: str, source: str, seed: int, number: int, decimals: int = 3) -> Variant:
+    """Draw, solve, cross-check and render variant ``number`` of seed ``seed`` (a top-level, picklable task)."""
+    from symnn.sheets.render import markdown
+    from symnn.sheets.render.json import to_answer_key
+    from symnn.sheets.render.moodle import Category, questions_for
+    from symnn.sheets.statement import asked, statement
+    from symnn.sheets.steps import Sheet
+
+    template = load_template(text, source)
+    rng = random.Random(f"symnn-variants:{seed}:{number}")
+    drawn = [draw_exercise(t, rng, number) for t in template.exercises]
+    title = f"{template.title} — variant {number}"
+    sheet = Sheet(title, tuple(d for _, d, _ in drawn))
+    student, teacher = [f"# {title}"], [f"# {title} (worked solutions)"]
+    questions = []
+    for i, ((spec, derivation, _), t) in enumerate(zip(drawn, template.exercises), start=1):
+        lines = statement(spec)
+        try:
+            wanted = asked(derivation, t.asks)
+        except KeyError:
+            missing = [n for n in t.asks or () if n not in derivation.values()]
+            raise SpecError(f"{t.where}: asks names {missing[0]!r}, which this exercise does not compute; it "
+                            f"computes: {', '.join(q.name for q in derivation.quantities)}") from None
+        given = "\n\n".join(markdown.render_step(_prose(line), decimals) for line in lines)
+        heading = f"## Exercise {i}: {derivation.title}"
+        items = "\n".join(f"{k}. {markdown.render_step(_prose((q.caption[:1].upper() + q.caption[1:] + ': ', q.symbol)), decimals)}"
+                          for k, q in enumerate(wanted, start=1))
+        student += [heading, given, "Compute:", items]
+        body = markdown.render_derivation(derivation, i, decimals)
+        teacher += [heading, given, body.split("\n\n", 1)[1] if "\n\n" in body else body]
+        questions += questions_for(f"v{number:03d} {derivation.id}", lines, wanted, decimals)
+    key = {"variant": number, **to_answer_key(sheet)}
+    category = Category(f"{template.title}/Variant {number:03d}", tuple(questions))
+    return Variant(number, sum(n for *_, n in drawn), "\n\n".join(student) + "\n", "\n\n".join(teacher) + "\n",
+                   key, category)
+
+
+def _prose(line: Sequence[Any]) -> Any:
+    from symnn.sheets.steps import Prose
+
+    return Prose(tuple(line))
+
+
+def generate_variants(text: str, count: int, seed: int, source: str = "<text>", decimals: int = 3,
+                      executor: Executor | None = None) -> list[Variant]:
+    """Variants 1…count of a sheet, drawn from ``seed``; in this process, or on ``executor``.
+
+    ``executor`` may be any :class:`concurrent.futures.Executor` that runs tasks in separate
+    processes (a process pool, or a distributed one such as Dask's); each variant is one task,
+    so results do not depend on it.  Avoid thread pools: SymPy's expression cache is shared
+    between threads and not thread-safe, so concurrent threads can see each other's
+    unevaluated expressions.
+
+    >>> sheet = '''
+    ... [[exercise]]
+    ... kind = "forward"
+    ... W = { random = "uniform", low = -1, high = 1, step = 0.5, shape = [1, 2] }
+    ... X = [1, 2]
+    ... activation = "relu"
+    ... '''
+    >>> [v.key["exercises"][0]["quantities"]["Z"]["exact"] for v in generate_variants(sheet, 2, seed=7)]
+    ['[[-5/2]]', '[[3/2]]']
+    """
+    check_count(count)
+    load_template(text, source)
+    if executor is None:
+        return [make_variant(text, source, seed, n, decimals) for n in range(1, count + 1)]
+    futures = [executor.submit(make_variant, text, source, seed, n, decimals) for n in range(1, count + 1)]
+    return [f.result() for f in futures]
+
+
+def check_count(count: int) -> None:
+    if not 1 <= count <= MAX_COUNT:
+        raise SymnnError(f"--count must be between 1 and {MAX_COUNT}, got {count}")
+
+
+# ---------------------------------------------------------------------------
+# Files and the command line.
+
+VARIANT_FORMATS = ("md", "json", "moodle")
+"""Output formats of ``symnn variants``."""
+
+
+def render_files(variants: Sequence[Variant], seed: int, stem: str, out: Path,
+                 formats: Sequence[str]) -> list[tuple[Path, str]]:
+    """Every output file's path and text (nothing written yet)."""
+    from symnn.sheets.render.moodle import to_moodle_xml
+
+    files: list[tuple[Path, str]] = []
+    if "md" in formats:
+        for v in variants:
+            files.append((out / f"{stem}-v{v.number:03d}-student.md", v.student))
+            files.append((out / f"{stem}-v{v.number:03d}-teacher.md", v.teacher))
+    if "json" in formats:
+        key = {"seed": seed, "variants": [v.key for v in variants]}
+        files.append((out / f"{stem}-key.json", json.dumps(key, indent=2, ensure_ascii=False) + "\n"))
+    if "moodle" in formats:
+        files.append((out / f"{stem}-moodle.xml", to_moodle_xml([v.moodle for v in variants])))
+    return files
+
+
+def parse_formats(text: str | None) -> tuple[str, ...]:
+    if not text:
+        return ("md", "json")
+    names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+    unknown = [n for n in names if n not in VARIANT_FORMATS]
+    if unknown or not names:
+        raise SymnnError(f"unknown format {unknown[0] if unknown else text!r}; "
+                         f"valid formats: {', '.join(VARIANT_FORMATS)}")
+    return names
+
+
+def run(args: argparse.Namespace) -> int:
+    check_count(args.count)
+    formats = parse_formats(args.format)
+    if args.jobs < 0 or args.jobs > 256:
+        raise SymnnError(f"--jobs must be between 0 (one per core) and 256, got {args.jobs}")
+    if args.decimals < 0 or args.decimals > 30:
+        raise SymnnError(f"--decimals must be between 0 and 30, got {args.decimals}")
+    text = read_text(args.spec, "a sheet file")
+    jobs = args.jobs or os.cpu_count() or 1
+    if jobs == 1:
+        variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals)
+    else:
+        load_template(text, args.spec)  # a bad sheet fails here, before any worker starts
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals, pool)
+    out = Path(args.out)
+    files = render_files(variants, args.seed, Path(args.spec).stem, out, formats)
+    # Nothing is written until every variant has been drawn, solved, checked and rendered.
+    prepare_dir(out)
+    for path, data in files:
+        write_atomic(path, data)
+    if not args.quiet:
+        redrawn = sum(v.draws for v in variants) - len(variants) * len(load_template(text, args.spec).exercises)
+        print(f"wrote {len(files)} files for {len(variants)} variants to {out} ({redrawn} draws rejected)",
+              file=sys.stderr)
+    return 0
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = subparsers.add_parser(
+        "variants", help="write per-student variants of a sheet with random parameters",
+        description="Draw COUNT variants of a sheet whose numbers may be random, reproducibly from SEED; "
+                    "reject draws that make poor exercises; solve and cross-check each; write student "
+                    "sheets, teacher sheets, one JSON answer key and (optionally) Moodle XML.")
+    p.add_argument("spec", metavar="SPEC", help="TOML sheet with random parameters")
+    p.add_argument("--count", "-n", type=int, required=True, help=f"number of variants (1 to {MAX_COUNT})")
+    p.add_argument("--seed", "-s", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--out", "-o", default="variants", help="output folder (default: variants)")
+    p.add_argument("--format", "-f", help=f"comma-separated formats ({', '.join(VARIANT_FORMATS)}); "
+                                          "default: md,json")
+    p.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (0: one per core; default 1)")
+    p.add_argument("--decimals", type=int, default=3, help="places after ≈ and for Moodle answers (default 3)")
+    p.add_argument("--quiet", "-q", action="store_true", help="do not report what was written")
+    p.set_defaults(func=run)

@@ -1,0 +1,440 @@
+"""Evaluate an expression tree, exactly (SymPy) or on intervals (for rounding).
+
+One evaluator walks the tree; an *arithmetic* supplies the numbers.
+:class:`~symnn.verify.syntax.exact.Exact` builds SymPy values (what
+:func:`~symnn.verify.syntax.parse.parse_math` returns); :class:`Intervals` builds :class:`~symnn.core.interval.Interval` enclosures and lets
+the caller decide what interval each written number stands for (the lint widens
+rounded decimals).  Matrices, shapes and entrywise functions are handled once, here,
+for both.
+
+Matrix rules, as hand-written sheets use them: ``\\cdot``, ``\\times`` and juxtaposition
+between matrices is the matrix product, or the dot product of two vectors of the same
+shape; ``\\odot`` is entrywise; a number combines with every entry; functions apply
+entrywise; a 1×1 matrix is a number.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Generic, Protocol, TypeVar
+
+from symnn.core import interval as iv
+from symnn.core.interval import Interval
+from symnn.errors import ParseError
+from symnn.verify.syntax.nodes import (
+    Absolute,
+    Call,
+    Chain,
+    Constant,
+    Function,
+    Matrix,
+    Negate,
+    Node,
+    Number,
+    Power,
+    Root,
+    Symbol,
+    Transpose,
+)
+
+S = TypeVar("S")
+
+TIME_LIMIT = 2.0
+"""Seconds one evaluation may take before it is refused."""
+MAX_ENTRIES = 10_000
+"""The most entries of any matrix built while evaluating."""
+MAX_EXPONENT = 1_000
+"""The largest |n| of an integer power computed."""
+MAX_BITS = iv.MAX_BITS
+"""The most bits of an exact rational built by a power."""
+DEFAULT_LEAKY_SLOPE = Fraction(1, 100)
+"""The slope of LeakyReLU when a sheet writes none (the usual default)."""
+ACTIVATION_NAMES = ("relu", "leaky_relu", "sigmoid", "tanh", "softplus", "elu")
+"""The activations the tokenizer can name; each is a key of :data:`symnn.core.calculus.ACTIVATIONS`
+(listed here so that evaluating numbers never has to import SymPy)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Grid(Generic[S]):
+    """A matrix value: rows of entries of one arithmetic."""
+
+    rows: tuple[tuple[S, ...], ...]
+    """The entries, row by row."""
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.rows), len(self.rows[0])
+
+    @property
+    def is_vector(self) -> bool:
+        return 1 in self.shape
+
+    def entries(self) -> list[S]:
+        return [entry for row in self.rows for entry in row]
+
+    def transposed(self) -> Grid[S]:
+        return Grid(tuple(zip(*self.rows)))
+
+
+Value = Any
+"""A scalar of the arithmetic, or a :class:`Grid` of them."""
+
+
+class Arithmetic(Protocol[S]):
+    """The number operations an evaluation needs."""
+
+    def number(self, node: Number) -> S: ...
+    def constant(self, name: str) -> S: ...
+    def symbol(self, name: str) -> S: ...
+    def add(self, a: S, b: S) -> S: ...
+    def sub(self, a: S, b: S) -> S: ...
+    def mul(self, a: S, b: S) -> S: ...
+    def div(self, a: S, b: S) -> S: ...
+    def negate(self, a: S) -> S: ...
+    def power(self, base: S, exponent: S) -> S: ...
+    def exp(self, a: S) -> S: ...
+    def log(self, a: S, base: Fraction | None) -> S: ...
+    def root(self, a: S, index: S | None) -> S: ...
+    def absolute(self, a: S) -> S: ...
+    def activation(self, function: Function, a: S, slope: Fraction) -> S: ...
+    def extremum(self, name: str, values: list[S]) -> S: ...
+
+
+def shape_name(shape: tuple[int, int]) -> str:
+    """``2×3``."""
+    return f"{shape[0]}×{shape[1]}"
+
+
+def _grid(rows: tuple[tuple[Any, ...], ...]) -> Value:
+    if len(rows) * len(rows[0]) > MAX_ENTRIES:
+        raise ParseError(f"a matrix with more than {MAX_ENTRIES} entries")
+    return rows[0][0] if len(rows) == 1 and len(rows[0]) == 1 else Grid(rows)
+
+
+def _entrywise(operation: Callable[..., Any], *values: Value, what: str) -> Value:
+    """Apply a scalar operation entry by entry; numbers combine with every entry."""
+    grids = [v for v in values if isinstance(v, Grid)]
+    if not grids:
+        return operation(*values)
+    shape = grids[0].shape
+    for grid in grids[1:]:
+        if grid.shape != shape:
+            raise ParseError(
+                f"cannot {what} a {shape_name(shape)} and a {shape_name(grid.shape)} matrix"
+            )
+    rows = []
+    for i in range(shape[0]):
+        rows.append(
+            tuple(
+                operation(*(v.rows[i][j] if isinstance(v, Grid) else v for v in values))
+                for j in range(shape[1])
+            )
+        )
+    return _grid(tuple(rows))
+
+
+Recorder = Callable[[Node, Value], None]
+"""Called with every node of a tree and its value, as the evaluation computes them."""
+
+
+def run(node: Node, arithmetic: Arithmetic[S], leaky_slope: Fraction) -> Value:
+    """Evaluate ``node`` with ``arithmetic`` within :data:`TIME_LIMIT`."""
+    return _Evaluator(arithmetic, leaky_slope).value(node)
+
+
+class _Evaluator(Generic[S]):
+    """Walks one tree with one arithmetic, within a time limit."""
+
+    __slots__ = ("arithmetic", "deadline", "leaky_slope", "record")
+
+    def __init__(
+        self, arithmetic: Arithmetic[S], leaky_slope: Fraction, record: Recorder | None = None
+    ) -> None:
+        self.arithmetic = arithmetic
+        self.deadline = time.monotonic() + TIME_LIMIT
+        self.leaky_slope = leaky_slope
+        self.record = record
+
+    def value(self, node: Node) -> Value:
+        if time.monotonic() > self.deadline:
+            raise ParseError(f"evaluation took longer than {TIME_LIMIT:g} s")
+        result = _NODE_RULES[type(node)](self, node)
+        if self.record is not None:
+            self.record(node, result)
+        return result
+
+    def scalar(self, node: Node, what: str) -> S:
+        result = self.value(node)
+        if isinstance(result, Grid):
+            raise ParseError(f"{what} must be a number, not a {shape_name(result.shape)} matrix")
+        return result  # type: ignore[no-any-return]
+
+    # ----- one rule per node type ----------------------------------------------------------
+    def number(self, node: Number) -> Value:
+        return self.arithmetic.number(node)
+
+    def symbol(self, node: Symbol) -> Value:
+        return self.arithmetic.symbol(node.name)
+
+    def constant(self, node: Constant) -> Value:
+        return self.arithmetic.constant(node.name)
+
+    def chain(self, node: Chain) -> Value:
+        result = self.value(node.first)
+        for operator, operand in node.rest:
+            result = _CHAIN_RULES[operator](self, result, self.value(operand))
+        return result
+
+    def negate(self, node: Negate) -> Value:
+        return _entrywise(self.arithmetic.negate, self.value(node.operand), what="negate")
+
+    def power(self, node: Power) -> Value:
+        exponent = self.scalar(node.exponent, "an exponent")
+        if isinstance(node.base, Constant) and node.base.name == "E":
+            return self.arithmetic.exp(exponent)
+        base = self.value(node.base)
+        if isinstance(base, Grid):
+            raise ParseError(f"powers of a {shape_name(base.shape)} matrix are not read")
+        return self.arithmetic.power(base, exponent)
+
+    def transpose(self, node: Transpose) -> Value:
+        operand = self.value(node.operand)
+        return operand.transposed() if isinstance(operand, Grid) else operand
+
+    def root(self, node: Root) -> Value:
+        index = None if node.index is None else self.scalar(node.index, "the index of a root")
+        return _entrywise(
+            lambda a: self.arithmetic.root(a, index), self.value(node.radicand), what="root"
+        )
+
+    def absolute(self, node: Absolute) -> Value:
+        return _entrywise(self.arithmetic.absolute, self.value(node.operand), what="take |·| of")
+
+    def matrix(self, node: Matrix) -> Value:
+        rows = tuple(
+            tuple(self.scalar(entry, "a matrix entry") for entry in row) for row in node.rows
+        )
+        return _grid(rows)
+
+    def call(self, node: Call) -> Value:
+        arguments = [self.value(argument) for argument in node.arguments]
+        rule = _FUNCTION_RULES.get(node.function.name)
+        if rule is None:
+            raise ParseError(f"the function {node.function} is not read")
+        return rule(self, node.function, arguments)
+
+    # ----- functions -----------------------------------------------------------------------
+    def one_argument(self, function: Function, arguments: list[Value]) -> Value:
+        if len(arguments) != 1:
+            raise ParseError(f"{function} takes one argument, not {len(arguments)}")
+        return arguments[0]
+
+    def apply_activation(self, function: Function, arguments: list[Value]) -> Value:
+        argument = self.one_argument(function, arguments)
+        default = self.leaky_slope if function.name == "leaky_relu" else Fraction(1)
+        slope = function.parameter if isinstance(function.parameter, Fraction) else default
+        return _entrywise(
+            lambda a: self.arithmetic.activation(function, a, slope), argument, what="apply"
+        )
+
+    def apply_exp(self, function: Function, arguments: list[Value]) -> Value:
+        self.no_derivative(function)
+        return _entrywise(self.arithmetic.exp, self.one_argument(function, arguments), what="apply")
+
+    def apply_log(self, function: Function, arguments: list[Value]) -> Value:
+        self.no_derivative(function)
+        base = function.parameter if isinstance(function.parameter, Fraction) else None
+        if base is not None and (base <= 0 or base == 1):
+            raise ParseError(f"a logarithm to base {base} is not defined")
+        argument = self.one_argument(function, arguments)
+        return _entrywise(lambda a: self.arithmetic.log(a, base), argument, what="apply")
+
+    def apply_extremum(self, function: Function, arguments: list[Value]) -> Value:
+        self.no_derivative(function)
+        if len(arguments) == 1 and isinstance(arguments[0], Grid):
+            return self.arithmetic.extremum(function.name, arguments[0].entries())
+        if len(arguments) < 2:
+            raise ParseError(f"{function.name} needs two or more arguments")
+        return _entrywise(
+            lambda *a: self.arithmetic.extremum(function.name, list(a)),
+            *arguments,
+            what=f"take the {function.name} of",
+        )
+
+    def no_derivative(self, function: Function) -> None:
+        if function.derivative:
+            raise ParseError(f"the derivative {function} is not read")
+
+    # ----- operators -----------------------------------------------------------------------
+    def add(self, a: Value, b: Value) -> Value:
+        return _entrywise(self.arithmetic.add, a, b, what="add")
+
+    def sub(self, a: Value, b: Value) -> Value:
+        return _entrywise(self.arithmetic.sub, a, b, what="subtract")
+
+    def hadamard(self, a: Value, b: Value) -> Value:
+        return _entrywise(self.arithmetic.mul, a, b, what="multiply entrywise")
+
+    def div(self, a: Value, b: Value) -> Value:
+        return _entrywise(self.arithmetic.div, a, b, what="divide")
+
+    def mul(self, a: Value, b: Value) -> Value:
+        if not (isinstance(a, Grid) and isinstance(b, Grid)):
+            return _entrywise(self.arithmetic.mul, a, b, what="multiply")
+        if a.shape[1] == b.shape[0]:
+            return self.product(a, b)
+        if a.shape == b.shape and a.is_vector:
+            return self.sum_of_products(a.entries(), b.entries())
+        raise ParseError(
+            f"cannot multiply a {shape_name(a.shape)} matrix by a {shape_name(b.shape)} matrix"
+        )
+
+    def product(self, a: Grid[S], b: Grid[S]) -> Value:
+        rows_a, inner = a.shape
+        columns = b.shape[1]
+        if rows_a * columns > MAX_ENTRIES or rows_a * columns * inner > 10 * MAX_ENTRIES:
+            raise ParseError("a matrix product too large to compute")
+        rows = tuple(
+            tuple(
+                self.sum_of_products(list(a.rows[i]), [b.rows[k][j] for k in range(inner)])
+                for j in range(columns)
+            )
+            for i in range(rows_a)
+        )
+        return _grid(rows)
+
+    def sum_of_products(self, left: list[S], right: list[S]) -> S:
+        arithmetic = self.arithmetic
+        total = arithmetic.mul(left[0], right[0])
+        for x, y in zip(left[1:], right[1:]):
+            total = arithmetic.add(total, arithmetic.mul(x, y))
+        return total
+
+
+_NODE_RULES: dict[type, Callable[[Any, Any], Value]] = {
+    Number: _Evaluator.number,
+    Symbol: _Evaluator.symbol,
+    Constant: _Evaluator.constant,
+    Chain: _Evaluator.chain,
+    Negate: _Evaluator.negate,
+    Power: _Evaluator.power,
+    Transpose: _Evaluator.transpose,
+    Root: _Evaluator.root,
+    Absolute: _Evaluator.absolute,
+    Matrix: _Evaluator.matrix,
+    Call: _Evaluator.call,
+}
+"""One evaluation rule per node type."""
+
+_CHAIN_RULES: dict[str, Callable[[Any, Value, Value], Value]] = {
+    "add": _Evaluator.add,
+    "sub": _Evaluator.sub,
+    "mul": _Evaluator.mul,
+    "div": _Evaluator.div,
+    "hadamard": _Evaluator.hadamard,
+}
+"""One rule per chain operator."""
+
+_FUNCTION_RULES: dict[str, Callable[[Any, Function, list[Value]], Value]] = {
+    **{name: _Evaluator.apply_activation for name in ACTIVATION_NAMES},
+    "exp": _Evaluator.apply_exp,
+    "log": _Evaluator.apply_log,
+    "ln": _Evaluator.apply_log,
+    "max": _Evaluator.apply_extremum,
+    "min": _Evaluator.apply_extremum,
+}
+"""One rule per function name."""
+
+
+# ----- interval arithmetic -----------------------------------------------------------------
+def exact_literal(node: Number) -> Interval:
+    """A written number taken as exactly what it says."""
+    return Interval.point(node.value)
+
+
+class Intervals:
+    """Interval arithmetic; ``literal`` decides what interval each written number means."""
+
+    __slots__ = ("literal",)
+
+    def __init__(self, literal: Callable[[Number], Interval] = exact_literal) -> None:
+        self.literal = literal
+
+    def number(self, node: Number) -> Interval:
+        return self.literal(node)
+
+    def constant(self, name: str) -> Interval:
+        return iv.euler() if name == "E" else iv.pi()
+
+    def symbol(self, name: str) -> Interval:
+        raise ParseError(f"the symbol {name} has no value")
+
+    def add(self, a: Interval, b: Interval) -> Interval:
+        return a + b
+
+    def sub(self, a: Interval, b: Interval) -> Interval:
+        return a - b
+
+    def mul(self, a: Interval, b: Interval) -> Interval:
+        return a * b
+
+    def div(self, a: Interval, b: Interval) -> Interval:
+        return a / b
+
+    def negate(self, a: Interval) -> Interval:
+        return -a
+
+    def power(self, base: Interval, exponent: Interval) -> Interval:
+        return iv.power(base, exponent)
+
+    def exp(self, a: Interval) -> Interval:
+        return iv.exp(a)
+
+    def log(self, a: Interval, base: Fraction | None) -> Interval:
+        if base is not None and a.is_point:
+            exponent = iv.integer_log(a.lo, base)
+            if exponent is not None:
+                return Interval.point(Fraction(exponent))
+        natural = iv.log(a)
+        return natural if base is None else natural / iv.log(Interval.point(base))
+
+    def root(self, a: Interval, index: Interval | None) -> Interval:
+        if index is None:
+            return iv.root(a, 2)
+        if not index.is_point or index.lo.denominator != 1:
+            raise ParseError("the index of a root must be a whole number")
+        return iv.root(a, int(index.lo))
+
+    def absolute(self, a: Interval) -> Interval:
+        return iv.absolute(a)
+
+    def activation(self, function: Function, a: Interval, slope: Fraction) -> Interval:
+        from symnn.verify.syntax import enclose
+
+        return enclose.activation(function.name, function.derivative)(a, Interval.point(slope))
+
+    def extremum(self, name: str, values: list[Interval]) -> Interval:
+        return iv.maximum(values) if name == "max" else iv.minimum(values)
+
+
+def evaluate_interval(
+    node: Node,
+    literal: Callable[[Number], Interval] = exact_literal,
+    leaky_slope: Fraction = DEFAULT_LEAKY_SLOPE,
+    record: Recorder | None = None,
+) -> Interval | Grid[Interval]:
+    """An enclosure of the tree's value, each written number read through ``literal``.
+
+    ``record``, if given, is called with every node and its value as they are computed.
+
+    >>> from symnn.verify.syntax.parse import parse_expression
+    >>> evaluate_interval(parse_expression("0.1 + 0.2"))
+    Interval(lo=Fraction(3, 10), hi=Fraction(3, 10))
+    """
+    result: Interval | Grid[Interval] = _Evaluator(Intervals(literal), leaky_slope, record).value(
+        node
+    )
+    return result
