@@ -287,20 +287,20 @@ def test_grammar_is_conflict_free() -> None:
 @pytest.mark.parametrize(
     "module",
     [
-        "tokens",
-        "parse",
-        "nodes",
-        "interval",
-        "enclose",
-        "evaluate",
-        "relations",
-        "extract",
-        "judge",
-        "lint",
+        "symnn.verify.syntax.tokens",
+        "symnn.verify.syntax.parse",
+        "symnn.verify.syntax.nodes",
+        "symnn.core.interval",
+        "symnn.verify.syntax.enclose",
+        "symnn.verify.syntax.evaluate",
+        "symnn.verify.lint.relations",
+        "symnn.verify.lint.extract",
+        "symnn.verify.lint.judge",
+        "symnn.verify.lint.report",
     ],
 )
 def test_doctests(module: str) -> None:
-    result = doctest.testmod(importlib.import_module(f"symnn.verify.{module}"))
+    result = doctest.testmod(importlib.import_module(module))
     assert result.failed == 0
 
 
