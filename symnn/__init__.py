@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 _EXPORTS: dict[str, str] = {
     "SymnnError": "symnn.errors",
     "load_sheet": "symnn.sheets.spec",
-    "solve": "symnn.sheets.kinds",
+    "solve": "symnn.sheets.pipeline",
     "Network": "symnn.library.network",
     "Dense": "symnn.library.network",
     "FactoredMatrix": "symnn.library.network",

@@ -7,14 +7,12 @@ import sys
 from collections.abc import Sequence
 
 from symnn import __version__
+from symnn.commands import check, lint, sheet, variants
 from symnn.errors import SymnnError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from symnn.sheets import pipeline as sheet
-    from symnn.sheets import variants
-    from symnn.verify.check import judge as check
-    from symnn.verify.lint import report as lint
+    """The parser of every subcommand (:mod:`symnn.commands`); building it loads no SymPy."""
     parser = argparse.ArgumentParser(
         prog="symnn", description="Exact worked solutions for neural-network exercises, and checks of hand work.")
     parser.add_argument("--version", action="version", version=f"symnn {__version__}")

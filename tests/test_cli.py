@@ -140,3 +140,20 @@ def test_written_files_have_ordinary_permissions(tmp_path, capsys):
     mask = os.umask(0)
     os.umask(mask)
     assert mode == 0o666 & ~mask
+
+
+def test_the_parser_loads_no_sympy_and_names_what_the_pipelines_offer():
+    import subprocess
+    import sys
+
+    code = "import sys; from symnn.cli import build_parser; build_parser(); print('sympy' in sys.modules)"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "False"
+
+    from symnn.commands import sheet, variants
+    from symnn.core.decimals import DEFAULT_DECIMALS
+    from symnn.sheets import pipeline
+    from symnn.sheets.variants import MAX_COUNT
+
+    assert sheet.FORMAT_NAMES == tuple(pipeline.FORMATS)
+    assert sheet.DEFAULT_DECIMALS == DEFAULT_DECIMALS and variants.MAX_COUNT == MAX_COUNT

@@ -18,10 +18,11 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from symnn.commands import lint
+from symnn.commands.lint import to_json, to_table
 from symnn.errors import SymnnError
-from symnn.verify.lint import report as lint
 from symnn.verify.lint.relations import split_relations
-from symnn.verify.lint.report import Finding, LintReport, lint_file, lint_text, to_json, to_table
+from symnn.verify.lint.report import Finding, LintReport, lint_file, lint_text
 
 SEED_NAME = "000_0341d3dd9fb39621.txt"
 SHARED = next(

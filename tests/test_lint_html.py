@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from symnn.commands import lint
 from symnn.errors import SymnnError
-from symnn.verify.lint import report as lint
 from symnn.verify.lint.extract import find_math_spans
 from symnn.verify.lint.html import to_html_report
 from symnn.verify.lint.report import LintReport, lint_text

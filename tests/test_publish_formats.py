@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
+
 import pytest
 import sympy as sp
 
 import symnn.sheets.pipeline
 from symnn.cli import main
+from symnn.commands.sheet import chosen_formats
 from symnn.sheets.kinds import solve
 from symnn.sheets.render.latex import (
     LatexSettings,
@@ -53,10 +56,10 @@ def test_no_arguments_write_every_format_but_pdf_without_an_engine(tmp_path, cap
 
 def test_default_formats_include_pdf_when_an_engine_exists(monkeypatch):
     monkeypatch.setattr(symnn.sheets.pipeline, "find_engine", lambda: object())
-    args = symnn.sheets.pipeline.argparse.Namespace(format=None, pdf=False, quiet=True)
-    assert symnn.sheets.pipeline.chosen_formats(args) == ("md", "json", "tex", "html", "pdf")
-    args = symnn.sheets.pipeline.argparse.Namespace(format="md", pdf=True, quiet=True)
-    assert symnn.sheets.pipeline.chosen_formats(args) == ("md", "pdf")
+    args = argparse.Namespace(format=None, pdf=False, quiet=True)
+    assert chosen_formats(args) == ("md", "json", "tex", "html", "pdf")
+    args = argparse.Namespace(format="md", pdf=True, quiet=True)
+    assert chosen_formats(args) == ("md", "pdf")
 
 
 def test_document_has_one_section_and_one_framed_result_per_exercise(sheet):

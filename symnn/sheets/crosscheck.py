@@ -11,9 +11,9 @@ from collections.abc import Mapping
 import numpy as np
 import sympy as sp
 
+from symnn.core.decimals import numeric_value
 from symnn.errors import CrossCheckError
 from symnn.sheets.reference import numeric
-from symnn.sheets.render.printing import numeric_value
 from symnn.sheets.spec import ExerciseSpec
 from symnn.sheets.steps import Derivation
 

@@ -1,27 +1,31 @@
-"""The ``symnn sheet`` pipeline: spec → derivations → cross-check → rendered files."""
+"""The ``symnn sheet`` pipeline: spec → derivations → cross-check → rendered files.
+
+It is also where the public :func:`solve` comes from: a solved sheet and its exercises
+display themselves in a notebook once this module is loaded (:mod:`~symnn.sheets.render.notebook`).
+"""
 
 from __future__ import annotations
 
-import argparse
 import concurrent.futures
-import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from symnn.core.io import prepare_dir, write_atomic
+from symnn.core.io import write_atomic
 from symnn.errors import SymnnError
 from symnn.sheets.crosscheck import crosscheck
-from symnn.sheets.kinds import solve_exercise
-from symnn.sheets.render import plots
+from symnn.sheets.kinds import solve, solve_exercise
+from symnn.sheets.render import notebook, plots
 from symnn.sheets.render.html import to_html
 from symnn.sheets.render.json import to_json
 from symnn.sheets.render.latex import to_latex
 from symnn.sheets.render.markdown import to_markdown
 from symnn.sheets.render.pdf import INSTALL_HINT, TexError, compile_pdf, find_engine
-from symnn.sheets.render.printing import DEFAULT_DECIMALS
-from symnn.sheets.spec import SEED_NAME, SheetSpec, load_sheet
+from symnn.sheets.spec import SEED_NAME, SheetSpec
 from symnn.sheets.steps import Sheet
+
+__all__ = ["DEFAULT_FORMATS", "FORMATS", "INSTALL_HINT", "Format", "Rendered", "pdf_engine_found", "render_sheets",
+           "solve", "solve_checked", "stem_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,46 +85,33 @@ def solve_checked(spec: SheetSpec) -> Sheet:
     return Sheet(spec.title, tuple(derivations))
 
 
-def parse_formats(text: str) -> tuple[str, ...]:
-    names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
-    unknown = [n for n in names if n not in FORMATS]
-    if unknown or not names:
-        raise SymnnError(f"unknown format {unknown[0] if unknown else text!r}; valid formats: {', '.join(FORMATS)}")
-    return names
-
-
 def stem_of(spec: SheetSpec) -> str:
+    """The file-name stem of a sheet's outputs: ``seed`` for the built-in sheet, else the spec's."""
     return "seed" if spec.source == SEED_NAME else Path(spec.source).stem
 
 
-def chosen_formats(args: argparse.Namespace) -> tuple[str, ...]:
-    """The formats asked for: ``--format``, plus ``--pdf``; by default all, PDF when it can be made."""
-    if args.format:
-        formats = parse_formats(args.format)
-    elif args.pdf or find_engine() is not None:
-        formats = (*DEFAULT_FORMATS, "pdf")
-    else:
-        if not args.quiet:
-            print(f"symnn: note: PDF skipped: {INSTALL_HINT}", file=sys.stderr)
-        formats = DEFAULT_FORMATS
-    if args.pdf and "pdf" not in formats:
-        formats = (*formats, "pdf")
-    if "pdf" in formats and find_engine() is None:
-        raise SymnnError(INSTALL_HINT)
-    return formats
+def pdf_engine_found() -> bool:
+    """Whether a TeX engine is installed (then PDF is among the default formats)."""
+    return find_engine() is not None
 
 
-def run(args: argparse.Namespace) -> int:
-    formats = chosen_formats(args)
-    if args.decimals < 0 or args.decimals > 30:
-        raise SymnnError(f"--decimals must be between 0 and 30, got {args.decimals}")
-    specs = [load_sheet(p) for p in args.spec] if args.spec else [load_sheet()]
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """Every file of a run, rendered but not yet written."""
+
+    files: tuple[tuple[Path, str | bytes], ...]
+    """Each file's path and contents, in writing order (the plots last)."""
+    plots_missing: bool
+    """Whether a sheet has plots that could not be drawn (matplotlib is not installed)."""
+
+
+def render_sheets(specs: Sequence[SheetSpec], formats: Sequence[str], decimals: int, out: Path) -> Rendered:
+    """Solve, cross-check and render every sheet in every format (plots drawn in parallel); write nothing."""
     stems = [stem_of(s) for s in specs]
     if len(set(stems)) != len(stems):
         raise SymnnError("two sheets would write files of the same name; give them different file names")
     rendered: list[tuple[Path, str | bytes]] = []
     drawn: list[concurrent.futures.Future[dict[str, bytes]]] = []
-    out = Path(args.out)
     sheets = []
     with plots.Drawer() as drawer:
         for spec, stem in zip(specs, stems):
@@ -131,29 +122,11 @@ def run(args: argparse.Namespace) -> int:
                 target = out / f"{stem}{fmt.suffix}"
                 if fmt.figures:
                     drawn.append(drawer.submit(sheet, figure_prefix(target), fmt.figures))
-                rendered.append((target, fmt.render(sheet, args.decimals, target)))
+                rendered.append((target, fmt.render(sheet, decimals, target)))
         for future in drawn:
             rendered += [(out / file_name, data) for file_name, data in future.result().items()]
-    if not plots.available() and not args.quiet and any(True for s in sheets for _ in plots.figures_of(s)):
-        print(f"symnn: note: {plots.MISSING_NOTE}", file=sys.stderr)
-    # Nothing is written until every sheet has been solved, checked and rendered.
-    prepare_dir(out)
-    for path, data in rendered:
-        write_atomic(path, data)
-        if not args.quiet:
-            print(f"wrote {path}", file=sys.stderr)
-    return 0
+    missing = not plots.available() and any(True for s in sheets for _ in plots.figures_of(s))
+    return Rendered(tuple(rendered), missing)
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = subparsers.add_parser("sheet", help="write worked solutions of exercise sheets",
-                              description="Solve exercise sheets exactly, cross-check every value with numpy "
-                                          "and write them. Without SPEC, the built-in seed sheet.")
-    p.add_argument("spec", nargs="*", metavar="SPEC", help="TOML exercise sheet(s)")
-    p.add_argument("--format", "-f", help=f"comma-separated formats ({', '.join(FORMATS)}); default: all "
-                                           "(pdf only when a TeX engine is found)")
-    p.add_argument("--pdf", action="store_true", help="also compile a PDF (needs latexmk, pdflatex, lualatex or tectonic)")
-    p.add_argument("--out", "-o", default="output", help="output folder (default: output)")
-    p.add_argument("--decimals", type=int, default=DEFAULT_DECIMALS, help="places after ≈ (default 3)")
-    p.add_argument("--quiet", "-q", action="store_true", help="do not list the files written")
-    p.set_defaults(func=run)
+notebook.install()  # symnn.solve comes from here: its sheets display themselves in notebooks

@@ -8,6 +8,7 @@ they never differentiate or simplify, and the derivation never formats strings.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
@@ -128,22 +129,15 @@ class Derivation:
         """Every quantity's exact value, by name."""
         return {q.name: q.exact for q in self.quantities}
 
-    # Jupyter shows a derivation through these; the renderers are imported here so that
-    # the steps stay plain data with no dependency on any output format.
-    def _repr_html_(self) -> str:
-        from symnn.sheets.render.html import html_fragment
+    # Jupyter shows a derivation through these (see NOTEBOOK).
+    def _repr_html_(self) -> str | None:
+        return _show(self, "html")
 
-        return html_fragment(self)
+    def _repr_markdown_(self) -> str | None:
+        return _show(self, "markdown")
 
-    def _repr_markdown_(self) -> str:
-        from symnn.sheets.render.markdown import render_derivation
-
-        return render_derivation(self, self.id)
-
-    def _repr_latex_(self) -> str:
-        from symnn.sheets.render.latex import latex_fragment
-
-        return latex_fragment(self)
+    def _repr_latex_(self) -> str | None:
+        return _show(self, "latex")
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,24 +157,26 @@ class Sheet:
                 return d
         raise KeyError(f"no exercise {exercise_id!r}")
 
-    def _decimals(self) -> int:
-        from symnn.sheets.render.printing import DEFAULT_DECIMALS
+    # Jupyter shows a sheet through these (see NOTEBOOK).
+    def _repr_html_(self) -> str | None:
+        return _show(self, "html")
 
-        value = self.settings.get("decimals", DEFAULT_DECIMALS)
-        return value if isinstance(value, int) else DEFAULT_DECIMALS
+    def _repr_markdown_(self) -> str | None:
+        return _show(self, "markdown")
 
-    # Jupyter shows a sheet through these (see Derivation).
-    def _repr_html_(self) -> str:
-        from symnn.sheets.render.html import html_fragment
+    def _repr_latex_(self) -> str | None:
+        return _show(self, "latex")
 
-        return html_fragment(self, self._decimals())
 
-    def _repr_markdown_(self) -> str:
-        from symnn.sheets.render.markdown import to_markdown
+NOTEBOOK: dict[str, Callable[[Sheet | Derivation], str]] = {}
+"""How a notebook shows a sheet or a derivation, by format (``html``, ``markdown``, ``latex``).
 
-        return to_markdown(self, self._decimals())
+The renderers sit above these plain-data steps, so they register themselves here
+(:func:`symnn.sheets.render.notebook.install`, done by :mod:`symnn.sheets.pipeline`, which
+``symnn.solve`` comes from); a format not registered is not offered (Jupyter then tries the next).
+"""
 
-    def _repr_latex_(self) -> str:
-        from symnn.sheets.render.latex import latex_fragment
 
-        return latex_fragment(self, self._decimals())
+def _show(item: Sheet | Derivation, fmt: str) -> str | None:
+    display = NOTEBOOK.get(fmt)
+    return display(item) if display is not None else None

@@ -19,16 +19,13 @@ The library entry point is :func:`generate_variants`; it takes any
 
 from __future__ import annotations
 
-import argparse
 import copy
 import json
-import os
 import random
 import re
-import sys
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -38,7 +35,6 @@ from typing import Any
 
 import numpy as np
 
-from symnn.core.io import prepare_dir, read_text, write_atomic
 from symnn.errors import MathDomainError, ParseError, ShapeError, SpecError, SymnnError
 from symnn.sheets.reference import numeric
 from symnn.sheets.spec import ExerciseSpec, parse_exercise, read_document
@@ -578,11 +574,7 @@ def check_count(count: int) -> None:
 
 
 # ---------------------------------------------------------------------------
-# Files and the command line.
-
-VARIANT_FORMATS = ("md", "json", "moodle")
-"""Output formats of ``symnn variants``."""
-
+# Files.
 
 def render_files(variants: Sequence[Variant], seed: int, stem: str, out: Path,
                  formats: Sequence[str]) -> list[tuple[Path, str]]:
@@ -600,60 +592,3 @@ def render_files(variants: Sequence[Variant], seed: int, stem: str, out: Path,
     if "moodle" in formats:
         files.append((out / f"{stem}-moodle.xml", to_moodle_xml([v.moodle for v in variants])))
     return files
-
-
-def parse_formats(text: str | None) -> tuple[str, ...]:
-    if not text:
-        return ("md", "json")
-    names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
-    unknown = [n for n in names if n not in VARIANT_FORMATS]
-    if unknown or not names:
-        raise SymnnError(f"unknown format {unknown[0] if unknown else text!r}; "
-                         f"valid formats: {', '.join(VARIANT_FORMATS)}")
-    return names
-
-
-def run(args: argparse.Namespace) -> int:
-    check_count(args.count)
-    formats = parse_formats(args.format)
-    if args.jobs < 0 or args.jobs > 256:
-        raise SymnnError(f"--jobs must be between 0 (one per core) and 256, got {args.jobs}")
-    if args.decimals < 0 or args.decimals > 30:
-        raise SymnnError(f"--decimals must be between 0 and 30, got {args.decimals}")
-    text = read_text(args.spec, "a sheet file")
-    jobs = args.jobs or os.cpu_count() or 1
-    if jobs == 1:
-        variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals)
-    else:
-        load_template(text, args.spec)  # a bad sheet fails here, before any worker starts
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals, pool)
-    out = Path(args.out)
-    files = render_files(variants, args.seed, Path(args.spec).stem, out, formats)
-    # Nothing is written until every variant has been drawn, solved, checked and rendered.
-    prepare_dir(out)
-    for path, data in files:
-        write_atomic(path, data)
-    if not args.quiet:
-        redrawn = sum(v.draws for v in variants) - len(variants) * len(load_template(text, args.spec).exercises)
-        print(f"wrote {len(files)} files for {len(variants)} variants to {out} ({redrawn} draws rejected)",
-              file=sys.stderr)
-    return 0
-
-
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = subparsers.add_parser(
-        "variants", help="write per-student variants of a sheet with random parameters",
-        description="Draw COUNT variants of a sheet whose numbers may be random, reproducibly from SEED; "
-                    "reject draws that make poor exercises; solve and cross-check each; write student "
-                    "sheets, teacher sheets, one JSON answer key and (optionally) Moodle XML.")
-    p.add_argument("spec", metavar="SPEC", help="TOML sheet with random parameters")
-    p.add_argument("--count", "-n", type=int, required=True, help=f"number of variants (1 to {MAX_COUNT})")
-    p.add_argument("--seed", "-s", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--out", "-o", default="variants", help="output folder (default: variants)")
-    p.add_argument("--format", "-f", help=f"comma-separated formats ({', '.join(VARIANT_FORMATS)}); "
-                                          "default: md,json")
-    p.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (0: one per core; default 1)")
-    p.add_argument("--decimals", type=int, default=3, help="places after ≈ and for Moodle answers (default 3)")
-    p.add_argument("--quiet", "-q", action="store_true", help="do not report what was written")
-    p.set_defaults(func=run)

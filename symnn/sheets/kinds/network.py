@@ -34,11 +34,11 @@ from symnn.core.calculus import (
     y,
 )
 from symnn.core.calculus import alpha as alpha_symbol
+from symnn.core.decimals import approximate
 from symnn.errors import MathDomainError, SpecError
 from symnn.sheets import notation as nt
 from symnn.sheets.build import Builder, entrywise, exact, product_expansion, to_matrix
 from symnn.sheets.kinds.certified_training import CERTIFIED_DIGITS, as_rational, certified_trajectory
-from symnn.sheets.render.printing import approximate
 from symnn.sheets.spec import ExerciseSpec, Layer
 from symnn.sheets.steps import Derivation, Equation, Quantity
 

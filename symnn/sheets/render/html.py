@@ -18,16 +18,9 @@ from xml.etree.ElementTree import Element, SubElement, fromstring, tostring
 import sympy as sp
 from latex2mathml.converter import convert_to_element
 
+from symnn.core.decimals import DEFAULT_DECIMALS, approximate, is_exact_decimal
 from symnn.sheets.render import plots
-from symnn.sheets.render.printing import (
-    DEFAULT_DECIMALS,
-    approximate,
-    chain,
-    is_exact_decimal,
-    latex,
-    preface,
-    sentence_case,
-)
+from symnn.sheets.render.printing import chain, latex, preface, sentence_case
 from symnn.sheets.steps import Derivation, Equation, Figure, Heading, Inline, Prose, Sheet, Step, Table
 
 SVG_NAMESPACE = "{http://www.w3.org/2000/svg}"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from symnn.sheets.render.printing import exact_text, latex, to_float
+from symnn.core.decimals import exact_text, to_float
+from symnn.sheets.render.printing import latex
 from symnn.sheets.steps import Derivation, Sheet
 
 

@@ -6,16 +6,9 @@ from collections.abc import Callable
 
 import sympy as sp
 
+from symnn.core.decimals import DEFAULT_DECIMALS, approximate, is_exact_decimal
 from symnn.sheets.render import plots
-from symnn.sheets.render.printing import (
-    DEFAULT_DECIMALS,
-    approximate,
-    chain,
-    is_exact_decimal,
-    latex,
-    preface,
-    sentence_case,
-)
+from symnn.sheets.render.printing import chain, latex, preface, sentence_case
 from symnn.sheets.steps import Derivation, Equation, Figure, Heading, Inline, Prose, Sheet, Step, Table
 
 

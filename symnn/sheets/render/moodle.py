@@ -16,7 +16,8 @@ from decimal import Decimal
 
 import sympy as sp
 
-from symnn.sheets.render.printing import DEFAULT_DECIMALS, digits_for, latex, numeric_value
+from symnn.core.decimals import DEFAULT_DECIMALS, digits_for, numeric_value
+from symnn.sheets.render.printing import latex
 from symnn.sheets.statement import Line
 from symnn.sheets.steps import Quantity
 

@@ -1,37 +1,18 @@
-"""How numbers and formulas are printed: one LaTeX printer shared by every format.
+"""How formulas are printed: one LaTeX printer shared by every format.
 
 Exact rationals whose decimal expansion terminates are printed as decimals
-(``11/20`` is ``0.55``: still exact), others as fractions; matrices as
+(``11/20`` is ``0.55``: still exact; the number rules are :mod:`symnn.core.decimals`), others as fractions; matrices as
 ``bmatrix``; products with ``\\cdot``; terms in the order the derivation built them.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
-from functools import lru_cache
 from typing import Any
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 
-DEFAULT_DECIMALS = 3
-
-
-def terminating(value: sp.Rational) -> bool:
-    """Whether a rational has a finite decimal expansion (denominator 2^a 5^b)."""
-    q = int(value.q)
-    for p in (2, 5):
-        while q % p == 0:
-            q //= p
-    return q == 1
-
-
-def rational_text(value: sp.Rational) -> str:
-    """A terminating rational as an exact decimal string, e.g. ``-0.055``."""
-    text = format(Decimal(int(value.p)) / Decimal(int(value.q)), "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
+from symnn.core.decimals import approximate, is_exact_decimal, rational_text, terminating
 
 
 class SheetLatexPrinter(LatexPrinter):  # type: ignore[misc]
@@ -139,66 +120,6 @@ def sentence_case(caption: str) -> str:
     ('Loss', 'σ at each input')
     """
     return caption[:1].upper() + caption[1:] if caption[:1].isascii() else caption
-
-
-NUMERIC_DIGITS = 50
-"""Significant digits of the one cached evaluation every rounding and float reads."""
-
-
-@lru_cache(maxsize=1 << 16)
-def numeric_value(value: sp.Basic) -> sp.Basic:
-    """The exact value evaluated once to :data:`NUMERIC_DIGITS` digits (cached: an entry shown in
-    several places of a sheet, its key and its Moodle questions is evaluated once)."""
-    return sp.N(value, NUMERIC_DIGITS)
-
-
-def round_rational(value: sp.Basic, decimals: int) -> sp.Rational:
-    """The exact value rounded to ``decimals`` places, as an exact rational."""
-    number = numeric_value(value) if decimals <= NUMERIC_DIGITS - 30 else sp.N(value, 30 + decimals)
-    if not number.is_real or not number.is_finite:
-        raise ValueError(f"not a finite real number: {value}")
-    text = format(Decimal(str(number)).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_EVEN), "f")
-    return sp.Rational(text)
-
-
-def digits_for(value: sp.Basic, decimals: int) -> int:
-    """Places to show: ``decimals``, or more so a small value keeps 3 significant digits."""
-    number = abs(float(numeric_value(value)))
-    places = decimals
-    while 0 < number < 10 ** (2 - places) and places < 12:
-        places += 1
-    return places
-
-
-def is_exact_decimal(value: sp.Basic) -> bool:
-    """Whether the value, printed, is already its own decimal (a terminating rational)."""
-    if isinstance(value, sp.MatrixBase):
-        return all(is_exact_decimal(v) for v in value)
-    return bool(isinstance(value, sp.Rational) and terminating(value))
-
-
-def approximate(value: sp.Basic, decimals: int) -> sp.Basic:
-    """The decimal shown after ``≈``: the value rounded, entry by entry for a matrix."""
-    if isinstance(value, sp.MatrixBase):
-        return sp.ImmutableMatrix(
-            value.shape[0], value.shape[1], [approximate(v, decimals) for v in value]
-        )
-    return round_rational(value, digits_for(value, decimals))
-
-
-def to_float(value: sp.Basic) -> float | list[list[float]]:
-    """A float (or rows of floats) for JSON; the exact value stays the record."""
-    if isinstance(value, sp.MatrixBase):
-        return [[float(numeric_value(v)) for v in value.row(i)] for i in range(value.rows)]
-    return float(numeric_value(value))
-
-
-def exact_text(value: sp.Basic) -> str:
-    """Plain-text exact value: SymPy's string form; matrices as nested lists of rows."""
-    if isinstance(value, sp.MatrixBase):
-        rows = ", ".join("[" + ", ".join(sp.sstr(v) for v in value.row(i)) + "]" for i in range(value.rows))
-        return f"[{rows}]"
-    return str(sp.sstr(value))
 
 
 LONGEST_ENTRY = 250

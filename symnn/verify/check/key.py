@@ -126,7 +126,7 @@ def key_quantity(name: str, value: Any) -> KeyQuantity:
     rows = [list(value.row(i)) for i in range(value.rows)] if is_matrix else [[value]]
     done = [[_enclose(v) for v in row] for row in rows]
     texts = [[str(sp.sstr(v)) for v in row] for row in rows]
-    # The same texts and floats as symnn.sheets.render.printing.exact_text and to_float.
+    # The same texts and floats as symnn.core.decimals.exact_text and to_float.
     exact_text = "[" + ", ".join("[" + ", ".join(row) + "]" for row in texts) + "]" if is_matrix else texts[0][0]
     return KeyQuantity(
         name=name,

@@ -1,0 +1,128 @@
+"""``symnn lint SHEET``: what it prints (a table, JSON or an HTML page) for :mod:`symnn.verify.lint`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from symnn.commands.table import table, use_colour
+
+if TYPE_CHECKING:
+    from symnn.verify.lint.report import LintReport
+
+COLOURS = {"ok": "32", "rounding": "33", "error": "1;31", "not checked": "2"}
+"""ANSI colour of each verdict."""
+COLUMNS = (("line", 5), ("verdict", 11), ("link", 48), ("left", 24), ("right", 24), ("message", 0))
+"""The table's columns and their widths (the message is never cut)."""
+
+
+def to_json(report: LintReport) -> str:
+    """The machine-readable report: ``{"findings": [...], "summary": {verdict: count}}``."""
+    findings = [
+        {"line": f.line, "text": f.text, "verdict": f.verdict, "lhs": f.lhs, "rhs": f.rhs, "message": f.message}
+        for f in report.findings
+    ]
+    return json.dumps({"findings": findings, "summary": report.summary}, ensure_ascii=False, indent=2)
+
+
+def to_table(report: LintReport, colour: bool = False, problems_only: bool = False) -> str:
+    """The human report: one line per finding (cut to the columns' widths), then a summary line."""
+    rows = [(str(f.line), f.verdict, f.text, f.lhs, f.rhs, f.message) for f in report.findings
+            if not problems_only or f.verdict in ("rounding", "error")]
+    header = tuple(name.upper() for name, _ in COLUMNS)
+    lines = table(header, rows, widths=[width for _, width in COLUMNS], right=frozenset({0}), painted=1,
+                  colours=COLOURS, colour=colour)
+    return "\n".join([*lines, summary_line(report)])
+
+
+def summary_line(report: LintReport) -> str:
+    """``sheet.md: 42 links: 30 ok, 1 rounding, 1 error, 10 not checked``."""
+    counts = ", ".join(f"{count} {verdict}" for verdict, count in report.summary.items())
+    return f"{report.source}: {len(report.findings)} links: {counts}"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Lint ``args.sheet`` and print (or write) the report; SymnnError for bad input (exit 2)."""
+    from symnn.errors import SymnnError
+    from symnn.verify.lint.extract import detect_format
+    from symnn.verify.lint.report import lint_text, read_sheet
+
+    sheet = Path(args.sheet)
+    text = read_sheet(sheet)
+    requested: Literal["markdown", "latex", "html"] | None = args.input_format
+    fmt = requested or detect_format(sheet.name, text)
+    report = lint_text(text, fmt, str(sheet))
+    kind = args.format or ("json" if args.json else "table")
+    if args.json and kind != "json":
+        raise SymnnError(f"--json and --format {kind} ask for different reports; give one")
+    output = _REPORTS[kind](report, text, args)
+    if args.out is None:
+        sys.stdout.write(output + "\n")
+    else:
+        from symnn.core.io import write_atomic
+
+        try:
+            write_atomic(Path(args.out), output + "\n")
+        except OSError as error:
+            raise SymnnError(f"{args.out}: cannot be written ({error.strerror or error})") from None
+    return report.exit_code
+
+
+def _table_report(report: LintReport, text: str, args: argparse.Namespace) -> str:
+    colour = args.out is None and use_colour("auto", sys.stdout)
+    return to_table(report, colour=colour, problems_only=args.problems)
+
+
+def _json_report(report: LintReport, text: str, args: argparse.Namespace) -> str:
+    return to_json(report)
+
+
+def _html_report(report: LintReport, text: str, args: argparse.Namespace) -> str:
+    from symnn.verify.lint.html import to_html_report
+
+    return to_html_report(report, text, report.format, problems_only=args.problems).rstrip("\n")  # type: ignore[arg-type]
+
+
+_REPORTS = {"table": _table_report, "json": _json_report, "html": _html_report}
+"""How each ``--format`` turns the report (and the sheet's text) into output."""
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``symnn lint``."""
+    parser = subparsers.add_parser(
+        "lint",
+        help="check every computation written in a hand-made sheet",
+        description="Check the arithmetic of every equation chain in a Markdown, LaTeX or HTML "
+        "sheet: each link is ok, rounding, error or not checked. Exit 1 if any error.",
+    )
+    parser.add_argument("sheet", metavar="SHEET", help="the sheet (.md, .txt, .tex, .html)")
+    parser.add_argument(
+        "--format",
+        choices=("table", "json", "html"),
+        default=None,
+        help="the report: a table (default), JSON, or an HTML page with the sheet's math "
+        "rendered and each link marked",
+    )
+    parser.add_argument("--json", action="store_true", help="the same as --format json")
+    parser.add_argument(
+        "--out",
+        metavar="FILE",
+        default=None,
+        help="write the report to FILE (atomically) instead of printing it",
+    )
+    parser.add_argument(
+        "--input-format",
+        choices=("markdown", "latex", "html"),
+        default=None,
+        help="how to read SHEET (default: from its extension and content)",
+    )
+    parser.add_argument(
+        "--problems",
+        action="store_true",
+        help="list only rounding and error findings (the summary counts all); with "
+        "--format html, show only the paragraphs that have one",
+    )
+    parser.set_defaults(func=run)

@@ -1,0 +1,83 @@
+"""``symnn sheet``: write worked solutions of exercise sheets (:mod:`symnn.sheets.pipeline`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+FORMAT_NAMES = ("md", "json", "tex", "html", "pdf")
+"""The formats of :data:`symnn.sheets.pipeline.FORMATS` (a test holds them equal), named here so
+that building the parser loads no renderer."""
+DEFAULT_DECIMALS = 3
+""":data:`symnn.core.decimals.DEFAULT_DECIMALS` (a test holds them equal)."""
+
+
+def parse_formats(text: str) -> tuple[str, ...]:
+    """The formats named in ``--format`` (comma-separated, first mention kept)."""
+    from symnn.errors import SymnnError
+
+    names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+    unknown = [n for n in names if n not in FORMAT_NAMES]
+    if unknown or not names:
+        raise SymnnError(f"unknown format {unknown[0] if unknown else text!r}; valid formats: {', '.join(FORMAT_NAMES)}")
+    return names
+
+
+def chosen_formats(args: argparse.Namespace) -> tuple[str, ...]:
+    """The formats asked for: ``--format``, plus ``--pdf``; by default all, PDF when it can be made."""
+    from symnn.errors import SymnnError
+    from symnn.sheets import pipeline
+
+    if args.format:
+        formats = parse_formats(args.format)
+    elif args.pdf or pipeline.pdf_engine_found():
+        formats = (*pipeline.DEFAULT_FORMATS, "pdf")
+    else:
+        if not args.quiet:
+            print(f"symnn: note: PDF skipped: {pipeline.INSTALL_HINT}", file=sys.stderr)
+        formats = pipeline.DEFAULT_FORMATS
+    if args.pdf and "pdf" not in formats:
+        formats = (*formats, "pdf")
+    if "pdf" in formats and not pipeline.pdf_engine_found():
+        raise SymnnError(pipeline.INSTALL_HINT)
+    return formats
+
+
+def run(args: argparse.Namespace) -> int:
+    """Solve, check and render every sheet; write the files only when all of them are done."""
+    from symnn.core.io import prepare_dir, write_atomic
+    from symnn.errors import SymnnError
+    from symnn.sheets import pipeline
+    from symnn.sheets.render.plots import MISSING_NOTE
+    from symnn.sheets.spec import load_sheet
+
+    formats = chosen_formats(args)
+    if args.decimals < 0 or args.decimals > 30:
+        raise SymnnError(f"--decimals must be between 0 and 30, got {args.decimals}")
+    specs = [load_sheet(p) for p in args.spec] if args.spec else [load_sheet()]
+    out = Path(args.out)
+    rendered = pipeline.render_sheets(specs, formats, args.decimals, out)
+    if rendered.plots_missing and not args.quiet:
+        print(f"symnn: note: {MISSING_NOTE}", file=sys.stderr)
+    prepare_dir(out)
+    for path, data in rendered.files:
+        write_atomic(path, data)
+        if not args.quiet:
+            print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``symnn sheet``."""
+    p = subparsers.add_parser("sheet", help="write worked solutions of exercise sheets",
+                              description="Solve exercise sheets exactly, cross-check every value with numpy "
+                                          "and write them. Without SPEC, the built-in seed sheet.")
+    p.add_argument("spec", nargs="*", metavar="SPEC", help="TOML exercise sheet(s)")
+    p.add_argument("--format", "-f", help=f"comma-separated formats ({', '.join(FORMAT_NAMES)}); default: all "
+                                           "(pdf only when a TeX engine is found)")
+    p.add_argument("--pdf", action="store_true", help="also compile a PDF (needs latexmk, pdflatex, lualatex or tectonic)")
+    p.add_argument("--out", "-o", default="output", help="output folder (default: output)")
+    p.add_argument("--decimals", type=int, default=DEFAULT_DECIMALS, help="places after ≈ (default 3)")
+    p.add_argument("--quiet", "-q", action="store_true", help="do not list the files written")
+    p.set_defaults(func=run)

@@ -1,0 +1,82 @@
+"""``symnn variants``: per-student variants of a sheet (:mod:`symnn.sheets.variants`)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from symnn.commands.sheet import DEFAULT_DECIMALS
+
+FORMAT_NAMES = ("md", "json", "moodle")
+"""Output formats of ``symnn variants``."""
+MAX_COUNT = 10_000
+""":data:`symnn.sheets.variants.MAX_COUNT` (a test holds them equal), for the help text."""
+
+
+def parse_formats(text: str | None) -> tuple[str, ...]:
+    """The formats named in ``--format`` (default: md and json)."""
+    from symnn.errors import SymnnError
+
+    if not text:
+        return ("md", "json")
+    names = tuple(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+    unknown = [n for n in names if n not in FORMAT_NAMES]
+    if unknown or not names:
+        raise SymnnError(f"unknown format {unknown[0] if unknown else text!r}; "
+                         f"valid formats: {', '.join(FORMAT_NAMES)}")
+    return names
+
+
+def run(args: argparse.Namespace) -> int:
+    """Draw, solve and check every variant (in ``--jobs`` processes); write the files when all are done."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from symnn.core.io import prepare_dir, read_text, write_atomic
+    from symnn.errors import SymnnError
+    from symnn.sheets.variants import check_count, generate_variants, load_template, render_files
+
+    check_count(args.count)
+    formats = parse_formats(args.format)
+    if args.jobs < 0 or args.jobs > 256:
+        raise SymnnError(f"--jobs must be between 0 (one per core) and 256, got {args.jobs}")
+    if args.decimals < 0 or args.decimals > 30:
+        raise SymnnError(f"--decimals must be between 0 and 30, got {args.decimals}")
+    text = read_text(args.spec, "a sheet file")
+    jobs = args.jobs or os.cpu_count() or 1
+    if jobs == 1:
+        variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals)
+    else:
+        load_template(text, args.spec)  # a bad sheet fails here, before any worker starts
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals, pool)
+    out = Path(args.out)
+    files = render_files(variants, args.seed, Path(args.spec).stem, out, formats)
+    prepare_dir(out)
+    for path, data in files:
+        write_atomic(path, data)
+    if not args.quiet:
+        redrawn = sum(v.draws for v in variants) - len(variants) * len(load_template(text, args.spec).exercises)
+        print(f"wrote {len(files)} files for {len(variants)} variants to {out} ({redrawn} draws rejected)",
+              file=sys.stderr)
+    return 0
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``symnn variants``."""
+    p = subparsers.add_parser(
+        "variants", help="write per-student variants of a sheet with random parameters",
+        description="Draw COUNT variants of a sheet whose numbers may be random, reproducibly from SEED; "
+                    "reject draws that make poor exercises; solve and cross-check each; write student "
+                    "sheets, teacher sheets, one JSON answer key and (optionally) Moodle XML.")
+    p.add_argument("spec", metavar="SPEC", help="TOML sheet with random parameters")
+    p.add_argument("--count", "-n", type=int, required=True, help=f"number of variants (1 to {MAX_COUNT})")
+    p.add_argument("--seed", "-s", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--out", "-o", default="variants", help="output folder (default: variants)")
+    p.add_argument("--format", "-f", help=f"comma-separated formats ({', '.join(FORMAT_NAMES)}); "
+                                          "default: md,json")
+    p.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (0: one per core; default 1)")
+    p.add_argument("--decimals", type=int, default=DEFAULT_DECIMALS, help="places after ≈ and for Moodle answers (default 3)")
+    p.add_argument("--quiet", "-q", action="store_true", help="do not report what was written")
+    p.set_defaults(func=run)
