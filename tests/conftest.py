@@ -1,10 +1,18 @@
-"""Shared test options: ``--update-golden`` regenerates golden files instead of comparing."""
+"""Shared test options and fixtures.
+
+``--update-golden`` regenerates golden files instead of comparing.  The built-in seed sheet is
+solved (and cross-checked) once per run, and its HTML page rendered once: tests only read them.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from symnn.sheets.steps import Sheet
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -27,3 +35,20 @@ def seed_text() -> str:
     if not SEED_TEXT.is_file():
         pytest.skip(f"{SEED_TEXT} is absent (../shared is not checked out)")
     return SEED_TEXT.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def seed_sheet() -> Sheet:
+    """The built-in seed sheet, solved exactly and cross-checked with numpy (``symnn sheet``'s path)."""
+    from symnn.sheets.pipeline import solve_checked
+    from symnn.sheets.spec import load_sheet
+
+    return solve_checked(load_sheet())
+
+
+@pytest.fixture(scope="session")
+def seed_html(seed_sheet: Sheet) -> str:
+    """The seed sheet's standalone HTML page (MathML is the slow part of rendering)."""
+    from symnn.sheets.render.html import to_html
+
+    return to_html(seed_sheet)

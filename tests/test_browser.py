@@ -9,18 +9,13 @@ from __future__ import annotations
 import pytest
 from publish_tools import artifacts, chromium, measure_in_browser, run_chromium
 
-from symnn.sheets.kinds import solve
-from symnn.sheets.render.html import to_html
-from symnn.sheets.spec import load_sheet
-
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory):
+def page(tmp_path_factory, seed_html):
     chromium()
     folder = tmp_path_factory.mktemp("html")
-    text = to_html(solve(load_sheet()))
-    (folder / "seed.html").write_text(text, encoding="utf-8")
-    return text, folder
+    (folder / "seed.html").write_text(seed_html, encoding="utf-8")
+    return seed_html, folder
 
 
 @pytest.mark.parametrize("width", [pytest.param(1000, id="desktop"), pytest.param(390, id="phone")])

@@ -19,11 +19,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOTS = ROOT / "tests" / "snapshots"
 
 
-@pytest.fixture(scope="module")
-def seed_sheet():
-    return solve_checked(load_sheet())
-
-
 @pytest.mark.parametrize("name, render", [("seed.md", to_markdown), ("seed.json", to_json)])
 def test_golden(seed_sheet, update_golden, name, render):
     text = render(seed_sheet)

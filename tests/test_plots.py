@@ -9,18 +9,11 @@ import pytest
 from publish_tools import require_matplotlib
 
 from symnn.core.calculus import ACTIVATIONS
-from symnn.sheets.kinds import solve
 from symnn.sheets.render import plots
 from symnn.sheets.render.html import to_html
 from symnn.sheets.render.latex import to_latex
 from symnn.sheets.render.markdown import to_markdown
-from symnn.sheets.spec import load_sheet
 from symnn.sheets.steps import Figure
-
-
-@pytest.fixture(scope="module")
-def sheet():
-    return solve(load_sheet())
 
 
 def test_curves_are_sampled_correctly():
@@ -47,9 +40,9 @@ def test_marked_points_are_widened_into_view():
 
 
 @pytest.mark.parametrize("extension, magic", [("svg", b"<?xml"), ("pdf", b"%PDF"), ("png", b"\x89PNG")])
-def test_files_are_reproducible_and_carry_no_dates(sheet, extension, magic):
+def test_files_are_reproducible_and_carry_no_dates(seed_sheet, extension, magic):
     require_matplotlib()
-    figure = next(plots.figures_of(sheet))
+    figure = next(plots.figures_of(seed_sheet))
     first = plots.draw.__wrapped__(figure, extension)
     again = plots.draw.__wrapped__(figure, extension)
     assert first.startswith(magic) and first == again
@@ -64,32 +57,32 @@ def test_files_are_reproducible_and_carry_no_dates(sheet, extension, magic):
         assert b"DejaVu" in first or b"<path" in first
 
 
-def test_every_figure_has_a_file_per_format(sheet):
+def test_every_figure_has_a_file_per_format(seed_sheet):
     require_matplotlib()
-    names = [f.name for f in plots.figures_of(sheet)]
+    names = [f.name for f in plots.figures_of(seed_sheet)]
     assert names == ["ex4_relu", "ex4_leaky_relu", "ex4_sigmoid", "ex4_tanh"]
-    files = plots.figure_files(sheet, "seed-", "png")
+    files = plots.figure_files(seed_sheet, "seed-", "png")
     assert sorted(files) == sorted(f"seed-{n}.png" for n in names)
 
 
-def test_png_draws_both_curves_in_their_colours(sheet):
+def test_png_draws_both_curves_in_their_colours(seed_sheet):
     require_matplotlib()
     from PIL import Image
 
-    image = np.asarray(Image.open(io.BytesIO(plots.draw(next(plots.figures_of(sheet)), "png"))).convert("RGB"))
+    image = np.asarray(Image.open(io.BytesIO(plots.draw(next(plots.figures_of(seed_sheet)), "png"))).convert("RGB"))
     for colour in plots.COLOURS[:2]:
         rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
         assert (np.abs(image.astype(int) - rgb).sum(axis=2) < 30).sum() > 500, f"no {colour} curve drawn"
 
 
-def test_without_matplotlib_every_format_says_so_instead_of_failing(sheet, monkeypatch, tmp_path, capsys):
+def test_without_matplotlib_every_format_says_so_instead_of_failing(seed_sheet, monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(plots, "available", lambda: False)
-    assert plots.figure_files(sheet, "", "png") == {}
-    page = to_html(sheet)
+    assert plots.figure_files(seed_sheet, "", "png") == {}
+    page = to_html(seed_sheet)
     assert page.count(plots.MISSING_NOTE) == 4 and "<svg" not in page
-    tex = to_latex(sheet)
+    tex = to_latex(seed_sheet)
     assert tex.count("matplotlib is not installed") == 4 and "includegraphics" not in tex
-    assert to_markdown(sheet, figures=True).count(plots.MISSING_NOTE) == 4
+    assert to_markdown(seed_sheet, figures=True).count(plots.MISSING_NOTE) == 4
 
     import symnn.sheets.pipeline
     from symnn.cli import main
@@ -101,9 +94,9 @@ def test_without_matplotlib_every_format_says_so_instead_of_failing(sheet, monke
     assert not list(tmp_path.glob("*.png")) and (tmp_path / "seed.html").exists()
 
 
-def test_png_has_only_image_chunks(sheet):
+def test_png_has_only_image_chunks(seed_sheet):
     require_matplotlib()
-    data = plots.draw(next(plots.figures_of(sheet)), "png")
+    data = plots.draw(next(plots.figures_of(seed_sheet)), "png")
     chunks, position = [], 8
     while position < len(data):
         length = int.from_bytes(data[position:position + 4], "big")

@@ -10,7 +10,6 @@ import sympy as sp
 import symnn.sheets.pipeline
 from symnn.cli import main
 from symnn.commands.sheet import chosen_formats
-from symnn.sheets.kinds import solve
 from symnn.sheets.render.latex import (
     LatexSettings,
     display_chain,
@@ -19,13 +18,7 @@ from symnn.sheets.render.latex import (
     to_latex,
     unicode_declarations,
 )
-from symnn.sheets.spec import load_sheet
 from symnn.sheets.steps import Figure
-
-
-@pytest.fixture(scope="module")
-def sheet():
-    return solve(load_sheet())
 
 
 def test_tex_and_html_are_written_with_the_plots_the_tex_includes(tmp_path, capsys):
@@ -62,18 +55,18 @@ def test_default_formats_include_pdf_when_an_engine_exists(monkeypatch):
     assert chosen_formats(args) == ("md", "pdf")
 
 
-def test_document_has_one_section_and_one_framed_result_per_exercise(sheet):
-    tex = to_latex(sheet, figure_prefix="seed-")
+def test_document_has_one_section_and_one_framed_result_per_exercise(seed_sheet):
+    tex = to_latex(seed_sheet, figure_prefix="seed-")
     assert tex.startswith("\\documentclass") and tex.rstrip().endswith("\\end{document}")
-    assert tex.count("\\section*{Exercise ") == len(sheet.derivations)
-    assert tex.count("\\begin{symnnresults}") == len(sheet.derivations)
-    figures = sum(isinstance(s, Figure) for d in sheet.derivations for s in d.steps)
+    assert tex.count("\\section*{Exercise ") == len(seed_sheet.derivations)
+    assert tex.count("\\begin{symnnresults}") == len(seed_sheet.derivations)
+    figures = sum(isinstance(s, Figure) for d in seed_sheet.derivations for s in d.steps)
     assert tex.count("\\includegraphics") == figures
     assert "\\begin{cases}" in tex and "\\begin{bmatrix}" in tex and "\\odot" in tex
 
 
-def test_document_declares_exactly_the_unicode_it_uses(sheet):
-    tex = to_latex(sheet)
+def test_document_declares_exactly_the_unicode_it_uses(seed_sheet):
+    tex = to_latex(seed_sheet)
     body = tex.split("\\begin{document}")[1]
     declared = [line for line in tex.splitlines() if line.startswith("\\SymnnUnicode{")]
     assert declared == unicode_declarations(body)
@@ -95,12 +88,12 @@ def test_long_chains_are_measured_by_tex_and_plain_for_notebooks():
     assert plain == "\\begin{align*}\n  L &= a \\\\\n  &= b \\\\\n  &\\approx c\n\\end{align*}"
 
 
-def test_notebook_displays_of_sheets_and_derivations(sheet):
-    html, markdown, latex = sheet._repr_html_(), sheet._repr_markdown_(), sheet._repr_latex_()
+def test_notebook_displays_of_sheets_and_derivations(seed_sheet):
+    html, markdown, latex = seed_sheet._repr_html_(), seed_sheet._repr_markdown_(), seed_sheet._repr_latex_()
     assert html.startswith('<div class="symnn"><style>') and "<math" in html and "<script" not in html
-    assert markdown.startswith(f"# {sheet.title}")
+    assert markdown.startswith(f"# {seed_sheet.title}")
     assert "\\Symnn" not in latex and "\\documentclass" not in latex and "\\section*{" in latex
-    d = sheet["ex2"]
+    d = seed_sheet["ex2"]
     assert "<math" in d._repr_html_() and d._repr_markdown_().startswith("## Exercise ex2: ")
     assert d._repr_latex_() == latex_fragment(d) and "\\frac{\\partial L}{\\partial W_{1}}" in d._repr_latex_()
 

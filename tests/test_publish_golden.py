@@ -15,10 +15,8 @@ import pytest
 from publish_tools import ROOT, SNAPSHOTS, matplotlib_version
 
 from symnn.cli import main
-from symnn.sheets.kinds import solve
 from symnn.sheets.render.html import to_html
 from symnn.sheets.render.latex import to_latex
-from symnn.sheets.spec import load_sheet
 
 VERSION_FILE = SNAPSHOTS / "matplotlib-version.txt"
 OUTPUT = ROOT / "output"
@@ -35,11 +33,6 @@ def require_recorded_matplotlib(update: bool) -> None:
     if recorded != installed:
         pytest.skip(f"golden plots were drawn by matplotlib {recorded}, this is {installed}; "
                     "review and run pytest --update-golden")
-
-
-@pytest.fixture(scope="module")
-def seed_sheet():
-    return solve(load_sheet())
 
 
 @pytest.mark.parametrize("name, render", [

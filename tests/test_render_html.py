@@ -8,9 +8,7 @@ from html.parser import HTMLParser
 import pytest
 import sympy as sp
 
-from symnn.sheets.kinds import solve
 from symnn.sheets.render.html import mathml, serialise, to_html
-from symnn.sheets.spec import load_sheet
 from symnn.sheets.steps import Figure
 
 
@@ -36,16 +34,10 @@ class Page(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def sheet():
-    return solve(load_sheet())
-
-
-@pytest.fixture(scope="module")
-def page(sheet):
+def page(seed_html):
     parser = Page()
-    text = to_html(sheet)
-    parser.feed(text)
-    return text, parser
+    parser.feed(seed_html)
+    return seed_html, parser
 
 
 def test_page_is_html5_with_a_viewport_and_one_title(page):
@@ -69,29 +61,29 @@ def test_page_has_no_script_and_requests_nothing(page):
     assert "url(" not in css and "@import" not in css
 
 
-def test_every_exercise_has_a_section_linked_from_the_contents(page, sheet):
+def test_every_exercise_has_a_section_linked_from_the_contents(page, seed_sheet):
     _, parsed = page
     ids = [a["id"] for _, a in parsed.tags if a.get("id")]
     duplicated = [i for i, n in Counter(ids).items() if n > 1]
     assert not duplicated, f"ids used twice: {duplicated[:5]}"
     sections = [a["id"] for t, a in parsed.tags if t == "section" and a.get("class") == "exercise"]
-    assert sections == [d.id for d in sheet.derivations]
+    assert sections == [d.id for d in seed_sheet.derivations]
     links = [a["href"] for t, a in parsed.tags if t == "a"]
-    assert links == [f"#{d.id}" for d in sheet.derivations]
+    assert links == [f"#{d.id}" for d in seed_sheet.derivations]
 
 
-def test_mathml_has_no_errors_and_every_formula_is_there(page, sheet):
+def test_mathml_has_no_errors_and_every_formula_is_there(page, seed_sheet):
     text, parsed = page
     assert "merror" not in text
     maths = [a for t, a in parsed.tags if t == "math"]
-    equations = sum(1 for d in sheet.derivations for s in d.steps if type(s).__name__ == "Equation")
+    equations = sum(1 for d in seed_sheet.derivations for s in d.steps if type(s).__name__ == "Equation")
     assert len(maths) > 2 * equations  # each chain is at least two links
     assert all(a.get("xmlns") == "http://www.w3.org/1998/Math/MathML" for a in maths)
 
 
-def test_one_inline_svg_plot_per_figure_step(page, sheet):
+def test_one_inline_svg_plot_per_figure_step(page, seed_sheet):
     _, parsed = page
-    figures = [s for d in sheet.derivations for s in d.steps if isinstance(s, Figure)]
+    figures = [s for d in seed_sheet.derivations for s in d.steps if isinstance(s, Figure)]
     svgs = [a for t, a in parsed.tags if t == "svg"]
     pytest.importorskip("matplotlib", reason="plots need matplotlib (pip install 'symnn[plots]')")
     assert len(svgs) == len(figures) == 4
@@ -99,9 +91,9 @@ def test_one_inline_svg_plot_per_figure_step(page, sheet):
     assert all("viewbox" in a and "width" not in a for a in svgs)  # scales with the page
 
 
-def test_results_are_framed_once_per_exercise(page, sheet):
+def test_results_are_framed_once_per_exercise(page, seed_sheet):
     _, parsed = page
-    assert sum(1 for t, a in parsed.tags if a.get("class") == "results") == len(sheet.derivations)
+    assert sum(1 for t, a in parsed.tags if a.get("class") == "results") == len(seed_sheet.derivations)
 
 
 @pytest.mark.parametrize("tex, expected", [

@@ -16,11 +16,9 @@ import pytest
 import sympy as sp
 from publish_tools import artifacts, require_tool
 
-from symnn.sheets.kinds import solve
 from symnn.sheets.render import plots
 from symnn.sheets.render.latex import UNICODE_LATEX, UNICODE_TEXT, to_latex
 from symnn.sheets.render.pdf import ENGINES, TEX_FLAGS, Engine, TexError, compile_latex, find_engine
-from symnn.sheets.spec import load_sheet
 from symnn.sheets.steps import Derivation, Equation, Prose, Quantity, Sheet
 
 OVERFULL = re.compile(r"^Overfull \\[hv]box \((\d+(?:\.\d+)?)pt too (?:wide|high)\)", re.MULTILINE)
@@ -45,9 +43,9 @@ def worst_overfull(log: str) -> float:
 
 
 @pytest.fixture(scope="module")
-def seed_pdf(tmp_path_factory):
+def seed_pdf(tmp_path_factory, seed_sheet):
     require_engine()
-    sheet = solve(load_sheet())
+    sheet = seed_sheet
     tex = to_latex(sheet, figure_prefix="seed-")
     compiled = compile_latex(tex, plots.figure_files(sheet, "seed-", "pdf"), stem="seed")
     folder = tmp_path_factory.mktemp("pdf")
