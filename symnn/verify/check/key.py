@@ -24,8 +24,10 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from symnn.core.domains import Program
+from symnn.core.interval import IMatrix, Interval
+from symnn.core.program import compile_program
 from symnn.sheets.spec import SheetSpec
-from symnn.verify.check.interval import IMatrix, Interval, Program, compile_expr
 
 ENCLOSURE_DIGITS = 60
 """Significant digits to which irrational exact values are evaluated."""
@@ -162,21 +164,21 @@ def programs_for(kind: str, fields: Mapping[str, Any]) -> dict[str, Program]:
         losses.add(fields["loss"])
         if fields["layers"]:
             last = fields["layers"][-1].activation
-            programs[f"delta:{fields['loss']}:{last}"] = compile_expr(output_delta(fields["loss"], last))
+            programs[f"delta:{fields['loss']}:{last}"] = compile_program(output_delta(fields["loss"], last))
     elif kind == "gradient_check":
         programs.update(_gradient_check_programs())
     elif kind == "regularization":
         programs.update(_penalty_programs())
     for name in sorted(acts):
         act = ACTIVATIONS[name]
-        programs[f"f:{name}"] = compile_expr(act.definition)
-        programs[f"df:{name}"] = compile_expr(act.derivative)
+        programs[f"f:{name}"] = compile_program(act.definition)
+        programs[f"df:{name}"] = compile_program(act.derivative)
         in_output = act.derivative_in_output()
         if in_output is not None:
-            programs[f"dout:{name}"] = compile_expr(in_output)
+            programs[f"dout:{name}"] = compile_program(in_output)
     for name in sorted(losses):
-        programs[f"loss:{name}"] = compile_expr(LOSSES[name].term)
-        programs[f"dloss:{name}"] = compile_expr(LOSSES[name].derivative)
+        programs[f"loss:{name}"] = compile_program(LOSSES[name].term)
+        programs[f"dloss:{name}"] = compile_program(LOSSES[name].derivative)
     return programs
 
 
@@ -190,7 +192,7 @@ def _gradient_check_programs() -> dict[str, Program]:
     grad = sp.factor(sp.diff(LOSS, W).subs(MODEL, yhat)).subs(W * x + b_, yhat)
     if loss.has(W, b_) or grad.has(W, b_):
         raise TypeError("the gradient-check loss is not a function of y_hat alone")
-    return {"gc_loss": compile_expr(loss), "gc_grad": compile_expr(grad)}
+    return {"gc_loss": compile_program(loss), "gc_grad": compile_program(grad)}
 
 
 def _penalty_programs() -> dict[str, Program]:
@@ -200,8 +202,8 @@ def _penalty_programs() -> dict[str, Program]:
 
     programs = {}
     for name, term in PENALTIES.items():
-        programs[f"penalty:{name}"] = compile_expr(term)
-        programs[f"dpenalty:{name}"] = compile_expr(sp.diff(term, w))
+        programs[f"penalty:{name}"] = compile_program(term)
+        programs[f"dpenalty:{name}"] = compile_program(sp.diff(term, w))
     return programs
 
 

@@ -10,7 +10,7 @@ from a table depend on the given data only.
 The alternatives are the same kind of recipe for a known mistake (a sample σ for a
 population σ, the λ/2 convention, a base-10 logarithm, a missing activation
 derivative ...), each with the one sentence that names it.  Arithmetic is exact on
-rationals (see :mod:`symnn.verify.check.interval`); activations and losses are the
+rationals (see :mod:`symnn.core.interval`); activations and losses are the
 compiled definitions of :mod:`symnn.core.calculus`, never a second formula.
 """
 
@@ -20,8 +20,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from symnn.verify.check import interval as iv
-from symnn.verify.check.interval import IMatrix, Interval, Program
+from symnn.core import interval as iv
+from symnn.core.domains import INTERVALS, Program, evaluate
+from symnn.core.interval import IMatrix, Interval
 from symnn.verify.check.key import ExerciseKey
 
 Values = Mapping[str, IMatrix]
@@ -89,10 +90,10 @@ class Activation:
         return env
 
     def apply(self, m: IMatrix) -> IMatrix:
-        return iv.emap(lambda z: iv.evaluate(self.f, self.env(z)), m)
+        return iv.emap(lambda z: evaluate(self.f, self.env(z), INTERVALS), m)
 
     def slope(self, m: IMatrix) -> IMatrix:
-        return iv.emap(lambda z: iv.evaluate(self.df, self.env(z)), m)
+        return iv.emap(lambda z: evaluate(self.df, self.env(z), INTERVALS), m)
 
 
 def activation(key: ExerciseKey, name: str, alpha: Fraction | None) -> Activation:
@@ -120,14 +121,14 @@ class Loss:
     """Whether entries are averaged (else summed)."""
 
     def value(self, Y: IMatrix, A: IMatrix, log_base: int | None = None) -> IMatrix:
-        terms = [iv.evaluate(self.term, {"y": y, "a": a}, log_base) for y, a in zip(entries_of(Y), entries_of(A))]
+        terms = [evaluate(self.term, {"y": y, "a": a}, INTERVALS, log_base) for y, a in zip(entries_of(Y), entries_of(A))]
         total = iv.total(terms)
         return iv.scalar(total / len(terms) if self.mean else total)
 
     def gradient(self, Y: IMatrix, A: IMatrix) -> IMatrix:
         """∂L/∂A entry by entry (the output delta without the activation's derivative)."""
         n = len(entries_of(Y)) if self.mean else 1
-        return tuple(tuple(iv.evaluate(self.dterm, {"y": y, "a": a}) / n for y, a in zip(ry, ra))
+        return tuple(tuple(evaluate(self.dterm, {"y": y, "a": a}, INTERVALS) / n for y, a in zip(ry, ra))
                      for ry, ra in zip(Y, A))
 
 
@@ -213,7 +214,7 @@ class _Network:
                 env = {"x": z, "a": a, "y": y}
                 if alpha is not None:
                     env["alpha"] = Interval.point(alpha)
-                row.append(iv.evaluate(self.delta_rule, env) / scale)
+                row.append(evaluate(self.delta_rule, env, INTERVALS) / scale)
             rows.append(tuple(row))
         return tuple(rows)
 
@@ -339,7 +340,7 @@ def gradient_check_recipes(key: ExerciseKey) -> Recipes:
     eps = f["epsilon"]
 
     def at(program: Program, v: Values) -> IMatrix:
-        return iv.scalar(iv.evaluate(program, {**given, "yhat": v["y_hat"][0][0]}))
+        return iv.scalar(evaluate(program, {**given, "yhat": v["y_hat"][0][0]}, INTERVALS))
 
     def numeric(v: Values, divisor: Fraction) -> IMatrix:
         return iv.scalar((v["L_plus"][0][0] - v["L_minus"][0][0]) / divisor)
@@ -376,11 +377,11 @@ def regularization_recipes(key: ExerciseKey) -> Recipes:
 
     def penalty(convention: str) -> IMatrix:
         program = key.programs[f"penalty:{convention}"]
-        return iv.scalar(iv.total(iv.evaluate(program, {"lambda": lam, "w": w}) for w in entries_of(W)))
+        return iv.scalar(iv.total(evaluate(program, {"lambda": lam, "w": w}, INTERVALS) for w in entries_of(W)))
 
     def gradient(convention: str) -> IMatrix:
         program = key.programs[f"dpenalty:{convention}"]
-        return iv.emap(lambda w: iv.evaluate(program, {"lambda": lam, "w": w}), W)
+        return iv.emap(lambda w: evaluate(program, {"lambda": lam, "w": w}, INTERVALS), W)
 
     def update(D: IMatrix, sign: int = -1) -> IMatrix:
         return iv.add(W, iv.scale(sign * lr, iv.add(G, D)))
@@ -410,7 +411,7 @@ def error_analysis_recipes(key: ExerciseKey) -> Recipes:
     if layers:
         out = key.programs.get(f"dout:{layers[-1].activation}")
         if out is not None:
-            slope = iv.evaluate(out, {"a": y_hat[0][0]})
+            slope = evaluate(out, {"a": y_hat[0][0]}, INTERVALS)
             r.rule("dL_dz", ("dL_dyhat",), lambda v: iv.scale(slope, v["dL_dyhat"]))
             r.mistake("dL_dz", ("dL_dyhat",), lambda v: v["dL_dyhat"],
                       "the output activation's derivative is missing: this is ∂L/∂ŷ, not ∂L/∂z")
