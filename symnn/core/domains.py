@@ -35,6 +35,7 @@ from typing import Any
 import flint
 
 from symnn.core import interval as iv
+from symnn.core.balls import NotFinite, bounds
 from symnn.core.domain_rules import ball_sign, compare, interval_functions, interval_piecewise, rational_sign
 from symnn.core.interval import Interval
 
@@ -167,6 +168,47 @@ def evaluate(program: Program, env: Mapping[str, Any], domain: Domain, log_base:
     if log_base is not None:
         domain = _rebased(domain, log_base)
     return function_of(program, domain)(*(env[name] for name in program.variables))
+
+
+ENCLOSURE_BITS = 200
+"""Starting precision of :func:`enclose_constant`, in bits."""
+RELATIVE_WIDTH = Fraction(1, 2**166)
+"""The widest enclosure :func:`enclose_constant` settles for, relative to the value (plus absolute)."""
+MAX_ENCLOSURE_BITS = 200 * 2**5
+"""Beyond this precision :func:`enclose_constant` settles for what it has."""
+
+
+def enclose_constant(program: Program) -> tuple[Fraction, Fraction]:
+    """Rational bounds of a program without variables, from arb balls at rising precision.
+
+    Precision rises until the enclosure is narrower than :data:`RELATIVE_WIDTH` and both
+    ends round to the same float, so ``float`` of either end is the correctly rounded value.
+
+    >>> from symnn.core.program import compile_program
+    >>> import sympy as sp
+    >>> low, high = enclose_constant(compile_program(sp.log(2)))
+    >>> float(low), float(high) == float(low), high - low < Fraction(1, 10**50)
+    (0.6931471805599453, True, True)
+    """
+    if program.variables:
+        raise ValueError(f"a constant has no variables, not {', '.join(program.variables)}")
+    bits, found = ENCLOSURE_BITS, None
+    while True:
+        try:
+            with flint.ctx.workprec(bits):
+                found = bounds(function_of(program, BALLS)())
+        except Undecided:
+            pass
+        except NotFinite as exc:
+            raise ValueError(f"not a finite real number: {exc}") from None
+        if found is not None:
+            low, high = found
+            tight = high - low <= (abs(low) + 1) * RELATIVE_WIDTH
+            if (tight and float(low) == float(high)) or bits >= MAX_ENCLOSURE_BITS:
+                return found
+        elif bits >= MAX_ENCLOSURE_BITS:
+            raise ValueError("a branch condition stays undecided")
+        bits *= 2
 
 
 @cache
