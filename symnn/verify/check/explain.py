@@ -12,10 +12,10 @@ from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
 
+from symnn.core import interval as iv
 from symnn.core.decimals import decimal_text, terminating
-from symnn.verify.check import interval as iv
+from symnn.core.interval import IMatrix
 from symnn.verify.check.answers import Claim
-from symnn.verify.check.interval import IMatrix
 from symnn.verify.check.key import KeyQuantity
 from symnn.verify.check.rounding import WRONG_ENTRY, Entry, accepts, box, judge_again, judge_direct, nearest
 from symnn.verify.check.verdicts import CARRIED, CORRECT, RANK, ROUNDING, WRONG, Result
@@ -146,7 +146,7 @@ class Judgement:
         if exact is not None and terminating(exact):
             return decimal_text(exact, None)
         enclosure = iv.entries(self.q.enclosure)[index]
-        return f"{self.q.entry_texts[index]} ≈ {decimal_text(enclosure.midpoint(), self.places())}"
+        return f"{self.q.entry_texts[index]} ≈ {decimal_text(enclosure.midpoint, self.places())}"
 
     def whole_text(self) -> str:
         if len(self.flat) == 1:
@@ -160,7 +160,7 @@ class Judgement:
         slips = []
         for i, ((c, k), e) in enumerate(zip(self.flat, entries)):
             if e.verdict == ROUNDING and not e.recomputed and not self.nearest_anywhere(i):
-                nearest = decimal_text(iv.entries(self.q.enclosure)[i].midpoint(), k)
+                nearest = decimal_text(iv.entries(self.q.enclosure)[i].midpoint, k)
                 slips.append(f"{_written(c, k)} for {self.value_text(i)} (nearest: {nearest})")
         note = None
         if slips:

@@ -51,12 +51,12 @@ from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from typing import Any
 
+from symnn.core import interval as iv
+from symnn.core.interval import IMatrix, Undefined
 from symnn.errors import SymnnError
 from symnn.sheets.spec import SheetSpec
-from symnn.verify.check import interval as iv
 from symnn.verify.check.answers import Claim, read_answers_file, read_claims
 from symnn.verify.check.explain import Judgement, Known
-from symnn.verify.check.interval import IMatrix, Undefined
 from symnn.verify.check.key import ExerciseKey, KeyQuantity, SheetKey, build_key
 from symnn.verify.check.recipes import Alternative, Recipes, recipes_for
 from symnn.verify.check.verdicts import CARRIED, VERDICTS, WRONG, FileReport, Result

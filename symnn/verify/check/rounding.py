@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from symnn.verify.check.interval import Interval
+from symnn.core.interval import Interval
 from symnn.verify.check.verdicts import CARRIED, CORRECT, ROUNDING, WRONG
 
 
