@@ -2,14 +2,20 @@
 
 ``--update-golden`` regenerates golden files instead of comparing.  The built-in seed sheet is
 solved (and cross-checked) once per run, and its HTML page rendered once: tests only read them.
+
+Hypothesis runs the ``ci`` profile (50 examples per property) unless ``HYPOTHESIS_PROFILE``
+names another: ``HYPOTHESIS_PROFILE=thorough python -m pytest`` runs 500.  A property whose
+examples are expensive (each solves a random network) states a smaller count of its own.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 if TYPE_CHECKING:
     from symnn.sheets.steps import Sheet
@@ -17,6 +23,10 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 SEED_TEXT = SHARED / "seeds" / "000_0341d3dd9fb39621.txt"
+
+settings.register_profile("ci", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("thorough", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -44,6 +54,15 @@ def seed_sheet() -> Sheet:
     from symnn.sheets.spec import load_sheet
 
     return solve_checked(load_sheet())
+
+
+@pytest.fixture(scope="session")
+def mazur_sheet() -> Sheet:
+    """The corpus sheet of Mazur's published worked example (tests/corpus), solved and cross-checked."""
+    from symnn.sheets.pipeline import solve_checked
+    from symnn.sheets.spec import load_sheet
+
+    return solve_checked(load_sheet(ROOT / "tests" / "corpus" / "mazur_2015.toml"))
 
 
 @pytest.fixture(scope="session")

@@ -91,11 +91,14 @@ MEASURE = """
 """Injected into a copy of the page by the browser test only: measures the rendered MathML."""
 
 
-def measure_in_browser(html: str, folder: Path, width: int) -> dict[str, object]:
-    """Lay out a copy of the page in Chromium at ``width`` and report what the browser rendered."""
+def measure_in_browser(html: str, folder: Path, width: int, screenshot: Path | None = None,
+                       height: int = 2000) -> dict[str, object]:
+    """Lay out a copy of the page in Chromium at ``width`` and report what the browser rendered;
+    with ``screenshot``, the same run also saves a PNG of the page (the probe changes nothing visible)."""
     probe = folder / f"probe-{width}.html"
     probe.write_text(html.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
-    dom = run_chromium(probe.as_uri(), "--dump-dom", width=width)
+    shot = (f"--screenshot={screenshot}",) if screenshot is not None else ()
+    dom = run_chromium(probe.as_uri(), "--dump-dom", *shot, width=width, height=height)
     start = dom.index('data-report="') + len('data-report="')
     import html as html_text
 

@@ -6,22 +6,42 @@ Screenshots are left in test-artifacts/ for a person to look at.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from publish_tools import artifacts, chromium, measure_in_browser, run_chromium
+from publish_tools import artifacts, chromium, measure_in_browser
 
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory, seed_html):
     chromium()
-    folder = tmp_path_factory.mktemp("html")
-    (folder / "seed.html").write_text(seed_html, encoding="utf-8")
-    return seed_html, folder
+    return seed_html, tmp_path_factory.mktemp("html")
+
+
+SHOT_HEIGHT = 2600
+"""Height of the window, and so of the screenshots."""
+
+
+@pytest.fixture(scope="module")
+def browse(page):
+    """Chromium once per width: the page's measurements and its screenshot come from the same run."""
+    text, folder = page
+    runs: dict[int, tuple[dict[str, object], Path]] = {}
+
+    def at(width: int) -> tuple[dict[str, object], Path]:
+        if width not in runs:
+            shot = artifacts() / f"seed-html-{width}px.png"
+            shot.unlink(missing_ok=True)
+            runs[width] = measure_in_browser(text, folder, width, screenshot=shot, height=SHOT_HEIGHT), shot
+        return runs[width]
+
+    return at
 
 
 @pytest.mark.parametrize("width", [pytest.param(1000, id="desktop"), pytest.param(390, id="phone")])
-def test_every_formula_renders_with_width_and_nothing_spills(page, width):
-    text, folder = page
-    report = measure_in_browser(text, folder, width)
+def test_every_formula_renders_with_width_and_nothing_spills(page, browse, width):
+    text, _ = page
+    report, _ = browse(width)
     widths = report["widths"]
     assert report["merrors"] == 0
     assert len(widths) == text.count("<math "), "the browser saw a different number of formulas"
@@ -33,12 +53,8 @@ def test_every_formula_renders_with_width_and_nothing_spills(page, width):
     assert report["scrollWidth"] <= report["innerWidth"], report
 
 
-@pytest.mark.parametrize("width, height", [pytest.param(1000, 2600, id="desktop"),
-                                           pytest.param(390, 2600, id="phone")])
-def test_screenshot_is_taken(page, width, height):
-    _, folder = page
-    shot = artifacts() / f"seed-html-{width}px.png"
-    shot.unlink(missing_ok=True)
-    run_chromium((folder / "seed.html").as_uri(), f"--screenshot={shot}", width=width, height=height)
+@pytest.mark.parametrize("width", [pytest.param(1000, id="desktop"), pytest.param(390, id="phone")])
+def test_screenshot_is_taken(browse, width):
+    _, shot = browse(width)
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 10_000

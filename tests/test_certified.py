@@ -20,7 +20,7 @@ import mpmath
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import symnn
@@ -332,7 +332,6 @@ def test_stepped_network_with_transcendental_weights_is_certified() -> None:
 # Reference 3: Python's decimal module for rationals.
 
 
-@settings(max_examples=300, deadline=None)
 @given(st.fractions().filter(lambda f: f != 0), st.integers(1, 60))
 def test_round_significant_matches_decimal_module(value: Fraction, digits: int) -> None:
     context = decimal.Context(prec=digits, rounding=decimal.ROUND_HALF_EVEN)

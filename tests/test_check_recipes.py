@@ -120,7 +120,6 @@ def test_numpy_values_rounded_to_any_places_are_never_wrong(places):
         assert not bad, bad
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_one_entry_moved_by_a_few_units_is_wrong(data):
     key, ex_id, values = data.draw(st.sampled_from(references()))
@@ -160,7 +159,6 @@ def answers(draw: st.DrawFn) -> object:
     return draw(st.one_of(st.just(table), _junk))
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(answers())
 def test_random_answers_raise_only_symnn_errors(mapping):
     try:
@@ -171,7 +169,6 @@ def test_random_answers_raise_only_symnn_errors(mapping):
     assert all(r.verdict in ("correct", "rounding", "carried forward", "wrong") for r in results)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_random_numbers_in_the_right_shape_get_a_verdict(data):
     """Well-shaped claims with arbitrary numbers: a verdict each, never a crash (recomputations

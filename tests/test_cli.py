@@ -30,7 +30,7 @@ def run(tmp_path: Path, text: str | None, *extra: str, capsys: pytest.CaptureFix
 
 
 def test_seed_sheet_writes_markdown_and_json(tmp_path, capsys):
-    code, err = run(tmp_path, None, capsys=capsys)
+    code, err = run(tmp_path, None, "--format", "md,json", capsys=capsys)
     assert code == 0, err
     key = json.loads((tmp_path / "out" / "seed.json").read_text())
     assert [e["id"] for e in key["exercises"]] == [f"ex{i}" for i in range(1, 8)]
@@ -40,9 +40,9 @@ def test_seed_sheet_writes_markdown_and_json(tmp_path, capsys):
 
 
 def test_output_is_deterministic(tmp_path, capsys):
-    assert run(tmp_path, GOOD, capsys=capsys)[0] == 0
+    assert run(tmp_path, GOOD, "--format", "md,json", capsys=capsys)[0] == 0
     first = (tmp_path / "out" / "sheet.md").read_bytes(), (tmp_path / "out" / "sheet.json").read_bytes()
-    assert run(tmp_path, GOOD, capsys=capsys)[0] == 0
+    assert run(tmp_path, GOOD, "--format", "md,json", capsys=capsys)[0] == 0
     assert first == ((tmp_path / "out" / "sheet.md").read_bytes(), (tmp_path / "out" / "sheet.json").read_bytes())
 
 

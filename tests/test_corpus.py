@@ -7,16 +7,10 @@ exact values, rounded to the number of decimals printed in the source, must equa
 from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal
-from pathlib import Path
 
 import numpy as np
 import pytest
 import sympy as sp
-
-from symnn.sheets.pipeline import solve_checked
-from symnn.sheets.spec import load_sheet
-
-CORPUS = Path(__file__).resolve().parent / "corpus"
 
 
 def rounded(value: sp.Basic, published: str) -> str:
@@ -52,8 +46,8 @@ MAZUR = [
 
 
 @pytest.fixture(scope="module")
-def mazur():
-    return solve_checked(load_sheet(CORPUS / "mazur_2015.toml"))["mazur"]
+def mazur(mazur_sheet):
+    return mazur_sheet["mazur"]
 
 
 @pytest.mark.parametrize("name, quantity, i, j, published", MAZUR, ids=[m[0] for m in MAZUR])

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from symnn.core.calculus import custom_activation, x
@@ -85,7 +85,6 @@ def test_errors_name_the_problem_and_the_character(text, message):
     assert message in str(err.value)
 
 
-@settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="x0123456789.+-*/^(), abcdeilmnopqrstw", max_size=40))
 def test_any_text_either_parses_or_raises_a_parse_error(text):
     try:

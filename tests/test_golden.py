@@ -10,10 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from symnn.sheets.pipeline import solve_checked
 from symnn.sheets.render.json import to_json
 from symnn.sheets.render.markdown import to_markdown
-from symnn.sheets.spec import load_sheet
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOTS = ROOT / "tests" / "snapshots"
@@ -29,14 +27,13 @@ def test_golden(seed_sheet, update_golden, name, render):
     assert path.read_text(encoding="utf-8") == text, f"{name} changed; review and run with --update-golden"
 
 
-def test_unreadably_long_exact_forms_stay_in_the_key_not_on_the_sheet():
+def test_unreadably_long_exact_forms_stay_in_the_key_not_on_the_sheet(mazur_sheet):
     import json
 
     from symnn.sheets.render.printing import LONGEST_ENTRY
 
-    sheet = solve_checked(load_sheet(str(ROOT / "tests" / "corpus" / "mazur_2015.toml")))
-    markdown = to_markdown(sheet)
-    key = json.loads(to_json(sheet))
+    markdown = to_markdown(mazur_sheet)
+    key = json.loads(to_json(mazur_sheet))
     exact = key["exercises"][0]["quantities"]["delta2"]["exact"]
     assert len(exact) > LONGEST_ENTRY  # nested exponentials: exact, but not for reading
     assert exact not in markdown

@@ -8,7 +8,7 @@ from decimal import Decimal
 from fractions import Fraction as F
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from symnn.core import interval as iv
@@ -40,7 +40,6 @@ def d_tanh(x: Decimal) -> Decimal:
     return CTX.divide(CTX.subtract(e, 1), CTX.add(e, 1))
 
 
-@settings(max_examples=200, deadline=None)
 @given(rationals)
 def test_exp_and_tanh_enclose_the_true_value(x):
     point = Interval.point(x)
@@ -50,7 +49,6 @@ def test_exp_and_tanh_enclose_the_true_value(x):
     assert width <= F(1, 10**40) * (1 + iv.exp(point).hi)
 
 
-@settings(max_examples=200, deadline=None)
 @given(st.fractions(min_value=F(1, 10**6), max_value=10**6, max_denominator=10**6))
 def test_logarithms_and_roots_enclose_the_true_value(x):
     point = Interval.point(x)
@@ -75,7 +73,6 @@ def test_domain_errors_are_undefined_not_crashes():
 intervals = st.tuples(rationals, rationals).map(lambda p: Interval(min(p), max(p)))
 
 
-@settings(max_examples=300, deadline=None)
 @given(intervals, intervals, st.floats(0, 1), st.floats(0, 1), st.integers(0, 4))
 def test_operations_contain_every_pointwise_result(a, b, s, t, n):
     x = a.lo + (a.hi - a.lo) * F(s)
@@ -86,7 +83,6 @@ def test_operations_contain_every_pointwise_result(a, b, s, t, n):
         assert (a / b).contains(x / y)
 
 
-@settings(max_examples=200, deadline=None)
 @given(intervals, st.floats(0, 1))
 def test_compiled_piecewise_relu_and_its_derivative(a, s):
     from symnn.core.calculus import ACTIVATIONS

@@ -15,7 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from symnn.commands import lint
@@ -345,7 +345,6 @@ def _written(value: Fraction, places: int) -> str:
     return format(Decimal(scaled.numerator).scaleb(-places), "f")
 
 
-@settings(max_examples=150, deadline=None)
 @given(
     st.fractions(min_value=-50, max_value=50, max_denominator=997),
     st.integers(min_value=0, max_value=4),
@@ -489,7 +488,6 @@ def test_a_given_in_a_substitution_step_is_not_a_rounding_of_its_neighbour() -> 
     assert only(r"$0.3 \cdot 0.5 + 0.1 = 0.2 + 0.1$").verdict == "ok"  # 0.15 computed, rounded
 
 
-@settings(max_examples=100, deadline=None)
 @given(
     st.fractions(min_value=-50, max_value=50, max_denominator=97),
     st.integers(min_value=1, max_value=4),
@@ -681,7 +679,6 @@ SOUP = [
 ]
 
 
-@settings(max_examples=200, deadline=None)
 @given(
     st.lists(st.sampled_from(SOUP), max_size=60).map(" ".join),
     st.sampled_from(["markdown", "latex", "html"]),
@@ -692,7 +689,6 @@ def test_lint_never_fails_on_token_soup(body: str, fmt: str) -> None:
     assert not [f for f in report.findings if "internal error" in f.message]
 
 
-@settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.sampled_from(string.printable + "−×·≈’"), max_size=300))
 def test_lint_never_fails_on_random_text(text: str) -> None:
     for fmt in ("markdown", "latex", "html"):

@@ -17,7 +17,7 @@ from fractions import Fraction
 
 import pytest
 import sympy as sp
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 import symnn
@@ -151,7 +151,6 @@ def build(layers: list[dict]) -> symnn.Network:
         for layer in layers)
 
 
-@settings(max_examples=150, deadline=None)
 @given(networks())
 def test_exact_gradients_equal_fraction_reference(case: tuple) -> None:
     layers, x, y, loss = case
@@ -163,7 +162,6 @@ def test_exact_gradients_equal_fraction_reference(case: tuple) -> None:
         assert as_fractions(got[name]) == matrix, name
 
 
-@settings(max_examples=60, deadline=None)
 @given(networks())
 def test_forward_and_step_equal_fraction_reference(case: tuple) -> None:
     layers, x, y, loss = case

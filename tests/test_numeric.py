@@ -24,7 +24,7 @@ from typing import Any
 import mpmath
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from symnn.errors import SpecError, SymnnError
@@ -632,7 +632,6 @@ def loss_with(
     return value
 
 
-@settings(max_examples=60, deadline=None)
 @given(networks())
 def test_backpropagation_matches_central_differences(fields: dict[str, Any]) -> None:
     values = evaluate_network(fields)

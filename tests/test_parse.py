@@ -15,7 +15,7 @@ from fractions import Fraction
 import mpmath
 import pytest
 import sympy as sp
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from symnn.core.interval import Interval
@@ -400,13 +400,11 @@ def _parses_or_refuses(text: str) -> None:
     assert time.monotonic() - started < 2.0
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(token_soup)
 def test_token_soup_only_raises_parse_error(text: str) -> None:
     _parses_or_refuses(text)
 
 
-@settings(max_examples=300, deadline=None)
 @given(any_text)
 def test_random_text_only_raises_parse_error(text: str) -> None:
     _parses_or_refuses(text)
@@ -415,7 +413,6 @@ def test_random_text_only_raises_parse_error(text: str) -> None:
 numbers = st.fractions(min_value=-1000, max_value=1000, max_denominator=10**6)
 
 
-@settings(max_examples=200, deadline=None)
 @given(numbers, numbers, st.sampled_from(["+", "-", r"\cdot"]))
 def test_written_decimals_combine_exactly(a: Fraction, b: Fraction, operator: str) -> None:
     """Any two decimals, written out, combine to the exact rational result."""
@@ -438,7 +435,6 @@ def test_activation_names_are_calculus_activations() -> None:
     assert named <= set(ACTIVATION_NAMES)
 
 
-@settings(max_examples=300, deadline=None)
 @given(st.integers(min_value=0, max_value=10**60), st.integers(min_value=2, max_value=12))
 def test_integer_nthroot_is_the_floor_root(value: int, index: int) -> None:
     from symnn.core.interval import integer_nthroot
@@ -448,7 +444,6 @@ def test_integer_nthroot_is_the_floor_root(value: int, index: int) -> None:
     assert exact == (root**index == value)
 
 
-@settings(max_examples=60, deadline=None)
 @given(st.fractions(min_value=-20, max_value=20, max_denominator=1000))
 def test_activation_enclosures_contain_sympy_values(value: Fraction) -> None:
     """The interval activations (compiled from symnn.core.calculus) enclose SymPy's exact values."""
