@@ -22,6 +22,9 @@ from functools import lru_cache
 
 import sympy as sp
 
+from symnn.core.domains import NotCompilable, enclose_constant
+from symnn.core.program import compile_program
+
 DEFAULT_DECIMALS = 3
 """Places after ``≈`` unless a sheet or the command line asks for others."""
 
@@ -66,8 +69,30 @@ def decimal_text(value: Fraction, places: int | None) -> str:
 @lru_cache(maxsize=1 << 16)
 def numeric_value(value: sp.Basic) -> sp.Basic:
     """The exact value evaluated once to :data:`NUMERIC_DIGITS` digits (cached: an entry shown in
-    several places of a sheet, its key and its Moodle questions is evaluated once)."""
+    several places of a sheet, its key and its Moodle questions is evaluated once).
+
+    A number that is not rational is enclosed in arb balls by the one compiler (rigorous, and
+    far faster than SymPy's ``evalf`` on the nested exponentials of a deep network); SymPy
+    evaluates what the compiler does not read.
+
+    >>> numeric_value(sp.log(2)) == sp.N(sp.log(2), NUMERIC_DIGITS)
+    True
+    """
+    if not value.is_Number:
+        enclosed = _enclosed(value)
+        if enclosed is not None:
+            return enclosed
     return sp.N(value, NUMERIC_DIGITS)
+
+
+def _enclosed(value: sp.Basic) -> sp.Basic | None:
+    """The midpoint of a rigorous enclosure (narrower than 10^-50 relative) as a Float, or None."""
+    try:
+        low, high = enclose_constant(compile_program(value))
+    except (NotCompilable, ValueError):
+        return None
+    middle = (low + high) / 2
+    return sp.N(sp.Rational(middle.numerator, middle.denominator), NUMERIC_DIGITS)
 
 
 def round_rational(value: sp.Basic, decimals: int) -> sp.Rational:
