@@ -19,8 +19,8 @@ SMOOTH = ["sigmoid", "tanh", "identity", "softplus"]
 ALL = SMOOTH + ["relu", "leaky_relu", "elu"]
 
 # Each example solves a random network exactly: a share of the profile's count (see conftest.py).
-NETWORKS = max(10, settings().max_examples * 2 // 5)
-GRADIENT_NETWORKS = max(6, settings().max_examples // 4)
+NETWORKS = max(10, settings().max_examples * 4 // 5)
+GRADIENT_NETWORKS = max(6, settings().max_examples // 2)
 
 tenths = st.integers(-20, 20).map(lambda k: Fraction(k, 10))
 
