@@ -99,8 +99,23 @@ class Quantity:
     """A few words for the final-results list."""
 
 
+class NotebookDisplay:
+    """Jupyter's display methods, shared by :class:`Derivation` and :class:`Sheet` (see :data:`NOTEBOOK`)."""
+
+    __slots__ = ()
+
+    def _repr_html_(self) -> str | None:
+        return _show(self, "html")
+
+    def _repr_markdown_(self) -> str | None:
+        return _show(self, "markdown")
+
+    def _repr_latex_(self) -> str | None:
+        return _show(self, "latex")
+
+
 @dataclass(frozen=True, slots=True)
-class Derivation:
+class Derivation(NotebookDisplay):
     """The worked solution of one exercise."""
 
     id: str
@@ -129,19 +144,9 @@ class Derivation:
         """Every quantity's exact value, by name."""
         return {q.name: q.exact for q in self.quantities}
 
-    # Jupyter shows a derivation through these (see NOTEBOOK).
-    def _repr_html_(self) -> str | None:
-        return _show(self, "html")
-
-    def _repr_markdown_(self) -> str | None:
-        return _show(self, "markdown")
-
-    def _repr_latex_(self) -> str | None:
-        return _show(self, "latex")
-
 
 @dataclass(frozen=True, slots=True)
-class Sheet:
+class Sheet(NotebookDisplay):
     """A solved sheet: its title and every exercise's derivation."""
 
     title: str
@@ -157,16 +162,6 @@ class Sheet:
                 return d
         raise KeyError(f"no exercise {exercise_id!r}")
 
-    # Jupyter shows a sheet through these (see NOTEBOOK).
-    def _repr_html_(self) -> str | None:
-        return _show(self, "html")
-
-    def _repr_markdown_(self) -> str | None:
-        return _show(self, "markdown")
-
-    def _repr_latex_(self) -> str | None:
-        return _show(self, "latex")
-
 
 NOTEBOOK: dict[str, Callable[[Sheet | Derivation], str]] = {}
 """How a notebook shows a sheet or a derivation, by format (``html``, ``markdown``, ``latex``).
@@ -177,6 +172,6 @@ The renderers sit above these plain-data steps, so they register themselves here
 """
 
 
-def _show(item: Sheet | Derivation, fmt: str) -> str | None:
+def _show(item: NotebookDisplay, fmt: str) -> str | None:
     display = NOTEBOOK.get(fmt)
-    return display(item) if display is not None else None
+    return display(item) if display is not None else None  # type: ignore[arg-type]
