@@ -11,6 +11,7 @@ examples are expensive (each solves a random network) states a smaller count of 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,9 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 if TYPE_CHECKING:
+    from symnn.sheets.spec import SheetSpec
     from symnn.sheets.steps import Sheet
+    from symnn.verify.check.key import SheetKey
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -45,6 +48,27 @@ def seed_text() -> str:
     if not SEED_TEXT.is_file():
         pytest.skip(f"{SEED_TEXT} is absent (../shared is not checked out)")
     return SEED_TEXT.read_text(encoding="utf-8")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def one_key_per_sheet() -> Iterator[None]:
+    """``symnn check`` builds the answer key of each distinct sheet once per run (the command line
+    is run many times on the same sheets); the first run of each still goes the whole way."""
+    from symnn.verify.check import key as key_module
+
+    build = key_module.build_key
+    keys: dict[str, SheetKey] = {}
+
+    def build_once(spec: SheetSpec) -> SheetKey:
+        text = repr(spec)
+        if text not in keys:
+            keys[text] = build(spec)
+        return keys[text]
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(key_module, "build_key", build_once)
+    yield
+    patch.undo()
 
 
 @pytest.fixture(scope="session")
