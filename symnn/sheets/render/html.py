@@ -9,9 +9,11 @@ wider than the screen scrolls sideways instead of spilling over the page.
 
 from __future__ import annotations
 
+import copy
 import html as html_text
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote
 from xml.etree.ElementTree import Element, SubElement, fromstring, tostring
 
@@ -104,6 +106,12 @@ def mathml(tex: str, display: bool = False) -> Element:
     >>> serialise(mathml("x")).split("<mrow>")[1]
     '<mi>x</mi></mrow><annotation encoding="application/x-tex">x</annotation></semantics></math>'
     """
+    return copy.deepcopy(_converted(tex, display))  # a fresh tree: the caller inserts it in a page
+
+
+@lru_cache(maxsize=1 << 14)
+def _converted(tex: str, display: bool) -> Element:
+    """Each formula is converted once (symbols and matrices recur across a sheet and its formats)."""
     element = convert_to_element(tex, display="inline")
     if display:
         element.set("displaystyle", "true")

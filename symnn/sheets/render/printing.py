@@ -7,6 +7,7 @@ Exact rationals whose decimal expansion terminates are printed as decimals
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import sympy as sp
@@ -103,7 +104,15 @@ _PRINTER = SheetLatexPrinter()
 
 
 def latex(expr: sp.Basic) -> str:
-    """LaTeX for any SymPy object or notation object."""
+    """LaTeX for any SymPy object or notation object (each printed once: every format prints it)."""
+    try:
+        return _printed(expr)
+    except TypeError:  # a mutable matrix has no hash
+        return str(_PRINTER.doprint(expr))
+
+
+@lru_cache(maxsize=1 << 16)
+def _printed(expr: sp.Basic) -> str:
     return str(_PRINTER.doprint(expr))
 
 
