@@ -196,7 +196,9 @@ def enclose_constant(program: Program) -> tuple[Fraction, Fraction]:
     while True:
         try:
             with flint.ctx.workprec(bits):
-                found = bounds(function_of(program, BALLS)())
+                # Built here, not by the cached function_of: a constant is enclosed once, so its
+                # closures are not worth keeping.
+                found = bounds(_build(program.body, BALLS)(()))
         except Undecided:
             pass
         except NotFinite as exc:
