@@ -82,11 +82,24 @@ class Activation:
 
 
 def _substitute(expr: sp.Expr, value: sp.Expr, alpha_value: sp.Expr | None) -> sp.Expr:
-    subs = {x: value}
+    values = {x: value}
     if alpha_value is not None:
-        subs[alpha] = alpha_value
-    # subs (not xreplace) for a Piecewise, so its branch is picked for the number.
-    return expr.subs(subs) if expr.has(sp.Piecewise) else sp.sympify(expr, strict=True).xreplace(subs)
+        values[alpha] = alpha_value
+    return substitute(expr, values)
+
+
+def substitute(expr: sp.Basic, values: dict[sp.Symbol, sp.Basic]) -> sp.Expr:
+    """``expr`` with symbols replaced by values: the one way symnn puts numbers into a rule.
+
+    ``xreplace`` rebuilds every node, so a Piecewise re-evaluates its conditions and
+    picks the branch of the number (ReLU'(0) = 0 by the strict ``x > 0`` branch):
+
+    >>> substitute(ACTIVATIONS["relu"].derivative, {x: sp.Integer(0)})
+    0
+    >>> substitute(ACTIVATIONS["leaky_relu"].definition, {x: sp.Integer(-2), alpha: sp.Rational(1, 100)})
+    -1/50
+    """
+    return sp.sympify(expr, strict=True).xreplace(values)
 
 
 _relu = sp.Piecewise((x, x > 0), (0, True))
@@ -240,6 +253,15 @@ class Loss:
     def derivative(self) -> sp.Expr:
         """d(term)/da by ``sympy.diff`` (before the mean's 1/N)."""
         return _loss_derivative(self.name)
+
+
+def default_reduction(loss: str) -> str:
+    """How a batch's per-sample losses combine when nothing says: the mean for ``mse``, else the sum.
+
+    >>> default_reduction("mse"), default_reduction("bce")
+    ('mean', 'sum')
+    """
+    return "mean" if loss == "mse" else "sum"
 
 
 LOSSES: dict[str, Loss] = {

@@ -20,21 +20,21 @@ import sympy as sp
 
 from symnn.core.calculus import (
     LOSSES,
-    SOFTMAX,
     Activation,
     Loss,
     a,
-    activation_for,
+    default_reduction,
     output_delta,
     softmax_definition,
     softmax_jacobian,
-    softmax_output_delta,
     softmax_symbols,
     x,
     y,
 )
 from symnn.core.calculus import alpha as alpha_symbol
-from symnn.errors import MathDomainError, SpecError
+from symnn.errors import SpecError
+from symnn.library import engine
+from symnn.library.engine import SYMBOLIC, LayerRule, Objective, layer_rule
 from symnn.sheets import notation as nt
 from symnn.sheets.build import Builder, entrywise, exact, product_expansion, to_matrix
 from symnn.sheets.kinds.certified_training import CERTIFIED_DIGITS, as_rational, certified_trajectory
@@ -53,76 +53,19 @@ minutes.  Piecewise-linear networks with polynomial losses stay rational and nev
 come near it."""
 
 Matrix: TypeAlias = sp.ImmutableMatrix
+Params: TypeAlias = engine.Params[Matrix]
 
 
 # ---------------------------------------------------------------------------
-# Exact computations (no steps).
+# Exact values, from the one network engine (:mod:`symnn.library.engine`) over SymPy matrices.
 
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """How one layer activates: an elementwise activation, or softmax over each column."""
-
-    name: str
-    """Spec name (``"softmax"``, a built-in, or a custom activation's name)."""
-    activation: Activation | None
-    """The elementwise activation; None for softmax."""
-    alpha: sp.Basic | None
-    """The exact alpha of leaky ReLU / ELU, else None."""
-
-    @property
-    def display(self) -> str:
-        return self.activation.display if self.activation is not None else "softmax"
-
-    def apply(self, Z: Matrix) -> Matrix:
-        """A = f(Z), exactly."""
-        if self.activation is None:
-            return softmax_columns(Z)
-        act, alpha = self.activation, self.alpha
-        return entrywise(Z, lambda v: finite(act.at(v, alpha), act.display, v))
-
-    def slope(self, Z: Matrix) -> Matrix:
-        """f'(Z) entry by entry (elementwise activations only)."""
-        assert self.activation is not None, "softmax is an output layer; its slope is its Jacobian"
-        act, alpha = self.activation, self.alpha
-        return entrywise(Z, lambda v: finite(act.derivative_at(v, alpha), act.display + "'", v))
-
-
-def finite(value: sp.Basic, what: str, at: sp.Basic) -> sp.Basic:
-    """``value``, or a :class:`MathDomainError` when it is infinite or undefined."""
-    if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-        raise MathDomainError(f"{what} is undefined or infinite at {at}")
-    return value
+Rule = LayerRule
+"""How one layer activates (the engine's :class:`~symnn.library.engine.LayerRule`)."""
 
 
 def rule_of(layer: Layer) -> Rule:
     """The activation rule of a spec layer."""
-    if layer.activation == SOFTMAX:
-        return Rule(SOFTMAX, None, None)
-    act = activation_for(layer.activation, layer.formula)
-    alpha = exact(layer.alpha) if act.has_alpha and layer.alpha is not None else None
-    return Rule(layer.activation, act, alpha)
-
-
-def softmax_columns(Z: Matrix) -> Matrix:
-    """softmax of each column of Z, from the one definition in :mod:`symnn.core.calculus`."""
-    n = Z.rows
-    definition, z = softmax_definition(n), softmax_symbols(n).z
-    columns = []
-    for j in range(Z.cols):
-        mapping = {z[i]: Z[i, j] for i in range(n)}
-        columns.append([_tidy(e.xreplace(mapping)) for e in definition])
-    return Matrix(n, Z.cols, lambda i, j: columns[j][i])
-
-
-@dataclass(frozen=True, slots=True)
-class Params:
-    """The trainable parameters of a network at one moment."""
-
-    Ws: tuple[Matrix, ...]
-    """Weights per layer."""
-    bs: tuple[Matrix | None, ...]
-    """Bias column per layer (None for a layer without bias)."""
+    return layer_rule(layer.activation, layer.formula, exact(layer.alpha) if layer.alpha is not None else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,106 +94,56 @@ class Setting:
         return int(self.X.cols)
 
     @property
+    def objective(self) -> Objective:
+        """The loss and its reduction (a softmax delta in SymPy's fully simplified form, as shown)."""
+        return Objective(self.loss, self.reduction, simplified_softmax=True)
+
+    @property
+    def net(self) -> engine.Network[Matrix]:
+        """The engine's view: inputs, targets, rules and objective."""
+        return engine.Network(self.X, self.Y, self.rules, self.objective)
+
+    @property
     def scale(self) -> sp.Rational:
         """The factor of every output delta: 1/n for a mean over outputs, 1/m for a mean over samples."""
-        per_entry = sp.Rational(1, self.Y.rows) if self.loss.reduction == "mean" else sp.S.One
-        per_sample = sp.Rational(1, self.samples) if self.reduction == "mean" else sp.S.One
-        return per_entry * per_sample
-
-
-def weighted_sum_value(W: Matrix, A_prev: Matrix, bias: Matrix | None) -> Matrix:
-    """Z = W A_prev + b, the bias added to every column."""
-    Z = W * A_prev
-    if bias is not None:
-        Z = Z + Matrix(W.rows, A_prev.cols, lambda i, j: bias[i, 0])
-    return Matrix(Z)
+        return self.objective.scale(int(self.Y.rows), self.samples)
 
 
 def forward_values(setting: Setting, params: Params) -> tuple[list[Matrix], list[Matrix]]:
     """Pre-activations Z_1…Z_L and activations A_0 = x, A_1…A_L."""
-    Zs: list[Matrix] = []
-    As: list[Matrix] = [setting.X]
-    for W, bias, rule in zip(params.Ws, params.bs, setting.rules):
-        Zs.append(weighted_sum_value(W, As[-1], bias))
-        As.append(rule.apply(Zs[-1]))
-    return Zs, As
-
-
-def sample_losses(setting: Setting, out: Matrix) -> list[sp.Basic]:
-    """The loss of each sample (each column): its entries' terms summed, or averaged for MSE."""
-    loss, Y = setting.loss, setting.Y
-    losses = []
-    for j in range(out.cols):
-        terms = [loss.term.xreplace({y: Y[i, j], a: out[i, j]}) for i in range(out.rows)]
-        total = sp.Add(*terms)
-        losses.append(total / out.rows if loss.reduction == "mean" else total)
-    return losses
+    values = setting.net.forward(SYMBOLIC, params)
+    return values.Zs, values.As
 
 
 def loss_value(setting: Setting, out: Matrix) -> sp.Basic:
     """The batch loss: the samples' losses summed or averaged."""
-    total = sp.Add(*sample_losses(setting, out))
-    value = total / setting.samples if setting.reduction == "mean" else total
-    return finite(value, f"the {setting.loss.description}", "the network's output")
+    return setting.net.loss(SYMBOLIC, out)
 
 
 def output_delta_values(setting: Setting, Z: Matrix, A: Matrix) -> Matrix:
     """∂L/∂Z of the output layer, entry by entry, from SymPy's simplified rule."""
-    rule, Y, scale = setting.rules[-1], setting.Y, setting.scale
-    if rule.activation is None:
-        rules = softmax_output_delta(setting.loss.name, Z.rows)
-        sym = softmax_symbols(Z.rows)
-        columns = []
-        for j in range(Z.cols):
-            mapping = {**{s: A[i, j] for i, s in enumerate(sym.a)}, **{s: Y[i, j] for i, s in enumerate(sym.y)}}
-            columns.append([_tidy(r.xreplace(mapping) * scale) for r in rules])
-        return Matrix(Z.rows, Z.cols, lambda i, j: columns[j][i])
-    delta_rule = output_delta(setting.loss.name, rule.activation)
-
-    def entry(zv: sp.Basic, av: sp.Basic, yv: sp.Basic) -> sp.Basic:
-        mapping = {a: av, y: yv, x: zv}
-        if rule.alpha is not None:
-            mapping[alpha_symbol] = rule.alpha
-        # subs (not xreplace) so a Piecewise derivative picks its branch for the number.
-        return _tidy(delta_rule.subs(mapping) * scale)
-
-    return Matrix(Z.rows, Z.cols, [entry(zv, av, yv) for zv, av, yv in zip(Z, A, Y)])
-
-
-def hidden_delta_value(W_next: Matrix, d_next: Matrix, rule: Rule, Z: Matrix) -> tuple[Matrix, Matrix, Matrix]:
-    """(W_next^T δ_next, f'(Z), their entrywise product δ)."""
-    back = Matrix(W_next.T * d_next)
-    slope = rule.slope(Z)
-    return back, slope, Matrix(back.rows, back.cols, [_tidy(p * q) for p, q in zip(back, slope)])
+    return engine.output_delta(SYMBOLIC, setting.objective, setting.rules[-1], Z, A, setting.Y)
 
 
 def backward_values(setting: Setting, params: Params, Zs: list[Matrix], As: list[Matrix]) -> list[Matrix]:
     """δ_1…δ_L, from the output back."""
-    deltas = [output_delta_values(setting, Zs[-1], As[-1])]
-    for l in range(len(Zs) - 1, 0, -1):
-        deltas.insert(0, hidden_delta_value(params.Ws[l], deltas[0], setting.rules[l - 1], Zs[l - 1])[2])
-    return deltas
+    return setting.net.deltas(SYMBOLIC, params, engine.Pass(Zs, As))
 
 
 def weight_gradient(delta: Matrix, A_prev: Matrix) -> Matrix:
     """∂L/∂W = δ A_prev^T (summing over the samples)."""
-    return Matrix(delta * A_prev.T)
+    return engine.weight_gradient(SYMBOLIC, delta, A_prev)
 
 
 def bias_gradient(delta: Matrix) -> Matrix:
     """∂L/∂b = δ's columns summed (one per sample)."""
-    return Matrix(delta.rows, 1, [sp.Add(*delta.row(i)) for i in range(delta.rows)])
+    return engine.bias_gradient(SYMBOLIC, delta)
 
 
 def descend(setting: Setting, params: Params, deltas: Sequence[Matrix], As: Sequence[Matrix]) -> Params:
     """One gradient-descent step: every parameter minus η times its gradient."""
-    eta = setting.learning_rate
-    assert eta is not None
-    Ws = tuple(Matrix(W - eta * weight_gradient(d, A)) for W, d, A in zip(params.Ws, deltas, As))
-    bs = tuple(
-        Matrix(bias - eta * bias_gradient(d)) if bias is not None and setting.update_biases else bias
-        for bias, d in zip(params.bs, deltas))
-    return Params(Ws, bs)
+    assert setting.learning_rate is not None
+    return engine.descend(SYMBOLIC, params, deltas, As, setting.learning_rate, setting.update_biases)
 
 
 # ---------------------------------------------------------------------------
@@ -328,7 +221,7 @@ def show_weighted_sum(b: Builder, index: int | None, W: Matrix, A_prev: Matrix, 
     sfx = "" if index is None else f"_{index}"
     Ws = nt.matrix(f"W{sfx}", W.rows, W.cols)
     As = nt.matrix(prev_name, A_prev.rows, A_prev.cols)
-    Z = weighted_sum_value(W, A_prev, bias)
+    Z = engine.affine(SYMBOLIC, W, A_prev, bias)
     formula: sp.Basic = Ws * As
     if bias is not None:
         # With several samples b is added to every column; written as a matrix of Z's shape.
@@ -358,7 +251,7 @@ def show_activation(b: Builder, index: int | None, Z: Matrix, rule: Rule, limit:
     """Show and compute A = f(Z) (softmax: per column); return A."""
     sfx = "" if index is None else f"_{index}"
     Zs, As = nt.matrix(f"Z{sfx}", *Z.shape), nt.matrix(f"A{sfx}", *Z.shape)
-    A = rule.apply(Z)
+    A = engine.activate(SYMBOLIC, rule, Z)
     subs: list[sp.Basic] = []
     if rule.name != "identity" and fits(limit, Z):
         subs.append(nt.Elementwise(rule.display, Z))
@@ -406,11 +299,11 @@ def setting_of(spec: ExerciseSpec) -> tuple[Setting, Params]:
     lr = f.get("learning_rate")
     setting = Setting(
         X=to_matrix(f["x"]), Y=to_matrix(f["y"]), rules=tuple(rule_of(layer) for layer in layers),
-        loss=LOSSES[f["loss"]], reduction=f.get("reduction") or ("mean" if f["loss"] == "mse" else "sum"),
+        loss=LOSSES[f["loss"]], reduction=f.get("reduction") or default_reduction(f["loss"]),
         learning_rate=exact(lr) if lr is not None else None, steps=f.get("steps"),
         update_biases=bool(f.get("update_biases", True)))
-    params = Params(tuple(to_matrix(layer.W) for layer in layers),
-                    tuple(to_matrix(layer.b) if layer.b is not None else None for layer in layers))
+    params = engine.Params(tuple(to_matrix(layer.W) for layer in layers),
+                           tuple(to_matrix(layer.b) if layer.b is not None else None for layer in layers))
     return setting, params
 
 
@@ -574,7 +467,7 @@ def show_backward(b: Builder, setting: Setting, params: Params, Zs: list[Matrix]
     deltas: list[Matrix] = [d_out]
     for l in range(n_layers - 1, 0, -1):
         W_next, d_next, rule = params.Ws[l], deltas[0], setting.rules[l - 1]
-        back, slope, d = hidden_delta_value(W_next, d_next, rule, Zs[l - 1])
+        back, slope, d = engine.hidden_delta(SYMBOLIC, W_next, d_next, rule, Zs[l - 1])
         deltas.insert(0, d)
         Wn = nt.matrix(f"W_{l + 1}", W_next.rows, W_next.cols)
         dn = nt.matrix(f"delta_{l + 1}", d_next.rows, d_next.cols)
@@ -608,7 +501,7 @@ def show_output_delta(b: Builder, setting: Setting, Z: Matrix, A: Matrix, limit:
         b.say("Because the loss averages, every output delta carries the factor ", scale, ".")
     if rule.activation is None:
         sym = softmax_symbols(Z.rows)
-        rules = softmax_output_delta(loss.name, Z.rows)
+        rules = setting.objective.softmax_delta(int(Z.rows)).exprs
         b.say(f"SymPy differentiates the {loss.description} of softmax(z) with respect to each z_i "
               "(through the Jacobian above) and simplifies; for the first class:")
         b.equation(nt.Partial(L_sym, sym.z[0]), sp.factor(rules[0] * scale))
@@ -735,16 +628,14 @@ def show_later_steps(b: Builder, setting: Setting, params: Params, k: int) -> li
         b.say(f"Steps 2 to {k} repeat the same forward pass, backpropagation and update with the new parameters.")
     if k > 1 and not stays_rational(setting):
         return _show_certified_steps(b, setting, params, k)
-    rows: list[list[object]] = []
+    assert setting.learning_rate is not None
+    losses, params = setting.net.train(SYMBOLIC, params, setting.learning_rate, k, setting.update_biases,
+                                       before_pass=lambda current, t: _check_growth(current, t, k))
     names: list[str] = []
-    for t in range(1, k + 1):
-        _check_growth(params, t, k)
-        Zs, As = forward_values(setting, params)
-        L_t = _record_loss(b, setting, As[-1], t, names)
+    rows: list[list[object]] = []
+    for t, L_t in enumerate(losses, start=1):
+        _record_loss(b, L_t, t, names)
         rows.append([sp.Integer(t), _short(L_t)])
-        if t < k:
-            deltas = backward_values(setting, params, Zs, As)
-            params = descend(setting, params, deltas, As[:-1])
     b.table(["step t", "loss after step t (rounded when long)"], rows)
     if k > 1:
         final = _final_parameters(setting, params.Ws, params.bs, k)
@@ -757,12 +648,10 @@ def show_later_steps(b: Builder, setting: Setting, params: Params, k: int) -> li
     return names
 
 
-def _record_loss(b: Builder, setting: Setting, out: Matrix, t: int, names: list[str]) -> sp.Basic:
-    """The exact loss after step t, recorded as ``L_step{t}``."""
-    L_t = loss_value(setting, out)
+def _record_loss(b: Builder, L_t: sp.Basic, t: int, names: list[str]) -> None:
+    """Record the exact loss after step t as ``L_step{t}``."""
     b.quantities.append(Quantity(f"L_step{t}", sp.Symbol(f"L_step{t}"), L_t, f"loss after step {t}"))
     names.append(f"L_step{t}")
-    return L_t
 
 
 def _final_parameters(setting: Setting, Ws: Sequence[Matrix], bs: Sequence[Matrix | None], k: int
@@ -839,10 +728,3 @@ def _check_growth(params: Params, t: int, k: int) -> None:
             f"(each step nests the previous exponentials); symnn stops at {GROWTH_LIMIT}. Ask for at most "
             f"{t - 1} step{'s' if t != 2 else ''} with these activations, or use piecewise-linear activations "
             "with a squared-error loss, whose values stay rational")
-
-
-def _tidy(value: sp.Basic) -> sp.Basic:
-    """Combine an exact value over one denominator when that is cheap (never a full simplify)."""
-    if value.is_Rational or value.count_ops() > 40:
-        return value
-    return sp.together(value)
