@@ -31,14 +31,15 @@ from typing import Any
 
 import flint
 import sympy as sp
-from sympy import EXRAW, QQ
+from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
 from symnn.core import calculus
 from symnn.core.certified import CertifiedMatrix, CertifiedNumber, certify
 from symnn.core.formula import Formula, parse_formula
 from symnn.errors import MathDomainError, ShapeError, SpecError
-from symnn.library import backprop
+from symnn.library import backprop, engine
+from symnn.library.engine import EXACT, Objective
 from symnn.library.values import exact_entry, exact_matrix, shape_text, to_sympy_matrix
 
 _DEFAULT_ALPHA = {"leaky_relu": QQ(1, 100), "elu": QQ(1)}
@@ -168,6 +169,17 @@ def _loss_name(loss: str) -> str:
     return loss
 
 
+REDUCTIONS = ("sum", "mean")
+"""How the samples' losses of a batch combine."""
+
+
+def _reduction(reduction: str | None) -> str | None:
+    if reduction is not None and reduction not in REDUCTIONS:
+        raise SpecError(f"unknown reduction {reduction!r}; valid reductions: {', '.join(REDUCTIONS)} "
+                        "(default: mean for mse, sum otherwise)")
+    return reduction
+
+
 MAX_DIGITS = 100_000
 """Most significant digits a certified result may ask for (beyond, arithmetic takes hours)."""
 
@@ -260,7 +272,19 @@ class Network:
     """A feed-forward network of :class:`Dense` layers with exact (or certified) gradients.
 
     Parameters are named ``W1, b1, W2, b2, ...`` by layer.  Inputs ``x`` are columns
-    (one column per sample); losses add (or average) over all entries.
+    (one column per sample).  A sample's loss adds its entries' terms (``mse`` averages
+    them); ``reduction="sum"`` or ``"mean"`` combines the samples' losses, by default the
+    mean for ``mse`` and the sum otherwise (:func:`symnn.core.calculus.default_reduction`),
+    as on a sheet.
+
+    >>> net = Network([Dense([[1, -1]], [0], "identity")])
+    >>> x, y = [[1, 3], [2, 1]], [[0, 0]]
+    >>> net.loss(x, y, "half_sse"), net.loss(x, y, "half_sse", reduction="mean")
+    (5/2, 5/4)
+    >>> net.gradients(x, y, "half_sse", reduction="mean")["W1"]
+    Matrix([[5/2, 0]])
+    >>> net.step(x, y, "half_sse", 1, reduction="mean").parameters["b1"]
+    Matrix([[-1/2]])
     """
 
     layers: tuple[Dense, ...]
@@ -342,6 +366,10 @@ class Network:
                             f"{last.activation}; for a single sigmoid output use bce")
         return known
 
+    def _objective(self, loss: str, reduction: str | None) -> Objective:
+        """The loss (known, fitting the output layer) with its reduction over the samples."""
+        return Objective.of(self._loss(loss), _reduction(reduction))
+
     # -- exact and certified computations --------------------------------------
 
     def forward(self, x: Any, *, digits: int | None = None, allow_float: bool = False) -> Any:
@@ -349,32 +377,30 @@ class Network:
         _check_digits(digits)
         inputs = self._input(x, allow_float)
         if digits is None:
-            return to_sympy_matrix(backprop.forward(self.layers, inputs).output)
+            return to_sympy_matrix(backprop.forward(self.layers, inputs).As[-1])
         prefix = backprop.rational_prefix(self.layers, inputs)
         if prefix.rational_layers == len(self.layers):
             return CertifiedMatrix.from_exact(prefix.next_input, digits)
         return self._certified(lambda p: {"out": backprop.ball_outputs(self.layers, prefix)},
                                digits)["out"]
 
-    def loss(self, x: Any, y: Any, loss: str, *, digits: int | None = None,
+    def loss(self, x: Any, y: Any, loss: str, *, reduction: str | None = None, digits: int | None = None,
              allow_float: bool = False) -> Any:
         """The loss value: exact SymPy number (or formula), or a :class:`CertifiedNumber`."""
         _check_digits(digits)
-        name = self._loss(loss)
+        objective = self._objective(loss, reduction)
         inputs = self._input(x, allow_float)
-        targets = self._target(y, inputs, name, allow_float)
+        targets = self._target(y, inputs, objective.loss.name, allow_float)
         if digits is None:
-            output = backprop.forward(self.layers, inputs).output
-            flat = [backprop.to_expr(v) for v in output.to_list_flat()]
-            ys = [backprop.to_expr(v) for v in targets.to_list_flat()]
-            return calculus.LOSSES[name].value(ys, flat)
+            output = backprop.forward(self.layers, inputs).As[-1]
+            return engine.loss_value(EXACT, objective, targets, output)
         prefix = backprop.rational_prefix(self.layers, inputs)
         result = self._certified(
             lambda p: {"loss": flint.arb_mat([[backprop.ball_loss(
-                name, backprop.ball_outputs(self.layers, prefix), targets)]])}, digits)
+                objective, backprop.ball_outputs(self.layers, prefix), targets)]])}, digits)
         return CertifiedNumber(result["loss"])
 
-    def gradients(self, x: Any, y: Any, loss: str, *, digits: int | None = None,
+    def gradients(self, x: Any, y: Any, loss: str, *, reduction: str | None = None, digits: int | None = None,
                   allow_float: bool = False) -> Mapping[str, Any]:
         """∂loss/∂parameter for every parameter, keyed ``"W1"``, ``"b1"``, ...
 
@@ -383,19 +409,19 @@ class Network:
         :class:`CertifiedMatrix` values whose printed decimals are all correct.
         """
         _check_digits(digits)
-        name = self._loss(loss)
+        objective = self._objective(loss, reduction)
         inputs = self._input(x, allow_float)
-        targets = self._target(y, inputs, name, allow_float)
+        targets = self._target(y, inputs, objective.loss.name, allow_float)
         if digits is None:
-            return Gradients(backprop.gradients(self.layers, inputs, targets, name))
+            return Gradients(backprop.gradients(self.layers, inputs, targets, objective))
         prefix = backprop.rational_prefix(self.layers, inputs)
         if prefix.rational_layers == len(self.layers):
-            exact = backprop.gradients(self.layers, inputs, targets, name)
+            exact = backprop.gradients(self.layers, inputs, targets, objective)
             if all(isinstance(g, DomainMatrix) and g.domain == QQ for g in exact.values()):
                 return {k: CertifiedMatrix.from_exact(backprop.explicit(g), digits)
                         for k, g in exact.items()}
         return self._certified(
-            lambda p: backprop.ball_gradients(self.layers, prefix, targets, name), digits)
+            lambda p: backprop.ball_gradients(self.layers, prefix, targets, objective), digits)
 
     def _certified(self, compute: Callable[[int], Mapping[str, Any]],
                    digits: int) -> dict[str, CertifiedMatrix]:
@@ -404,25 +430,21 @@ class Network:
                                      refine=_refiner(compute, key))
                 for key, m in balls.items()}
 
-    def step(self, x: Any, y: Any, loss: str, learning_rate: Any, *,
+    def step(self, x: Any, y: Any, loss: str, learning_rate: Any, *, reduction: str | None = None,
              allow_float: bool = False) -> Network:
         """One exact gradient-descent step: a new network with ``W − η ∂loss/∂W``."""
-        name = self._loss(loss)
+        objective = self._objective(loss, reduction)
         rate = exact_entry(learning_rate, "learning_rate", allow_float)
         inputs = self._input(x, allow_float)
-        targets = self._target(y, inputs, name, allow_float)
-        grads = backprop.gradients(self.layers, inputs, targets, name)
+        targets = self._target(y, inputs, objective.loss.name, allow_float)
+        grads = backprop.gradients(self.layers, inputs, targets, objective)
         return Network(self._updated(index, layer, grads, rate)
                        for index, layer in enumerate(self.layers, start=1))
 
     @staticmethod
     def _updated(index: int, layer: Dense, grads: Mapping[str, backprop.Gradient], rate: Any) -> Dense:
         def update(param: DomainMatrix, grad: backprop.Gradient) -> DomainMatrix:
-            step = backprop.explicit(grad)
-            if param.domain == QQ and step.domain == QQ and QQ.of_type(rate):
-                return param - step * rate
-            symbolic_rate = QQ.to_sympy(rate) if QQ.of_type(rate) else rate
-            return param.convert_to(EXRAW) - step.convert_to(EXRAW) * symbolic_rate
+            return engine.descent(EXACT, param, backprop.explicit(grad), rate)
 
         W = update(layer.W, grads[f"W{index}"])
         b = None if layer.b is None else update(layer.b, grads[f"b{index}"])

@@ -17,7 +17,7 @@ from sympy.polys.matrices import DomainMatrix
 from symnn.core.calculus import substitute
 from symnn.core.program import RATIONALS, compiled
 from symnn.errors import MathDomainError
-from symnn.library.engine.rules import ColumnRule, Rule
+from symnn.library.engine.rules import ColumnRule, LayerRule, Rule
 
 
 def to_expr(value: Any) -> sp.Expr:
@@ -60,6 +60,13 @@ class Exact:
     """The domain of exact :class:`DomainMatrix` values (the library)."""
 
     name = "exact"
+
+    def stays_rational(self, rule: LayerRule) -> bool:
+        """Whether the layer's activation and slope stay ``QQ`` on rational inputs."""
+        if rule.is_softmax or any(_rational(v) is None for _, v in rule.constants):
+            return False
+        symbols = (*rule.function().variables, *(s for s, _ in rule.constants))
+        return all(compiled(r.expr, symbols, RATIONALS.name) is not None for r in (rule.function(), rule.slope()))
 
     def shape(self, a: DomainMatrix) -> tuple[int, int]:
         return a.shape  # type: ignore[no-any-return]
