@@ -30,6 +30,7 @@ from symnn.library.engine.passes import (
     Pass,
     activate,
     affine,
+    backpropagated,
     backward,
     bias_gradient,
     descend,
@@ -55,7 +56,7 @@ from symnn.library.engine.rules import (
 
 __all__ = [
     "BALL_DOMAIN", "EXACT", "SYMBOLIC", "BallDomain", "ColumnRule", "Domain", "LayerRule", "Network",
-    "Objective", "Pass", "Params", "Rule", "activate", "affine", "backward", "bias_gradient",
+    "Objective", "Pass", "Params", "Rule", "activate", "affine", "backpropagated", "backward", "bias_gradient",
     "default_reduction", "descend", "descent", "forward", "gradients", "hidden_delta", "layer_rule",
     "loss_slope", "loss_value", "output_delta", "slope", "softmax_delta_rules", "weight_gradient",
 ]

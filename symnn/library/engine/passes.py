@@ -117,10 +117,15 @@ def loss_slope(d: Domain[M], objective: Objective, A: M, Y: M) -> M:
     return d.entrywise(objective.slope(), [Y, A], objective.scale(rows, samples))
 
 
+def backpropagated(d: Domain[M], W_next: M, delta_next: M) -> M:
+    """W_nextᵀ δ_next: the next layer's delta carried back through its weights."""
+    return d.matmul(d.transpose(W_next), delta_next)
+
+
 def hidden_delta(d: Domain[M], W_next: M, delta_next: M, rule: LayerRule, Z: M,
                  slopes: M | None = None) -> tuple[M, M, M]:
     """(W_nextᵀ δ_next, f'(Z), their entrywise product δ); ``slopes`` when already known."""
-    back = d.matmul(d.transpose(W_next), delta_next)
+    back = backpropagated(d, W_next, delta_next)
     f_prime = slope(d, rule, Z) if slopes is None else slopes
     return back, f_prime, d.hadamard(back, f_prime)
 

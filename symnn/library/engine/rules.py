@@ -95,6 +95,7 @@ class LayerRule:
         return self.activation is not None and self.activation.maps_rationals_to_rationals
 
 
+@cache
 def layer_rule(name: str, formula: Formula | None = None, alpha: sp.Expr | None = None) -> LayerRule:
     """The rule of a layer: softmax, a built-in by name, or a custom formula's activation.
 

@@ -220,6 +220,13 @@ def sqrt(x: Interval) -> Interval:
     return Interval(lo, hi if hi is not None else _isqrt_fraction(x.hi, up=True))
 
 
+def sign(x: Interval) -> Interval:
+    """The sign (0 at 0, as SymPy's derivative of |x| there); [-1, 1] when x straddles 0."""
+    lo = -1 if x.lo < 0 else (0 if x.lo == 0 else 1)
+    hi = 1 if x.hi > 0 else (0 if x.hi == 0 else -1)
+    return Interval(Fraction(lo), Fraction(hi))
+
+
 # ---------------------------------------------------------------------------
 # Matrices of intervals: tuples of rows, as spec matrices are.
 
@@ -325,7 +332,7 @@ def compile_expr(expr: Any) -> Program:
             return ("pow", compile_expr(base), int(power))
         if base is sp.E:
             return ("exp", compile_expr(power))
-    if isinstance(expr, (sp.exp, sp.log, sp.tanh, sp.Abs)):
+    if isinstance(expr, (sp.exp, sp.log, sp.tanh, sp.Abs, sp.sign)):
         return (type(expr).__name__.lower(), compile_expr(expr.args[0]))
     if isinstance(expr, sp.Piecewise):
         return ("piecewise", tuple((_compile_condition(c), compile_expr(e)) for e, c in expr.args))
@@ -426,5 +433,6 @@ _EVAL: dict[str, Callable[[Program, Env, int | None], Interval]] = {
     "log": lambda p, env, base: log(evaluate(p[1], env, base), base),
     "tanh": lambda p, env, base: tanh(evaluate(p[1], env, base)),
     "abs": lambda p, env, base: abs(evaluate(p[1], env, base)),
+    "sign": lambda p, env, base: sign(evaluate(p[1], env, base)),
     "piecewise": _eval_piecewise,
 }

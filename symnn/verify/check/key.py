@@ -69,8 +69,6 @@ class ExerciseKey:
     """Every quantity, in the order the derivation computes them."""
     programs: Mapping[str, Program]
     """The activations, derivatives and losses this exercise uses, compiled (see :func:`programs_for`)."""
-    mean_loss: bool = False
-    """Whether the exercise's loss averages its entries (else sums them)."""
 
     def quantity(self, name: str) -> KeyQuantity:
         for q in self.quantities:
@@ -143,40 +141,26 @@ def key_quantity(name: str, value: Any) -> KeyQuantity:
 def programs_for(kind: str, fields: Mapping[str, Any]) -> dict[str, Program]:
     """Compile the definitions an exercise uses from :mod:`symnn.core.calculus` and the solvers.
 
-    Names: ``f:<activation>``, ``df:<activation>`` (derivative in x),
-    ``dout:<activation>`` (derivative in terms of the output a), ``loss:<loss>`` (one
-    entry's term), ``dloss:<loss>`` (d term/da), ``delta:<loss>:<activation>`` (the
-    output delta), and per kind ``gc_loss``/``gc_grad`` and ``penalty:<name>``/``dpenalty:<name>``.
+    Names: ``dout:<activation>`` (derivative in terms of the output a), and per kind
+    ``gc_loss``/``gc_grad`` and ``penalty:<name>``/``dpenalty:<name>``.  Activations, losses
+    and network rules are the network engine's (:mod:`symnn.library.engine`), compiled
+    by :mod:`symnn.verify.check.domain`.
     """
-    from symnn.core.calculus import ACTIVATIONS, LOSSES, output_delta
+    from symnn.core.calculus import ACTIVATIONS
 
     acts: set[str] = set()
-    losses: set[str] = set()
     programs: dict[str, Program] = {}
-    if kind == "forward":
-        acts.add(fields["activation"])
-    elif kind == "activations":
-        acts.update(fields["functions"])
-    elif kind in ("network", "error_analysis"):
+    if kind == "error_analysis":
         acts.update(layer.activation for layer in fields["layers"])
-        losses.add(fields["loss"])
-        if fields["layers"]:
-            last = fields["layers"][-1].activation
-            programs[f"delta:{fields['loss']}:{last}"] = compile_expr(output_delta(fields["loss"], last))
     elif kind == "gradient_check":
         programs.update(_gradient_check_programs())
     elif kind == "regularization":
         programs.update(_penalty_programs())
-    for name in sorted(acts):
+    for name in sorted(acts & set(ACTIVATIONS)):
         act = ACTIVATIONS[name]
-        programs[f"f:{name}"] = compile_expr(act.definition)
-        programs[f"df:{name}"] = compile_expr(act.derivative)
         in_output = act.derivative_in_output()
         if in_output is not None:
             programs[f"dout:{name}"] = compile_expr(in_output)
-    for name in sorted(losses):
-        programs[f"loss:{name}"] = compile_expr(LOSSES[name].term)
-        programs[f"dloss:{name}"] = compile_expr(LOSSES[name].derivative)
     return programs
 
 
@@ -205,13 +189,6 @@ def _penalty_programs() -> dict[str, Program]:
     return programs
 
 
-def _mean_loss(fields: Mapping[str, Any]) -> bool:
-    from symnn.core.calculus import LOSSES
-
-    loss = fields.get("loss")
-    return isinstance(loss, str) and LOSSES[loss].reduction == "mean"
-
-
 def build_key(spec: SheetSpec) -> SheetKey:
     """Solve and cross-check every exercise, and keep what checking needs."""
     from symnn.sheets.crosscheck import crosscheck
@@ -227,7 +204,6 @@ def build_key(spec: SheetSpec) -> SheetKey:
             fields=dict(exercise.fields),
             quantities=tuple(key_quantity(q.name, q.exact) for q in derivation.quantities),
             programs=programs_for(exercise.kind, exercise.fields),
-            mean_loss=_mean_loss(exercise.fields),
         ))
     return SheetKey(spec.source, tuple(exercises))
 

@@ -20,7 +20,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from symnn.core.formula import Formula
+from symnn.library import engine
+from symnn.library.engine import LayerRule, Objective, layer_rule
+from symnn.sheets.build import exact
 from symnn.verify.check import interval as iv
+from symnn.verify.check.domain import BASE10 as BASE10_DOMAIN
+from symnn.verify.check.domain import INTERVALS as D
 from symnn.verify.check.interval import IMatrix, Interval, Program
 from symnn.verify.check.key import ExerciseKey
 
@@ -68,71 +74,17 @@ class Recipes:
 
 
 # ---------------------------------------------------------------------------
-# Building blocks shared by the kinds.
+# Building blocks shared by the kinds: the network engine over intervals.
 
 
-@dataclass(frozen=True, slots=True)
-class Activation:
-    """A compiled activation with its slope parameter."""
-
-    f: Program
-    """The definition in x (and alpha)."""
-    df: Program
-    """Its SymPy derivative in x."""
-    alpha: Fraction | None
-    """The slope of leaky ReLU / ELU, else None."""
-
-    def env(self, z: Interval) -> dict[str, Interval]:
-        env = {"x": z}
-        if self.alpha is not None:
-            env["alpha"] = Interval.point(self.alpha)
-        return env
-
-    def apply(self, m: IMatrix) -> IMatrix:
-        return iv.emap(lambda z: iv.evaluate(self.f, self.env(z)), m)
-
-    def slope(self, m: IMatrix) -> IMatrix:
-        return iv.emap(lambda z: iv.evaluate(self.df, self.env(z)), m)
+def layer_of(activation: str, formula: Formula | None, alpha: Fraction | None) -> LayerRule:
+    """The engine's rule of a spec layer (built-in, softmax, or custom formula)."""
+    return layer_rule(activation, formula, None if alpha is None else exact(alpha))
 
 
-def activation(key: ExerciseKey, name: str, alpha: Fraction | None) -> Activation:
-    return Activation(key.programs[f"f:{name}"], key.programs[f"df:{name}"], alpha)
-
-
-def entries_of(m: IMatrix) -> list[Interval]:
-    return iv.entries(m)
-
-
-def affine(W: IMatrix, A: IMatrix, b: IMatrix | None) -> IMatrix:
-    Z = iv.matmul(W, A)
-    return iv.add(Z, b) if b is not None else Z
-
-
-@dataclass(frozen=True, slots=True)
-class Loss:
-    """A compiled loss: one entry's term, its derivative in a, and the reduction."""
-
-    term: Program
-    """The loss of one entry in y and a."""
-    dterm: Program
-    """d term / d a."""
-    mean: bool
-    """Whether entries are averaged (else summed)."""
-
-    def value(self, Y: IMatrix, A: IMatrix, log_base: int | None = None) -> IMatrix:
-        terms = [iv.evaluate(self.term, {"y": y, "a": a}, log_base) for y, a in zip(entries_of(Y), entries_of(A))]
-        total = iv.total(terms)
-        return iv.scalar(total / len(terms) if self.mean else total)
-
-    def gradient(self, Y: IMatrix, A: IMatrix) -> IMatrix:
-        """∂L/∂A entry by entry (the output delta without the activation's derivative)."""
-        n = len(entries_of(Y)) if self.mean else 1
-        return tuple(tuple(iv.evaluate(self.dterm, {"y": y, "a": a}) / n for y, a in zip(ry, ra))
-                     for ry, ra in zip(Y, A))
-
-
-def loss_of(key: ExerciseKey, name: str) -> Loss:
-    return Loss(key.programs[f"loss:{name}"], key.programs[f"dloss:{name}"], key.mean_loss)
+def loss_value(objective: Objective, Y: IMatrix, A: IMatrix, log_base: int | None = None) -> IMatrix:
+    """The loss as a 1×1 interval matrix; ``log_base`` recomputes a base-10 slip."""
+    return iv.scalar(engine.loss_value(BASE10_DOMAIN if log_base == 10 else D, objective, Y, A))
 
 
 BASE10 = "a base-10 logarithm was used where the natural logarithm ln belongs"
@@ -145,7 +97,7 @@ NO_DERIVATIVE = "the activation's derivative f'(Z) is missing from the delta"
 
 
 def _layer_rules(r: Recipes, l: int | None, W: IMatrix, b: IMatrix | None,
-                 act: Activation, prev: str | None, A_given: IMatrix) -> None:
+                 rule: LayerRule, prev: str | None, A_given: IMatrix) -> None:
     """Z = W A_prev + b and A = f(Z) for the layer ``l`` (None: the one-layer kind)."""
     tag = "" if l is None else str(l)
     Z, A = f"Z{tag}", f"A{tag}"
@@ -155,12 +107,12 @@ def _layer_rules(r: Recipes, l: int | None, W: IMatrix, b: IMatrix | None,
 
     needs = (prev,) if prev is not None else ()
     if prev is not None:
-        r.rule(Z, needs, lambda v: affine(W, a_prev(v), b))
-    r.rule(A, (Z,), lambda v: act.apply(v[Z]))
+        r.rule(Z, needs, lambda v: engine.affine(D, W, a_prev(v), b))
+    r.rule(A, (Z,), lambda v: engine.activate(D, rule, v[Z]))
     if b is not None:
-        r.mistake(Z, needs, lambda v: affine(W, a_prev(v), None), "the bias b was not added")
+        r.mistake(Z, needs, lambda v: engine.affine(D, W, a_prev(v), None), "the bias b was not added")
     if iv.shape(W)[0] == iv.shape(W)[1]:
-        r.mistake(Z, needs, lambda v: affine(iv.transpose(W), a_prev(v), b),
+        r.mistake(Z, needs, lambda v: engine.affine(D, iv.transpose(W), a_prev(v), b),
                   "the weights were used transposed (Wᵀ instead of W)")
     r.mistake(A, (Z,), lambda v: v[Z], NO_ACTIVATION)
 
@@ -169,14 +121,14 @@ def forward_recipes(key: ExerciseKey) -> Recipes:
     f = key.fields
     r = Recipes()
     b = iv.const(f["b"]) if f.get("b") is not None else None
-    _layer_rules(r, None, iv.const(f["W"]), b, activation(key, f["activation"], f.get("alpha")),
+    _layer_rules(r, None, iv.const(f["W"]), b, layer_of(f["activation"], f.get("formula"), f.get("alpha")),
                  None, iv.const(f["X"]))
     return r
 
 
 @dataclass(frozen=True, slots=True)
 class _Network:
-    """The given data of a network exercise, and its forward and backward rules."""
+    """The given data of a network exercise; its rules are the engine's primitives over intervals."""
 
     x: IMatrix
     """The input A_0."""
@@ -186,12 +138,10 @@ class _Network:
     """Each layer's weights."""
     bs: list[IMatrix | None]
     """Each layer's bias, or None."""
-    acts: list[Activation]
+    rules: tuple[LayerRule, ...]
     """Each layer's activation."""
-    loss: Loss
-    """The loss."""
-    delta_rule: Program
-    """The output delta ∂L/∂Z of one entry, in x (= z), a and y."""
+    objective: Objective
+    """The loss and its reduction."""
 
     @property
     def n(self) -> int:
@@ -204,22 +154,11 @@ class _Network:
         return (f"A{l - 1}",) if l > 1 else ()
 
     def output_delta(self, v: Values) -> IMatrix:
-        n, alpha = self.n, self.acts[-1].alpha
-        scale = len(entries_of(self.Y)) if self.loss.mean else 1
-        rows = []
-        for rz, ra, ry in zip(v[f"Z{n}"], v[f"A{n}"], self.Y):
-            row = []
-            for z, a, y in zip(rz, ra, ry):
-                env = {"x": z, "a": a, "y": y}
-                if alpha is not None:
-                    env["alpha"] = Interval.point(alpha)
-                row.append(iv.evaluate(self.delta_rule, env) / scale)
-            rows.append(tuple(row))
-        return tuple(rows)
+        n = self.n
+        return engine.output_delta(D, self.objective, self.rules[-1], v[f"Z{n}"], v[f"A{n}"], self.Y)
 
-    def hidden_delta(self, v: Values, l: int, with_slope: bool = True) -> IMatrix:
-        back = iv.matmul(iv.transpose(self.Ws[l]), v[f"delta{l + 1}"])
-        return iv.hadamard(back, self.acts[l - 1].slope(v[f"Z{l}"])) if with_slope else back
+    def hidden_delta(self, v: Values, l: int) -> IMatrix:
+        return engine.hidden_delta(D, self.Ws[l], v[f"delta{l + 1}"], self.rules[l - 1], v[f"Z{l}"])[2]
 
     def slip_needs(self, l: int) -> tuple[str, ...]:
         """What layer l's delta needs when its activation derivative is forgotten."""
@@ -228,8 +167,8 @@ class _Network:
     def slipped_delta(self, v: Values, l: int) -> IMatrix:
         """Layer l's delta without its activation derivative."""
         if l == self.n:
-            return self.loss.gradient(self.Y, v[f"A{self.n}"])
-        return self.hidden_delta(v, l, with_slope=False)
+            return engine.loss_slope(D, self.objective, v[f"A{self.n}"], self.Y)
+        return engine.backpropagated(D, self.Ws[l], v[f"delta{l + 1}"])
 
 
 def _backward_rules(r: Recipes, net: _Network, l: int, lr: Fraction | None) -> None:
@@ -238,13 +177,14 @@ def _backward_rules(r: Recipes, net: _Network, l: int, lr: Fraction | None) -> N
     if l < net.n:
         r.rule(d, (f"delta{l + 1}", f"Z{l}"), lambda v: net.hidden_delta(v, l))
         r.mistake(d, (f"delta{l + 1}",), lambda v: net.slipped_delta(v, l), NO_DERIVATIVE)
-    r.rule(grad_W, (d, *needs), lambda v: iv.matmul(v[d], iv.transpose(net.a_prev(v, l))))
+    r.rule(grad_W, (d, *needs), lambda v: engine.weight_gradient(D, v[d], net.a_prev(v, l)))
     r.mistake(grad_W, (*net.slip_needs(l), *needs),
-              lambda v: iv.matmul(net.slipped_delta(v, l), iv.transpose(net.a_prev(v, l))), NO_DERIVATIVE)
+              lambda v: engine.weight_gradient(D, net.slipped_delta(v, l), net.a_prev(v, l)), NO_DERIVATIVE)
     bias = net.bs[l - 1]
     if bias is not None:
-        r.rule(f"dL_db{l}", (d,), lambda v: iv.row_sums(v[d]))
-        r.mistake(f"dL_db{l}", net.slip_needs(l), lambda v: iv.row_sums(net.slipped_delta(v, l)), NO_DERIVATIVE)
+        r.rule(f"dL_db{l}", (d,), lambda v: engine.bias_gradient(D, v[d]))
+        r.mistake(f"dL_db{l}", net.slip_needs(l), lambda v: engine.bias_gradient(D, net.slipped_delta(v, l)),
+                  NO_DERIVATIVE)
     if lr is not None:
         _descent(r, f"W{l}_new", grad_W, net.Ws[l - 1], lr)
         if bias is not None:
@@ -256,14 +196,14 @@ def network_recipes(key: ExerciseKey) -> Recipes:
     layers = f["layers"]
     net = _Network(iv.const(f["x"]), iv.const(f["y"]), [iv.const(layer.W) for layer in layers],
                    [iv.const(layer.b) if layer.b is not None else None for layer in layers],
-                   [activation(key, layer.activation, layer.alpha) for layer in layers], loss_of(key, f["loss"]),
-                   key.programs[f"delta:{f['loss']}:{layers[-1].activation}"])
+                   tuple(layer_of(layer.activation, layer.formula, layer.alpha) for layer in layers),
+                   Objective.of(f["loss"], f.get("reduction")))
     n, A_n = net.n, f"A{net.n}"
     r = Recipes()
     for l in range(1, n + 1):
-        _layer_rules(r, l, net.Ws[l - 1], net.bs[l - 1], net.acts[l - 1], f"A{l - 1}" if l > 1 else None, net.x)
-    r.rule("L", (A_n,), lambda v: net.loss.value(net.Y, v[A_n]))
-    r.mistake("L", (A_n,), lambda v: net.loss.value(net.Y, v[A_n], log_base=10), BASE10)
+        _layer_rules(r, l, net.Ws[l - 1], net.bs[l - 1], net.rules[l - 1], f"A{l - 1}" if l > 1 else None, net.x)
+    r.rule("L", (A_n,), lambda v: loss_value(net.objective, net.Y, v[A_n]))
+    r.mistake("L", (A_n,), lambda v: loss_value(net.objective, net.Y, v[A_n], log_base=10), BASE10)
     r.rule(f"delta{n}", (f"Z{n}", A_n), net.output_delta)
     r.mistake(f"delta{n}", (A_n,), lambda v: net.slipped_delta(v, n), NO_DERIVATIVE)
     for l in range(n, 0, -1):
@@ -273,8 +213,8 @@ def network_recipes(key: ExerciseKey) -> Recipes:
 
 def _descent(r: Recipes, name: str, grad: str, start: IMatrix, lr: Fraction) -> None:
     """A gradient-descent step and its sign mistake."""
-    r.rule(name, (grad,), lambda v: iv.sub(start, iv.scale(lr, v[grad])))
-    r.mistake(name, (grad,), lambda v: iv.add(start, iv.scale(lr, v[grad])),
+    r.rule(name, (grad,), lambda v: engine.descent(D, start, v[grad], lr))
+    r.mistake(name, (grad,), lambda v: engine.descent(D, start, v[grad], -lr),
               "the step went along the gradient (+η·gradient) instead of against it")
 
 
@@ -321,14 +261,15 @@ def activations_recipes(key: ExerciseKey) -> Recipes:
     points = (tuple(Interval.point(v) for v in f["x"]),)
     r = Recipes()
     for name in f["functions"]:
-        _activation_mistakes(r, name, activation(key, name, f["alpha"]), points)
+        _activation_mistakes(r, name, layer_of(name, None, f["alpha"]), points)
     return r
 
 
-def _activation_mistakes(r: Recipes, name: str, act: Activation, points: IMatrix) -> None:
-    r.mistake(f"{name}_prime", (), lambda v: act.apply(points), "this is the function itself, not its derivative")
+def _activation_mistakes(r: Recipes, name: str, rule: LayerRule, points: IMatrix) -> None:
+    r.mistake(f"{name}_prime", (), lambda v: engine.activate(D, rule, points),
+              "this is the function itself, not its derivative")
     if name == "sigmoid":
-        r.mistake(name, (), lambda v: act.apply(iv.scale(-1, points)),
+        r.mistake(name, (), lambda v: engine.activate(D, rule, iv.scale(-1, points)),
                   "a sign slip in the exponent: 1/(1 + e^x) instead of 1/(1 + e^(−x))")
 
 
@@ -376,7 +317,7 @@ def regularization_recipes(key: ExerciseKey) -> Recipes:
 
     def penalty(convention: str) -> IMatrix:
         program = key.programs[f"penalty:{convention}"]
-        return iv.scalar(iv.total(iv.evaluate(program, {"lambda": lam, "w": w}) for w in entries_of(W)))
+        return iv.scalar(iv.total(iv.evaluate(program, {"lambda": lam, "w": w}) for w in iv.entries(W)))
 
     def gradient(convention: str) -> IMatrix:
         program = key.programs[f"dpenalty:{convention}"]
@@ -403,9 +344,9 @@ def regularization_recipes(key: ExerciseKey) -> Recipes:
 def error_analysis_recipes(key: ExerciseKey) -> Recipes:
     f = key.fields
     y, y_hat = iv.const([[f["y"]]]), iv.const([[f["y_hat"]]])
-    loss = loss_of(key, f["loss"])
+    objective = Objective.of(f["loss"])
     r = Recipes()
-    r.mistake("L", (), lambda v: loss.value(y, y_hat, log_base=10), BASE10)
+    r.mistake("L", (), lambda v: loss_value(objective, y, y_hat, log_base=10), BASE10)
     layers = f["layers"]
     if layers:
         out = key.programs.get(f"dout:{layers[-1].activation}")

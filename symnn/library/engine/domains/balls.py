@@ -28,6 +28,8 @@ def ball(value: Any) -> Any:
         return value
     if QQ.of_type(value):
         return flint.arb(flint.fmpq(int(value.numerator), int(value.denominator)))
+    if isinstance(value, sp.Rational):
+        return flint.arb(flint.fmpq(int(value.p), int(value.q)))
     try:
         return compile_expression(value, [], BALLS)()
     except NotCompilable:
