@@ -12,7 +12,7 @@ every loss and final parameter has the requested guaranteed significant digits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 import flint
 import sympy as sp
@@ -24,7 +24,7 @@ from symnn.library.engine.domains.balls import BallDomain, balls
 START_BITS = 200
 """Least binary precision of the ball trajectory (certify doubles it when digits are lost)."""
 
-Matrix = sp.ImmutableMatrix
+Matrix: TypeAlias = sp.ImmutableMatrix
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ the form the sheets show; nothing is ever fully simplified.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import sympy as sp
 
@@ -16,7 +16,7 @@ from symnn.core.calculus import substitute
 from symnn.errors import MathDomainError
 from symnn.library.engine.rules import ColumnRule, Rule
 
-Matrix = sp.ImmutableMatrix
+Matrix: TypeAlias = sp.ImmutableMatrix
 
 
 def finite(value: sp.Basic, what: str, at: sp.Basic) -> sp.Basic:
@@ -63,7 +63,7 @@ class Symbolic:
         return Matrix(a.rows, 1, [sp.Add(*a.row(i)) for i in range(a.rows)])
 
     def scale(self, k: Any, a: Matrix) -> Matrix:
-        return k * a  # type: ignore[no-any-return]
+        return k * a
 
     def entrywise(self, rule: Rule, args: Sequence[Matrix], scale: Any = None) -> Matrix:
         constants = dict(rule.constants)
