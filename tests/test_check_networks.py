@@ -8,13 +8,12 @@ given numbers, and claims are rounded as a student would write them.
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from fractions import Fraction as F
-from functools import cache
 
-from symnn.sheets.spec import load_sheet
+from test_check import key_of, rounded
+
 from symnn.verify.check.judge import Result, check_claims
-from symnn.verify.check.key import SheetKey, build_key
 
 SOFTMAX = """
 [[exercise]]
@@ -49,16 +48,6 @@ activation = { formula = "x / (1 + abs(x))", name = "softsign" }
 W = [[1, -2]]
 activation = "identity"
 """
-
-
-@cache
-def key_of(text: str) -> SheetKey:
-    return build_key(load_sheet(text))
-
-
-def rounded(value: float | F, places: int) -> Decimal:
-    exact = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, F) else Decimal(repr(value))
-    return exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
 
 
 def column(values: list[float | F], places: int = 4) -> list[Decimal]:
