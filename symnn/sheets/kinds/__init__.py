@@ -6,8 +6,9 @@ from collections.abc import Callable
 
 from symnn.sheets.kinds.activations import solve_activations
 from symnn.sheets.kinds.error_analysis import solve_error_analysis
+from symnn.sheets.kinds.forward import solve_forward
 from symnn.sheets.kinds.gradient_check import solve_gradient_check
-from symnn.sheets.kinds.network import solve_forward, solve_network
+from symnn.sheets.kinds.network import solve_network
 from symnn.sheets.kinds.preprocessing import solve_preprocessing
 from symnn.sheets.kinds.regularization import solve_regularization
 from symnn.sheets.spec import ExerciseSpec, SheetSpec

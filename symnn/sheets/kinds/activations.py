@@ -8,7 +8,7 @@ from symnn.core.calculus import ACTIVATIONS, x
 from symnn.core.calculus import alpha as alpha_symbol
 from symnn.sheets import notation as nt
 from symnn.sheets.build import Builder, exact, unevaluated
-from symnn.sheets.kinds.network import define_activation
+from symnn.sheets.kinds.network.writing import define_activation
 from symnn.sheets.spec import ExerciseSpec
 from symnn.sheets.steps import Derivation, Figure
 
