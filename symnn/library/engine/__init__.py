@@ -6,7 +6,7 @@
   slope, output and hidden deltas, gradients, descent step, loss with its reduction) and the
   forward/backward/training passes composed from them, once, over any :class:`Domain`;
 * :mod:`~symnn.library.engine.domains` — the domains: exact SymPy matrices (sheets), ``QQ``
-  DomainMatrix (library), arb balls (certified values); the checker adds rational intervals.
+  DomainMatrix (library), arb balls (certified values), rational intervals (``symnn check``).
 
 >>> import sympy as sp
 >>> from symnn.library.engine import SYMBOLIC, Network, Objective, Params, layer_rule
@@ -22,7 +22,15 @@
 [4]]), Matrix([[-4]])]
 """
 
-from symnn.library.engine.domains import BALL_DOMAIN, EXACT, SYMBOLIC, BallDomain
+from symnn.library.engine.domains import (
+    BALL_DOMAIN,
+    BASE10_DOMAIN,
+    EXACT,
+    INTERVAL_DOMAIN,
+    SYMBOLIC,
+    BallDomain,
+    IntervalDomain,
+)
 from symnn.library.engine.passes import (
     Domain,
     Network,
@@ -55,7 +63,7 @@ from symnn.library.engine.rules import (
 )
 
 __all__ = [
-    "BALL_DOMAIN", "EXACT", "SYMBOLIC", "BallDomain", "ColumnRule", "Domain", "LayerRule", "Network",
+    "BALL_DOMAIN", "BASE10_DOMAIN", "EXACT", "INTERVAL_DOMAIN", "SYMBOLIC", "BallDomain", "IntervalDomain", "ColumnRule", "Domain", "LayerRule", "Network",
     "Objective", "Pass", "Params", "Rule", "activate", "affine", "backpropagated", "backward", "bias_gradient",
     "default_reduction", "descend", "descent", "forward", "gradients", "hidden_delta", "layer_rule",
     "loss_slope", "loss_value", "output_delta", "slope", "softmax_delta_rules", "weight_gradient",
