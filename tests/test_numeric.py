@@ -39,8 +39,9 @@ REFERENCE = REPO / "symnn" / "sheets" / "reference"
 
 
 def given_of(exercise: ExerciseSpec[Any]) -> dict[str, Any]:
-    """An exercise's given data by TOML key, as this file's references read it."""
-    return dict(given_items(exercise.data))
+    """An exercise's given data by name, as this file's references read it (derived fields included)."""
+    data = exercise.data
+    return data.as_fields() if hasattr(data, "as_fields") else dict(given_items(data))
 
 
 def matrix_of(values: Mapping[str, Any], name: str) -> np.ndarray[Any, np.dtype[np.float64]]:

@@ -310,7 +310,7 @@ class Network:
         >>> Network.from_spec(ex).layers[0].activation in calculus.ACTIVATIONS
         True
         """
-        layers = spec.fields["layers"] if hasattr(spec, "fields") else spec
+        layers = spec.data.layers if hasattr(spec, "data") else spec
         return cls(Dense([list(r) for r in layer.W],
                          None if layer.b is None else [list(r) for r in layer.b],
                          layer.activation, formula=layer.formula, alpha=layer.alpha)

@@ -307,15 +307,20 @@ def given(read: Reader, *, default: Any = _REQUIRED, key: str | None = None) -> 
     return field(default=default, metadata=metadata)
 
 
+def _given_fields(data: Any) -> list[Any]:
+    """The fields declared with :func:`given` (others are derived from them by the kind)."""
+    return [f for f in fields(data) if "read" in f.metadata]
+
+
 def given_keys(data: type[Any]) -> tuple[str, ...]:
     """The TOML keys of a given-data dataclass, in declaration order."""
-    return tuple(f.metadata.get("key") or f.name for f in fields(data))
+    return tuple(f.metadata.get("key") or f.name for f in _given_fields(data))
 
 
 def read_given(data: type[T], raw: Mapping[str, Any], ctx: Context) -> T:
     """Read every declared field of ``data`` from the exercise table ``raw``, in declaration order."""
     values: dict[str, Any] = {}
-    for f in fields(cast(Any, data)):
+    for f in _given_fields(cast(Any, data)):
         key = f.metadata.get("key") or f.name
         if key in raw:
             values[f.name] = f.metadata["read"](raw[key], key, ctx)
@@ -328,4 +333,4 @@ def given_items(data: Any) -> list[tuple[str, Any]]:
     """The given data as (TOML key, value) pairs, in declaration order (a mapping: its items)."""
     if isinstance(data, Mapping):
         return list(data.items())
-    return [(f.metadata.get("key") or f.name, getattr(data, f.name)) for f in fields(data)]
+    return [(f.metadata.get("key") or f.name, getattr(data, f.name)) for f in _given_fields(data)]

@@ -1,31 +1,155 @@
 """Kind ``forward``: one dense layer, its weighted sum and activation, written out.
 
 The values are the network engine's (:mod:`symnn.library.engine`); the steps are the
-network kind's layer steps (:mod:`symnn.sheets.kinds.network.writing`).
+network kind's layer steps (:mod:`symnn.sheets.kinds.network.writing`), and ``symnn check``
+recomputes A from a student's Z with the network kind's layer rules.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import sympy as sp
+
+from symnn.core import interval as iv
+from symnn.core.calculus import SOFTMAX
+from symnn.core.formula import Formula
+from symnn.errors import ShapeError
 from symnn.sheets.build import Builder, to_matrix
+from symnn.sheets.constraints import KINKED, SATURATING, ZERO, Constraints
+from symnn.sheets.fields import (
+    DEFAULT_ALPHA,
+    Context,
+    Layer,
+    Matrix,
+    activation_parts,
+    given,
+    given_keys,
+    read_activation,
+    read_expand,
+    read_given,
+    read_matrix,
+    read_scalar,
+    shape,
+    shape_text,
+)
+from symnn.sheets.kinds.base import Kind
+from symnn.sheets.kinds.network.data import DEFAULT_EXPAND
+from symnn.sheets.kinds.network.recipes import layer_of, layer_rules
 from symnn.sheets.kinds.network.setting import rule_of
 from symnn.sheets.kinds.network.writing import show_activation, show_rule_definitions, show_weighted_sum, shown
-from symnn.sheets.spec import ExerciseSpec, Layer
-from symnn.sheets.steps import Derivation
+from symnn.sheets.recipes import Programs, Recipes
+from symnn.sheets.reference import numeric
+from symnn.sheets.reference.arrays import Values
+from symnn.sheets.spec import ExerciseSpec
+from symnn.sheets.statement import Line, activation_words
+from symnn.sheets.steps import Derivation, Inline
 
 
-def solve_forward(spec: ExerciseSpec) -> Derivation:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Forward:
+    """One dense layer and its input: Z = W X + b, A = f(Z)."""
+
+    W: Matrix = given(read_matrix)
+    """Weights, (outputs × inputs)."""
+    X: Matrix = given(read_matrix)
+    """The input, one column per sample."""
+    b: Matrix | None = given(read_matrix, default=None)
+    """Bias: a column, or one column per sample; None for no bias."""
+    activation: str = given(read_activation)
+    """The activation's name (a built-in, softmax, or a custom formula's name)."""
+    alpha: Fraction | None = given(read_scalar, default=None)
+    """Slope parameter of leaky ReLU / ELU (their default when absent), else None."""
+    expand: tuple[int, int] = given(read_expand, default=DEFAULT_EXPAND)
+    """Largest (rows, columns) whose substitutions are written out entry by entry."""
+    formula: Formula | None = None
+    """A custom activation's parsed formula (derived from ``activation``, not a TOML key)."""
+
+    @property
+    def layer(self) -> Layer:
+        """The layer as a network layer."""
+        return Layer(self.W, self.b, self.activation, self.alpha, self.formula)
+
+    def as_fields(self) -> dict[str, Any]:
+        """Every field by name (the form the numpy reference reads)."""
+        return {"W": self.W, "X": self.X, "b": self.b, "activation": self.activation, "alpha": self.alpha,
+                "expand": self.expand, "formula": self.formula}
+
+
+def read_forward(raw: Any, ctx: Context) -> Forward:
+    """Read the fields; W must multiply X, b must fit W X; split a custom activation into name and formula."""
+    f = read_given(Forward, raw, ctx)
+    W, X = f.W, f.X
+    if shape(W)[1] != shape(X)[0]:
+        raise ctx.error(
+            f"W is {shape_text(W)} but X is {shape_text(X)}; W needs {shape(X)[0]} columns "
+            "to multiply X", ShapeError)
+    if f.b is not None and shape(f.b) not in ((shape(W)[0], 1), (shape(W)[0], shape(X)[1])):
+        raise ctx.error(f"b is {shape_text(f.b)} but W X is {shape(W)[0]}×{shape(X)[1]}; "
+                        f"b needs {shape(W)[0]} rows", ShapeError)
+    name, formula = activation_parts(f.activation)
+    if name == SOFTMAX and shape(W)[0] < 2:
+        raise ctx.error(f"softmax needs at least 2 outputs, but W is {shape_text(W)}")
+    alpha = f.alpha if f.alpha is not None else DEFAULT_ALPHA.get(name)
+    return replace(f, activation=name, formula=formula, alpha=alpha)
+
+
+def solve_forward(spec: ExerciseSpec[Forward]) -> Derivation:
     """A single dense layer: weighted sum and activation."""
-    f = spec.fields
+    f = spec.data
     b = Builder(spec, "Forward pass")
-    rule = rule_of(Layer(f["W"], f.get("b"), f["activation"], f.get("alpha"), f.get("formula")))
-    W, X = to_matrix(f["W"]), to_matrix(f["X"])
-    bias = to_matrix(f["b"]) if f.get("b") is not None else None
-    limit = f.get("expand", (4, 4))
+    rule = rule_of(f.layer)
+    W, X = to_matrix(f.W), to_matrix(f.X)
+    bias = to_matrix(f.b) if f.b is not None else None
     b.heading("Weighted sum")
     b.say("Each output is the weighted sum of the inputs plus its bias: row i of W times the input, "
           f"plus entry i of b. W is {W.rows}×{W.cols} and X is {X.rows}×{X.cols}, so Z is {W.rows}×{X.cols}.")
-    Z = show_weighted_sum(b, None, W, X, bias, "X", limit)
+    Z = show_weighted_sum(b, None, W, X, bias, "X", f.expand)
     b.heading("Activation")
     show_rule_definitions(b, [rule], W.rows)
-    A = show_activation(b, None, Z, rule, limit)
+    A = show_activation(b, None, Z, rule, f.expand)
     return b.done([n for n, v in (("Z", Z), ("A", A)) if shown(v)])
+
+
+def forward_statement(f: Forward) -> list[Line]:
+    """One dense layer's given data."""
+    parts: list[Inline] = ["A dense layer computes Z = W X + b and A = f(Z) with ",
+                           sp.Eq(sp.Symbol("W"), to_matrix(f.W), evaluate=False), ", ",
+                           sp.Eq(sp.Symbol("X"), to_matrix(f.X), evaluate=False)]
+    if f.b is not None:
+        parts += [", ", sp.Eq(sp.Symbol("b"), to_matrix(f.b), evaluate=False)]
+    return [(*parts, ", "), (*activation_words(f.activation, f.alpha, f.formula), ".")]
+
+
+def forward_rejects(f: Forward, values: Values, c: Constraints) -> list[str]:
+    """Kinks at 0 and saturation of a drawn layer."""
+    Z = np.asarray(values["Z"])
+    found = []
+    if c.relu_zero and f.activation in KINKED and np.any(np.abs(Z) < ZERO):
+        found.append("no pre-activation exactly 0 at a ReLU-type layer (relu_zero)")
+    if c.saturation is not None and f.activation in SATURATING and np.any(np.abs(Z) > float(c.saturation)):
+        found.append(f"no saturated sigmoid/tanh input, |z| ≤ {c.saturation} (saturation)")
+    return found
+
+
+def forward_reference(f: Forward) -> Values:
+    """The numpy twin (:func:`symnn.sheets.reference.numeric.evaluate_forward`)."""
+    return numeric.evaluate_forward(f.as_fields())
+
+
+def forward_recipes(f: Forward, programs: Programs) -> Recipes:
+    """Z from the given data, A from a student's Z; a missing bias, transposed weights, no activation."""
+    r = Recipes()
+    b = iv.const(f.b) if f.b is not None else None
+    layer_rules(r, None, iv.const(f.W), b, layer_of(f.activation, f.formula, f.alpha), None, iv.const(f.X))
+    return r
+
+
+FORWARD: Kind[Forward] = Kind(
+    name="forward", data=Forward, solve=solve_forward, reference=forward_reference,
+    statement=forward_statement, rejects=forward_rejects, recipes=forward_recipes,
+    reader=read_forward, fields=given_keys(Forward))
+"""The declaration of kind ``forward``."""

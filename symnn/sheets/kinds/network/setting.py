@@ -22,7 +22,9 @@ from symnn.core.calculus import (
 from symnn.library import engine
 from symnn.library.engine import SYMBOLIC, LayerRule, Objective, layer_rule
 from symnn.sheets.build import exact, to_matrix
-from symnn.sheets.spec import ExerciseSpec, Layer
+from symnn.sheets.fields import Layer
+from symnn.sheets.kinds.network.data import DenseNetwork
+from symnn.sheets.spec import ExerciseSpec
 
 Matrix: TypeAlias = sp.ImmutableMatrix
 
@@ -80,18 +82,16 @@ class Setting:
         return self.objective.scale(int(self.Y.rows), self.samples)
 
 
-def setting_of(spec: ExerciseSpec) -> tuple[Setting, Params]:
+def setting_of(spec: ExerciseSpec[DenseNetwork]) -> tuple[Setting, Params]:
     """The exact setting and initial parameters of a network exercise."""
-    f = spec.fields
-    layers: tuple[Layer, ...] = f["layers"]
-    lr = f.get("learning_rate")
+    f = spec.data
     setting = Setting(
-        X=to_matrix(f["x"]), Y=to_matrix(f["y"]), rules=tuple(rule_of(layer) for layer in layers),
-        loss=LOSSES[f["loss"]], reduction=f.get("reduction") or default_reduction(f["loss"]),
-        learning_rate=exact(lr) if lr is not None else None, steps=f.get("steps"),
-        update_biases=bool(f.get("update_biases", True)))
-    params = engine.Params(tuple(to_matrix(layer.W) for layer in layers),
-                           tuple(to_matrix(layer.b) if layer.b is not None else None for layer in layers))
+        X=to_matrix(f.x), Y=to_matrix(f.y), rules=tuple(rule_of(layer) for layer in f.layers),
+        loss=LOSSES[f.loss], reduction=f.reduction or default_reduction(f.loss),
+        learning_rate=exact(f.learning_rate) if f.learning_rate is not None else None, steps=f.steps,
+        update_biases=f.update_biases)
+    params = engine.Params(tuple(to_matrix(layer.W) for layer in f.layers),
+                           tuple(to_matrix(layer.b) if layer.b is not None else None for layer in f.layers))
     return setting, params
 
 

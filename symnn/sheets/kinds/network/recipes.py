@@ -1,4 +1,4 @@
-"""Check recipes of kinds ``forward`` and ``network``: the engine's per-layer primitives over intervals.
+"""Check recipes of kind ``network`` (and the layer rules kind ``forward`` shares): the engine over intervals.
 
 ``symnn check`` recomputes each quantity from the student's own earlier values; every
 recomputation here is one primitive of the network engine (:mod:`symnn.library.engine`)
@@ -9,10 +9,8 @@ named mistakes are the same primitives with one step left out or changed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
 
 from symnn.core import interval as iv
 from symnn.core.formula import Formula
@@ -21,10 +19,8 @@ from symnn.library import engine
 from symnn.library.engine import BASE10_DOMAIN, LayerRule, Objective, layer_rule
 from symnn.library.engine import INTERVAL_DOMAIN as D
 from symnn.sheets.build import exact
+from symnn.sheets.kinds.network.data import DenseNetwork
 from symnn.sheets.recipes import BASE10, NO_ACTIVATION, NO_DERIVATIVE, Earlier, Programs, Recipes
-
-Fields = Mapping[str, Any]
-"""Given data read by name."""
 
 
 def layer_of(activation: str, formula: Formula | None, alpha: Fraction | None) -> LayerRule:
@@ -37,7 +33,7 @@ def loss_value(objective: Objective, Y: IMatrix, A: IMatrix, log_base: int | Non
     return iv.scalar(engine.loss_value(BASE10_DOMAIN if log_base == 10 else D, objective, Y, A))
 
 
-def _layer_rules(r: Recipes, l: int | None, W: IMatrix, b: IMatrix | None,
+def layer_rules(r: Recipes, l: int | None, W: IMatrix, b: IMatrix | None,
                  rule: LayerRule, prev: str | None, A_given: IMatrix) -> None:
     """Z = W A_prev + b and A = f(Z) for the layer ``l`` (None: the one-layer kind)."""
     tag = "" if l is None else str(l)
@@ -56,15 +52,6 @@ def _layer_rules(r: Recipes, l: int | None, W: IMatrix, b: IMatrix | None,
         r.mistake(Z, needs, lambda v: engine.affine(D, iv.transpose(W), a_prev(v), b),
                   "the weights were used transposed (Wᵀ instead of W)")
     r.mistake(A, (Z,), lambda v: v[Z], NO_ACTIVATION)
-
-
-def forward_recipes(f: Fields, programs: Programs) -> Recipes:
-    """Z from the given data, A from a student's Z; a missing bias, transposed weights, no activation."""
-    r = Recipes()
-    b = iv.const(f["b"]) if f.get("b") is not None else None
-    _layer_rules(r, None, iv.const(f["W"]), b, layer_of(f["activation"], f.get("formula"), f.get("alpha")),
-                 None, iv.const(f["X"]))
-    return r
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,23 +119,23 @@ def _backward_rules(r: Recipes, net: _Network, l: int, lr: Fraction | None) -> N
             _descent(r, f"b{l}_new", f"dL_db{l}", bias, lr)
 
 
-def network_recipes(f: Fields, programs: Programs) -> Recipes:
+def network_recipes(f: DenseNetwork, programs: Programs) -> Recipes:
     """The forward pass, loss, deltas, gradients and updates, each from a student's earlier values."""
-    layers = f["layers"]
-    net = _Network(iv.const(f["x"]), iv.const(f["y"]), [iv.const(layer.W) for layer in layers],
+    layers = f.layers
+    net = _Network(iv.const(f.x), iv.const(f.y), [iv.const(layer.W) for layer in layers],
                    [iv.const(layer.b) if layer.b is not None else None for layer in layers],
                    tuple(layer_of(layer.activation, layer.formula, layer.alpha) for layer in layers),
-                   Objective.of(f["loss"], f.get("reduction")))
+                   Objective.of(f.loss, f.reduction))
     n, A_n = net.n, f"A{net.n}"
     r = Recipes()
     for l in range(1, n + 1):
-        _layer_rules(r, l, net.Ws[l - 1], net.bs[l - 1], net.rules[l - 1], f"A{l - 1}" if l > 1 else None, net.x)
+        layer_rules(r, l, net.Ws[l - 1], net.bs[l - 1], net.rules[l - 1], f"A{l - 1}" if l > 1 else None, net.x)
     r.rule("L", (A_n,), lambda v: loss_value(net.objective, net.Y, v[A_n]))
     r.mistake("L", (A_n,), lambda v: loss_value(net.objective, net.Y, v[A_n], log_base=10), BASE10)
     r.rule(f"delta{n}", (f"Z{n}", A_n), net.output_delta)
     r.mistake(f"delta{n}", (A_n,), lambda v: net.slipped_delta(v, n), NO_DERIVATIVE)
     for l in range(n, 0, -1):
-        _backward_rules(r, net, l, f.get("learning_rate"))
+        _backward_rules(r, net, l, f.learning_rate)
     return r
 
 
