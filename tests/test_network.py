@@ -383,7 +383,8 @@ def test_symbolic_parameters_cannot_be_certified() -> None:
 
 
 @pytest.mark.parametrize("module", ["symnn.library.network", "symnn.library.values", "symnn.core.program",
-                                    "symnn.library.backprop"])
+                                    "symnn.library.backprop", "symnn.library.gradients", "symnn.library.engine",
+                                    "symnn.library.engine.rules"])
 def test_docstring_examples(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
