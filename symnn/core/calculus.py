@@ -117,8 +117,8 @@ class _Registry(dict[str, "Activation"]):
 
     def __missing__(self, key: str) -> Activation:
         raise NotElementwise(
-            f"activation {key!r} is not a built-in elementwise activation; softmax and custom activations "
-            "are supported by symnn sheet and symnn variants, not yet by this command")
+            f"activation {key!r} is not a built-in elementwise activation; softmax is a vector activation "
+            "(output layer only) and a custom activation needs its formula (activation_for(name, formula))")
 
 
 ACTIVATIONS: dict[str, Activation] = _Registry({
