@@ -236,8 +236,10 @@ def ball_gradients(layers: Sequence[LayerLike], prefix: RationalPrefix, y: Domai
     values = ball_forward(layers, prefix)
     delta = engine.output_delta(BALL_DOMAIN, objective, rules[-1], values.Zs[-1], values.As[-1], lift(y))
     slopes = [lift(engine.slope(EXACT, rule, z)) for rule, z in zip(rules, prefix.values.Zs)]
-    params = engine.Params(tuple(lift(layer.W) for layer in layers),
-                           tuple(None if layer.b is None else lift(layer.b) for layer in layers))
+    # The backward pass reads W_2 … W_L only, and the gradients only whether a layer has a bias:
+    # W_1 (often the largest) and the biases are never lifted to balls.
+    params = engine.Params((layers[0].W, *(lift(layer.W) for layer in layers[1:])),
+                           tuple(layer.b for layer in layers))
     deltas = engine.backward(BALL_DOMAIN, rules, params.Ws, values.Zs, delta, slopes)
     return engine.gradients(BALL_DOMAIN, params, deltas, values.As)
 

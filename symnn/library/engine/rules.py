@@ -21,9 +21,13 @@ __all__ = ["ColumnRule", "LayerRule", "Objective", "Rule", "default_reduction", 
            "softmax_delta_rules"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Rule:
-    """A scalar formula a domain evaluates entry by entry over matrices of one shape."""
+    """A scalar formula a domain evaluates entry by entry over matrices of one shape.
+
+    Rules are made once (cached) and compared by identity, so a domain caches what it
+    compiles from one at the cost of a pointer hash.
+    """
 
     expr: sp.Expr
     """The formula, in :attr:`variables` (and the symbols of :attr:`constants`)."""
@@ -37,7 +41,7 @@ class Rule:
     """Whether exact symbolic values are combined over one denominator (the sheets' printed form)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class ColumnRule:
     """A vector formula (softmax, its delta) applied to each column: one expression per output row."""
 
@@ -48,9 +52,12 @@ class ColumnRule:
     label: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class LayerRule:
-    """How one layer activates: an elementwise activation, or softmax over each column."""
+    """How one layer activates: an elementwise activation, or softmax over each column.
+
+    Made by :func:`layer_rule` (cached), so equal layers share one rule, compared by identity.
+    """
 
     name: str
     """Spec name (``"softmax"``, a built-in, or a custom activation's name)."""
@@ -79,20 +86,31 @@ class LayerRule:
 
     def function(self) -> Rule:
         """a = f(z)."""
-        return Rule(self.elementwise.definition, (calculus.x,), self.constants, self.display)
+        return _function_rule(self)
 
     def slope(self) -> Rule:
         """f'(z), by ``sympy.diff`` of the definition."""
-        return Rule(self.elementwise.derivative, (calculus.x,), self.constants, self.display + "'")
+        return _slope_rule(self)
 
     def softmax(self, n: int) -> ColumnRule:
         """softmax of an n-row column."""
-        return ColumnRule(calculus.softmax_definition(n), calculus.softmax_symbols(n).z, "softmax")
+        return _softmax_rule(n)
 
     @property
     def stays_rational(self) -> bool:
         """Whether rational inputs give rational values and slopes."""
         return self.activation is not None and self.activation.maps_rationals_to_rationals
+
+
+@cache
+@cache
+def _function_rule(layer: LayerRule) -> Rule:
+    return Rule(layer.elementwise.definition, (calculus.x,), layer.constants, layer.display)
+
+
+@cache
+def _slope_rule(layer: LayerRule) -> Rule:
+    return Rule(layer.elementwise.derivative, (calculus.x,), layer.constants, layer.display + "'")
 
 
 @cache
@@ -142,6 +160,7 @@ class Objective:
     """Whether a softmax delta uses SymPy's full simplification (sheets) or the Jacobian form (library)."""
 
     @staticmethod
+    @cache
     def of(loss: str, reduction: str | None = None, simplified_softmax: bool = False) -> Objective:
         """The objective of a loss name; ``reduction`` defaults to :func:`default_reduction`.
 
@@ -154,25 +173,54 @@ class Objective:
 
     def scale(self, outputs: int, samples: int) -> sp.Rational:
         """The factor of every output delta: 1/n for a mean over outputs, 1/m for a mean over samples."""
-        per_entry = sp.Rational(1, outputs) if self.loss.reduction == "mean" else sp.S.One
-        per_sample = sp.Rational(1, samples) if self.reduction == "mean" else sp.S.One
-        return per_entry * per_sample
+        return _scale(self.loss.reduction == "mean", self.reduction == "mean", outputs, samples)
 
     def term(self) -> Rule:
         """ℓ(y, a) of one entry."""
-        return Rule(self.loss.term, (calculus.y, calculus.a))
+        return _term_rule(self.loss.name)
 
     def slope(self) -> Rule:
         """∂ℓ/∂a of one entry (an output delta without the activation's derivative)."""
-        return Rule(self.loss.derivative, (calculus.y, calculus.a), label="the loss gradient")
+        return _loss_slope_rule(self.loss.name)
 
     def delta(self, layer: LayerRule) -> Rule:
         """∂ℓ/∂z of one entry through an elementwise output activation, in (a, y, z)."""
-        expr = calculus.output_delta(self.loss.name, layer.elementwise)
-        return Rule(expr, (calculus.a, calculus.y, calculus.x), layer.constants, "the loss gradient", tidy=True)
+        return _delta_rule(self.loss.name, layer)
 
     def softmax_delta(self, n: int) -> ColumnRule:
         """∂ℓ/∂z of each softmax column, in (ŷ, y)."""
-        sym = calculus.softmax_symbols(n)
-        return ColumnRule(softmax_delta_rules(self.loss.name, n, self.simplified_softmax), (*sym.a, *sym.y),
-                          "the loss gradient")
+        return _softmax_delta_rule(self.loss.name, n, self.simplified_softmax)
+
+
+@cache
+def _delta_rule(loss: str, layer: LayerRule) -> Rule:
+    expr = calculus.output_delta(loss, layer.elementwise)
+    return Rule(expr, (calculus.a, calculus.y, calculus.x), layer.constants, "the loss gradient", tidy=True)
+
+
+@cache
+def _scale(mean_entries: bool, mean_samples: bool, outputs: int, samples: int) -> sp.Rational:
+    per_entry = sp.Rational(1, outputs) if mean_entries else sp.S.One
+    per_sample = sp.Rational(1, samples) if mean_samples else sp.S.One
+    return per_entry * per_sample
+
+
+@cache
+def _softmax_rule(n: int) -> ColumnRule:
+    return ColumnRule(calculus.softmax_definition(n), calculus.softmax_symbols(n).z, "softmax")
+
+
+@cache
+def _term_rule(loss: str) -> Rule:
+    return Rule(calculus.LOSSES[loss].term, (calculus.y, calculus.a))
+
+
+@cache
+def _loss_slope_rule(loss: str) -> Rule:
+    return Rule(calculus.LOSSES[loss].derivative, (calculus.y, calculus.a), label="the loss gradient")
+
+
+@cache
+def _softmax_delta_rule(loss: str, n: int, simplified: bool) -> ColumnRule:
+    sym = calculus.softmax_symbols(n)
+    return ColumnRule(softmax_delta_rules(loss, n, simplified), (*sym.a, *sym.y), "the loss gradient")

@@ -8,6 +8,7 @@ otherwise its values are SymPy expressions.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any
 
 import sympy as sp
@@ -46,14 +47,28 @@ def _undefined(rule: Rule | ColumnRule, flat_index: int, samples: int, value: An
                            f"the value there is {value} (e.g. log 0 in cross-entropy)")
 
 
-def _rational_rule(rule: Rule, args: Sequence[DomainMatrix]) -> tuple[Callable[..., Any], list[Any]] | None:
-    if any(m.domain != QQ for m in args):
-        return None
-    constants = [_rational(v) for _, v in rule.constants]
+@cache
+def _rational_function(rule: Rule) -> tuple[Callable[..., Any], tuple[Any, ...]] | None:
+    """The rule over ``QQ`` with its constants, or None when it is not rational there."""
+    constants = tuple(_rational(v) for _, v in rule.constants)
     if any(c is None for c in constants):
         return None
     function = compiled(rule.expr, (*rule.variables, *(s for s, _ in rule.constants)), RATIONALS.name)
     return None if function is None else (function, constants)
+
+
+@cache
+def _stays_rational(rule: LayerRule) -> bool:
+    if rule.is_softmax:
+        return False
+    return _rational_function(rule.function()) is not None and _rational_function(rule.slope()) is not None
+
+
+def _rational_rule(rule: Rule, args: Sequence[DomainMatrix]) -> tuple[Callable[..., Any], tuple[Any, ...]] | None:
+    for m in args:
+        if m.domain != QQ:
+            return None
+    return _rational_function(rule)
 
 
 class Exact:
@@ -63,10 +78,7 @@ class Exact:
 
     def stays_rational(self, rule: LayerRule) -> bool:
         """Whether the layer's activation and slope stay ``QQ`` on rational inputs."""
-        if rule.is_softmax or any(_rational(v) is None for _, v in rule.constants):
-            return False
-        symbols = (*rule.function().variables, *(s for s, _ in rule.constants))
-        return all(compiled(r.expr, symbols, RATIONALS.name) is not None for r in (rule.function(), rule.slope()))
+        return _stays_rational(rule)
 
     def shape(self, a: DomainMatrix) -> tuple[int, int]:
         return a.shape  # type: ignore[no-any-return]
@@ -108,19 +120,21 @@ class Exact:
 
     def entrywise(self, rule: Rule, args: Sequence[DomainMatrix], scale: Any = None) -> DomainMatrix:
         shape, samples = args[0].shape, args[0].shape[1]
-        columns = [m.to_list_flat() for m in args]
         fast = _rational_rule(rule, args)
         factor = None if scale is None else _rational(scale)
         if fast is not None and (scale is None or factor is not None):
             function, constants = fast
-            values = []
-            for k, entries in enumerate(zip(*columns)):
-                try:
-                    value = function(*entries, *constants)
-                except ZeroDivisionError:
-                    raise _undefined(rule, k, samples, to_expr(entries[0])) from None
-                values.append(value if factor is None else value * factor)
+            try:
+                if len(args) == 1 and not constants:  # an activation or its slope: the common case
+                    values = [function(v) for v in args[0].to_list_flat()]
+                else:
+                    values = [function(*entries, *constants) for entries in zip(*(m.to_list_flat() for m in args))]
+            except ZeroDivisionError:
+                raise self._first_undefined(rule, args, function, constants) from None
+            if factor is not None:
+                values = [v * factor for v in values]
             return DomainMatrix.from_list_flat(values, shape, QQ)
+        columns = [m.to_list_flat() for m in args]
         constants_map = dict(rule.constants)
         exprs = []
         for k, entries in enumerate(zip(*columns)):
@@ -131,6 +145,17 @@ class Exact:
                 raise _undefined(rule, k, samples, to_expr(entries[0]))
             exprs.append(value)
         return DomainMatrix.from_list_flat(exprs, shape, EXRAW)
+
+    @staticmethod
+    def _first_undefined(rule: Rule, args: Sequence[DomainMatrix], function: Callable[..., Any],
+                         constants: tuple[Any, ...]) -> MathDomainError:
+        """The error naming the first entry where a rational rule divides by zero."""
+        for k, entries in enumerate(zip(*(m.to_list_flat() for m in args))):
+            try:
+                function(*entries, *constants)
+            except ZeroDivisionError:
+                return _undefined(rule, k, args[0].shape[1], to_expr(entries[0]))
+        return MathDomainError(f"{rule.label or 'a value'} is undefined")
 
     def columnwise(self, rule: ColumnRule, args: Sequence[DomainMatrix], scale: Any = None) -> DomainMatrix:
         rows, cols = args[0].shape
