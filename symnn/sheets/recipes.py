@@ -10,7 +10,7 @@ Quantities missing from a table depend on the given data only.
 The alternatives are the same kind of recipe for a known mistake (a sample σ for a
 population σ, the λ/2 convention, a base-10 logarithm, a missing activation
 derivative ...), each with the one sentence that names it.  Arithmetic is exact on
-rationals (see :mod:`symnn.verify.check.interval`); activations and losses are the
+rationals (see :mod:`symnn.core.interval`); activations and losses are the
 definitions of :mod:`symnn.core.calculus` compiled once, when the answer key is
 built (:func:`compile_activations`, :func:`compile_losses`), never a second formula.
 """
@@ -21,8 +21,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from symnn.verify.check import interval as iv
-from symnn.verify.check.interval import IMatrix, Interval, Program, compile_expr
+from symnn.core import interval as iv
+from symnn.core.domains import INTERVALS, Program, evaluate
+from symnn.core.interval import IMatrix, Interval
+from symnn.core.program import compile_program
 
 Earlier = Mapping[str, IMatrix]
 """Earlier quantities by name (scalars as 1×1 matrices)."""
@@ -99,10 +101,10 @@ class Activation:
         return env
 
     def apply(self, m: IMatrix) -> IMatrix:
-        return iv.emap(lambda z: iv.evaluate(self.f, self.env(z)), m)
+        return iv.emap(lambda z: evaluate(self.f, self.env(z), INTERVALS), m)
 
     def slope(self, m: IMatrix) -> IMatrix:
-        return iv.emap(lambda z: iv.evaluate(self.df, self.env(z)), m)
+        return iv.emap(lambda z: evaluate(self.df, self.env(z), INTERVALS), m)
 
 
 def activation(programs: Programs, name: str, alpha: Fraction | None) -> Activation:
@@ -131,14 +133,14 @@ class Loss:
     """Whether entries are averaged (else summed)."""
 
     def value(self, Y: IMatrix, A: IMatrix, log_base: int | None = None) -> IMatrix:
-        terms = [iv.evaluate(self.term, {"y": y, "a": a}, log_base) for y, a in zip(entries_of(Y), entries_of(A))]
+        terms = [evaluate(self.term, {"y": y, "a": a}, INTERVALS, log_base) for y, a in zip(entries_of(Y), entries_of(A))]
         total = iv.total(terms)
         return iv.scalar(total / len(terms) if self.mean else total)
 
     def gradient(self, Y: IMatrix, A: IMatrix) -> IMatrix:
         """∂L/∂A entry by entry (the output delta without the activation's derivative)."""
         n = len(entries_of(Y)) if self.mean else 1
-        return tuple(tuple(iv.evaluate(self.dterm, {"y": y, "a": a}) / n for y, a in zip(ry, ra))
+        return tuple(tuple(evaluate(self.dterm, {"y": y, "a": a}, INTERVALS) / n for y, a in zip(ry, ra))
                      for ry, ra in zip(Y, A))
 
 
@@ -168,11 +170,11 @@ def compile_activations(names: Iterable[str]) -> dict[str, Program]:
     programs: dict[str, Program] = {}
     for name in sorted(set(names)):
         act = ACTIVATIONS[name]
-        programs[f"f:{name}"] = compile_expr(act.definition)
-        programs[f"df:{name}"] = compile_expr(act.derivative)
+        programs[f"f:{name}"] = compile_program(act.definition)
+        programs[f"df:{name}"] = compile_program(act.derivative)
         in_output = act.derivative_in_output()
         if in_output is not None:
-            programs[f"dout:{name}"] = compile_expr(in_output)
+            programs[f"dout:{name}"] = compile_program(in_output)
     return programs
 
 
@@ -182,8 +184,8 @@ def compile_losses(names: Iterable[str]) -> dict[str, Program]:
 
     programs: dict[str, Program] = {}
     for name in sorted(set(names)):
-        programs[f"loss:{name}"] = compile_expr(LOSSES[name].term)
-        programs[f"dloss:{name}"] = compile_expr(LOSSES[name].derivative)
+        programs[f"loss:{name}"] = compile_program(LOSSES[name].term)
+        programs[f"dloss:{name}"] = compile_program(LOSSES[name].derivative)
     return programs
 
 
@@ -191,7 +193,7 @@ def compile_delta(loss: str, activation: str) -> dict[str, Program]:
     """``delta:<loss>:<activation>``: the output delta ∂L/∂z of one entry, in x (= z), a and y."""
     from symnn.core.calculus import output_delta
 
-    return {f"delta:{loss}:{activation}": compile_expr(output_delta(loss, activation))}
+    return {f"delta:{loss}:{activation}": compile_program(output_delta(loss, activation))}
 
 
 def no_programs(data: object) -> dict[str, Program]:

@@ -7,8 +7,10 @@ from fractions import Fraction
 
 import sympy as sp
 
+from symnn.core import interval as iv
 from symnn.core.calculus import ACTIVATIONS, x
 from symnn.core.calculus import alpha as alpha_symbol
+from symnn.core.interval import IMatrix, Interval
 from symnn.sheets import notation as nt
 from symnn.sheets.build import Builder, exact, unevaluated
 from symnn.sheets.fields import DEFAULT_ALPHA, choices, given, read_scalar, read_vector
@@ -19,8 +21,6 @@ from symnn.sheets.reference.activations import evaluate_activations
 from symnn.sheets.reference.arrays import Values
 from symnn.sheets.spec import ExerciseSpec
 from symnn.sheets.steps import Derivation, Figure
-from symnn.verify.check import interval as iv
-from symnn.verify.check.interval import IMatrix, Interval
 
 FUNCTIONS = ("relu", "leaky_relu", "sigmoid", "tanh")
 """The functions this kind evaluates (all of them unless ``functions`` names some)."""

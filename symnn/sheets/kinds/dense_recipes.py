@@ -7,7 +7,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from symnn.core import interval as iv
 from symnn.core.calculus import LOSSES
+from symnn.core.domains import INTERVALS, Program, evaluate
+from symnn.core.interval import IMatrix, Interval
 from symnn.sheets.recipes import (
     BASE10,
     NO_ACTIVATION,
@@ -22,8 +25,6 @@ from symnn.sheets.recipes import (
     entries_of,
     loss_of,
 )
-from symnn.verify.check import interval as iv
-from symnn.verify.check.interval import IMatrix, Interval, Program
 
 Fields = Mapping[str, Any]
 """Given data read by name."""
@@ -98,7 +99,7 @@ class _Network:
                 env = {"x": z, "a": a, "y": y}
                 if alpha is not None:
                     env["alpha"] = Interval.point(alpha)
-                row.append(iv.evaluate(self.delta_rule, env) / scale)
+                row.append(evaluate(self.delta_rule, env, INTERVALS) / scale)
             rows.append(tuple(row))
         return tuple(rows)
 

@@ -7,7 +7,10 @@ from fractions import Fraction
 
 import sympy as sp
 
+from symnn.core import interval as iv
 from symnn.core.calculus import ACTIVATIONS, LOSSES, a, output_delta, y
+from symnn.core.domains import INTERVALS, evaluate
+from symnn.core.interval import IMatrix
 from symnn.sheets import notation as nt
 from symnn.sheets.build import Builder, exact, to_matrix, unevaluated
 from symnn.sheets.fields import Context, Layer, choice, given, read_layers, read_scalar
@@ -27,8 +30,6 @@ from symnn.sheets.reference.arrays import Values
 from symnn.sheets.reference.error_analysis import evaluate_error_analysis
 from symnn.sheets.spec import ExerciseSpec
 from symnn.sheets.steps import Derivation
-from symnn.verify.check import interval as iv
-from symnn.verify.check.interval import IMatrix
 
 yhat, z, L = sp.Symbol("yhat"), sp.Symbol("z"), sp.Symbol("L")
 n_in = nt.Label("n_in", r"n_{\text{in}}", positive=True, integer=True)
@@ -163,7 +164,7 @@ def recipes(data: ErrorAnalysis, programs: Programs) -> Recipes:
     if data.layers:
         out = programs.get(f"dout:{data.layers[-1].activation}")
         if out is not None:
-            slope = iv.evaluate(out, {"a": y_hat[0][0]})
+            slope = evaluate(out, {"a": y_hat[0][0]}, INTERVALS)
             r.rule("dL_dz", ("dL_dyhat",), lambda v: iv.scale(slope, v["dL_dyhat"]))
             r.mistake("dL_dz", ("dL_dyhat",), lambda v: v["dL_dyhat"],
                       "the output activation's derivative is missing: this is ∂L/∂ŷ, not ∂L/∂z")

@@ -7,6 +7,10 @@ from fractions import Fraction
 
 import sympy as sp
 
+from symnn.core import interval as iv
+from symnn.core.domains import INTERVALS, evaluate
+from symnn.core.interval import IMatrix, Interval
+from symnn.core.program import compile_program
 from symnn.sheets import notation as nt
 from symnn.sheets.build import Builder, exact, unevaluated
 from symnn.sheets.fields import Context, given, read_scalar
@@ -16,8 +20,6 @@ from symnn.sheets.reference.arrays import Values
 from symnn.sheets.reference.gradient_check import evaluate_gradient_check
 from symnn.sheets.spec import ExerciseSpec
 from symnn.sheets.steps import Derivation
-from symnn.verify.check import interval as iv
-from symnn.verify.check.interval import IMatrix, Interval, compile_expr
 
 W, x, b_, y, eps = sp.symbols("W x b y epsilon", real=True)
 yhat = sp.Symbol("yhat")
@@ -111,7 +113,7 @@ def compiled(data: GradientCheck) -> dict[str, Program]:
     grad = sp.factor(sp.diff(LOSS, W).subs(MODEL, yhat)).subs(W * x + b_, yhat)
     if loss.has(W, b_) or grad.has(W, b_):
         raise TypeError("the gradient-check loss is not a function of y_hat alone")
-    return {"gc_loss": compile_expr(loss), "gc_grad": compile_expr(grad)}
+    return {"gc_loss": compile_program(loss), "gc_grad": compile_program(grad)}
 
 
 def recipes(data: GradientCheck, programs: Programs) -> Recipes:
@@ -121,7 +123,7 @@ def recipes(data: GradientCheck, programs: Programs) -> Recipes:
     eps = data.epsilon
 
     def at(program: Program, v: Earlier) -> IMatrix:
-        return iv.scalar(iv.evaluate(program, {**known, "yhat": v["y_hat"][0][0]}))
+        return iv.scalar(evaluate(program, {**known, "yhat": v["y_hat"][0][0]}, INTERVALS))
 
     def numeric(v: Earlier, divisor: Fraction) -> IMatrix:
         return iv.scalar((v["L_plus"][0][0] - v["L_minus"][0][0]) / divisor)

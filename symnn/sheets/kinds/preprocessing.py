@@ -10,6 +10,8 @@ from fractions import Fraction
 
 import sympy as sp
 
+from symnn.core import interval as iv
+from symnn.core.interval import IMatrix
 from symnn.sheets import notation as nt
 from symnn.sheets.build import Builder, small, to_matrix
 from symnn.sheets.fields import Context, Matrix, given, read_int, read_matrix, shape
@@ -19,8 +21,6 @@ from symnn.sheets.reference.arrays import Values
 from symnn.sheets.reference.preprocessing import evaluate_preprocessing
 from symnn.sheets.spec import ExerciseSpec
 from symnn.sheets.steps import Derivation
-from symnn.verify.check import interval as iv
-from symnn.verify.check.interval import IMatrix
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -7,6 +7,10 @@ from fractions import Fraction
 
 import sympy as sp
 
+from symnn.core import interval as iv
+from symnn.core.domains import INTERVALS, evaluate
+from symnn.core.interval import IMatrix, Interval
+from symnn.core.program import compile_program
 from symnn.errors import ShapeError
 from symnn.sheets import notation as nt
 from symnn.sheets.build import Builder, exact, to_matrix
@@ -17,8 +21,6 @@ from symnn.sheets.reference.arrays import Values
 from symnn.sheets.reference.regularization import evaluate_regularization
 from symnn.sheets.spec import ExerciseSpec
 from symnn.sheets.steps import Derivation
-from symnn.verify.check import interval as iv
-from symnn.verify.check.interval import IMatrix, Interval, compile_expr
 
 lam, w, eta = sp.symbols("lambda w eta", real=True)
 PENALTIES: dict[str, sp.Expr] = {"l2": lam * w**2, "l2_half": lam * w**2 / 2}
@@ -108,8 +110,8 @@ def compiled(data: Regularization) -> dict[str, Program]:
     """Both penalty conventions and their SymPy derivatives, compiled."""
     programs = {}
     for name, term in PENALTIES.items():
-        programs[f"penalty:{name}"] = compile_expr(term)
-        programs[f"dpenalty:{name}"] = compile_expr(sp.diff(term, w))
+        programs[f"penalty:{name}"] = compile_program(term)
+        programs[f"dpenalty:{name}"] = compile_program(sp.diff(term, w))
     return programs
 
 
@@ -127,11 +129,11 @@ def recipes(data: Regularization, programs: Programs) -> Recipes:
 
     def penalty(convention: str) -> IMatrix:
         program = programs[f"penalty:{convention}"]
-        return iv.scalar(iv.total(iv.evaluate(program, {"lambda": lam, "w": w}) for w in entries_of(W)))
+        return iv.scalar(iv.total(evaluate(program, {"lambda": lam, "w": w}, INTERVALS) for w in entries_of(W)))
 
     def gradient(convention: str) -> IMatrix:
         program = programs[f"dpenalty:{convention}"]
-        return iv.emap(lambda w: iv.evaluate(program, {"lambda": lam, "w": w}), W)
+        return iv.emap(lambda w: evaluate(program, {"lambda": lam, "w": w}, INTERVALS), W)
 
     def update(D: IMatrix, sign: int = -1) -> IMatrix:
         return iv.add(W, iv.scale(sign * lr, iv.add(G, D)))

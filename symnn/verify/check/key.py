@@ -21,17 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from symnn.core.domains import NotCompilable, Program, enclose_constant
+from symnn.core.interval import IMatrix, Interval
+from symnn.core.program import compile_program
 from symnn.sheets.spec import SheetSpec
-from symnn.verify.check.interval import IMatrix, Interval, Program
-
-ENCLOSURE_DIGITS = 60
-"""Significant digits to which irrational exact values are evaluated."""
-ENCLOSURE_SLACK = Fraction(1, 10**50)
-"""Relative and absolute half-width of an irrational value's enclosure."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,12 +105,11 @@ def _enclose(value: Any) -> tuple[Fraction | None, Interval, float]:
     if isinstance(value, sp.Rational):
         exact = Fraction(int(value.p), int(value.q))
         return exact, Interval.point(exact), float(exact)
-    number = sp.N(value, ENCLOSURE_DIGITS)
-    if not (number.is_real and number.is_finite):
-        raise ValueError(f"not a finite real number: {value}")
-    mid = Fraction(Decimal(str(number)))
-    slack = abs(mid) * ENCLOSURE_SLACK + ENCLOSURE_SLACK
-    return None, Interval(mid - slack, mid + slack), float(mid)
+    try:
+        low, high = enclose_constant(compile_program(value))
+    except (NotCompilable, ValueError) as exc:
+        raise ValueError(f"cannot enclose {value}: {exc}") from None
+    return None, Interval(low, high), float(low)
 
 
 def key_quantity(name: str, value: Any) -> KeyQuantity:
