@@ -19,7 +19,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from fractions import Fraction
 from typing import Any, TypeVar, cast
 
-from symnn.core.calculus import ACTIVATIONS, SOFTMAX
+from symnn.core.calculus import ACTIVATIONS, DEFAULT_ALPHA, SOFTMAX
 from symnn.core.formula import Formula, parse_formula
 from symnn.errors import ParseError, ShapeError, SpecError, SymnnError
 
@@ -30,8 +30,6 @@ NETWORK_ACTIVATIONS = (*ACTIVATIONS, SOFTMAX)
 """Activation names a network or forward layer may use (softmax only on the output layer)."""
 T = TypeVar("T")
 
-DEFAULT_ALPHA = {"leaky_relu": Fraction(1, 100), "elu": Fraction(1)}
-"""The slope parameter alpha of leaky ReLU and ELU when none is given."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,12 +17,11 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symnn.core.calculus import LOSSES, SOFTMAX
+from symnn.core.calculus import DEFAULT_ALPHA, LOSSES, SOFTMAX
 from symnn.errors import ShapeError
 from symnn.sheets.build import exact, to_matrix
 from symnn.sheets.constraints import KINKED, SATURATING, ZERO, Constraints
 from symnn.sheets.fields import (
-    DEFAULT_ALPHA,
     Context,
     Matrix,
     Reader,
