@@ -149,3 +149,10 @@ def test_every_kind_is_declared_in_its_own_module(kind: Kind[object]) -> None:
     module = Path(inspect.getfile(kind.solve)).stem
     assert module in (kind.name, "network"), kind.name
     assert Path(inspect.getfile(kind.reference)).parent.name in ("kinds", "reference"), kind.name
+
+
+def test_the_kinds_reference_is_generated_from_the_declarations() -> None:
+    from symnn.sheets.kinds.docs import reference
+
+    written = (Path(__file__).resolve().parents[1] / "docs" / "kinds.md").read_text(encoding="utf-8")
+    assert written == reference(), "regenerate it: python -m symnn.sheets.kinds.docs > docs/kinds.md"
