@@ -31,8 +31,7 @@ from symnn.errors import SpecError, SymnnError
 from symnn.sheets.fields import given_items
 from symnn.sheets.kinds import kind_of
 from symnn.sheets.reference.activations import evaluate_activations
-from symnn.sheets.reference.network import evaluate_forward, evaluate_network
-from symnn.sheets.reference.numeric import activation_slope
+from symnn.sheets.reference.numeric import activation_slope, evaluate_forward, evaluate_network
 from symnn.sheets.spec import ExerciseSpec, Layer, load_sheet
 
 REPO = Path(__file__).resolve().parents[1]
@@ -301,7 +300,7 @@ def test_evaluating_a_network_never_loads_sympy() -> None:
     # imports SymPy through calculus) stays out of the process.
     code = (
         "from fractions import Fraction as F; from types import SimpleNamespace as L; import sys\n"
-        "from symnn.sheets.reference.network import evaluate_network\n"
+        "from symnn.sheets.reference.numeric import evaluate_network\n"
         "from symnn.sheets.reference.error_analysis import evaluate_error_analysis\n"
         "layers = (L(W=((F(1), F(2)),), b=((F(0),),), activation='sigmoid', alpha=None),)\n"
         "evaluate_network({'x': ((F(1),), (F(2),)), 'y': ((F(1),),), 'layers': layers,\n"

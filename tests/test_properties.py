@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from symnn.core.calculus import ACTIVATIONS
 from symnn.sheets.crosscheck import crosscheck, exact_array
 from symnn.sheets.kinds import solve_exercise
-from symnn.sheets.reference.network import evaluate_network
+from symnn.sheets.reference import numeric
 from symnn.sheets.spec import ExerciseSpec, Layer
 
 SMOOTH = ["sigmoid", "tanh", "identity", "softplus"]
@@ -54,7 +54,7 @@ def _loss_with(spec: ExerciseSpec, layer: int, i: int, j: int, h: float) -> floa
     W[i][j] += h
     layers[layer] = Layer(tuple(tuple(row) for row in W), layers[layer].b, layers[layer].activation,
                           layers[layer].alpha)
-    return float(evaluate_network({**spec.fields, "layers": tuple(layers)})["L"])
+    return float(numeric.evaluate_network({**spec.fields, "layers": tuple(layers)})["L"])
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -19,7 +19,8 @@ from dataclasses import MISSING, dataclass, field, fields
 from fractions import Fraction
 from typing import Any, TypeVar, cast
 
-from symnn.core.calculus import ACTIVATIONS, DEFAULT_ALPHA, SOFTMAX
+from symnn.core.calculus import ACTIVATIONS, SOFTMAX
+from symnn.core.calculus import DEFAULT_ALPHA as DEFAULT_ALPHA  # re-exported: the kinds read it here
 from symnn.core.formula import Formula, parse_formula
 from symnn.errors import ParseError, ShapeError, SpecError, SymnnError
 

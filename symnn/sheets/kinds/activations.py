@@ -8,12 +8,12 @@ from fractions import Fraction
 import sympy as sp
 
 from symnn.core import interval as iv
-from symnn.core.calculus import ACTIVATIONS, DEFAULT_ALPHA, x
+from symnn.core.calculus import ACTIVATIONS, x
 from symnn.core.calculus import alpha as alpha_symbol
 from symnn.core.interval import IMatrix, Interval
 from symnn.sheets import notation as nt
 from symnn.sheets.build import Builder, exact, unevaluated
-from symnn.sheets.fields import choices, given, read_scalar, read_vector
+from symnn.sheets.fields import DEFAULT_ALPHA, choices, given, read_scalar, read_vector
 from symnn.sheets.kinds.base import Kind
 from symnn.sheets.kinds.network import define_activation
 from symnn.sheets.recipes import Activation, Program, Programs, Recipes, activation, compile_activations

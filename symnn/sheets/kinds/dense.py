@@ -17,11 +17,12 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symnn.core.calculus import DEFAULT_ALPHA, LOSSES, SOFTMAX
+from symnn.core.calculus import LOSSES, SOFTMAX
 from symnn.errors import ShapeError
 from symnn.sheets.build import exact, to_matrix
 from symnn.sheets.constraints import KINKED, SATURATING, ZERO, Constraints
 from symnn.sheets.fields import (
+    DEFAULT_ALPHA,
     Context,
     Matrix,
     Reader,
@@ -41,8 +42,8 @@ from symnn.sheets.kinds.base import Kind
 from symnn.sheets.kinds.dense_recipes import forward_recipes, network_recipes
 from symnn.sheets.kinds.network import solve_forward, solve_network
 from symnn.sheets.recipes import Program, compile_activations, compile_delta, compile_losses
+from symnn.sheets.reference import numeric
 from symnn.sheets.reference.arrays import Values
-from symnn.sheets.reference.network import evaluate_forward, evaluate_network
 from symnn.sheets.statement import Line, activation_words, layer_line
 from symnn.sheets.steps import Inline
 
@@ -278,13 +279,13 @@ def network_programs(f: Fields) -> dict[str, Program]:
 
 
 FORWARD: Kind[Fields] = Kind(
-    name="forward", data=dict, solve=solve_forward, reference=evaluate_forward,
+    name="forward", data=dict, solve=solve_forward, reference=numeric.evaluate_forward,
     statement=forward_statement, rejects=forward_rejects, programs=forward_programs, recipes=forward_recipes,
     reader=read_by_name(FORWARD_FIELDS, _check_forward), fields=tuple(FORWARD_FIELDS))
 """The declaration of kind ``forward``."""
 
 NETWORK: Kind[Fields] = Kind(
-    name="network", data=dict, solve=solve_network, reference=evaluate_network,
+    name="network", data=dict, solve=solve_network, reference=numeric.evaluate_network,
     statement=network_statement, rejects=network_rejects, programs=network_programs, recipes=network_recipes,
     reader=read_by_name(NETWORK_FIELDS, _check_network), fields=tuple(NETWORK_FIELDS))
 """The declaration of kind ``network``."""
