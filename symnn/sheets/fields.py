@@ -317,20 +317,28 @@ def given(read: Reader, *, default: Any = _REQUIRED, key: str | None = None) -> 
     return field(default=default, metadata=metadata)
 
 
-def _given_fields(data: Any) -> list[Any]:
-    """The fields declared with :func:`given` (others are derived from them by the kind)."""
+def derived(default: Any = None) -> Any:
+    """Declare a field of a kind's given data that is not a TOML key: the kind's reader derives it.
+
+    (Network targets given as class indices keep them here, while ``y`` holds the one-hot columns.)
+    """
+    return field(default=default, metadata={"derived": True})
+
+
+def given_fields(data: Any) -> list[Any]:
+    """The fields declared with :func:`given`, in order (not the :func:`derived` ones)."""
     return [f for f in fields(data) if "read" in f.metadata]
 
 
 def given_keys(data: type[Any]) -> tuple[str, ...]:
     """The TOML keys of a given-data dataclass, in declaration order."""
-    return tuple(f.metadata.get("key") or f.name for f in _given_fields(data))
+    return tuple(f.metadata.get("key") or f.name for f in given_fields(data))
 
 
 def read_given(data: type[T], raw: Mapping[str, Any], ctx: Context) -> T:
     """Read every declared field of ``data`` from the exercise table ``raw``, in declaration order."""
     values: dict[str, Any] = {}
-    for f in _given_fields(cast(Any, data)):
+    for f in given_fields(cast(Any, data)):
         key = f.metadata.get("key") or f.name
         if key in raw:
             values[f.name] = f.metadata["read"](raw[key], key, ctx)
@@ -343,4 +351,4 @@ def given_items(data: Any) -> list[tuple[str, Any]]:
     """The given data as (TOML key, value) pairs, in declaration order (a mapping: its items)."""
     if isinstance(data, Mapping):
         return list(data.items())
-    return [(f.metadata.get("key") or f.name, getattr(data, f.name)) for f in _given_fields(data)]
+    return [(f.metadata.get("key") or f.name, getattr(data, f.name)) for f in given_fields(data)]

@@ -15,7 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from symnn.sheets.fields import Choice
+from symnn.sheets.fields import Choice, given_fields
 from symnn.sheets.kinds import KINDS
 from symnn.sheets.kinds.base import Kind
 
@@ -80,7 +80,8 @@ def kind_reference(kind: Kind[Any]) -> str:
         return "\n".join([*lines, "Fields: " + ", ".join(f"`{key}`" for key in kind.keys()) + ".", ""])
     lines += [" ".join((kind.data.__doc__ or "").split()), "", "| field | default | meaning |", "| --- | --- | --- |"]
     docs = field_docs(kind.data)
-    for f, key in zip(dataclasses.fields(kind.data), kind.keys()):
+    for f in given_fields(kind.data):
+        key = f.metadata.get("key") or f.name
         default = "required" if f.default is dataclasses.MISSING else f"`{toml_value(f.default)}`"
         meaning = docs.get(f.name, "")
         read = f.metadata.get("read")

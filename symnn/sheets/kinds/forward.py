@@ -26,6 +26,7 @@ from symnn.sheets.fields import (
     Layer,
     Matrix,
     activation_parts,
+    derived,
     given,
     given_keys,
     read_activation,
@@ -58,14 +59,14 @@ class Forward:
     X: Matrix = given(read_matrix)
     """The input, one column per sample."""
     b: Matrix | None = given(read_matrix, default=None)
-    """Bias: a column, or one column per sample; None for no bias."""
+    """Bias: a column, or one column per sample (none: no bias)."""
     activation: str = given(read_activation)
-    """The activation's name (a built-in, softmax, or a custom formula's name)."""
+    """A built-in activation's name, ``softmax``, or a custom one: ``{ formula = "x / (1 + abs(x))", name = "softsign" }``."""
     alpha: Fraction | None = given(read_scalar, default=None)
-    """Slope parameter of leaky ReLU / ELU (their default when absent), else None."""
+    """Slope of leaky ReLU and ELU (default 0.01 for leaky ReLU, 1 for ELU)."""
     expand: tuple[int, int] = given(read_expand, default=DEFAULT_EXPAND)
     """Largest (rows, columns) whose substitutions are written out entry by entry."""
-    formula: Formula | None = None
+    formula: Formula | None = derived()
     """A custom activation's parsed formula (derived from ``activation``, not a TOML key)."""
 
     @property

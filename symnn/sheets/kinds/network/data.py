@@ -18,6 +18,7 @@ from symnn.sheets.fields import (
     Layer,
     Matrix,
     choice,
+    derived,
     given,
     read_bool,
     read_expand,
@@ -49,22 +50,22 @@ class DenseNetwork:
     x: Matrix = given(read_matrix)
     """The input, one column per sample."""
     y: Matrix = given(read_matrix)
-    """The targets, one column per sample (one-hot columns when class indices were given)."""
+    """The targets, one column per sample; for cross_entropy also class indices from 0 (kept as one-hot columns)."""
     layers: tuple[Layer, ...] = given(read_network_layers)
-    """The layers, input side first; softmax only on the last."""
+    """The layers, input side first: tables with ``W``, ``b`` (optional), ``activation`` (as in kind ``forward``; softmax on the last layer only) and ``alpha``."""
     loss: str = given(choice(tuple(LOSSES), "loss"))
-    """A key of :data:`symnn.core.calculus.LOSSES`."""
+    """The loss of one sample: its entries' terms summed (averaged for mse)."""
     learning_rate: Fraction | None = given(read_scalar, default=None)
-    """η of a gradient-descent step, or None for no step."""
+    """η of a gradient-descent step (none: no step)."""
     reduction: str | None = given(choice(REDUCTIONS, "reduction"), default=None)
-    """``"sum"`` or ``"mean"`` of the samples' losses (filled with the default when absent)."""
+    """How a batch's sample losses combine (default: mean for mse, sum otherwise)."""
     steps: int | None = given(read_int, default=None)
-    """How many steps' losses are asked for (None: one step, no loss after it)."""
+    """How many steps' losses are asked for (none: one step, no loss after it)."""
     update_biases: bool = given(read_bool, default=True)
     """Whether the biases move in the steps."""
     expand: tuple[int, int] = given(read_expand, default=DEFAULT_EXPAND)
     """Largest (rows, columns) whose substitutions are written out entry by entry."""
-    y_classes: tuple[int, ...] | None = None
+    y_classes: tuple[int, ...] | None = derived()
     """The class indices (from 0) when ``y`` was given that way, else None (derived, not a TOML key)."""
 
     def as_fields(self) -> dict[str, Any]:
