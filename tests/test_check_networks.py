@@ -150,3 +150,26 @@ def test_softsign_carried_forward_and_named_mistakes():
     mistakes |= by_name(check_claims(key_of(SOFTSIGN), {"ex1": {"A1": [rounded(z, 4) for z in Z1]}}))
     assert mistakes["delta1"].verdict == "wrong" and "derivative" in mistakes["delta1"].diagnosis
     assert mistakes["A1"].verdict == "wrong" and mistakes["A1"].diagnosis == "the activation was not applied"
+
+
+FORWARD_SOFTSIGN = """
+[[exercise]]
+kind = "forward"
+W = [[1, 2], [3, -4]]
+X = [1, 1]
+activation = { formula = "x / (1 + abs(x))", name = "softsign" }
+"""
+
+
+def test_a_custom_activation_in_kind_forward():
+    z = [F(1 + 2), F(3 - 4)]
+    a = [v / (1 + abs(v)) for v in z]
+    key = key_of(FORWARD_SOFTSIGN)
+    right = by_name(check_claims(key, {"ex1": {"Z": [rounded(v, 4) for v in z], "A": [rounded(v, 4) for v in a]}}))
+    assert right["Z"].verdict == right["A"].verdict == "correct"
+    slipped = [z[0], -z[1]]
+    carried = by_name(check_claims(key, {"ex1": {"Z": [rounded(v, 4) for v in slipped],
+                                                 "A": [rounded(v / (1 + abs(v)), 4) for v in slipped]}}))
+    assert carried["Z"].verdict == "wrong" and carried["A"].verdict == "carried forward"
+    [raw] = check_claims(key, {"ex1": {"A": [rounded(v, 4) for v in z]}})
+    assert raw.verdict == "wrong" and raw.diagnosis == "the activation was not applied"
