@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from symnn.core.interval import Interval
 from symnn.errors import ParseError
-from symnn.verify.syntax.evaluate import Grid, evaluate_interval
+from symnn.verify.syntax.evaluate import evaluate_interval
+from symnn.verify.syntax.grid import Grid
 from symnn.verify.syntax.parse import _parser, parse_expression, parse_math
 
 R = sp.Rational
@@ -288,14 +289,20 @@ def test_grammar_is_conflict_free() -> None:
     "module",
     [
         "symnn.verify.syntax.tokens",
+        "symnn.verify.syntax.vocabulary",
+        "symnn.verify.syntax.commands",
         "symnn.verify.syntax.parse",
         "symnn.verify.syntax.nodes",
         "symnn.core.interval",
         "symnn.verify.syntax.enclose",
         "symnn.verify.syntax.evaluate",
+        "symnn.verify.syntax.grid",
         "symnn.verify.lint.relations",
         "symnn.verify.lint.extract",
+        "symnn.verify.lint.formats",
         "symnn.verify.lint.judge",
+        "symnn.verify.lint.verdicts",
+        "symnn.verify.lint.messages",
         "symnn.verify.lint.report",
     ],
 )
@@ -428,10 +435,10 @@ def test_written_decimals_combine_exactly(a: Fraction, b: Fraction, operator: st
 def test_activation_names_are_calculus_activations() -> None:
     from symnn.core.calculus import ACTIVATIONS
     from symnn.verify.syntax.evaluate import ACTIVATION_NAMES
-    from symnn.verify.syntax.tokens import _FUNCTION_NAMES
+    from symnn.verify.syntax.vocabulary import FUNCTION_NAMES
 
     assert set(ACTIVATION_NAMES) <= set(ACTIVATIONS)
-    named = set(_FUNCTION_NAMES.values()) - {"exp", "log", "ln", "max", "min"}
+    named = set(FUNCTION_NAMES.values()) - {"exp", "log", "ln", "max", "min"}
     assert named <= set(ACTIVATION_NAMES)
 
 

@@ -29,7 +29,8 @@ from xml.etree.ElementTree import Element, SubElement
 
 from symnn.errors import SymnnError
 from symnn.sheets.render.html import PAGE_STYLE, STYLE, add_text, mathml, serialise
-from symnn.verify.lint.extract import Format, find_math_extents, find_math_spans, visible_text
+from symnn.verify.lint.extract import find_math_extents, find_math_spans
+from symnn.verify.lint.formats import Format, visible_text
 from symnn.verify.lint.relations import split_relations
 from symnn.verify.lint.report import Finding, LintReport
 

@@ -17,13 +17,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol
 
 from symnn.core import interval as iv
 from symnn.core.interval import Interval
 from symnn.errors import ParseError
+from symnn.verify.syntax.grid import (
+    Grid,
+    S,
+    Value,
+    dot,
+    entrywise,
+    grid,
+    matrix_product,
+    shape_name,
+)
 from symnn.verify.syntax.nodes import (
     Absolute,
     Call,
@@ -40,12 +49,8 @@ from symnn.verify.syntax.nodes import (
     Transpose,
 )
 
-S = TypeVar("S")
-
 TIME_LIMIT = 2.0
 """Seconds one evaluation may take before it is refused."""
-MAX_ENTRIES = 10_000
-"""The most entries of any matrix built while evaluating."""
 MAX_EXPONENT = 1_000
 """The largest |n| of an integer power computed."""
 MAX_BITS = iv.MAX_BITS
@@ -55,32 +60,6 @@ DEFAULT_LEAKY_SLOPE = Fraction(1, 100)
 ACTIVATION_NAMES = ("relu", "leaky_relu", "sigmoid", "tanh", "softplus", "elu")
 """The activations the tokenizer can name; each is a key of :data:`symnn.core.calculus.ACTIVATIONS`
 (listed here so that evaluating numbers never has to import SymPy)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Grid(Generic[S]):
-    """A matrix value: rows of entries of one arithmetic."""
-
-    rows: tuple[tuple[S, ...], ...]
-    """The entries, row by row."""
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return len(self.rows), len(self.rows[0])
-
-    @property
-    def is_vector(self) -> bool:
-        return 1 in self.shape
-
-    def entries(self) -> list[S]:
-        return [entry for row in self.rows for entry in row]
-
-    def transposed(self) -> Grid[S]:
-        return Grid(tuple(zip(*self.rows)))
-
-
-Value = Any
-"""A scalar of the arithmetic, or a :class:`Grid` of them."""
 
 
 class Arithmetic(Protocol[S]):
@@ -101,39 +80,6 @@ class Arithmetic(Protocol[S]):
     def absolute(self, a: S) -> S: ...
     def activation(self, function: Function, a: S, slope: Fraction) -> S: ...
     def extremum(self, name: str, values: list[S]) -> S: ...
-
-
-def shape_name(shape: tuple[int, int]) -> str:
-    """``2×3``."""
-    return f"{shape[0]}×{shape[1]}"
-
-
-def _grid(rows: tuple[tuple[Any, ...], ...]) -> Value:
-    if len(rows) * len(rows[0]) > MAX_ENTRIES:
-        raise ParseError(f"a matrix with more than {MAX_ENTRIES} entries")
-    return rows[0][0] if len(rows) == 1 and len(rows[0]) == 1 else Grid(rows)
-
-
-def _entrywise(operation: Callable[..., Any], *values: Value, what: str) -> Value:
-    """Apply a scalar operation entry by entry; numbers combine with every entry."""
-    grids = [v for v in values if isinstance(v, Grid)]
-    if not grids:
-        return operation(*values)
-    shape = grids[0].shape
-    for grid in grids[1:]:
-        if grid.shape != shape:
-            raise ParseError(
-                f"cannot {what} a {shape_name(shape)} and a {shape_name(grid.shape)} matrix"
-            )
-    rows = []
-    for i in range(shape[0]):
-        rows.append(
-            tuple(
-                operation(*(v.rows[i][j] if isinstance(v, Grid) else v for v in values))
-                for j in range(shape[1])
-            )
-        )
-    return _grid(tuple(rows))
 
 
 Recorder = Callable[[Node, Value], None]
@@ -189,7 +135,7 @@ class _Evaluator(Generic[S]):
         return result
 
     def negate(self, node: Negate) -> Value:
-        return _entrywise(self.arithmetic.negate, self.value(node.operand), what="negate")
+        return entrywise(self.arithmetic.negate, self.value(node.operand), what="negate")
 
     def power(self, node: Power) -> Value:
         exponent = self.scalar(node.exponent, "an exponent")
@@ -206,18 +152,18 @@ class _Evaluator(Generic[S]):
 
     def root(self, node: Root) -> Value:
         index = None if node.index is None else self.scalar(node.index, "the index of a root")
-        return _entrywise(
+        return entrywise(
             lambda a: self.arithmetic.root(a, index), self.value(node.radicand), what="root"
         )
 
     def absolute(self, node: Absolute) -> Value:
-        return _entrywise(self.arithmetic.absolute, self.value(node.operand), what="take |·| of")
+        return entrywise(self.arithmetic.absolute, self.value(node.operand), what="take |·| of")
 
     def matrix(self, node: Matrix) -> Value:
         rows = tuple(
             tuple(self.scalar(entry, "a matrix entry") for entry in row) for row in node.rows
         )
-        return _grid(rows)
+        return grid(rows)
 
     def call(self, node: Call) -> Value:
         arguments = [self.value(argument) for argument in node.arguments]
@@ -236,13 +182,13 @@ class _Evaluator(Generic[S]):
         argument = self.one_argument(function, arguments)
         default = self.leaky_slope if function.name == "leaky_relu" else Fraction(1)
         slope = function.parameter if isinstance(function.parameter, Fraction) else default
-        return _entrywise(
+        return entrywise(
             lambda a: self.arithmetic.activation(function, a, slope), argument, what="apply"
         )
 
     def apply_exp(self, function: Function, arguments: list[Value]) -> Value:
         self.no_derivative(function)
-        return _entrywise(self.arithmetic.exp, self.one_argument(function, arguments), what="apply")
+        return entrywise(self.arithmetic.exp, self.one_argument(function, arguments), what="apply")
 
     def apply_log(self, function: Function, arguments: list[Value]) -> Value:
         self.no_derivative(function)
@@ -250,7 +196,7 @@ class _Evaluator(Generic[S]):
         if base is not None and (base <= 0 or base == 1):
             raise ParseError(f"a logarithm to base {base} is not defined")
         argument = self.one_argument(function, arguments)
-        return _entrywise(lambda a: self.arithmetic.log(a, base), argument, what="apply")
+        return entrywise(lambda a: self.arithmetic.log(a, base), argument, what="apply")
 
     def apply_extremum(self, function: Function, arguments: list[Value]) -> Value:
         self.no_derivative(function)
@@ -258,7 +204,7 @@ class _Evaluator(Generic[S]):
             return self.arithmetic.extremum(function.name, arguments[0].entries())
         if len(arguments) < 2:
             raise ParseError(f"{function.name} needs two or more arguments")
-        return _entrywise(
+        return entrywise(
             lambda *a: self.arithmetic.extremum(function.name, list(a)),
             *arguments,
             what=f"take the {function.name} of",
@@ -270,48 +216,28 @@ class _Evaluator(Generic[S]):
 
     # ----- operators -----------------------------------------------------------------------
     def add(self, a: Value, b: Value) -> Value:
-        return _entrywise(self.arithmetic.add, a, b, what="add")
+        return entrywise(self.arithmetic.add, a, b, what="add")
 
     def sub(self, a: Value, b: Value) -> Value:
-        return _entrywise(self.arithmetic.sub, a, b, what="subtract")
+        return entrywise(self.arithmetic.sub, a, b, what="subtract")
 
     def hadamard(self, a: Value, b: Value) -> Value:
-        return _entrywise(self.arithmetic.mul, a, b, what="multiply entrywise")
+        return entrywise(self.arithmetic.mul, a, b, what="multiply entrywise")
 
     def div(self, a: Value, b: Value) -> Value:
-        return _entrywise(self.arithmetic.div, a, b, what="divide")
+        return entrywise(self.arithmetic.div, a, b, what="divide")
 
     def mul(self, a: Value, b: Value) -> Value:
         if not (isinstance(a, Grid) and isinstance(b, Grid)):
-            return _entrywise(self.arithmetic.mul, a, b, what="multiply")
+            return entrywise(self.arithmetic.mul, a, b, what="multiply")
+        arithmetic = self.arithmetic
         if a.shape[1] == b.shape[0]:
-            return self.product(a, b)
+            return matrix_product(a, b, arithmetic.add, arithmetic.mul)
         if a.shape == b.shape and a.is_vector:
-            return self.sum_of_products(a.entries(), b.entries())
+            return dot(a.entries(), b.entries(), arithmetic.add, arithmetic.mul)
         raise ParseError(
             f"cannot multiply a {shape_name(a.shape)} matrix by a {shape_name(b.shape)} matrix"
         )
-
-    def product(self, a: Grid[S], b: Grid[S]) -> Value:
-        rows_a, inner = a.shape
-        columns = b.shape[1]
-        if rows_a * columns > MAX_ENTRIES or rows_a * columns * inner > 10 * MAX_ENTRIES:
-            raise ParseError("a matrix product too large to compute")
-        rows = tuple(
-            tuple(
-                self.sum_of_products(list(a.rows[i]), [b.rows[k][j] for k in range(inner)])
-                for j in range(columns)
-            )
-            for i in range(rows_a)
-        )
-        return _grid(rows)
-
-    def sum_of_products(self, left: list[S], right: list[S]) -> S:
-        arithmetic = self.arithmetic
-        total = arithmetic.mul(left[0], right[0])
-        for x, y in zip(left[1:], right[1:]):
-            total = arithmetic.add(total, arithmetic.mul(x, y))
-        return total
 
 
 _NODE_RULES: dict[type, Callable[[Any, Any], Value]] = {
