@@ -53,23 +53,16 @@ symbol, with text the parser cannot read, or with a relation such as ``\\sim`` a
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from fractions import Fraction
 
 from symnn.core.interval import Interval
 from symnn.errors import ParseError
 from symnn.verify.lint import messages, verdicts
-from symnn.verify.lint.claims import (
-    Claims,
-    claim_numbers,
-    rounding_interval,
-    single_claim,
-    written_numbers,
-)
+from symnn.verify.lint.claims import Claims, claim_numbers, single_claim
 from symnn.verify.lint.display import show_value
 from symnn.verify.lint.relations import CHECKED_RELATIONS, Link, Side
 from symnn.verify.lint.rounded import RoundedClaims, rounding_of, site_value, substitution_sites
+from symnn.verify.lint.sides import Reading, claim_values, evaluate_or_none, flat
 from symnn.verify.lint.verdicts import (
     OUTCOME_VERDICT,
     SEVERITY,
@@ -81,38 +74,13 @@ from symnn.verify.lint.verdicts import (
     Verdict,
 )
 from symnn.verify.syntax.evaluate import evaluate_interval, exact_literal
-from symnn.verify.syntax.grid import Grid
-from symnn.verify.syntax.nodes import (
-    Node,
-    Number,
-    literals,
-    symbols,
-)
+from symnn.verify.syntax.nodes import Call, Definition, Node, Number, Symbol, literals, symbols, walk
 from symnn.verify.syntax.parse import parse_expression
+from symnn.verify.syntax.vocabulary import BUILT_IN_FUNCTIONS
 
 _SIDE_NAMES = ("left", "right")
 
 __all__ = ["VERDICTS", "Judge", "Judgement", "Verdict"]
-
-
-@dataclass(frozen=True, slots=True)
-class _Reading:
-    """One numeric side of a link as read."""
-
-    tree: Node
-    """Its syntax tree."""
-    exact: Value
-    """Its value with every written number exact."""
-    meanings: dict[int, Interval]
-    """What its rounded numbers stand for, by ``id`` of their node (claims excluded)."""
-    sheet: Value | None
-    """Its value with those numbers standing for what they rounded (None if it has none)."""
-    node_values: dict[int, Value] | None
-    """The value of each of its nodes with its rounded numbers, by ``id`` (None when it
-    has none: then its exact evaluation tells)."""
-    slips: dict[int, Interval]
-    """Decimals of a substitution step rounded one unit off in their last place, with the
-    values between each and what it should round (a right side's only)."""
 
 
 class Judge:
@@ -133,6 +101,8 @@ class Judge:
         self._node_values: dict[str, dict[int, Value]] = {}
         self._literal_cache: dict[int, list[Number]] = {}
         self._names: dict[str, list[str]] = {}
+        self.definitions: dict[str, Definition] = {}
+        """The functions the sheet has defined so far, by name (``softsign'``)."""
 
     # ----- public ------------------------------------------------------------------------
     def judge(self, link: Link) -> Judgement:
@@ -143,6 +113,11 @@ class Judge:
         if link.relation not in CHECKED_RELATIONS:
             return self._unchecked(
                 texts, f"The relation {link.relation_text} is not a computation symnn checks."
+            )
+        defined = self._define(texts) if link.relation == "=" else None
+        if defined is not None:
+            return self._unchecked(
+                texts, f"This defines {defined}; later links are evaluated with it."
             )
         trees: list[Node] = []
         for side, text in zip(_SIDE_NAMES, texts):
@@ -171,6 +146,33 @@ class Judge:
             return self._judge_equality(lhs, rhs, claims)
         return verdicts.judge_order(link.relation, lhs.exact, rhs.exact)
 
+    def _define(self, texts: tuple[str, str]) -> str | None:
+        """Learn ``f(x) = body`` when the link defines a function the sheet names itself
+        (``\\operatorname{softsign}(x) = \\frac{x}{1 + |x|}``); the function's name if it does.
+
+        The left side calls a name no built-in function has, on distinct symbols; the
+        right side uses each of them, no other symbol, and only functions already known.
+        """
+        head, body = self._tree(texts[0]), self._tree(texts[1])
+        if not isinstance(head, Call) or isinstance(body, ParseError):
+            return None
+        if head.function.name in BUILT_IN_FUNCTIONS or head.function.parameter is not None:
+            return None
+        parameters = [a.name for a in head.arguments if isinstance(a, Symbol)]
+        if len(parameters) != len(head.arguments) or len(set(parameters)) != len(parameters):
+            return None
+        name = str(head.function)
+        called = {str(n.function) for n in walk(body) if isinstance(n, Call)}
+        custom = {c for c in called if c.rstrip("'") not in BUILT_IN_FUNCTIONS}
+        if set(self._symbols(texts[1], body)) != set(parameters) or name in called:
+            return None  # the body must use every parameter and nothing else, and not itself
+        if not custom <= set(self.definitions):
+            return None
+        self.definitions[name] = Definition(tuple(parameters), body)
+        self._values.clear()  # a side that called it before may have a value now
+        self._node_values.clear()
+        return name
+
     # ----- reading sides -----------------------------------------------------------------
     def _read(
         self,
@@ -179,7 +181,7 @@ class Judge:
         claims: Claims,
         steps: dict[int, Interval],
         slips: dict[int, Interval] | None = None,
-    ) -> _Reading:
+    ) -> Reading:
         """A side's values: exact, and with its rounded numbers standing for what they rounded.
 
         ``steps`` are its decimals known to round what the side before it computed (a
@@ -188,12 +190,15 @@ class Judge:
         meanings = self._meanings(self._literals(tree), claims, steps)
         slips = slips or {}
         if not meanings:
-            return _Reading(tree, exact, meanings, None, None, slips)
+            return Reading(tree, exact, meanings, None, None, slips)
         node_values: dict[int, Value] = {}
-        sheet = _evaluate_or_none(
-            tree, lambda n: meanings.get(id(n)) or Interval.point(n.value), node_values
+        sheet = evaluate_or_none(
+            tree,
+            lambda n: meanings.get(id(n)) or Interval.point(n.value),
+            node_values,
+            self.definitions,
         )
-        return _Reading(
+        return Reading(
             tree, exact, meanings, sheet, node_values if sheet is not None else None, slips
         )
 
@@ -213,7 +218,7 @@ class Judge:
         return meanings
 
     def _substitutions(
-        self, text: str, lhs: _Reading, rhs: Node, claims: Claims
+        self, text: str, lhs: Reading, rhs: Node, claims: Claims
     ) -> tuple[dict[int, Interval], dict[int, Interval]]:
         """The right side's decimals that round what the left side computes in their place,
         and those that round it one unit off (each with what it stands for)."""
@@ -256,7 +261,9 @@ class Judge:
             tree = self._tree(text)
             try:
                 self._values[text] = (
-                    tree if isinstance(tree, ParseError) else evaluate_interval(tree)
+                    tree
+                    if isinstance(tree, ParseError)
+                    else evaluate_interval(tree, definitions=self.definitions)
                 )
             except ParseError as error:
                 self._values[text] = error
@@ -269,7 +276,7 @@ class Judge:
             values: dict[int, Value] = {}
             tree = self._tree(text)
             if not isinstance(tree, ParseError):
-                _evaluate_or_none(tree, exact_literal, values)
+                evaluate_or_none(tree, exact_literal, values, self.definitions)
             self._node_values[text] = values
         return self._node_values[text]
 
@@ -285,7 +292,7 @@ class Judge:
         return Judgement("not checked", texts[0], texts[1], message)
 
     # ----- = and ≈ -----------------------------------------------------------------------
-    def _judge_equality(self, lhs: _Reading, rhs: _Reading, claims: Claims) -> Judgement:
+    def _judge_equality(self, lhs: Reading, rhs: Reading, claims: Claims) -> Judgement:
         left, right = lhs.exact, rhs.exact
         pairing, problem = verdicts.pairing(left, right)
         if pairing is None:
@@ -295,11 +302,11 @@ class Judge:
             half = unit = lenient = None  # the common case: no rounding to weigh
         elif not claims and not rhs.meanings and not rhs.slips:  # exact as written
             half = unit = None
-            lenient = _flat(lhs.sheet)
+            lenient = flat(lhs.sheet)
         else:
-            half = _claim_values(rhs, claims, Fraction(1, 2))
-            unit = _claim_values(rhs, claims, Fraction(1))
-            lenient = _flat(lhs.sheet)
+            half = claim_values(rhs, claims, Fraction(1, 2), self.definitions)
+            unit = claim_values(rhs, claims, Fraction(1), self.definitions)
+            lenient = flat(lhs.sheet)
         left_nodes = verdicts.entry_nodes(lhs.tree, len(base))
         entries = [
             Entry(
@@ -349,50 +356,3 @@ class Judge:
                 min(entry.lenient.hi, entry.claimed_half.hi),
             )
         self.claims.learn(number, Interval.point(number.value).hull(meant if sign == 1 else -meant))
-
-
-def _recorder(values: dict[int, Value]) -> Callable[[Node, Value], None]:
-    """A recorder keeping the value of every node of a tree, by ``id`` of the node."""
-
-    def record(node: Node, value: Value) -> None:
-        values[id(node)] = value
-
-    return record
-
-
-def _evaluate_or_none(
-    node: Node,
-    literal: Callable[[Number], Interval],
-    recorded: dict[int, Value] | None = None,
-) -> Value | None:
-    """The side evaluated with ``literal``; None if that fails (a widened divisor may be 0)."""
-    try:
-        return evaluate_interval(
-            node, literal, record=None if recorded is None else _recorder(recorded)
-        )
-    except ParseError:
-        return None
-
-
-def _flat(value: Value | None) -> list[Interval] | None:
-    if value is None:
-        return None
-    return value.entries() if isinstance(value, Grid) else [value]
-
-
-def _claim_values(rhs: _Reading, claims: Claims, units: Fraction) -> list[Interval] | None:
-    """The right side's entries with its claim widened by ``units`` in the last place and
-    its rounded numbers standing for what they rounded (with a whole unit, its slips too)."""
-    slips = rhs.slips if units >= 1 else {}
-
-    def literal(node: Number) -> Interval:
-        if id(node) in claims:
-            return rounding_interval(node, units)
-        stood = rhs.meanings.get(id(node)) or Interval.point(node.value)
-        slip = slips.get(id(node))
-        return stood if slip is None else stood.hull(slip)
-
-    written = written_numbers(rhs.tree)
-    if written is not None:  # the usual claim: numbers as written, no evaluation needed
-        return [literal(number) if sign > 0 else -literal(number) for sign, number in written]
-    return _flat(_evaluate_or_none(rhs.tree, literal))

@@ -22,6 +22,7 @@ from symnn.verify.syntax.vocabulary import (
     LEXEME,
     MATRIX_ENVIRONMENTS,
     NAMING_COMMANDS,
+    OPEN_PAREN_AHEAD,
     OPENERS,
     SKIPPED_WITH_ARGUMENT,
     STYLE_COMMANDS,
@@ -30,6 +31,8 @@ from symnn.verify.syntax.vocabulary import (
 if TYPE_CHECKING:
     from symnn.verify.syntax.tokens import Tokenizer
 
+_FUNCTION_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]+")
+"""A name the sheet may define as a function (two or more letters and digits)."""
 _ENVIRONMENT = re.compile(r"\\(begin|end)\s*\{([^{}]*)\}")
 
 
@@ -71,11 +74,17 @@ def square_root(
 def naming(
     t: Tokenizer, name: str, start: int, after: int, end: int, depth: int, in_matrix: bool
 ) -> int:
-    """``\\text{ReLU}`` is a function, ``\\mathrm{e}`` is Euler's number, else a symbol."""
+    """``\\text{ReLU}`` is a function, ``\\mathrm{e}`` is Euler's number, else a symbol.
+
+    Another name of a few letters followed by ``(`` (``\\operatorname{softsign}(x)``) is a
+    function the sheet itself may define.
+    """
     content, after = t.raw_argument(after, end, "\\" + name)
     function = FUNCTION_NAMES.get(content.lower().replace(" ", "").replace("-", ""))
     if function is not None:
         t.emit("FUNCTION", Function(function), start)
+    elif _FUNCTION_NAME.fullmatch(content) and OPEN_PAREN_AHEAD.match(t.text, after, end):
+        t.emit("FUNCTION", Function(content), start)
     elif content == "e":
         t.emit("CONSTANT", "E", start)
     elif content:

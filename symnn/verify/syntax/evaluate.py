@@ -16,7 +16,7 @@ entrywise; a 1×1 matrix is a number.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any, Generic, Protocol
 
@@ -38,6 +38,7 @@ from symnn.verify.syntax.nodes import (
     Call,
     Chain,
     Constant,
+    Definition,
     Function,
     Matrix,
     Negate,
@@ -86,23 +87,37 @@ Recorder = Callable[[Node, Value], None]
 """Called with every node of a tree and its value, as the evaluation computes them."""
 
 
+Definitions = Mapping[str, Definition]
+"""The functions a sheet defines, by name as written (``softsign``, ``softsign'``)."""
+
+
 def run(node: Node, arithmetic: Arithmetic[S], leaky_slope: Fraction) -> Value:
     """Evaluate ``node`` with ``arithmetic`` within :data:`TIME_LIMIT`."""
     return _Evaluator(arithmetic, leaky_slope).value(node)
 
 
 class _Evaluator(Generic[S]):
-    """Walks one tree with one arithmetic, within a time limit."""
+    """Walks one tree with one arithmetic, within a time limit.
 
-    __slots__ = ("arithmetic", "deadline", "leaky_slope", "record")
+    ``definitions`` are the functions the sheet defines; ``bindings`` the values of a
+    definition's parameters while its body is evaluated.
+    """
+
+    __slots__ = ("arithmetic", "bindings", "deadline", "definitions", "leaky_slope", "record")
 
     def __init__(
-        self, arithmetic: Arithmetic[S], leaky_slope: Fraction, record: Recorder | None = None
+        self,
+        arithmetic: Arithmetic[S],
+        leaky_slope: Fraction,
+        record: Recorder | None = None,
+        definitions: Definitions | None = None,
     ) -> None:
         self.arithmetic = arithmetic
         self.deadline = time.monotonic() + TIME_LIMIT
         self.leaky_slope = leaky_slope
         self.record = record
+        self.definitions: Definitions = definitions or {}
+        self.bindings: dict[str, Any] = {}
 
     def value(self, node: Node) -> Value:
         if time.monotonic() > self.deadline:
@@ -123,6 +138,8 @@ class _Evaluator(Generic[S]):
         return self.arithmetic.number(node)
 
     def symbol(self, node: Symbol) -> Value:
+        if node.name in self.bindings:
+            return self.bindings[node.name]
         return self.arithmetic.symbol(node.name)
 
     def constant(self, node: Constant) -> Value:
@@ -168,9 +185,12 @@ class _Evaluator(Generic[S]):
     def call(self, node: Call) -> Value:
         arguments = [self.value(argument) for argument in node.arguments]
         rule = _FUNCTION_RULES.get(node.function.name)
-        if rule is None:
-            raise ParseError(f"the function {node.function} is not read")
-        return rule(self, node.function, arguments)
+        if rule is not None:
+            return rule(self, node.function, arguments)
+        definition = self.definitions.get(str(node.function))
+        if definition is None:
+            raise ParseError(f"the sheet does not define the function {node.function}")
+        return self.apply_definition(node.function, definition, arguments)
 
     # ----- functions -----------------------------------------------------------------------
     def one_argument(self, function: Function, arguments: list[Value]) -> Value:
@@ -209,6 +229,55 @@ class _Evaluator(Generic[S]):
             *arguments,
             what=f"take the {function.name} of",
         )
+
+    def apply_softmax(self, function: Function, arguments: list[Value]) -> Value:
+        """e^{z_i} / Σ_j e^{z_j} over a vector, or over each column of a matrix."""
+        self.no_derivative(function)
+        argument = self.one_argument(function, arguments)
+        if not isinstance(argument, Grid):
+            return self.softmax([argument])[0]
+        if argument.is_vector:
+            values = self.softmax(argument.entries())
+            return grid(tuple((v,) for v in values) if argument.shape[1] == 1 else (tuple(values),))
+        columns = [self.softmax(list(column)) for column in argument.transposed().rows]
+        return grid(tuple(zip(*columns)))
+
+    def softmax(self, entries: list[S]) -> list[S]:
+        arithmetic = self.arithmetic
+        powers = [arithmetic.exp(entry) for entry in entries]
+        total = powers[0]
+        for power in powers[1:]:
+            total = arithmetic.add(total, power)
+        return [arithmetic.div(power, total) for power in powers]
+
+    def apply_sign(self, function: Function, arguments: list[Value]) -> Value:
+        """sign(a) = a / |a|: ±1 where the sign is certain (sign(0) is not read)."""
+        self.no_derivative(function)
+        arithmetic = self.arithmetic
+        return entrywise(
+            lambda a: arithmetic.div(a, arithmetic.absolute(a)),
+            self.one_argument(function, arguments),
+            what="apply",
+        )
+
+    def apply_definition(
+        self, function: Function, definition: Definition, arguments: list[Value]
+    ) -> Value:
+        """A function the sheet defines, applied entry by entry to its arguments."""
+        if len(arguments) != len(definition.parameters):
+            raise ParseError(
+                f"{function} takes {len(definition.parameters)} arguments, not {len(arguments)}"
+            )
+
+        def body(*values: S) -> S:
+            inner: _Evaluator[S] = _Evaluator(
+                self.arithmetic, self.leaky_slope, definitions=self.definitions
+            )
+            inner.deadline = self.deadline
+            inner.bindings = dict(zip(definition.parameters, values))
+            return inner.scalar(definition.body, f"the value of {function}")
+
+        return entrywise(body, *arguments, what="apply")
 
     def no_derivative(self, function: Function) -> None:
         if function.derivative:
@@ -271,6 +340,8 @@ _FUNCTION_RULES: dict[str, Callable[[Any, Function, list[Value]], Value]] = {
     "ln": _Evaluator.apply_log,
     "max": _Evaluator.apply_extremum,
     "min": _Evaluator.apply_extremum,
+    "softmax": _Evaluator.apply_softmax,
+    "sign": _Evaluator.apply_sign,
 }
 """One rule per function name."""
 
@@ -351,16 +422,17 @@ def evaluate_interval(
     literal: Callable[[Number], Interval] = exact_literal,
     leaky_slope: Fraction = DEFAULT_LEAKY_SLOPE,
     record: Recorder | None = None,
+    definitions: Definitions | None = None,
 ) -> Interval | Grid[Interval]:
     """An enclosure of the tree's value, each written number read through ``literal``.
 
-    ``record``, if given, is called with every node and its value as they are computed.
+    ``record``, if given, is called with every node and its value as they are computed;
+    ``definitions`` are the functions the sheet defined.
 
     >>> from symnn.verify.syntax.parse import parse_expression
     >>> evaluate_interval(parse_expression("0.1 + 0.2"))
     Interval(lo=Fraction(3, 10), hi=Fraction(3, 10))
     """
-    result: Interval | Grid[Interval] = _Evaluator(Intervals(literal), leaky_slope, record).value(
-        node
-    )
+    evaluator = _Evaluator(Intervals(literal), leaky_slope, record, definitions)
+    result: Interval | Grid[Interval] = evaluator.value(node)
     return result

@@ -153,6 +153,16 @@ Node = (
 """Any node of an expression tree."""
 
 
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """A function a sheet defines: ``\\operatorname{softsign}(x) = \\frac{x}{1 + |x|}``."""
+
+    parameters: tuple[str, ...]
+    """The names of its parameters, in order (``("x",)``)."""
+    body: Node
+    """Its value in terms of the parameters."""
+
+
 def children(node: Node) -> tuple[Node, ...]:
     """The direct sub-expressions of ``node``.
 

@@ -87,6 +87,8 @@ FUNCTION_NAMES: dict[str, str] = {
     **dict.fromkeys(("leakyrelu", "leaky_relu", "lrelu"), "leaky_relu"),
     **dict.fromkeys(("sigmoid", "sigm"), "sigmoid"),
     **{name: name for name in ("tanh", "softplus", "elu", "exp", "log", "ln", "max", "min")},
+    "softmax": "softmax",
+    **dict.fromkeys(("sign", "sgn"), "sign"),
 }
 """Function names written inside ``\\text{}``, ``\\operatorname{}`` or ``\\mathrm{}`` (lower case)."""
 
@@ -113,3 +115,6 @@ DELIMITERS: dict[str, tuple[str | None, str | None]] = {
     ".": (None, None),
 }
 """What ``\\left`` and ``\\right`` may be followed by: (token after \\left, token after \\right)."""
+
+BUILT_IN_FUNCTIONS = frozenset(FUNCTION_NAMES.values()) | frozenset(FUNCTION_COMMANDS.values())
+"""Every function the reader knows by name; any other name called is one the sheet defines."""
