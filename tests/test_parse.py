@@ -292,7 +292,7 @@ def test_grammar_is_conflict_free() -> None:
         "symnn.verify.syntax.vocabulary",
         "symnn.verify.syntax.commands",
         "symnn.verify.syntax.parse",
-        "symnn.verify.syntax.nodes",
+        "symnn.core.nodes",
         "symnn.core.interval",
         "symnn.verify.syntax.enclose",
         "symnn.verify.syntax.evaluate",

@@ -56,6 +56,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from symnn.core.interval import Interval
+from symnn.core.nodes import Call, Definition, Node, Number, Symbol, literals, symbols, walk
 from symnn.errors import ParseError
 from symnn.verify.lint import messages, verdicts
 from symnn.verify.lint.claims import Claims, claim_numbers, single_claim
@@ -74,7 +75,6 @@ from symnn.verify.lint.verdicts import (
     Verdict,
 )
 from symnn.verify.syntax.evaluate import evaluate_interval, exact_literal
-from symnn.verify.syntax.nodes import Call, Definition, Node, Number, Symbol, literals, symbols, walk
 from symnn.verify.syntax.parse import parse_expression
 from symnn.verify.syntax.vocabulary import BUILT_IN_FUNCTIONS
 

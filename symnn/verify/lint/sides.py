@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from symnn.core.interval import Interval
+from symnn.core.nodes import Node, Number
 from symnn.errors import ParseError
 from symnn.verify.lint.claims import Claims, rounding_interval, written_numbers
 from symnn.verify.lint.verdicts import Value
 from symnn.verify.syntax.evaluate import Definitions, evaluate_interval
 from symnn.verify.syntax.grid import Grid
-from symnn.verify.syntax.nodes import Node, Number
 
 
 @dataclass(frozen=True, slots=True)

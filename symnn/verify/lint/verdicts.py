@@ -14,10 +14,10 @@ from fractions import Fraction
 from typing import Literal
 
 from symnn.core.interval import Interval
+from symnn.core.nodes import Matrix, Node, Number
 from symnn.verify.lint.claims import Claims
 from symnn.verify.lint.display import TIGHT, show_value
 from symnn.verify.syntax.grid import Grid, shape_name
-from symnn.verify.syntax.nodes import Matrix, Node, Number
 
 Verdict = Literal["ok", "rounding", "error", "not checked"]
 VERDICTS: tuple[Verdict, ...] = ("ok", "rounding", "error", "not checked")

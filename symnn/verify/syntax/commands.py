@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from symnn.verify.syntax.nodes import Function
+from symnn.core.nodes import Function
 from symnn.verify.syntax.vocabulary import (
     ACCENTS,
     DELIMITERS,

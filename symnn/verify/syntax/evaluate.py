@@ -22,18 +22,7 @@ from typing import Any, Generic, Protocol
 
 from symnn.core import interval as iv
 from symnn.core.interval import Interval
-from symnn.errors import ParseError
-from symnn.verify.syntax.grid import (
-    Grid,
-    S,
-    Value,
-    dot,
-    entrywise,
-    grid,
-    matrix_product,
-    shape_name,
-)
-from symnn.verify.syntax.nodes import (
+from symnn.core.nodes import (
     Absolute,
     Call,
     Chain,
@@ -48,6 +37,17 @@ from symnn.verify.syntax.nodes import (
     Root,
     Symbol,
     Transpose,
+)
+from symnn.errors import ParseError
+from symnn.verify.syntax.grid import (
+    Grid,
+    S,
+    Value,
+    dot,
+    entrywise,
+    grid,
+    matrix_product,
+    shape_name,
 )
 
 TIME_LIMIT = 2.0

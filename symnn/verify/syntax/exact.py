@@ -17,11 +17,11 @@ from symnn.core.calculus import ACTIVATIONS
 from symnn.core.calculus import alpha as calculus_alpha
 from symnn.core.calculus import x as calculus_x
 from symnn.core.interval import working_precision
+from symnn.core.nodes import Function, Node, Number
 from symnn.errors import ParseError
 from symnn.verify.syntax import enclose
 from symnn.verify.syntax.evaluate import DEFAULT_LEAKY_SLOPE, MAX_BITS, MAX_EXPONENT, run
 from symnn.verify.syntax.grid import Grid
-from symnn.verify.syntax.nodes import Function, Node, Number
 
 
 def _bits(value: sp.Rational) -> int:

@@ -19,9 +19,9 @@ from fractions import Fraction
 
 from lark import Token
 
+from symnn.core.nodes import Function
 from symnn.errors import ParseError
 from symnn.verify.syntax.commands import COMMAND_HANDLERS
-from symnn.verify.syntax.nodes import Function
 from symnn.verify.syntax.vocabulary import (
     CHARACTERS,
     CLOSERS,
