@@ -297,6 +297,7 @@ def test_grammar_is_conflict_free() -> None:
         "symnn.verify.syntax.enclose",
         "symnn.verify.syntax.evaluate",
         "symnn.verify.syntax.grid",
+        "symnn.verify.syntax.functions",
         "symnn.verify.lint.relations",
         "symnn.verify.lint.extract",
         "symnn.verify.lint.formats",
@@ -434,7 +435,7 @@ def test_written_decimals_combine_exactly(a: Fraction, b: Fraction, operator: st
 
 def test_activation_names_are_calculus_activations() -> None:
     from symnn.core.calculus import ACTIVATIONS
-    from symnn.verify.syntax.evaluate import ACTIVATION_NAMES
+    from symnn.verify.syntax.functions import ACTIVATION_NAMES
     from symnn.verify.syntax.vocabulary import FUNCTION_NAMES
 
     assert set(ACTIVATION_NAMES) <= set(ACTIVATIONS)

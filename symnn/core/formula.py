@@ -25,21 +25,8 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from symnn.core.nodes import (
-    Absolute,
-    Call,
-    Chain,
-    Constant,
-    Function,
-    Negate,
-    Node,
-    Number,
-    Power,
-    Root,
-    Symbol,
-    chain,
-    symbols,
-)
+from symnn.core import nodes
+from symnn.core.nodes import Node, chain
 from symnn.errors import ParseError
 
 MAX_LENGTH = 200
@@ -159,7 +146,7 @@ class _Parser:
             self.nested()
             operand = self.unary()
             self.depth -= 1
-            return Negate(operand) if op == "-" else operand
+            return nodes.Negate(operand) if op == "-" else operand
         return self.power()
 
     def power(self) -> Node:
@@ -169,7 +156,7 @@ class _Parser:
             self.nested()
             exponent = self.unary()
             self.depth -= 1
-            node = Power(base, exponent)
+            node = nodes.Power(base, exponent)
             _check_power(node, token, self)
             return node
         return base
@@ -178,16 +165,16 @@ class _Parser:
         token = self.current
         if token.kind == "number":
             self.advance()
-            fraction = token.text.partition(".")[2]
-            return Number(Fraction(token.text), len(fraction) if "." in token.text else None, token.text)
+            whole, point, fraction = token.text.partition(".")
+            return nodes.Number(Fraction(token.text), len(fraction) if point else None, token.text)
         if token.kind == "name":
             self.advance()
             if token.text in FUNCTIONS:
                 return self.call(token)
             if token.text == VARIABLE:
-                return Symbol(VARIABLE)
+                return nodes.Symbol(VARIABLE)
             if token.text in CONSTANTS:
-                return Constant("E" if token.text == "e" else "pi")
+                return nodes.Constant("E" if token.text == "e" else "pi")
             raise self.error(
                 f"unknown name {token.text!r}; a formula may use x, e, pi and the functions "
                 f"{', '.join(FUNCTIONS)}", token)
@@ -213,14 +200,15 @@ class _Parser:
             raise self.error(f"function {name.text} takes {wanted} argument{'s' if wanted > 1 else ''}, "
                              f"got {len(args)}", name)
         if name.text == "abs":
-            return Absolute(args[0])
+            return nodes.Absolute(args[0])
         if name.text == "sqrt":
-            return Root(args[0], None)
-        return Call(Function(name.text), tuple(args))
+            return nodes.Root(args[0], None)
+        return nodes.Call(nodes.Function(name.text), tuple(args))
 
 
 _ARITHMETIC = {
-    "add": lambda p, q: p + q, "sub": lambda p, q: p - q, "mul": lambda p, q: p * q, "div": lambda p, q: p / q,
+    "add": lambda p, q: p + q, "sub": lambda p, q: p - q,
+    "mul": lambda p, q: p * q, "div": lambda p, q: p / q,
 }
 
 
@@ -230,12 +218,12 @@ MAX_BITS = 4096
 
 def _constant_value(node: Node) -> Fraction | None:
     """The value of a constant rational sub-formula, else None; refuses huge powers of numbers."""
-    if isinstance(node, Number):
+    if isinstance(node, nodes.Number):
         return node.value
-    if isinstance(node, Negate):
+    if isinstance(node, nodes.Negate):
         inner = _constant_value(node.operand)
         return None if inner is None else -inner
-    if isinstance(node, Chain):
+    if isinstance(node, nodes.Chain):
         value = _constant_value(node.first)
         operands = [(op, _constant_value(operand)) for op, operand in node.rest]
         for op, right in operands:
@@ -243,7 +231,7 @@ def _constant_value(node: Node) -> Fraction | None:
                 return None
             value = Fraction(_ARITHMETIC[op](value, right))
         return value
-    if not isinstance(node, Power):
+    if not isinstance(node, nodes.Power):
         return None
     left, right = _constant_value(node.base), _constant_value(node.exponent)
     if left is None or right is None or right.denominator != 1 or left == 0:
@@ -254,7 +242,7 @@ def _constant_value(node: Node) -> Fraction | None:
     return left ** int(right)
 
 
-def _check_power(node: Power, token: _Token, parser: _Parser) -> None:
+def _check_power(node: nodes.Power, token: _Token, parser: _Parser) -> None:
     """Refuse constant exponents (and constant powers) too large to compute exactly."""
     try:
         value = _constant_value(node.exponent)
@@ -286,6 +274,6 @@ text='1'), rest=(('add', Absolute(operand=Symbol(name='x'))),))),))
     tree = parser.expression()
     if parser.current.kind != "end":
         raise parser.error(f"unexpected {parser.current.text!r}")
-    if VARIABLE not in symbols(tree):
+    if VARIABLE not in nodes.symbols(tree):
         raise ParseError("formula does not use x; an activation must depend on its input x")
     return tree

@@ -54,7 +54,6 @@ __all__ = [
     "Format",
     "MathSpan",
     "detect_format",
-    "find_math_extents",
     "find_math_spans",
     "visible_text",
 ]
@@ -116,6 +115,9 @@ class MathSpan:
     """Offset of the TeX in the document."""
     line: int
     """Line (1-based) of the TeX's first character."""
+    extent: tuple[int, int]
+    """Where the span lies in the document, delimiters included (a continued chain's
+    extent runs from its first piece's opener to its last piece's closer)."""
 
     def line_at(self, offset: int) -> int:
         """The document line of a position inside :attr:`text`."""
@@ -138,30 +140,25 @@ class _Found:
     """Offset just after the span's closing delimiter."""
 
 
-
 def find_math_spans(text: str, fmt: Format) -> list[MathSpan]:
-    """Every math span of a document, in order of position."""
-    found = _found(text, fmt)
-    newlines = [match.start() for match in re.finditer("\n", text)]
-    return [MathSpan(f.text, f.start, bisect_right(newlines, f.start - 1) + 1) for f in found]
+    """Every math span of a document, in order of position.
 
-
-def find_math_extents(text: str, fmt: Format) -> list[tuple[int, int]]:
-    """Where each span of :func:`find_math_spans` lies, delimiters included, in the same order.
-
-    A continued chain's extent runs from its first piece's opener to its last piece's closer.
-
-    >>> find_math_extents("Sum: $1 + 1 = 2$ and $$a = 1$$ $$= 1.0$$", "markdown")
+    >>> [s.extent for s in find_math_spans("Sum: $1 + 1 = 2$ and $$a = 1$$ $$= 1.0$$", "markdown")]
     [(5, 16), (21, 40)]
     """
-    return [(f.outer_start, f.outer_end) for f in _found(text, fmt)]
+    newlines = [match.start() for match in re.finditer("\n", text)]
+    return [
+        MathSpan(
+            f.text, f.start, bisect_right(newlines, f.start - 1) + 1, (f.outer_start, f.outer_end)
+        )
+        for f in _found(text, fmt)
+    ]
 
 
 def _found(text: str, fmt: Format) -> list[_Found]:
     """The spans of a document as found, continued chains joined."""
     blanked = visible_text(text, fmt)
     return _continued_chains_joined(_FINDERS[fmt](text, blanked), text, blanked)
-
 
 
 # ----- finders, one per format ---------------------------------------------------------------
@@ -205,7 +202,6 @@ def _position(span: _Found) -> int:
 
 def _identity(text: str) -> str:
     return text
-
 
 
 # ----- delimiters ----------------------------------------------------------------------------

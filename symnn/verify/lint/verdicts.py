@@ -49,8 +49,6 @@ class Judgement:
     """One sentence saying why."""
 
 
-
-
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One compared pair of numbers (a whole scalar side, or one matrix entry)."""
@@ -81,7 +79,6 @@ class Entry:
     @property
     def used(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(self.used_left + self.used_right))
-
 
 
 Pairing = Literal["scalar", "grid", "vector"]

@@ -95,16 +95,9 @@ def naming(
 def styled(
     t: Tokenizer, name: str, start: int, after: int, end: int, depth: int, in_matrix: bool
 ) -> int:
+    """Bold ``W`` is the symbol ``W``; an accent keeps its name: ``\\hat{y}`` is ``hat(y)``."""
     content, after = t.raw_argument(after, end, "\\" + name)
-    t.emit("SYMBOL", content, start)
-    return after
-
-
-def accent(
-    t: Tokenizer, name: str, start: int, after: int, end: int, depth: int, in_matrix: bool
-) -> int:
-    content, after = t.raw_argument(after, end, "\\" + name)
-    t.emit("SYMBOL", f"{name}({content})", start)
+    t.emit("SYMBOL", f"{name}({content})" if name in ACCENTS else content, start)
     return after
 
 
@@ -189,8 +182,7 @@ COMMAND_HANDLERS: dict[str, CommandHandler] = {
     **dict.fromkeys(("begin", "end"), environment),
     **dict.fromkeys(("boxed", "textcolor"), boxed),
     **dict.fromkeys(NAMING_COMMANDS, naming),
-    **dict.fromkeys(STYLE_COMMANDS, styled),
-    **dict.fromkeys(ACCENTS, accent),
+    **dict.fromkeys(STYLE_COMMANDS | ACCENTS, styled),
     **dict.fromkeys(SKIPPED_WITH_ARGUMENT, skipped),
 }
 """Commands that read arguments or need context."""

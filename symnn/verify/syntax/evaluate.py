@@ -39,6 +39,7 @@ from symnn.core.nodes import (
     Transpose,
 )
 from symnn.errors import ParseError
+from symnn.verify.syntax.functions import FUNCTION_RULES, apply_definition
 from symnn.verify.syntax.grid import (
     Grid,
     S,
@@ -58,9 +59,6 @@ MAX_BITS = iv.MAX_BITS
 """The most bits of an exact rational built by a power."""
 DEFAULT_LEAKY_SLOPE = Fraction(1, 100)
 """The slope of LeakyReLU when a sheet writes none (the usual default)."""
-ACTIVATION_NAMES = ("relu", "leaky_relu", "sigmoid", "tanh", "softplus", "elu")
-"""The activations the tokenizer can name; each is a key of :data:`symnn.core.calculus.ACTIVATIONS`
-(listed here so that evaluating numbers never has to import SymPy)."""
 
 
 class Arithmetic(Protocol[S]):
@@ -93,10 +91,10 @@ Definitions = Mapping[str, Definition]
 
 def run(node: Node, arithmetic: Arithmetic[S], leaky_slope: Fraction) -> Value:
     """Evaluate ``node`` with ``arithmetic`` within :data:`TIME_LIMIT`."""
-    return _Evaluator(arithmetic, leaky_slope).value(node)
+    return Evaluator(arithmetic, leaky_slope).value(node)
 
 
-class _Evaluator(Generic[S]):
+class Evaluator(Generic[S]):
     """Walks one tree with one arithmetic, within a time limit.
 
     ``definitions`` are the functions the sheet defines; ``bindings`` the values of a
@@ -184,104 +182,19 @@ class _Evaluator(Generic[S]):
 
     def call(self, node: Call) -> Value:
         arguments = [self.value(argument) for argument in node.arguments]
-        rule = _FUNCTION_RULES.get(node.function.name)
+        rule = FUNCTION_RULES.get(node.function.name)
         if rule is not None:
             return rule(self, node.function, arguments)
         definition = self.definitions.get(str(node.function))
         if definition is None:
             raise ParseError(f"the sheet does not define the function {node.function}")
-        return self.apply_definition(node.function, definition, arguments)
+        return apply_definition(self, node.function, definition, arguments)
 
-    # ----- functions -----------------------------------------------------------------------
-    def one_argument(self, function: Function, arguments: list[Value]) -> Value:
-        if len(arguments) != 1:
-            raise ParseError(f"{function} takes one argument, not {len(arguments)}")
-        return arguments[0]
-
-    def apply_activation(self, function: Function, arguments: list[Value]) -> Value:
-        argument = self.one_argument(function, arguments)
-        default = self.leaky_slope if function.name == "leaky_relu" else Fraction(1)
-        slope = function.parameter if isinstance(function.parameter, Fraction) else default
-        return entrywise(
-            lambda a: self.arithmetic.activation(function, a, slope), argument, what="apply"
-        )
-
-    def apply_exp(self, function: Function, arguments: list[Value]) -> Value:
-        self.no_derivative(function)
-        return entrywise(self.arithmetic.exp, self.one_argument(function, arguments), what="apply")
-
-    def apply_log(self, function: Function, arguments: list[Value]) -> Value:
-        self.no_derivative(function)
-        base = function.parameter if isinstance(function.parameter, Fraction) else None
-        if base is not None and (base <= 0 or base == 1):
-            raise ParseError(f"a logarithm to base {base} is not defined")
-        argument = self.one_argument(function, arguments)
-        return entrywise(lambda a: self.arithmetic.log(a, base), argument, what="apply")
-
-    def apply_extremum(self, function: Function, arguments: list[Value]) -> Value:
-        self.no_derivative(function)
-        if len(arguments) == 1 and isinstance(arguments[0], Grid):
-            return self.arithmetic.extremum(function.name, arguments[0].entries())
-        if len(arguments) < 2:
-            raise ParseError(f"{function.name} needs two or more arguments")
-        return entrywise(
-            lambda *a: self.arithmetic.extremum(function.name, list(a)),
-            *arguments,
-            what=f"take the {function.name} of",
-        )
-
-    def apply_softmax(self, function: Function, arguments: list[Value]) -> Value:
-        """e^{z_i} / Σ_j e^{z_j} over a vector, or over each column of a matrix."""
-        self.no_derivative(function)
-        argument = self.one_argument(function, arguments)
-        if not isinstance(argument, Grid):
-            return self.softmax([argument])[0]
-        if argument.is_vector:
-            values = self.softmax(argument.entries())
-            return grid(tuple((v,) for v in values) if argument.shape[1] == 1 else (tuple(values),))
-        columns = [self.softmax(list(column)) for column in argument.transposed().rows]
-        return grid(tuple(zip(*columns)))
-
-    def softmax(self, entries: list[S]) -> list[S]:
-        arithmetic = self.arithmetic
-        powers = [arithmetic.exp(entry) for entry in entries]
-        total = powers[0]
-        for power in powers[1:]:
-            total = arithmetic.add(total, power)
-        return [arithmetic.div(power, total) for power in powers]
-
-    def apply_sign(self, function: Function, arguments: list[Value]) -> Value:
-        """sign(a) = a / |a|: ±1 where the sign is certain (sign(0) is not read)."""
-        self.no_derivative(function)
-        arithmetic = self.arithmetic
-        return entrywise(
-            lambda a: arithmetic.div(a, arithmetic.absolute(a)),
-            self.one_argument(function, arguments),
-            what="apply",
-        )
-
-    def apply_definition(
-        self, function: Function, definition: Definition, arguments: list[Value]
-    ) -> Value:
-        """A function the sheet defines, applied entry by entry to its arguments."""
-        if len(arguments) != len(definition.parameters):
-            raise ParseError(
-                f"{function} takes {len(definition.parameters)} arguments, not {len(arguments)}"
-            )
-
-        def body(*values: S) -> S:
-            inner: _Evaluator[S] = _Evaluator(
-                self.arithmetic, self.leaky_slope, definitions=self.definitions
-            )
-            inner.deadline = self.deadline
-            inner.bindings = dict(zip(definition.parameters, values))
-            return inner.scalar(definition.body, f"the value of {function}")
-
-        return entrywise(body, *arguments, what="apply")
-
-    def no_derivative(self, function: Function) -> None:
-        if function.derivative:
-            raise ParseError(f"the derivative {function} is not read")
+    def nested(self, bindings: dict[str, Any]) -> Evaluator[S]:
+        """An evaluator of a definition's body: these parameter values, the same deadline."""
+        inner: Evaluator[S] = Evaluator(self.arithmetic, self.leaky_slope, None, self.definitions)
+        inner.deadline, inner.bindings = self.deadline, bindings
+        return inner
 
     # ----- operators -----------------------------------------------------------------------
     def add(self, a: Value, b: Value) -> Value:
@@ -310,40 +223,28 @@ class _Evaluator(Generic[S]):
 
 
 _NODE_RULES: dict[type, Callable[[Any, Any], Value]] = {
-    Number: _Evaluator.number,
-    Symbol: _Evaluator.symbol,
-    Constant: _Evaluator.constant,
-    Chain: _Evaluator.chain,
-    Negate: _Evaluator.negate,
-    Power: _Evaluator.power,
-    Transpose: _Evaluator.transpose,
-    Root: _Evaluator.root,
-    Absolute: _Evaluator.absolute,
-    Matrix: _Evaluator.matrix,
-    Call: _Evaluator.call,
+    Number: Evaluator.number,
+    Symbol: Evaluator.symbol,
+    Constant: Evaluator.constant,
+    Chain: Evaluator.chain,
+    Negate: Evaluator.negate,
+    Power: Evaluator.power,
+    Transpose: Evaluator.transpose,
+    Root: Evaluator.root,
+    Absolute: Evaluator.absolute,
+    Matrix: Evaluator.matrix,
+    Call: Evaluator.call,
 }
 """One evaluation rule per node type."""
 
 _CHAIN_RULES: dict[str, Callable[[Any, Value, Value], Value]] = {
-    "add": _Evaluator.add,
-    "sub": _Evaluator.sub,
-    "mul": _Evaluator.mul,
-    "div": _Evaluator.div,
-    "hadamard": _Evaluator.hadamard,
+    "add": Evaluator.add,
+    "sub": Evaluator.sub,
+    "mul": Evaluator.mul,
+    "div": Evaluator.div,
+    "hadamard": Evaluator.hadamard,
 }
 """One rule per chain operator."""
-
-_FUNCTION_RULES: dict[str, Callable[[Any, Function, list[Value]], Value]] = {
-    **{name: _Evaluator.apply_activation for name in ACTIVATION_NAMES},
-    "exp": _Evaluator.apply_exp,
-    "log": _Evaluator.apply_log,
-    "ln": _Evaluator.apply_log,
-    "max": _Evaluator.apply_extremum,
-    "min": _Evaluator.apply_extremum,
-    "softmax": _Evaluator.apply_softmax,
-    "sign": _Evaluator.apply_sign,
-}
-"""One rule per function name."""
 
 
 # ----- interval arithmetic -----------------------------------------------------------------
@@ -433,6 +334,6 @@ def evaluate_interval(
     >>> evaluate_interval(parse_expression("0.1 + 0.2"))
     Interval(lo=Fraction(3, 10), hi=Fraction(3, 10))
     """
-    evaluator = _Evaluator(Intervals(literal), leaky_slope, record, definitions)
+    evaluator = Evaluator(Intervals(literal), leaky_slope, record, definitions)
     result: Interval | Grid[Interval] = evaluator.value(node)
     return result

@@ -64,9 +64,7 @@ IGNORED_COMMANDS = frozenset(
 )
 """Spacing and sizing commands, which do not change the value."""
 
-SKIPPED_WITH_ARGUMENT = frozenset(
-    "label tag hspace vspace phantom hphantom vphantom color".split()
-)
+SKIPPED_WITH_ARGUMENT = frozenset("label tag hspace vspace phantom hphantom vphantom color".split())
 """Commands whose one argument is skipped."""
 
 GREEK = frozenset(
@@ -79,7 +77,9 @@ GREEK = frozenset(
 UNICODE_SYMBOLS = frozenset("αβγδεζηθικλμνξρτυφχψωΓΔΘΛΞΣΦΨΩ")
 """Greek letters typed directly."""
 
-FUNCTION_COMMANDS: dict[str, str] = {name: name for name in ("max", "min", "exp", "log", "ln", "tanh")}
+FUNCTION_COMMANDS: dict[str, str] = {
+    name: name for name in ("max", "min", "exp", "log", "ln", "tanh")
+}
 """Commands that name a function."""
 
 FUNCTION_NAMES: dict[str, str] = {
