@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
-from symnn.core import nodes
+import symnn.core.nodes as nodes
 from symnn.core.nodes import Node, chain
 from symnn.errors import ParseError
 
