@@ -153,10 +153,11 @@ class Judge:
         The left side calls a name no built-in function has, on distinct symbols; the
         right side uses each of them, no other symbol, and only functions already known.
         """
-        head, body = self._tree(texts[0]), self._tree(texts[1])
-        if not isinstance(head, Call) or isinstance(body, ParseError):
+        head = self._tree(texts[0])
+        if not isinstance(head, Call) or head.function.name in BUILT_IN_FUNCTIONS:
             return None
-        if head.function.name in BUILT_IN_FUNCTIONS or head.function.parameter is not None:
+        body = self._tree(texts[1])
+        if isinstance(body, ParseError) or head.function.parameter is not None:
             return None
         parameters = [a.name for a in head.arguments if isinstance(a, Symbol)]
         if len(parameters) != len(head.arguments) or len(set(parameters)) != len(parameters):
