@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
-from symnn.sheets.reference import numeric
+from symnn.sheets.kinds import kind_of
 from symnn.sheets.spec import load_sheet
 
 SEED_SHEET = ROOT / "symnn" / "sheets" / "seed.toml"
@@ -51,7 +51,7 @@ def write_submissions(folder: Path, count: int, seed: int = 4) -> list[Path]:
     """``count`` answers files for the seed sheet: all quantities, mostly right, some slips."""
     rng = random.Random(seed)
     sheet = load_sheet()
-    reference = {e.id: numeric.evaluate(e.kind, e.fields) for e in sheet.exercises}
+    reference = {e.id: kind_of(e).reference(e.data) for e in sheet.exercises}
     paths = []
     for n in range(count):
         lines = [f"# generated submission {n}"]

@@ -21,10 +21,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from symnn.core import interval as iv
 from symnn.errors import SymnnError
-from symnn.sheets.reference import numeric
+from symnn.sheets.kinds import kind_of
 from symnn.sheets.spec import load_sheet
-from symnn.verify.check import interval as iv
 from symnn.verify.check.judge import check_claims
 from symnn.verify.check.key import SheetKey, build_key
 from symnn.verify.check.recipes import recipes_for
@@ -43,12 +43,13 @@ def exercises() -> list[tuple[object, object]]:
 
 def test_the_sheets_cover_every_kind_activation_and_loss():
     from symnn.core.calculus import ACTIVATIONS, LOSSES
-    from symnn.sheets.spec import KINDS
+    from symnn.sheets.fields import given_items
+    from symnn.sheets.kinds import KINDS
 
     kinds = {e.kind for e, _ in exercises()}
     acts, losses = set(), set()
     for e, _ in exercises():
-        f = e.fields
+        f = dict(given_items(e.data))
         acts.update(layer.activation for layer in f.get("layers", ()))
         acts.update(f.get("functions", ()))
         acts.add(f.get("activation"))
@@ -105,7 +106,7 @@ def _claim(value: object, places: int) -> object:
 
 @cache
 def references() -> tuple[tuple[SheetKey, str, dict[str, object]], ...]:
-    return tuple((key, e.id, numeric.evaluate(e.kind, e.fields)) for spec, key in sheets()
+    return tuple((key, e.id, kind_of(e).reference(e.data)) for spec, key in sheets()
                  for e in spec.exercises)  # type: ignore[attr-defined]
 
 

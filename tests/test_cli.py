@@ -111,16 +111,18 @@ def test_unknown_format_lists_valid_ones(tmp_path, capsys):
 
 
 def test_crosscheck_disagreement_stops_the_run(tmp_path, capsys, monkeypatch):
-    import symnn.sheets.reference.numeric as numeric
+    import dataclasses
 
-    real = numeric.evaluate
+    from symnn.sheets.kinds import KINDS
 
-    def wrong(kind, fields):
-        values = dict(real(kind, fields))
+    real = KINDS["forward"].reference
+
+    def wrong(fields):
+        values = dict(real(fields))
         values["Z"] = values["Z"] + 1e-6
         return values
 
-    monkeypatch.setattr(numeric, "evaluate", wrong)
+    monkeypatch.setitem(KINDS, "forward", dataclasses.replace(KINDS["forward"], reference=wrong))
     code, err = run(tmp_path, GOOD, capsys=capsys)
     assert code == 1
     assert "cross-check failed: exercise ex1 (forward), quantity Z" in err

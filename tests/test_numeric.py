@@ -28,10 +28,19 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from symnn.errors import SpecError, SymnnError
-from symnn.sheets.reference.numeric import activation_slope, evaluate
-from symnn.sheets.spec import Layer, load_sheet
+from symnn.sheets.fields import given_items
+from symnn.sheets.kinds import kind_of
+from symnn.sheets.reference.activations import evaluate_activations
+from symnn.sheets.reference.numeric import activation_slope, evaluate_forward, evaluate_network
+from symnn.sheets.spec import ExerciseSpec, Layer, load_sheet
 
 REPO = Path(__file__).resolve().parents[1]
+REFERENCE = REPO / "symnn" / "sheets" / "reference"
+
+
+def given_of(exercise: ExerciseSpec[Any]) -> dict[str, Any]:
+    """An exercise's given data by TOML key, as this file's references read it."""
+    return dict(given_items(exercise.data))
 
 
 def matrix_of(values: Mapping[str, Any], name: str) -> np.ndarray[Any, np.dtype[np.float64]]:
@@ -279,7 +288,8 @@ def assert_matches(
 
 
 def test_importing_the_evaluator_never_loads_sympy() -> None:
-    code = "import symnn.sheets.reference.numeric, sys; assert 'sympy' not in sys.modules, 'sympy was imported'"
+    modules = ", ".join(f"symnn.sheets.reference.{path.stem}" for path in sorted(REFERENCE.glob("[!_]*.py")))
+    code = f"import {modules}, sys; assert 'sympy' not in sys.modules, 'sympy was imported'"
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
                             check=False)
     assert result.returncode == 0, result.stderr
@@ -290,12 +300,12 @@ def test_evaluating_a_network_never_loads_sympy() -> None:
     # imports SymPy through calculus) stays out of the process.
     code = (
         "from fractions import Fraction as F; from types import SimpleNamespace as L; import sys\n"
-        "from symnn.sheets.reference.numeric import evaluate\n"
+        "from symnn.sheets.reference.numeric import evaluate_network\n"
+        "from symnn.sheets.reference.error_analysis import evaluate_error_analysis\n"
         "layers = (L(W=((F(1), F(2)),), b=((F(0),),), activation='sigmoid', alpha=None),)\n"
-        "evaluate('network', {'x': ((F(1),), (F(2),)), 'y': ((F(1),),), 'layers': layers,\n"
-        "                     'loss': 'bce', 'learning_rate': F(1, 10)})\n"
-        "evaluate('error_analysis', {'y': F(1), 'y_hat': F(1, 2), 'loss': 'mse',\n"
-        "                            'layers': layers})\n"
+        "evaluate_network({'x': ((F(1),), (F(2),)), 'y': ((F(1),),), 'layers': layers,\n"
+        "                  'loss': 'bce', 'learning_rate': F(1, 10)})\n"
+        "evaluate_error_analysis(F(1), F(1, 2), 'mse', layers)\n"
         "assert 'sympy' not in sys.modules\n"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
@@ -303,8 +313,9 @@ def test_evaluating_a_network_never_loads_sympy() -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_the_evaluator_imports_only_numpy_the_standard_library_and_errors() -> None:
-    tree = ast.parse((REPO / "symnn" / "sheets" / "reference" / "numeric.py").read_text(encoding="utf-8"))
+@pytest.mark.parametrize("path", sorted(REFERENCE.glob("*.py")), ids=lambda path: path.stem)
+def test_the_evaluator_imports_only_numpy_the_standard_library_and_errors(path: Path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
                 for alias in node.names}
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
@@ -314,7 +325,8 @@ def test_the_evaluator_imports_only_numpy_the_standard_library_and_errors() -> N
     # the LaTeX reader builds too); neither imports SymPy.
     trees = ("symnn.core.formula", "symnn.core.nodes")
     outside = {m for m in imported if m.split(".")[0] not in allowed_roots
-               and m not in ("symnn.errors", *trees)}
+               and m not in ("symnn.errors", *trees)
+               and not m.startswith("symnn.sheets.reference.")}
     assert not outside
     for module in trees:
         source = ast.parse((REPO / (module.replace(".", "/") + ".py")).read_text(encoding="utf-8"))
@@ -322,7 +334,7 @@ def test_the_evaluator_imports_only_numpy_the_standard_library_and_errors() -> N
         names |= {node.module or "" for node in ast.walk(source) if isinstance(node, ast.ImportFrom)}
         assert not {m for m in names if m.split(".")[0] not in allowed_roots | {"re", "symnn"}}
         assert {m for m in names if m.startswith("symnn")} <= {"symnn.errors", *trees}
-    assert "lambdify" not in (REPO / "symnn" / "sheets" / "reference" / "numeric.py").read_text(encoding="utf-8")
+    assert "lambdify" not in path.read_text(encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------
@@ -333,8 +345,8 @@ SEED = load_sheet()
 
 @pytest.mark.parametrize("exercise", SEED.exercises, ids=[e.kind for e in SEED.exercises])
 def test_seed_exercise_matches_the_fraction_reference(exercise: Any) -> None:
-    expected = REFERENCES[exercise.kind](exercise.fields)
-    assert_matches(evaluate(exercise.kind, exercise.fields), expected)
+    expected = REFERENCES[exercise.kind](given_of(exercise))
+    assert_matches(kind_of(exercise).reference(exercise.data), expected)
 
 
 def test_seed_sheet_covers_every_kind() -> None:
@@ -556,14 +568,14 @@ SHEETS = [
 def test_exercise_matches_the_reference(body: str) -> None:
     text = 'title = "t"\n[[exercise]]\n' + "\n".join(line.strip() for line in body.splitlines())
     exercise = load_sheet(text).exercises[0]
-    expected = REFERENCES[exercise.kind](exercise.fields)
-    assert_matches(evaluate(exercise.kind, exercise.fields), expected, rtol=1e-11, atol=1e-13)
+    expected = REFERENCES[exercise.kind](given_of(exercise))
+    assert_matches(kind_of(exercise).reference(exercise.data), expected, rtol=1e-11, atol=1e-13)
 
 
 def test_layers_are_duck_typed() -> None:
     F = Fraction
     layer = SimpleNamespace(W=((F(2), F(-1)),), b=((F(1, 2),),), activation="identity", alpha=None)
-    values = evaluate("network", {"x": ((F(1),), (F(3),)), "y": ((F(0),),), "layers": (layer,),
+    values = evaluate_network({"x": ((F(1),), (F(3),)), "y": ((F(0),),), "layers": (layer,),
                                   "loss": "half_sse", "learning_rate": None})
     # z = 2 - 3 + 1/2 = -1/2; L = 1/8; delta = -1/2; dW = delta x^T; db = delta.
     assert values["L"] == 0.125
@@ -623,7 +635,7 @@ def loss_with(
         layers[number - 1] = Layer(nudged(old.W, i, j, by), old.b, old.activation, old.alpha)
     else:
         layers[number - 1] = Layer(old.W, nudged(old.b, i, j, by), old.activation, old.alpha)
-    value = evaluate("network", {**fields, "layers": tuple(layers)})["L"]
+    value = evaluate_network({**fields, "layers": tuple(layers)})["L"]
     assert isinstance(value, float)
     return value
 
@@ -631,7 +643,7 @@ def loss_with(
 @settings(max_examples=60, deadline=None)
 @given(networks())
 def test_backpropagation_matches_central_differences(fields: dict[str, Any]) -> None:
-    values = evaluate("network", fields)
+    values = evaluate_network(fields)
     for number, layer in enumerate(fields["layers"], start=1):
         if layer.activation in KINKED:
             # A pre-activation this close to the kink would let the step cross it.
@@ -670,7 +682,7 @@ def relative_error(got: float, want: Any) -> float:
 def test_saturated_sigmoid_cross_entropy_stays_accurate(z: int, y: Fraction) -> None:
     F = Fraction
     layer = Layer(W=((F(z),),), b=None, activation="sigmoid", alpha=None)
-    values = evaluate("network", {"x": ((F(1),),), "y": ((F(y),),), "layers": (layer,),
+    values = evaluate_network({"x": ((F(1),),), "y": ((F(y),),), "layers": (layer,),
                                   "loss": "bce", "learning_rate": None})
     exact_y = mpmath.mpf(y.numerator) / y.denominator
     sigma = 1 / (1 + mpmath.exp(-z))
@@ -685,7 +697,7 @@ def test_saturated_sigmoid_cross_entropy_stays_accurate(z: int, y: Fraction) -> 
 def test_saturated_loss_is_about_e_to_the_minus_40() -> None:
     F = Fraction
     layer = Layer(W=((F(40),),), b=None, activation="sigmoid", alpha=None)
-    values = evaluate("network", {"x": ((F(1),),), "y": ((F(1),),), "layers": (layer,),
+    values = evaluate_network({"x": ((F(1),),), "y": ((F(1),),), "layers": (layer,),
                                   "loss": "bce", "learning_rate": None})
     assert math.isclose(scalar_of(values, "L"), math.exp(-40), rel_tol=1e-15)
     assert math.isclose(matrix_of(values, "delta1")[0, 0], -math.exp(-40), rel_tol=1e-15)
@@ -713,7 +725,7 @@ def test_activation_and_slope_match_mpmath_without_overflow(name: str) -> None:
     alpha = Fraction(3, 10)
     fields = {"W": ((Fraction(1),),), "X": (tuple(EXTREMES),), "b": None,
               "activation": name, "alpha": alpha}
-    values = evaluate("forward", fields)
+    values = evaluate_forward(fields)
     f, slope = MP_ACTIVATIONS[name]
     a = mpmath.mpf(3) / 10
     zs = [mpmath.mpf(z.numerator) / z.denominator for z in EXTREMES]
@@ -723,8 +735,7 @@ def test_activation_and_slope_match_mpmath_without_overflow(name: str) -> None:
     got_slope = activation_slope(name, matrix_of(values, "Z"), float(alpha))
     np.testing.assert_allclose(got_slope, want_slope, rtol=4e-16, atol=1e-300)
     if name in ("relu", "leaky_relu", "sigmoid", "tanh"):
-        rows = evaluate("activations", {"x": tuple(EXTREMES),
-                                        "functions": (name,), "alpha": alpha})
+        rows = evaluate_activations(tuple(EXTREMES), (name,), alpha)
         np.testing.assert_allclose(rows[f"{name}_prime"], want_slope, rtol=4e-16, atol=1e-300)
 
 
@@ -732,7 +743,7 @@ def test_activation_and_slope_match_mpmath_without_overflow(name: str) -> None:
 def test_kink_conventions_at_zero(name: str, at_zero: float) -> None:
     F = Fraction
     layer = Layer(W=((F(1),),), b=None, activation=name, alpha=F(1, 4))
-    values = evaluate("network", {"x": ((F(0),),), "y": ((F(1),),), "layers": (layer,),
+    values = evaluate_network({"x": ((F(0),),), "y": ((F(1),),), "layers": (layer,),
                                   "loss": "half_sse", "learning_rate": None})
     # a = f(0) = 0, so dL/da = -1 and delta = -f'(0).
     assert matrix_of(values, "delta1")[0, 0] == -at_zero
@@ -743,23 +754,23 @@ def test_kink_conventions_at_zero(name: str, at_zero: float) -> None:
 
 
 def test_one_by_one_results_stay_two_dimensional() -> None:
-    values = evaluate("forward", {"W": ((Fraction(2),),), "X": ((Fraction(3),),),
+    values = evaluate_forward({"W": ((Fraction(2),),), "X": ((Fraction(3),),),
                                   "b": ((Fraction(1),),), "activation": "tanh", "alpha": None})
     assert matrix_of(values, "Z").shape == (1, 1) and matrix_of(values, "Z")[0, 0] == 7.0
 
 
 def test_unknown_kind_names_the_kind() -> None:
     with pytest.raises(SymnnError, match="'softmax_layer'"):
-        evaluate("softmax_layer", {})
+        kind_of("softmax_layer")
 
 
 def test_missing_field_names_the_field() -> None:
-    with pytest.raises(SpecError, match="'epsilon'"):
-        evaluate("gradient_check", {"W": Fraction(1), "x": Fraction(1), "b": Fraction(0),
-                                    "y": Fraction(0)})
+    # Typed kinds cannot miss a field; the kinds still read by name name the one missing.
+    with pytest.raises(SpecError, match="'loss'"):
+        evaluate_network({"x": ((Fraction(1),),), "y": ((Fraction(0),),), "layers": ()})
 
 
 def test_alpha_is_required_for_leaky_relu() -> None:
     with pytest.raises(SpecError, match="leaky_relu.*alpha"):
-        evaluate("forward", {"W": ((Fraction(1),),), "X": ((Fraction(1),),), "b": None,
+        evaluate_forward({"W": ((Fraction(1),),), "X": ((Fraction(1),),), "b": None,
                              "activation": "leaky_relu", "alpha": None})

@@ -54,7 +54,7 @@ def _loss_with(spec: ExerciseSpec, layer: int, i: int, j: int, h: float) -> floa
     W[i][j] += h
     layers[layer] = Layer(tuple(tuple(row) for row in W), layers[layer].b, layers[layer].activation,
                           layers[layer].alpha)
-    return float(numeric.evaluate("network", {**spec.fields, "layers": tuple(layers)})["L"])
+    return float(numeric.evaluate_network({**spec.fields, "layers": tuple(layers)})["L"])
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

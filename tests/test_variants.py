@@ -305,7 +305,7 @@ kind = "preprocessing"
 X = { random = "uniform", low = 0, high = 3, step = 1, shape = [3, 2] }
 """
     for (spec,) in drawn_specs(1, 5, text):
-        X = np.array(spec.fields["X"], dtype=float)
+        X = np.array(spec.data.X, dtype=float)
         assert np.all(X.max(axis=0) > X.min(axis=0))  # no zero-range feature survives
     assert "SpecError" not in repr(generate_variants(text, 2, seed=1)[0].key)
 

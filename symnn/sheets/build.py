@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from fractions import Fraction
+from typing import Any
 
 import sympy as sp
 
@@ -57,7 +58,7 @@ def small(*matrices: sp.MatrixBase) -> bool:
 class Builder:
     """Collects the steps and quantities of one derivation, in order."""
 
-    def __init__(self, spec: ExerciseSpec, default_title: str) -> None:
+    def __init__(self, spec: ExerciseSpec[Any], default_title: str) -> None:
         self.spec = spec
         self.title = spec.title or default_title
         self.steps: list[Step] = []

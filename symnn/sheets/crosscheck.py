@@ -7,15 +7,16 @@ A disagreement is a bug in symnn, never a property of the input: it stops the ru
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import sympy as sp
 
 from symnn.errors import CrossCheckError
-from symnn.sheets.reference import numeric
+from symnn.sheets.kinds import kind_of, solve_exercise
 from symnn.sheets.render.printing import numeric_value
-from symnn.sheets.spec import ExerciseSpec
-from symnn.sheets.steps import Derivation
+from symnn.sheets.spec import ExerciseSpec, SheetSpec
+from symnn.sheets.steps import Derivation, Sheet
 
 RTOL = 1e-9
 """Relative tolerance between the exact value (evaluated to 30 digits) and float64."""
@@ -30,9 +31,9 @@ def exact_array(value: sp.Basic) -> np.ndarray:
     return np.array(float(numeric_value(value)))
 
 
-def crosscheck(spec: ExerciseSpec, derivation: Derivation, reference: Mapping[str, object] | None = None) -> int:
-    """Compare each quantity with :func:`symnn.sheets.reference.numeric.evaluate`; return how many were checked."""
-    ref = numeric.evaluate(spec.kind, spec.fields) if reference is None else reference
+def crosscheck(spec: ExerciseSpec[Any], derivation: Derivation, reference: Mapping[str, object] | None = None) -> int:
+    """Compare each quantity with the kind's numpy reference evaluator; return how many were checked."""
+    ref = kind_of(spec).reference(spec.data) if reference is None else reference
     for q in derivation.quantities:
         if q.name not in ref:
             raise CrossCheckError(
@@ -52,3 +53,13 @@ def crosscheck(spec: ExerciseSpec, derivation: Derivation, reference: Mapping[st
                 f"{list(int(i) + 1 for i in worst) if worst else ''}: exact "
                 f"{mine[worst] if worst else float(mine)!r} but numpy {theirs[worst] if worst else float(theirs)!r}")
     return len(derivation.quantities)
+
+
+def solve_checked(spec: SheetSpec) -> Sheet:
+    """Solve every exercise exactly and cross-check every quantity with numpy (``symnn sheet`` and ``check``)."""
+    derivations = []
+    for exercise in spec.exercises:
+        d = solve_exercise(exercise)
+        crosscheck(exercise, d)
+        derivations.append(d)
+    return Sheet(spec.title, tuple(derivations))

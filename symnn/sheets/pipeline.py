@@ -11,8 +11,7 @@ from pathlib import Path
 
 from symnn.core.io import prepare_dir, write_atomic
 from symnn.errors import SymnnError
-from symnn.sheets.crosscheck import crosscheck
-from symnn.sheets.kinds import solve_exercise
+from symnn.sheets.crosscheck import solve_checked
 from symnn.sheets.render import plots
 from symnn.sheets.render.html import to_html
 from symnn.sheets.render.json import to_json
@@ -69,16 +68,6 @@ FORMATS: dict[str, Format] = {
 
 DEFAULT_FORMATS = ("md", "json", "tex", "html")
 """Written when no format is named; PDF is added when a TeX engine is found."""
-
-
-def solve_checked(spec: SheetSpec) -> Sheet:
-    """Solve every exercise exactly and cross-check every quantity with numpy."""
-    derivations = []
-    for exercise in spec.exercises:
-        d = solve_exercise(exercise)
-        crosscheck(exercise, d)
-        derivations.append(d)
-    return Sheet(spec.title, tuple(derivations))
 
 
 def parse_formats(text: str) -> tuple[str, ...]:

@@ -8,16 +8,16 @@ print the same statement.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
 import sympy as sp
 
-from symnn.core.calculus import LOSSES, SOFTMAX, activation_for
+from symnn.core.calculus import SOFTMAX, activation_for
 from symnn.sheets import notation as nt
 from symnn.sheets.build import exact, to_matrix
-from symnn.sheets.spec import ExerciseSpec, Layer
+from symnn.sheets.fields import Layer, given_items
 from symnn.sheets.steps import Derivation, Inline, Quantity
 
 Line = tuple[Inline, ...]
@@ -40,7 +40,8 @@ def _eq(name: str, value: Any) -> sp.Basic:
     return sp.Eq(sp.Symbol(name), shown, evaluate=False) if isinstance(shown, sp.Basic) else sp.Symbol(name)
 
 
-def _activation_words(name: str, alpha: Fraction | None, formula: Any) -> Line:
+def activation_words(name: str, alpha: Fraction | None, formula: Any) -> Line:
+    """How a layer's activation reads in a statement (its formula, or alpha where it has one)."""
     if formula is not None:
         act = activation_for(name, formula)
         return (f"activation {name}, defined as ", sp.Eq(nt.Applied(act.display, sp.Symbol("x")),
@@ -53,88 +54,32 @@ def _activation_words(name: str, alpha: Fraction | None, formula: Any) -> Line:
     return (words,)
 
 
-def _layer_line(number: int, layer: Layer) -> Line:
+def layer_line(number: int, layer: Layer) -> Line:
+    """One layer of a network as a line: its weights, bias and activation."""
     parts: list[Inline] = [f"Layer {number}: ", sp.Eq(sp.Symbol(f"W_{number}"), to_matrix(layer.W), evaluate=False)]
     if layer.b is not None:
         parts += [", ", sp.Eq(sp.Symbol(f"b_{number}"), to_matrix(layer.b), evaluate=False)]
     else:
         parts.append(", no bias")
     parts.append(", ")
-    parts += _activation_words(layer.activation, layer.alpha, layer.formula)
+    parts += activation_words(layer.activation, layer.alpha, layer.formula)
     parts.append(".")
     return tuple(parts)
 
 
-def network_statement(f: Mapping[str, Any]) -> list[Line]:
-    """A network's given data: input, targets, layers, loss and training settings."""
-    x, layers = to_matrix(f["x"]), f["layers"]
-    samples = x.cols
-    opening = (f"A network with {len(layers)} dense layer{'s' if len(layers) > 1 else ''} "
-               "(Z_l = W_l A_(l−1) + b_l, A_l = f_l(Z_l), A_0 = x) receives the input ")
-    lines: list[Line] = [(opening,
-                          sp.Eq(sp.Symbol("x"), x, evaluate=False),
-                          f" ({samples} samples, one per column)." if samples > 1 else ".")]
-    if f.get("y_classes") is not None:
-        lines.append(("The target classes (counting from 0) are " + ", ".join(map(str, f["y_classes"])) + ".",))
-    else:
-        lines.append(("The targets are ", sp.Eq(sp.Symbol("y"), to_matrix(f["y"]), evaluate=False), "."))
-    lines += [_layer_line(n, layer) for n, layer in enumerate(layers, start=1)]
-    loss = LOSSES[f["loss"]]
-    words = f"The loss is the {loss.description}"
-    if samples > 1:
-        words += f"; the batch loss is the {f.get('reduction') or 'sum'} of the samples' losses"
-    lines.append((words + ".",))
-    if f.get("learning_rate") is not None:
-        rate: list[Inline] = ["Gradient descent uses the learning rate ",
-                              sp.Eq(sp.Symbol("eta"), exact(f["learning_rate"]), evaluate=False)]
-        if f.get("steps") is not None:
-            rate.append(f" for {f['steps']} step{'s' if f['steps'] > 1 else ''}")
-        if not f.get("update_biases", True):
-            rate.append("; the biases stay fixed")
-        lines.append((*rate, "."))
-    return lines
-
-
-def forward_statement(f: Mapping[str, Any]) -> list[Line]:
-    """One dense layer's given data."""
-    parts: list[Inline] = ["A dense layer computes Z = W X + b and A = f(Z) with ",
-                           sp.Eq(sp.Symbol("W"), to_matrix(f["W"]), evaluate=False), ", ",
-                           sp.Eq(sp.Symbol("X"), to_matrix(f["X"]), evaluate=False)]
-    if f.get("b") is not None:
-        parts += [", ", sp.Eq(sp.Symbol("b"), to_matrix(f["b"]), evaluate=False)]
-    return [(*parts, ", "), (*_activation_words(f["activation"], f.get("alpha"), f.get("formula")), ".")]
-
-
-def generic_statement(f: Mapping[str, Any]) -> list[Line]:
-    """Every given field as ``name = value``, one per line."""
+def generic_statement(data: object) -> list[Line]:
+    """Every given field as ``name = value``, one per line (the default statement of a kind)."""
     lines: list[Line] = []
-    for name, value in f.items():
+    for name, value in given_items(data):
         if value is None or name == "expand":
             continue
         if isinstance(value, tuple) and value and isinstance(value[0], Layer):
-            lines += [_layer_line(n, layer) for n, layer in enumerate(value, start=1)]
+            lines += [layer_line(n, layer) for n, layer in enumerate(value, start=1)]
             continue
         shown = _value(value)
         lines.append((sp.Eq(sp.Symbol(name), shown, evaluate=False),) if isinstance(shown, sp.Basic)
                      else (f"{name}: {shown}",))
     return lines
-
-
-STATEMENTS: dict[str, Callable[[Mapping[str, Any]], list[Line]]] = {
-    "network": network_statement,
-    "forward": forward_statement,
-}
-"""Statement writers for kinds whose data reads better as sentences; others use :func:`generic_statement`."""
-
-
-def statement(spec: ExerciseSpec) -> list[Line]:
-    """The given data of an exercise, as lines.
-
-    >>> from symnn.sheets.spec import load_sheet
-    >>> statement(load_sheet().exercises[1])[-1]
-    ('The loss is the binary cross-entropy.',)
-    """
-    return STATEMENTS.get(spec.kind, generic_statement)(spec.fields)
 
 
 def asked(derivation: Derivation, names: Sequence[str] | None) -> list[Quantity]:

@@ -27,20 +27,17 @@ import random
 import re
 import sys
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
-from fractions import Fraction
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from symnn.core.io import prepare_dir, read_text, write_atomic
 from symnn.errors import MathDomainError, ParseError, ShapeError, SpecError, SymnnError
-from symnn.sheets.reference import numeric
+from symnn.sheets.constraints import Constraints, read_constraints
 from symnn.sheets.spec import ExerciseSpec, parse_exercise, read_document
 
 MAX_COUNT = 10_000
@@ -49,8 +46,6 @@ MAX_DRAWS = 1000
 """Most draws per exercise and variant before the constraints are declared impossible."""
 RANDOM_KINDS = ("uniform",)
 """Distributions a ``random`` table may name."""
-ZERO = 1e-9
-"""Below this magnitude a pre-activation counts as 0 (drawn grid values are exact multiples of the step)."""
 
 
 # ---------------------------------------------------------------------------
@@ -183,129 +178,6 @@ def _set(target: Any, path: Path_, value: Any) -> None:
     target[path[-1]] = value
 
 
-# ---------------------------------------------------------------------------
-# Constraints: what makes a drawn exercise a poor one.
-
-
-@dataclass(frozen=True, slots=True)
-class Constraints:
-    """Rejection rules for drawn numbers, with the defaults every exercise gets."""
-
-    relu_zero: bool = True
-    """Reject a pre-activation of exactly 0 at a ReLU-type layer (its derivative is a convention there)."""
-    dead: str = "reject"
-    """``"reject"`` a hidden ReLU layer that outputs only zeros, ``"allow"`` it, or ``"require"`` one."""
-    saturation: Fraction | None = Fraction(4)
-    """Reject a sigmoid/tanh pre-activation with |z| above this (None: no bound)."""
-    min_gradient: Fraction | None = Fraction(1, 1000)
-    """Reject a layer whose weight gradient has no entry of at least this size (None: no bound)."""
-    softmax_ties: bool = True
-    """Reject a sample whose two largest softmax inputs are equal."""
-    feature_range: bool = True
-    """Reject a feature (column of X) with zero range or variance."""
-    decimals: int | None = None
-    """Reject a rational result with more decimal places than this (None: any)."""
-
-
-DEAD_CHOICES = ("reject", "allow", "require")
-
-
-def _bound(value: Any, key: str, where: str) -> Fraction | None:
-    if value is False:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | Decimal) or value < 0:
-        raise SpecError(f"{where}: reject.{key} must be a non-negative number or false, got {value!r}")
-    return Fraction(value)
-
-
-def _flag(value: Any, key: str, where: str) -> bool:
-    if not isinstance(value, bool):
-        raise SpecError(f"{where}: reject.{key} must be true or false, got {value!r}")
-    return value
-
-
-def _dead(value: Any, key: str, where: str) -> str:
-    if value not in DEAD_CHOICES:
-        raise SpecError(f"{where}: reject.dead must be one of {', '.join(DEAD_CHOICES)}, got {value!r}")
-    return str(value)
-
-
-def _places(value: Any, key: str, where: str) -> int | None:
-    if value is False:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 30:
-        raise SpecError(f"{where}: reject.decimals must be a whole number from 0 to 30 or false, got {value!r}")
-    return value
-
-
-_CONSTRAINT_READERS: dict[str, Callable[[Any, str, str], Any]] = {
-    "relu_zero": _flag, "dead": _dead, "saturation": _bound, "min_gradient": _bound,
-    "softmax_ties": _flag, "feature_range": _flag, "decimals": _places,
-}
-
-
-def read_constraints(table: Any, where: str) -> Constraints:
-    """An ``[exercise.reject]`` table over the defaults."""
-    if table is None:
-        return Constraints()
-    if not isinstance(table, dict):
-        raise SpecError(f"{where}: reject must be a table, e.g. [exercise.reject]")
-    unknown = sorted(set(table) - set(_CONSTRAINT_READERS))
-    if unknown:
-        raise SpecError(f"{where}: unknown constraint {unknown[0]!r}; constraints: {', '.join(_CONSTRAINT_READERS)}")
-    return Constraints(**{k: _CONSTRAINT_READERS[k](v, k, where) for k, v in table.items()})
-
-
-KINKED = ("relu", "leaky_relu", "elu")
-SATURATING = ("sigmoid", "tanh")
-
-
-def _network_violations(spec: ExerciseSpec, values: Mapping[str, Any], c: Constraints) -> list[str]:
-    layers = spec.fields["layers"]
-    found: list[str] = []
-    dead_layers = [l for l, layer in enumerate(layers[:-1], start=1)
-                   if layer.activation == "relu" and not np.any(np.asarray(values[f"A{l}"]))]
-    for l, layer in enumerate(layers, start=1):
-        Z = np.asarray(values[f"Z{l}"])
-        if c.relu_zero and layer.activation in KINKED and np.any(np.abs(Z) < ZERO):
-            found.append("no pre-activation exactly 0 at a ReLU-type layer (relu_zero)")
-        if c.saturation is not None and layer.activation in SATURATING and np.any(np.abs(Z) > float(c.saturation)):
-            found.append(f"no saturated sigmoid/tanh input, |z| ≤ {c.saturation} (saturation)")
-        if c.softmax_ties and layer.activation == "softmax":
-            top = np.sort(Z, axis=0)[-2:, :]
-            if np.any(np.abs(top[1] - top[0]) < ZERO):
-                found.append("no tie between the two largest softmax inputs (softmax_ties)")
-    if c.dead == "reject" and dead_layers:
-        found.append("no dead hidden ReLU layer (dead = \"reject\")")
-    if c.dead == "require" and not dead_layers:
-        found.append("a dead hidden ReLU layer, as the exercise asks (dead = \"require\")")
-    if c.min_gradient is not None:
-        # A dead layer zeroes its own gradient, every one below it, and the next layer's
-        # (whose input is all zeros): only layers after that must learn.
-        first = max(dead_layers, default=-1) + 2 if c.dead != "reject" and dead_layers else 1
-        for l in range(first, len(layers) + 1):
-            if np.max(np.abs(np.asarray(values[f"dL_dW{l}"]))) < float(c.min_gradient):
-                found.append(f"gradients not vanishingly small, some |∂L/∂W| ≥ {c.min_gradient} (min_gradient)")
-                break
-    return found
-
-
-def _forward_violations(spec: ExerciseSpec, values: Mapping[str, Any], c: Constraints) -> list[str]:
-    Z, name = np.asarray(values["Z"]), spec.fields["activation"]
-    found = []
-    if c.relu_zero and name in KINKED and np.any(np.abs(Z) < ZERO):
-        found.append("no pre-activation exactly 0 at a ReLU-type layer (relu_zero)")
-    if c.saturation is not None and name in SATURATING and np.any(np.abs(Z) > float(c.saturation)):
-        found.append(f"no saturated sigmoid/tanh input, |z| ≤ {c.saturation} (saturation)")
-    return found
-
-
-VIOLATIONS: dict[str, Callable[[ExerciseSpec, Mapping[str, Any], Constraints], list[str]]] = {
-    "network": _network_violations,
-    "forward": _forward_violations,
-}
-"""Constraint checks on the numeric values of each kind (other kinds have none)."""
-
 FEATURE_RANGE = "every feature varies: no zero range or variance (feature_range)"
 
 
@@ -427,10 +299,10 @@ class _Tally:
     """The last input error a draw caused."""
 
 
-def draw_exercise(template: ExerciseTemplate, rng: random.Random, variant: int) -> tuple[ExerciseSpec, Any, int]:
+def draw_exercise(template: ExerciseTemplate, rng: random.Random, variant: int) -> tuple[ExerciseSpec[Any], Any, int]:
     """Draw until the numbers pass every numeric constraint; return the spec, its derivation and the draws used."""
     from symnn.sheets.crosscheck import crosscheck
-    from symnn.sheets.kinds import solve_exercise
+    from symnn.sheets.kinds import kind_of, solve_exercise
 
     tally = _Tally()
     for attempt in range(1, MAX_DRAWS + 1):
@@ -446,9 +318,9 @@ def draw_exercise(template: ExerciseTemplate, rng: random.Random, variant: int) 
             tally.reasons[INVALID] += 1
             tally.invalid = exc
             continue
-        values = numeric.evaluate(spec.kind, spec.fields)
-        check = VIOLATIONS.get(spec.kind)
-        failed = check(spec, values, template.constraints) if check is not None else []
+        kind = kind_of(spec)
+        values = kind.reference(spec.data)
+        failed = kind.rejects(spec.data, values, template.constraints)
         if failed:
             tally.reasons.update(set(failed))
             continue
@@ -503,10 +375,11 @@ class Variant:
 
 def make_variant(text: str, source: str, seed: int, number: int, decimals: int = 3) -> Variant:
     """Draw, solve, cross-check and render variant ``number`` of seed ``seed`` (a top-level, picklable task)."""
+    from symnn.sheets.kinds import statement
     from symnn.sheets.render import markdown
     from symnn.sheets.render.json import to_answer_key
     from symnn.sheets.render.moodle import Category, questions_for
-    from symnn.sheets.statement import asked, statement
+    from symnn.sheets.statement import asked
     from symnn.sheets.steps import Sheet
 
     template = load_template(text, source)

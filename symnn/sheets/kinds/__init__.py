@@ -1,33 +1,66 @@
-"""One module per exercise kind: a validated spec in, a :class:`~symnn.sheets.steps.Derivation` out."""
+"""The exercise kinds: one module each, declaring a :class:`~symnn.sheets.kinds.base.Kind`; one line each here.
+
+Adding a kind is one new module (with its reference evaluator in
+:mod:`symnn.sheets.reference` and its tests) and one line in :data:`KINDS`; see
+CONTRIBUTING.md.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
-from symnn.sheets.kinds.activations import solve_activations
-from symnn.sheets.kinds.error_analysis import solve_error_analysis
-from symnn.sheets.kinds.gradient_check import solve_gradient_check
-from symnn.sheets.kinds.network import solve_forward, solve_network
-from symnn.sheets.kinds.preprocessing import solve_preprocessing
-from symnn.sheets.kinds.regularization import solve_regularization
+from symnn.errors import SymnnError
+from symnn.sheets.kinds.activations import ACTIVATIONS_KIND
+from symnn.sheets.kinds.base import Kind
+from symnn.sheets.kinds.dense import FORWARD, NETWORK
+from symnn.sheets.kinds.error_analysis import ERROR_ANALYSIS
+from symnn.sheets.kinds.gradient_check import GRADIENT_CHECK
+from symnn.sheets.kinds.preprocessing import PREPROCESSING
+from symnn.sheets.kinds.regularization import REGULARIZATION
 from symnn.sheets.spec import ExerciseSpec, SheetSpec
+from symnn.sheets.statement import Line
 from symnn.sheets.steps import Derivation, Sheet
 
-SOLVERS: dict[str, Callable[[ExerciseSpec], Derivation]] = {
-    "forward": solve_forward,
-    "network": solve_network,
-    "preprocessing": solve_preprocessing,
-    "activations": solve_activations,
-    "gradient_check": solve_gradient_check,
-    "regularization": solve_regularization,
-    "error_analysis": solve_error_analysis,
-}
-"""The solver of each exercise kind."""
+KINDS: dict[str, Kind[Any]] = {kind.name: kind for kind in (
+    FORWARD,
+    NETWORK,
+    PREPROCESSING,
+    ACTIVATIONS_KIND,
+    GRADIENT_CHECK,
+    REGULARIZATION,
+    ERROR_ANALYSIS,
+)}
+"""Every exercise kind by name, in the order error messages list them."""
 
 
-def solve_exercise(spec: ExerciseSpec) -> Derivation:
+def kind_of(spec: ExerciseSpec[Any] | str) -> Kind[Any]:
+    """The declaration of an exercise's kind (or of the kind named).
+
+    >>> kind_of("sorting")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    symnn.errors.SymnnError: no exercise kind 'sorting'; known kinds: forward, network, ...
+    """
+    name = spec if isinstance(spec, str) else spec.kind
+    kind = KINDS.get(name)
+    if kind is None:
+        raise SymnnError(f"no exercise kind {name!r}; known kinds: {', '.join(KINDS)}")
+    return kind
+
+
+def solve_exercise(spec: ExerciseSpec[Any]) -> Derivation:
     """The worked solution of one exercise."""
-    return SOLVERS[spec.kind](spec)
+    return kind_of(spec).solve(spec)
+
+
+def statement(spec: ExerciseSpec[Any]) -> list[Line]:
+    """The given data of an exercise, as lines.
+
+    >>> from symnn.sheets.spec import load_sheet
+    >>> statement(load_sheet().exercises[1])[-1]
+    ('The loss is the binary cross-entropy.',)
+    """
+    return kind_of(spec).statement(spec.data)
 
 
 def solve(sheet: SheetSpec) -> Sheet:

@@ -2,11 +2,32 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from fractions import Fraction
+
 import sympy as sp
 
+from symnn.core import interval as iv
 from symnn.core.calculus import ACTIVATIONS, LOSSES, a, output_delta, y
+from symnn.core.domains import INTERVALS, evaluate
+from symnn.core.interval import IMatrix
 from symnn.sheets import notation as nt
 from symnn.sheets.build import Builder, exact, to_matrix, unevaluated
+from symnn.sheets.fields import Context, Layer, choice, given, read_layers, read_scalar
+from symnn.sheets.kinds.base import Kind
+from symnn.sheets.recipes import (
+    BASE10,
+    Earlier,
+    Program,
+    Programs,
+    Recipes,
+    compile_activations,
+    compile_delta,
+    compile_losses,
+    loss_of,
+)
+from symnn.sheets.reference.arrays import Values
+from symnn.sheets.reference.error_analysis import evaluate_error_analysis
 from symnn.sheets.spec import ExerciseSpec
 from symnn.sheets.steps import Derivation
 
@@ -15,13 +36,41 @@ n_in = nt.Label("n_in", r"n_{\text{in}}", positive=True, integer=True)
 n_out = nt.Label("n_out", r"n_{\text{out}}", positive=True, integer=True)
 GLOROT_TEX = r"\ell_{\text{Glorot}}"
 HE_TEX = r"\sigma_{\text{He}}"
+SINGLE_LOSSES = ("bce", "half_sse", "sse", "mse")
+"""The losses of one prediction this kind explains."""
 
 
-def solve_error_analysis(spec: ExerciseSpec) -> Derivation:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ErrorAnalysis:
+    """One prediction against its target, and optionally the layers of the network that made it."""
+
+    y: Fraction = given(read_scalar)
+    """The target."""
+    y_hat: Fraction = given(read_scalar)
+    """The prediction."""
+    loss: str = given(choice(SINGLE_LOSSES, "loss"), default="bce")
+    """The loss of the prediction."""
+    layers: tuple[Layer, ...] = given(read_layers, default=())
+    """The network's layers, whose weights are compared with the Glorot and He scales (none: no such part)."""
+
+    def check(self, ctx: Context) -> None:
+        """Binary cross-entropy needs 0 < ŷ < 1 and y in [0, 1]."""
+        if self.loss == "bce":
+            if self.y_hat in (0, 1):
+                raise ctx.error(
+                    f"binary cross-entropy with y_hat = {self.y_hat} is infinite (log 0); "
+                    "y_hat must lie strictly between 0 and 1")
+            if not 0 < self.y_hat < 1:
+                raise ctx.error(f"binary cross-entropy needs 0 < y_hat < 1, got {self.y_hat}")
+            if not 0 <= self.y <= 1:
+                raise ctx.error(f"binary cross-entropy needs y in [0, 1], got {self.y}")
+
+
+def solve_error_analysis(spec: ExerciseSpec[ErrorAnalysis]) -> Derivation:
     """The loss, its derivative at the output, and each layer's weights against Glorot and He scales."""
-    f = spec.fields
-    loss = LOSSES[f["loss"]]
-    y_v, yh_v = exact(f["y"]), exact(f["y_hat"])
+    f = spec.data
+    loss = LOSSES[f.loss]
+    y_v, yh_v = exact(f.y), exact(f.y_hat)
     b = Builder(spec, "Error analysis")
     b.heading("Loss")
     term = unevaluated(loss.term, {a: yhat})
@@ -33,7 +82,7 @@ def solve_error_analysis(spec: ExerciseSpec) -> Derivation:
     b.equation(nt.Partial(L, yhat), d, [unevaluated(d, {y: y_v, yhat: yh_v})],
                sp.together(d.xreplace({y: y_v, yhat: yh_v})), quantity="dL_dyhat",
                caption="derivative with respect to the prediction")
-    layers = f["layers"]
+    layers = f.layers
     summary = ["L", "dL_dyhat"]
     if layers:
         act = ACTIVATIONS[layers[-1].activation]
@@ -90,3 +139,61 @@ def solve_error_analysis(spec: ExerciseSpec) -> Derivation:
              "pre-activation stays negative passes no gradient. Initializing on the Glorot or He scale, "
              "normalizing the inputs and monitoring the fraction of dead units address both.")
     return b.done(summary)
+
+
+def reference(data: ErrorAnalysis) -> Values:
+    """The numpy twin."""
+    return evaluate_error_analysis(data.y, data.y_hat, data.loss, data.layers)
+
+
+def compiled(data: ErrorAnalysis) -> dict[str, Program]:
+    """The loss and, with layers, their activations and the output delta, compiled."""
+    programs = compile_losses([data.loss])
+    if data.layers:
+        programs.update(compile_delta(data.loss, data.layers[-1].activation))
+        programs.update(compile_activations(layer.activation for layer in data.layers))
+    return programs
+
+
+def recipes(data: ErrorAnalysis, programs: Programs) -> Recipes:
+    """∂L/∂z from a student's ∂L/∂ŷ and the initialization scales from their fans; their typical slips."""
+    y_, y_hat = iv.const([[data.y]]), iv.const([[data.y_hat]])
+    loss = loss_of(programs, data.loss, LOSSES[data.loss].reduction == "mean")
+    r = Recipes()
+    r.mistake("L", (), lambda v: loss.value(y_, y_hat, log_base=10), BASE10)
+    if data.layers:
+        out = programs.get(f"dout:{data.layers[-1].activation}")
+        if out is not None:
+            slope = evaluate(out, {"a": y_hat[0][0]}, INTERVALS)
+            r.rule("dL_dz", ("dL_dyhat",), lambda v: iv.scale(slope, v["dL_dyhat"]))
+            r.mistake("dL_dz", ("dL_dyhat",), lambda v: v["dL_dyhat"],
+                      "the output activation's derivative is missing: this is ∂L/∂ŷ, not ∂L/∂z")
+    for l in range(1, len(data.layers) + 1):
+        _initialization_rules(r, l)
+    return r
+
+
+def _initialization_rules(r: Recipes, l: int) -> None:
+    """Layer l's Glorot limit √(6/(n_in + n_out)) and He scale √(2/n_in) from its fans."""
+    fi, fo = f"fan_in{l}", f"fan_out{l}"
+
+    def fans(v: Earlier) -> IMatrix:
+        return iv.add(v[fi], v[fo])
+
+    r.rule(f"glorot_limit{l}", (fi, fo), lambda v: iv.emap(lambda s: iv.sqrt(6 / s), fans(v)))
+    r.mistake(f"glorot_limit{l}", (fi, fo), lambda v: iv.emap(lambda s: 6 / s, fans(v)),
+              "the square root of the Glorot limit is missing")
+    r.rule(f"he_std{l}", (fi,), lambda v: iv.emap(lambda s: iv.sqrt(2 / s), v[fi]))
+    r.mistake(f"he_std{l}", (fi,), lambda v: iv.emap(lambda s: 2 / s, v[fi]),
+              "this is the He variance 2/n_in, not the standard deviation √(2/n_in)")
+
+
+ERROR_ANALYSIS = Kind(
+    name="error_analysis",
+    data=ErrorAnalysis,
+    solve=solve_error_analysis,
+    reference=reference,
+    programs=compiled,
+    recipes=recipes,
+)
+"""The declaration of kind ``error_analysis``."""

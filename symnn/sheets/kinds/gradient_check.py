@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from fractions import Fraction
+
 import sympy as sp
 
+from symnn.core import interval as iv
+from symnn.core.domains import INTERVALS, evaluate
+from symnn.core.interval import IMatrix, Interval
+from symnn.core.program import compile_program
 from symnn.sheets import notation as nt
 from symnn.sheets.build import Builder, exact, unevaluated
+from symnn.sheets.fields import Context, given, read_scalar
+from symnn.sheets.kinds.base import Kind
+from symnn.sheets.recipes import Earlier, Program, Programs, Recipes
+from symnn.sheets.reference.arrays import Values
+from symnn.sheets.reference.gradient_check import evaluate_gradient_check
 from symnn.sheets.spec import ExerciseSpec
 from symnn.sheets.steps import Derivation
 
@@ -16,11 +28,32 @@ MODEL = sp.Add(sp.Mul(W, x), b_, evaluate=False)
 LOSS = (y - MODEL) ** 2 / 2
 
 
-def solve_gradient_check(spec: ExerciseSpec) -> Derivation:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GradientCheck:
+    """A one-weight linear model ŷ = W x + b, its target, and the step of the central difference."""
+
+    W: Fraction = given(read_scalar)
+    """The weight whose gradient is checked."""
+    x: Fraction = given(read_scalar)
+    """The input."""
+    b: Fraction = given(read_scalar)
+    """The bias."""
+    y: Fraction = given(read_scalar)
+    """The target."""
+    epsilon: Fraction = given(read_scalar, default=Fraction(1, 10000))
+    """The perturbation ε of W."""
+
+    def check(self, ctx: Context) -> None:
+        """ε must be positive."""
+        if self.epsilon <= 0:
+            raise ctx.error(f"epsilon must be positive, got {self.epsilon}")
+
+
+def solve_gradient_check(spec: ExerciseSpec[GradientCheck]) -> Derivation:
     """Analytic derivative by SymPy, the central difference, and their relative error."""
-    f = spec.fields
-    given = {W: exact(f["W"]), x: exact(f["x"]), b_: exact(f["b"]), y: exact(f["y"])}
-    epsilon = exact(f["epsilon"])
+    f = spec.data
+    given = {W: exact(f.W), x: exact(f.x), b_: exact(f.b), y: exact(f.y)}
+    epsilon = exact(f.epsilon)
     b = Builder(spec, "Gradient checking")
     b.heading("Analytic gradient")
     b.say("The model is ŷ = W x + b with loss L = ½(y − ŷ)². SymPy differentiates the loss with respect to W:")
@@ -67,3 +100,58 @@ def solve_gradient_check(spec: ExerciseSpec) -> Derivation:
               "the two gradients agree exactly, not just approximately. With floating-point arithmetic a "
               "relative error below about 1e-7 would count as agreement.")
     return b.done(["dL_dW", "dL_dW_numeric", "rel_error"])
+
+
+def reference(data: GradientCheck) -> Values:
+    """The numpy twin."""
+    return evaluate_gradient_check(data.W, data.x, data.b, data.y, data.epsilon)
+
+
+def compiled(data: GradientCheck) -> dict[str, Program]:
+    """The loss and its SymPy derivative, both written in ŷ (as the solver shows them)."""
+    loss = LOSS.subs(MODEL, yhat)
+    grad = sp.factor(sp.diff(LOSS, W).subs(MODEL, yhat)).subs(W * x + b_, yhat)
+    if loss.has(W, b_) or grad.has(W, b_):
+        raise TypeError("the gradient-check loss is not a function of y_hat alone")
+    return {"gc_loss": compile_program(loss), "gc_grad": compile_program(grad)}
+
+
+def recipes(data: GradientCheck, programs: Programs) -> Recipes:
+    """Loss and gradients from a student's ŷ and losses; a dropped ½ and a difference divided by ε."""
+    known = {"y": Interval.point(data.y), "x": Interval.point(data.x)}
+    loss, grad = programs["gc_loss"], programs["gc_grad"]
+    eps = data.epsilon
+
+    def at(program: Program, v: Earlier) -> IMatrix:
+        return iv.scalar(evaluate(program, {**known, "yhat": v["y_hat"][0][0]}, INTERVALS))
+
+    def numeric(v: Earlier, divisor: Fraction) -> IMatrix:
+        return iv.scalar((v["L_plus"][0][0] - v["L_minus"][0][0]) / divisor)
+
+    def relative(v: Earlier) -> IMatrix:
+        a, g = v["dL_dW"][0][0], v["dL_dW_numeric"][0][0]
+        bottom = abs(a) + abs(g)
+        if bottom.lo == 0 == bottom.hi:
+            return iv.scalar(iv.ZERO)
+        return iv.scalar(abs(a - g) / bottom)
+
+    r = Recipes()
+    r.rule("L", ("y_hat",), lambda v: at(loss, v))
+    r.mistake("L", ("y_hat",), lambda v: iv.scale(2, at(loss, v)), "the factor ½ of the loss was left out")
+    r.rule("dL_dW", ("y_hat",), lambda v: at(grad, v))
+    r.rule("dL_dW_numeric", ("L_plus", "L_minus"), lambda v: numeric(v, 2 * eps))
+    r.mistake("dL_dW_numeric", ("L_plus", "L_minus"), lambda v: numeric(v, eps),
+              "the central difference was divided by ε instead of 2ε")
+    r.rule("rel_error", ("dL_dW", "dL_dW_numeric"), relative)
+    return r
+
+
+GRADIENT_CHECK = Kind(
+    name="gradient_check",
+    data=GradientCheck,
+    solve=solve_gradient_check,
+    reference=reference,
+    programs=compiled,
+    recipes=recipes,
+)
+"""The declaration of kind ``gradient_check``."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import sympy as sp
 
@@ -377,7 +377,7 @@ def show_activation(b: Builder, index: int | None, Z: Matrix, rule: Rule, limit:
 # Kind ``forward``.
 
 
-def solve_forward(spec: ExerciseSpec) -> Derivation:
+def solve_forward(spec: ExerciseSpec[Any]) -> Derivation:
     """A single dense layer: weighted sum and activation."""
     f = spec.fields
     b = Builder(spec, "Forward pass")
@@ -399,7 +399,7 @@ def solve_forward(spec: ExerciseSpec) -> Derivation:
 # Kind ``network``.
 
 
-def setting_of(spec: ExerciseSpec) -> tuple[Setting, Params]:
+def setting_of(spec: ExerciseSpec[Any]) -> tuple[Setting, Params]:
     """The exact setting and initial parameters of a network exercise."""
     f = spec.fields
     layers: tuple[Layer, ...] = f["layers"]
@@ -414,7 +414,7 @@ def setting_of(spec: ExerciseSpec) -> tuple[Setting, Params]:
     return setting, params
 
 
-def solve_network(spec: ExerciseSpec) -> Derivation:
+def solve_network(spec: ExerciseSpec[Any]) -> Derivation:
     """Forward pass, loss, backpropagation and (optionally) gradient-descent steps."""
     try:
         return _solve_network(spec)
@@ -422,7 +422,7 @@ def solve_network(spec: ExerciseSpec) -> Derivation:
         raise type(exc)(f"{spec.where}: exercise {spec.id} (network): {exc}") from None
 
 
-def _solve_network(spec: ExerciseSpec) -> Derivation:
+def _solve_network(spec: ExerciseSpec[Any]) -> Derivation:
     f = spec.fields
     setting, params = setting_of(spec)
     limit: tuple[int, int] = f.get("expand", (4, 4))

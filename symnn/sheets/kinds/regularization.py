@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from fractions import Fraction
+
 import sympy as sp
 
+from symnn.core import interval as iv
+from symnn.core.domains import INTERVALS, evaluate
+from symnn.core.interval import IMatrix, Interval
+from symnn.core.program import compile_program
+from symnn.errors import ShapeError
 from symnn.sheets import notation as nt
 from symnn.sheets.build import Builder, exact, to_matrix
+from symnn.sheets.fields import Context, Matrix, choice, given, read_matrix, read_scalar, shape, shape_text
+from symnn.sheets.kinds.base import Kind
+from symnn.sheets.recipes import Program, Programs, Recipes, entries_of
+from symnn.sheets.reference.arrays import Values
+from symnn.sheets.reference.regularization import evaluate_regularization
 from symnn.sheets.spec import ExerciseSpec
 from symnn.sheets.steps import Derivation
 
@@ -14,12 +27,34 @@ PENALTIES: dict[str, sp.Expr] = {"l2": lam * w**2, "l2_half": lam * w**2 / 2}
 """Each penalty's contribution of one weight w; the total is the sum over all weights."""
 
 
-def solve_regularization(spec: ExerciseSpec) -> Derivation:
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Regularization:
+    """Weights, their data-loss gradient, and an L2 penalty to add before one gradient step."""
+
+    W: Matrix = given(read_matrix)
+    """The weights."""
+    lam: Fraction = given(read_scalar, key="lambda")
+    """The penalty's strength λ."""
+    grad: Matrix = given(read_matrix)
+    """The data-loss gradient ∂L/∂W, the shape of W."""
+    learning_rate: Fraction = given(read_scalar)
+    """The step size η."""
+    penalty: str = given(choice(tuple(PENALTIES), "penalty"), default="l2")
+    """The convention: ``l2`` is λΣW², ``l2_half`` is ½λΣW²."""
+
+    def check(self, ctx: Context) -> None:
+        """The gradient has the shape of the weights."""
+        if shape(self.W) != shape(self.grad):
+            raise ctx.error(f"grad is {shape_text(self.grad)} but W is {shape_text(self.W)}; "
+                            "they must have the same shape", ShapeError)
+
+
+def solve_regularization(spec: ExerciseSpec[Regularization]) -> Derivation:
     """Penalty value, its SymPy derivative, and the regularized update."""
-    f = spec.fields
-    Wv, G = to_matrix(f["W"]), to_matrix(f["grad"])
-    lam_v, eta_v = exact(f["lambda"]), exact(f["learning_rate"])
-    name = f["penalty"]
+    f = spec.data
+    Wv, G = to_matrix(f.W), to_matrix(f.grad)
+    lam_v, eta_v = exact(f.lam), exact(f.learning_rate)
+    name = f.penalty
     per_weight = PENALTIES[name]
     b = Builder(spec, "L2 regularization")
     Wsym = nt.matrix("W", *Wv.shape)
@@ -64,3 +99,66 @@ def solve_regularization(spec: ExerciseSpec) -> Derivation:
              " and would give ", sp.Eq(nt.NamedMatrix("W_new", *Wv.shape), other_new, evaluate=False),
              ". An answer key showing those numbers used that convention, whatever penalty it states.")
     return b.done(["penalty", "dpenalty_dW", "W_new"])
+
+
+def reference(data: Regularization) -> Values:
+    """The numpy twin."""
+    return evaluate_regularization(data.W, data.lam, data.grad, data.learning_rate, data.penalty)
+
+
+def compiled(data: Regularization) -> dict[str, Program]:
+    """Both penalty conventions and their SymPy derivatives, compiled."""
+    programs = {}
+    for name, term in PENALTIES.items():
+        programs[f"penalty:{name}"] = compile_program(term)
+        programs[f"dpenalty:{name}"] = compile_program(sp.diff(term, w))
+    return programs
+
+
+CONVENTIONS = {"l2": ("λΣW²", "2λW"), "l2_half": ("½λΣW²", "λW")}
+"""Each penalty convention: the penalty and its gradient, as words for diagnoses."""
+
+
+def recipes(data: Regularization, programs: Programs) -> Recipes:
+    """The update from a student's penalty gradient; the other λ convention and the sign of the step."""
+    W, G = iv.const(data.W), iv.const(data.grad)
+    lam, lr = Interval.point(data.lam), data.learning_rate
+    name = data.penalty
+    other = "l2_half" if name == "l2" else "l2"
+    (pen, grad), (o_pen, o_grad) = CONVENTIONS[name], CONVENTIONS[other]
+
+    def penalty(convention: str) -> IMatrix:
+        program = programs[f"penalty:{convention}"]
+        return iv.scalar(iv.total(evaluate(program, {"lambda": lam, "w": w}, INTERVALS) for w in entries_of(W)))
+
+    def gradient(convention: str) -> IMatrix:
+        program = programs[f"dpenalty:{convention}"]
+        return iv.emap(lambda w: evaluate(program, {"lambda": lam, "w": w}, INTERVALS), W)
+
+    def update(D: IMatrix, sign: int = -1) -> IMatrix:
+        return iv.add(W, iv.scale(sign * lr, iv.add(G, D)))
+
+    convention = "the λ vs λ/2 convention in L2 regularization"
+    r = Recipes()
+    r.rule("W_new", ("dpenalty_dW",), lambda v: update(v["dpenalty_dW"]))
+    r.mistake("penalty", (), lambda v: penalty(other), f"{convention}: this is {o_pen}, but the penalty here is {pen}")
+    r.mistake("dpenalty_dW", (), lambda v: gradient(other),
+              f"{convention}: {o_grad} is the gradient of {o_pen}, but the penalty here is {pen}, whose gradient "
+              f"is {grad}")
+    r.mistake("W_new", (), lambda v: update(gradient(other)),
+              f"{convention}: this is the update with {o_grad}, the gradient of {o_pen}, but the penalty here is "
+              f"{pen}, whose gradient is {grad}")
+    r.mistake("W_new", ("dpenalty_dW",), lambda v: update(v["dpenalty_dW"], sign=1),
+              "the step went along the gradient (+η·gradient) instead of against it")
+    return r
+
+
+REGULARIZATION = Kind(
+    name="regularization",
+    data=Regularization,
+    solve=solve_regularization,
+    reference=reference,
+    programs=compiled,
+    recipes=recipes,
+)
+"""The declaration of kind ``regularization``."""

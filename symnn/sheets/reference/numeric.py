@@ -22,8 +22,8 @@ numbers, so f and f' come from arithmetic rules written here, not from SymPy's
 diag(a) − a aᵀ applied column by column.
 
 >>> from fractions import Fraction as F
->>> values = evaluate("forward", {"W": ((F(1), F(-1)),), "X": ((F(2),), (F(3),)),
-...                               "b": None, "activation": "relu", "alpha": None})
+>>> values = evaluate_forward({"W": ((F(1), F(-1)),), "X": ((F(2),), (F(3),)),
+...                            "b": None, "activation": "relu", "alpha": None})
 >>> values["Z"], values["A"]
 (array([[-1.]]), array([[0.]]))
 """
@@ -31,7 +31,7 @@ diag(a) − a aᵀ applied column by column.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -41,51 +41,8 @@ from numpy.typing import NDArray
 
 import symnn.core.formula as fm
 from symnn.core.nodes import Absolute, Call, Chain, Constant, Negate, Node, Number, Power, Root, Symbol
-from symnn.errors import SpecError, SymnnError
-
-FloatArray = NDArray[np.float64]
-"""A 2-D float64 matrix."""
-Value = float | FloatArray
-"""One evaluated quantity: a scalar or a 2-D matrix."""
-Values = dict[str, Value]
-"""Every evaluated quantity of an exercise, by its contract name."""
-
-
-# ---------------------------------------------------------------------------
-# Conversions from the spec's exact plain data.
-
-
-def as_matrix(rows: Iterable[Iterable[Fraction]]) -> FloatArray:
-    """A spec matrix (tuple of rows of Fractions) as a 2-D float64 array.
-
-    ``float(Fraction)`` rounds correctly, so every entry is the nearest double.
-
-    >>> as_matrix(((Fraction(1, 4), Fraction(1)),))
-    array([[0.25, 1.  ]])
-    """
-    return np.array([[float(v) for v in row] for row in rows], dtype=np.float64, ndmin=2)
-
-
-def as_row(values: Iterable[Fraction]) -> FloatArray:
-    """A flat spec vector as a 1 x n row matrix.
-
-    >>> as_row((Fraction(1), Fraction(-1, 2)))
-    array([[ 1. , -0.5]])
-    """
-    return np.array([[float(v) for v in values]], dtype=np.float64)
-
-
-def _required(fields: Mapping[str, Any], name: str) -> Any:
-    if name not in fields:
-        raise SpecError(
-            f"the numeric evaluator needs the field {name!r} but got only: {', '.join(fields)}"
-        )
-    return fields[name]
-
-
-def _optional_float(value: Fraction | None) -> float | None:
-    return None if value is None else float(value)
-
+from symnn.errors import SpecError
+from symnn.sheets.reference.arrays import FloatArray, Values, as_matrix, optional_float, required
 
 # ---------------------------------------------------------------------------
 # Activations: value and slope, each in a form that neither overflows nor cancels.
@@ -332,7 +289,7 @@ def _layer_values(layer: Any, Z: FloatArray) -> FloatArray:
         return custom_activation(layer.formula, Z).value
     if layer.activation == "softmax":
         return softmax(Z)
-    return activate(layer.activation, Z, _optional_float(layer.alpha))
+    return activate(layer.activation, Z, optional_float(layer.alpha))
 
 
 def _layer_slope(state: _LayerState, formula: fm.Formula | None) -> FloatArray:
@@ -387,7 +344,8 @@ LOSSES: dict[str, NumericLoss] = {
 """Every loss the evaluator knows, by spec name."""
 
 
-def _loss(name: str) -> NumericLoss:
+def numeric_loss(name: str) -> NumericLoss:
+    """The loss ``name``, or an error naming the known ones."""
     if name not in LOSSES:
         raise SpecError(f"the numeric evaluator has no loss {name!r}; known: {', '.join(LOSSES)}")
     return LOSSES[name]
@@ -412,12 +370,12 @@ def sigmoid_bce(y: FloatArray, z: FloatArray) -> tuple[float, FloatArray]:
 # One evaluator per exercise kind.
 
 
-def _evaluate_forward(fields: Mapping[str, Any]) -> Values:
-    W = as_matrix(_required(fields, "W"))
-    X = as_matrix(_required(fields, "X"))
+def evaluate_forward(fields: Mapping[str, Any]) -> Values:
+    W = as_matrix(required(fields, "W"))
+    X = as_matrix(required(fields, "X"))
     b = fields.get("b")
     Z = W @ X + (as_matrix(b) if b is not None else 0.0)
-    layer = _FieldsLayer(_required(fields, "activation"), fields.get("alpha"), fields.get("formula"))
+    layer = _FieldsLayer(required(fields, "activation"), fields.get("alpha"), fields.get("formula"))
     return {"Z": Z, "A": _layer_values(layer, Z)}
 
 
@@ -477,7 +435,7 @@ def _forward_layers(x: FloatArray, layers: Sequence[Any], params: _Params | None
     states = []
     inputs = x
     for layer, W, b in zip(layers, params.Ws, params.bs):
-        alpha = _optional_float(layer.alpha)
+        alpha = optional_float(layer.alpha)
         Z = W @ inputs + (b if b is not None else 0.0)
         A = _layer_values(layer, Z)
         states.append(_LayerState(W, b, layer.activation, alpha, inputs, Z, A,
@@ -497,11 +455,11 @@ def _sample_loss_and_delta(loss_name: str, y: FloatArray, out: _LayerState, colu
         if loss_name == "cross_entropy":
             loss = float(-np.sum(np.where(yc != 0, yc * log_softmax(zc), 0.0)))
         else:
-            loss = _loss(loss_name).total(yc, ac)
-        return loss, softmax_backward(ac, _loss(loss_name).gradient(yc, ac))
+            loss = numeric_loss(loss_name).total(yc, ac)
+        return loss, softmax_backward(ac, numeric_loss(loss_name).gradient(yc, ac))
     state = _LayerState(out.W, out.b, out.activation, out.alpha, out.inputs, zc, ac, out.formula)
-    numeric_loss = _loss(loss_name)
-    return numeric_loss.total(yc, ac), numeric_loss.gradient(yc, ac) * _layer_slope(state, out.formula)
+    chosen = numeric_loss(loss_name)
+    return chosen.total(yc, ac), chosen.gradient(yc, ac) * _layer_slope(state, out.formula)
 
 
 def _output_loss_and_delta(
@@ -516,11 +474,11 @@ def _output_loss_and_delta(
     return total, delta
 
 
-def _evaluate_network(fields: Mapping[str, Any]) -> Values:
-    x = as_matrix(_required(fields, "x"))
-    y = as_matrix(_required(fields, "y"))
-    layers = _required(fields, "layers")
-    loss_name = _required(fields, "loss")
+def evaluate_network(fields: Mapping[str, Any]) -> Values:
+    x = as_matrix(required(fields, "x"))
+    y = as_matrix(required(fields, "y"))
+    layers = required(fields, "layers")
+    loss_name = required(fields, "loss")
     reduction = fields.get("reduction") or ("mean" if loss_name == "mse" else "sum")
     states = _forward_layers(x, layers)
     values: Values = {}
@@ -530,7 +488,7 @@ def _evaluate_network(fields: Mapping[str, Any]) -> Values:
     values["L"], delta = _output_loss_and_delta(loss_name, y, states[-1], reduction)
     gradients = _backpropagate(states, delta)
     values.update(gradients)
-    learning_rate = _optional_float(fields.get("learning_rate"))
+    learning_rate = optional_float(fields.get("learning_rate"))
     if learning_rate is None:
         return values
     update_biases = bool(fields.get("update_biases", True))
@@ -579,148 +537,3 @@ def _gradient_step(states: list[_LayerState], gradients: Values, learning_rate: 
         if state.b is not None and update_biases:
             values[f"b{number}_new"] = state.b - learning_rate * gradients[f"dL_db{number}"]
     return values
-
-
-def _evaluate_preprocessing(fields: Mapping[str, Any]) -> Values:
-    X = as_matrix(_required(fields, "X"))
-    ddof = int(_required(fields, "ddof"))
-    low = X.min(axis=0, keepdims=True)
-    high = X.max(axis=0, keepdims=True)
-    mean = X.mean(axis=0, keepdims=True)
-    squared = ((X - mean) ** 2).sum(axis=0, keepdims=True)
-    std = np.sqrt(squared / (X.shape[0] - ddof))
-    return {
-        "X_min": low,
-        "X_max": high,
-        "X_minmax": (X - low) / (high - low),
-        "mean": mean,
-        "std": std,
-        "X_std": (X - mean) / std,
-    }
-
-
-def _evaluate_activations(fields: Mapping[str, Any]) -> Values:
-    x = as_row(_required(fields, "x"))
-    alpha = _optional_float(_required(fields, "alpha"))
-    values: Values = {}
-    for name in _required(fields, "functions"):
-        values[name] = activate(name, x, alpha)
-        values[f"{name}_prime"] = activation_slope(name, x, alpha)
-    return values
-
-
-def _evaluate_gradient_check(fields: Mapping[str, Any]) -> Values:
-    W, x, b, y, epsilon = (
-        float(_required(fields, name)) for name in ("W", "x", "b", "y", "epsilon")
-    )
-    y_hat = W * x + b
-    y_hat_plus = (W + epsilon) * x + b
-    y_hat_minus = (W - epsilon) * x + b
-    gradient = -(y - y_hat) * x
-    # L+ − L− = ½(ŷ− − ŷ+)(2y − ŷ+ − ŷ−) and ŷ+ − ŷ− = 2εx: dividing out 2ε by hand
-    # avoids the cancellation that subtracting two nearly equal losses would cost.
-    numeric = -x * (y - 0.5 * (y_hat_plus + y_hat_minus))
-    both = abs(gradient) + abs(numeric)
-    return {
-        "y_hat": y_hat,
-        "L": 0.5 * (y - y_hat) ** 2,
-        "dL_dW": gradient,
-        "L_plus": 0.5 * (y - y_hat_plus) ** 2,
-        "L_minus": 0.5 * (y - y_hat_minus) ** 2,
-        "dL_dW_numeric": numeric,
-        "rel_error": 0.0 if both == 0 else abs(gradient - numeric) / both,
-    }
-
-
-_PENALTIES: dict[str, tuple[Callable[[FloatArray, float], float], float]] = {
-    "l2": (lambda W, lam: lam * float(np.sum(W * W)), 2.0),
-    "l2_half": (lambda W, lam: 0.5 * lam * float(np.sum(W * W)), 1.0),
-}
-"""Penalty name -> (penalty(W, λ), c) where the penalty's gradient is cλW."""
-
-
-def _evaluate_regularization(fields: Mapping[str, Any]) -> Values:
-    W = as_matrix(_required(fields, "W"))
-    grad = as_matrix(_required(fields, "grad"))
-    lam = float(_required(fields, "lambda"))
-    learning_rate = float(_required(fields, "learning_rate"))
-    name = _required(fields, "penalty")
-    if name not in _PENALTIES:
-        raise SpecError(f"unknown penalty {name!r}; known: {', '.join(_PENALTIES)}")
-    penalty, factor = _PENALTIES[name]
-    slope = factor * lam * W
-    return {
-        "penalty": penalty(W, lam),
-        "dpenalty_dW": slope,
-        "W_new": W - learning_rate * (grad + slope),
-    }
-
-
-_OUTPUT_SLOPES_IN_A: dict[str, Callable[[float], float]] = {
-    "sigmoid": lambda a: a * (1.0 - a),
-    "tanh": lambda a: 1.0 - a * a,
-}
-"""f'(z) written in the output a = f(z), for the activations where that form exists."""
-
-
-def _initialization_figures(number: int, W: FloatArray) -> Values:
-    fan_out, fan_in = W.shape
-    return {
-        f"fan_in{number}": float(fan_in),
-        f"fan_out{number}": float(fan_out),
-        f"glorot_limit{number}": math.sqrt(6.0 / (fan_in + fan_out)),
-        f"he_std{number}": math.sqrt(2.0 / fan_in),
-        f"max_abs_W{number}": float(np.max(np.abs(W))),
-        f"std_W{number}": float(np.sqrt(np.mean((W - W.mean()) ** 2))),
-    }
-
-
-def _evaluate_error_analysis(fields: Mapping[str, Any]) -> Values:
-    y = float(_required(fields, "y"))
-    y_hat = float(_required(fields, "y_hat"))
-    loss = _loss(_required(fields, "loss"))
-    target, prediction = np.array([[y]]), np.array([[y_hat]])
-    dL_dyhat = float(loss.gradient(target, prediction)[0, 0])
-    values: Values = {"L": loss.total(target, prediction), "dL_dyhat": dL_dyhat}
-    layers = _required(fields, "layers")
-    if layers and layers[-1].activation in _OUTPUT_SLOPES_IN_A:
-        values["dL_dz"] = dL_dyhat * _OUTPUT_SLOPES_IN_A[layers[-1].activation](y_hat)
-    for number, layer in enumerate(layers, start=1):
-        values.update(_initialization_figures(number, as_matrix(layer.W)))
-    return values
-
-
-EVALUATORS: dict[str, Callable[[Mapping[str, Any]], Values]] = {
-    "forward": _evaluate_forward,
-    "network": _evaluate_network,
-    "preprocessing": _evaluate_preprocessing,
-    "activations": _evaluate_activations,
-    "gradient_check": _evaluate_gradient_check,
-    "regularization": _evaluate_regularization,
-    "error_analysis": _evaluate_error_analysis,
-}
-"""The float64 evaluator of each exercise kind."""
-
-
-def evaluate(kind: str, fields: Mapping[str, Any]) -> Values:
-    """Every quantity of an exercise of ``kind``, in float64, by its contract name.
-
-    ``fields`` is ``ExerciseSpec.fields``: Fractions, tuple-of-rows matrices, names
-    and layer objects with ``W``, ``b``, ``activation`` and ``alpha``.
-
-    >>> from fractions import Fraction as F
-    >>> evaluate("gradient_check", {"W": F(1, 2), "x": F(2), "b": F(1, 2), "y": F(1),
-    ...                             "epsilon": F(1, 10000)})["dL_dW"]
-    1.0
-    >>> evaluate("sorting", {})  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    ...
-    symnn.errors.SymnnError: the numeric evaluator has no exercise kind 'sorting'; known kinds: ...
-    """
-    evaluator = EVALUATORS.get(kind)
-    if evaluator is None:
-        raise SymnnError(
-            f"the numeric evaluator has no exercise kind {kind!r}; "
-            f"known kinds: {', '.join(EVALUATORS)}"
-        )
-    return evaluator(fields)

@@ -57,11 +57,11 @@ from fractions import Fraction
 from functools import partial
 from typing import Any
 
+from symnn.core import interval as iv
+from symnn.core.interval import IMatrix, Interval, Undefined
 from symnn.errors import SymnnError
 from symnn.sheets.spec import SheetSpec
-from symnn.verify.check import interval as iv
 from symnn.verify.check.answers import Claim, read_answers_file, read_claims
-from symnn.verify.check.interval import IMatrix, Interval, Undefined
 from symnn.verify.check.key import ExerciseKey, KeyQuantity, SheetKey, build_key
 from symnn.verify.check.recipes import Alternative, Recipes, recipes_for
 
@@ -379,7 +379,7 @@ class _Judgement:
         if exact is not None and _terminating(exact):
             return _decimal_text(exact, None)
         enclosure = iv.entries(self.q.enclosure)[index]
-        return f"{self.q.entry_texts[index]} ≈ {_decimal_text(enclosure.midpoint(), self.places())}"
+        return f"{self.q.entry_texts[index]} ≈ {_decimal_text(enclosure.midpoint, self.places())}"
 
     def whole_text(self) -> str:
         if len(self.flat) == 1:
@@ -393,7 +393,7 @@ class _Judgement:
         slips = []
         for i, ((c, k), e) in enumerate(zip(self.flat, entries)):
             if e.verdict == ROUNDING and not e.recomputed and not self.nearest_anywhere(i):
-                nearest = _decimal_text(iv.entries(self.q.enclosure)[i].midpoint(), k)
+                nearest = _decimal_text(iv.entries(self.q.enclosure)[i].midpoint, k)
                 slips.append(f"{_written(c, k)} for {self.value_text(i)} (nearest: {nearest})")
         note = None
         if slips:

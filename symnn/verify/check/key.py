@@ -1,11 +1,12 @@
 """The exact answer key prepared for checking: plain data, built once per sheet.
 
-Building it solves every exercise with SymPy and cross-checks it with numpy
-(:func:`symnn.sheets.pipeline.solve_checked`); what the checker then needs is plain data
-that a worker process can use without SymPy: each quantity's shape, its exact
-value where that is rational, a rational enclosure of every entry, the texts shown
-to people, and the activations and losses of the sheet compiled to interval
-programs.
+Building it solves every exercise with SymPy and cross-checks it with numpy, the
+same path as ``symnn sheet`` (:func:`symnn.sheets.crosscheck.solve_checked`); what the
+checker then needs is plain data that a worker process can use without SymPy: each
+quantity's shape, its exact value where that is rational, a rational enclosure of
+every entry, the texts shown to people, the given data, and the definitions each
+kind's check recipes use, compiled to interval programs
+(:attr:`symnn.sheets.kinds.base.Kind.programs`).
 
 >>> from symnn.sheets.spec import load_sheet
 >>> key = build_key(load_sheet())
@@ -20,17 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from symnn.core.domains import NotCompilable, Program, enclose_constant
+from symnn.core.interval import IMatrix, Interval
+from symnn.core.program import compile_program
 from symnn.sheets.spec import SheetSpec
-from symnn.verify.check.interval import IMatrix, Interval, Program, compile_expr
-
-ENCLOSURE_DIGITS = 60
-"""Significant digits to which irrational exact values are evaluated."""
-ENCLOSURE_SLACK = Fraction(1, 10**50)
-"""Relative and absolute half-width of an irrational value's enclosure."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,14 +60,12 @@ class ExerciseKey:
     """Exercise id, e.g. ``ex3``."""
     kind: str
     """Exercise kind."""
-    fields: Mapping[str, Any]
-    """The given data, as validated by :mod:`symnn.sheets.spec`."""
+    data: Any
+    """The given data, typed by the kind, as validated by :mod:`symnn.sheets.spec`."""
     quantities: tuple[KeyQuantity, ...]
     """Every quantity, in the order the derivation computes them."""
     programs: Mapping[str, Program]
-    """The activations, derivatives and losses this exercise uses, compiled (see :func:`programs_for`)."""
-    mean_loss: bool = False
-    """Whether the exercise's loss averages its entries (else sums them)."""
+    """The definitions the kind's check recipes use, compiled (:attr:`symnn.sheets.kinds.base.Kind.programs`)."""
 
     def quantity(self, name: str) -> KeyQuantity:
         for q in self.quantities:
@@ -110,12 +105,11 @@ def _enclose(value: Any) -> tuple[Fraction | None, Interval, float]:
     if isinstance(value, sp.Rational):
         exact = Fraction(int(value.p), int(value.q))
         return exact, Interval.point(exact), float(exact)
-    number = sp.N(value, ENCLOSURE_DIGITS)
-    if not (number.is_real and number.is_finite):
-        raise ValueError(f"not a finite real number: {value}")
-    mid = Fraction(Decimal(str(number)))
-    slack = abs(mid) * ENCLOSURE_SLACK + ENCLOSURE_SLACK
-    return None, Interval(mid - slack, mid + slack), float(mid)
+    try:
+        low, high = enclose_constant(compile_program(value))
+    except (NotCompilable, ValueError) as exc:
+        raise ValueError(f"cannot enclose {value}: {exc}") from None
+    return None, Interval(low, high), float(low)
 
 
 def key_quantity(name: str, value: Any) -> KeyQuantity:
@@ -140,94 +134,20 @@ def key_quantity(name: str, value: Any) -> KeyQuantity:
     )
 
 
-def programs_for(kind: str, fields: Mapping[str, Any]) -> dict[str, Program]:
-    """Compile the definitions an exercise uses from :mod:`symnn.core.calculus` and the solvers.
-
-    Names: ``f:<activation>``, ``df:<activation>`` (derivative in x),
-    ``dout:<activation>`` (derivative in terms of the output a), ``loss:<loss>`` (one
-    entry's term), ``dloss:<loss>`` (d term/da), ``delta:<loss>:<activation>`` (the
-    output delta), and per kind ``gc_loss``/``gc_grad`` and ``penalty:<name>``/``dpenalty:<name>``.
-    """
-    from symnn.core.calculus import ACTIVATIONS, LOSSES, output_delta
-
-    acts: set[str] = set()
-    losses: set[str] = set()
-    programs: dict[str, Program] = {}
-    if kind == "forward":
-        acts.add(fields["activation"])
-    elif kind == "activations":
-        acts.update(fields["functions"])
-    elif kind in ("network", "error_analysis"):
-        acts.update(layer.activation for layer in fields["layers"])
-        losses.add(fields["loss"])
-        if fields["layers"]:
-            last = fields["layers"][-1].activation
-            programs[f"delta:{fields['loss']}:{last}"] = compile_expr(output_delta(fields["loss"], last))
-    elif kind == "gradient_check":
-        programs.update(_gradient_check_programs())
-    elif kind == "regularization":
-        programs.update(_penalty_programs())
-    for name in sorted(acts):
-        act = ACTIVATIONS[name]
-        programs[f"f:{name}"] = compile_expr(act.definition)
-        programs[f"df:{name}"] = compile_expr(act.derivative)
-        in_output = act.derivative_in_output()
-        if in_output is not None:
-            programs[f"dout:{name}"] = compile_expr(in_output)
-    for name in sorted(losses):
-        programs[f"loss:{name}"] = compile_expr(LOSSES[name].term)
-        programs[f"dloss:{name}"] = compile_expr(LOSSES[name].derivative)
-    return programs
-
-
-def _gradient_check_programs() -> dict[str, Program]:
-    """The gradient-check loss and its SymPy derivative, both written in ŷ (as the solver shows them)."""
-    import sympy as sp
-
-    from symnn.sheets.kinds.gradient_check import LOSS, MODEL, W, b_, x, yhat
-
-    loss = LOSS.subs(MODEL, yhat)
-    grad = sp.factor(sp.diff(LOSS, W).subs(MODEL, yhat)).subs(W * x + b_, yhat)
-    if loss.has(W, b_) or grad.has(W, b_):
-        raise TypeError("the gradient-check loss is not a function of y_hat alone")
-    return {"gc_loss": compile_expr(loss), "gc_grad": compile_expr(grad)}
-
-
-def _penalty_programs() -> dict[str, Program]:
-    import sympy as sp
-
-    from symnn.sheets.kinds.regularization import PENALTIES, w
-
-    programs = {}
-    for name, term in PENALTIES.items():
-        programs[f"penalty:{name}"] = compile_expr(term)
-        programs[f"dpenalty:{name}"] = compile_expr(sp.diff(term, w))
-    return programs
-
-
-def _mean_loss(fields: Mapping[str, Any]) -> bool:
-    from symnn.core.calculus import LOSSES
-
-    loss = fields.get("loss")
-    return isinstance(loss, str) and LOSSES[loss].reduction == "mean"
-
-
 def build_key(spec: SheetSpec) -> SheetKey:
-    """Solve and cross-check every exercise, and keep what checking needs."""
-    from symnn.sheets.crosscheck import crosscheck
-    from symnn.sheets.kinds import solve_exercise
+    """Solve and cross-check every exercise as ``symnn sheet`` does, and keep what checking needs."""
+    from symnn.sheets.crosscheck import solve_checked
+    from symnn.sheets.kinds import kind_of
 
+    solved = solve_checked(spec)
     exercises = []
-    for exercise in spec.exercises:
-        derivation = solve_exercise(exercise)
-        crosscheck(exercise, derivation)
+    for exercise, derivation in zip(spec.exercises, solved.derivations):
         exercises.append(ExerciseKey(
             id=exercise.id,
             kind=exercise.kind,
-            fields=dict(exercise.fields),
+            data=exercise.data,
             quantities=tuple(key_quantity(q.name, q.exact) for q in derivation.quantities),
-            programs=programs_for(exercise.kind, exercise.fields),
-            mean_loss=_mean_loss(exercise.fields),
+            programs=kind_of(exercise).programs(exercise.data),
         ))
     return SheetKey(spec.source, tuple(exercises))
 

@@ -310,9 +310,12 @@ class Intervals:
         return iv.absolute(a)
 
     def activation(self, function: Function, a: Interval, slope: Fraction) -> Interval:
-        from symnn.verify.syntax import enclose
+        from symnn.core.domains import INTERVALS, function_of
+        from symnn.core.program import activation_program
 
-        return enclose.activation(function.name, function.derivative)(a, Interval.point(slope))
+        program = activation_program(function.name, function.derivative)
+        value: Interval = function_of(program, INTERVALS)(a, Interval.point(slope))
+        return value
 
     def extremum(self, name: str, values: list[Interval]) -> Interval:
         return iv.maximum(values) if name == "max" else iv.minimum(values)

@@ -16,10 +16,11 @@ import sympy as sp
 from symnn.core.calculus import ACTIVATIONS
 from symnn.core.calculus import alpha as calculus_alpha
 from symnn.core.calculus import x as calculus_x
+from symnn.core.domains import INTERVALS, NotCompilable, evaluate
 from symnn.core.interval import working_precision
 from symnn.core.nodes import Function, Node, Number
+from symnn.core.program import compile_program
 from symnn.errors import ParseError
-from symnn.verify.syntax import enclose
 from symnn.verify.syntax.evaluate import DEFAULT_LEAKY_SLOPE, MAX_BITS, MAX_EXPONENT, run
 from symnn.verify.syntax.grid import Grid
 
@@ -137,8 +138,8 @@ def sign_of(value: sp.Expr) -> int | None:
     for bits in SIGN_PRECISIONS:  # tiny values need more bits: log(σ(97)) is about -4e-43
         try:
             with working_precision(bits):
-                bounds = enclose.enclosure(value)
-        except ParseError:
+                bounds = evaluate(compile_program(value), {}, INTERVALS)
+        except (ParseError, NotCompilable):
             return None
         if bounds.lo > 0:
             return 1

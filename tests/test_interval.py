@@ -11,8 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symnn.verify.check import interval as iv
-from symnn.verify.check.interval import Interval
+from symnn.core import interval as iv
+from symnn.core.domains import INTERVALS, evaluate
+from symnn.core.interval import Interval
+from symnn.core.program import compile_program
 
 CTX = decimal.Context(prec=80)
 TINY = Decimal("1e-70")
@@ -90,11 +92,11 @@ def test_compiled_piecewise_relu_and_its_derivative(a, s):
     from symnn.core.calculus import ACTIVATIONS
 
     relu = ACTIVATIONS["relu"]
-    f, df = iv.compile_expr(relu.definition), iv.compile_expr(relu.derivative)
+    f, df = compile_program(relu.definition), compile_program(relu.derivative)
     x = a.lo + (a.hi - a.lo) * F(s)
-    assert iv.evaluate(f, {"x": a}).contains(max(x, F(0)))
-    assert iv.evaluate(f, {"x": a}).lo >= 0  # the branches are evaluated on their own parts
-    assert iv.evaluate(df, {"x": a}).contains(F(1) if x > 0 else F(0))
-    sig = iv.compile_expr(ACTIVATIONS["sigmoid"].definition)
+    assert evaluate(f, {"x": a}, INTERVALS).contains(max(x, F(0)))
+    assert evaluate(f, {"x": a}, INTERVALS).lo >= 0  # the branches are evaluated on their own parts
+    assert evaluate(df, {"x": a}, INTERVALS).contains(F(1) if x > 0 else F(0))
+    sig = compile_program(ACTIVATIONS["sigmoid"].definition)
     true = CTX.divide(1, CTX.add(1, CTX.exp(CTX.minus(as_decimal(x)))))
-    assert encloses(iv.evaluate(sig, {"x": a}), true)
+    assert encloses(evaluate(sig, {"x": a}, INTERVALS), true)
