@@ -47,10 +47,8 @@ def fraction(
     t: Tokenizer, name: str, start: int, after: int, end: int, depth: int, in_matrix: bool
 ) -> int:
     t.emit("_FRAC", "\\frac", start)
-    for _ in range(2):
-        first, stop, after = t.argument(after, end, "\\" + name)
-        t.group(first, stop, depth, first)
-    return after
+    numerator = t.grouped_argument(after, end, "\\" + name, depth)
+    return t.grouped_argument(numerator, end, "\\" + name, depth)
 
 
 def square_root(
@@ -66,9 +64,7 @@ def square_root(
         t.run(opening + 1, closing, depth + 1, in_matrix=False)
         t.emit("_INDEX_CLOSE", "]", closing)
         after = closing + 1
-    first, stop, after = t.argument(after, end, "\\sqrt")
-    t.group(first, stop, depth, first)
-    return after
+    return t.grouped_argument(after, end, "\\sqrt", depth)
 
 
 def naming(
@@ -112,9 +108,7 @@ def boxed(
 ) -> int:
     if name == "textcolor":
         after = t.raw_argument(after, end, "\\textcolor")[1]
-    first, stop, after = t.argument(after, end, "\\" + name)
-    t.group(first, stop, depth, first)
-    return after
+    return t.grouped_argument(after, end, "\\" + name, depth)
 
 
 def delimiter(

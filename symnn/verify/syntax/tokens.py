@@ -156,6 +156,12 @@ class Tokenizer:
         self.run(start, stop, depth + 1, in_matrix=False)
         self.emit("_RBRACE", "}", stop)
 
+    def grouped_argument(self, position: int, end: int, command: str, depth: int) -> int:
+        """Emit the argument that begins at ``position`` as a braced group; the next position."""
+        first, stop, after = self.argument(position, end, command)
+        self.group(first, stop, depth, first)
+        return after
+
     # ----- the main loop -------------------------------------------------------------------
     def run(self, start: int, end: int, depth: int, in_matrix: bool) -> None:
         self.check_depth(depth, start)
@@ -294,9 +300,7 @@ class Tokenizer:
             self.mark_prime(start)
             return prime.end()
         self.emit("_CARET", "^", start)
-        first, stop, after = self.argument(after, end, "^")
-        self.group(first, stop, depth, first)
-        return after
+        return self.grouped_argument(after, end, "^", depth)
 
     def subscript(self, start: int, after: int, end: int, depth: int, in_matrix: bool) -> int:
         content, after = self.raw_argument(after, end, "_")
