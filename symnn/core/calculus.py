@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cache
 from typing import Any
 
@@ -23,6 +24,8 @@ x = sp.Symbol("x", real=True)
 """The argument of every activation definition."""
 alpha = sp.Symbol("alpha", positive=True)
 """The slope/scale parameter of leaky ReLU and ELU."""
+DEFAULT_ALPHA = {"leaky_relu": Fraction(1, 100), "elu": Fraction(1)}
+"""The value of :data:`alpha` when an exercise or a layer gives none (stated here only)."""
 y = sp.Symbol("y", real=True)
 """A target entry in a loss definition."""
 a = sp.Symbol("a", real=True)

@@ -20,6 +20,7 @@ from fractions import Fraction
 from typing import Any, TypeVar, cast
 
 from symnn.core.calculus import ACTIVATIONS, SOFTMAX
+from symnn.core.calculus import DEFAULT_ALPHA as DEFAULT_ALPHA  # re-exported: the kinds read it here
 from symnn.core.formula import Formula, parse_formula
 from symnn.errors import ParseError, ShapeError, SpecError, SymnnError
 
@@ -30,8 +31,6 @@ NETWORK_ACTIVATIONS = (*ACTIVATIONS, SOFTMAX)
 """Activation names a network or forward layer may use (softmax only on the output layer)."""
 T = TypeVar("T")
 
-DEFAULT_ALPHA = {"leaky_relu": Fraction(1, 100), "elu": Fraction(1)}
-"""The slope parameter alpha of leaky ReLU and ELU when none is given."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,30 +134,41 @@ def read_vector(value: Any, name: str, ctx: Context) -> tuple[Fraction, ...]:
 _PLURAL = {"loss": "losses", "penalty": "penalties"}
 
 
-def choice(options: tuple[str, ...], what: str) -> Callable[[Any, str, Context], str]:
-    plural = _PLURAL.get(what, what + "s")
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A reader of one name out of :attr:`options` (or, with :attr:`many`, a non-empty list of them)."""
 
-    def read(value: Any, name: str, ctx: Context) -> str:
-        if not isinstance(value, str):
-            raise ctx.error(f"{name} must be a name, got {describe(value)}")
-        if value not in options:
-            raise ctx.error(
-                f"unknown {what} {value!r}; valid {plural}: {', '.join(options)}"
-            )
-        return value
+    options: tuple[str, ...]
+    """The valid names, in the order messages list them."""
+    what: str
+    """What a name is, for messages (``loss``, ``penalty``)."""
+    many: bool = False
+    """Whether the field is a list of names."""
 
-    return read
-
-
-def choices(options: tuple[str, ...], what: str) -> Callable[[Any, str, Context], tuple[str, ...]]:
-    one = choice(options, what)
-
-    def read(value: Any, name: str, ctx: Context) -> tuple[str, ...]:
+    def __call__(self, value: Any, name: str, ctx: Context) -> Any:
+        if not self.many:
+            return self._one(value, name, ctx)
         if not isinstance(value, list) or not value:
             raise ctx.error(f"{name} must be a non-empty list of names")
-        return tuple(one(v, name, ctx) for v in value)
+        return tuple(self._one(v, name, ctx) for v in value)
 
-    return read
+    def _one(self, value: Any, name: str, ctx: Context) -> str:
+        if not isinstance(value, str):
+            raise ctx.error(f"{name} must be a name, got {describe(value)}")
+        if value not in self.options:
+            plural = _PLURAL.get(self.what, self.what + "s")
+            raise ctx.error(f"unknown {self.what} {value!r}; valid {plural}: {', '.join(self.options)}")
+        return value
+
+
+def choice(options: tuple[str, ...], what: str) -> Choice:
+    """A reader of one name out of ``options``."""
+    return Choice(options, what)
+
+
+def choices(options: tuple[str, ...], what: str) -> Choice:
+    """A reader of a non-empty list of names out of ``options``."""
+    return Choice(options, what, many=True)
 
 
 def read_int(value: Any, name: str, ctx: Context) -> int:
