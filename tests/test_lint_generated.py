@@ -96,9 +96,10 @@ def test_a_slip_inside_a_substitution_step_is_found(path, written, slipped, righ
 
 # ----- softmax / cross-entropy and custom activations ---------------------------------------
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-NETWORKS = ("lint_softmax", "lint_softsign")
-"""Sheets of networks with a softmax output and cross-entropy, and with a custom activation
-(softsign, written as a formula in the spec)."""
+NETWORKS = ("lint_softmax", "lint_softsign", "lint_piecewise")
+"""Sheets of networks with a softmax output and cross-entropy, with a custom activation
+(softsign, written as a formula in the spec), and with a piecewise one (``max(x, 0.1 * x)``,
+which the sheet defines with ``\\begin{cases}``) before a softmax over a batch."""
 
 
 @pytest.fixture(scope="module")
@@ -119,8 +120,14 @@ LINKS_CHECKED = {
         r"\begin{bmatrix}\operatorname{softsign}\left(-0.01\right)",
         r"\left(\begin{bmatrix}0.2\\-0.5\end{bmatrix} \begin{bmatrix}-\frac{1}{1 + e^{\frac{4427}{59590}}}\end{bmatrix}\right) \odot \operatorname{softsign}'",
     ],
+    "lint_piecewise": [
+        r"\operatorname{lrelu2}\left(\begin{bmatrix}-0.01",
+        r"\begin{bmatrix}\operatorname{lrelu2}\left(-0.01\right)",
+        r"\operatorname{softmax}\left(\begin{bmatrix}0.0088",
+    ],
 }
-"""Links that need softmax, or the sheet's own definition of softsign and softsign', to be checked."""
+"""Links that need softmax, or the sheet's own definitions of softsign, softsign' and lrelu2,
+to be checked."""
 
 
 @pytest.mark.parametrize("suffix", FORMAT)
@@ -162,9 +169,10 @@ PLANTED = {
         r"\operatorname{softmax}",
     ),
     "lint_softsign": (r"- \frac{9}{59}", r"- \frac{9}{58}", r"\begin{bmatrix}\operatorname{softsign}"),
+    "lint_piecewise": (r"= \begin{bmatrix}-0.001", r"= \begin{bmatrix}-0.011", r"\begin{bmatrix}\operatorname{lrelu2}"),
 }
 """A slip in the first written result of each activation: softmax(Z)₁ with e^{0.055} for
-e^{0.054}, softsign(-0.18) as -9/58 for -9/59."""
+e^{0.054}, softsign(-0.18) as -9/58 for -9/59, lrelu2(-0.01) as -0.011 for -0.001."""
 
 
 @pytest.mark.parametrize("suffix", FORMAT)

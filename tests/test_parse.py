@@ -101,6 +101,18 @@ CASES = [
     pytest.param("3 \u2212 1 \u00d7 2", sp.Integer(1), id="unicode-operators"),
     pytest.param(r"\boxed{0.25}", R(1, 4), id="boxed"),
     pytest.param(r"\pi", sp.pi, id="pi"),
+    pytest.param(r"\operatorname{sign}{\left(-3 \right)}", sp.Integer(-1), id="sign"),
+    pytest.param(r"\operatorname{softmax}(3)", sp.Integer(1), id="softmax-of-one-number"),
+    pytest.param(
+        r"\begin{cases} 0.5 & \text{for}\: 0.5 > 0 \\0 & \text{otherwise} \end{cases}",
+        R(1, 2),
+        id="cases-first-branch",
+    ),
+    pytest.param(
+        r"\begin{cases} -0.5 & \text{if } -0.5 \geq \frac{-0.5}{10} \\ \frac{-0.5}{10} & \text{otherwise} \end{cases}",
+        R(-1, 20),
+        id="cases-otherwise",
+    ),
 ]
 
 
@@ -168,6 +180,16 @@ MATRIX_CASES = [
         sp.Matrix([[2, 3]]),
         id="sqrt-entrywise",
     ),
+    pytest.param(
+        r"\operatorname{softmax}\left(\begin{bmatrix} 0 \\ \ln 3 \end{bmatrix}\right)",
+        sp.Matrix([[R(1, 4)], [R(3, 4)]]),
+        id="softmax-column",
+    ),
+    pytest.param(
+        r"\text{softmax}(\begin{bmatrix} 0 & 0 \\ \ln 3 & 0 \end{bmatrix})",
+        sp.Matrix([[R(1, 4), R(1, 2)], [R(3, 4), R(1, 2)]]),
+        id="softmax-each-column",
+    ),
 ]
 
 
@@ -229,6 +251,10 @@ UNREADABLE = [
     pytest.param("}", id="stray-brace"),
     pytest.param("{", id="open-brace"),
     pytest.param("- - - - - 1", id="sign-run"),
+    pytest.param(r"\begin{cases} 1 & 1 > 1 \end{cases}", id="cases-no-branch-holds"),
+    pytest.param(r"1 \leq 2", id="comparison-outside-cases"),
+    pytest.param(r"\operatorname{softmax}'(1)", id="softmax-derivative"),
+    pytest.param(r"\operatorname{softsign}(1)", id="undefined-function"),
 ]
 
 

@@ -138,6 +138,26 @@ class Matrix:
     """Rows of entries, all of the same length."""
 
 
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """``left < right`` (or ``>``, ``≤``, ``≥``): when a branch of :class:`Cases` applies."""
+
+    left: Node
+    """The left side."""
+    comparison: str
+    """``<``, ``>``, ``≤`` or ``≥``."""
+    right: Node
+    """The right side."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cases:
+    """``\\begin{cases} x & x > 0 \\\\ 0 & \\text{otherwise} \\end{cases}``: the first branch that holds."""
+
+    branches: tuple[tuple[Node, Condition | None], ...]
+    """Each branch's value and its condition (None for ``otherwise``), in order."""
+
+
 Node = (
     Number
     | Symbol
@@ -150,6 +170,7 @@ Node = (
     | Absolute
     | Call
     | Matrix
+    | Cases
 )
 """Any node of an expression tree."""
 
@@ -196,6 +217,12 @@ def children(node: Node) -> tuple[Node, ...]:
             return arguments
         case Matrix(rows):
             return tuple(entry for row in rows for entry in row)
+        case Cases(branches):
+            return tuple(
+                part
+                for value, condition in branches
+                for part in ((value,) if condition is None else (value, condition.left, condition.right))
+            )
     return ()
 
 

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from symnn.core.nodes import Function
 from symnn.verify.syntax.vocabulary import (
     ACCENTS,
+    COMPARISONS,
+    CONDITION_WORDS,
     DELIMITERS,
     FUNCTION_NAMES,
     LEXEME,
@@ -24,6 +26,7 @@ from symnn.verify.syntax.vocabulary import (
     NAMING_COMMANDS,
     OPEN_PAREN_AHEAD,
     OPENERS,
+    OTHERWISE_WORDS,
     SKIPPED_WITH_ARGUMENT,
     STYLE_COMMANDS,
 )
@@ -81,6 +84,10 @@ def naming(
         t.emit("FUNCTION", Function(function), start)
     elif _FUNCTION_NAME.fullmatch(content) and OPEN_PAREN_AHEAD.match(t.text, after, end):
         t.emit("FUNCTION", Function(content), start)
+    elif t.cases and content.lower() in CONDITION_WORDS:
+        pass  # "x & \\text{if } x > 0": the comparison follows
+    elif t.cases and content.lower() in OTHERWISE_WORDS:
+        t.emit("_OTHERWISE", content, start)
     elif content == "e":
         t.emit("CONSTANT", "E", start)
     elif content:
@@ -136,19 +143,32 @@ def environment(
     if match is None or match.group(1) != "begin":
         raise t.fail(f"unexpected \\{name}", start)
     kind = match.group(2).strip()
-    if kind not in MATRIX_ENVIRONMENTS:
+    if kind not in MATRIX_ENVIRONMENTS and kind != "cases":
         raise t.fail(f"environment {kind} is not read", start)
     closing = environment_end(t, kind, match.end(), end)
     body = match.end()
     if kind == "array":  # skip the column specification {cc}
         body = t.raw_argument(body, closing.start(), "\\begin{array}")[1]
     t.check_depth(depth + 1, start)
-    t.emit("_BEGIN_MATRIX", kind, start)
+    tokens = ("_BEGIN_CASES", "_END_CASES") if kind == "cases" else ("_BEGIN_MATRIX", "_END_MATRIX")
+    t.emit(tokens[0], kind, start)
+    t.cases += kind == "cases"
     t.run(body, closing.start(), depth + 1, in_matrix=True)
+    t.cases -= kind == "cases"
     if t.tokens[-1].type == "_ROWSEP":
         t.tokens.pop()
-    t.emit("_END_MATRIX", kind, closing.start())
+    t.emit(tokens[1], kind, closing.start())
     return closing.end()
+
+
+def comparison(
+    t: Tokenizer, name: str, start: int, after: int, end: int, depth: int, in_matrix: bool
+) -> int:
+    """``\\leq`` and the like: a comparison in a condition of ``\\begin{cases}``."""
+    if not t.cases:
+        raise t.fail(f"relation '\\{name}' inside an expression", start)
+    t.emit("COMPARISON", COMPARISONS[name], start)
+    return after
 
 
 def environment_end(t: Tokenizer, kind: str, position: int, end: int) -> re.Match[str]:
@@ -174,6 +194,7 @@ COMMAND_HANDLERS: dict[str, CommandHandler] = {
     "pi": pi,
     **dict.fromkeys(("left", "right"), delimiter),
     **dict.fromkeys(("begin", "end"), environment),
+    **dict.fromkeys((name for name in COMPARISONS if name.isalpha()), comparison),
     **dict.fromkeys(("boxed", "textcolor"), boxed),
     **dict.fromkeys(NAMING_COMMANDS, naming),
     **dict.fromkeys(STYLE_COMMANDS | ACCENTS, styled),

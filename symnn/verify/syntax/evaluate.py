@@ -25,7 +25,9 @@ from symnn.core.interval import Interval
 from symnn.core.nodes import (
     Absolute,
     Call,
+    Cases,
     Chain,
+    Condition,
     Constant,
     Definition,
     Function,
@@ -79,6 +81,7 @@ class Arithmetic(Protocol[S]):
     def absolute(self, a: S) -> S: ...
     def activation(self, function: Function, a: S, slope: Fraction) -> S: ...
     def extremum(self, name: str, values: list[S]) -> S: ...
+    def compare(self, a: S, b: S) -> int | None: ...
 
 
 Recorder = Callable[[Node, Value], None]
@@ -174,6 +177,21 @@ class Evaluator(Generic[S]):
     def absolute(self, node: Absolute) -> Value:
         return entrywise(self.arithmetic.absolute, self.value(node.operand), what="take |·| of")
 
+    def cases(self, node: Cases) -> Value:
+        for value, condition in node.branches:
+            if condition is None or self.holds(condition):
+                return self.value(value)
+        raise ParseError("no branch of the cases holds")
+
+    def holds(self, condition: Condition) -> bool:
+        """Whether a condition certainly holds (False if it certainly fails; else refused)."""
+        left = self.scalar(condition.left, "a side of a condition")
+        right = self.scalar(condition.right, "a side of a condition")
+        sign = self.arithmetic.compare(left, right)
+        if sign is None:
+            raise ParseError(f"cannot decide whether {condition.comparison} holds")
+        return _COMPARISON_TESTS[condition.comparison](sign)
+
     def matrix(self, node: Matrix) -> Value:
         rows = tuple(
             tuple(self.scalar(entry, "a matrix entry") for entry in row) for row in node.rows
@@ -234,6 +252,7 @@ _NODE_RULES: dict[type, Callable[[Any, Any], Value]] = {
     Absolute: Evaluator.absolute,
     Matrix: Evaluator.matrix,
     Call: Evaluator.call,
+    Cases: Evaluator.cases,
 }
 """One evaluation rule per node type."""
 
@@ -245,6 +264,14 @@ _CHAIN_RULES: dict[str, Callable[[Any, Value, Value], Value]] = {
     "hadamard": Evaluator.hadamard,
 }
 """One rule per chain operator."""
+
+_COMPARISON_TESTS: dict[str, Callable[[int], bool]] = {
+    "<": lambda sign: sign < 0,
+    ">": lambda sign: sign > 0,
+    "≤": lambda sign: sign <= 0,
+    "≥": lambda sign: sign >= 0,
+}
+"""Each comparison, as a test of the sign of left minus right."""
 
 
 # ----- interval arithmetic -----------------------------------------------------------------
@@ -319,6 +346,12 @@ class Intervals:
 
     def extremum(self, name: str, values: list[Interval]) -> Interval:
         return iv.maximum(values) if name == "max" else iv.minimum(values)
+
+    def compare(self, a: Interval, b: Interval) -> int | None:
+        difference = a - b
+        if difference.lo > 0 or difference.hi < 0:
+            return 1 if difference.lo > 0 else -1
+        return 0 if difference.is_point else None
 
 
 def evaluate_interval(

@@ -110,6 +110,9 @@ class Exact:
     def extremum(self, name: str, values: list[sp.Expr]) -> sp.Expr:
         return sp.Max(*values) if name == "max" else sp.Min(*values)
 
+    def compare(self, a: sp.Expr, b: sp.Expr) -> int | None:
+        return sign_of(a - b)
+
 
 SIGN_PRECISIONS = (113, 500, 2000)
 """Bits tried, in turn, to decide the sign of an irrational number."""

@@ -13,12 +13,14 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from symnn.core.nodes import Definition, Function
+from symnn.core.nodes import Definition, Function, Number
 from symnn.errors import ParseError
 from symnn.verify.syntax.grid import Grid, S, Value, entrywise, grid
 
 if TYPE_CHECKING:
     from symnn.verify.syntax.evaluate import Arithmetic, Evaluator
+
+_ONE = Number(Fraction(1), None, "1")
 
 ACTIVATION_NAMES = ("relu", "leaky_relu", "sigmoid", "tanh", "softplus", "elu")
 """The activations the tokenizer can name; each is a key of :data:`symnn.core.calculus.ACTIVATIONS`
@@ -79,6 +81,8 @@ def apply_softmax(ev: Evaluator[Any], function: Function, arguments: list[Value]
 
 
 def _softmax(arithmetic: Arithmetic[S], entries: list[S]) -> list[S]:
+    if len(entries) == 1:  # e^a / e^a, exactly
+        return [arithmetic.number(_ONE)]
     powers = [arithmetic.exp(entry) for entry in entries]
     total = powers[0]
     for power in powers[1:]:

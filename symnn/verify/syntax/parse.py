@@ -228,6 +228,15 @@ class _TreeBuilder(Transformer[Token, Node]):
         function: Function = items[0].value
         return nodes.Call(function, tuple(items[1:]))
 
+    def branch(self, items: list[Any]) -> tuple[Node, nodes.Condition]:
+        return items[0], nodes.Condition(items[1], str(items[2].value), items[3])
+
+    def otherwise(self, items: list[Node]) -> tuple[Node, None]:
+        return items[0], None
+
+    def cases(self, items: list[Any]) -> Node:
+        return nodes.Cases(tuple(items))
+
     def matrix_row(self, items: list[Node]) -> tuple[Node, ...]:
         return tuple(items)
 

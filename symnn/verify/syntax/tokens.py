@@ -25,6 +25,7 @@ from symnn.verify.syntax.commands import COMMAND_HANDLERS
 from symnn.verify.syntax.vocabulary import (
     CHARACTERS,
     CLOSERS,
+    COMPARISONS,
     FUNCTION_COMMANDS,
     GREEK,
     IGNORED_COMMANDS,
@@ -75,13 +76,15 @@ def tokenize(text: str) -> list[Token]:
 class Tokenizer:
     """One pass over one expression; ``run`` recurses into arguments and environments."""
 
-    __slots__ = ("open_bars", "open_brackets", "text", "tokens")
+    __slots__ = ("cases", "open_bars", "open_brackets", "text", "tokens")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.tokens: list[Token] = []
         self.open_brackets = 0
         self.open_bars = 0
+        self.cases = 0
+        """How many ``\\begin{cases}`` enclose the text being read (comparisons are read there)."""
 
     # ----- helpers -------------------------------------------------------------------------
     def fail(self, message: str, position: int) -> ParseError:
@@ -198,6 +201,9 @@ class Tokenizer:
             return self.symbol_or_sigmoid("sigma" if first == "σ" else first, start, after, end)
         if first == "π":
             self.emit("CONSTANT", "pi", start)
+            return after
+        if first in COMPARISONS and self.cases:
+            self.emit("COMPARISON", COMPARISONS[first], start)
             return after
         if first in "=<>≈≤≥≠":
             raise self.fail(f"relation '{first}' inside an expression", start)

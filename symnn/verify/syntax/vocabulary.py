@@ -20,7 +20,7 @@ OPEN_PAREN_AHEAD = re.compile(
 
 OPERAND_EXPECTED = frozenset(
     "_PLUS _MINUS _TIMES _DIV _ODOT _COMMA _LPAR _LBRACK _LBRACE _LABS _AMP _ROWSEP "
-    "_BEGIN_MATRIX _CARET _FRAC _SQRT _INDEX_OPEN FUNCTION".split()
+    "_BEGIN_MATRIX _BEGIN_CASES _CARET _FRAC _SQRT _INDEX_OPEN FUNCTION COMPARISON".split()
 )
 """Terminals that leave the parser expecting an operand next (decides what ``|`` opens)."""
 SIGNS = frozenset({"_PLUS", "_MINUS"})
@@ -107,6 +107,18 @@ ACCENTS = frozenset(
 
 MATRIX_ENVIRONMENTS = frozenset("bmatrix pmatrix Bmatrix matrix smallmatrix array".split())
 """Environments read as matrices."""
+
+COMPARISONS: dict[str, str] = {
+    **dict.fromkeys(("<", "lt"), "<"),
+    **dict.fromkeys((">", "gt"), ">"),
+    **dict.fromkeys(("≤", "leq", "le", "leqslant"), "≤"),
+    **dict.fromkeys(("≥", "geq", "ge", "geqslant"), "≥"),
+}
+"""Comparisons a condition of ``\\begin{cases}`` may use (characters and command names)."""
+CONDITION_WORDS = frozenset("for if when where".split())
+"""Words in ``\\text{}`` that introduce a condition of ``\\begin{cases}`` (skipped)."""
+OTHERWISE_WORDS = frozenset("otherwise else".split())
+"""Words in ``\\text{}`` that are the condition of a last, catch-all branch."""
 
 DELIMITERS: dict[str, tuple[str | None, str | None]] = {
     **dict.fromkeys(("(", ")", "\\{", "\\}"), ("_LPAR", "_RPAR")),
