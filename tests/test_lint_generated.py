@@ -152,16 +152,6 @@ def test_a_custom_activation_is_checked_by_its_definition_on_the_sheet(network_s
     ]
 
 
-def test_a_function_the_sheet_does_not_define_is_not_checked():
-    report = lint_text(r"$\operatorname{softsign}\left(-0.01\right) = -\frac{1}{101}$", "markdown")
-    assert [(f.verdict, f.message) for f in report.findings] == [
-        (
-            "not checked",
-            "The left side cannot be evaluated: the sheet does not define the function softsign.",
-        )
-    ]
-
-
 PLANTED = {
     "lint_softmax": (
         r"\begin{bmatrix}\frac{e^{0.054}}{1 + e^{0.054} + e^{0.063}}",

@@ -107,7 +107,9 @@ def apply_definition(
     """A function the sheet defines, applied entry by entry to its arguments."""
     if len(arguments) != len(definition.parameters):
         raise ParseError(
-            f"{function} takes {len(definition.parameters)} arguments, not {len(arguments)}"
+            f"{function} takes {len(definition.parameters)} argument"
+            + ("s" if len(definition.parameters) != 1 else "")
+            + f", not {len(arguments)}"
         )
 
     def body(*values: S) -> S:
