@@ -48,7 +48,11 @@ The verdict on each pair of values (a scalar side, or one matrix entry):
 
 Matrices are judged entry by entry; the worst entry decides and is named.  Links with a
 symbol, with text the parser cannot read, or with a relation such as ``\\sim`` are
-**not checked**.
+**not checked**.  So is a link that *defines* a function the sheet names itself,
+``\\operatorname{softsign}(x) = \\frac{x}{1 + |x|}`` (a name no built-in function has,
+applied to distinct symbols; a right side using each of them and nothing else, piecewise
+with ``\\begin{cases}`` or not): it is remembered, and the links after it are evaluated
+with it.  A function the sheet never defines leaves its links not checked.
 """
 
 from __future__ import annotations
