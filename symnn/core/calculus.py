@@ -12,10 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
+from typing import Any
 
 import sympy as sp
 
 from symnn.core import formula as fm
+from symnn.core import nodes
 from symnn.errors import SpecError
 
 x = sp.Symbol("x", real=True)
@@ -181,34 +183,40 @@ def _piecewise_min(p: sp.Expr, q: sp.Expr) -> sp.Expr:
 
 
 _FORMULA_FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
-    "exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt, "abs": sp.Abs,
+    "exp": sp.exp, "log": sp.log, "ln": sp.log,
     "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh, "sin": sp.sin, "cos": sp.cos, "atan": sp.atan,
     "sigmoid": lambda v: 1 / (1 + sp.exp(-v)), "max": _piecewise_max, "min": _piecewise_min,
 }
 _FORMULA_OPERATORS: dict[str, Callable[[sp.Expr, sp.Expr], sp.Expr]] = {
-    "+": lambda p, q: p + q, "-": lambda p, q: p - q, "*": lambda p, q: p * q,
-    "/": lambda p, q: p / q, "^": lambda p, q: p ** q,
+    "add": lambda p, q: p + q, "sub": lambda p, q: p - q, "mul": lambda p, q: p * q,
+    "div": lambda p, q: p / q,
 }
-_FORMULA_CONSTANTS = {"e": sp.E, "pi": sp.pi}
+_FORMULA_CONSTANTS = {"E": sp.E, "pi": sp.pi}
 
 
-def _formula_number(node: fm.Number) -> sp.Expr:
-    return sp.Rational(node.value.numerator, node.value.denominator)
+def _formula_chain(node: nodes.Chain) -> sp.Expr:
+    result = formula_to_sympy(node.first)
+    for op, operand in node.rest:
+        result = _FORMULA_OPERATORS[op](result, formula_to_sympy(operand))
+    return result
 
 
-_FORMULA_NODES: dict[type, Callable[[object], sp.Expr]] = {
-    fm.Number: _formula_number,  # type: ignore[dict-item]
-    fm.Variable: lambda node: x,
-    fm.Constant: lambda node: _FORMULA_CONSTANTS[node.name],  # type: ignore[attr-defined]
-    fm.Negate: lambda node: -formula_to_sympy(node.operand),  # type: ignore[attr-defined]
-    fm.Binary: lambda node: _FORMULA_OPERATORS[node.op](  # type: ignore[attr-defined]
-        formula_to_sympy(node.left), formula_to_sympy(node.right)),  # type: ignore[attr-defined]
-    fm.Call: lambda node: _FORMULA_FUNCTIONS[node.function](  # type: ignore[attr-defined]
-        *[formula_to_sympy(arg) for arg in node.args]),  # type: ignore[attr-defined]
+_FORMULA_NODES: dict[type, Callable[[Any], sp.Expr]] = {
+    nodes.Number: lambda node: sp.Rational(node.value.numerator, node.value.denominator),
+    nodes.Symbol: lambda node: x,
+    nodes.Constant: lambda node: _FORMULA_CONSTANTS[node.name],
+    nodes.Negate: lambda node: -formula_to_sympy(node.operand),
+    nodes.Chain: _formula_chain,
+    nodes.Power: lambda node: formula_to_sympy(node.base) ** formula_to_sympy(node.exponent),
+    nodes.Absolute: lambda node: sp.Abs(formula_to_sympy(node.operand)),
+    nodes.Root: lambda node: sp.sqrt(formula_to_sympy(node.radicand)),
+    nodes.Call: lambda node: _FORMULA_FUNCTIONS[node.function.name](
+        *[formula_to_sympy(arg) for arg in node.arguments]),
 }
+"""One rule per node of a formula tree (:func:`symnn.core.formula.parse_formula` builds no others)."""
 
 
-def formula_to_sympy(node: fm.Node) -> sp.Expr:
+def formula_to_sympy(node: nodes.Node) -> sp.Expr:
     """A parsed formula tree as a SymPy expression in :data:`x` (built node by node, never parsed).
 
     >>> formula_to_sympy(fm.parse_formula("x / (1 + abs(x))"))

@@ -34,6 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 import symnn.core.formula as fm
+from symnn.core.nodes import Absolute, Call, Chain, Constant, Negate, Node, Number, Power, Root, Symbol
 from symnn.errors import SpecError
 from symnn.sheets.reference.arrays import FloatArray
 
@@ -210,26 +211,35 @@ _DUAL_FUNCTIONS: dict[str, Callable[..., Dual]] = {
     "min": _pick(lambda p, q: p < q),
 }
 _DUAL_OPERATORS: dict[str, Callable[[Dual, Dual], Dual]] = {
-    "+": _add, "-": _sub, "*": _mul, "/": _div, "^": _pow,
+    "add": _add, "sub": _sub, "mul": _mul, "div": _div,
 }
-_DUAL_CONSTANTS = {"e": math.e, "pi": math.pi}
+_DUAL_CONSTANTS = {"E": math.e, "pi": math.pi}
 
 
-def _dual(node: fm.Node, z: FloatArray) -> Dual:
+def _dual(node: Node, z: FloatArray) -> Dual:
     """The formula and its derivative at every entry of z."""
-    if isinstance(node, fm.Number):
+    if isinstance(node, Number):
         return _constant(float(node.value), z)
-    if isinstance(node, fm.Variable):
+    if isinstance(node, Symbol):
         return Dual(z, np.ones_like(z))
-    if isinstance(node, fm.Constant):
+    if isinstance(node, Constant):
         return _constant(_DUAL_CONSTANTS[node.name], z)
-    if isinstance(node, fm.Negate):
+    if isinstance(node, Negate):
         inner = _dual(node.operand, z)
         return Dual(-inner.value, -inner.slope)
-    if isinstance(node, fm.Binary):
-        return _DUAL_OPERATORS[node.op](_dual(node.left, z), _dual(node.right, z))
-    if isinstance(node, fm.Call):
-        return _DUAL_FUNCTIONS[node.function](*[_dual(arg, z) for arg in node.args])
+    if isinstance(node, Chain):
+        result = _dual(node.first, z)
+        for op, operand in node.rest:
+            result = _DUAL_OPERATORS[op](result, _dual(operand, z))
+        return result
+    if isinstance(node, Power):
+        return _pow(_dual(node.base, z), _dual(node.exponent, z))
+    if isinstance(node, Absolute):
+        return _DUAL_FUNCTIONS["abs"](_dual(node.operand, z))
+    if isinstance(node, Root) and node.index is None:
+        return _DUAL_FUNCTIONS["sqrt"](_dual(node.radicand, z))
+    if isinstance(node, Call):
+        return _DUAL_FUNCTIONS[node.function.name](*[_dual(arg, z) for arg in node.arguments])
     raise SpecError(f"the numeric evaluator cannot read formula node {node!r}")
 
 
