@@ -7,6 +7,7 @@ gradient for both reductions; the ball and interval domains must enclose the exa
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any
 
 import flint
 import pytest
@@ -57,44 +58,32 @@ def test_the_default_reduction_is_the_sheets() -> None:
         net.loss(X, Y, "mse", reduction="average")
 
 
-def _rules() -> tuple[engine.LayerRule, ...]:
-    softsign = symnn.Dense([[1]], None, "softsign", formula="x / (1 + abs(x))").formula
-    return (layer_rule("softsign", softsign), layer_rule("softmax"))
+RULES = (layer_rule("softsign", symnn.Dense([[1]], None, "softsign", formula="x / (1 + abs(x))").formula),
+         layer_rule("softmax"))
+OBJECTIVE = Objective.of("cross_entropy", "mean")
+
+
+def w1_gradient(domain: Any, matrices: dict[str, Any]) -> Any:
+    """∂L/∂W1 by the engine's passes over one domain, from the domain's own matrices."""
+    net = engine.Network(matrices["x"], matrices["y"], RULES, OBJECTIVE)
+    params = engine.Params((matrices["W1"], matrices["W2"]), (None, None))
+    values = net.forward(domain, params)
+    return engine.gradients(domain, params, net.deltas(domain, params, values), values.As)["W1"]
 
 
 def test_every_domain_runs_the_same_passes_and_encloses_the_exact_values() -> None:
-    rules, objective = _rules(), Objective.of("cross_entropy", "mean")
-    exact = {name: exact_matrix(value, name) for name, value in (("W1", W1), ("W2", W2), ("x", X), ("y", Y))}
-    symbolic = {k: sp.ImmutableMatrix(exact_matrix(v, k).to_Matrix()) for k, v in
-                (("W1", W1), ("W2", W2), ("x", X), ("y", Y))}
-    params = engine.Params((symbolic["W1"], symbolic["W2"]), (None, None))
-    net = engine.Network(symbolic["x"], symbolic["y"], rules, objective)
-    values = net.forward(SYMBOLIC, params)
-    deltas = net.deltas(SYMBOLIC, params, values)
-    truth = engine.gradients(SYMBOLIC, params, deltas, values.As)["W1"]
-
-    exact_values = engine.forward(EXACT, rules, engine.Params((exact["W1"], exact["W2"]), (None, None)), exact["x"])
-    assert exact_values.Zs[0].to_Matrix() == values.Zs[0]
-
+    given = {name: exact_matrix(value, name) for name, value in (("W1", W1), ("W2", W2), ("x", X), ("y", Y))}
+    rationals = {k: [[Fraction(int(e.p), int(e.q)) for e in row] for row in m.to_Matrix().tolist()]
+                 for k, m in given.items()}
+    truth = w1_gradient(SYMBOLIC, {k: sp.ImmutableMatrix(m.to_Matrix()) for k, m in given.items()})
+    digits = [[Fraction(str(sp.N(v, 60))) for v in row] for row in truth.tolist()]
+    assert max(abs(v) for v in (w1_gradient(EXACT, given).to_Matrix() - truth).evalf(50)) < 1e-45
     with flint.ctx.workprec(200):
-        balls = {k: flint.arb_mat([[flint.arb(flint.fmpq(int(e.p), int(e.q))) for e in row] for row in m.tolist()])
-                 for k, m in symbolic.items()}
-        ball_net = engine.Network(balls["x"], balls["y"], rules, objective)
-        ball_params = engine.Params((balls["W1"], balls["W2"]), (None, None))
-        ball_values = ball_net.forward(BALL_DOMAIN, ball_params)
-        ball_grad = engine.gradients(BALL_DOMAIN, ball_params, ball_net.deltas(BALL_DOMAIN, ball_params, ball_values),
-                                     ball_values.As)["W1"]
-        for i in range(3):
-            for j in range(2):
-                assert ball_grad[i, j].contains(flint.arb(str(sp.N(truth[i, j], 60))))
-
-    ivs = {k: iv.const([[Fraction(int(e.p), int(e.q)) for e in row] for row in m.tolist()]) for k, m in symbolic.items()}
-    iv_net = engine.Network(ivs["x"], ivs["y"], rules, objective)
-    iv_params = engine.Params((ivs["W1"], ivs["W2"]), (None, None))
-    iv_values = iv_net.forward(INTERVAL_DOMAIN, iv_params)
-    iv_grad = engine.gradients(INTERVAL_DOMAIN, iv_params, iv_net.deltas(INTERVAL_DOMAIN, iv_params, iv_values),
-                               iv_values.As)["W1"]
-    for i in range(3):
-        for j in range(2):
-            value = Fraction(str(sp.N(truth[i, j], 60)))
-            assert iv_grad[i][j].lo - Fraction(1, 10**50) <= value <= iv_grad[i][j].hi + Fraction(1, 10**50)
+        balls = w1_gradient(BALL_DOMAIN, {k: flint.arb_mat([[flint.arb(flint.fmpq(v.numerator, v.denominator))
+                                                              for v in row] for row in m])
+                                          for k, m in rationals.items()})
+        assert all(balls[i, j].contains(flint.arb(str(sp.N(truth[i, j], 60)))) for i in range(3) for j in range(2))
+    intervals = w1_gradient(INTERVAL_DOMAIN, {k: iv.const(m) for k, m in rationals.items()})
+    slack = Fraction(1, 10**50)
+    assert all(intervals[i][j].lo - slack <= digits[i][j] <= intervals[i][j].hi + slack
+               for i in range(3) for j in range(2))
