@@ -318,7 +318,7 @@ def given(read: Reader, *, default: Any = _REQUIRED, key: str | None = None) -> 
 
 
 def derived(default: Any = None) -> Any:
-    """Declare a field of a kind's given data that is not a TOML key: the kind's reader derives it.
+    """Declare a field of a kind's given data that is not a TOML key: the data's ``complete()`` fills it in.
 
     (Network targets given as class indices keep them here, while ``y`` holds the one-hot columns.)
     """
@@ -348,7 +348,5 @@ def read_given(data: type[T], raw: Mapping[str, Any], ctx: Context) -> T:
 
 
 def given_items(data: Any) -> list[tuple[str, Any]]:
-    """The given data as (TOML key, value) pairs, in declaration order (a mapping: its items)."""
-    if isinstance(data, Mapping):
-        return list(data.items())
+    """The given data as (TOML key, value) pairs, in declaration order."""
     return [(f.metadata.get("key") or f.name, getattr(data, f.name)) for f in given_fields(data)]

@@ -76,8 +76,6 @@ def _prime_factors(n: int) -> set[int]:
 def kind_reference(kind: Kind[Any]) -> str:
     """One kind's section: its description and a table of its fields."""
     lines = [f"## `{kind.name}`", ""]
-    if not dataclasses.is_dataclass(kind.data):
-        return "\n".join([*lines, "Fields: " + ", ".join(f"`{key}`" for key in kind.keys()) + ".", ""])
     lines += [" ".join((kind.data.__doc__ or "").split()), "", "| field | default | meaning |", "| --- | --- | --- |"]
     docs = field_docs(kind.data)
     for f in given_fields(kind.data):

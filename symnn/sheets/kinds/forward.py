@@ -28,10 +28,8 @@ from symnn.sheets.fields import (
     activation_parts,
     derived,
     given,
-    given_keys,
     read_activation,
     read_expand,
-    read_given,
     read_matrix,
     read_scalar,
     shape,
@@ -79,23 +77,24 @@ class Forward:
         return {"W": self.W, "X": self.X, "b": self.b, "activation": self.activation, "alpha": self.alpha,
                 "expand": self.expand, "formula": self.formula}
 
+    def check(self, ctx: Context) -> None:
+        """W must multiply X, b must fit W X, softmax needs two outputs."""
+        W, X = self.W, self.X
+        if shape(W)[1] != shape(X)[0]:
+            raise ctx.error(
+                f"W is {shape_text(W)} but X is {shape_text(X)}; W needs {shape(X)[0]} columns "
+                "to multiply X", ShapeError)
+        if self.b is not None and shape(self.b) not in ((shape(W)[0], 1), (shape(W)[0], shape(X)[1])):
+            raise ctx.error(f"b is {shape_text(self.b)} but W X is {shape(W)[0]}×{shape(X)[1]}; "
+                            f"b needs {shape(W)[0]} rows", ShapeError)
+        if self.activation == SOFTMAX and shape(W)[0] < 2:
+            raise ctx.error(f"softmax needs at least 2 outputs, but W is {shape_text(W)}")
 
-def read_forward(raw: Any, ctx: Context) -> Forward:
-    """Read the fields; W must multiply X, b must fit W X; split a custom activation into name and formula."""
-    f = read_given(Forward, raw, ctx)
-    W, X = f.W, f.X
-    if shape(W)[1] != shape(X)[0]:
-        raise ctx.error(
-            f"W is {shape_text(W)} but X is {shape_text(X)}; W needs {shape(X)[0]} columns "
-            "to multiply X", ShapeError)
-    if f.b is not None and shape(f.b) not in ((shape(W)[0], 1), (shape(W)[0], shape(X)[1])):
-        raise ctx.error(f"b is {shape_text(f.b)} but W X is {shape(W)[0]}×{shape(X)[1]}; "
-                        f"b needs {shape(W)[0]} rows", ShapeError)
-    name, formula = activation_parts(f.activation)
-    if name == SOFTMAX and shape(W)[0] < 2:
-        raise ctx.error(f"softmax needs at least 2 outputs, but W is {shape_text(W)}")
-    alpha = f.alpha if f.alpha is not None else DEFAULT_ALPHA.get(name)
-    return replace(f, activation=name, formula=formula, alpha=alpha)
+    def complete(self) -> Forward:
+        """A custom activation split into its name and ``formula``; the activation's default alpha."""
+        name, formula = activation_parts(self.activation)
+        alpha = self.alpha if self.alpha is not None else DEFAULT_ALPHA.get(name)
+        return replace(self, activation=name, formula=formula, alpha=alpha)
 
 
 def solve_forward(spec: ExerciseSpec[Forward]) -> Derivation:
@@ -151,6 +150,5 @@ def forward_recipes(f: Forward, programs: Programs) -> Recipes:
 
 FORWARD: Kind[Forward] = Kind(
     name="forward", data=Forward, solve=solve_forward, reference=forward_reference,
-    statement=forward_statement, rejects=forward_rejects, recipes=forward_recipes,
-    reader=read_forward, fields=given_keys(Forward))
+    statement=forward_statement, rejects=forward_rejects, recipes=forward_recipes)
 """The declaration of kind ``forward``."""

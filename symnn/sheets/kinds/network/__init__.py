@@ -16,14 +16,12 @@ Everything symnn knows about the kind is declared once, in :data:`NETWORK`, from
 
 from __future__ import annotations
 
-from symnn.sheets.fields import given_keys
 from symnn.sheets.kinds.base import Kind
 from symnn.sheets.kinds.network.data import (
     DenseNetwork,
     network_reference,
     network_rejects,
     network_statement,
-    read_network,
 )
 from symnn.sheets.kinds.network.recipes import network_recipes
 from symnn.sheets.kinds.network.setting import (
@@ -41,6 +39,5 @@ __all__ = ["NETWORK", "DenseNetwork", "Params", "Setting", "backward_values", "d
 
 NETWORK: Kind[DenseNetwork] = Kind(
     name="network", data=DenseNetwork, solve=solve_network, reference=network_reference,
-    statement=network_statement, rejects=network_rejects, recipes=network_recipes,
-    reader=read_network, fields=given_keys(DenseNetwork))
+    statement=network_statement, rejects=network_rejects, recipes=network_recipes)
 """The declaration of kind ``network``."""

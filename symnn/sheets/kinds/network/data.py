@@ -22,7 +22,6 @@ from symnn.sheets.fields import (
     given,
     read_bool,
     read_expand,
-    read_given,
     read_int,
     read_matrix,
     read_network_layers,
@@ -72,49 +71,67 @@ class DenseNetwork:
         """Every field by name (the form the numpy reference reads)."""
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
+    def check(self, ctx: Context) -> None:
+        """Shapes, targets, loss and training settings fit together."""
+        x, layers = self.x, self.layers
+        if shape(layers[0].W)[1] != shape(x)[0]:
+            raise ctx.error(
+                f"W1 is {shape_text(layers[0].W)} but x is {shape_text(x)}; "
+                f"W1 needs {shape(x)[0]} columns", ShapeError)
+        out, samples = self._outputs()
+        softmax_out = layers[-1].activation == SOFTMAX
+        if self.loss == "cross_entropy" and not softmax_out:
+            raise ctx.error("cross_entropy needs a softmax output layer; for a single sigmoid output use bce")
+        if softmax_out and out < 2:
+            raise ctx.error(f"softmax needs at least 2 outputs, but W{len(layers)} is {shape_text(layers[-1].W)}")
+        if self._as_classes():
+            _check_class_indices(self.y, out, samples, ctx)  # then the one-hot y fits by construction
+        else:
+            _check_targets(self.y, self.loss, out, samples, ctx)
+        if self.steps is not None:
+            if not 1 <= self.steps <= MAX_STEPS:
+                raise ctx.error(f"steps must be between 1 and {MAX_STEPS}, got {self.steps}")
+            if self.learning_rate is None:
+                raise ctx.error(f"steps = {self.steps} needs a learning_rate")
+        if self.learning_rate is not None and self.learning_rate <= 0:
+            raise ctx.error(f"learning_rate must be positive, got {self.learning_rate}")
 
-def read_network(raw: Any, ctx: Context) -> DenseNetwork:
-    """Read the fields, then check that shapes, targets, loss and training settings fit together."""
-    f = read_given(DenseNetwork, raw, ctx)
-    x, layers = f.x, f.layers
-    if shape(layers[0].W)[1] != shape(x)[0]:
-        raise ctx.error(
-            f"W1 is {shape_text(layers[0].W)} but x is {shape_text(x)}; "
-            f"W1 needs {shape(x)[0]} columns", ShapeError)
-    out, samples = shape(layers[-1].W)[0], shape(x)[1]
-    softmax_out = layers[-1].activation == SOFTMAX
-    if f.loss == "cross_entropy" and not softmax_out:
-        raise ctx.error("cross_entropy needs a softmax output layer; for a single sigmoid output use bce")
-    if softmax_out and out < 2:
-        raise ctx.error(f"softmax needs at least 2 outputs, but W{len(layers)} is {shape_text(layers[-1].W)}")
-    y, classes = f.y, None
-    if f.loss == "cross_entropy" and shape(y) != (out, samples):
-        classes = _class_indices(y, out, samples, ctx)
-        y = tuple(tuple(Fraction(int(c == k)) for c in classes) for k in range(out))
+    def complete(self) -> DenseNetwork:
+        """Class-index targets as one-hot columns (the indices kept in ``y_classes``); the default reduction."""
+        reduction = self.reduction or default_reduction(self.loss)
+        if not self._as_classes():
+            return replace(self, reduction=reduction)
+        classes = tuple(int(v) for row in self.y for v in row)
+        y = tuple(tuple(Fraction(int(c == k)) for c in classes) for k in range(self._outputs()[0]))
+        return replace(self, y=y, y_classes=classes, reduction=reduction)
+
+    def _outputs(self) -> tuple[int, int]:
+        """(outputs, samples): the shape of the network's output and of its targets."""
+        return shape(self.layers[-1].W)[0], shape(self.x)[1]
+
+    def _as_classes(self) -> bool:
+        """Whether ``y`` gives class indices: cross-entropy targets not of the output's shape."""
+        return self.loss == "cross_entropy" and shape(self.y) != self._outputs()
+
+
+def _check_targets(y: Matrix, loss: str, out: int, samples: int, ctx: Context) -> None:
+    """Targets of the output's shape; in [0, 1] for bce and cross-entropy, one-hot columns for the latter."""
     if shape(y) != (out, samples):
         raise ctx.error(f"y is {shape_text(y)} but the network outputs {out}×{samples}", ShapeError)
-    if f.loss in ("bce", "cross_entropy"):
+    if loss in ("bce", "cross_entropy"):
         for row in y:
             for v in row:
                 if not 0 <= v <= 1:
-                    raise ctx.error(f"{LOSSES[f.loss].description} needs targets y in [0, 1], got {v}")
-    if f.loss == "cross_entropy":
+                    raise ctx.error(f"{LOSSES[loss].description} needs targets y in [0, 1], got {v}")
+    if loss == "cross_entropy":
         for j in range(samples):
             total = sum(row[j] for row in y)
             if total != 1:
                 raise ctx.error(f"cross_entropy needs each sample's targets to sum to 1 (one-hot), but "
                                 f"column {j + 1} of y sums to {total}")
-    if f.steps is not None:
-        if not 1 <= f.steps <= MAX_STEPS:
-            raise ctx.error(f"steps must be between 1 and {MAX_STEPS}, got {f.steps}")
-        if f.learning_rate is None:
-            raise ctx.error(f"steps = {f.steps} needs a learning_rate")
-    if f.learning_rate is not None and f.learning_rate <= 0:
-        raise ctx.error(f"learning_rate must be positive, got {f.learning_rate}")
-    return replace(f, y=y, y_classes=classes, reduction=f.reduction or default_reduction(f.loss))
 
 
-def _class_indices(y: Matrix, classes: int, samples: int, ctx: Context) -> tuple[int, ...]:
+def _check_class_indices(y: Matrix, classes: int, samples: int, ctx: Context) -> None:
     """Targets given as class indices (0-based): a number, or one row or column of them."""
     flat = [v for row in y for v in row]
     if len(flat) != samples or (shape(y)[0] != 1 and shape(y)[1] != 1):
@@ -124,7 +141,6 @@ def _class_indices(y: Matrix, classes: int, samples: int, ctx: Context) -> tuple
     for v in flat:
         if v.denominator != 1 or not 0 <= v < classes:
             raise ctx.error(f"class index {v} in y is not a whole number from 0 to {classes - 1}")
-    return tuple(int(v) for v in flat)
 
 
 def network_statement(f: DenseNetwork) -> list[Line]:
