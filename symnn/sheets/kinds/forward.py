@@ -19,7 +19,7 @@ from symnn.core.calculus import SOFTMAX
 from symnn.core.formula import Formula
 from symnn.errors import ShapeError
 from symnn.sheets.build import Builder, to_matrix
-from symnn.sheets.constraints import KINKED, SATURATING, ZERO, Constraints
+from symnn.sheets.constraints import Constraints
 from symnn.sheets.fields import (
     DEFAULT_ALPHA,
     Context,
@@ -36,7 +36,7 @@ from symnn.sheets.fields import (
     shape_text,
 )
 from symnn.sheets.kinds.base import Kind
-from symnn.sheets.kinds.network.data import DEFAULT_EXPAND
+from symnn.sheets.kinds.network.data import DEFAULT_EXPAND, layer_rejects
 from symnn.sheets.kinds.network.recipes import layer_of, layer_rules
 from symnn.sheets.kinds.network.setting import rule_of
 from symnn.sheets.kinds.network.writing import show_activation, show_rule_definitions, show_weighted_sum, shown
@@ -126,13 +126,7 @@ def forward_statement(f: Forward) -> list[Line]:
 
 def forward_rejects(f: Forward, values: Values, c: Constraints) -> list[str]:
     """Kinks at 0 and saturation of a drawn layer."""
-    Z = np.asarray(values["Z"])
-    found = []
-    if c.relu_zero and f.activation in KINKED and np.any(np.abs(Z) < ZERO):
-        found.append("no pre-activation exactly 0 at a ReLU-type layer (relu_zero)")
-    if c.saturation is not None and f.activation in SATURATING and np.any(np.abs(Z) > float(c.saturation)):
-        found.append(f"no saturated sigmoid/tanh input, |z| ≤ {c.saturation} (saturation)")
-    return found
+    return layer_rejects(f.activation, np.asarray(values["Z"]), c)
 
 
 def forward_reference(f: Forward) -> Values:

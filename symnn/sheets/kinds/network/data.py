@@ -172,6 +172,16 @@ def network_statement(f: DenseNetwork) -> list[Line]:
     return lines
 
 
+def layer_rejects(activation: str, Z: np.ndarray[Any, Any], c: Constraints) -> list[str]:
+    """A drawn layer's pre-activations Z at a ReLU-type kink (0) or deep in a sigmoid/tanh's saturation."""
+    found = []
+    if c.relu_zero and activation in KINKED and np.any(np.abs(Z) < ZERO):
+        found.append("no pre-activation exactly 0 at a ReLU-type layer (relu_zero)")
+    if c.saturation is not None and activation in SATURATING and np.any(np.abs(Z) > float(c.saturation)):
+        found.append(f"no saturated sigmoid/tanh input, |z| ≤ {c.saturation} (saturation)")
+    return found
+
+
 def network_rejects(f: DenseNetwork, values: Values, c: Constraints) -> list[str]:
     """Kinks at 0, saturation, softmax ties, dead layers and vanishing gradients of a drawn network."""
     layers = f.layers
@@ -180,10 +190,7 @@ def network_rejects(f: DenseNetwork, values: Values, c: Constraints) -> list[str
                    if layer.activation == "relu" and not np.any(np.asarray(values[f"A{l}"]))]
     for l, layer in enumerate(layers, start=1):
         Z = np.asarray(values[f"Z{l}"])
-        if c.relu_zero and layer.activation in KINKED and np.any(np.abs(Z) < ZERO):
-            found.append("no pre-activation exactly 0 at a ReLU-type layer (relu_zero)")
-        if c.saturation is not None and layer.activation in SATURATING and np.any(np.abs(Z) > float(c.saturation)):
-            found.append(f"no saturated sigmoid/tanh input, |z| ≤ {c.saturation} (saturation)")
+        found += layer_rejects(layer.activation, Z, c)
         if c.softmax_ties and layer.activation == "softmax":
             top = np.sort(Z, axis=0)[-2:, :]
             if np.any(np.abs(top[1] - top[0]) < ZERO):
