@@ -22,7 +22,10 @@ M = TypeVar("M")
 
 
 class Domain(Protocol[M]):
-    """Matrix arithmetic over one kind of number, and evaluation of rules entry by entry."""
+    """Matrix arithmetic over one kind of number, and evaluation of rules entry by entry.
+
+    The domain's numbers (entries, :meth:`column_totals`, :meth:`total`) divide by a whole number with ``/``.
+    """
 
     def shape(self, a: M) -> tuple[int, int]: ...
 
@@ -53,8 +56,6 @@ class Domain(Protocol[M]):
     def column_totals(self, a: M) -> list[Any]: ...
 
     def total(self, values: Sequence[Any]) -> Any: ...
-
-    def divide(self, value: Any, n: int) -> Any: ...
 
     def finite(self, value: Any, what: str, at: str) -> Any:
         """``value``, or an error naming ``what`` and where (``at``) when it is infinite or undefined."""
@@ -150,10 +151,10 @@ def loss_value(d: Domain[M], objective: Objective, Y: M, A: M, what: str = "the 
     rows, samples = d.shape(A)
     sample_losses = d.column_totals(d.entrywise(objective.term(), [Y, A]))
     if objective.loss.reduction == "mean":
-        sample_losses = [d.divide(value, rows) for value in sample_losses]
+        sample_losses = [value / rows for value in sample_losses]
     value = d.total(sample_losses)
     if objective.reduction == "mean":
-        value = d.divide(value, samples)
+        value = value / samples
     return d.finite(value, f"the {objective.loss.description}", what)
 
 

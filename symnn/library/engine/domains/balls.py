@@ -127,9 +127,6 @@ class BallDomain:
             result += v
         return result
 
-    def divide(self, value: Any, n: int) -> Any:
-        return value / n
-
     def finite(self, value: Any, what: str, at: str) -> Any:
         return value
 

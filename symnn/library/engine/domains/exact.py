@@ -174,9 +174,6 @@ class Exact:
     def total(self, values: Sequence[Any]) -> Any:
         return sp.Add(*values)
 
-    def divide(self, value: Any, n: int) -> Any:
-        return value / n
-
     def finite(self, value: Any, what: str, at: str) -> Any:
         return value
 

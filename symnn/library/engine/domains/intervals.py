@@ -100,9 +100,6 @@ class IntervalDomain:
     def total(self, values: Sequence[Any]) -> Any:
         return iv.total(values)
 
-    def divide(self, value: Any, n: int) -> Any:
-        return value / n
-
     def finite(self, value: Any, what: str, at: str) -> Any:
         return value
 
