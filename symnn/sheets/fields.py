@@ -350,3 +350,8 @@ def read_given(data: type[T], raw: Mapping[str, Any], ctx: Context) -> T:
 def given_items(data: Any) -> list[tuple[str, Any]]:
     """The given data as (TOML key, value) pairs, in declaration order."""
     return [(f.metadata.get("key") or f.name, getattr(data, f.name)) for f in given_fields(data)]
+
+
+def field_values(data: Any) -> dict[str, Any]:
+    """Every field of a given-data dataclass by name, :func:`derived` ones included."""
+    return {f.name: getattr(data, f.name) for f in fields(data)}

@@ -27,6 +27,7 @@ from symnn.sheets.fields import (
     Matrix,
     activation_parts,
     derived,
+    field_values,
     given,
     read_activation,
     read_expand,
@@ -74,8 +75,7 @@ class Forward:
 
     def as_fields(self) -> dict[str, Any]:
         """Every field by name (the form the numpy reference reads)."""
-        return {"W": self.W, "X": self.X, "b": self.b, "activation": self.activation, "alpha": self.alpha,
-                "expand": self.expand, "formula": self.formula}
+        return field_values(self)
 
     def check(self, ctx: Context) -> None:
         """W must multiply X, b must fit W X, softmax needs two outputs."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
@@ -19,6 +19,7 @@ from symnn.sheets.fields import (
     Matrix,
     choice,
     derived,
+    field_values,
     given,
     read_bool,
     read_expand,
@@ -69,7 +70,7 @@ class DenseNetwork:
 
     def as_fields(self) -> dict[str, Any]:
         """Every field by name (the form the numpy reference reads)."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return field_values(self)
 
     def check(self, ctx: Context) -> None:
         """Shapes, targets, loss and training settings fit together."""
