@@ -38,7 +38,8 @@ sys.path.insert(0, str(ROOT))
 from symnn.core.interval import Interval
 from symnn.errors import ParseError
 from symnn.verify.lint.report import lint_text
-from symnn.verify.syntax.evaluate import Grid, evaluate_interval
+from symnn.verify.syntax.evaluate import evaluate_interval
+from symnn.verify.syntax.grid import Grid
 from symnn.verify.syntax.parse import parse_expression, parse_math
 
 DOMAIN_WORDS = ("negative", "not positive", "division by zero", "cannot decide")

@@ -184,3 +184,13 @@ def test_constants_e_and_pi() -> None:
     program = compile_program(sp.E + sp.pi)
     enclosure = evaluate(program, {}, INTERVALS)
     assert holds(enclosure.lo, enclosure.hi, sp.N(sp.E + sp.pi, 60))
+
+
+def test_ball_constants_follow_the_callers_precision() -> None:
+    """A rational such as 1/3 is rounded at the precision of each call, not of the first one."""
+    third = function_of(compile_program(x + sp.Rational(1, 3), (x,)), BALLS)
+    with flint.ctx.workprec(53):
+        third(flint.arb(1))
+    with flint.ctx.workprec(300):
+        low, high = bounds(third(flint.arb(1)))
+    assert high - low < F(1, 2**280)

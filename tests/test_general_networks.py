@@ -107,7 +107,7 @@ activation = "sigmoid"
 
 
 def params_of(spec_text):
-    layers = load_sheet(spec_text).exercises[0].fields["layers"]
+    layers = load_sheet(spec_text).exercises[0].data.layers
     return [[np.array(l.W, dtype=float), None if l.b is None else np.array(l.b, dtype=float)] for l in layers]
 
 
@@ -117,7 +117,7 @@ def params_of(spec_text):
 ], ids=["softmax-cross-entropy-batch-mean", "custom-softsign-batch-sum"])
 def test_gradients_match_finite_differences_of_an_independent_loss(text, acts, name, reduction):
     d = sheet(text).derivations[0]
-    f = load_sheet(text).exercises[0].fields
+    f = load_sheet(text).exercises[0].data.as_fields()
     x, y = np.array(f["x"], dtype=float), np.array(f["y"], dtype=float)
     params = params_of(text)
     L = lambda p: loss(p, x, y, acts, name, reduction)
@@ -131,7 +131,7 @@ def test_gradients_match_finite_differences_of_an_independent_loss(text, acts, n
 
 
 def test_class_indices_become_one_hot_columns():
-    f = load_sheet(SOFTMAX_BATCH).exercises[0].fields
+    f = load_sheet(SOFTMAX_BATCH).exercises[0].data.as_fields()
     assert f["y_classes"] == (2, 0, 1)
     assert f["y"] == ((0, 1, 0), (0, 0, 1), (1, 0, 0))
 
@@ -338,10 +338,16 @@ def test_a_single_layer_takes_softmax_and_custom_activations():
     assert as_float(solved["ex2"].quantity("A").exact) == pytest.approx(z / (1 + np.exp(-z)), rel=1e-13)
 
 
-def test_commands_without_softmax_support_say_so_in_one_line(tmp_path, capsys):
+def test_check_gives_verdicts_on_a_softmax_batch(tmp_path, capsys):
+    """`symnn check` recomputes softmax/cross-entropy through the network engine (no refusal)."""
+    f = load_sheet(SOFTMAX_BATCH).exercises[0].data.as_fields()
+    x, y = np.array(f["x"], dtype=float), np.array(f["y"], dtype=float)
+    value = loss(params_of(SOFTMAX_BATCH), x, y, ["tanh", "softmax"], "cross_entropy", "mean")
     spec, answers = tmp_path / "sm.toml", tmp_path / "answers.toml"
     spec.write_text(SOFTMAX_BATCH)
-    answers.write_text("[ex1]\nL = 0.9\n")
-    assert main(["check", str(spec), str(answers)]) == 2
-    err = capsys.readouterr().err
-    assert "activation 'softmax' is not a built-in elementwise activation" in err and err.count("\n") == 1
+    answers.write_text(f"[ex1]\nL = {value:.4f}\n")
+    assert main(["check", str(spec), str(answers)]) == 0
+    assert "rounding" in capsys.readouterr().out
+    answers.write_text(f"[ex1]\nL = {value + 0.01:.4f}\n")
+    assert main(["check", str(spec), str(answers)]) == 1
+    assert "wrong" in capsys.readouterr().out

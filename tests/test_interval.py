@@ -96,3 +96,45 @@ def test_compiled_piecewise_relu_and_its_derivative(a, s):
     sig = compile_program(ACTIVATIONS["sigmoid"].definition)
     true = CTX.divide(1, CTX.add(1, CTX.exp(CTX.minus(as_decimal(x)))))
     assert encloses(evaluate(sig, {"x": a}, INTERVALS), true)
+
+
+def test_undefined_is_both_the_checkers_and_the_linters_error():
+    from symnn.errors import ParseError
+
+    assert issubclass(iv.Undefined, ParseError) and issubclass(iv.Undefined, ArithmeticError)
+
+
+def test_sizes_stay_bounded():
+    """No expression builds numbers large enough to stall the process (the lint relies on it)."""
+    big = Interval.point(F(3) ** 5000)
+    with pytest.raises(iv.Undefined, match="bits"):
+        big * big * big * big * big
+    with pytest.raises(iv.Undefined, match="too large"):
+        iv.power_integer(Interval.point(F(3)), 10**6)
+    with pytest.raises(iv.Undefined):
+        iv.exp(Interval.point(F(20_000)))
+    for value in (iv.exp(Interval.point(F(9_999))), iv.exp(Interval.point(F(-9_999)))):
+        assert max(value.hi.numerator.bit_length(), value.lo.denominator.bit_length()) <= iv.MAX_BITS
+
+
+def test_precision_can_be_raised_for_a_block():
+    with iv.working_precision(1000):
+        wide = iv.exp(Interval.point(F(1, 3)))
+    narrow = iv.exp(Interval.point(F(1, 3)))
+    assert wide.width < F(1, 2**900) < narrow.width
+
+
+@given(st.fractions(min_value=F(1, 10**4), max_value=10**4, max_denominator=10**4), st.sampled_from(["log", "exp", "sqrt"]))
+def test_constant_enclosures_are_rigorous_and_give_the_correctly_rounded_float(x, name):
+    import sympy as sp
+
+    from symnn.core.domains import enclose_constant
+
+    r = sp.Rational(x.numerator, x.denominator)
+    expr = {"log": sp.log(r), "exp": sp.exp(r / 100), "sqrt": sp.sqrt(r)}[name]
+    if expr.is_Rational:
+        return
+    true = {"log": CTX.ln(as_decimal(x)), "exp": CTX.exp(as_decimal(x / 100)), "sqrt": CTX.sqrt(as_decimal(x))}[name]
+    low, high = enclose_constant(compile_program(expr))
+    assert encloses(Interval(low, high), true)
+    assert float(low) == float(high) == float(F(true))

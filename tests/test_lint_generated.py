@@ -92,3 +92,87 @@ def test_a_slip_inside_a_substitution_step_is_found(path, written, slipped, righ
     assert all(
         f.message.startswith("Entry 1:") for f in report.findings if f.verdict == "error"
     )
+
+
+# ----- softmax / cross-entropy and custom activations ---------------------------------------
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+NETWORKS = ("lint_softmax", "lint_softsign", "lint_piecewise")
+"""Sheets of networks with a softmax output and cross-entropy, with a custom activation
+(softsign, written as a formula in the spec), and with a piecewise one (``max(x, 0.1 * x)``,
+which the sheet defines with ``\\begin{cases}``) before a softmax over a batch."""
+
+
+@pytest.fixture(scope="module")
+def network_sheets(tmp_path_factory):
+    """The md, tex and html sheets symnn writes for each network, by (stem, suffix)."""
+    from symnn.cli import main
+
+    out = tmp_path_factory.mktemp("network-sheets")
+    for stem in NETWORKS:
+        assert main(["sheet", str(FIXTURES / f"{stem}.toml"), "--format", "md,tex,html", "--out", str(out)]) == 0
+    return {(p.stem, p.suffix): p.read_text(encoding="utf-8") for p in out.iterdir()}
+
+
+LINKS_CHECKED = {
+    "lint_softmax": [r"\operatorname{softmax}\left(\begin{bmatrix}0.018"],
+    "lint_softsign": [
+        r"\operatorname{softsign}\left(\begin{bmatrix}-0.01",
+        r"\begin{bmatrix}\operatorname{softsign}\left(-0.01\right)",
+        r"\left(\begin{bmatrix}0.2\\-0.5\end{bmatrix} \begin{bmatrix}-\frac{1}{1 + e^{\frac{4427}{59590}}}\end{bmatrix}\right) \odot \operatorname{softsign}'",
+    ],
+    "lint_piecewise": [
+        r"\operatorname{lrelu2}\left(\begin{bmatrix}-0.01",
+        r"\begin{bmatrix}\operatorname{lrelu2}\left(-0.01\right)",
+        r"\operatorname{softmax}\left(\begin{bmatrix}0.0088",
+    ],
+}
+"""Links that need softmax, or the sheet's own definitions of softsign, softsign' and lrelu2,
+to be checked."""
+
+
+@pytest.mark.parametrize("suffix", FORMAT)
+@pytest.mark.parametrize("stem", NETWORKS)
+def test_network_sheets_lint_clean_and_their_activations_are_checked(network_sheets, stem, suffix):
+    report = lint_text(network_sheets[stem, suffix], FORMAT[suffix])
+    problems = [f for f in report.findings if f.verdict in ("error", "rounding")]
+    assert not problems, "\n".join(f"{f.line}: {f.text} -> {f.verdict}: {f.message}" for f in problems)
+    assert not [f for f in report.findings if "internal error" in f.message]
+    for start in LINKS_CHECKED[stem]:
+        verdicts = [f.verdict for f in report.findings if f.text.startswith(start)]
+        assert verdicts and set(verdicts) == {"ok"}, (start, verdicts)
+
+
+@pytest.mark.parametrize("suffix", FORMAT)
+def test_a_custom_activation_is_checked_by_its_definition_on_the_sheet(network_sheets, suffix):
+    report = lint_text(network_sheets["lint_softsign", suffix], FORMAT[suffix])
+    definitions = [f.message for f in report.findings if f.message.startswith("This defines")]
+    assert definitions == [
+        "This defines softsign; later links are evaluated with it.",
+        "This defines softsign'; later links are evaluated with it.",
+    ]
+
+
+PLANTED = {
+    "lint_softmax": (
+        r"\begin{bmatrix}\frac{e^{0.054}}{1 + e^{0.054} + e^{0.063}}",
+        r"\begin{bmatrix}\frac{e^{0.055}}{1 + e^{0.054} + e^{0.063}}",
+        r"\operatorname{softmax}",
+    ),
+    "lint_softsign": (r"- \frac{9}{59}", r"- \frac{9}{58}", r"\begin{bmatrix}\operatorname{softsign}"),
+    "lint_piecewise": (r"= \begin{bmatrix}-0.001", r"= \begin{bmatrix}-0.011", r"\begin{bmatrix}\operatorname{lrelu2}"),
+}
+"""A slip in the first written result of each activation: softmax(Z)₁ with e^{0.055} for
+e^{0.054}, softsign(-0.18) as -9/58 for -9/59, lrelu2(-0.01) as -0.011 for -0.001."""
+
+
+@pytest.mark.parametrize("suffix", FORMAT)
+@pytest.mark.parametrize("stem", NETWORKS)
+def test_a_slip_in_an_activation_is_found_on_its_line(network_sheets, stem, suffix):
+    written, slipped, link = PLANTED[stem]
+    text = network_sheets[stem, suffix]
+    at = text.index(written)
+    line = text.count("\n", 0, at) + 1
+    report = lint_text(text[:at] + slipped + text[at + len(written) :], FORMAT[suffix])
+    errors = [f for f in report.findings if f.verdict == "error"]
+    assert errors and errors[0].line == line and errors[0].text.startswith(link)
+    assert all(f.line == line for f in report.findings if f.verdict in ("error", "rounding"))

@@ -291,13 +291,13 @@ def test_from_spec_builds_the_sheet_network() -> None:
     sheet = symnn.load_sheet()
     exercise = next(e for e in sheet.exercises if e.kind == "network")
     net = symnn.Network.from_spec(exercise)
-    spec_layers = exercise.fields["layers"]
+    spec_layers = exercise.data.layers
     assert len(net.layers) == len(spec_layers)
     for layer, spec in zip(net.layers, spec_layers):
         assert as_fractions(sp.Matrix(layer.W.to_Matrix())) == [list(r) for r in spec.W]
         assert layer.activation == spec.activation
-    net.gradients([list(r) for r in exercise.fields["x"]], [list(r) for r in exercise.fields["y"]],
-                  exercise.fields["loss"])
+    net.gradients([list(r) for r in exercise.data.x], [list(r) for r in exercise.data.y],
+                  exercise.data.loss)
 
 
 # ---------------------------------------------------------------------------
@@ -383,7 +383,8 @@ def test_symbolic_parameters_cannot_be_certified() -> None:
 
 
 @pytest.mark.parametrize("module", ["symnn.library.network", "symnn.library.values", "symnn.core.program",
-                                    "symnn.library.backprop"])
+                                    "symnn.library.backprop", "symnn.library.gradients", "symnn.library.engine",
+                                    "symnn.library.engine.rules"])
 def test_docstring_examples(module: str) -> None:
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0

@@ -39,8 +39,9 @@ REFERENCE = REPO / "symnn" / "sheets" / "reference"
 
 
 def given_of(exercise: ExerciseSpec[Any]) -> dict[str, Any]:
-    """An exercise's given data by TOML key, as this file's references read it."""
-    return dict(given_items(exercise.data))
+    """An exercise's given data by name, as this file's references read it (derived fields included)."""
+    data = exercise.data
+    return data.as_fields() if hasattr(data, "as_fields") else dict(given_items(data))
 
 
 def matrix_of(values: Mapping[str, Any], name: str) -> np.ndarray[Any, np.dtype[np.float64]]:
@@ -321,11 +322,19 @@ def test_the_evaluator_imports_only_numpy_the_standard_library_and_errors(path: 
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     allowed_roots = {"__future__", "collections", "dataclasses", "fractions", "math", "typing",
                      "numpy"}
-    # symnn.core.formula is the safe parser's plain-dataclass tree (it never imports SymPy either).
+    # symnn.core.formula is the safe parser, symnn.core.nodes its plain-dataclass tree (the one
+    # the LaTeX reader builds too); neither imports SymPy.
+    trees = ("symnn.core.formula", "symnn.core.nodes")
     outside = {m for m in imported if m.split(".")[0] not in allowed_roots
-               and m not in ("symnn.errors", "symnn.core.formula")
+               and m not in ("symnn.errors", *trees)
                and not m.startswith("symnn.sheets.reference.")}
     assert not outside
+    for module in trees:
+        source = ast.parse((REPO / (module.replace(".", "/") + ".py")).read_text(encoding="utf-8"))
+        names = {alias.name for node in ast.walk(source) if isinstance(node, ast.Import) for alias in node.names}
+        names |= {node.module or "" for node in ast.walk(source) if isinstance(node, ast.ImportFrom)}
+        assert not {m for m in names if m.split(".")[0] not in allowed_roots | {"re", "symnn"}}
+        assert {m for m in names if m.startswith("symnn")} <= {"symnn.errors", *trees}
     assert "lambdify" not in path.read_text(encoding="utf-8")
 
 

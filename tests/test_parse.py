@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from symnn.core.interval import Interval
 from symnn.errors import ParseError
-from symnn.verify.syntax.evaluate import Grid, evaluate_interval
+from symnn.verify.syntax.evaluate import evaluate_interval
+from symnn.verify.syntax.grid import Grid
 from symnn.verify.syntax.parse import _parser, parse_expression, parse_math
 
 R = sp.Rational
@@ -100,6 +101,18 @@ CASES = [
     pytest.param("3 \u2212 1 \u00d7 2", sp.Integer(1), id="unicode-operators"),
     pytest.param(r"\boxed{0.25}", R(1, 4), id="boxed"),
     pytest.param(r"\pi", sp.pi, id="pi"),
+    pytest.param(r"\operatorname{sign}{\left(-3 \right)}", sp.Integer(-1), id="sign"),
+    pytest.param(r"\operatorname{softmax}(3)", sp.Integer(1), id="softmax-of-one-number"),
+    pytest.param(
+        r"\begin{cases} 0.5 & \text{for}\: 0.5 > 0 \\0 & \text{otherwise} \end{cases}",
+        R(1, 2),
+        id="cases-first-branch",
+    ),
+    pytest.param(
+        r"\begin{cases} -0.5 & \text{if } -0.5 \geq \frac{-0.5}{10} \\ \frac{-0.5}{10} & \text{otherwise} \end{cases}",
+        R(-1, 20),
+        id="cases-otherwise",
+    ),
 ]
 
 
@@ -167,6 +180,16 @@ MATRIX_CASES = [
         sp.Matrix([[2, 3]]),
         id="sqrt-entrywise",
     ),
+    pytest.param(
+        r"\operatorname{softmax}\left(\begin{bmatrix} 0 \\ \ln 3 \end{bmatrix}\right)",
+        sp.Matrix([[R(1, 4)], [R(3, 4)]]),
+        id="softmax-column",
+    ),
+    pytest.param(
+        r"\text{softmax}(\begin{bmatrix} 0 & 0 \\ \ln 3 & 0 \end{bmatrix})",
+        sp.Matrix([[R(1, 4), R(1, 2)], [R(3, 4), R(1, 2)]]),
+        id="softmax-each-column",
+    ),
 ]
 
 
@@ -228,6 +251,10 @@ UNREADABLE = [
     pytest.param("}", id="stray-brace"),
     pytest.param("{", id="open-brace"),
     pytest.param("- - - - - 1", id="sign-run"),
+    pytest.param(r"\begin{cases} 1 & 1 > 1 \end{cases}", id="cases-no-branch-holds"),
+    pytest.param(r"1 \leq 2", id="comparison-outside-cases"),
+    pytest.param(r"\operatorname{softmax}'(1)", id="softmax-derivative"),
+    pytest.param(r"\operatorname{softsign}(1)", id="undefined-function"),
 ]
 
 
@@ -288,17 +315,24 @@ def test_grammar_is_conflict_free() -> None:
     "module",
     [
         "symnn.verify.syntax.tokens",
+        "symnn.verify.syntax.vocabulary",
+        "symnn.verify.syntax.commands",
         "symnn.verify.syntax.parse",
-        "symnn.verify.syntax.nodes",
+        "symnn.core.nodes",
         "symnn.core.interval",
         "symnn.core.balls",
         "symnn.core.rationals",
         "symnn.core.program",
         "symnn.core.domains",
         "symnn.verify.syntax.evaluate",
+        "symnn.verify.syntax.grid",
+        "symnn.verify.syntax.functions",
         "symnn.verify.lint.relations",
         "symnn.verify.lint.extract",
+        "symnn.verify.lint.formats",
         "symnn.verify.lint.judge",
+        "symnn.verify.lint.verdicts",
+        "symnn.verify.lint.messages",
         "symnn.verify.lint.report",
     ],
 )
@@ -427,11 +461,12 @@ def test_written_decimals_combine_exactly(a: Fraction, b: Fraction, operator: st
 
 def test_activation_names_are_calculus_activations() -> None:
     from symnn.core.calculus import ACTIVATIONS
-    from symnn.verify.syntax.evaluate import ACTIVATION_NAMES
-    from symnn.verify.syntax.tokens import _FUNCTION_NAMES
+    from symnn.verify.syntax.functions import ACTIVATION_NAMES
+    from symnn.verify.syntax.vocabulary import FUNCTION_NAMES
 
     assert set(ACTIVATION_NAMES) <= set(ACTIVATIONS)
-    named = set(_FUNCTION_NAMES.values()) - {"exp", "log", "ln", "max", "min"}
+    # softmax (a vector function) and sign are plain arithmetic, not elementwise activations
+    named = set(FUNCTION_NAMES.values()) - {"exp", "log", "ln", "max", "min", "softmax", "sign"}
     assert named <= set(ACTIVATION_NAMES)
 
 

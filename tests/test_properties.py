@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from symnn.core.calculus import ACTIVATIONS
 from symnn.sheets.crosscheck import crosscheck, exact_array
 from symnn.sheets.kinds import solve_exercise
+from symnn.sheets.kinds.network import DenseNetwork
 from symnn.sheets.reference import numeric
 from symnn.sheets.spec import ExerciseSpec, Layer
 
@@ -42,7 +43,7 @@ def networks(draw, activations=ALL):
         y = tuple((draw(tenths),) for _ in range(sizes[-1]))
     xv = tuple((draw(tenths),) for _ in range(sizes[0]))
     fields = {"x": xv, "y": y, "layers": tuple(layers), "loss": loss, "learning_rate": Fraction(1, 10)}
-    return ExerciseSpec("network", "p1", "", fields)
+    return ExerciseSpec("network", "p1", "", DenseNetwork(**fields))
 
 
 @settings(max_examples=NETWORKS)
@@ -53,12 +54,12 @@ def test_exact_values_equal_the_numpy_evaluator(spec):
 
 
 def _loss_with(spec: ExerciseSpec, layer: int, i: int, j: int, h: float) -> float:
-    layers = list(spec.fields["layers"])
+    layers = list(spec.data.layers)
     W = [list(map(float, row)) for row in layers[layer].W]
     W[i][j] += h
     layers[layer] = Layer(tuple(tuple(row) for row in W), layers[layer].b, layers[layer].activation,
                           layers[layer].alpha)
-    return float(numeric.evaluate_network({**spec.fields, "layers": tuple(layers)})["L"])
+    return float(numeric.evaluate_network({**spec.data.as_fields(), "layers": tuple(layers)})["L"])
 
 
 @settings(max_examples=GRADIENT_NETWORKS)
@@ -66,7 +67,7 @@ def _loss_with(spec: ExerciseSpec, layer: int, i: int, j: int, h: float) -> floa
 def test_sympy_gradients_agree_with_central_differences(spec):
     d = solve_exercise(spec)
     h = 1e-6
-    for l, layer in enumerate(spec.fields["layers"], start=1):
+    for l, layer in enumerate(spec.data.layers, start=1):
         grad = exact_array(d.quantity(f"dL_dW{l}").exact)
         for i in range(len(layer.W)):
             for j in range(len(layer.W[0])):

@@ -11,8 +11,8 @@ from fractions import Fraction
 import mpmath
 import sympy as sp
 
-from symnn.sheets.kinds.certified_training import CERTIFIED_DIGITS, certified_trajectory
 from symnn.sheets.kinds.network import backward_values, descend, forward_values, setting_of
+from symnn.sheets.kinds.network.training import CERTIFIED_DIGITS, certified_trajectory
 from symnn.sheets.pipeline import solve_checked
 from symnn.sheets.render.json import to_json
 from symnn.sheets.render.markdown import to_markdown

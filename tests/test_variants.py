@@ -80,7 +80,7 @@ def test_the_same_seed_gives_the_same_variants_whatever_the_count_or_executor(si
 
 def test_every_drawn_number_lies_on_its_grid():
     for (spec,) in drawn_specs(11, 6):
-        f = spec.fields
+        f = spec.data.as_fields()
         values = [v for row in f["x"] for v in row] + [v for l in f["layers"] for row in l.W for v in row]
         for v in values:
             assert -1 <= v <= 1 and (v * 10).denominator == 1
@@ -92,7 +92,7 @@ def test_every_drawn_number_lies_on_its_grid():
 
 def test_default_rejection_holds_on_every_accepted_variant():
     for (spec,) in drawn_specs(11, 6):
-        f = spec.fields
+        f = spec.data.as_fields()
         x = np.array(f["x"], dtype=float)
         W1, b1 = np.array(f["layers"][0].W, dtype=float), np.array(f["layers"][0].b, dtype=float)
         W2, b2 = np.array(f["layers"][1].W, dtype=float), np.array(f["layers"][1].b, dtype=float)
@@ -203,7 +203,7 @@ activation = "sigmoid"
 
 def test_an_exercise_can_ask_for_a_dead_layer_like_the_seed_exercise_2():
     for (spec,) in drawn_specs(5, 4, DEAD):
-        f = spec.fields
+        f = spec.data.as_fields()
         z1 = np.array(f["layers"][0].W, dtype=float) @ np.array(f["x"], dtype=float)
         assert np.all(z1 < 0)  # dead, and never exactly 0 at the ReLU
     md = generate_variants(DEAD, 1, seed=5)[0].teacher
@@ -329,4 +329,4 @@ activation = { formula = "log(x + 1)", name = "lg" }
 min_gradient = false
 """
     for (spec,) in drawn_specs(0, 4, text):
-        assert spec.fields["x"][0][0] > -1  # log(0) at x = -1 was redrawn
+        assert spec.data.x[0][0] > -1  # log(0) at x = -1 was redrawn

@@ -10,17 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cache
+from typing import Any
 
 import sympy as sp
 
 from symnn.core import formula as fm
+from symnn.core import nodes
 from symnn.errors import SpecError
 
 x = sp.Symbol("x", real=True)
 """The argument of every activation definition."""
 alpha = sp.Symbol("alpha", positive=True)
 """The slope/scale parameter of leaky ReLU and ELU."""
+DEFAULT_ALPHA = {"leaky_relu": Fraction(1, 100), "elu": Fraction(1)}
+"""The value of :data:`alpha` when an exercise or a layer gives none (stated here only)."""
 y = sp.Symbol("y", real=True)
 """A target entry in a loss definition."""
 a = sp.Symbol("a", real=True)
@@ -82,11 +87,24 @@ class Activation:
 
 
 def _substitute(expr: sp.Expr, value: sp.Expr, alpha_value: sp.Expr | None) -> sp.Expr:
-    subs = {x: value}
+    values = {x: value}
     if alpha_value is not None:
-        subs[alpha] = alpha_value
-    # subs (not xreplace) for a Piecewise, so its branch is picked for the number.
-    return expr.subs(subs) if expr.has(sp.Piecewise) else sp.sympify(expr, strict=True).xreplace(subs)
+        values[alpha] = alpha_value
+    return substitute(expr, values)
+
+
+def substitute(expr: sp.Basic, values: dict[sp.Symbol, sp.Basic]) -> sp.Expr:
+    """``expr`` with symbols replaced by values: the one way symnn puts numbers into a rule.
+
+    ``xreplace`` rebuilds every node, so a Piecewise re-evaluates its conditions and
+    picks the branch of the number (ReLU'(0) = 0 by the strict ``x > 0`` branch):
+
+    >>> substitute(ACTIVATIONS["relu"].derivative, {x: sp.Integer(0)})
+    0
+    >>> substitute(ACTIVATIONS["leaky_relu"].definition, {x: sp.Integer(-2), alpha: sp.Rational(1, 100)})
+    -1/50
+    """
+    return sp.sympify(expr, strict=True).xreplace(values)
 
 
 _relu = sp.Piecewise((x, x > 0), (0, True))
@@ -104,8 +122,8 @@ class _Registry(dict[str, "Activation"]):
 
     def __missing__(self, key: str) -> Activation:
         raise NotElementwise(
-            f"activation {key!r} is not a built-in elementwise activation; softmax and custom activations "
-            "are supported by symnn sheet and symnn variants, not yet by this command")
+            f"activation {key!r} is not a built-in elementwise activation; softmax is a vector activation "
+            "(output layer only) and a custom activation needs its formula (activation_for(name, formula))")
 
 
 ACTIVATIONS: dict[str, Activation] = _Registry({
@@ -165,34 +183,40 @@ def _piecewise_min(p: sp.Expr, q: sp.Expr) -> sp.Expr:
 
 
 _FORMULA_FUNCTIONS: dict[str, Callable[..., sp.Expr]] = {
-    "exp": sp.exp, "log": sp.log, "ln": sp.log, "sqrt": sp.sqrt, "abs": sp.Abs,
+    "exp": sp.exp, "log": sp.log, "ln": sp.log,
     "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh, "sin": sp.sin, "cos": sp.cos, "atan": sp.atan,
     "sigmoid": lambda v: 1 / (1 + sp.exp(-v)), "max": _piecewise_max, "min": _piecewise_min,
 }
 _FORMULA_OPERATORS: dict[str, Callable[[sp.Expr, sp.Expr], sp.Expr]] = {
-    "+": lambda p, q: p + q, "-": lambda p, q: p - q, "*": lambda p, q: p * q,
-    "/": lambda p, q: p / q, "^": lambda p, q: p ** q,
+    "add": lambda p, q: p + q, "sub": lambda p, q: p - q, "mul": lambda p, q: p * q,
+    "div": lambda p, q: p / q,
 }
-_FORMULA_CONSTANTS = {"e": sp.E, "pi": sp.pi}
+_FORMULA_CONSTANTS = {"E": sp.E, "pi": sp.pi}
 
 
-def _formula_number(node: fm.Number) -> sp.Expr:
-    return sp.Rational(node.value.numerator, node.value.denominator)
+def _formula_chain(node: nodes.Chain) -> sp.Expr:
+    result = formula_to_sympy(node.first)
+    for op, operand in node.rest:
+        result = _FORMULA_OPERATORS[op](result, formula_to_sympy(operand))
+    return result
 
 
-_FORMULA_NODES: dict[type, Callable[[object], sp.Expr]] = {
-    fm.Number: _formula_number,  # type: ignore[dict-item]
-    fm.Variable: lambda node: x,
-    fm.Constant: lambda node: _FORMULA_CONSTANTS[node.name],  # type: ignore[attr-defined]
-    fm.Negate: lambda node: -formula_to_sympy(node.operand),  # type: ignore[attr-defined]
-    fm.Binary: lambda node: _FORMULA_OPERATORS[node.op](  # type: ignore[attr-defined]
-        formula_to_sympy(node.left), formula_to_sympy(node.right)),  # type: ignore[attr-defined]
-    fm.Call: lambda node: _FORMULA_FUNCTIONS[node.function](  # type: ignore[attr-defined]
-        *[formula_to_sympy(arg) for arg in node.args]),  # type: ignore[attr-defined]
+_FORMULA_NODES: dict[type, Callable[[Any], sp.Expr]] = {
+    nodes.Number: lambda node: sp.Rational(node.value.numerator, node.value.denominator),
+    nodes.Symbol: lambda node: x,
+    nodes.Constant: lambda node: _FORMULA_CONSTANTS[node.name],
+    nodes.Negate: lambda node: -formula_to_sympy(node.operand),
+    nodes.Chain: _formula_chain,
+    nodes.Power: lambda node: formula_to_sympy(node.base) ** formula_to_sympy(node.exponent),
+    nodes.Absolute: lambda node: sp.Abs(formula_to_sympy(node.operand)),
+    nodes.Root: lambda node: sp.sqrt(formula_to_sympy(node.radicand)),
+    nodes.Call: lambda node: _FORMULA_FUNCTIONS[node.function.name](
+        *[formula_to_sympy(arg) for arg in node.arguments]),
 }
+"""One rule per node of a formula tree (:func:`symnn.core.formula.parse_formula` builds no others)."""
 
 
-def formula_to_sympy(node: fm.Node) -> sp.Expr:
+def formula_to_sympy(node: nodes.Node) -> sp.Expr:
     """A parsed formula tree as a SymPy expression in :data:`x` (built node by node, never parsed).
 
     >>> formula_to_sympy(fm.parse_formula("x / (1 + abs(x))"))
@@ -240,6 +264,15 @@ class Loss:
     def derivative(self) -> sp.Expr:
         """d(term)/da by ``sympy.diff`` (before the mean's 1/N)."""
         return _loss_derivative(self.name)
+
+
+def default_reduction(loss: str) -> str:
+    """How a batch's per-sample losses combine when nothing says: the mean for ``mse``, else the sum.
+
+    >>> default_reduction("mse"), default_reduction("bce")
+    ('mean', 'sum')
+    """
+    return "mean" if loss == "mse" else "sum"
 
 
 LOSSES: dict[str, Loss] = {

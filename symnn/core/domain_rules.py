@@ -147,7 +147,7 @@ def _three_valued(node: tuple[Any, ...], build: Callable[[tuple[Any, ...]], Clos
         return lambda env: _truth(node[1], left(env), right(env))
     if tag == "not":
         part = _three_valued(node[1], build)
-        return lambda env: None if part(env) is None else not part(env)
+        return lambda env: _negated(part(env))
     parts = [_three_valued(p, build) for p in node[1]]
     decisive: bool = tag == "or"  # one True decides an "or", one False an "and"
 
@@ -158,6 +158,10 @@ def _three_valued(node: tuple[Any, ...], build: Callable[[tuple[Any, ...]], Clos
         return None if None in values else not decisive
 
     return combine
+
+
+def _negated(truth: bool | None) -> bool | None:
+    return None if truth is None else not truth
 
 
 def interval_piecewise(node: tuple[Any, ...], build: Callable[[tuple[Any, ...]], Closure]) -> Closure:

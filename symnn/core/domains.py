@@ -83,6 +83,8 @@ class Domain:
     """Whether ``a op b`` holds (``op`` is ``"gt"`` ...); None for intervals, which split instead."""
     log_to_base: Callable[[Any, int], Any] | None = None
     """log of a value to an integer base, for :func:`evaluate`'s ``log_base``."""
+    rounds_numbers: bool = False
+    """Whether a rational is rounded to the current precision (so 1/3 is made at each call)."""
 
 
 def _decide_exactly(op: str, a: Any, b: Any) -> bool:
@@ -127,6 +129,7 @@ BALLS = Domain(
              "min": lambda values: _fold(values, lambda a, b: a.min(b))},
     decide=_decide_on_balls,
     log_to_base=lambda v, base: v.log() / flint.arb(base).log(),
+    rounds_numbers=True,
 )
 """Ball arithmetic with python-flint ``arb`` at the context precision."""
 
@@ -231,7 +234,10 @@ def _build(node: tuple[Any, ...], domain: Domain) -> Closure:
 
 
 def _number(node: tuple[Any, ...], domain: Domain) -> Closure:
-    value = domain.number(node[1])
+    rational, number = node[1], domain.number
+    if domain.rounds_numbers and rational.denominator & (rational.denominator - 1):
+        return lambda env: number(rational)  # not a binary fraction: round at the caller's precision
+    value = number(rational)
     return lambda env: value
 
 

@@ -1,10 +1,13 @@
 """A small safe parser for custom activation formulas such as ``"x / (1 + abs(x))"``.
 
-The text is read by a recursive-descent parser of our own into a tree of plain
-frozen dataclasses; nothing here calls ``eval``, ``sympify`` or ``parse_expr``, and
-this module never imports SymPy, so both the exact engine (which turns the tree
-into a SymPy expression) and the independent numpy evaluator (which interprets the
-tree with dual numbers) start from the same validated tree.
+The text is read by a recursive-descent parser of our own into the expression tree of
+:mod:`symnn.core.nodes` (the tree the LaTeX reader of worked solutions builds too);
+nothing here calls ``eval``, ``sympify`` or ``parse_expr``, and this module never imports
+SymPy, so both the exact engine (which turns the tree into a SymPy expression) and the
+independent numpy evaluator (which interprets the tree with dual numbers) start from the
+same validated tree.  ``x`` is the :class:`~symnn.core.nodes.Symbol` ``x``; ``e`` and
+``pi`` are constants; ``abs`` and ``sqrt`` are :class:`~symnn.core.nodes.Absolute` and
+:class:`~symnn.core.nodes.Root`; the other functions are calls.
 
 Grammar (``^`` and ``**`` are powers, right-associative and binding tighter than
 a leading minus, so ``-x^2`` is ``-(x^2)``)::
@@ -22,6 +25,8 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+import symnn.core.nodes as nodes
+from symnn.core.nodes import Node, chain
 from symnn.errors import ParseError
 
 MAX_LENGTH = 200
@@ -37,68 +42,12 @@ FUNCTIONS: dict[str, int] = {
     "sigmoid": 1, "max": 2, "min": 2,
 }
 """Function names a formula may call, with their number of arguments."""
-CONSTANTS = ("e", "pi")
-"""Named constants."""
+CONSTANTS = {"e": "E", "pi": "pi"}
+"""Named constants, with the :class:`~symnn.core.nodes.Constant` each is."""
 VARIABLE = "x"
 """The one variable of an activation formula."""
-
-
-@dataclass(frozen=True, slots=True)
-class Number:
-    """An exact decimal literal."""
-
-    value: Fraction
-    """The number, exactly (``0.1`` is 1/10)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Variable:
-    """The variable ``x``."""
-
-    name: str = VARIABLE
-    """Always ``"x"``."""
-
-
-@dataclass(frozen=True, slots=True)
-class Constant:
-    """A named constant, ``e`` or ``pi``."""
-
-    name: str
-    """``"e"`` or ``"pi"``."""
-
-
-@dataclass(frozen=True, slots=True)
-class Negate:
-    """A leading minus."""
-
-    operand: Node
-    """What is negated."""
-
-
-@dataclass(frozen=True, slots=True)
-class Binary:
-    """``left op right`` for op one of ``+ - * / ^``."""
-
-    op: str
-    """The operator: ``"+"``, ``"-"``, ``"*"``, ``"/"`` or ``"^"``."""
-    left: Node
-    """Left operand."""
-    right: Node
-    """Right operand."""
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    """A function call such as ``abs(x)`` or ``max(x, 0)``."""
-
-    function: str
-    """A key of :data:`FUNCTIONS`."""
-    args: tuple[Node, ...]
-    """The arguments, in order."""
-
-
-Node = Number | Variable | Constant | Negate | Binary | Call
-"""Any node of a formula tree."""
+OPERATORS = {"+": "add", "-": "sub", "*": "mul", "/": "div"}
+"""Each arithmetic sign, with its :class:`~symnn.core.nodes.Chain` operator."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +129,7 @@ class _Parser:
         node = self.term()
         while self.current.kind == "op" and self.current.text in "+-":
             op = self.advance().text
-            node = Binary(op, node, self.term())
+            node = chain(OPERATORS[op], node, self.term())
         self.depth -= 1
         return node
 
@@ -188,7 +137,7 @@ class _Parser:
         node = self.unary()
         while self.current.kind == "op" and self.current.text in ("*", "/"):
             op = self.advance().text
-            node = Binary(op, node, self.unary())
+            node = chain(OPERATORS[op], node, self.unary())
         return node
 
     def unary(self) -> Node:
@@ -197,7 +146,7 @@ class _Parser:
             self.nested()
             operand = self.unary()
             self.depth -= 1
-            return Negate(operand) if op == "-" else operand
+            return nodes.Negate(operand) if op == "-" else operand
         return self.power()
 
     def power(self) -> Node:
@@ -207,7 +156,7 @@ class _Parser:
             self.nested()
             exponent = self.unary()
             self.depth -= 1
-            node = Binary("^", base, exponent)
+            node = nodes.Power(base, exponent)
             _check_power(node, token, self)
             return node
         return base
@@ -216,15 +165,16 @@ class _Parser:
         token = self.current
         if token.kind == "number":
             self.advance()
-            return Number(Fraction(token.text))
+            whole, point, fraction = token.text.partition(".")
+            return nodes.Number(Fraction(token.text), len(fraction) if point else None, token.text)
         if token.kind == "name":
             self.advance()
             if token.text in FUNCTIONS:
                 return self.call(token)
             if token.text == VARIABLE:
-                return Variable()
+                return nodes.Symbol(VARIABLE)
             if token.text in CONSTANTS:
-                return Constant(token.text)
+                return nodes.Constant("E" if token.text == "e" else "pi")
             raise self.error(
                 f"unknown name {token.text!r}; a formula may use x, e, pi and the functions "
                 f"{', '.join(FUNCTIONS)}", token)
@@ -249,11 +199,16 @@ class _Parser:
         if len(args) != wanted:
             raise self.error(f"function {name.text} takes {wanted} argument{'s' if wanted > 1 else ''}, "
                              f"got {len(args)}", name)
-        return Call(name.text, tuple(args))
+        if name.text == "abs":
+            return nodes.Absolute(args[0])
+        if name.text == "sqrt":
+            return nodes.Root(args[0], None)
+        return nodes.Call(nodes.Function(name.text), tuple(args))
 
 
 _ARITHMETIC = {
-    "+": lambda p, q: p + q, "-": lambda p, q: p - q, "*": lambda p, q: p * q, "/": lambda p, q: p / q,
+    "add": lambda p, q: p + q, "sub": lambda p, q: p - q,
+    "mul": lambda p, q: p * q, "div": lambda p, q: p / q,
 }
 
 
@@ -263,19 +218,23 @@ MAX_BITS = 4096
 
 def _constant_value(node: Node) -> Fraction | None:
     """The value of a constant rational sub-formula, else None; refuses huge powers of numbers."""
-    if isinstance(node, Number):
+    if isinstance(node, nodes.Number):
         return node.value
-    if isinstance(node, Negate):
+    if isinstance(node, nodes.Negate):
         inner = _constant_value(node.operand)
         return None if inner is None else -inner
-    if not isinstance(node, Binary):
+    if isinstance(node, nodes.Chain):
+        value = _constant_value(node.first)
+        operands = [(op, _constant_value(operand)) for op, operand in node.rest]
+        for op, right in operands:
+            if value is None or right is None or (op == "div" and right == 0):
+                return None
+            value = Fraction(_ARITHMETIC[op](value, right))
+        return value
+    if not isinstance(node, nodes.Power):
         return None
-    left, right = _constant_value(node.left), _constant_value(node.right)
-    if left is None or right is None or (node.op == "/" and right == 0):
-        return None
-    if node.op != "^":
-        return Fraction(_ARITHMETIC[node.op](left, right))
-    if right.denominator != 1 or left == 0:
+    left, right = _constant_value(node.base), _constant_value(node.exponent)
+    if left is None or right is None or right.denominator != 1 or left == 0:
         return None
     size = max(left.numerator.bit_length(), left.denominator.bit_length())
     if abs(right) > MAX_EXPONENT or size * abs(right) > MAX_BITS:
@@ -283,10 +242,10 @@ def _constant_value(node: Node) -> Fraction | None:
     return left ** int(right)
 
 
-def _check_power(node: Binary, token: _Token, parser: _Parser) -> None:
+def _check_power(node: nodes.Power, token: _Token, parser: _Parser) -> None:
     """Refuse constant exponents (and constant powers) too large to compute exactly."""
     try:
-        value = _constant_value(node.right)
+        value = _constant_value(node.exponent)
         _constant_value(node)
     except ParseError as exc:
         raise parser.error(str(exc), token) from None
@@ -298,8 +257,8 @@ def parse_formula(text: str) -> Node:
     """Parse a formula in ``x`` into a tree; raise :class:`ParseError` naming the character.
 
     >>> parse_formula("x / (1 + abs(x))")
-    Binary(op='/', left=Variable(name='x'), right=Binary(op='+', left=Number(value=Fraction(1, 1)), \
-right=Call(function='abs', args=(Variable(name='x'),))))
+    Chain(first=Symbol(name='x'), rest=(('div', Chain(first=Number(value=Fraction(1, 1), decimals=None, \
+text='1'), rest=(('add', Absolute(operand=Symbol(name='x'))),))),))
     >>> parse_formula("x / (1 + abs(x)")
     Traceback (most recent call last):
     ...
@@ -315,18 +274,6 @@ right=Call(function='abs', args=(Variable(name='x'),))))
     tree = parser.expression()
     if parser.current.kind != "end":
         raise parser.error(f"unexpected {parser.current.text!r}")
-    if not _mentions_x(tree):
+    if VARIABLE not in nodes.symbols(tree):
         raise ParseError("formula does not use x; an activation must depend on its input x")
     return tree
-
-
-def _mentions_x(node: Node) -> bool:
-    if isinstance(node, Variable):
-        return True
-    if isinstance(node, Negate):
-        return _mentions_x(node.operand)
-    if isinstance(node, Binary):
-        return _mentions_x(node.left) or _mentions_x(node.right)
-    if isinstance(node, Call):
-        return any(_mentions_x(a) for a in node.args)
-    return False

@@ -1,17 +1,12 @@
 """Closed intervals with exact rational endpoints: symnn's one interval type.
 
-A written decimal such as 18.33 may stand for any value in [18.325, 18.335]; evaluating
-on such intervals tells which values the written numbers allow (``lint``), and recomputing
-a hand calculation from them tells what its later numbers may be (``check``).  Sums,
-products, quotients and integer powers of rationals stay exact (a point interval is an
-exact rational), so ``0.1 + 0.2`` is exactly 3/10.  Irrational results (exp, log, roots,
-tanh, ...) are enclosed rigorously by python-flint ``arb`` balls at :func:`precision` bits
-and come back as tight intervals with binary-fraction endpoints.
-
-A value outside a function's domain (a logarithm of a number that may be ≤ 0, a division
-by an interval holding 0) or too large to compute raises :class:`Undefined`.  Every result
-is checked against :data:`MAX_BITS`, so no expression can build numbers large enough to
-stall the process.
+A written 18.33 may stand for any value in [18.325, 18.335]; evaluating on such intervals
+tells which values the written numbers allow (``lint``) and what a hand calculation's later
+numbers may be (``check``).  Rational operations stay exact (a point interval is an exact
+rational, so ``0.1 + 0.2`` is exactly 3/10); irrational results are enclosed rigorously by
+python-flint ``arb`` balls at :func:`precision` bits, with binary-fraction endpoints.  A value
+outside a function's domain, or too large to compute (every result is checked against
+:data:`MAX_BITS`, so nothing can stall the process), raises :class:`Undefined`.
 
 >>> from fractions import Fraction as F
 >>> x = Interval(F(1), F(2))
@@ -49,11 +44,8 @@ MAX_EXP_ARGUMENT = 10_000
 
 
 class Undefined(ParseError, ArithmeticError):
-    """A value outside a function's domain, or too large to compute.
-
-    ``check`` treats it as "no information" about a recomputed quantity; ``lint``, as a
-    :class:`~symnn.errors.ParseError`, as a relation it cannot check.
-    """
+    """A value outside a function's domain, or too large to compute: "no information" to
+    ``check``, and to ``lint`` (as a :class:`~symnn.errors.ParseError`) a relation it cannot check."""
 
 
 def _checked(value: Fraction) -> Fraction:

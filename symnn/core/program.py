@@ -54,7 +54,7 @@ _CONSTANTS: dict[sp.Basic, str] = {sp.E: "E", sp.pi: "pi"}
 
 @lru_cache(maxsize=4096)
 def compile_program(expr: sp.Basic, variables: tuple[sp.Symbol, ...] | None = None) -> Program:
-    """Compile one of symnn's SymPy definitions (never user text) into a :class:`Program`.
+    """Compile a SymPy expression (built by symnn, never parsed from text) into a :class:`Program`.
 
     ``variables`` fixes the argument order; by default the free symbols sorted by name.
 

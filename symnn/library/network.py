@@ -25,20 +25,23 @@ Matrix([[-1 + 1/(exp(-3/2) + 1), -1/2 + 1/(2*(exp(-3/2) + 1))]])
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import flint
 import sympy as sp
-from sympy import EXRAW, QQ
+from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
 from symnn.core import calculus
 from symnn.core.certified import CertifiedMatrix, CertifiedNumber, certify
 from symnn.core.formula import Formula, parse_formula
 from symnn.errors import MathDomainError, ShapeError, SpecError
-from symnn.library import backprop
+from symnn.library import backprop, engine
+from symnn.library.engine import EXACT, Objective
+from symnn.library.gradients import FactoredMatrix as FactoredMatrix
+from symnn.library.gradients import Gradients
 from symnn.library.values import exact_entry, exact_matrix, shape_text, to_sympy_matrix
 
 _DEFAULT_ALPHA = {"leaky_relu": QQ(1, 100), "elu": QQ(1)}
@@ -168,6 +171,17 @@ def _loss_name(loss: str) -> str:
     return loss
 
 
+REDUCTIONS = ("sum", "mean")
+"""How the samples' losses of a batch combine."""
+
+
+def _reduction(reduction: str | None) -> str | None:
+    if reduction is not None and reduction not in REDUCTIONS:
+        raise SpecError(f"unknown reduction {reduction!r}; valid reductions: {', '.join(REDUCTIONS)} "
+                        "(default: mean for mse, sum otherwise)")
+    return reduction
+
+
 MAX_DIGITS = 100_000
 """Most significant digits a certified result may ask for (beyond, arithmetic takes hours)."""
 
@@ -179,88 +193,24 @@ def _check_digits(digits: int | None) -> None:
         raise SpecError(f"digits must be a whole number from 1 to {MAX_DIGITS}, got {digits!r}")
 
 
-@dataclass(frozen=True, slots=True)
-class FactoredMatrix:
-    """An exact matrix Σ coefficient_k · R_k with exact scalars and rational matrices R_k.
-
-    A network whose only transcendental part is its output layer has gradients of this
-    form (δ_k the output errors); keeping them factored costs one rational matrix per
-    term instead of one SymPy expression per entry.
-
-    >>> m = FactoredMatrix(((sp.exp(-1), DomainMatrix([[QQ(1), QQ(2)]], (1, 2), QQ)),))
-    >>> m[0, 1], m.shape
-    (2*exp(-1), (1, 2))
-    >>> m.as_explicit()
-    Matrix([[exp(-1), 2*exp(-1)]])
-    """
-
-    terms: tuple[tuple[sp.Expr, DomainMatrix], ...]
-    """(exact scalar, ``QQ`` matrix) pairs."""
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        """(rows, columns)."""
-        return self.terms[0][1].shape  # type: ignore[no-any-return]
-
-    def __getitem__(self, index: tuple[int, int]) -> sp.Expr:
-        i, j = index
-        return sp.Add(*[c * QQ.to_sympy(m.rep.getitem(i, j)) for c, m in self.terms])
-
-    def as_explicit(self) -> sp.Matrix:
-        """Every entry as an exact SymPy expression."""
-        return to_sympy_matrix(backprop.explicit(backprop.Factored(self.terms)))
-
-    def as_expr(self) -> sp.MatrixExpr:
-        """The product form as a SymPy matrix expression (for LaTeX)."""
-        parts = [sp.MatMul(c, sp.ImmutableMatrix(to_sympy_matrix(m))) for c, m in self.terms]
-        return parts[0] if len(parts) == 1 else sp.MatAdd(*parts)
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Gradients(Mapping[str, sp.Matrix]):
-    """Exact gradients by parameter name (``W1``, ``b1``, ...), in layer order.
-
-    All values are computed when the object is made (exactly, as flint rational
-    matrices or exact SymPy expressions); each becomes a SymPy ``Matrix`` the first time
-    it is read, so a caller that needs only some of them, or the fast forms below,
-    never pays for converting 65536 entries into SymPy numbers.
-    """
-
-    raw: dict[str, backprop.Gradient]
-    """Per parameter: a ``QQ``/``EXRAW`` :class:`DomainMatrix` or a factored sum."""
-    _matrices: dict[str, sp.Matrix] = field(default_factory=dict, repr=False)
-    """SymPy matrices already built."""
-
-    def __getitem__(self, name: str) -> sp.Matrix:
-        if name not in self._matrices:
-            self._matrices[name] = to_sympy_matrix(backprop.explicit(self.raw[name]))
-        return self._matrices[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.raw)
-
-    def __len__(self) -> int:
-        return len(self.raw)
-
-    def __repr__(self) -> str:
-        return repr(dict(self.items()))
-
-    def domain_matrix(self, name: str) -> DomainMatrix:
-        """The gradient as a :class:`DomainMatrix` (``QQ`` when rational): no conversion."""
-        return backprop.explicit(self.raw[name])
-
-    def factored(self, name: str) -> FactoredMatrix | None:
-        """The gradient as Σ δ_k R_k when it was computed that way, else None."""
-        gradient = self.raw[name]
-        return FactoredMatrix(gradient.terms) if isinstance(gradient, backprop.Factored) else None
-
-
 @dataclass(frozen=True, slots=True, init=False, repr=False)
 class Network:
     """A feed-forward network of :class:`Dense` layers with exact (or certified) gradients.
 
     Parameters are named ``W1, b1, W2, b2, ...`` by layer.  Inputs ``x`` are columns
-    (one column per sample); losses add (or average) over all entries.
+    (one column per sample).  A sample's loss adds its entries' terms (``mse`` averages
+    them); ``reduction="sum"`` or ``"mean"`` combines the samples' losses, by default the
+    mean for ``mse`` and the sum otherwise (:func:`symnn.core.calculus.default_reduction`),
+    as on a sheet.
+
+    >>> net = Network([Dense([[1, -1]], [0], "identity")])
+    >>> x, y = [[1, 3], [2, 1]], [[0, 0]]
+    >>> net.loss(x, y, "half_sse"), net.loss(x, y, "half_sse", reduction="mean")
+    (5/2, 5/4)
+    >>> net.gradients(x, y, "half_sse", reduction="mean")["W1"]
+    Matrix([[5/2, 0]])
+    >>> net.step(x, y, "half_sse", 1, reduction="mean").parameters["b1"]
+    Matrix([[-1/2]])
     """
 
     layers: tuple[Dense, ...]
@@ -286,7 +236,7 @@ class Network:
         >>> Network.from_spec(ex).layers[0].activation in calculus.ACTIVATIONS
         True
         """
-        layers = spec.fields["layers"] if hasattr(spec, "fields") else spec
+        layers = spec.data.layers if hasattr(spec, "data") else spec
         return cls(Dense([list(r) for r in layer.W],
                          None if layer.b is None else [list(r) for r in layer.b],
                          layer.activation, formula=layer.formula, alpha=layer.alpha)
@@ -342,6 +292,10 @@ class Network:
                             f"{last.activation}; for a single sigmoid output use bce")
         return known
 
+    def _objective(self, loss: str, reduction: str | None) -> Objective:
+        """The loss (known, fitting the output layer) with its reduction over the samples."""
+        return Objective.of(self._loss(loss), _reduction(reduction))
+
     # -- exact and certified computations --------------------------------------
 
     def forward(self, x: Any, *, digits: int | None = None, allow_float: bool = False) -> Any:
@@ -349,32 +303,30 @@ class Network:
         _check_digits(digits)
         inputs = self._input(x, allow_float)
         if digits is None:
-            return to_sympy_matrix(backprop.forward(self.layers, inputs).output)
+            return to_sympy_matrix(backprop.forward(self.layers, inputs).As[-1])
         prefix = backprop.rational_prefix(self.layers, inputs)
         if prefix.rational_layers == len(self.layers):
             return CertifiedMatrix.from_exact(prefix.next_input, digits)
         return self._certified(lambda p: {"out": backprop.ball_outputs(self.layers, prefix)},
                                digits)["out"]
 
-    def loss(self, x: Any, y: Any, loss: str, *, digits: int | None = None,
+    def loss(self, x: Any, y: Any, loss: str, *, reduction: str | None = None, digits: int | None = None,
              allow_float: bool = False) -> Any:
         """The loss value: exact SymPy number (or formula), or a :class:`CertifiedNumber`."""
         _check_digits(digits)
-        name = self._loss(loss)
+        objective = self._objective(loss, reduction)
         inputs = self._input(x, allow_float)
-        targets = self._target(y, inputs, name, allow_float)
+        targets = self._target(y, inputs, objective.loss.name, allow_float)
         if digits is None:
-            output = backprop.forward(self.layers, inputs).output
-            flat = [backprop.to_expr(v) for v in output.to_list_flat()]
-            ys = [backprop.to_expr(v) for v in targets.to_list_flat()]
-            return calculus.LOSSES[name].value(ys, flat)
+            output = backprop.forward(self.layers, inputs).As[-1]
+            return engine.loss_value(EXACT, objective, targets, output)
         prefix = backprop.rational_prefix(self.layers, inputs)
         result = self._certified(
             lambda p: {"loss": flint.arb_mat([[backprop.ball_loss(
-                name, backprop.ball_outputs(self.layers, prefix), targets)]])}, digits)
+                objective, backprop.ball_outputs(self.layers, prefix), targets)]])}, digits)
         return CertifiedNumber(result["loss"])
 
-    def gradients(self, x: Any, y: Any, loss: str, *, digits: int | None = None,
+    def gradients(self, x: Any, y: Any, loss: str, *, reduction: str | None = None, digits: int | None = None,
                   allow_float: bool = False) -> Mapping[str, Any]:
         """∂loss/∂parameter for every parameter, keyed ``"W1"``, ``"b1"``, ...
 
@@ -383,19 +335,19 @@ class Network:
         :class:`CertifiedMatrix` values whose printed decimals are all correct.
         """
         _check_digits(digits)
-        name = self._loss(loss)
+        objective = self._objective(loss, reduction)
         inputs = self._input(x, allow_float)
-        targets = self._target(y, inputs, name, allow_float)
+        targets = self._target(y, inputs, objective.loss.name, allow_float)
         if digits is None:
-            return Gradients(backprop.gradients(self.layers, inputs, targets, name))
+            return Gradients(backprop.gradients(self.layers, inputs, targets, objective))
         prefix = backprop.rational_prefix(self.layers, inputs)
         if prefix.rational_layers == len(self.layers):
-            exact = backprop.gradients(self.layers, inputs, targets, name)
+            exact = backprop.gradients(self.layers, inputs, targets, objective)
             if all(isinstance(g, DomainMatrix) and g.domain == QQ for g in exact.values()):
                 return {k: CertifiedMatrix.from_exact(backprop.explicit(g), digits)
                         for k, g in exact.items()}
         return self._certified(
-            lambda p: backprop.ball_gradients(self.layers, prefix, targets, name), digits)
+            lambda p: backprop.ball_gradients(self.layers, prefix, targets, objective), digits)
 
     def _certified(self, compute: Callable[[int], Mapping[str, Any]],
                    digits: int) -> dict[str, CertifiedMatrix]:
@@ -404,25 +356,21 @@ class Network:
                                      refine=_refiner(compute, key))
                 for key, m in balls.items()}
 
-    def step(self, x: Any, y: Any, loss: str, learning_rate: Any, *,
+    def step(self, x: Any, y: Any, loss: str, learning_rate: Any, *, reduction: str | None = None,
              allow_float: bool = False) -> Network:
         """One exact gradient-descent step: a new network with ``W − η ∂loss/∂W``."""
-        name = self._loss(loss)
+        objective = self._objective(loss, reduction)
         rate = exact_entry(learning_rate, "learning_rate", allow_float)
         inputs = self._input(x, allow_float)
-        targets = self._target(y, inputs, name, allow_float)
-        grads = backprop.gradients(self.layers, inputs, targets, name)
+        targets = self._target(y, inputs, objective.loss.name, allow_float)
+        grads = backprop.gradients(self.layers, inputs, targets, objective)
         return Network(self._updated(index, layer, grads, rate)
                        for index, layer in enumerate(self.layers, start=1))
 
     @staticmethod
     def _updated(index: int, layer: Dense, grads: Mapping[str, backprop.Gradient], rate: Any) -> Dense:
         def update(param: DomainMatrix, grad: backprop.Gradient) -> DomainMatrix:
-            step = backprop.explicit(grad)
-            if param.domain == QQ and step.domain == QQ and QQ.of_type(rate):
-                return param - step * rate
-            symbolic_rate = QQ.to_sympy(rate) if QQ.of_type(rate) else rate
-            return param.convert_to(EXRAW) - step.convert_to(EXRAW) * symbolic_rate
+            return engine.descent(EXACT, param, backprop.explicit(grad), rate)
 
         W = update(layer.W, grads[f"W{index}"])
         b = None if layer.b is None else update(layer.b, grads[f"b{index}"])

@@ -20,6 +20,7 @@ from fractions import Fraction
 from typing import Any, TypeVar, cast
 
 from symnn.core.calculus import ACTIVATIONS, SOFTMAX
+from symnn.core.calculus import DEFAULT_ALPHA as DEFAULT_ALPHA  # re-exported: the kinds read it here
 from symnn.core.formula import Formula, parse_formula
 from symnn.errors import ParseError, ShapeError, SpecError, SymnnError
 
@@ -30,8 +31,6 @@ NETWORK_ACTIVATIONS = (*ACTIVATIONS, SOFTMAX)
 """Activation names a network or forward layer may use (softmax only on the output layer)."""
 T = TypeVar("T")
 
-DEFAULT_ALPHA = {"leaky_relu": Fraction(1, 100), "elu": Fraction(1)}
-"""The slope parameter alpha of leaky ReLU and ELU when none is given."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,30 +134,41 @@ def read_vector(value: Any, name: str, ctx: Context) -> tuple[Fraction, ...]:
 _PLURAL = {"loss": "losses", "penalty": "penalties"}
 
 
-def choice(options: tuple[str, ...], what: str) -> Callable[[Any, str, Context], str]:
-    plural = _PLURAL.get(what, what + "s")
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A reader of one name out of :attr:`options` (or, with :attr:`many`, a non-empty list of them)."""
 
-    def read(value: Any, name: str, ctx: Context) -> str:
-        if not isinstance(value, str):
-            raise ctx.error(f"{name} must be a name, got {describe(value)}")
-        if value not in options:
-            raise ctx.error(
-                f"unknown {what} {value!r}; valid {plural}: {', '.join(options)}"
-            )
-        return value
+    options: tuple[str, ...]
+    """The valid names, in the order messages list them."""
+    what: str
+    """What a name is, for messages (``loss``, ``penalty``)."""
+    many: bool = False
+    """Whether the field is a list of names."""
 
-    return read
-
-
-def choices(options: tuple[str, ...], what: str) -> Callable[[Any, str, Context], tuple[str, ...]]:
-    one = choice(options, what)
-
-    def read(value: Any, name: str, ctx: Context) -> tuple[str, ...]:
+    def __call__(self, value: Any, name: str, ctx: Context) -> Any:
+        if not self.many:
+            return self._one(value, name, ctx)
         if not isinstance(value, list) or not value:
             raise ctx.error(f"{name} must be a non-empty list of names")
-        return tuple(one(v, name, ctx) for v in value)
+        return tuple(self._one(v, name, ctx) for v in value)
 
-    return read
+    def _one(self, value: Any, name: str, ctx: Context) -> str:
+        if not isinstance(value, str):
+            raise ctx.error(f"{name} must be a name, got {describe(value)}")
+        if value not in self.options:
+            plural = _PLURAL.get(self.what, self.what + "s")
+            raise ctx.error(f"unknown {self.what} {value!r}; valid {plural}: {', '.join(self.options)}")
+        return value
+
+
+def choice(options: tuple[str, ...], what: str) -> Choice:
+    """A reader of one name out of ``options``."""
+    return Choice(options, what)
+
+
+def choices(options: tuple[str, ...], what: str) -> Choice:
+    """A reader of a non-empty list of names out of ``options``."""
+    return Choice(options, what, many=True)
 
 
 def read_int(value: Any, name: str, ctx: Context) -> int:
@@ -307,15 +317,28 @@ def given(read: Reader, *, default: Any = _REQUIRED, key: str | None = None) -> 
     return field(default=default, metadata=metadata)
 
 
+def derived(default: Any = None) -> Any:
+    """Declare a field of a kind's given data that is not a TOML key: the data's ``complete()`` fills it in.
+
+    (Network targets given as class indices keep them here, while ``y`` holds the one-hot columns.)
+    """
+    return field(default=default, metadata={"derived": True})
+
+
+def given_fields(data: Any) -> list[Any]:
+    """The fields declared with :func:`given`, in order (not the :func:`derived` ones)."""
+    return [f for f in fields(data) if "read" in f.metadata]
+
+
 def given_keys(data: type[Any]) -> tuple[str, ...]:
     """The TOML keys of a given-data dataclass, in declaration order."""
-    return tuple(f.metadata.get("key") or f.name for f in fields(data))
+    return tuple(f.metadata.get("key") or f.name for f in given_fields(data))
 
 
 def read_given(data: type[T], raw: Mapping[str, Any], ctx: Context) -> T:
     """Read every declared field of ``data`` from the exercise table ``raw``, in declaration order."""
     values: dict[str, Any] = {}
-    for f in fields(cast(Any, data)):
+    for f in given_fields(cast(Any, data)):
         key = f.metadata.get("key") or f.name
         if key in raw:
             values[f.name] = f.metadata["read"](raw[key], key, ctx)
@@ -325,7 +348,10 @@ def read_given(data: type[T], raw: Mapping[str, Any], ctx: Context) -> T:
 
 
 def given_items(data: Any) -> list[tuple[str, Any]]:
-    """The given data as (TOML key, value) pairs, in declaration order (a mapping: its items)."""
-    if isinstance(data, Mapping):
-        return list(data.items())
-    return [(f.metadata.get("key") or f.name, getattr(data, f.name)) for f in fields(data)]
+    """The given data as (TOML key, value) pairs, in declaration order."""
+    return [(f.metadata.get("key") or f.name, getattr(data, f.name)) for f in given_fields(data)]
+
+
+def field_values(data: Any) -> dict[str, Any]:
+    """Every field of a given-data dataclass by name, :func:`derived` ones included."""
+    return {f.name: getattr(data, f.name) for f in fields(data)}

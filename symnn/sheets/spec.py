@@ -48,13 +48,6 @@ class ExerciseSpec(Generic[S]):
     where: str = ""
     """``file:line`` of the exercise header, for error messages."""
 
-    @property
-    def fields(self) -> Mapping[str, Any]:
-        """The given data of a kind still read by name (``network``, ``forward``) until it is typed."""
-        if not isinstance(self.data, Mapping):
-            raise TypeError(f"the {self.kind} kind has typed given data; read spec.data")
-        return self.data
-
 
 @dataclass(frozen=True, slots=True)
 class SheetSpec:

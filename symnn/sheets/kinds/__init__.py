@@ -12,9 +12,10 @@ from typing import Any
 from symnn.errors import SymnnError
 from symnn.sheets.kinds.activations import ACTIVATIONS_KIND
 from symnn.sheets.kinds.base import Kind
-from symnn.sheets.kinds.dense import FORWARD, NETWORK
 from symnn.sheets.kinds.error_analysis import ERROR_ANALYSIS
+from symnn.sheets.kinds.forward import FORWARD
 from symnn.sheets.kinds.gradient_check import GRADIENT_CHECK
+from symnn.sheets.kinds.network import NETWORK
 from symnn.sheets.kinds.preprocessing import PREPROCESSING
 from symnn.sheets.kinds.regularization import REGULARIZATION
 from symnn.sheets.spec import ExerciseSpec, SheetSpec

@@ -15,7 +15,7 @@ from symnn.sheets import notation as nt
 from symnn.sheets.build import Builder, exact, unevaluated
 from symnn.sheets.fields import DEFAULT_ALPHA, choices, given, read_scalar, read_vector
 from symnn.sheets.kinds.base import Kind
-from symnn.sheets.kinds.network import define_activation
+from symnn.sheets.kinds.network.writing import define_activation
 from symnn.sheets.recipes import Activation, Program, Programs, Recipes, activation, compile_activations
 from symnn.sheets.reference.activations import evaluate_activations
 from symnn.sheets.reference.arrays import Values

@@ -2,7 +2,9 @@
 
 A kind's module defines its given data as a frozen dataclass (each field declared
 with :func:`~symnn.sheets.fields.given`: its reader, its default, a docstring; a
-``check(ctx)`` method for the rules between fields), its solver, and then one
+``check(ctx)`` method for the rules between fields; for data with
+:func:`~symnn.sheets.fields.derived` fields, a ``complete()`` method returning the
+data with them filled in), its solver, and then one
 ``Kind(...)`` value naming everything else symnn needs of it: the numpy reference
 that cross-checks it, its statement, the rules that reject a poor random draw, the
 definitions ``symnn check`` compiles for it and its check recipes with their named
@@ -12,7 +14,7 @@ mistakes.  :mod:`symnn.sheets.kinds` lists the declarations, one line per kind.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, is_dataclass
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from symnn.sheets.constraints import Constraints
@@ -56,21 +58,15 @@ class Kind(Generic[S]):
     """The definitions ``symnn check`` needs compiled for :attr:`recipes` (SymPy, once per key)."""
     recipes: Callable[[S, Programs], Recipes] = no_recipes
     """How each quantity follows from earlier ones, and the named mistakes (``symnn check``; no SymPy)."""
-    reader: Callable[[Mapping[str, Any], Context], S] | None = None
-    """A reader of the exercise table replacing the dataclass fields' own (only kinds read by name)."""
-    fields: tuple[str, ...] = ()
-    """The TOML keys, for a kind with its own :attr:`reader`; else they come from :attr:`data`."""
-
     def keys(self) -> tuple[str, ...]:
         """The TOML keys of the kind's fields, in order."""
-        return self.fields if self.reader is not None or not is_dataclass(self.data) else given_keys(self.data)
+        return given_keys(self.data)
 
     def read(self, raw: Mapping[str, Any], ctx: Context) -> S:
         """Read and validate the given data of one exercise table."""
-        if self.reader is not None:
-            return self.reader(raw, ctx)
         data = read_given(self.data, raw, ctx)
         check: Callable[[Context], None] | None = getattr(data, "check", None)
         if check is not None:
             check(ctx)
-        return data
+        complete: Callable[[], S] | None = getattr(data, "complete", None)
+        return data if complete is None else complete()

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 from symnn.sheets.reference.arrays import Values, as_row
-from symnn.sheets.reference.numeric import activate, activation_slope
+from symnn.sheets.reference.functions import activate, activation_slope
 
 
 def evaluate_activations(x: Sequence[Fraction], functions: Sequence[str], alpha: Fraction) -> Values:

@@ -46,7 +46,7 @@ def as_row(values: Iterable[Fraction]) -> FloatArray:
 
 
 def required(fields: Mapping[str, Any], name: str) -> Any:
-    """A field of given data read by name (kinds not yet typed), with a message naming it when absent."""
+    """A field of given data read by name (the forward and network evaluators take a mapping), with a message naming it when absent."""
     if name not in fields:
         raise SpecError(
             f"the numeric evaluator needs the field {name!r} but got only: {', '.join(fields)}"

@@ -10,7 +10,7 @@ from typing import Protocol
 import numpy as np
 
 from symnn.sheets.reference.arrays import FloatArray, Rows, Values, as_matrix
-from symnn.sheets.reference.numeric import numeric_loss
+from symnn.sheets.reference.functions import numeric_loss
 
 OUTPUT_SLOPES_IN_A: dict[str, Callable[[float], float]] = {
     "sigmoid": lambda a: a * (1.0 - a),

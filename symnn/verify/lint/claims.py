@@ -18,7 +18,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from symnn.core.interval import Interval
-from symnn.verify.syntax.nodes import Chain, Matrix, Negate, Node, Number, Power, Transpose
+from symnn.core.nodes import Chain, Matrix, Negate, Node, Number, Power, Transpose
 
 Claims = dict[int, int]
 """The claim's own numbers (by ``id`` of their node) and the places each is rounded to."""

@@ -13,7 +13,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 from symnn.core.interval import Interval
-from symnn.verify.syntax.evaluate import Grid
+from symnn.verify.syntax.grid import Grid
 
 TIGHT = Fraction(1, 2**90)
 """An enclosure at most this wide (relative to its size) is shown as one number."""

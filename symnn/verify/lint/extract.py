@@ -38,30 +38,30 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
-from pathlib import PurePath
-from typing import Literal
 
-Format = Literal["markdown", "latex", "html"]
+from symnn.verify.lint.formats import (
+    HTML_COMMENT,
+    SKIPPED_ELEMENT,
+    Format,
+    blank,
+    blank_ranges,
+    detect_format,
+    visible_text,
+)
+
+__all__ = [
+    "SYMNN_DISPLAYS",
+    "Format",
+    "MathSpan",
+    "detect_format",
+    "find_math_spans",
+    "visible_text",
+]
 
 _MATH_ENVIRONMENTS = (
     "equation|equation\\*|align|align\\*|alignat|alignat\\*|gather|gather\\*|multline|"
     "multline\\*|flalign|flalign\\*|eqnarray|eqnarray\\*|displaymath|math"
 )
-_EXTENSIONS: dict[str, Format] = {
-    ".md": "markdown",
-    ".markdown": "markdown",
-    ".mdown": "markdown",
-    ".txt": "markdown",
-    ".rmd": "markdown",
-    ".qmd": "markdown",
-    ".tex": "latex",
-    ".latex": "latex",
-    ".ltx": "latex",
-    ".html": "html",
-    ".htm": "html",
-    ".xhtml": "html",
-}
-"""File extensions and the format they announce."""
 
 _OPENER = {
     "markdown": re.compile(r"(?<!\\)(\$\$|\$|\\\[|\\\(|\\begin\{(" + _MATH_ENVIRONMENTS + r")\})"),
@@ -76,25 +76,10 @@ _CLOSERS = {
 _INLINE_DOLLAR_CLOSER = re.compile(r"(?<![\\\s])\$(?!\d)")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
-_FENCE = re.compile(
-    r"^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*\1[ \t]*$|\Z)", re.MULTILINE | re.DOTALL
-)
-_INLINE_CODE = re.compile(r"(`+)(?!`).+?(?<!`)\1", re.DOTALL)
-_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
-_TEX_COMMENT = re.compile(r"(?<!\\)%[^\n]*")
-_VERBATIM = re.compile(
-    r"\\begin\{(verbatim|lstlisting|minted)\*?\}.*?(?:\\end\{\1\*?\}|\Z)|\\verb(.).*?\2", re.DOTALL
-)
-_SKIPPED_ELEMENT = re.compile(
-    r"<(script|style|pre|code|textarea|noscript)\b[^>]*>.*?(?:</\1\s*>|\Z)",
-    re.DOTALL | re.IGNORECASE,
-)
 _MATH_SCRIPT = re.compile(
     r"<script\b[^>]*type\s*=\s*[\"']math/tex[^\"']*[\"'][^>]*>(.*?)</script\s*>",
     re.DOTALL | re.IGNORECASE,
 )
-_TAG = re.compile(r"<[A-Za-z/!?][^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*>", re.DOTALL)
-_MATH_ELEMENT = re.compile(r"<math\b[^>]*>.*?(?:</math\s*>|\Z)", re.DOTALL | re.IGNORECASE)
 _TEX_ANNOTATION = re.compile(
     r"<annotation\b[^>]*\bencoding\s*=\s*[\"']"
     r"(?:application/x-tex|text/x-tex|application/x-latex|tex|latex)[\"'][^>]*>"
@@ -130,6 +115,9 @@ class MathSpan:
     """Offset of the TeX in the document."""
     line: int
     """Line (1-based) of the TeX's first character."""
+    extent: tuple[int, int]
+    """Where the span lies in the document, delimiters included (a continued chain's
+    extent runs from its first piece's opener to its last piece's closer)."""
 
     def line_at(self, offset: int) -> int:
         """The document line of a position inside :attr:`text`."""
@@ -152,53 +140,25 @@ class _Found:
     """Offset just after the span's closing delimiter."""
 
 
-def detect_format(name: str, text: str) -> Format:
-    """The format a file announces by its extension, or else by its content.
-
-    >>> detect_format("quiz.htm", "")
-    'html'
-    >>> detect_format("sheet", "\\\\documentclass{article}")
-    'latex'
-    """
-    by_extension = _EXTENSIONS.get(PurePath(name).suffix.lower())
-    if by_extension is not None:
-        return by_extension
-    head = text[:4096].lower()
-    if "<!doctype html" in head or "<html" in head or "<body" in head:
-        return "html"
-    if "\\documentclass" in head or "\\begin{document}" in text:
-        return "latex"
-    return "markdown"
-
-
 def find_math_spans(text: str, fmt: Format) -> list[MathSpan]:
-    """Every math span of a document, in order of position."""
-    blanked = _BLANKERS[fmt](text)
-    found = _continued_chains_joined(_FINDERS[fmt](text, blanked), text, blanked)
-    newlines = [match.start() for match in re.finditer("\n", text)]
-    return [MathSpan(f.text, f.start, bisect_right(newlines, f.start - 1) + 1) for f in found]
+    """Every math span of a document, in order of position.
 
-
-def find_math_extents(text: str, fmt: Format) -> list[tuple[int, int]]:
-    """Where each span of :func:`find_math_spans` lies, delimiters included, in the same order.
-
-    A continued chain's extent runs from its first piece's opener to its last piece's closer.
-
-    >>> find_math_extents("Sum: $1 + 1 = 2$ and $$a = 1$$ $$= 1.0$$", "markdown")
+    >>> [s.extent for s in find_math_spans("Sum: $1 + 1 = 2$ and $$a = 1$$ $$= 1.0$$", "markdown")]
     [(5, 16), (21, 40)]
     """
-    blanked = _BLANKERS[fmt](text)
-    found = _continued_chains_joined(_FINDERS[fmt](text, blanked), text, blanked)
-    return [(f.outer_start, f.outer_end) for f in found]
+    newlines = [match.start() for match in re.finditer("\n", text)]
+    return [
+        MathSpan(
+            f.text, f.start, bisect_right(newlines, f.start - 1) + 1, (f.outer_start, f.outer_end)
+        )
+        for f in _found(text, fmt)
+    ]
 
 
-def visible_text(text: str, fmt: Format) -> str:
-    """The document with what is not prose (code, comments, tags) made spaces, newlines kept.
-
-    >>> visible_text("<p>a &amp; b</p>", "html")
-    '   a &amp; b    '
-    """
-    return _BLANKERS[fmt](text)
+def _found(text: str, fmt: Format) -> list[_Found]:
+    """The spans of a document as found, continued chains joined."""
+    blanked = visible_text(text, fmt)
+    return _continued_chains_joined(_FINDERS[fmt](text, blanked), text, blanked)
 
 
 # ----- finders, one per format ---------------------------------------------------------------
@@ -211,17 +171,17 @@ def _find_latex(text: str, blanked: str) -> list[_Found]:
 
     The TeX is read from the blanked text, so a ``%`` comment inside math is no part of it.
     """
-    source = _blank(blanked, _SYMNN_GROUP)
+    source = blank(blanked, _SYMNN_GROUP)
     macros = _symnn_displays(source, blanked)
     # Nothing inside a macro call is read again (its last argument repeats its math).
-    blanked = _blank_ranges(blanked, [(span.outer_start, span.outer_end) for span in macros])
+    blanked = blank_ranges(blanked, [(span.outer_start, span.outer_end) for span in macros])
     return sorted([*macros, *_delimited(source, blanked, "latex", _identity)], key=_position)
 
 
 def _find_html(text: str, blanked: str) -> list[_Found]:
     """MathJax's delimited spans, ``math/tex`` scripts and MathML's TeX annotations."""
-    uncommented = _blank(text, _HTML_COMMENT)
-    visible = _blank(uncommented, _SKIPPED_ELEMENT)
+    uncommented = blank(text, HTML_COMMENT)
+    visible = blank(uncommented, SKIPPED_ELEMENT)
     found = _delimited(text, blanked, "html", html.unescape)
     found += _elements(text, uncommented, _MATH_SCRIPT)
     found += _elements(text, visible, _TEX_ANNOTATION)
@@ -242,21 +202,6 @@ def _position(span: _Found) -> int:
 
 def _identity(text: str) -> str:
     return text
-
-
-def _spaces(text: str) -> str:
-    """``text`` with every character but a newline made a space."""
-    return re.sub(r"[^\n]", " ", text)
-
-
-def _blank_ranges(text: str, ranges: list[tuple[int, int]]) -> str:
-    """``text`` with each of the (start, end) ranges, in order and apart, made spaces."""
-    pieces, position = [], 0
-    for start, end in ranges:
-        pieces += [text[position:start], _spaces(text[start:end])]
-        position = end
-    pieces.append(text[position:])
-    return "".join(pieces)
 
 
 # ----- delimiters ----------------------------------------------------------------------------
@@ -339,7 +284,7 @@ def _symnn_displays(source: str, blanked: str) -> list[_Found]:
             (close - start, opening + 1 - start)
             for (_, close), (opening, _) in pairwise(arguments[:math])
         ]
-        text = _blank_ranges(source[start:end], between)
+        text = blank_ranges(source[start:end], between)
         found.append(_Found(text, start, end, match.start(), arguments[-1][1] + 1))
     return found
 
@@ -418,39 +363,6 @@ def _opens_with_relation(tex: str) -> bool:
 
 
 # ----- blanking ------------------------------------------------------------------------------
-def _blank(text: str, pattern: re.Pattern[str]) -> str:
-    def spaces(match: re.Match[str]) -> str:
-        return _spaces(match.group())
-
-    return pattern.sub(spaces, text)
-
-
-def _blank_markdown(text: str) -> str:
-    for pattern in (_FENCE, _HTML_COMMENT, _INLINE_CODE):
-        text = _blank(text, pattern)
-    return text
-
-
-def _blank_latex(text: str) -> str:
-    text = _blank(_blank(text, _VERBATIM), _TEX_COMMENT)
-    body = text.find("\\begin{document}")
-    if body > 0:
-        text = _spaces(text[:body]) + text[body:]
-    return text
-
-
-def _blank_html(text: str) -> str:
-    for pattern in (_HTML_COMMENT, _SKIPPED_ELEMENT, _MATH_ELEMENT, _TAG):
-        text = _blank(text, pattern)
-    return text
-
-
-_BLANKERS: dict[Format, Callable[[str], str]] = {
-    "markdown": _blank_markdown,
-    "latex": _blank_latex,
-    "html": _blank_html,
-}
-"""How each format hides what is not prose."""
 
 _FINDERS: dict[Format, Callable[[str, str], list[_Found]]] = {
     "markdown": _find_markdown,

@@ -29,7 +29,8 @@ from xml.etree.ElementTree import Element, SubElement
 
 from symnn.errors import SymnnError
 from symnn.sheets.render.html import PAGE_STYLE, STYLE, add_text, mathml, serialise
-from symnn.verify.lint.extract import Format, find_math_extents, find_math_spans, visible_text
+from symnn.verify.lint.extract import find_math_spans
+from symnn.verify.lint.formats import Format, visible_text
 from symnn.verify.lint.relations import split_relations
 from symnn.verify.lint.report import Finding, LintReport
 
@@ -131,10 +132,10 @@ def marked_spans(report: LintReport, source_text: str, fmt: Format) -> list[Mark
     any other is a :class:`~symnn.errors.SymnnError`.
     """
     spans = find_math_spans(source_text, fmt)
-    extents = find_math_extents(source_text, fmt)
     remaining = list(report.findings)
     marked = []
-    for span, (start, end) in zip(spans, extents, strict=True):
+    for span in spans:
+        start, end = span.extent
         count = len(split_relations(span.text))
         if count > len(remaining):
             break

@@ -48,120 +48,43 @@ The verdict on each pair of values (a scalar side, or one matrix entry):
 
 Matrices are judged entry by entry; the worst entry decides and is named.  Links with a
 symbol, with text the parser cannot read, or with a relation such as ``\\sim`` are
-**not checked**.
+**not checked**.  So is a link that *defines* a function the sheet names itself,
+``\\operatorname{softsign}(x) = \\frac{x}{1 + |x|}`` (a name no built-in function has,
+applied to distinct symbols; a right side using each of them and nothing else, piecewise
+with ``\\begin{cases}`` or not): it is remembered, and the links after it are evaluated
+with it.  A function the sheet never defines leaves its links not checked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal
 
 from symnn.core.interval import Interval
+from symnn.core.nodes import Call, Definition, Node, Number, Symbol, literals, symbols, walk
 from symnn.errors import ParseError
-from symnn.verify.lint.claims import (
-    Claims,
-    claim_numbers,
-    rounding_interval,
-    single_claim,
-    written_numbers,
-)
-from symnn.verify.lint.display import TIGHT, approximate, rounded_text, show, show_value
+from symnn.verify.lint import messages, verdicts
+from symnn.verify.lint.claims import Claims, claim_numbers, single_claim
+from symnn.verify.lint.display import show_value
 from symnn.verify.lint.relations import CHECKED_RELATIONS, Link, Side
 from symnn.verify.lint.rounded import RoundedClaims, rounding_of, site_value, substitution_sites
-from symnn.verify.syntax.evaluate import Grid, evaluate_interval, exact_literal, shape_name
-from symnn.verify.syntax.nodes import (
-    Matrix,
-    Node,
-    Number,
-    literals,
-    symbols,
+from symnn.verify.lint.sides import Reading, claim_values, evaluate_or_none, flat
+from symnn.verify.lint.verdicts import (
+    OUTCOME_VERDICT,
+    SEVERITY,
+    VERDICTS,
+    Entry,
+    Judgement,
+    Outcome,
+    Value,
+    Verdict,
 )
+from symnn.verify.syntax.evaluate import evaluate_interval, exact_literal
 from symnn.verify.syntax.parse import parse_expression
+from symnn.verify.syntax.vocabulary import BUILT_IN_FUNCTIONS
 
-Verdict = Literal["ok", "rounding", "error", "not checked"]
-VERDICTS: tuple[Verdict, ...] = ("ok", "rounding", "error", "not checked")
-"""Every verdict, in the order reports list them."""
-
-Outcome = Literal["equal", "rounded", "sheet", "rounding", "error"]
-_OUTCOME_VERDICT: dict[Outcome, Verdict] = {
-    "equal": "ok",
-    "rounded": "ok",
-    "sheet": "ok",
-    "rounding": "rounding",
-    "error": "error",
-}
-_SEVERITY: dict[Outcome, int] = {"equal": 0, "rounded": 1, "sheet": 2, "rounding": 3, "error": 4}
 _SIDE_NAMES = ("left", "right")
 
-Value = Interval | Grid[Interval]
-
-
-@dataclass(frozen=True, slots=True)
-class Judgement:
-    """The verdict on one link, with both sides' values and one explaining sentence."""
-
-    verdict: Verdict
-    """ok, rounding, error or not checked."""
-    lhs: str
-    """The left side's value (its TeX when it has no value)."""
-    rhs: str
-    """The right side's value (its TeX when it has no value)."""
-    message: str
-    """One sentence saying why."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Reading:
-    """One numeric side of a link as read."""
-
-    tree: Node
-    """Its syntax tree."""
-    exact: Value
-    """Its value with every written number exact."""
-    meanings: dict[int, Interval]
-    """What its rounded numbers stand for, by ``id`` of their node (claims excluded)."""
-    sheet: Value | None
-    """Its value with those numbers standing for what they rounded (None if it has none)."""
-    node_values: dict[int, Value] | None
-    """The value of each of its nodes with its rounded numbers, by ``id`` (None when it
-    has none: then its exact evaluation tells)."""
-    slips: dict[int, Interval]
-    """Decimals of a substitution step rounded one unit off in their last place, with the
-    values between each and what it should round (a right side's only)."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    """One compared pair of numbers (a whole scalar side, or one matrix entry)."""
-
-    label: str
-    """"" for scalars, "(2, 1)" or "3" for entries."""
-    exact: Interval
-    """The left side with every number exact."""
-    claimed: Interval
-    """The right side with every number exact."""
-    claimed_half: Interval
-    """The right side: the claim on its rounding interval, rounded numbers widened."""
-    claimed_unit: Interval
-    """The same with the claim widened by a whole unit in its last place."""
-    lenient: Interval | None
-    """The left side with the sheet's rounded numbers widened, if it uses any."""
-    places: int | None
-    """Decimal places of the claim (None: no rounded claim, e.g. an expression)."""
-    claim: tuple[int, Number] | None
-    """(sign, number) when the claim is one written number (``0.119``, ``-1.297``)."""
-    used_left: tuple[str, ...]
-    """The sheet's rounded numbers this entry's left side reuses, as written."""
-    used_right: tuple[str, ...]
-    """The sheet's rounded numbers this entry's right side reuses, as written."""
-    slipped: tuple[str, ...]
-    """Decimals of this entry's right side rounded one unit off in a substitution step."""
-
-    @property
-    def used(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(self.used_left + self.used_right))
+__all__ = ["VERDICTS", "Judge", "Judgement", "Verdict"]
 
 
 class Judge:
@@ -182,6 +105,8 @@ class Judge:
         self._node_values: dict[str, dict[int, Value]] = {}
         self._literal_cache: dict[int, list[Number]] = {}
         self._names: dict[str, list[str]] = {}
+        self.definitions: dict[str, Definition] = {}
+        """The functions the sheet has defined so far, by name (``softsign'``)."""
 
     # ----- public ------------------------------------------------------------------------
     def judge(self, link: Link) -> Judgement:
@@ -192,6 +117,11 @@ class Judge:
         if link.relation not in CHECKED_RELATIONS:
             return self._unchecked(
                 texts, f"The relation {link.relation_text} is not a computation symnn checks."
+            )
+        defined = self._define(texts) if link.relation == "=" else None
+        if defined is not None:
+            return self._unchecked(
+                texts, f"This defines {defined}; later links are evaluated with it."
             )
         trees: list[Node] = []
         for side, text in zip(_SIDE_NAMES, texts):
@@ -218,7 +148,35 @@ class Judge:
         self._carried = steps  # the chain goes on from the right side
         if link.relation in ("=", "≈"):
             return self._judge_equality(lhs, rhs, claims)
-        return _judge_order(link.relation, lhs.exact, rhs.exact)
+        return verdicts.judge_order(link.relation, lhs.exact, rhs.exact)
+
+    def _define(self, texts: tuple[str, str]) -> str | None:
+        """Learn ``f(x) = body`` when the link defines a function the sheet names itself
+        (``\\operatorname{softsign}(x) = \\frac{x}{1 + |x|}``); the function's name if it does.
+
+        The left side calls a name no built-in function has, on distinct symbols; the
+        right side uses each of them, no other symbol, and only functions already known.
+        """
+        head = self._tree(texts[0])
+        if not isinstance(head, Call) or head.function.name in BUILT_IN_FUNCTIONS:
+            return None
+        body = self._tree(texts[1])
+        if isinstance(body, ParseError) or head.function.parameter is not None:
+            return None
+        parameters = [a.name for a in head.arguments if isinstance(a, Symbol)]
+        if len(parameters) != len(head.arguments) or len(set(parameters)) != len(parameters):
+            return None
+        name = str(head.function)
+        called = {str(n.function) for n in walk(body) if isinstance(n, Call)}
+        custom = {c for c in called if c.rstrip("'") not in BUILT_IN_FUNCTIONS}
+        if set(self._symbols(texts[1], body)) != set(parameters) or name in called:
+            return None  # the body must use every parameter and nothing else, and not itself
+        if not custom <= set(self.definitions):
+            return None
+        self.definitions[name] = Definition(tuple(parameters), body)
+        self._values.clear()  # a side that called it before may have a value now
+        self._node_values.clear()
+        return name
 
     # ----- reading sides -----------------------------------------------------------------
     def _read(
@@ -228,7 +186,7 @@ class Judge:
         claims: Claims,
         steps: dict[int, Interval],
         slips: dict[int, Interval] | None = None,
-    ) -> _Reading:
+    ) -> Reading:
         """A side's values: exact, and with its rounded numbers standing for what they rounded.
 
         ``steps`` are its decimals known to round what the side before it computed (a
@@ -237,12 +195,15 @@ class Judge:
         meanings = self._meanings(self._literals(tree), claims, steps)
         slips = slips or {}
         if not meanings:
-            return _Reading(tree, exact, meanings, None, None, slips)
+            return Reading(tree, exact, meanings, None, None, slips)
         node_values: dict[int, Value] = {}
-        sheet = _evaluate_or_none(
-            tree, lambda n: meanings.get(id(n)) or Interval.point(n.value), node_values
+        sheet = evaluate_or_none(
+            tree,
+            lambda n: meanings.get(id(n)) or Interval.point(n.value),
+            node_values,
+            self.definitions,
         )
-        return _Reading(
+        return Reading(
             tree, exact, meanings, sheet, node_values if sheet is not None else None, slips
         )
 
@@ -262,7 +223,7 @@ class Judge:
         return meanings
 
     def _substitutions(
-        self, text: str, lhs: _Reading, rhs: Node, claims: Claims
+        self, text: str, lhs: Reading, rhs: Node, claims: Claims
     ) -> tuple[dict[int, Interval], dict[int, Interval]]:
         """The right side's decimals that round what the left side computes in their place,
         and those that round it one unit off (each with what it stands for)."""
@@ -305,7 +266,9 @@ class Judge:
             tree = self._tree(text)
             try:
                 self._values[text] = (
-                    tree if isinstance(tree, ParseError) else evaluate_interval(tree)
+                    tree
+                    if isinstance(tree, ParseError)
+                    else evaluate_interval(tree, definitions=self.definitions)
                 )
             except ParseError as error:
                 self._values[text] = error
@@ -318,7 +281,7 @@ class Judge:
             values: dict[int, Value] = {}
             tree = self._tree(text)
             if not isinstance(tree, ParseError):
-                _evaluate_or_none(tree, exact_literal, values)
+                evaluate_or_none(tree, exact_literal, values, self.definitions)
             self._node_values[text] = values
         return self._node_values[text]
 
@@ -334,24 +297,24 @@ class Judge:
         return Judgement("not checked", texts[0], texts[1], message)
 
     # ----- = and ≈ -----------------------------------------------------------------------
-    def _judge_equality(self, lhs: _Reading, rhs: _Reading, claims: Claims) -> Judgement:
+    def _judge_equality(self, lhs: Reading, rhs: Reading, claims: Claims) -> Judgement:
         left, right = lhs.exact, rhs.exact
-        pairing, problem = _pairing(left, right)
+        pairing, problem = verdicts.pairing(left, right)
         if pairing is None:
             return Judgement("error", show_value(left), show_value(right), problem)
-        base = _entries(pairing, left, right, rhs.tree, claims, self._literals)
-        if all(_equal(exact, claimed) for _, exact, claimed, _, _ in base):
+        base = verdicts.entries(pairing, left, right, rhs.tree, claims, self._literals)
+        if all(verdicts.equal(exact, claimed) for _, exact, claimed, _, _ in base):
             half = unit = lenient = None  # the common case: no rounding to weigh
         elif not claims and not rhs.meanings and not rhs.slips:  # exact as written
             half = unit = None
-            lenient = _flat(lhs.sheet)
+            lenient = flat(lhs.sheet)
         else:
-            half = _claim_values(rhs, claims, Fraction(1, 2))
-            unit = _claim_values(rhs, claims, Fraction(1))
-            lenient = _flat(lhs.sheet)
-        left_nodes = _entry_nodes(lhs.tree, len(base))
+            half = claim_values(rhs, claims, Fraction(1, 2), self.definitions)
+            unit = claim_values(rhs, claims, Fraction(1), self.definitions)
+            lenient = flat(lhs.sheet)
+        left_nodes = verdicts.entry_nodes(lhs.tree, len(base))
         entries = [
-            _Entry(
+            Entry(
                 label,
                 exact,
                 claimed,
@@ -366,13 +329,13 @@ class Judge:
             )
             for k, (label, exact, claimed, places, node) in enumerate(base)
         ]
-        outcomes = [_outcome(entry) for entry in entries]
+        outcomes = [verdicts.outcome(entry) for entry in entries]
         for entry, outcome in zip(entries, outcomes):
             if outcome in ("rounded", "sheet", "rounding"):
                 self._learn(entry, outcome)
-        message = _message(entries, outcomes, pairing)
-        worst = max(outcomes, key=_SEVERITY.__getitem__)
-        return Judgement(_OUTCOME_VERDICT[worst], show_value(left), show_value(right), message)
+        message = messages.message(entries, outcomes, pairing)
+        worst = max(outcomes, key=SEVERITY.__getitem__)
+        return Judgement(OUTCOME_VERDICT[worst], show_value(left), show_value(right), message)
 
     def _used(self, node: Node, meanings: dict[int, Interval]) -> tuple[str, ...]:
         """The rounded numbers of a tree that stand for more than themselves, as written."""
@@ -380,7 +343,7 @@ class Judge:
             return ()
         return tuple(dict.fromkeys(n.text for n in self._literals(node) if id(n) in meanings))
 
-    def _learn(self, entry: _Entry, outcome: Outcome) -> None:
+    def _learn(self, entry: Entry, outcome: Outcome) -> None:
         """Remember what an accepted claim of one written number stood for.
 
         It stands for the values between what is written and what it rounds: the exact
@@ -398,271 +361,3 @@ class Judge:
                 min(entry.lenient.hi, entry.claimed_half.hi),
             )
         self.claims.learn(number, Interval.point(number.value).hull(meant if sign == 1 else -meant))
-
-
-def _recorder(values: dict[int, Value]) -> Callable[[Node, Value], None]:
-    """A recorder keeping the value of every node of a tree, by ``id`` of the node."""
-
-    def record(node: Node, value: Value) -> None:
-        values[id(node)] = value
-
-    return record
-
-
-def _evaluate_or_none(
-    node: Node,
-    literal: Callable[[Number], Interval],
-    recorded: dict[int, Value] | None = None,
-) -> Value | None:
-    """The side evaluated with ``literal``; None if that fails (a widened divisor may be 0)."""
-    try:
-        return evaluate_interval(
-            node, literal, record=None if recorded is None else _recorder(recorded)
-        )
-    except ParseError:
-        return None
-
-
-def _flat(value: Value | None) -> list[Interval] | None:
-    if value is None:
-        return None
-    return value.entries() if isinstance(value, Grid) else [value]
-
-
-def _claim_values(rhs: _Reading, claims: Claims, units: Fraction) -> list[Interval] | None:
-    """The right side's entries with its claim widened by ``units`` in the last place and
-    its rounded numbers standing for what they rounded (with a whole unit, its slips too)."""
-    slips = rhs.slips if units >= 1 else {}
-
-    def literal(node: Number) -> Interval:
-        if id(node) in claims:
-            return rounding_interval(node, units)
-        stood = rhs.meanings.get(id(node)) or Interval.point(node.value)
-        slip = slips.get(id(node))
-        return stood if slip is None else stood.hull(slip)
-
-    written = written_numbers(rhs.tree)
-    if written is not None:  # the usual claim: numbers as written, no evaluation needed
-        return [literal(number) if sign > 0 else -literal(number) for sign, number in written]
-    return _flat(_evaluate_or_none(rhs.tree, literal))
-
-
-# ----- entries and shapes --------------------------------------------------------------------
-Pairing = Literal["scalar", "grid", "vector"]
-
-
-def _pairing(left: Value, right: Value) -> tuple[Pairing | None, str]:
-    """How the two sides line up, or None and a sentence saying why they cannot."""
-    if isinstance(left, Interval) and isinstance(right, Interval):
-        return "scalar", ""
-    if isinstance(left, Grid) and isinstance(right, Grid):
-        if left.shape == right.shape:
-            return "grid", ""
-        if left.is_vector and right.is_vector and len(left.entries()) == len(right.entries()):
-            return "vector", ""
-    kinds = [
-        "a number" if isinstance(v, Interval) else f"a {shape_name(v.shape)} matrix"
-        for v in (left, right)
-    ]
-    return None, f"The left side is {kinds[0]} but the right side is {kinds[1]}."
-
-
-def _entries(
-    pairing: Pairing,
-    left: Value,
-    right: Value,
-    rhs: Node,
-    claims: Claims,
-    literals_of: Callable[[Node], list[Number]],
-) -> list[tuple[str, Interval, Interval, int | None, Node]]:
-    """(label, left value, right value, claim places, right node) for each compared pair."""
-    if not (isinstance(left, Grid) and isinstance(right, Grid)):
-        return [("", left, right, _places(literals_of(rhs), claims), rhs)]  # type: ignore[list-item]
-    nodes = [entry for row in rhs.rows for entry in row] if isinstance(rhs, Matrix) else []
-    columns = right.shape[1]
-    result = []
-    for k, (a, b) in enumerate(zip(left.entries(), right.entries())):
-        node = nodes[k] if len(nodes) == len(right.entries()) else rhs
-        label = (
-            f"({k // columns + 1}, {k % columns + 1})"
-            if pairing == "grid" and not right.is_vector
-            else str(k + 1)
-        )
-        result.append((label, a, b, _places(literals_of(node), claims), node))
-    return result
-
-
-def _entry_nodes(side: Node, count: int) -> list[Node]:
-    """The tree of each entry of a side when it is written as a matrix, else the side."""
-    nodes = [entry for row in side.rows for entry in row] if isinstance(side, Matrix) else []
-    return nodes if len(nodes) == count else [side] * count
-
-
-def _places(numbers: list[Number], claims: Claims) -> int | None:
-    """Places the claim is rounded to: the most of any of its numbers (None: no claim)."""
-    places = [claims[id(n)] for n in numbers if id(n) in claims]
-    return max(places) if places else None
-
-
-# ----- verdicts ------------------------------------------------------------------------------
-def _equal(a: Interval, b: Interval) -> bool:
-    if a.is_point and b.is_point:
-        return a.lo == b.lo
-    scale = max(Fraction(1), abs(a.midpoint))
-    return a.intersects(b) and a.width <= TIGHT * scale and b.width <= TIGHT * scale
-
-
-def _representable(value: Interval, places: int) -> bool:
-    return value.is_point and (value.lo * Fraction(10) ** places).denominator == 1
-
-
-def _outcome(entry: _Entry) -> Outcome:
-    if _equal(entry.exact, entry.claimed):
-        return "equal"
-    if entry.exact.intersects(entry.claimed_half):
-        if entry.places is not None:
-            return "rounded"
-        if entry.used_right:
-            return "sheet"
-    if entry.lenient is not None and entry.lenient.intersects(entry.claimed_half):
-        return "sheet"
-    reaches = entry.exact.intersects(entry.claimed_unit) or (
-        entry.lenient is not None and entry.lenient.intersects(entry.claimed_unit)
-    )
-    if reaches and entry.slipped:  # an intermediate result rounded one unit off
-        return "rounding"
-    if entry.places is not None and reaches and not _representable(entry.exact, entry.places):
-        return "rounding"
-    return "error"
-
-
-def _judge_order(
-    relation: str, left: Interval | Grid[Interval], right: Interval | Grid[Interval]
-) -> Judgement:
-    shown = (show_value(left), show_value(right))
-    if not (isinstance(left, Interval) and isinstance(right, Interval)):
-        return Judgement(
-            "not checked", *shown, f"The relation {relation} is checked between numbers only."
-        )
-    holds = {
-        "<": left.hi < right.lo,
-        ">": left.lo > right.hi,
-        "≤": left.hi <= right.lo,
-        "≥": left.lo >= right.hi,
-        "≠": not left.intersects(right),
-    }[relation]
-    fails = {
-        "<": left.lo >= right.hi,
-        ">": left.hi <= right.lo,
-        "≤": left.lo > right.hi,
-        "≥": left.hi < right.lo,
-        "≠": _equal(left, right),
-    }[relation]
-    if holds:
-        return Judgement("ok", *shown, f"{shown[0]} {relation} {shown[1]} holds.")
-    if fails:
-        return Judgement("error", *shown, f"{shown[0]} {relation} {shown[1]} is false.")
-    return Judgement("not checked", *shown, f"The two sides are too close to decide {relation}.")
-
-
-# ----- messages ------------------------------------------------------------------------------
-def _message(entries: list[_Entry], outcomes: list[Outcome], pairing: Pairing) -> str:
-    if pairing == "scalar":
-        return _sentence(_entry_sentence(entries[0], outcomes[0]))
-    worst = max(outcomes, key=_SEVERITY.__getitem__)
-    orientation = (
-        " (one side is a row, the other a column; compared as vectors)"
-        if pairing == "vector"
-        else ""
-    )
-    count = len(entries)
-    if _OUTCOME_VERDICT[worst] == "ok":
-        rounded = sum(1 for o in outcomes if o != "equal")
-        how = "exactly" if not rounded else f"({rounded} within rounding)"
-        return f"All {count} entries agree {how}{orientation}."
-    index = outcomes.index(worst)
-    others: list[str] = [_OUTCOME_VERDICT[o] for k, o in enumerate(outcomes) if k != index]
-    tally = [
-        f"{others.count(v)} {name}"
-        for v, name in (("error", "also wrong"), ("rounding", "off by rounding"), ("ok", "fine"))
-        if others.count(v)
-    ]
-    rest = f" (other entries: {', '.join(tally)})" if tally else ""
-    return f"Entry {entries[index].label}: {_entry_sentence(entries[index], worst)}{rest}{orientation}."
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:] + "."
-
-
-def _entry_sentence(entry: _Entry, outcome: Outcome) -> str:
-    exact = show(entry.exact, entry.places)
-    claimed = show(entry.claimed, entry.places)
-    places = _places_name(entry.places)
-    single = entry.claim is not None
-    sentences: dict[Outcome, Callable[[], str]] = {
-        "equal": lambda: f"both sides equal {exact}",
-        "rounded": lambda: (
-            f"{exact} rounds to {claimed} at {places}"
-            if single
-            else f"{exact} agrees with {claimed}, whose numbers are rounded to {places}"
-        ),
-        "sheet": lambda: _sheet_sentence(entry, exact, claimed),
-        "rounding": lambda: (
-            f"the left side is {exact} but the right side is {claimed}: its "
-            f"{_listing(entry.slipped)} {'is' if len(entry.slipped) == 1 else 'are'} "
-            "rounded one unit off in the last place"
-            if entry.slipped
-            else f"{exact} rounds to {rounded_text(entry.exact, entry.places)}, not {claimed}: one unit off in the last place"
-            if single
-            else f"{exact} differs from {claimed} by one unit in the last of its {places}"
-        ),
-        "error": lambda: (
-            f"the left side is {exact} but the right side is {claimed}"
-            + (f", even allowing for {_sheet_values(entry.used)}" if entry.used else "")
-        ),
-    }
-    return sentences[outcome]()
-
-
-def _sheet_sentence(entry: _Entry, exact: str, claimed: str) -> str:
-    """Why a link holds with the sheet's own rounded values, naming them."""
-    at = f" at {_places_name(entry.places)}" if entry.places is not None else ""
-    if entry.used_right and entry.exact.intersects(entry.claimed_half):
-        return (
-            f"the right side is {claimed} as written, but with {_sheet_values(entry.used_right)} "
-            f"it can be {_range(entry.claimed_half)}, which includes the left side's {exact}"
-        )
-    if entry.used_right:
-        return (
-            f"with {_sheet_values(entry.used)} the left side can be {_range(entry.lenient)} "
-            f"and the right side {_range(entry.claimed_half)}, which meet"
-        )
-    return (
-        f"the left side is {exact}, but with {_sheet_values(entry.used_left)} it can be "
-        f"{_range(entry.lenient)}, which agrees with {claimed}{at}"
-    )
-
-
-def _sheet_values(used: tuple[str, ...]) -> str:
-    return f"the sheet's own rounded {_listing(used)}"
-
-
-def _places_name(places: int | None) -> str:
-    if places is not None and places < 0:
-        return f"a multiple of {10**-places}"
-    return (
-        "a whole number"
-        if places == 0
-        else f"{places} decimal place" + ("s" if places != 1 else "")
-    )
-
-
-def _listing(used: tuple[str, ...]) -> str:
-    return ("value " if len(used) == 1 else "values ") + ", ".join(used)
-
-
-def _range(value: Interval | None) -> str:
-    if value is None:
-        return ""
-    return f"{approximate(value.lo, 6)} to {approximate(value.hi, 6)}"

@@ -18,7 +18,7 @@ Closeness alone is no evidence: in a long sheet almost every given decimal lies 
 a unit of some earlier result, and taking it for a rounding of that result would excuse
 real slips.
 
->>> from symnn.verify.syntax.nodes import Number
+>>> from symnn.core.nodes import Number
 >>> mean = Interval.point(Fraction(55, 3))
 >>> rounding_of(Number(Fraction("18.33"), 2, "18.33"), mean)
 Interval(lo=Fraction(1833, 100), hi=Fraction(55, 3))
@@ -35,19 +35,8 @@ from typing import Any
 
 from symnn.core import interval as iv
 from symnn.core.interval import Interval
+from symnn.core.nodes import Call, Chain, Matrix, Negate, Node, Number, Power, Root, Unary
 from symnn.errors import ParseError
-from symnn.verify.syntax.nodes import (
-    Absolute,
-    Call,
-    Chain,
-    Matrix,
-    Negate,
-    Node,
-    Number,
-    Power,
-    Root,
-    Transpose,
-)
 
 
 def rounding_of(
@@ -169,7 +158,7 @@ def site_value(site: Site, values: Mapping[int, Any]) -> Interval | None:
     """The value the side before computed at a site, from the value of each of its nodes
     (by ``id``); None when it is not a number (a matrix) or cannot be told.
 
-    >>> from symnn.verify.syntax.nodes import Number
+    >>> from symnn.core.nodes import Number
     >>> third = (Number(Fraction(1), None, "1"), Number(Fraction(3), None, "3"))
     >>> values = {id(third[0]): Interval.point(Fraction(1)), id(third[1]): Interval.point(Fraction(3))}
     >>> site_value(Site(third, ("div",), Number(Fraction("0.333"), 3, "0.333")), values)
@@ -212,7 +201,7 @@ def _aligned(left: Node, right: Node) -> list[tuple[Node, Node]]:
             rest_b
         ):
             return [(first_a, first_b)] + [(a, b) for (_, a), (_, b) in zip(rest_a, rest_b)]
-        case (Negate(a), Negate(b)) | (Transpose(a), Transpose(b)) | (Absolute(a), Absolute(b)):
+        case Unary(a), Unary(b) if type(left) is type(right):
             return [(a, b)]
         case Power(base_a, exponent_a), Power(base_b, exponent_b):
             return [(base_a, base_b), (exponent_a, exponent_b)]
@@ -242,7 +231,7 @@ class RoundedClaims:
     18.33 after ``\\frac{55}{3} = 18.33``, 10.28 after ``\\sqrt{105.56} \\approx 10.28``
     (10.274...; the one-unit slip is reported where it is made, not again on reuse).
 
-    >>> from symnn.verify.syntax.nodes import Number
+    >>> from symnn.core.nodes import Number
     >>> claims = RoundedClaims()
     >>> mean = Number(Fraction("18.33"), 2, "18.33")
     >>> claims.learn(mean, Interval(Fraction("18.33"), Fraction(55, 3)))

@@ -16,19 +16,20 @@ entrywise; a 1×1 matrix is a number.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from fractions import Fraction
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol
 
 from symnn.core import interval as iv
 from symnn.core.interval import Interval
-from symnn.errors import ParseError
-from symnn.verify.syntax.nodes import (
+from symnn.core.nodes import (
     Absolute,
     Call,
+    Cases,
     Chain,
+    Condition,
     Constant,
+    Definition,
     Function,
     Matrix,
     Negate,
@@ -39,48 +40,27 @@ from symnn.verify.syntax.nodes import (
     Symbol,
     Transpose,
 )
-
-S = TypeVar("S")
+from symnn.errors import ParseError
+from symnn.verify.syntax.functions import FUNCTION_RULES, apply_definition
+from symnn.verify.syntax.grid import (
+    Grid,
+    S,
+    Value,
+    dot,
+    entrywise,
+    grid,
+    matrix_product,
+    shape_name,
+)
 
 TIME_LIMIT = 2.0
 """Seconds one evaluation may take before it is refused."""
-MAX_ENTRIES = 10_000
-"""The most entries of any matrix built while evaluating."""
 MAX_EXPONENT = 1_000
 """The largest |n| of an integer power computed."""
 MAX_BITS = iv.MAX_BITS
 """The most bits of an exact rational built by a power."""
 DEFAULT_LEAKY_SLOPE = Fraction(1, 100)
 """The slope of LeakyReLU when a sheet writes none (the usual default)."""
-ACTIVATION_NAMES = ("relu", "leaky_relu", "sigmoid", "tanh", "softplus", "elu")
-"""The activations the tokenizer can name; each is a key of :data:`symnn.core.calculus.ACTIVATIONS`
-(listed here so that evaluating numbers never has to import SymPy)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Grid(Generic[S]):
-    """A matrix value: rows of entries of one arithmetic."""
-
-    rows: tuple[tuple[S, ...], ...]
-    """The entries, row by row."""
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return len(self.rows), len(self.rows[0])
-
-    @property
-    def is_vector(self) -> bool:
-        return 1 in self.shape
-
-    def entries(self) -> list[S]:
-        return [entry for row in self.rows for entry in row]
-
-    def transposed(self) -> Grid[S]:
-        return Grid(tuple(zip(*self.rows)))
-
-
-Value = Any
-"""A scalar of the arithmetic, or a :class:`Grid` of them."""
 
 
 class Arithmetic(Protocol[S]):
@@ -101,62 +81,44 @@ class Arithmetic(Protocol[S]):
     def absolute(self, a: S) -> S: ...
     def activation(self, function: Function, a: S, slope: Fraction) -> S: ...
     def extremum(self, name: str, values: list[S]) -> S: ...
-
-
-def shape_name(shape: tuple[int, int]) -> str:
-    """``2×3``."""
-    return f"{shape[0]}×{shape[1]}"
-
-
-def _grid(rows: tuple[tuple[Any, ...], ...]) -> Value:
-    if len(rows) * len(rows[0]) > MAX_ENTRIES:
-        raise ParseError(f"a matrix with more than {MAX_ENTRIES} entries")
-    return rows[0][0] if len(rows) == 1 and len(rows[0]) == 1 else Grid(rows)
-
-
-def _entrywise(operation: Callable[..., Any], *values: Value, what: str) -> Value:
-    """Apply a scalar operation entry by entry; numbers combine with every entry."""
-    grids = [v for v in values if isinstance(v, Grid)]
-    if not grids:
-        return operation(*values)
-    shape = grids[0].shape
-    for grid in grids[1:]:
-        if grid.shape != shape:
-            raise ParseError(
-                f"cannot {what} a {shape_name(shape)} and a {shape_name(grid.shape)} matrix"
-            )
-    rows = []
-    for i in range(shape[0]):
-        rows.append(
-            tuple(
-                operation(*(v.rows[i][j] if isinstance(v, Grid) else v for v in values))
-                for j in range(shape[1])
-            )
-        )
-    return _grid(tuple(rows))
+    def compare(self, a: S, b: S) -> int | None: ...
 
 
 Recorder = Callable[[Node, Value], None]
 """Called with every node of a tree and its value, as the evaluation computes them."""
 
 
+Definitions = Mapping[str, Definition]
+"""The functions a sheet defines, by name as written (``softsign``, ``softsign'``)."""
+
+
 def run(node: Node, arithmetic: Arithmetic[S], leaky_slope: Fraction) -> Value:
     """Evaluate ``node`` with ``arithmetic`` within :data:`TIME_LIMIT`."""
-    return _Evaluator(arithmetic, leaky_slope).value(node)
+    return Evaluator(arithmetic, leaky_slope).value(node)
 
 
-class _Evaluator(Generic[S]):
-    """Walks one tree with one arithmetic, within a time limit."""
+class Evaluator(Generic[S]):
+    """Walks one tree with one arithmetic, within a time limit.
 
-    __slots__ = ("arithmetic", "deadline", "leaky_slope", "record")
+    ``definitions`` are the functions the sheet defines; ``bindings`` the values of a
+    definition's parameters while its body is evaluated.
+    """
+
+    __slots__ = ("arithmetic", "bindings", "deadline", "definitions", "leaky_slope", "record")
 
     def __init__(
-        self, arithmetic: Arithmetic[S], leaky_slope: Fraction, record: Recorder | None = None
+        self,
+        arithmetic: Arithmetic[S],
+        leaky_slope: Fraction,
+        record: Recorder | None = None,
+        definitions: Definitions | None = None,
     ) -> None:
         self.arithmetic = arithmetic
         self.deadline = time.monotonic() + TIME_LIMIT
         self.leaky_slope = leaky_slope
         self.record = record
+        self.definitions: Definitions = definitions or {}
+        self.bindings: dict[str, Any] = {}
 
     def value(self, node: Node) -> Value:
         if time.monotonic() > self.deadline:
@@ -177,6 +139,8 @@ class _Evaluator(Generic[S]):
         return self.arithmetic.number(node)
 
     def symbol(self, node: Symbol) -> Value:
+        if node.name in self.bindings:
+            return self.bindings[node.name]
         return self.arithmetic.symbol(node.name)
 
     def constant(self, node: Constant) -> Value:
@@ -189,7 +153,7 @@ class _Evaluator(Generic[S]):
         return result
 
     def negate(self, node: Negate) -> Value:
-        return _entrywise(self.arithmetic.negate, self.value(node.operand), what="negate")
+        return entrywise(self.arithmetic.negate, self.value(node.operand), what="negate")
 
     def power(self, node: Power) -> Value:
         exponent = self.scalar(node.exponent, "an exponent")
@@ -206,147 +170,108 @@ class _Evaluator(Generic[S]):
 
     def root(self, node: Root) -> Value:
         index = None if node.index is None else self.scalar(node.index, "the index of a root")
-        return _entrywise(
+        return entrywise(
             lambda a: self.arithmetic.root(a, index), self.value(node.radicand), what="root"
         )
 
     def absolute(self, node: Absolute) -> Value:
-        return _entrywise(self.arithmetic.absolute, self.value(node.operand), what="take |·| of")
+        return entrywise(self.arithmetic.absolute, self.value(node.operand), what="take |·| of")
+
+    def cases(self, node: Cases) -> Value:
+        for value, condition in node.branches:
+            if condition is None or self.holds(condition):
+                return self.value(value)
+        raise ParseError("no branch of the cases holds")
+
+    def holds(self, condition: Condition) -> bool:
+        """Whether a condition certainly holds (False if it certainly fails; else refused)."""
+        left = self.scalar(condition.left, "a side of a condition")
+        right = self.scalar(condition.right, "a side of a condition")
+        sign = self.arithmetic.compare(left, right)
+        if sign is None:
+            raise ParseError(f"cannot decide whether {condition.comparison} holds")
+        return _COMPARISON_TESTS[condition.comparison](sign)
 
     def matrix(self, node: Matrix) -> Value:
         rows = tuple(
             tuple(self.scalar(entry, "a matrix entry") for entry in row) for row in node.rows
         )
-        return _grid(rows)
+        return grid(rows)
 
     def call(self, node: Call) -> Value:
         arguments = [self.value(argument) for argument in node.arguments]
-        rule = _FUNCTION_RULES.get(node.function.name)
-        if rule is None:
-            raise ParseError(f"the function {node.function} is not read")
-        return rule(self, node.function, arguments)
+        rule = FUNCTION_RULES.get(node.function.name)
+        if rule is not None:
+            return rule(self, node.function, arguments)
+        definition = self.definitions.get(str(node.function))
+        if definition is None:
+            raise ParseError(f"the sheet does not define the function {node.function}")
+        return apply_definition(self, node.function, definition, arguments)
 
-    # ----- functions -----------------------------------------------------------------------
-    def one_argument(self, function: Function, arguments: list[Value]) -> Value:
-        if len(arguments) != 1:
-            raise ParseError(f"{function} takes one argument, not {len(arguments)}")
-        return arguments[0]
-
-    def apply_activation(self, function: Function, arguments: list[Value]) -> Value:
-        argument = self.one_argument(function, arguments)
-        default = self.leaky_slope if function.name == "leaky_relu" else Fraction(1)
-        slope = function.parameter if isinstance(function.parameter, Fraction) else default
-        return _entrywise(
-            lambda a: self.arithmetic.activation(function, a, slope), argument, what="apply"
-        )
-
-    def apply_exp(self, function: Function, arguments: list[Value]) -> Value:
-        self.no_derivative(function)
-        return _entrywise(self.arithmetic.exp, self.one_argument(function, arguments), what="apply")
-
-    def apply_log(self, function: Function, arguments: list[Value]) -> Value:
-        self.no_derivative(function)
-        base = function.parameter if isinstance(function.parameter, Fraction) else None
-        if base is not None and (base <= 0 or base == 1):
-            raise ParseError(f"a logarithm to base {base} is not defined")
-        argument = self.one_argument(function, arguments)
-        return _entrywise(lambda a: self.arithmetic.log(a, base), argument, what="apply")
-
-    def apply_extremum(self, function: Function, arguments: list[Value]) -> Value:
-        self.no_derivative(function)
-        if len(arguments) == 1 and isinstance(arguments[0], Grid):
-            return self.arithmetic.extremum(function.name, arguments[0].entries())
-        if len(arguments) < 2:
-            raise ParseError(f"{function.name} needs two or more arguments")
-        return _entrywise(
-            lambda *a: self.arithmetic.extremum(function.name, list(a)),
-            *arguments,
-            what=f"take the {function.name} of",
-        )
-
-    def no_derivative(self, function: Function) -> None:
-        if function.derivative:
-            raise ParseError(f"the derivative {function} is not read")
+    def nested(self, bindings: dict[str, Any]) -> Evaluator[S]:
+        """An evaluator of a definition's body: these parameter values, the same deadline."""
+        inner: Evaluator[S] = Evaluator(self.arithmetic, self.leaky_slope, None, self.definitions)
+        inner.deadline, inner.bindings = self.deadline, bindings
+        return inner
 
     # ----- operators -----------------------------------------------------------------------
     def add(self, a: Value, b: Value) -> Value:
-        return _entrywise(self.arithmetic.add, a, b, what="add")
+        return entrywise(self.arithmetic.add, a, b, what="add")
 
     def sub(self, a: Value, b: Value) -> Value:
-        return _entrywise(self.arithmetic.sub, a, b, what="subtract")
+        return entrywise(self.arithmetic.sub, a, b, what="subtract")
 
     def hadamard(self, a: Value, b: Value) -> Value:
-        return _entrywise(self.arithmetic.mul, a, b, what="multiply entrywise")
+        return entrywise(self.arithmetic.mul, a, b, what="multiply entrywise")
 
     def div(self, a: Value, b: Value) -> Value:
-        return _entrywise(self.arithmetic.div, a, b, what="divide")
+        return entrywise(self.arithmetic.div, a, b, what="divide")
 
     def mul(self, a: Value, b: Value) -> Value:
         if not (isinstance(a, Grid) and isinstance(b, Grid)):
-            return _entrywise(self.arithmetic.mul, a, b, what="multiply")
+            return entrywise(self.arithmetic.mul, a, b, what="multiply")
+        arithmetic = self.arithmetic
         if a.shape[1] == b.shape[0]:
-            return self.product(a, b)
+            return matrix_product(a, b, arithmetic.add, arithmetic.mul)
         if a.shape == b.shape and a.is_vector:
-            return self.sum_of_products(a.entries(), b.entries())
+            return dot(a.entries(), b.entries(), arithmetic.add, arithmetic.mul)
         raise ParseError(
             f"cannot multiply a {shape_name(a.shape)} matrix by a {shape_name(b.shape)} matrix"
         )
 
-    def product(self, a: Grid[S], b: Grid[S]) -> Value:
-        rows_a, inner = a.shape
-        columns = b.shape[1]
-        if rows_a * columns > MAX_ENTRIES or rows_a * columns * inner > 10 * MAX_ENTRIES:
-            raise ParseError("a matrix product too large to compute")
-        rows = tuple(
-            tuple(
-                self.sum_of_products(list(a.rows[i]), [b.rows[k][j] for k in range(inner)])
-                for j in range(columns)
-            )
-            for i in range(rows_a)
-        )
-        return _grid(rows)
-
-    def sum_of_products(self, left: list[S], right: list[S]) -> S:
-        arithmetic = self.arithmetic
-        total = arithmetic.mul(left[0], right[0])
-        for x, y in zip(left[1:], right[1:]):
-            total = arithmetic.add(total, arithmetic.mul(x, y))
-        return total
-
 
 _NODE_RULES: dict[type, Callable[[Any, Any], Value]] = {
-    Number: _Evaluator.number,
-    Symbol: _Evaluator.symbol,
-    Constant: _Evaluator.constant,
-    Chain: _Evaluator.chain,
-    Negate: _Evaluator.negate,
-    Power: _Evaluator.power,
-    Transpose: _Evaluator.transpose,
-    Root: _Evaluator.root,
-    Absolute: _Evaluator.absolute,
-    Matrix: _Evaluator.matrix,
-    Call: _Evaluator.call,
+    Number: Evaluator.number,
+    Symbol: Evaluator.symbol,
+    Constant: Evaluator.constant,
+    Chain: Evaluator.chain,
+    Negate: Evaluator.negate,
+    Power: Evaluator.power,
+    Transpose: Evaluator.transpose,
+    Root: Evaluator.root,
+    Absolute: Evaluator.absolute,
+    Matrix: Evaluator.matrix,
+    Call: Evaluator.call,
+    Cases: Evaluator.cases,
 }
 """One evaluation rule per node type."""
 
 _CHAIN_RULES: dict[str, Callable[[Any, Value, Value], Value]] = {
-    "add": _Evaluator.add,
-    "sub": _Evaluator.sub,
-    "mul": _Evaluator.mul,
-    "div": _Evaluator.div,
-    "hadamard": _Evaluator.hadamard,
+    "add": Evaluator.add,
+    "sub": Evaluator.sub,
+    "mul": Evaluator.mul,
+    "div": Evaluator.div,
+    "hadamard": Evaluator.hadamard,
 }
 """One rule per chain operator."""
 
-_FUNCTION_RULES: dict[str, Callable[[Any, Function, list[Value]], Value]] = {
-    **{name: _Evaluator.apply_activation for name in ACTIVATION_NAMES},
-    "exp": _Evaluator.apply_exp,
-    "log": _Evaluator.apply_log,
-    "ln": _Evaluator.apply_log,
-    "max": _Evaluator.apply_extremum,
-    "min": _Evaluator.apply_extremum,
+_COMPARISON_TESTS: dict[str, Callable[[int], bool]] = {
+    "<": lambda sign: sign < 0,
+    ">": lambda sign: sign > 0,
+    "≤": lambda sign: sign <= 0,
+    "≥": lambda sign: sign >= 0,
 }
-"""One rule per function name."""
+"""Each comparison, as a test of the sign of left minus right."""
 
 
 # ----- interval arithmetic -----------------------------------------------------------------
@@ -422,22 +347,29 @@ class Intervals:
     def extremum(self, name: str, values: list[Interval]) -> Interval:
         return iv.maximum(values) if name == "max" else iv.minimum(values)
 
+    def compare(self, a: Interval, b: Interval) -> int | None:
+        difference = a - b
+        if difference.lo > 0 or difference.hi < 0:
+            return 1 if difference.lo > 0 else -1
+        return 0 if difference.is_point else None
+
 
 def evaluate_interval(
     node: Node,
     literal: Callable[[Number], Interval] = exact_literal,
     leaky_slope: Fraction = DEFAULT_LEAKY_SLOPE,
     record: Recorder | None = None,
+    definitions: Definitions | None = None,
 ) -> Interval | Grid[Interval]:
     """An enclosure of the tree's value, each written number read through ``literal``.
 
-    ``record``, if given, is called with every node and its value as they are computed.
+    ``record``, if given, is called with every node and its value as they are computed;
+    ``definitions`` are the functions the sheet defined.
 
     >>> from symnn.verify.syntax.parse import parse_expression
     >>> evaluate_interval(parse_expression("0.1 + 0.2"))
     Interval(lo=Fraction(3, 10), hi=Fraction(3, 10))
     """
-    result: Interval | Grid[Interval] = _Evaluator(Intervals(literal), leaky_slope, record).value(
-        node
-    )
+    evaluator = Evaluator(Intervals(literal), leaky_slope, record, definitions)
+    result: Interval | Grid[Interval] = evaluator.value(node)
     return result

@@ -18,10 +18,11 @@ from symnn.core.calculus import alpha as calculus_alpha
 from symnn.core.calculus import x as calculus_x
 from symnn.core.domains import INTERVALS, NotCompilable, evaluate
 from symnn.core.interval import working_precision
+from symnn.core.nodes import Function, Node, Number
 from symnn.core.program import compile_program
 from symnn.errors import ParseError
-from symnn.verify.syntax.evaluate import DEFAULT_LEAKY_SLOPE, MAX_BITS, MAX_EXPONENT, Grid, run
-from symnn.verify.syntax.nodes import Function, Node, Number
+from symnn.verify.syntax.evaluate import DEFAULT_LEAKY_SLOPE, MAX_BITS, MAX_EXPONENT, run
+from symnn.verify.syntax.grid import Grid
 
 
 def _bits(value: sp.Rational) -> int:
@@ -108,6 +109,9 @@ class Exact:
 
     def extremum(self, name: str, values: list[sp.Expr]) -> sp.Expr:
         return sp.Max(*values) if name == "max" else sp.Min(*values)
+
+    def compare(self, a: sp.Expr, b: sp.Expr) -> int | None:
+        return sign_of(a - b)
 
 
 SIGN_PRECISIONS = (113, 500, 2000)

@@ -17,7 +17,7 @@ Matrix([
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from fractions import Fraction
 from functools import cache
 from importlib import resources
@@ -27,25 +27,9 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import LarkError, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from lark.lexer import Lexer
 
+from symnn.core import nodes
+from symnn.core.nodes import Chain, Function, Node, Number, chain
 from symnn.errors import ParseError
-from symnn.verify.syntax.nodes import (
-    ADDITIVE,
-    MULTIPLICATIVE,
-    Absolute,
-    Call,
-    Chain,
-    Constant,
-    Function,
-    Matrix,
-    Negate,
-    Node,
-    Number,
-    Power,
-    Root,
-    Symbol,
-    Transpose,
-    children,
-)
 from symnn.verify.syntax.tokens import tokenize
 
 MAX_TREE_DEPTH = 200
@@ -147,7 +131,7 @@ def _check_depth(tree: Node) -> None:
         node, depth = stack.pop()
         if depth > MAX_TREE_DEPTH:
             raise ParseError(f"expression nested deeper than {MAX_TREE_DEPTH} levels")
-        stack.extend((child, depth + 1) for child in children(node))
+        stack.extend((child, depth + 1) for child in nodes.children(node))
 
 
 class _Pretokenized(Lexer):
@@ -170,16 +154,9 @@ def _parser() -> Lark:
     )
 
 
-def _chain(kind: Sequence[str], op: str, left: Node, right: Node) -> Chain:
-    """Append to a chain of the same kind, so long sums stay flat."""
-    if isinstance(left, Chain) and left.rest and left.rest[0][0] in kind:
-        return Chain(left.first, (*left.rest, (op, right)))
-    return Chain(left, ((op, right),))
-
-
-def _binary(kind: Sequence[str], op: str) -> Callable[[Any, list[Node]], Chain]:
+def _binary(op: str) -> Callable[[Any, list[Node]], Chain]:
     def build(self: Any, items: list[Node]) -> Chain:
-        return _chain(kind, op, items[0], items[1])
+        return chain(op, items[0], items[1])
 
     return build
 
@@ -195,61 +172,70 @@ _HUNDRED = Number(Fraction(100), None, "100")
 class _TreeBuilder(Transformer[Token, Node]):
     """lark callbacks, one per grammar alias, each building one node."""
 
-    add = _binary(ADDITIVE, "add")
-    sub = _binary(ADDITIVE, "sub")
-    mul = _binary(MULTIPLICATIVE, "mul")
-    implicit_mul = _binary(MULTIPLICATIVE, "mul")
-    div = _binary(MULTIPLICATIVE, "div")
-    hadamard = _binary(MULTIPLICATIVE, "hadamard")
+    add = _binary("add")
+    sub = _binary("sub")
+    mul = _binary("mul")
+    implicit_mul = _binary("mul")
+    div = _binary("div")
+    hadamard = _binary("hadamard")
 
     def start(self, items: list[Node]) -> Node:
         return items[0]
 
     def negate(self, items: list[Node]) -> Node:
-        return Negate(items[0])
+        return nodes.Negate(items[0])
 
     def number(self, items: list[Token]) -> Node:
         return _number(items[0])
 
     def number_power(self, items: list[Any]) -> Node:
-        return Power(_number(items[0]), items[1])
+        return nodes.Power(_number(items[0]), items[1])
 
     def number_percent(self, items: list[Token]) -> Node:
         return Chain(_number(items[0]), (("div", _HUNDRED),))
 
     def power(self, items: list[Node]) -> Node:
-        return Power(items[0], items[1])
+        return nodes.Power(items[0], items[1])
 
     def transpose(self, items: list[Node]) -> Node:
-        return Transpose(items[0])
+        return nodes.Transpose(items[0])
 
     def percent(self, items: list[Node]) -> Node:
         return Chain(items[0], (("div", _HUNDRED),))
 
     def symbol(self, items: list[Token]) -> Node:
-        return Symbol(str(items[0].value))
+        return nodes.Symbol(str(items[0].value))
 
     def constant(self, items: list[Token]) -> Node:
-        return Constant("E" if items[0].value == "E" else "pi")
+        return nodes.Constant("E" if items[0].value == "E" else "pi")
 
     def row_list(self, items: list[Node]) -> Node:
-        return Matrix((tuple(items),))
+        return nodes.Matrix((tuple(items),))
 
     def absolute(self, items: list[Node]) -> Node:
-        return Absolute(items[0])
+        return nodes.Absolute(items[0])
 
     def frac(self, items: list[Node]) -> Node:
         return Chain(items[0], (("div", items[1]),))
 
     def sqrt(self, items: list[Node]) -> Node:
-        return Root(items[0], None)
+        return nodes.Root(items[0], None)
 
     def root(self, items: list[Node]) -> Node:
-        return Root(items[1], items[0])
+        return nodes.Root(items[1], items[0])
 
     def call(self, items: list[Any]) -> Node:
         function: Function = items[0].value
-        return Call(function, tuple(items[1:]))
+        return nodes.Call(function, tuple(items[1:]))
+
+    def branch(self, items: list[Any]) -> tuple[Node, nodes.Condition]:
+        return items[0], nodes.Condition(items[1], str(items[2].value), items[3])
+
+    def otherwise(self, items: list[Node]) -> tuple[Node, None]:
+        return items[0], None
+
+    def cases(self, items: list[Any]) -> Node:
+        return nodes.Cases(tuple(items))
 
     def matrix_row(self, items: list[Node]) -> tuple[Node, ...]:
         return tuple(items)
@@ -259,7 +245,7 @@ class _TreeBuilder(Transformer[Token, Node]):
         widths = {len(row) for row in rows}
         if len(widths) != 1:
             raise ParseError(f"matrix rows have different lengths {sorted(widths)}")
-        return Matrix(tuple(rows))
+        return nodes.Matrix(tuple(rows))
 
 
 __all__ = ["parse_expression", "parse_math"]

@@ -1,8 +1,10 @@
 """The syntax tree of one mathematical expression, as plain frozen data.
 
-The parser (:mod:`symnn.verify.syntax.parse`) builds these nodes from LaTeX; the evaluators
-(:mod:`symnn.verify.syntax.evaluate`) read them.  Keeping the tree separate from any number
-type lets one tree be evaluated exactly (SymPy) and as intervals (for rounding).
+Two readers build these nodes: the LaTeX parser of worked solutions
+(:mod:`symnn.verify.syntax.parse`) and the reader of custom activation formulas
+(:mod:`symnn.core.formula`).  Evaluators read them: exactly (SymPy) and on intervals
+(:mod:`symnn.verify.syntax.evaluate`), as a SymPy definition (:mod:`symnn.core.calculus`),
+and with dual numbers in the independent numpy reference.  Nothing here imports SymPy.
 
 Long chains such as ``1 + 2 + 3`` or ``a \\cdot b / c`` are stored flat in a
 :class:`Chain`, so the depth of a tree grows with nesting only, never with length.
@@ -59,11 +61,16 @@ class Chain:
 
 
 @dataclass(frozen=True, slots=True)
-class Negate:
-    """Unary minus, as in ``-2`` or ``0.01 \\cdot -2``."""
+class Unary:
+    """A node of one operand: :class:`Negate`, :class:`Transpose` or :class:`Absolute`."""
 
     operand: Node
-    """What is negated."""
+    """What it applies to."""
+
+
+@dataclass(frozen=True, slots=True)
+class Negate(Unary):
+    """Unary minus, as in ``-2`` or ``0.01 \\cdot -2``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +84,8 @@ class Power:
 
 
 @dataclass(frozen=True, slots=True)
-class Transpose:
-    """``A^T``."""
-
-    operand: Node
-    """The transposed matrix (a scalar is its own transpose)."""
+class Transpose(Unary):
+    """``A^T`` (a scalar is its own transpose)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,11 +99,8 @@ class Root:
 
 
 @dataclass(frozen=True, slots=True)
-class Absolute:
+class Absolute(Unary):
     """``|x|``, applied entrywise to a matrix."""
-
-    operand: Node
-    """The argument."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +138,26 @@ class Matrix:
     """Rows of entries, all of the same length."""
 
 
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """``left < right`` (or ``>``, ``≤``, ``≥``): when a branch of :class:`Cases` applies."""
+
+    left: Node
+    """The left side."""
+    comparison: str
+    """``<``, ``>``, ``≤`` or ``≥``."""
+    right: Node
+    """The right side."""
+
+
+@dataclass(frozen=True, slots=True)
+class Cases:
+    """``\\begin{cases} x & x > 0 \\\\ 0 & \\text{otherwise} \\end{cases}``: the first branch that holds."""
+
+    branches: tuple[tuple[Node, Condition | None], ...]
+    """Each branch's value and its condition (None for ``otherwise``), in order."""
+
+
 Node = (
     Number
     | Symbol
@@ -149,8 +170,32 @@ Node = (
     | Absolute
     | Call
     | Matrix
+    | Cases
 )
 """Any node of an expression tree."""
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    """A function a sheet defines: ``\\operatorname{softsign}(x) = \\frac{x}{1 + |x|}``."""
+
+    parameters: tuple[str, ...]
+    """The names of its parameters, in order (``("x",)``)."""
+    body: Node
+    """Its value in terms of the parameters."""
+
+
+def chain(op: str, left: Node, right: Node) -> Chain:
+    """``left op right``, appended to ``left`` when it is a chain of the same kind (additive
+    or multiplicative), so that long sums and products stay flat.
+
+    >>> chain("add", chain("add", Symbol("a"), Symbol("b")), Symbol("c")).rest
+    (('add', Symbol(name='b')), ('add', Symbol(name='c')))
+    """
+    kind = ADDITIVE if op in ADDITIVE else MULTIPLICATIVE
+    if isinstance(left, Chain) and left.rest and left.rest[0][0] in kind:
+        return Chain(left.first, (*left.rest, (op, right)))
+    return Chain(left, ((op, right),))
 
 
 def children(node: Node) -> tuple[Node, ...]:
@@ -162,7 +207,7 @@ def children(node: Node) -> tuple[Node, ...]:
     match node:
         case Chain(first, rest):
             return (first, *(operand for _, operand in rest))
-        case Negate(operand) | Transpose(operand) | Absolute(operand):
+        case Unary(operand):
             return (operand,)
         case Power(base, exponent):
             return (base, exponent)
@@ -172,6 +217,12 @@ def children(node: Node) -> tuple[Node, ...]:
             return arguments
         case Matrix(rows):
             return tuple(entry for row in rows for entry in row)
+        case Cases(branches):
+            return tuple(
+                part
+                for value, condition in branches
+                for part in ((value,) if condition is None else (value, condition.left, condition.right))
+            )
     return ()
 
 

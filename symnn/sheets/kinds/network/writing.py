@@ -1,0 +1,165 @@
+"""Writing one layer as steps: definitions of the activations, Z = W A + b and A = f(Z).
+
+Shared by the kinds ``forward`` (one layer) and ``network``; the values come from
+:mod:`symnn.sheets.kinds.network.setting` (the engine), the steps only show them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sympy as sp
+
+from symnn.core.calculus import (
+    Activation,
+    softmax_definition,
+    softmax_jacobian,
+    softmax_symbols,
+    x,
+)
+from symnn.library import engine
+from symnn.library.engine import SYMBOLIC
+from symnn.sheets import notation as nt
+from symnn.sheets.build import Builder, entrywise, product_expansion
+from symnn.sheets.kinds.network.setting import Matrix, Rule
+from symnn.sheets.steps import Equation, Quantity
+
+SHOW_LIMIT = 64
+"""Results with more entries than this are left to the answer key (a worked entry is shown)."""
+
+
+def fits(limit: tuple[int, int], *matrices: sp.MatrixBase) -> bool:
+    """Whether every matrix is small enough to write its substitution out entry by entry."""
+    return all(m.rows <= limit[0] and m.cols <= limit[1] for m in matrices)
+
+
+def shown(value: sp.Basic) -> bool:
+    """Whether a result is printed on the sheet (else only in the answer key)."""
+    return not isinstance(value, sp.MatrixBase) or int(value.rows * value.cols) <= SHOW_LIMIT
+
+
+def record(b: Builder, lhs: sp.Basic, formula: sp.Basic | None, substituted: Sequence[sp.Basic],
+           value: Matrix, quantity: str, caption: str) -> Matrix:
+    """Show an equation and record its quantity; a result too large to print goes to the answer key only."""
+    if shown(value):
+        b.equation(lhs, formula, substituted, value, quantity=quantity, caption=caption)
+        return value
+    b.step(Equation(lhs, formula, tuple(substituted)))
+    b.quantities.append(Quantity(quantity, lhs, value, caption))
+    b.say(f"The {value.rows}×{value.cols} result has {value.rows * value.cols} entries; all of them are in "
+          f"the answer key under {quantity}.")
+    return value
+
+
+def define_activation(b: Builder, act: Activation, alpha: sp.Basic | None) -> None:
+    """State an activation's definition and its SymPy derivative."""
+    f_x = nt.Applied(act.display, x)
+    df_x = nt.Applied(act.display, x, prime=True)
+    if alpha is not None:
+        b.say("Here ", sp.Eq(sp.Symbol("alpha"), alpha, evaluate=False), ".")
+    b.equation(f_x, act.definition)
+    b.equation(df_x, act.derivative)
+    if act.name in ("relu", "leaky_relu", "elu"):
+        b.say("At ", sp.Eq(x, 0, evaluate=False), " the derivative does not exist; symnn uses the convention ",
+              sp.Eq(nt.Applied(act.display, sp.Integer(0), prime=True), act.derivative.subs(x, 0), evaluate=False),
+              " (the value of the branch x ≤ 0).")
+    elif act.has_kink:
+        b.say("Where this formula has a corner (|x| or max/min switching), symnn uses the derivative SymPy "
+              "gives at that point: sign(0) = 0, and at a tie max and min take the second argument's slope.")
+
+
+def define_softmax(b: Builder, n: int) -> None:
+    """State softmax for n classes and its Jacobian, both from SymPy."""
+    sym = softmax_symbols(n)
+    J = softmax_jacobian(n)
+    b.say(f"Softmax turns the {n} pre-activations of each sample (a column) into probabilities that sum to 1:")
+    b.equation(sp.Symbol("yhat_1"), softmax_definition(n)[0])
+    b.say("and likewise for each class i. SymPy differentiates this definition; written in the outputs, "
+          "its Jacobian is")
+    b.equation(nt.Partial(sym.a[0], sym.z[0]), J[0, 0])
+    b.equation(nt.Partial(sym.a[0], sym.z[1]), J[0, 1])
+
+
+def show_rule_definitions(b: Builder, rules: Sequence[Rule], n_out: int) -> None:
+    """Define each distinct activation once, before the forward pass uses it."""
+    seen: set[str] = set()
+    for rule in rules:
+        if rule.name in seen or rule.name == "identity":
+            continue
+        seen.add(rule.name)
+        if rule.activation is None:
+            define_softmax(b, n_out)
+        else:
+            define_activation(b, rule.activation, rule.alpha)
+
+
+def show_weighted_sum(b: Builder, index: int | None, W: Matrix, A_prev: Matrix, bias: Matrix | None,
+                      prev_name: str, limit: tuple[int, int]) -> Matrix:
+    """Show and compute Z = W A_prev + b (b added to every column); return Z."""
+    sfx = "" if index is None else f"_{index}"
+    Ws = nt.matrix(f"W{sfx}", W.rows, W.cols)
+    As = nt.matrix(prev_name, A_prev.rows, A_prev.cols)
+    Z = engine.affine(SYMBOLIC, W, A_prev, bias)
+    formula: sp.Basic = Ws * As
+    if bias is not None:
+        # With several samples b is added to every column; written as a matrix of Z's shape.
+        formula = formula + nt.matrix(f"b{sfx}", W.rows, A_prev.cols)
+    substituted: list[sp.Basic] = []
+    if fits(limit, W, A_prev, Z):
+        product: sp.Basic = sp.MatMul(W, A_prev, evaluate=False)
+        spread = None if bias is None else Matrix(W.rows, A_prev.cols, lambda i, j: bias[i, 0])
+        substituted = [sp.MatAdd(product, spread, evaluate=False) if spread is not None else product]
+        if W.cols <= 8:
+            substituted.append(product_expansion(W, A_prev, bias))
+    quantity = f"Z{'' if index is None else index}"
+    record(b, nt.matrix(f"Z{sfx}", *Z.shape), formula, substituted, Z, quantity, "pre-activation")
+    if not fits(limit, W, A_prev, Z):
+        k = sp.Symbol("k")
+        general: sp.Basic = sp.Sum(nt.Entry(f"W{sfx}", 1, "k") * nt.Entry(prev_name, "k", 1), (k, 1, W.cols))
+        if bias is not None:
+            general = general + nt.Entry(f"b{sfx}", 1)
+        b.say(f"W{sfx} is {W.rows}×{W.cols}, too large to write out every entry; each entry of Z{sfx} is "
+              "computed the same way. The first one, worked:")
+        b.equation(nt.Entry(f"Z{sfx}", 1, 1), general, [product_expansion(W[0, :], A_prev[:, 0],
+                   None if bias is None else Matrix([[bias[0, 0]]]))[0, 0]], Z[0, 0])
+    return Z
+
+
+def show_activation(b: Builder, index: int | None, Z: Matrix, rule: Rule, limit: tuple[int, int]) -> Matrix:
+    """Show and compute A = f(Z) (softmax: per column); return A."""
+    sfx = "" if index is None else f"_{index}"
+    Zs, As = nt.matrix(f"Z{sfx}", *Z.shape), nt.matrix(f"A{sfx}", *Z.shape)
+    A = engine.activate(SYMBOLIC, rule, Z)
+    subs: list[sp.Basic] = []
+    if rule.name != "identity" and fits(limit, Z):
+        subs.append(nt.Elementwise(rule.display, Z))
+        if rule.activation is not None:
+            subs.append(entrywise(Z, lambda v: nt.Applied(rule.display, v)))
+    quantity = f"A{'' if index is None else index}"
+    record(b, As, nt.Elementwise(rule.display, Zs), subs, A, quantity, "activation")
+    if not fits(limit, Z) and rule.activation is not None:
+        b.say("The first entry, worked:")
+        b.equation(nt.Entry(f"A{sfx}", 1, 1), nt.Applied(rule.display, nt.Entry(f"Z{sfx}", 1, 1)),
+                   [nt.Applied(rule.display, Z[0, 0])], A[0, 0])
+    return A
+
+
+def _general() -> dict[str, sp.Basic]:
+    """The layer rules in general matrix notation, for inline use in prose."""
+    rows, cols = sp.symbols("n m", positive=True, integer=True)
+    Z, W = nt.matrix("Z_l", rows, cols), nt.matrix("W_l", rows, rows)
+    A_prev, bias = nt.matrix("A_{l-1}", rows, cols), nt.matrix("b_l", rows, cols)
+    A, delta = nt.matrix("A_l", rows, cols), nt.matrix("delta_l", rows, cols)
+    return {
+        "sum": sp.Eq(Z, W * A_prev + bias, evaluate=False),
+        "sum_no_bias": sp.Eq(Z, W * A_prev, evaluate=False),
+        "activation": sp.Eq(A, nt.Elementwise("f_l", Z), evaluate=False),
+        "input": sp.Eq(nt.matrix("A_0", rows, cols), nt.matrix("x", rows, cols), evaluate=False),
+        "weight_gradient": sp.Eq(nt.partial(sp.Symbol("L"), W), sp.MatMul(delta, A_prev.T), evaluate=False),
+        "bias_gradient": nt.partial(sp.Symbol("L"), nt.matrix("b_l", rows, 1)),
+        "delta": delta,
+    }
+
+
+GENERAL = _general()
+"""General layer rules shown inline in the prose."""
