@@ -35,7 +35,8 @@ def run(args: argparse.Namespace) -> int:
 
     from symnn.core.io import prepare_dir, read_text, write_atomic
     from symnn.errors import SymnnError
-    from symnn.sheets.variants import check_count, generate_variants, load_template, render_files
+    from symnn.sheets.templates import load_template
+    from symnn.sheets.variants import check_count, generate_variants, render_files
 
     check_count(args.count)
     formats = parse_formats(args.format)
