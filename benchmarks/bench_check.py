@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 from symnn.sheets.kinds import kind_of
-from symnn.sheets.spec import load_sheet
+from symnn.sheets.loading import load_sheet
 
 SEED_SHEET = ROOT / "symnn" / "sheets" / "seed.toml"
 

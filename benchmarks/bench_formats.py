@@ -42,10 +42,10 @@ def whole_process(formats: str) -> Callable[[], tuple[float, float]]:
 
 def engine_only() -> Callable[[], tuple[float, float]]:
     from symnn.sheets.kinds import solve
+    from symnn.sheets.loading import load_sheet
     from symnn.sheets.render import plots
     from symnn.sheets.render.latex import to_latex
     from symnn.sheets.render.pdf import compile_latex, require_engine
-    from symnn.sheets.spec import load_sheet
 
     engine = require_engine()
     sheet = solve(load_sheet())

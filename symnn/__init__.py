@@ -13,7 +13,7 @@ __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
     "SymnnError": "symnn.errors",
-    "load_sheet": "symnn.sheets.spec",
+    "load_sheet": "symnn.sheets.loading",
     "solve": "symnn.sheets.pipeline",
     "Network": "symnn.library.network",
     "Dense": "symnn.library.network",

@@ -81,8 +81,8 @@ def one_key_per_sheet() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def seed_sheet() -> Sheet:
     """The built-in seed sheet, solved exactly and cross-checked with numpy (``symnn sheet``'s path)."""
+    from symnn.sheets.loading import load_sheet
     from symnn.sheets.pipeline import solve_checked
-    from symnn.sheets.spec import load_sheet
 
     return solve_checked(load_sheet())
 
@@ -90,8 +90,8 @@ def seed_sheet() -> Sheet:
 @pytest.fixture(scope="session")
 def mazur_sheet() -> Sheet:
     """The corpus sheet of Mazur's published worked example (tests/corpus), solved and cross-checked."""
+    from symnn.sheets.loading import load_sheet
     from symnn.sheets.pipeline import solve_checked
-    from symnn.sheets.spec import load_sheet
 
     return solve_checked(load_sheet(ROOT / "tests" / "corpus" / "mazur_2015.toml"))
 

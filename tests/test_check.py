@@ -20,7 +20,7 @@ import pytest
 
 from symnn.cli import main
 from symnn.errors import ShapeError, SpecError, SymnnError
-from symnn.sheets.spec import load_sheet
+from symnn.sheets.loading import load_sheet
 from symnn.verify.check.judge import VERDICTS, Result, check_answers, check_claims
 from symnn.verify.check.key import SheetKey, build_key
 

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from symnn.core import interval as iv
 from symnn.errors import SymnnError
 from symnn.sheets.kinds import kind_of
-from symnn.sheets.spec import load_sheet
+from symnn.sheets.loading import load_sheet
 from symnn.verify.check.judge import check_claims
 from symnn.verify.check.key import SheetKey, build_key
 from symnn.verify.check.recipes import recipes_for

@@ -21,7 +21,7 @@ from symnn.library import engine
 from symnn.library.engine import BALL_DOMAIN, EXACT, INTERVAL_DOMAIN, SYMBOLIC, Objective, layer_rule
 from symnn.library.values import exact_matrix
 from symnn.sheets.kinds import solve_exercise
-from symnn.sheets.spec import load_sheet
+from symnn.sheets.loading import load_sheet
 
 W1 = [["0.5", "-1"], ["0.25", "0.75"], ["-0.5", "0.5"]]
 B1 = ["0.1", "0", "-0.2"]

@@ -19,10 +19,10 @@ import sympy as sp
 from symnn.cli import main
 from symnn.core.calculus import softmax_jacobian, softmax_output_delta, softmax_symbols
 from symnn.errors import ParseError, ShapeError, SpecError
+from symnn.sheets.loading import load_sheet
 from symnn.sheets.pipeline import solve_checked
 from symnn.sheets.render.markdown import to_markdown
 from symnn.sheets.render.printing import latex
-from symnn.sheets.spec import load_sheet
 
 REFERENCE = {
     "identity": lambda z: z,

@@ -27,9 +27,10 @@ from symnn.sheets.crosscheck import solve_checked
 from symnn.sheets.fields import Context, given, read_scalar
 from symnn.sheets.kinds import KINDS, kind_of, statement
 from symnn.sheets.kinds.base import Kind
+from symnn.sheets.loading import load_sheet
 from symnn.sheets.recipes import Programs, Recipes
 from symnn.sheets.reference.arrays import Values
-from symnn.sheets.spec import ExerciseSpec, load_sheet
+from symnn.sheets.spec import ExerciseSpec
 from symnn.sheets.steps import Derivation
 from symnn.sheets.variants import generate_variants
 from symnn.verify.check.judge import check_claims

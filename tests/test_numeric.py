@@ -30,9 +30,10 @@ from hypothesis import strategies as st
 from symnn.errors import SpecError, SymnnError
 from symnn.sheets.fields import given_items
 from symnn.sheets.kinds import kind_of
+from symnn.sheets.loading import load_sheet
 from symnn.sheets.reference.activations import evaluate_activations
 from symnn.sheets.reference.numeric import activation_slope, evaluate_forward, evaluate_network
-from symnn.sheets.spec import ExerciseSpec, Layer, load_sheet
+from symnn.sheets.spec import ExerciseSpec, Layer
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / "symnn" / "sheets" / "reference"

@@ -13,10 +13,10 @@ import sympy as sp
 
 from symnn.sheets.kinds.network import backward_values, descend, forward_values, setting_of
 from symnn.sheets.kinds.network.training import CERTIFIED_DIGITS, certified_trajectory
+from symnn.sheets.loading import load_sheet
 from symnn.sheets.pipeline import solve_checked
 from symnn.sheets.render.json import to_json
 from symnn.sheets.render.markdown import to_markdown
-from symnn.sheets.spec import load_sheet
 
 SIGMOID_BCE = """
 [[exercise]]

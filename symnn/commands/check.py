@@ -85,7 +85,7 @@ def json_files(reports: Sequence[FileReport]) -> str:
 def run(args: argparse.Namespace) -> int:
     """Check the answers files against the sheet's key; exit 1 if anything is wrong, 2 on a bad file."""
     from symnn.errors import SymnnError
-    from symnn.sheets.spec import load_sheet
+    from symnn.sheets.loading import load_sheet
     from symnn.verify.check.judge import check_file, check_files
     from symnn.verify.check.key import build_key
 

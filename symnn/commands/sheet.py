@@ -49,8 +49,8 @@ def run(args: argparse.Namespace) -> int:
     from symnn.core.io import prepare_dir, write_atomic
     from symnn.errors import SymnnError
     from symnn.sheets import pipeline
+    from symnn.sheets.loading import load_sheet
     from symnn.sheets.render.plots import MISSING_NOTE
-    from symnn.sheets.spec import load_sheet
 
     formats = chosen_formats(args)
     if args.decimals < 0 or args.decimals > 30:

@@ -231,7 +231,7 @@ class Network:
     def from_spec(cls, spec: Any) -> Network:
         """Build from a sheet exercise of kind ``network`` or its tuple of spec layers.
 
-        >>> from symnn.sheets.spec import load_sheet
+        >>> from symnn.sheets.loading import load_sheet
         >>> ex = next(e for e in load_sheet().exercises if e.kind == "network")
         >>> Network.from_spec(ex).layers[0].activation in calculus.ACTIVATIONS
         True

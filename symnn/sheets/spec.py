@@ -1,4 +1,4 @@
-"""Reading and validating exercise sheets written in TOML.
+"""The data of a sheet: its typed exercises, and the reader of its TOML document.
 
 Numbers are read with ``parse_float=decimal.Decimal`` and turned into
 :class:`fractions.Fraction`, so ``0.1`` is exactly 1/10.  The result is plain data
@@ -6,6 +6,7 @@ Numbers are read with ``parse_float=decimal.Decimal`` and turned into
 evaluator alike, starts from the same validated :class:`ExerciseSpec`, whose
 ``data`` is the kind's own typed given data (see :mod:`symnn.sheets.kinds`).
 
+Validating an exercise is its kind's job; :mod:`symnn.sheets.loading` dispatches to it.
 Matrices are tuples of rows of Fractions.  A flat list is a column vector and a
 bare number is a 1x1 matrix wherever a matrix is expected.
 """
@@ -17,15 +18,12 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from symnn.core.io import read_text
 from symnn.errors import SpecError
-from symnn.sheets.fields import Context, Layer, Matrix, describe
+from symnn.sheets.fields import Layer, Matrix
 
-__all__ = ["ExerciseSpec", "Layer", "Matrix", "SheetSpec", "load_sheet", "parse_exercise", "parse_sheet"]
+__all__ = ["Document", "ExerciseSpec", "Layer", "Matrix", "SheetSpec", "read_document"]
 
 S = TypeVar("S")
 
@@ -70,35 +68,6 @@ def _exercise_lines(text: str) -> list[int]:
     return [i for i, line in enumerate(text.splitlines(), start=1) if _HEADER.match(line)]
 
 
-def parse_exercise(raw: Any, index: int, where: str) -> ExerciseSpec[Any]:
-    """Validate one ``[[exercise]]`` table (``index`` counts from 1) with its kind's declaration."""
-    from symnn.sheets.kinds import KINDS
-
-    default_id = f"ex{index}"
-    if not isinstance(raw, dict):
-        raise SpecError(f"{where}: exercise {index} must be a table")
-    ex_id = raw.get("id", default_id)
-    if not isinstance(ex_id, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", ex_id):
-        raise SpecError(f"{where}: exercise {index}: id must be a simple name, got {ex_id!r}")
-    kind = raw.get("kind")
-    ctx = Context(where, ex_id, str(kind))
-    if kind is None:
-        raise SpecError(f"{where}: exercise {ex_id}: missing required field 'kind'; "
-                        f"valid kinds: {', '.join(KINDS)}")
-    if kind not in KINDS:
-        raise SpecError(f"{where}: exercise {ex_id}: unknown kind {kind!r}; "
-                        f"valid kinds: {', '.join(KINDS)}")
-    declaration = KINDS[kind]
-    title = raw.get("title", "")
-    if not isinstance(title, str):
-        raise ctx.error(f"title must be text, got {describe(title)}")
-    keys = declaration.keys()
-    extra = sorted(set(raw) - set(keys) - set(COMMON_KEYS))
-    if extra:
-        raise ctx.error(f"unknown field {extra[0]!r}; fields of a {kind} exercise: {', '.join(keys)}")
-    return ExerciseSpec(kind=kind, id=ex_id, title=title, data=declaration.read(raw, ctx), where=where)
-
-
 @dataclass(frozen=True, slots=True)
 class Document:
     """A sheet's TOML, read but not yet validated exercise by exercise."""
@@ -130,42 +99,5 @@ def read_document(text: str, source: str = "<text>") -> Document:
     return Document(doc, title, exercises, wheres)
 
 
-def parse_sheet(text: str, source: str = "<text>") -> SheetSpec:
-    """Parse and validate the TOML text of a sheet."""
-    document = read_document(text, source)
-    specs = []
-    seen: set[str] = set()
-    for i, (raw, where) in enumerate(zip(document.exercises, document.wheres), start=1):
-        spec = parse_exercise(raw, i, where)
-        if spec.id in seen:
-            raise SpecError(f"{where}: exercise id {spec.id!r} is used twice")
-        seen.add(spec.id)
-        specs.append(spec)
-    return SheetSpec(title=document.title, exercises=tuple(specs), source=source, raw=document.doc)
-
-
 SEED_NAME = "<builtin seed>"
-
-
-def seed_text() -> str:
-    """The TOML text of the built-in default sheet."""
-    return resources.files("symnn").joinpath("sheets/seed.toml").read_text(encoding="utf-8")
-
-
-def load_sheet(path_or_text: str | Path | None = None) -> SheetSpec:
-    """Load a sheet from a path, from TOML text, or (``None``) the built-in seed sheet.
-
-    >>> sheet = load_sheet()
-    >>> [e.kind for e in sheet.exercises][:2]
-    ['forward', 'network']
-    >>> load_sheet('title = "t"\\n[[exercise]]\\nkind = "activations"\\nx = [0.1]').exercises[0].data.x
-    (Fraction(1, 10),)
-    """
-    if path_or_text is None:
-        return parse_sheet(seed_text(), SEED_NAME)
-    if isinstance(path_or_text, Path) or (
-        "\n" not in path_or_text and "=" not in path_or_text
-    ):
-        path = Path(path_or_text)
-        return parse_sheet(read_text(path, "a sheet file"), str(path))
-    return parse_sheet(path_or_text)
+"""The source name of the built-in seed sheet in messages."""

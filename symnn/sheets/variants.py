@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from symnn.errors import MathDomainError, ParseError, ShapeError, SpecError, SymnnError
-from symnn.sheets.spec import ExerciseSpec, parse_exercise
+from symnn.sheets.loading import parse_exercise
+from symnn.sheets.spec import ExerciseSpec
 from symnn.sheets.templates import ExerciseTemplate, load_template
 
 MAX_COUNT = 10_000

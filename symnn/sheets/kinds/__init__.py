@@ -57,7 +57,7 @@ def solve_exercise(spec: ExerciseSpec[Any]) -> Derivation:
 def statement(spec: ExerciseSpec[Any]) -> list[Line]:
     """The given data of an exercise, as lines.
 
-    >>> from symnn.sheets.spec import load_sheet
+    >>> from symnn.sheets.loading import load_sheet
     >>> statement(load_sheet().exercises[1])[-1]
     ('The loss is the binary cross-entropy.',)
     """
@@ -67,7 +67,7 @@ def statement(spec: ExerciseSpec[Any]) -> list[Line]:
 def solve(sheet: SheetSpec) -> Sheet:
     """Work every exercise of a sheet exactly.
 
-    >>> from symnn.sheets.spec import load_sheet
+    >>> from symnn.sheets.loading import load_sheet
     >>> solved = solve(load_sheet())
     >>> solved["ex6"].quantity("W_new").exact.T
     Matrix([[247/250, -489/250, 479/1000]])

@@ -363,7 +363,7 @@ def to_html(sheet: Sheet, decimals: int = DEFAULT_DECIMALS, figures: bool = True
     """The whole sheet as one self-contained HTML5 page.
 
     >>> from symnn.sheets.kinds import solve
-    >>> from symnn.sheets.spec import load_sheet
+    >>> from symnn.sheets.loading import load_sheet
     >>> page = to_html(solve(load_sheet()), figures=False)
     >>> page.startswith("<!DOCTYPE html>") and "<math" in page and "<script" not in page
     True

@@ -311,7 +311,7 @@ def to_latex(sheet: Sheet, decimals: int = DEFAULT_DECIMALS, figures: bool = Tru
     :func:`symnn.sheets.render.plots.figure_files`).
 
     >>> from symnn.sheets.kinds import solve
-    >>> from symnn.sheets.spec import load_sheet
+    >>> from symnn.sheets.loading import load_sheet
     >>> text = to_latex(solve(load_sheet()), figures=False)
     >>> text.startswith("\\documentclass") and "\\section*{Exercise 1: " in text
     True

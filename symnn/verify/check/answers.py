@@ -6,7 +6,7 @@ claim symnn can check is a :class:`~symnn.errors.SpecError` (or
 :class:`~symnn.errors.ShapeError`) with a one-line message naming the file, the
 exercise, the quantity and, for an entry, its position.
 
->>> from symnn.sheets.spec import load_sheet
+>>> from symnn.sheets.loading import load_sheet
 >>> from symnn.verify.check.key import build_key
 >>> [claim] = read_claims(build_key(load_sheet()), {"ex1": {"Z": [Decimal("0.70"), 1]}})
 >>> claim.values, claim.places

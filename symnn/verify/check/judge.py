@@ -34,7 +34,7 @@ its last place, the slip the rule forgives; its diagnosis says so.  The standard
 entry 1.297 is ``wrong``: from any mean in [18.325, 18.335] and any σ₂ in
 [10.274, 10.285] the entry lies in [1.134, 1.137].
 
->>> from symnn.sheets.spec import load_sheet
+>>> from symnn.sheets.loading import load_sheet
 >>> from symnn.verify.check.key import build_key
 >>> key = build_key(load_sheet())
 >>> results = check_claims(key, {"ex6": {"dpenalty_dW": [0.01, -0.02, 0.005], "W_new": [0.989, -1.958, 0.4795]}})
@@ -173,7 +173,7 @@ def check_answers(sheet_spec: SheetSpec, answers_mapping: Mapping[str, Any]) -> 
     or floats, taken as their shortest decimal form).
 
     >>> from decimal import Decimal
-    >>> from symnn.sheets.spec import load_sheet
+    >>> from symnn.sheets.loading import load_sheet
     >>> [r.verdict for r in check_answers(load_sheet(), {"ex2": {"L": Decimal("0.693")}})]
     ['rounding']
     """

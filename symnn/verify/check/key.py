@@ -8,7 +8,7 @@ every entry, the texts shown to people, the given data, and the definitions each
 kind's check recipes use, compiled to interval programs
 (:attr:`symnn.sheets.kinds.base.Kind.programs`).
 
->>> from symnn.sheets.spec import load_sheet
+>>> from symnn.sheets.loading import load_sheet
 >>> key = build_key(load_sheet())
 >>> q = key["ex2"].quantity("L")
 >>> q.exact_text, q.shape, q.exact

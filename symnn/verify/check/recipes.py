@@ -15,7 +15,7 @@ from symnn.verify.check.key import ExerciseKey
 def recipes_for(key: ExerciseKey) -> Recipes:
     """The dependency table and named mistakes of one exercise.
 
-    >>> from symnn.sheets.spec import load_sheet
+    >>> from symnn.sheets.loading import load_sheet
     >>> from symnn.verify.check.key import build_key
     >>> r = recipes_for(build_key(load_sheet())["ex3"])
     >>> r.rules["X_std"].needs
