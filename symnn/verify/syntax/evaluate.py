@@ -21,6 +21,7 @@ from fractions import Fraction
 from typing import Any, Generic, Protocol
 
 from symnn.core import interval as iv
+from symnn.core.calculus import DEFAULT_ALPHA
 from symnn.core.interval import Interval
 from symnn.core.nodes import (
     Absolute,
@@ -59,8 +60,8 @@ MAX_EXPONENT = 1_000
 """The largest |n| of an integer power computed."""
 MAX_BITS = iv.MAX_BITS
 """The most bits of an exact rational built by a power."""
-DEFAULT_LEAKY_SLOPE = Fraction(1, 100)
-"""The slope of LeakyReLU when a sheet writes none (the usual default)."""
+DEFAULT_LEAKY_SLOPE = DEFAULT_ALPHA["leaky_relu"]
+"""The slope of LeakyReLU when a sheet writes none (the sheets' own default)."""
 
 
 class Arithmetic(Protocol[S]):

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from symnn.core.calculus import DEFAULT_ALPHA
 from symnn.core.nodes import Definition, Function, Number
 from symnn.errors import ParseError
 from symnn.verify.syntax.grid import Grid, S, Value, entrywise, grid
@@ -35,7 +36,7 @@ def one_argument(function: Function, arguments: list[Value]) -> Value:
 
 def apply_activation(ev: Evaluator[Any], function: Function, arguments: list[Value]) -> Value:
     argument = one_argument(function, arguments)
-    default = ev.leaky_slope if function.name == "leaky_relu" else Fraction(1)
+    default = ev.leaky_slope if function.name == "leaky_relu" else DEFAULT_ALPHA.get(function.name, Fraction(1))
     slope = function.parameter if isinstance(function.parameter, Fraction) else default
     return entrywise(lambda a: ev.arithmetic.activation(function, a, slope), argument, what="apply")
 

@@ -30,6 +30,7 @@ from lark.lexer import Lexer
 from symnn.core import nodes
 from symnn.core.nodes import Chain, Function, Node, Number, chain
 from symnn.errors import ParseError
+from symnn.verify.syntax.evaluate import DEFAULT_LEAKY_SLOPE
 from symnn.verify.syntax.tokens import tokenize
 
 MAX_TREE_DEPTH = 200
@@ -92,7 +93,7 @@ def parse_expression(text: str) -> Node:
     return tree
 
 
-def parse_math(text: str, *, leaky_slope: Fraction = Fraction(1, 100)) -> Any:
+def parse_math(text: str, *, leaky_slope: Fraction = DEFAULT_LEAKY_SLOPE) -> Any:
     """The exact SymPy value of one LaTeX expression (a SymPy Matrix for a matrix).
 
     Decimals are exact rationals, symbols stay symbols, and functions of a matrix apply
