@@ -32,14 +32,16 @@ def compare(op: str, a: Any, b: Any) -> bool:
     return _OPERATORS[op](a, b)
 
 
+class Undecided(Exception):
+    """A branch condition could not be decided on a ball; more precision may decide it."""
+
+
 def rational_sign(value: Any) -> Any:
     return flint.fmpq(int(value > 0) - int(value < 0))
 
 
 def ball_sign(value: Any) -> Any:
     # The derivative of abs: a ball straddling 0 (but not exactly 0) cannot be given a sign.
-    from symnn.core.domains import Undecided
-
     for test, sign in ((value > 0, 1), (value < 0, -1), (value == 0, 0)):
         if test:
             return flint.arb(sign)

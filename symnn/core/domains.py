@@ -36,7 +36,16 @@ import flint
 
 from symnn.core import interval as iv
 from symnn.core.balls import NotFinite, bounds
-from symnn.core.domain_rules import ball_sign, compare, interval_functions, interval_piecewise, rational_sign
+from symnn.core.domain_rules import (
+    Undecided as Undecided,
+)
+from symnn.core.domain_rules import (
+    ball_sign,
+    compare,
+    interval_functions,
+    interval_piecewise,
+    rational_sign,
+)
 from symnn.core.interval import Interval
 
 Node = tuple[Any, ...]
@@ -57,10 +66,6 @@ class Program:
 
 class NotCompilable(Exception):
     """The program uses an operation the domain does not have (e.g. ``exp`` over QQ)."""
-
-
-class Undecided(Exception):
-    """A branch condition could not be decided on a ball; more precision may decide it."""
 
 
 @dataclass(frozen=True, eq=False)
