@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from symnn.core import formula as fm
 from symnn.core.balls import bounds
 from symnn.core.calculus import ACTIVATIONS, LOSSES, a, alpha, custom_activation, output_delta, softmax_definition, x, y
-from symnn.core.domains import BALLS, INTERVALS, RATIONALS, NotCompilable, Undecided, evaluate, function_of
+from symnn.core.domains import BALLS, INTERVALS, RATIONALS, NotCompilable, Program, Undecided, evaluate, function_of
 from symnn.core.interval import Interval
-from symnn.core.program import Program, compile_program
+from symnn.core.program import compile_program
 
 FORMULAS = ["x / (1 + abs(x))", "max(x, 0) + min(x, 0)/10", "sin(x) + cos(x)", "atan(x)", "sinh(x) - cosh(x)",
             "sqrt(1 + x^2)", "e^x - pi", "x^3 - 2*x", "sigmoid(x)*x", "max(x, x^2)", "ln(1+x^2)", "tanh(x)^2"]

@@ -21,8 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import symnn
-from symnn.core.domains import enclose_constant
-from symnn.core.program import compile_program
+from symnn.core.program import enclose
 from symnn.errors import MathDomainError, ParseError, ShapeError, SpecError
 from symnn.library import network
 
@@ -444,8 +443,8 @@ def assert_same_value(got: sp.Matrix, expected: sp.Matrix) -> None:
     (narrower than 1e-50) lies within 1e-45 of 0, relative to the expected value."""
     assert got.shape == expected.shape
     for g, e in zip(got, expected):
-        low, high = enclose_constant(compile_program(g - e))
-        scale = max(1, abs(float(enclose_constant(compile_program(e))[0])))
+        low, high = enclose(g - e)
+        scale = max(1, abs(float(enclose(e)[0])))
         assert max(-low, high) < Fraction(1, 10**45) * Fraction(scale), (g, e)
 
 

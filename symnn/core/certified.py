@@ -25,7 +25,7 @@ import flint
 from sympy import QQ  # noqa: F401 - used by the docstring examples
 from sympy.polys.matrices import DomainMatrix
 
-from symnn.core.program import Undecided
+from symnn.core.domains import Undecided
 from symnn.errors import MathDomainError
 
 GUARD_BITS = 24

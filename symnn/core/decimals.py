@@ -22,8 +22,8 @@ from functools import lru_cache
 
 import sympy as sp
 
-from symnn.core.domains import NotCompilable, enclose_constant
-from symnn.core.program import compile_program
+from symnn.core.domains import NotCompilable
+from symnn.core.program import enclose
 
 DEFAULT_DECIMALS = 3
 """Places after ``≈`` unless a sheet or the command line asks for others."""
@@ -88,7 +88,7 @@ def numeric_value(value: sp.Basic) -> sp.Basic:
 def _enclosed(value: sp.Basic) -> sp.Basic | None:
     """The midpoint of a rigorous enclosure (narrower than 10^-50 relative) as a Float, or None."""
     try:
-        low, high = enclose_constant(compile_program(value))
+        low, high = enclose(value)
     except (NotCompilable, ValueError):
         return None
     middle = (low + high) / 2

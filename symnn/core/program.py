@@ -30,12 +30,7 @@ from typing import Any
 import sympy as sp
 from sympy.core.relational import Relational
 
-from symnn.core.domains import BALLS as BALLS
-from symnn.core.domains import DOMAINS, Domain, Node, function_of
-from symnn.core.domains import RATIONALS as RATIONALS
-from symnn.core.domains import NotCompilable as NotCompilable
-from symnn.core.domains import Program as Program
-from symnn.core.domains import Undecided as Undecided
+from symnn.core.domains import DOMAINS, Domain, Node, NotCompilable, Program, enclose_constant, function_of
 from symnn.errors import ParseError
 
 _FUNCTIONS: dict[type, str] = {
@@ -136,6 +131,7 @@ def compile_expression(expr: sp.Basic, variables: Sequence[sp.Symbol], domain: D
 
     >>> from sympy import QQ
     >>> from symnn.core.calculus import ACTIVATIONS, x
+    >>> from symnn.core.domains import RATIONALS
     >>> relu = compile_expression(ACTIVATIONS["relu"].definition, [x], RATIONALS)
     >>> relu(QQ(-1, 3)), relu(QQ(5, 2))
     (0, 5/2)
@@ -165,3 +161,16 @@ def activation_program(name: str, derivative: bool) -> Program:
         raise ParseError(f"the activation {name} is not defined in symnn.core.calculus")
     rule = ACTIVATIONS[name]
     return compile_program(rule.derivative if derivative else rule.definition, (x, alpha))
+
+
+def enclose(expr: sp.Basic) -> tuple[Fraction, Fraction]:
+    """Rigorous rational bounds of a numeric SymPy expression (no free symbols), from arb balls.
+
+    Raises :class:`NotCompilable` for what the compiler cannot read and ``ValueError`` for a
+    value that is not a finite real number.
+
+    >>> low, high = enclose(sp.log(2))
+    >>> float(low)
+    0.6931471805599453
+    """
+    return enclose_constant(compile_program(expr))

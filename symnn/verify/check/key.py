@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from symnn.core.domains import NotCompilable, Program, enclose_constant
+from symnn.core.domains import NotCompilable, Program
 from symnn.core.interval import IMatrix, Interval
-from symnn.core.program import compile_program
+from symnn.core.program import enclose
 from symnn.sheets.spec import SheetSpec
 
 
@@ -106,7 +106,7 @@ def _enclose(value: Any) -> tuple[Fraction | None, Interval, float]:
         exact = Fraction(int(value.p), int(value.q))
         return exact, Interval.point(exact), float(exact)
     try:
-        low, high = enclose_constant(compile_program(value))
+        low, high = enclose(value)
     except (NotCompilable, ValueError) as exc:
         raise ValueError(f"cannot enclose {value}: {exc}") from None
     return None, Interval(low, high), float(low)

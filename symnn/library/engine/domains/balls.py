@@ -14,7 +14,8 @@ import flint
 import sympy as sp
 from sympy import QQ
 
-from symnn.core.program import BALLS, NotCompilable, compile_expression, compiled
+from symnn.core.domains import BALLS, NotCompilable
+from symnn.core.program import compile_expression, compiled
 from symnn.errors import SpecError
 from symnn.library.engine.rules import ColumnRule, Rule
 

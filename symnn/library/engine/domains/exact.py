@@ -16,7 +16,8 @@ from sympy import EXRAW, QQ
 from sympy.polys.matrices import DomainMatrix
 
 from symnn.core.calculus import substitute
-from symnn.core.program import RATIONALS, compiled
+from symnn.core.domains import RATIONALS
+from symnn.core.program import compiled
 from symnn.errors import MathDomainError
 from symnn.library.engine.rules import ColumnRule, LayerRule, Rule
 
