@@ -47,7 +47,7 @@ def summary_line(report: LintReport) -> str:
 def run(args: argparse.Namespace) -> int:
     """Lint ``args.sheet`` and print (or write) the report; SymnnError for bad input (exit 2)."""
     from symnn.errors import SymnnError
-    from symnn.verify.lint.extract import detect_format
+    from symnn.verify.lint.formats import detect_format
     from symnn.verify.lint.report import lint_text, read_sheet
 
     sheet = Path(args.sheet)

@@ -45,18 +45,10 @@ from symnn.verify.lint.formats import (
     Format,
     blank,
     blank_ranges,
-    detect_format,
     visible_text,
 )
 
-__all__ = [
-    "SYMNN_DISPLAYS",
-    "Format",
-    "MathSpan",
-    "detect_format",
-    "find_math_spans",
-    "visible_text",
-]
+__all__ = ["SYMNN_DISPLAYS", "MathSpan", "find_math_spans"]
 
 _MATH_ENVIRONMENTS = (
     "equation|equation\\*|align|align\\*|alignat|alignat\\*|gather|gather\\*|multline|"

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from symnn.errors import SymnnError
 
 if TYPE_CHECKING:
-    from symnn.verify.lint.extract import Format
+    from symnn.verify.lint.formats import Format
     from symnn.verify.lint.judge import Judge, Judgement, Verdict
     from symnn.verify.lint.relations import Link
 
@@ -145,7 +145,7 @@ def read_sheet(path: Path) -> str:
 
 def lint_file(path: Path | str, fmt: Format | None = None) -> LintReport:
     """Lint a sheet file; its format comes from ``fmt`` or else from its name and content."""
-    from symnn.verify.lint.extract import detect_format
+    from symnn.verify.lint.formats import detect_format
 
     sheet = Path(path)
     text = read_sheet(sheet)
