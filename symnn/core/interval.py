@@ -104,10 +104,6 @@ class Interval:
         """The smallest interval holding both."""
         return Interval(min(self.lo, other.lo), max(self.hi, other.hi))
 
-    def distance(self, other: Interval) -> Fraction:
-        """The gap between the two intervals (0 when they meet)."""
-        return max(Fraction(0), other.lo - self.hi, self.lo - other.hi)
-
     def __add__(self, other: Operand) -> Interval:
         o = _coerce(other)
         return Interval(_checked(self.lo + o.lo), _checked(self.hi + o.hi))

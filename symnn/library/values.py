@@ -200,16 +200,6 @@ def _normalise_domain(value: DomainMatrix, name: str, allow_float: bool) -> Doma
     return exact_matrix(value.to_Matrix(), name, allow_float)
 
 
-def is_rational(matrix: DomainMatrix) -> bool:
-    """Whether a matrix from :func:`exact_matrix` holds only rational numbers."""
-    return bool(matrix.domain == QQ)
-
-
-def as_symbolic(matrix: DomainMatrix) -> DomainMatrix:
-    """The same matrix over ``EXRAW`` (SymPy expressions), for mixing with symbols."""
-    return matrix if matrix.domain == EXRAW else matrix.convert_to(EXRAW)
-
-
 def to_sympy_matrix(matrix: DomainMatrix) -> sp.Matrix:
     """A SymPy ``Matrix`` with the same exact entries.
 

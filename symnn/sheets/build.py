@@ -109,7 +109,3 @@ class Builder:
             remarks=tuple(self.remarks),
         )
 
-
-def quantity_table(rows: Sequence[tuple[Inline, ...]], header: Sequence[Inline]) -> Table:
-    """A Table step from prepared rows."""
-    return Table(tuple(header), tuple(rows))

@@ -10,9 +10,10 @@ Quantities missing from a table depend on the given data only.
 The alternatives are the same kind of recipe for a known mistake (a sample σ for a
 population σ, the λ/2 convention, a base-10 logarithm, a missing activation
 derivative ...), each with the one sentence that names it.  Arithmetic is exact on
-rationals (see :mod:`symnn.core.interval`); activations and losses are the
-definitions of :mod:`symnn.core.calculus` compiled once, when the answer key is
-built (:func:`compile_activations`, :func:`compile_losses`), never a second formula.
+rationals (see :mod:`symnn.core.interval`); activations are the definitions of
+:mod:`symnn.core.calculus` compiled once, when the answer key is built
+(:func:`compile_activations`), and losses go through the network engine's
+:func:`symnn.library.engine.loss_value`: never a second formula.
 """
 
 from __future__ import annotations
@@ -34,9 +35,9 @@ Programs = Mapping[str, Program]
 """The compiled definitions an exercise uses, by name (see :func:`compile_activations`)."""
 
 __all__ = [
-    "BASE10", "NO_ACTIVATION", "NO_DERIVATIVE", "Activation", "Alternative", "Compute", "Earlier", "Loss",
-    "Program", "Programs", "Recipes", "Rule", "activation", "affine", "compile_activations", "compile_delta",
-    "compile_losses", "entries_of", "loss_of", "no_programs", "no_recipes",
+    "BASE10", "NO_ACTIVATION", "NO_DERIVATIVE", "Activation", "Alternative", "Compute", "Earlier",
+    "Program", "Programs", "Recipes", "Rule", "activation", "compile_activations",
+    "no_programs", "no_recipes",
 ]
 
 @dataclass(frozen=True, slots=True)
@@ -112,43 +113,6 @@ def activation(programs: Programs, name: str, alpha: Fraction | None) -> Activat
     return Activation(programs[f"f:{name}"], programs[f"df:{name}"], alpha)
 
 
-def entries_of(m: IMatrix) -> list[Interval]:
-    return iv.entries(m)
-
-
-def affine(W: IMatrix, A: IMatrix, b: IMatrix | None) -> IMatrix:
-    Z = iv.matmul(W, A)
-    return iv.add(Z, b) if b is not None else Z
-
-
-@dataclass(frozen=True, slots=True)
-class Loss:
-    """A compiled loss: one entry's term, its derivative in a, and the reduction."""
-
-    term: Program
-    """The loss of one entry in y and a."""
-    dterm: Program
-    """d term / d a."""
-    mean: bool
-    """Whether entries are averaged (else summed)."""
-
-    def value(self, Y: IMatrix, A: IMatrix, log_base: int | None = None) -> IMatrix:
-        terms = [evaluate(self.term, {"y": y, "a": a}, INTERVALS, log_base) for y, a in zip(entries_of(Y), entries_of(A))]
-        total = iv.total(terms)
-        return iv.scalar(total / len(terms) if self.mean else total)
-
-    def gradient(self, Y: IMatrix, A: IMatrix) -> IMatrix:
-        """∂L/∂A entry by entry (the output delta without the activation's derivative)."""
-        n = len(entries_of(Y)) if self.mean else 1
-        return tuple(tuple(evaluate(self.dterm, {"y": y, "a": a}, INTERVALS) / n for y, a in zip(ry, ra))
-                     for ry, ra in zip(Y, A))
-
-
-def loss_of(programs: Programs, name: str, mean: bool) -> Loss:
-    """The compiled loss ``name`` (its programs ``loss:name`` and ``dloss:name``)."""
-    return Loss(programs[f"loss:{name}"], programs[f"dloss:{name}"], mean)
-
-
 BASE10 = "a base-10 logarithm was used where the natural logarithm ln belongs"
 NO_ACTIVATION = "the activation was not applied"
 NO_DERIVATIVE = "the activation's derivative f'(Z) is missing from the delta"
@@ -176,24 +140,6 @@ def compile_activations(names: Iterable[str]) -> dict[str, Program]:
         if in_output is not None:
             programs[f"dout:{name}"] = compile_program(in_output)
     return programs
-
-
-def compile_losses(names: Iterable[str]) -> dict[str, Program]:
-    """``loss:<name>`` (one entry's term in y and a) and ``dloss:<name>`` (its derivative in a)."""
-    from symnn.core.calculus import LOSSES
-
-    programs: dict[str, Program] = {}
-    for name in sorted(set(names)):
-        programs[f"loss:{name}"] = compile_program(LOSSES[name].term)
-        programs[f"dloss:{name}"] = compile_program(LOSSES[name].derivative)
-    return programs
-
-
-def compile_delta(loss: str, activation: str) -> dict[str, Program]:
-    """``delta:<loss>:<activation>``: the output delta ∂L/∂z of one entry, in x (= z), a and y."""
-    from symnn.core.calculus import output_delta
-
-    return {f"delta:{loss}:{activation}": compile_program(output_delta(loss, activation))}
 
 
 def no_programs(data: object) -> dict[str, Program]:

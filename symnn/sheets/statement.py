@@ -35,11 +35,6 @@ def _value(value: Any) -> Inline:
     return str(value)
 
 
-def _eq(name: str, value: Any) -> sp.Basic:
-    shown = _value(value)
-    return sp.Eq(sp.Symbol(name), shown, evaluate=False) if isinstance(shown, sp.Basic) else sp.Symbol(name)
-
-
 def activation_words(name: str, alpha: Fraction | None, formula: Any) -> Line:
     """How a layer's activation reads in a statement (its formula, or alpha where it has one)."""
     if formula is not None:

@@ -11,6 +11,8 @@ from symnn.core import interval as iv
 from symnn.core.calculus import ACTIVATIONS, LOSSES, a, output_delta, y
 from symnn.core.domains import INTERVALS, evaluate
 from symnn.core.interval import IMatrix
+from symnn.library import engine
+from symnn.library.engine import BASE10_DOMAIN, Objective
 from symnn.sheets import notation as nt
 from symnn.sheets.build import Builder, exact, to_matrix, unevaluated
 from symnn.sheets.fields import Context, Layer, choice, given, read_layers, read_scalar
@@ -22,9 +24,6 @@ from symnn.sheets.recipes import (
     Programs,
     Recipes,
     compile_activations,
-    compile_delta,
-    compile_losses,
-    loss_of,
 )
 from symnn.sheets.reference.arrays import Values
 from symnn.sheets.reference.error_analysis import evaluate_error_analysis
@@ -147,20 +146,16 @@ def reference(data: ErrorAnalysis) -> Values:
 
 
 def compiled(data: ErrorAnalysis) -> dict[str, Program]:
-    """The loss and, with layers, their activations and the output delta, compiled."""
-    programs = compile_losses([data.loss])
-    if data.layers:
-        programs.update(compile_delta(data.loss, data.layers[-1].activation))
-        programs.update(compile_activations(layer.activation for layer in data.layers))
-    return programs
+    """The layers' activations, compiled (the recipes read the output layer's derivative in ŷ)."""
+    return compile_activations(layer.activation for layer in data.layers)
 
 
 def recipes(data: ErrorAnalysis, programs: Programs) -> Recipes:
     """∂L/∂z from a student's ∂L/∂ŷ and the initialization scales from their fans; their typical slips."""
     y_, y_hat = iv.const([[data.y]]), iv.const([[data.y_hat]])
-    loss = loss_of(programs, data.loss, LOSSES[data.loss].reduction == "mean")
+    objective = Objective.of(data.loss)
     r = Recipes()
-    r.mistake("L", (), lambda v: loss.value(y_, y_hat, log_base=10), BASE10)
+    r.mistake("L", (), lambda v: iv.scalar(engine.loss_value(BASE10_DOMAIN, objective, y_, y_hat)), BASE10)
     if data.layers:
         out = programs.get(f"dout:{data.layers[-1].activation}")
         if out is not None:

@@ -16,7 +16,7 @@ from symnn.sheets import notation as nt
 from symnn.sheets.build import Builder, exact, to_matrix
 from symnn.sheets.fields import Context, Matrix, choice, given, read_matrix, read_scalar, shape, shape_text
 from symnn.sheets.kinds.base import Kind
-from symnn.sheets.recipes import Program, Programs, Recipes, entries_of
+from symnn.sheets.recipes import Program, Programs, Recipes
 from symnn.sheets.reference.arrays import Values
 from symnn.sheets.reference.regularization import evaluate_regularization
 from symnn.sheets.spec import ExerciseSpec
@@ -129,7 +129,7 @@ def recipes(data: Regularization, programs: Programs) -> Recipes:
 
     def penalty(convention: str) -> IMatrix:
         program = programs[f"penalty:{convention}"]
-        return iv.scalar(iv.total(evaluate(program, {"lambda": lam, "w": w}, INTERVALS) for w in entries_of(W)))
+        return iv.scalar(iv.total(evaluate(program, {"lambda": lam, "w": w}, INTERVALS) for w in iv.entries(W)))
 
     def gradient(convention: str) -> IMatrix:
         program = programs[f"dpenalty:{convention}"]
