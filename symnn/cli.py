@@ -32,6 +32,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
+    from symnn.core.progress import set_quiet
+
+    set_quiet(bool(getattr(args, "quiet", False)))
     try:
         return int(args.func(args))
     except SymnnError as exc:

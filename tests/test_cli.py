@@ -159,3 +159,46 @@ def test_the_parser_loads_no_sympy_and_names_what_the_pipelines_offer():
 
     assert sheet.FORMAT_NAMES == tuple(pipeline.FORMATS)
     assert sheet.DEFAULT_DECIMALS == DEFAULT_DECIMALS and variants.MAX_COUNT == MAX_COUNT
+
+
+def test_sheet_list_names_the_builtin_sheets(capsys):
+    from symnn.cli import main
+
+    assert main(["sheet", "--list"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split()[0] == "seed"
+
+
+def test_sheet_by_builtin_name_writes_like_the_default(tmp_path):
+    from symnn.cli import main
+
+    assert main(["sheet", "seed", "--format", "md", "--out", str(tmp_path / "a"), "-q"]) == 0
+    assert main(["sheet", "--format", "md", "--out", str(tmp_path / "b"), "-q"]) == 0
+    assert (tmp_path / "a" / "seed.md").read_bytes() == (tmp_path / "b" / "seed.md").read_bytes()
+
+
+def test_a_sheet_argument_is_a_path_never_toml_text(tmp_path, capsys):
+    from symnn.cli import main
+
+    assert main(["sheet", "p/a=b.toml", "--out", str(tmp_path), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "p/a=b.toml" in err and "TOML syntax" not in err
+
+
+def test_unknown_name_is_a_missing_file(tmp_path, capsys):
+    from symnn.cli import main
+
+    assert main(["sheet", "no-such-sheet", "--out", str(tmp_path), "-q"]) == 2
+    assert "no-such-sheet" in capsys.readouterr().err
+
+
+def test_progress_is_silent_without_a_terminal():
+    from symnn.core.progress import progress, set_quiet
+
+    items = [1, 2, 3]
+    assert progress(items, label="x") is items
+    set_quiet(True)
+    try:
+        assert progress(items) is items
+    finally:
+        set_quiet(False)

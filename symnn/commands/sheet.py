@@ -49,13 +49,17 @@ def run(args: argparse.Namespace) -> int:
     from symnn.core.io import prepare_dir, write_atomic
     from symnn.errors import SymnnError
     from symnn.sheets import pipeline
-    from symnn.sheets.loading import load_sheet
+    from symnn.sheets.loading import builtin_sheets, load_argument, load_sheet
     from symnn.sheets.render.plots import MISSING_NOTE
 
+    if args.list:
+        for name, title in builtin_sheets().items():
+            print(f"{name:<16} {title}")
+        return 0
     formats = chosen_formats(args)
     if args.decimals < 0 or args.decimals > 30:
         raise SymnnError(f"--decimals must be between 0 and 30, got {args.decimals}")
-    specs = [load_sheet(p) for p in args.spec] if args.spec else [load_sheet()]
+    specs = [load_argument(p) for p in args.spec] if args.spec else [load_sheet()]
     out = Path(args.out)
     rendered = pipeline.render_sheets(specs, formats, args.decimals, out)
     if rendered.plots_missing and not args.quiet:
@@ -73,7 +77,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p = subparsers.add_parser("sheet", help="write worked solutions of exercise sheets",
                               description="Solve exercise sheets exactly, cross-check every value with numpy "
                                           "and write them. Without SPEC, the built-in seed sheet.")
-    p.add_argument("spec", nargs="*", metavar="SPEC", help="TOML exercise sheet(s)")
+    p.add_argument("spec", nargs="*", metavar="SPEC",
+                   help="TOML exercise sheet file(s), or the name of a built-in sheet (see --list)")
+    p.add_argument("--list", action="store_true", help="list the built-in sheets and exit")
     p.add_argument("--format", "-f", help=f"comma-separated formats ({', '.join(FORMAT_NAMES)}); default: all "
                                            "(pdf only when a TeX engine is found)")
     p.add_argument("--pdf", action="store_true", help="also compile a PDF (needs latexmk, pdflatex, lualatex or tectonic)")

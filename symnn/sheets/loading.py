@@ -65,6 +65,55 @@ def seed_text() -> str:
     return resources.files("symnn").joinpath("sheets/seed.toml").read_text(encoding="utf-8")
 
 
+def builtin_sheets() -> dict[str, str]:
+    """The built-in sheets by name, each with its title: the seed, then every example in ``sheets/examples/``.
+
+    An exercise kind's example sheet is ``symnn/sheets/examples/<name>.toml``; ``symnn sheet --list``
+    shows them and ``symnn sheet NAME`` solves one.
+
+    >>> list(builtin_sheets())[0]
+    'seed'
+    """
+    found = {"seed": read_document(seed_text(), SEED_NAME).title}
+    folder = resources.files("symnn").joinpath("sheets/examples")
+    if folder.is_dir():
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if entry.name.endswith(".toml"):
+                name = entry.name[: -len(".toml")]
+                found[name] = read_document(entry.read_text(encoding="utf-8"), builtin_source(name)).title
+    return found
+
+
+def builtin_source(name: str) -> str:
+    """The ``source`` of a built-in sheet's spec: ``<builtin NAME>`` (the seed's is :data:`SEED_NAME`)."""
+    return SEED_NAME if name == "seed" else f"<builtin {name}>"
+
+
+def load_builtin(name: str) -> SheetSpec:
+    """The built-in sheet called ``name`` (see :func:`builtin_sheets`)."""
+    if name == "seed":
+        return parse_sheet(seed_text(), SEED_NAME)
+    names = builtin_sheets()
+    if name not in names:
+        raise SpecError(f"no built-in sheet {name!r}; built-in sheets: {', '.join(names)}")
+    text = resources.files("symnn").joinpath(f"sheets/examples/{name}.toml").read_text(encoding="utf-8")
+    return parse_sheet(text, builtin_source(name))
+
+
+def load_path(path: str | Path) -> SheetSpec:
+    """Load the sheet in a file: the argument is always a path, never TOML text (the CLI's reader)."""
+    path = Path(path)
+    return parse_sheet(read_text(path, "a sheet file"), str(path))
+
+
+def load_argument(argument: str) -> SheetSpec:
+    """A sheet named on the command line: an existing file, else a built-in sheet's name, else an error."""
+    path = Path(argument)
+    if path.exists() or argument.endswith(".toml") or "/" in argument or argument not in builtin_sheets():
+        return load_path(path)
+    return load_builtin(argument)
+
+
 def load_sheet(path_or_text: str | Path | None = None) -> SheetSpec:
     """Load a sheet from a path, from TOML text, or (``None``) the built-in seed sheet.
 
@@ -84,4 +133,5 @@ def load_sheet(path_or_text: str | Path | None = None) -> SheetSpec:
     return parse_sheet(path_or_text)
 
 
-__all__ = ["SEED_NAME", "load_sheet", "parse_exercise", "parse_sheet", "seed_text"]
+__all__ = ["SEED_NAME", "builtin_sheets", "builtin_source", "load_argument", "load_builtin", "load_path", "load_sheet",
+           "parse_exercise", "parse_sheet", "seed_text"]

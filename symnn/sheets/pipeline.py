@@ -76,8 +76,12 @@ DEFAULT_FORMATS = ("md", "json", "tex", "html")
 
 
 def stem_of(spec: SheetSpec) -> str:
-    """The file-name stem of a sheet's outputs: ``seed`` for the built-in sheet, else the spec's."""
-    return "seed" if spec.source == SEED_NAME else Path(spec.source).stem
+    """The file-name stem of a sheet's outputs: a built-in sheet's name (``seed``), else the spec file's stem."""
+    if spec.source == SEED_NAME:
+        return "seed"
+    if spec.source.startswith("<builtin ") and spec.source.endswith(">"):
+        return spec.source[len("<builtin "):-1]
+    return Path(spec.source).stem
 
 
 def pdf_engine_found() -> bool:
