@@ -12,6 +12,7 @@ from typing import Any
 from symnn.errors import SymnnError
 from symnn.sheets.kinds.activations import ACTIVATIONS_KIND
 from symnn.sheets.kinds.base import Kind
+from symnn.sheets.kinds.batchnorm import BATCHNORM
 from symnn.sheets.kinds.dropout import DROPOUT
 from symnn.sheets.kinds.error_analysis import ERROR_ANALYSIS
 from symnn.sheets.kinds.forward import FORWARD
@@ -34,6 +35,7 @@ KINDS: dict[str, Kind[Any]] = {kind.name: kind for kind in (
     ERROR_ANALYSIS,
     DROPOUT,
     OPTIMIZER,
+    BATCHNORM,
 )}
 """Every exercise kind by name, in the order error messages list them."""
 
