@@ -418,3 +418,31 @@ def test_the_example_sheet_lints_clean():
     problems = [f for f in report.findings if f.verdict in ("error", "rounding")]
     assert not problems, problems
     assert sum(1 for f in report.findings if f.verdict == "ok") >= 40
+
+
+def test_student_sheets_of_the_three_kinds_state_their_given_data():
+    template = """
+[[exercise]]
+kind = "optimizer"
+method = { choice = ["adam", "rmsprop", "momentum"] }
+theta = { random = "uniform", low = -2, high = 2, step = 0.5, shape = [2] }
+f = ["theta^2", "3*theta^2"]
+learning_rate = 0.1
+steps = 2
+
+[[exercise]]
+kind = "batchnorm"
+X = { random = "uniform", low = -2, high = 2, step = 1, shape = [3, 2] }
+grad = { random = "uniform", low = -1, high = 1, step = 0.5, shape = [3, 2] }
+running_mean = [0, 0]
+running_var = [1, 1]
+
+[[exercise]]
+kind = "dropout"
+A = { random = "uniform", low = -2, high = 2, step = 0.5, shape = [2, 3] }
+M = { random = "uniform", low = 0, high = 1, step = 1, shape = [2, 3] }
+"""
+    [variant] = generate_variants(template, 1, seed=3)
+    for words in ("The objective's term for entry 2 of θ is", "Hyperparameters:", "The mini-batch (one sample per row)",
+                  "The running statistics before this batch", "with keep probability"):
+        assert words in variant.student

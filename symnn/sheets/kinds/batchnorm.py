@@ -30,6 +30,7 @@ from symnn.sheets.recipes import Earlier, Programs, Recipes
 from symnn.sheets.reference.arrays import Values
 from symnn.sheets.reference.batchnorm import evaluate_batchnorm
 from symnn.sheets.spec import ExerciseSpec
+from symnn.sheets.statement import Line
 from symnn.sheets.steps import Derivation
 
 # ---------------------------------------------------------------------------
@@ -329,6 +330,36 @@ def reference(data: BatchNorm) -> Values:
                               data.running_var, data.momentum, data.running_var_estimate == "unbiased", data.X_test)
 
 
+def batchnorm_statement(data: BatchNorm) -> list[Line]:
+    """The batch, γ, β and ε; the upstream gradient; the running statistics and test inputs when given."""
+    m = data.features
+
+    def row(values: Sequence[Fraction]) -> sp.Basic:
+        return _row([exact(v) for v in values]) if m > 1 else exact(values[0])
+
+    lines: list[Line] = [
+        ("The mini-batch (one sample per row) is ", sp.Eq(L("X_bn", "X"), to_matrix(data.X), evaluate=False), "."),
+        ("The layer has ", sp.Eq(gamma, row(data.scale()), evaluate=False), ", ",
+         sp.Eq(beta, row(data.shift()), evaluate=False), " and ", sp.Eq(eps, exact(data.epsilon), evaluate=False),
+         "."),
+    ]
+    if data.grad is not None:
+        lines.append(("The upstream gradient is ", sp.Eq(nt.Partial(L("L_bn", "L"), L("Y_bn", "Y")),
+                                                          to_matrix(data.grad), evaluate=False), "."))
+    if data.running_mean is not None and data.running_var is not None:
+        lines.append(("The running statistics before this batch are ",
+                      sp.Eq(L("running_mean_old", r"\mu_{\text{run}}"), row(data.running_mean), evaluate=False),
+                      " and ", sp.Eq(L("running_var_old", r"\sigma^{2}_{\text{run}}"), row(data.running_var),
+                                     evaluate=False),
+                      f", updated with momentum {data.momentum} (running ← (1 − momentum)·running + momentum·batch, "
+                      f"the batch variance {'unbiased, N − 1' if data.running_var_estimate == 'unbiased' else 'biased, N'}"
+                      ")."))
+    if data.X_test is not None:
+        lines.append(("At test time the input is ", sp.Eq(L("X_test", r"X_{\text{test}}"), to_matrix(data.X_test),
+                                                           evaluate=False), "."))
+    return lines
+
+
 def batchnorm_rejects(data: BatchNorm, values: Values, c: Constraints) -> list[str]:
     """A feature with (almost) no spread (``feature_range``), or a vanishing gradient of the batch (``min_gradient``)."""
     found = []
@@ -475,6 +506,7 @@ BATCHNORM = Kind(
     data=BatchNorm,
     solve=solve_batchnorm,
     reference=reference,
+    statement=batchnorm_statement,
     rejects=batchnorm_rejects,
     recipes=recipes,
 )

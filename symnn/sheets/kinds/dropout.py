@@ -26,6 +26,7 @@ from symnn.sheets.recipes import Programs, Recipes
 from symnn.sheets.reference.arrays import Values
 from symnn.sheets.reference.dropout import evaluate_dropout
 from symnn.sheets.spec import ExerciseSpec
+from symnn.sheets.statement import Line
 from symnn.sheets.steps import Derivation
 
 a, m, p = sp.symbols("a m p", real=True)
@@ -136,6 +137,21 @@ def reference(data: Dropout) -> Values:
     return evaluate_dropout(data.A, data.M, data.p, data.grad)
 
 
+def dropout_statement(data: Dropout) -> list[Line]:
+    """The activations, the mask, the keep probability and the upstream gradient when given."""
+    rows, cols = shape(data.A)
+    lines: list[Line] = [
+        ("The activations are ", sp.Eq(nt.matrix("A", rows, cols), to_matrix(data.A), evaluate=False), "."),
+        ("The dropout mask drawn for them (1 keeps, 0 drops) is ",
+         sp.Eq(nt.matrix("M", rows, cols), to_matrix(data.M), evaluate=False), ", with keep probability ",
+         sp.Eq(p, exact(data.p), evaluate=False), "."),
+    ]
+    if data.grad is not None:
+        lines.append(("The upstream gradient is ", sp.Eq(nt.MatrixPartial(sp.Symbol("L"), nt.NamedMatrix(
+            "A_drop", rows, cols)), to_matrix(data.grad), evaluate=False), "."))
+    return lines
+
+
 def dropout_rejects(data: Dropout, values: Values, c: Constraints) -> list[str]:
     """A drawn mask must keep something and drop something; the gradient must not vanish (``min_gradient``)."""
     found = []
@@ -180,6 +196,7 @@ DROPOUT = Kind(
     data=Dropout,
     solve=solve_dropout,
     reference=reference,
+    statement=dropout_statement,
     rejects=dropout_rejects,
     recipes=recipes,
 )
