@@ -93,7 +93,10 @@ def loop(method: str, theta: list[Any], grads: list[list[Any]], lr: Any, *, conv
             decoupled = False
         if slip == "decoupled":
             decoupled = True
-        g = [grad[i] + (wd * theta[i] if wd and not decoupled else 0) for i in range(n)]
+        # L2 adds λ times the point the gradient is taken at: the look-ahead point for Nesterov's velocity form.
+        at = ([theta[i] + mu * v[i] for i in range(n)] if method == "nesterov" and convention == "velocity"
+              else theta)
+        g = [grad[i] + (wd * at[i] if wd and not decoupled else 0) for i in range(n)]
         out["g"] = g
         if method == "sgd":
             theta = [theta[i] - lr * g[i] for i in range(n)]
@@ -446,3 +449,14 @@ M = { random = "uniform", low = 0, high = 1, step = 1, shape = [2, 3] }
     for words in ("The objective's term for entry 2 of θ is", "Hyperparameters:", "The mini-batch (one sample per row)",
                   "The running statistics before this batch", "with keep probability"):
         assert words in variant.student
+
+
+def test_nesterov_l2_weight_decay_is_taken_at_the_look_ahead_point():
+    fields = dict(method="nesterov", theta=[F(1), F(-1)], grads=[[F("0.5"), F(1)], [F("0.2"), F("-0.4")]],
+                  learning_rate=F("0.1"), momentum=F("0.9"), convention="velocity", weight_decay=F("0.1"))
+    values = solved(sheet(**fields))
+    steps = loop("nesterov", fields["theta"], fields["grads"], fields["learning_rate"], mu=F("0.9"),
+                 convention="velocity", wd=F("0.1"))
+    for t, step in enumerate(steps, start=1):
+        assert [F(int(x.p), int(x.q)) for x in entries(values[f"g{t}"])] == step["g"]
+        assert [F(int(x.p), int(x.q)) for x in entries(values[f"theta{t}"])] == step["theta"]

@@ -124,6 +124,7 @@ with sp.evaluate(False):
     }
     LOOKAHEAD = theta_prev + mu * v_prev
     L2_GRADIENT = grad_t + lam * theta_prev
+    L2_LOOKAHEAD = grad_t + lam * look_t
 
 
 def method_updates(method: str, convention: str) -> tuple[Update, ...]:
@@ -318,6 +319,11 @@ class Setting:
         return self.data.method != "adamw" and bool(self.data.weight_decay)
 
     @property
+    def l2_gradient(self) -> sp.Expr:
+        """g_t with L2 weight decay: λ times the point the gradient is taken at (the look-ahead point for Nesterov)."""
+        return L2_LOOKAHEAD if self.lookahead else L2_GRADIENT
+
+    @property
     def states(self) -> tuple[str, ...]:
         """The stems carried from step to step besides θ."""
         return tuple(u.stem for u in self.updates if u.stem in PREVIOUS and u.stem != "theta")
@@ -385,8 +391,9 @@ def exact_step(setting: Setting, state: State, step: int) -> State:
     raw = _gradient_entries(setting, point, step)
     if setting.l2:
         new["grad"] = raw
-        rule = _rule(setting, L2_GRADIENT, step)
-        new["g"] = [rule.xreplace({grad_t: raw[i], theta_prev: state["theta"][i]}) for i in range(size)]
+        rule = _rule(setting, setting.l2_gradient, step)
+        new["g"] = [rule.xreplace({grad_t: raw[i], theta_prev: state["theta"][i], look_t: point[i]})
+                    for i in range(size)]
     else:
         new["g"] = raw
     for update in setting.updates:
@@ -426,7 +433,7 @@ def initial_state(setting: Setting) -> State:
 def _programs(setting: Setting, step: int) -> tuple[Program | None, Program | None, list[tuple[str, Program]]]:
     """The step's look-ahead point, L2 gradient and update rules with the hyperparameters put in, compiled."""
     look = compile_program(_rule(setting, LOOKAHEAD, step)) if setting.lookahead else None
-    l2 = compile_program(_rule(setting, L2_GRADIENT, step)) if setting.l2 else None
+    l2 = compile_program(_rule(setting, setting.l2_gradient, step)) if setting.l2 else None
     return look, l2, [(u.stem, compile_program(_rule(setting, u.rule, step))) for u in setting.updates]
 
 
@@ -650,8 +657,9 @@ def _show_rules(b: Builder, setting: Setting) -> None:
         b.say("Nesterov's gradient is taken at the look-ahead point, where the momentum alone would carry θ:")
         b.equation(look_t, LOOKAHEAD)
     if setting.l2:
-        b.say("The weight decay is L2 regularization: λθ is added to the gradient of the objective.")
-        b.equation(g_t, L2_GRADIENT)
+        b.say("The weight decay is L2 regularization: λθ is added to the gradient of the objective"
+              + (", both taken at the look-ahead point." if setting.lookahead else "."))
+        b.equation(g_t, setting.l2_gradient)
     for update in setting.updates:
         b.equation(CURRENT[update.stem], update.rule)
     if data.method == "adamw":
@@ -679,7 +687,7 @@ def _show_step(b: Builder, setting: Setting, previous: State, state: State, step
     order = [stem for stem in ("look", "grad", "g") if stem in state] + [u.stem for u in setting.updates]
     rules = {u.stem: u.rule for u in setting.updates}
     rules["look"] = LOOKAHEAD
-    rules["g"] = L2_GRADIENT
+    rules["g"] = setting.l2_gradient
     for stem in order:
         value = _shaped(setting, state[stem])
         written: list[sp.Basic] = []
@@ -845,7 +853,7 @@ def _step_programs(setting: Setting, key: str, updates: tuple[Update, ...], l2: 
                    ) -> dict[str, Program]:
     out = {f"{key}:{u.stem}:{step}": compile_program(_rule(setting, u.rule, step)) for u in updates}
     if l2:
-        out[f"{key}:g:{step}"] = compile_program(_rule(setting, L2_GRADIENT, step))
+        out[f"{key}:g:{step}"] = compile_program(_rule(setting, setting.l2_gradient, step))
     return out
 
 

@@ -57,7 +57,7 @@ def evaluate_optimizer(method: str, theta: Rows, learning_rate: Fraction, steps:
         g = gradient(step, at)
         if wd and method != "adamw":
             out[f"grad{step}"] = g
-            g = g + wd * p
+            g = g + wd * at
         out[f"g{step}"] = g
         if method == "sgd":
             p = p - lr * g
