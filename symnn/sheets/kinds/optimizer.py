@@ -41,7 +41,7 @@ from symnn.core import interval as iv
 from symnn.core.calculus import formula_to_sympy
 from symnn.core.calculus import x as formula_variable
 from symnn.core.certified import CertifiedMatrix, certify
-from symnn.core.decimals import approximate
+from symnn.core.decimals import approximate, rational_text, terminating
 from symnn.core.domains import BALLS, INTERVALS, Program, evaluate, function_of
 from symnn.core.formula import Formula, parse_formula
 from symnn.core.interval import IMatrix, Interval
@@ -704,10 +704,27 @@ def _show_step(b: Builder, setting: Setting, previous: State, state: State, step
             if all(_short(v) for env in inputs for symbol, v in env.items() if rule.has(symbol)) and (
                     size == 1 or small(sp.ImmutableMatrix(*setting.shape, [0] * size))):
                 constants = {**setting.constants, t: sp.Integer(step)}
-                written = [_shaped(setting, [_unevaluated(rule, {**constants, **env}) for env in inputs])]
+                written = [_shaped(setting, [_unevaluated(rule, {**constants, **_numerators(rule, env)})
+                                             for env in inputs])]
         b.equation(step_symbol(stem, step), None, written, value, quantity=f"{stem}{step}",
                    caption=f"{CAPTIONS[stem]} after step {step}" if stem == "theta" else f"{CAPTIONS[stem]} at step "
                    f"{step}")
+
+
+def _numerators(rule: sp.Basic, env: Mapping[sp.Basic, sp.Basic]) -> dict[sp.Basic, sp.Basic]:
+    """``env`` with the lone numerator of a quotient rule (m_t in m̂_t = m_t/(1 − β₁ᵗ)) written as its decimal.
+
+    A fraction's printer moves a rational factor's denominator under the bar (0.1/(1 − 0.999)
+    would read 1/(10·(1 − 0.999))); a label keeps the number where the rule has it.
+    """
+    out = dict(env)
+    if isinstance(rule, sp.Mul) and len(rule.args) == 2 and isinstance(rule.args[1], sp.Pow) \
+            and rule.args[1].exp == -1 and rule.args[0] in env:
+        value = env[rule.args[0]]
+        if isinstance(value, sp.Rational) and terminating(value):
+            text = rational_text(value)
+            out[rule.args[0]] = nt.Label(f"number {text}", text)
+    return out
 
 
 def _unevaluated(expr: sp.Basic, mapping: Mapping[sp.Basic, sp.Basic]) -> sp.Basic:
