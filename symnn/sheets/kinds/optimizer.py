@@ -18,7 +18,7 @@ Every state starts at 0.  The gradient g_t is either given for every step, or th
 SymPy takes of a given objective f(θ) (one formula for every entry of θ, or one per entry;
 the objective is their sum).  The solver applies the rules exactly while the values stay
 short: rationals, then square roots such as √0.1.  When the exact forms grow past
-:data:`EXACT_LIMIT`, the remaining steps run in certified ball arithmetic (python-flint
+:data:`EXACT_CHARACTERS`, the remaining steps run in certified ball arithmetic (python-flint
 ``arb`` through the one compiler, :func:`symnn.core.certified.certify`); their answer-key
 values are the certified decimals as exact rationals, as for a network's training steps.
 The same compiled rules, and variants of them (the other momentum convention, ε under the
@@ -151,10 +151,8 @@ DEFAULTS = {"momentum": Fraction(9, 10), "rho": Fraction(9, 10), "beta1": Fracti
             "beta2": Fraction(999, 1000), "epsilon": Fraction(1, 10**8)}
 MAX_STEPS = 1000
 """Most steps one exercise may ask for."""
-EXACT_LIMIT = 40
-"""Most SymPy operations one exact entry may hold (and :data:`EXACT_CHARACTERS` its text) before the steps
-switch to certified ball arithmetic."""
 EXACT_CHARACTERS = 240
+"""Longest text one exact entry may take before the steps switch to certified ball arithmetic."""
 TABLE_ROWS = 12
 """A table of later steps lists every step up to this many, else the first and last few."""
 
@@ -363,7 +361,7 @@ State = dict[str, list[sp.Basic]]
 
 
 def _too_long(value: sp.Basic) -> bool:
-    return bool(sp.count_ops(value) > EXACT_LIMIT or len(str(value)) > EXACT_CHARACTERS)
+    return len(str(value)) > EXACT_CHARACTERS
 
 
 def _defined(value: sp.Basic, what: str, step: int) -> sp.Basic:
@@ -411,7 +409,7 @@ def exact_step(setting: Setting, state: State, step: int) -> State:
 
 
 class TooLong(Exception):
-    """An exact value grew past :data:`EXACT_LIMIT`: the steps from here on are certified instead."""
+    """An exact value grew past :data:`EXACT_CHARACTERS`: the steps from here on are certified instead."""
 
     def __init__(self, characters: int) -> None:
         super().__init__(characters)
@@ -430,18 +428,36 @@ def initial_state(setting: Setting) -> State:
 # Certified steps: the same rules compiled once and run over arb balls.
 
 
-def _programs(setting: Setting, step: int) -> tuple[Program | None, Program | None, list[tuple[str, Program]]]:
-    """The step's look-ahead point, L2 gradient and update rules with the hyperparameters put in, compiled."""
-    look = compile_program(_rule(setting, LOOKAHEAD, step)) if setting.lookahead else None
-    l2 = compile_program(_rule(setting, setting.l2_gradient, step)) if setting.l2 else None
-    return look, l2, [(u.stem, compile_program(_rule(setting, u.rule, step))) for u in setting.updates]
+@dataclass(frozen=True)
+class Compiled:
+    """A method's rules with the hyperparameters put in, compiled once; the step t stays a variable."""
+
+    look: Program | None
+    """The look-ahead point (Nesterov's velocity form), else None."""
+    l2: Program | None
+    """The gradient with L2 weight decay, else None."""
+    updates: tuple[tuple[str, Program], ...]
+    """Each update's stem and program, in order."""
+    slopes: tuple[Program, ...]
+    """The objective's derivative of every entry, in θ (none when the gradients are given)."""
 
 
-SYMBOL_STEMS = {str(symbol): stem for stem, symbol in CURRENT.items()}
+def compile_rules(setting: Setting) -> Compiled:
+    constants = setting.constants
+    size = setting.shape[0] * setting.shape[1]
+    return Compiled(
+        compile_program(LOOKAHEAD.xreplace(constants)) if setting.lookahead else None,
+        compile_program(setting.l2_gradient.xreplace(constants)) if setting.l2 else None,
+        tuple((u.stem, compile_program(u.rule.xreplace(constants))) for u in setting.updates),
+        tuple(compile_program(setting.derivative(i), (THETA,)) for i in range(size)) if setting.data.f is not None
+        else ())
+
+
+SYMBOL_STEMS = {**{str(symbol): stem for stem, symbol in CURRENT.items()}, str(t): "t"}
 SYMBOL_PREVIOUS = {str(symbol): stem for stem, symbol in PREVIOUS.items()}
 
 
-def ball_steps(setting: Setting, start: State, first: int, last: int) -> dict[str, Any]:
+def ball_steps(setting: Setting, rules: Compiled, start: State, first: int, last: int) -> dict[str, Any]:
     """Steps ``first``…``last`` over balls at the current precision, from the exact state before ``first``.
 
     Returns ``theta{t}`` of every step as an ``arb_mat``.
@@ -454,12 +470,11 @@ def ball_steps(setting: Setting, start: State, first: int, last: int) -> dict[st
 
     state = {stem: [ball(v) for v in values] for stem, values in start.items()}
     data = setting.data
-    slopes = [function_of(compile_program(setting.derivative(i), (THETA,)), BALLS) for i in range(size)] \
-        if data.f is not None else []
+    slopes = [function_of(program, BALLS) for program in rules.slopes]
+    look, l2 = rules.look, rules.l2
     out: dict[str, Any] = {}
     for step in range(first, last + 1):
-        look, l2, updates = _programs(setting, step)
-        new: dict[str, list[Any]] = {}
+        new: dict[str, list[Any]] = {"t": [flint.arb(step)] * size}
         if look is not None:
             new["look"] = [_run(look, i, state, new) for i in range(size)]
         point = new.get("look", state["theta"])
@@ -472,7 +487,7 @@ def ball_steps(setting: Setting, start: State, first: int, last: int) -> dict[st
             new["g"] = [_run(l2, i, state, new) for i in range(size)]
         else:
             new["g"] = raw
-        for stem, program in updates:
+        for stem, program in rules.updates:
             new[stem] = [_run(program, i, state, new) for i in range(size)]
         state.update({stem: new[stem] for stem in state})
         out[f"theta{step}"] = flint.arb_mat(rows, cols, state["theta"])
@@ -521,8 +536,10 @@ def run_trajectory(setting: Setting) -> Trajectory:
         return Trajectory(tuple(states), (), 0, 0)
     first = len(states) + 1
 
+    rules = compile_rules(setting)
+
     def compute(precision: int) -> dict[str, Any]:
-        return ball_steps(setting, state, first, k)
+        return ball_steps(setting, rules, state, first, k)
 
     results, precision = certify(compute, CERTIFIED_DIGITS)
     rows, cols = setting.shape
@@ -580,14 +597,15 @@ def solve_optimizer(spec: ExerciseSpec[Optimizer]) -> Derivation:
         _show_step(b, setting, previous, state, step)
         previous = {stem: state[stem] for stem in previous}
     summary = [f"theta{step}" for step in range(1, shown + 1)]
-    rows: list[list[object]] = []
     if len(path.exact) > shown:
         b.heading(f"Steps {shown + 1} to {len(path.exact)}" if shown + 1 < len(path.exact) else f"Step {shown + 1}")
         b.say("The same updates, step after step; every value is still exact (rounded here):")
-        for step in range(shown + 1, len(path.exact) + 1):
+
+        def rounded(step: int) -> sp.Basic:
             value = _shaped(setting, path.exact[step - 1]["theta"])
-            rows.append([sp.Integer(step), value if _all_short(value) else approximate(value, 6)])
-        _table(b, rows)
+            return value if _all_short(value) else approximate(value, 6)
+
+        _table(b, list(range(shown + 1, len(path.exact) + 1)), rounded)
         if k == len(path.exact):
             value = _shaped(setting, path.exact[-1]["theta"])
             b.quantities.append(Quantity(f"theta{k}", step_symbol("theta", k), value, f"parameters after {k} steps"))
@@ -599,9 +617,8 @@ def solve_optimizer(spec: ExerciseSpec[Optimizer]) -> Derivation:
               f"write exactly. So steps {first} to {k} apply the same update rules in "
               f"ball arithmetic, starting from the exact values after step {first - 1}, at {path.precision} bits; "
               f"every decimal below is certified: all {CERTIFIED_DIGITS} significant digits are guaranteed.")
-        rows = [[sp.Integer(step), _certified_cell(setting, matrix)]
-                for step, matrix in enumerate(path.certified, start=first)]
-        _table(b, rows)
+        _table(b, list(range(first, k + 1)),
+               lambda step: _shaped(setting, list(as_rational(path.certified[step - first]))))
         final = as_rational(path.certified[-1])
         b.quantities.append(Quantity(f"theta{k}", step_symbol("theta", k), _shaped(setting, list(final)),
                                      f"parameters after {k} steps (certified {CERTIFIED_DIGITS}-digit decimals)"))
@@ -615,14 +632,12 @@ def _all_short(value: sp.Basic) -> bool:
     return all(_short(v) for v in entries)
 
 
-def _certified_cell(setting: Setting, matrix: CertifiedMatrix) -> sp.Basic:
-    return _shaped(setting, list(as_rational(matrix)))
-
-
-def _table(b: Builder, rows: list[list[object]]) -> None:
-    if len(rows) > TABLE_ROWS:
-        rows = [*rows[: TABLE_ROWS // 2], ["…", "…"], *rows[-(TABLE_ROWS // 2):]]
-    b.table(["step t", "parameters after step t"], rows)
+def _table(b: Builder, steps: list[int], cell: Callable[[int], sp.Basic]) -> None:
+    """θ after each step: every step up to :data:`TABLE_ROWS`, else the first and last few (only those computed)."""
+    half = TABLE_ROWS // 2
+    shown: list[int | None] = list(steps) if len(steps) <= TABLE_ROWS else [*steps[:half], None, *steps[-half:]]
+    b.table(["step t", "parameters after step t"],
+            [[sp.Integer(step), cell(step)] if step is not None else ["…", "…"] for step in shown])
 
 
 def _rate(setting: Setting) -> sp.Symbol:
