@@ -294,10 +294,11 @@ def test_bad_input_is_one_line_naming_the_exercise(extra, message, error):
         load_sheet('[[exercise]]\nkind = "batchnorm"\n' + extra)
 
 
-def test_the_example_sheet_lints_clean():
+@pytest.mark.parametrize("suffix, fmt", [(".md", "markdown"), (".tex", "latex"), (".html", "html")])
+def test_the_example_sheet_lints_clean(suffix, fmt):
     from symnn.verify.lint.report import lint_text
 
-    report = lint_text(SNAPSHOT.read_text(encoding="utf-8"), "markdown")
+    report = lint_text(SNAPSHOT.with_suffix(suffix).read_text(encoding="utf-8"), fmt)
     problems = [f for f in report.findings if f.verdict in ("error", "rounding")]
     assert not problems, problems
     assert sum(1 for f in report.findings if f.verdict == "ok") >= 20

@@ -215,10 +215,21 @@ def test_bad_input_is_one_line_naming_the_exercise(extra, message, error):
         load_sheet('[[exercise]]\nkind = "dropout"\n' + extra)
 
 
-def test_the_example_sheet_lints_clean():
+@pytest.mark.parametrize("suffix, fmt", [(".md", "markdown"), (".tex", "latex"), (".html", "html")])
+def test_the_example_sheet_lints_clean(suffix, fmt):
     from symnn.verify.lint.report import lint_text
 
-    report = lint_text(SNAPSHOT.read_text(encoding="utf-8"), "markdown")
+    report = lint_text(SNAPSHOT.with_suffix(suffix).read_text(encoding="utf-8"), fmt)
     problems = [f for f in report.findings if f.verdict in ("error", "rounding")]
-    assert not problems
+    assert not problems, problems
     assert sum(1 for f in report.findings if f.verdict == "ok") >= 2
+
+
+def test_a_slip_planted_in_the_example_sheet_is_found():
+    from symnn.verify.lint.report import lint_text
+
+    right = r"= \begin{bmatrix}0.625 & 0\\2.5 & 0.5\\0 & 1.875\end{bmatrix}"
+    text = SNAPSHOT.read_text(encoding="utf-8")
+    assert right in text
+    report = lint_text(text.replace(right, right.replace("0.625", "0.652"), 1), "markdown")
+    assert [f.verdict for f in report.findings if f.verdict == "error"] == ["error"]
