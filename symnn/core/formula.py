@@ -94,7 +94,8 @@ def _tokens(text: str) -> list[_Token]:
 class _Parser:
     """Recursive descent over the token list; every error names the character."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, variable: str = VARIABLE) -> None:
+        self.variable = variable
         self.tokens = _tokens(text)
         self.index = 0
         self.depth = 0
@@ -171,12 +172,12 @@ class _Parser:
             self.advance()
             if token.text in FUNCTIONS:
                 return self.call(token)
-            if token.text == VARIABLE:
-                return nodes.Symbol(VARIABLE)
+            if token.text == self.variable:
+                return nodes.Symbol(self.variable)
             if token.text in CONSTANTS:
                 return nodes.Constant("E" if token.text == "e" else "pi")
             raise self.error(
-                f"unknown name {token.text!r}; a formula may use x, e, pi and the functions "
+                f"unknown name {token.text!r}; a formula may use {self.variable}, e, pi and the functions "
                 f"{', '.join(FUNCTIONS)}", token)
         if token.kind == "op" and token.text == "(":
             self.advance()
@@ -253,8 +254,11 @@ def _check_power(node: nodes.Power, token: _Token, parser: _Parser) -> None:
         raise parser.error(f"exponent {value} is too large (at most {MAX_EXPONENT} in size)", token)
 
 
-def parse_formula(text: str) -> Node:
-    """Parse a formula in ``x`` into a tree; raise :class:`ParseError` naming the character.
+def parse_formula(text: str, variable: str = VARIABLE) -> Node:
+    """Parse a formula in ``x`` (or in another ``variable``) into a tree; raise :class:`ParseError` naming the character.
+
+    >>> parse_formula("theta^2", variable="theta")
+    Power(base=Symbol(name='theta'), exponent=Number(value=Fraction(2, 1), decimals=None, text='2'))
 
     >>> parse_formula("x / (1 + abs(x))")
     Chain(first=Symbol(name='x'), rest=(('div', Chain(first=Number(value=Fraction(1, 1), decimals=None, \
@@ -270,10 +274,11 @@ text='1'), rest=(('add', Absolute(operand=Symbol(name='x'))),))),))
         raise ParseError(f"formula is {len(text)} characters long; at most {MAX_LENGTH} are accepted")
     if not text.strip():
         raise ParseError("formula is empty")
-    parser = _Parser(text)
+    parser = _Parser(text, variable)
     tree = parser.expression()
     if parser.current.kind != "end":
         raise parser.error(f"unexpected {parser.current.text!r}")
-    if VARIABLE not in nodes.symbols(tree):
-        raise ParseError("formula does not use x; an activation must depend on its input x")
+    if variable not in nodes.symbols(tree):
+        raise ParseError(f"formula does not use {variable}; an activation must depend on its input {variable}"
+                         if variable == VARIABLE else f"formula does not use {variable}")
     return tree
