@@ -15,6 +15,7 @@ from symnn.sheets.kinds.base import Kind
 from symnn.sheets.kinds.error_analysis import ERROR_ANALYSIS
 from symnn.sheets.kinds.forward import FORWARD
 from symnn.sheets.kinds.gradient_check import GRADIENT_CHECK
+from symnn.sheets.kinds.graph import GRAPH
 from symnn.sheets.kinds.network import NETWORK
 from symnn.sheets.kinds.preprocessing import PREPROCESSING
 from symnn.sheets.kinds.regularization import REGULARIZATION
@@ -30,6 +31,7 @@ KINDS: dict[str, Kind[Any]] = {kind.name: kind for kind in (
     GRADIENT_CHECK,
     REGULARIZATION,
     ERROR_ANALYSIS,
+    GRAPH,
 )}
 """Every exercise kind by name, in the order error messages list them."""
 
