@@ -154,7 +154,6 @@ _WRITTEN: dict[str, Any] = {
     "neg": lambda u: sp.Mul(-1, u), "add": lambda u, v: sp.Add(u, v), "sub": lambda u, v: sp.Add(u, sp.Mul(-1, v)),
     "mul": lambda u, v: sp.Mul(u, v), "div": lambda u, v: sp.Pow(v, -1) if u == 1 else sp.Mul(u, sp.Pow(v, -1)), "pow": lambda u, v: sp.Pow(u, v),
     "max": lambda u, v: sp.Max(u, v), "min": lambda u, v: sp.Min(u, v),
-    "sigmoid": lambda u: nt.Applied("σ", u),
 }
 """How a gate is written on the sheet where it differs from its definition (nothing evaluated)."""
 
@@ -499,10 +498,10 @@ def graph_recipes(data: Graph, programs: Programs) -> Recipes:
         needs = tuple(dict.fromkeys(n for b_needs, _ in branches for n in b_needs))
         r.rule(name, needs, _summed([compute for _, compute in branches]))
         locals_needed = tuple(local_name(c, node, circuit) for c in consumers)
+        upstreams = " and ".join(f"∂f/∂{c}" for c in consumers if c != OUTPUT)
         r.mistake(name, locals_needed, _summed([_read(n) for n in locals_needed]),
                   f"the local derivative{'s' if len(consumers) > 1 else ''} of {node} "
-                  f"{'were' if len(consumers) > 1 else 'was'} not multiplied by the upstream gradient "
-                  f"∂f/∂{' and ∂f/∂'.join(consumers)}")
+                  f"{'were' if len(consumers) > 1 else 'was'} not multiplied by the upstream gradient {upstreams}")
         if len(consumers) > 1:
             for c, (b_needs, compute) in zip(consumers, branches):
                 others = ", ".join(o for o in consumers if o != c)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from symnn.core import nodes
+import symnn.core.nodes as nodes
 from symnn.core.nodes import Node
 
 OUTPUT = "f"

@@ -16,7 +16,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from symnn.core import nodes
+import symnn.core.nodes as nodes
 from symnn.core.nodes import Node
 from symnn.sheets.reference.arrays import Values
 from symnn.sheets.reference.circuit import OUTPUT, Circuit, Gate, gradient_name, local_name
