@@ -1,8 +1,8 @@
 """The picture of a dense network, as a :class:`~symnn.sheets.steps.Figure` step with a diagram.
 
 Kinds ``network`` and ``forward`` add it to their worked solutions: one column of units per
-layer, a wire per weight with the weight on it, each unit's activation in its circle and,
-after backpropagation, its delta δ = ∂L/∂z below.  A layer wider than :data:`WIDEST`
+layer, a wire per weight with the weight on it, each unit's activation in its circle, its
+bias beside its name and, after backpropagation, its delta δ = ∂L/∂z below.  A layer wider than :data:`WIDEST`
 shows its first units, an ellipsis and its last unit.  With several samples the picture
 shows the first.  It is data only; :mod:`symnn.sheets.render.diagrams` draws it.
 """
@@ -35,8 +35,10 @@ def _unit_label(layer: int, unit: int) -> str:
 
 
 def network_figure(name: str, Ws: Sequence[sp.MatrixBase], As: Sequence[sp.MatrixBase],
-                   deltas: Sequence[sp.MatrixBase] | None = None) -> Figure:
-    """The picture of a network: ``As`` are the input and every layer's activations, ``deltas`` each layer's δ.
+                   deltas: Sequence[sp.MatrixBase] | None = None,
+                   biases: Sequence[sp.MatrixBase | None] | None = None) -> Figure:
+    """The picture of a network: ``As`` are the input and every layer's activations, ``deltas`` each
+    layer's δ, ``biases`` each layer's bias column (None for a layer without).
 
     >>> W = sp.Matrix([[1, 2]]); x = sp.Matrix([[3], [4]])
     >>> figure = network_figure("ex1_network", [W], [x, W * x])
@@ -54,15 +56,20 @@ def network_figure(name: str, Ws: Sequence[sp.MatrixBase], As: Sequence[sp.Matri
                 nodes.append(DiagramNode(f"{layer}.more", "", layer, top + position, "ellipsis"))
                 continue
             delta = deltas[layer - 1][unit, 0] if deltas is not None and layer > 0 else None
+            bias = biases[layer - 1] if biases is not None and layer > 0 else None
             nodes.append(DiagramNode(f"{layer}.{unit}", _unit_label(layer, unit), layer, top + position, "neuron",
-                                     value=As[layer][unit, 0], gradient=delta))
+                                     value=As[layer][unit, 0], gradient=delta,
+                                     bias=bias[unit, 0] if bias is not None else None))
     edges = [DiagramEdge(f"{layer - 1}.{j}", f"{layer}.{i}", above=W[i, j])
              for layer, W in enumerate(Ws, start=1)
              for i in drawn[layer] if i is not None
              for j in drawn[layer - 1] if j is not None]
     samples = As[0].cols
+    biased = biases is not None and any(b is not None for b in biases)
     title = "The network: weights on the wires, activations in the units" + (
-        ", deltas δ = ∂L/∂z below them" if deltas is not None else "") + (
-        f" (sample 1 of {samples})" if samples > 1 else "") + "; biases are not drawn"
-    legend = ("weights and activations", "deltas δ = ∂L/∂z" if deltas is not None else "")
+        ", biases beside their names" if biased else "") + (
+        ", deltas δ = ∂L/∂z below the units" if deltas is not None else "") + (
+        f" (sample 1 of {samples})" if samples > 1 else "")
+    legend = ("weights, biases and activations" if biased else "weights and activations",
+              "deltas δ = ∂L/∂z" if deltas is not None else "")
     return Figure(title, name, (), diagram=Diagram(tuple(nodes), tuple(edges), legend))

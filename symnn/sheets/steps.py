@@ -84,6 +84,8 @@ class DiagramNode:
     """The forward value shown in (a neuron) or beside (an output) the node, exact."""
     gradient: sp.Basic | None = None
     """The gradient shown below the node (a neuron's δ, a fork's summed gradient), exact."""
+    bias: sp.Basic | None = None
+    """A neuron's bias, shown beside its name as ``b = …``, exact."""
 
 
 @dataclass(frozen=True, slots=True)

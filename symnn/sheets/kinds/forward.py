@@ -112,7 +112,7 @@ def solve_forward(spec: ExerciseSpec[Forward]) -> Derivation:
     b.heading("Activation")
     show_rule_definitions(b, [rule], W.rows)
     A = show_activation(b, None, Z, rule, f.expand)
-    b.step(network_figure(f"{spec.id}_network", [W], [X, A]))  # issue 15: the layer drawn
+    b.step(network_figure(f"{spec.id}_network", [W], [X, A], biases=[bias]))  # issue 15: the layer drawn
     return b.done([n for n, v in (("Z", Z), ("A", A)) if shown(v)])
 
 

@@ -3,9 +3,9 @@
 A diagram is nodes in columns joined by wires.  The forward numbers (a graph's values, a
 network's weights and activations) are drawn in green, the backward ones (gradients,
 deltas) in red; each number is the exact value of the step, shown as its exact decimal
-when that has at most :data:`EXACT_PLACES` places and otherwise rounded (certified, half
-to even) to :data:`PLACES` places, with more places for a small value so it keeps two
-significant digits.  :mod:`symnn.sheets.render.plots` calls :func:`canvas` for a
+when that has at most :data:`EXACT_PLACES` places (or rounding would not change it) and
+otherwise rounded (certified, half to even) to :data:`PLACES` places, with more places for
+a small value so it keeps two significant digits.  :mod:`symnn.sheets.render.plots` calls :func:`canvas` for a
 :class:`~symnn.sheets.steps.Figure` that carries a diagram, so a diagram is placed in
 every format exactly like a plot (SVG in HTML, PDF in LaTeX, PNG beside Markdown) and is
 as reproducible: the same fixed style, no dates, fixed sizes.
@@ -61,7 +61,8 @@ def number_text(value: sp.Basic) -> str:
         while 0 < size < 10 ** (1 - places) and places < 12:
             places += 1
         rounded = round_rational(value, places)
-        text = decimal_text(Fraction(int(rounded.p), int(rounded.q)), places)
+        text = (rational_text(rounded) if rounded == value
+                else decimal_text(Fraction(int(rounded.p), int(rounded.q)), places))
     return text.replace("-", "−")
 
 
@@ -74,7 +75,8 @@ def layout(diagram: Diagram) -> tuple[dict[str, tuple[float, float]], float, flo
     look = _look(diagram)
     columns = max(n.column for n in diagram.nodes)
     rows = max(n.row for n in diagram.nodes)
-    width = 2 * MARGIN + columns * COLUMN[look]
+    # A bias is written right of its unit's name: room for it beside the last column.
+    width = 2 * MARGIN + columns * COLUMN[look] + (0.55 if any(n.bias is not None for n in diagram.nodes) else 0.0)
     # A unit's name sits above its circle: room for it over the top row.
     head = 0.3 if look == "network" else 0.0
     height = 2 * MARGIN + head + rows * ROW[look] + (LEGEND if any(diagram.legend) else 0.0)
@@ -168,6 +170,9 @@ def _node(ax: Any, node: DiagramNode, centre: tuple[float, float], font: float) 
         else:
             ax.text(x, y + size + 0.04, node.label, ha="center", va="bottom", fontsize=font * 0.9, color=INK,
                     zorder=4)
+            if node.bias is not None:
+                ax.text(x + 0.2, y + size + 0.04, f"b = {number_text(node.bias)}", ha="left", va="bottom",
+                        fontsize=font * 0.8, color=FORWARD, zorder=4)
             if node.value is not None:
                 ax.text(x, y, number_text(node.value), ha="center", va="center", fontsize=font * 0.85,
                         color=FORWARD, zorder=4)

@@ -31,7 +31,7 @@ def _solve_network(spec: ExerciseSpec[DenseNetwork]) -> Derivation:
     Zs, As = show_forward(b, setting, params, limit)
     show_loss(b, setting, As[-1], spec.data.y_classes, limit)
     deltas = show_backward(b, setting, params, Zs, As, limit)
-    b.step(network_figure(f"{spec.id}_network", params.Ws, As, deltas))  # issue 15: the network drawn
+    b.step(network_figure(f"{spec.id}_network", params.Ws, As, deltas, params.bs))  # issue 15: the network drawn
     gradients = show_gradients(b, setting, params, deltas, As, limit)
     n_layers = len(params.Ws)
     summary = [*(f"A{l}" for l in range(1, n_layers + 1)), "L", *gradients]
