@@ -265,9 +265,11 @@ def solve_graph(spec: ExerciseSpec[Graph]) -> Derivation:
     n = len(circuit.gates)
 
     b.heading("Forward pass")
-    b.say(f"The formula splits into {n} operation{'s' if n > 1 else ''}, one node each"
-          + (f"; the intermediate nodes are called {', '.join(g.name for g in circuit.gates[:-1])}" if n > 1 else "")
-          + ". The forward pass computes them in order from the inputs:")
+    named: list[Any] = []
+    for i, gate in enumerate(circuit.gates[:-1]):
+        named += [", " if i else "; the intermediate nodes are called ", symbol(gate.name)]
+    b.say(f"The formula splits into {n} operation{'s' if n > 1 else ''}, one node each", *named,
+          ". The forward pass computes them in order from the inputs:")
     for gate in circuit.gates:
         value = sp.sympify(OPERATIONS[gate.op](*_arguments(gate, values)))
         if not _finite(value):
@@ -305,8 +307,8 @@ def solve_graph(spec: ExerciseSpec[Graph]) -> Derivation:
         gradients[node] = sp.Add(*terms)
         name = gradient_name(node)
         if consumers == (OUTPUT,):
-            b.say(f"{node} feeds only the output, so ∂f/∂{node} is f's local derivative found above, ",
-                  sp.Eq(nt.Partial(sp.Symbol(OUTPUT), symbol(node)), gradients[node], evaluate=False), ".")
+            b.say(symbol(node), " feeds only the output, so its gradient is f's local derivative found above:")
+            b.equation(_gradient_symbol(node), None, (), gradients[node])
             continue
         with sp.evaluate(False):
             rule = sp.Add(*[sp.Mul(_gradient_symbol(c), _local_symbol(c, node, local_name(c, node, circuit)))
@@ -315,9 +317,15 @@ def solve_graph(spec: ExerciseSpec[Graph]) -> Derivation:
             put_in = sp.Add(*[sp.Mul(gradients[c], locals_[c, node]) if c != OUTPUT else locals_[c, node]
                               for c in consumers])
         if len(consumers) > 1:
-            b.say(f"{node} feeds {', '.join(consumers)}: a fork, so the gradients of its branches add up.")
+            fed: list[Any] = []
+            for i, c in enumerate(consumers):
+                fed += [" and " if i == len(consumers) - 1 else ", " if i else "", symbol(c)]
+            b.say(symbol(node), " feeds ", *fed, ": a fork, so the gradients of its branches add up.")
         caption = f"∂f/∂{node}" if node in circuit.inputs else f"gradient at node {node}"
         b.equation(_gradient_symbol(node), rule, [put_in], gradients[node], quantity=name, caption=caption)
+
+    b.step(Figure("The graph: values above the wires, gradients ∂f/∂· below", f"{spec.id}_graph", (),
+                  diagram=_diagram(circuit, values, gradients, locals_)))
 
     b.heading("Check against the derivative of the whole formula")
     whole = _whole_formula(circuit)
@@ -330,8 +338,6 @@ def solve_graph(spec: ExerciseSpec[Graph]) -> Derivation:
                                   f"but sympy.diff of the formula gives {at}")
         b.equation(_gradient_symbol(name), _compact(direct), (), gradients[name])
 
-    b.step(Figure("The graph: values above the wires, gradients ∂f/∂· below", f"{spec.id}_graph", (),
-                  diagram=_diagram(circuit, values, gradients, locals_)))
     b.remark("A node's gradient is the sum over the wires leaving it of (gradient of the node the wire enters) × "
              "(local derivative on the wire); a node that feeds one other node has a single term.")
     return b.done([OUTPUT, *(gradient_name(name) for name in circuit.inputs)])
