@@ -294,7 +294,8 @@ def solve_graph(spec: ExerciseSpec[Graph]) -> Derivation:
             shown = [at] if rule.free_symbols else []
             final = name == gradient_name(source) and source in circuit.inputs
             b.equation(_local_symbol(gate.name, source, name), rule, shown, local, quantity=name,
-                       caption=f"∂f/∂{source}" if final else f"local derivative ∂{gate.name}/∂{source}")
+                       caption=f"gradient with respect to {source}" if final
+                       else f"local derivative of {gate.name} with respect to {source}")
 
     b.heading("Backward pass")
     b.say("Backpropagation starts with ∂f/∂f = 1 at the output and goes backwards: a node's gradient is the "
@@ -321,7 +322,7 @@ def solve_graph(spec: ExerciseSpec[Graph]) -> Derivation:
             for i, c in enumerate(consumers):
                 fed += [" and " if i == len(consumers) - 1 else ", " if i else "", symbol(c)]
             b.say(symbol(node), " feeds ", *fed, ": a fork, so the gradients of its branches add up.")
-        caption = f"∂f/∂{node}" if node in circuit.inputs else f"gradient at node {node}"
+        caption = f"gradient with respect to {node}" if node in circuit.inputs else f"gradient at node {node}"
         b.equation(_gradient_symbol(node), rule, [put_in], gradients[node], quantity=name, caption=caption)
 
     b.step(Figure("The graph: values above the wires, gradients ∂f/∂· below", f"{spec.id}_graph", (),
