@@ -218,6 +218,9 @@ def test_check_carries_a_wrong_forward_value_forward():
     ("exp(x)", "{ exp = 1 }", "cannot name an input"),
     ("x + y", "{ x = 1, y = 'two' }", "values.y must be a number"),
     ("x ^ 1000", "{ x = 1 }", "too large"),
+    ("exp(exp(exp(x)))", "{ x = 100 }", "q2 = exp(q1) is larger than 10^100 in size"),
+    ("x^64 * y", "{ x = 1e60, y = 1 }", "larger than 10^100"),
+    (" + ".join(["x"] * 26), "{ x = 1 }", "f has 25 operations; at most 24"),
 ])
 def test_bad_formulas_and_values_are_one_line_errors(tmp_path, capsys, formula, values, words):
     sheet = tmp_path / "bad.toml"
@@ -232,6 +235,20 @@ def test_bad_formulas_and_values_are_one_line_errors(tmp_path, capsys, formula, 
 def test_a_log_of_a_negative_number_is_a_math_domain_error():
     with pytest.raises(MathDomainError, match=r"exercise ex1 \(graph\): f = log\(q1\) is undefined at q1 = -2"):
         solved('[[exercise]]\nkind = "graph"\nf = "log(x - 3)"\nvalues = { x = 1 }\n')
+
+
+def test_backpropagation_is_checked_against_the_derivative_of_the_whole_formula(monkeypatch):
+    import symnn.sheets.kinds.graph as graph
+
+    right = graph._local
+
+    def slipped(gate, source):  # a wrong local derivative on one wire: ∂q1/∂x doubled
+        rule = right(gate, source)
+        return 2 * rule if (gate.name, source) == ("q1", "x") else rule
+
+    monkeypatch.setattr(graph, "_local", slipped)
+    with pytest.raises(ArithmeticError, match="backpropagation gives ∂f/∂x = -8 but sympy.diff of the formula gives -4"):
+        solved(CS231N_CIRCUIT)
 
 
 def test_the_formula_never_reaches_sympy_parsing(monkeypatch):

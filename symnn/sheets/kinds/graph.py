@@ -23,12 +23,12 @@ import sympy as sp
 
 from symnn.core import nodes
 from symnn.core.calculus import formula_to_sympy
-from symnn.core.domains import INTERVALS, evaluate
+from symnn.core.domains import INTERVALS, NotCompilable, evaluate
 from symnn.core.formula import CONSTANTS, FUNCTIONS, parse_expression
 from symnn.core.interval import IMatrix, Interval
 from symnn.core.interval import scalar as interval_scalar
 from symnn.core.nodes import Node
-from symnn.core.program import compile_program
+from symnn.core.program import compile_program, enclose
 from symnn.errors import MathDomainError, ParseError
 from symnn.sheets import notation as nt
 from symnn.sheets.build import Builder, exact
@@ -219,8 +219,29 @@ def _local(gate: Gate, source: str) -> sp.Expr:
     return sp.diff(definition(gate), symbol(source))
 
 
+LARGEST = sp.Integer(10) ** 100
+"""Largest magnitude of a value, local derivative or gradient on a sheet (e^1000 would be exact but unreadable)."""
+
+
 def _finite(value: sp.Expr) -> bool:
     return bool(value.is_real) and bool(value.is_finite)
+
+
+def _too_large(value: sp.Expr) -> bool:
+    """Whether |value| exceeds :data:`LARGEST` (every argument was checked, so evaluating it is safe)."""
+    if isinstance(value, sp.Rational):
+        return bool(abs(value) > LARGEST)
+    return bool(sp.N(abs(value), 15) > LARGEST)
+
+
+def _checked(spec: ExerciseSpec[Graph], what: str, value: sp.Expr, at: dict[str, sp.Expr], gate: Gate) -> sp.Expr:
+    """The value, or a one-line error when it is undefined or too large to work with."""
+    if not _finite(value):
+        raise _undefined(spec, what, at, gate)
+    if _too_large(value):
+        raise MathDomainError(f"{spec.where}: exercise {spec.id} (graph): {what} is larger than 10^100 in size; "
+                              "give inputs that keep the values smaller")
+    return value
 
 
 def _undefined(spec: ExerciseSpec[Graph], what: str, at: dict[str, sp.Expr], gate: Gate) -> MathDomainError:
@@ -250,9 +271,24 @@ def _written_formula(circuit: Circuit) -> sp.Basic:
     return expr[OUTPUT]
 
 
+SIMPLIFY_OPS = 40
+"""Above this many operations a difference is not given to ``sympy.simplify`` (seconds, for nothing)."""
+AGREEMENT = Fraction(1, 10**40)
+"""How close to 0 the certified enclosure of a difference SymPy cannot simplify must be."""
+
+
 def _equal(a: sp.Expr, b: sp.Expr) -> bool:
+    """Whether two exact numbers agree: by SymPy when ``expand`` (or, for a short difference,
+    ``simplify``) decides it, and otherwise by a rigorous arb enclosure of their difference lying
+    within :data:`AGREEMENT` of 0 (equal to 40 certified digits)."""
     difference = sp.expand(a - b)
-    return bool(difference == 0 or sp.simplify(difference) == 0)
+    if difference == 0 or (sp.count_ops(difference) <= SIMPLIFY_OPS and sp.simplify(difference) == 0):
+        return True
+    try:
+        low, high = enclose(difference)
+    except (NotCompilable, ValueError):
+        return bool(sp.simplify(difference) == 0)
+    return -AGREEMENT <= low and high <= AGREEMENT
 
 
 def solve_graph(spec: ExerciseSpec[Graph]) -> Derivation:
@@ -271,9 +307,8 @@ def solve_graph(spec: ExerciseSpec[Graph]) -> Derivation:
     b.say(f"The formula splits into {n} operation{'s' if n > 1 else ''}, one node each", *named,
           ". The forward pass computes them in order from the inputs:")
     for gate in circuit.gates:
-        value = sp.sympify(OPERATIONS[gate.op](*_arguments(gate, values)))
-        if not _finite(value):
-            raise _undefined(spec, f"{gate.name} = {sp.sstr(written(gate))}", values, gate)
+        value = _checked(spec, f"{gate.name} = {sp.sstr(written(gate))}",
+                         sp.sympify(OPERATIONS[gate.op](*_arguments(gate, values))), values, gate)
         values[gate.name] = value
         b.equation(symbol(gate.name), written(gate), [_substituted(written(gate), values)], value,
                    quantity=gate.name, caption="the output f" if gate.name == OUTPUT else f"node {gate.name}")
@@ -286,9 +321,8 @@ def solve_graph(spec: ExerciseSpec[Graph]) -> Derivation:
         for source in gate.sources():
             rule = _local(gate, source)
             at = _substituted(rule, values)
-            local = sp.sympify(rule.xreplace({symbol(k): v for k, v in values.items()}))
-            if not _finite(local):
-                raise _undefined(spec, f"∂{gate.name}/∂{source} = {sp.sstr(rule)}", values, gate)
+            local = _checked(spec, f"∂{gate.name}/∂{source} = {sp.sstr(rule)}",
+                             sp.sympify(rule.xreplace({symbol(k): v for k, v in values.items()})), values, gate)
             locals_[gate.name, source] = local
             name = local_name(gate.name, source, circuit)
             shown = [at] if rule.free_symbols else []
@@ -305,7 +339,7 @@ def solve_graph(spec: ExerciseSpec[Graph]) -> Derivation:
     for node in backward_order(circuit):
         consumers = circuit.consumers(node)
         terms = [gradients[c] * locals_[c, node] for c in consumers]
-        gradients[node] = sp.Add(*terms)
+        gradients[node] = _checked(spec, f"∂f/∂{node}", sp.Add(*terms), values, circuit.gates[-1])
         name = gradient_name(node)
         if consumers == (OUTPUT,):
             b.say(symbol(node), " feeds only the output, so its gradient is f's local derivative found above:")
@@ -344,8 +378,14 @@ def solve_graph(spec: ExerciseSpec[Graph]) -> Derivation:
     return b.done([OUTPUT, *(gradient_name(name) for name in circuit.inputs)])
 
 
+COMPACT_OPS = 30
+"""A derivative with more operations than this is shown as ``sympy.diff`` gives it (factoring costs seconds)."""
+
+
 def _compact(expr: sp.Expr) -> sp.Expr:
-    """The formula's derivative in a short form when SymPy finds one."""
+    """The formula's derivative in a short form when SymPy finds one quickly."""
+    if sp.count_ops(expr) > COMPACT_OPS:
+        return expr
     shorter = sp.factor(expr)
     return shorter if sp.count_ops(shorter) < sp.count_ops(expr) else expr
 
