@@ -17,6 +17,7 @@ from symnn.sheets.kinds.dropout import DROPOUT
 from symnn.sheets.kinds.error_analysis import ERROR_ANALYSIS
 from symnn.sheets.kinds.forward import FORWARD
 from symnn.sheets.kinds.gradient_check import GRADIENT_CHECK
+from symnn.sheets.kinds.graph import GRAPH
 from symnn.sheets.kinds.network import NETWORK
 from symnn.sheets.kinds.optimizer import OPTIMIZER
 from symnn.sheets.kinds.preprocessing import PREPROCESSING
@@ -36,6 +37,7 @@ KINDS: dict[str, Kind[Any]] = {kind.name: kind for kind in (
     DROPOUT,
     OPTIMIZER,
     BATCHNORM,
+    GRAPH,
 )}
 """Every exercise kind by name, in the order error messages list them."""
 
