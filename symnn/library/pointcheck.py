@@ -186,9 +186,10 @@ class _Evaluator:
             return (flint.arb.const_e() if node is sp.E else flint.arb.pi()), None
         if isinstance(node, (sp.Identity, sp.ZeroMatrix, sp.OneMatrix)):
             rows, cols = (int(s) for s in node.shape)
-            fill = {sp.Identity: lambda i, j: int(i == j), sp.ZeroMatrix: lambda i, j: 0,
-                    sp.OneMatrix: lambda i, j: 1}[type(node)]
-            return f.matrix(rows, cols, [fill(i, j) for i in range(rows) for j in range(cols)]), None
+            kind = type(node)
+            cells = [int(i == j) if kind is sp.Identity else int(kind is sp.OneMatrix)
+                     for i in range(rows) for j in range(cols)]
+            return f.matrix(rows, cols, cells), None
         rule = _RULES.get(type(node))
         if rule is None:
             for kind in type(node).__mro__:
@@ -408,7 +409,9 @@ def _inverse_rule(e: _Evaluator, node: sp.Inverse) -> tuple[Any, Any]:
 
 def _hadamard_product(e: _Evaluator, node: HadamardProduct) -> tuple[Any, Any]:
     parts = [e.run(a) for a in node.args]
-    times = lambda a, b: _entrywise2(e.field, a, b, lambda x, y: x * y)  # noqa: E731
+    def times(a: Any, b: Any) -> Any:
+        return _entrywise2(e.field, a, b, lambda x, y: x * y)
+
     value = parts[0][0]
     for v, _ in parts[1:]:
         value = times(value, v)
