@@ -47,6 +47,7 @@ from typing import Any
 import flint
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions.diagonal import DiagMatrix
 from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
 from sympy.matrices.expressions.kronecker import KroneckerProduct
 
@@ -469,6 +470,17 @@ def _explicit(e: _Evaluator, node: sp.MatrixBase) -> tuple[Any, Any]:
                                  [c[1] if c[1] is not None else e.field.scalar(0) for c in cells])
 
 
+def _diag(e: _Evaluator, node: Any) -> tuple[Any, Any]:
+    value, tangent = e.run(node.args[0])
+    entries = _entries(value)
+    size = len(entries)
+
+    def square(cells: list[Any]) -> Any:
+        return e.field.matrix(size, size, [cells[i] if i == j else 0 for i in range(size) for j in range(size)])
+
+    return square(entries), None if tangent is None else square(_entries(tangent))
+
+
 def _sum(e: _Evaluator, node: sp.Sum) -> tuple[Any, Any]:
     written = node.doit()
     if written.has(sp.Sum):
@@ -494,6 +506,7 @@ _RULES: dict[type, Callable[[_Evaluator, Any], tuple[Any, Any]]] = {
     KroneckerProduct: _kronecker,
     sp.MatrixBase: _explicit,
     sp.Sum: _sum,
+    DiagMatrix: _diag,
     sp.Function: _function,
 }
 
@@ -571,13 +584,25 @@ def _text(value: Any) -> str:
     return text if len(text) <= 12 else text[:12] + "..."
 
 
+def _plain(evaluator: _Evaluator, formula: sp.Basic, vec_of: sp.MatrixSymbol | None) -> Any:
+    """The candidate's value: the formula itself, or (``vec_of`` V) the formula times vec(V) folded back."""
+    value = evaluator.run(formula)[0]
+    if vec_of is None:
+        return value
+    v = evaluator.run(vec_of)[0]
+    rows, cols = v.nrows(), v.ncols()
+    column = evaluator.field.matrix(rows * cols, 1, [v[i, j] for j in range(cols) for i in range(rows)])
+    product = value * column
+    return evaluator.field.matrix(rows, cols, [product[j * rows + i, 0] for i in range(rows) for j in range(cols)])
+
+
 def _compare_at(expr: sp.Basic, wrt: sp.MatrixSymbol, formula: sp.MatrixExpr, values: Mapping[sp.Basic, Any],
-                field: _Field, deadline: float) -> str | None | bool:
+                field: _Field, deadline: float, vec_of: sp.MatrixSymbol | None = None) -> str | None | bool:
     """The first disagreement at this point (a message), None if every entry agrees, False if undecided."""
     concrete_wrt = next(k for k in values if isinstance(k, sp.MatrixSymbol) and k.name == wrt.name)
     point = _as_field(values, field)
     shared: dict[sp.Basic, tuple[Any, Any]] = {}
-    candidate = _Evaluator(field, point, concrete_wrt, None, shared).run(formula)[0]
+    candidate = _plain(_Evaluator(field, point, concrete_wrt, None, shared), formula, vec_of)
     if not _is_matrix(candidate):
         candidate = field.matrix(1, 1, [candidate])
     rows, cols = point[concrete_wrt].nrows(), point[concrete_wrt].ncols()
@@ -607,8 +632,15 @@ def _seed(expr: sp.Basic, wrt: sp.MatrixSymbol, formula: sp.Basic) -> int:
     return int.from_bytes(hashlib.sha256(f"{sp.srepr(expr)}|{wrt}|{sp.srepr(formula)}".encode()).digest()[:8], "big")
 
 
+def vec_disagreement(expr: sp.Basic, wrt: sp.MatrixSymbol, v: sp.MatrixSymbol, operator: sp.MatrixExpr,
+                     points: int = POINTS, budget: float = 5.0) -> str | None:
+    """As :func:`disagreement`, for a derivative given as an operator on vec(V): entry (i, j) of the
+    derivative must be entry j·rows + i of ``operator`` · vec(V) (columns stacked)."""
+    return disagreement(expr, wrt, operator, points, budget, vec_of=v)
+
+
 def disagreement(expr: sp.Basic, wrt: sp.MatrixSymbol, formula: sp.MatrixExpr, points: int = POINTS,
-                 budget: float = 5.0) -> str | None:
+                 budget: float = 5.0, vec_of: sp.MatrixSymbol | None = None) -> str | None:
     """Where ``formula`` differs from the elementwise derivative of ``expr`` by ``wrt`` (None: it agrees at
     ``points`` random points); :class:`Unverifiable` when no point can be evaluated within ``budget`` seconds."""
     deadline = time.monotonic() + budget
@@ -627,13 +659,15 @@ def disagreement(expr: sp.Basic, wrt: sp.MatrixSymbol, formula: sp.MatrixExpr, p
             verdict: str | None | bool
             try:
                 try:
-                    verdict = _compare_at(concrete_expr, concrete_wrt, concrete_formula, values, QQ, deadline)
+                    verdict = _compare_at(concrete_expr, concrete_wrt, concrete_formula, values, QQ, deadline,
+                                          None if vec_of is None else vec_of.xreplace(dims))
                 except _NeedsBalls:
                     verdict = False
                     bits = BITS
                     while verdict is False and bits <= 1024:
                         with flint.ctx.workprec(bits):
-                            verdict = _compare_at(concrete_expr, concrete_wrt, concrete_formula, values, ARB, deadline)
+                            verdict = _compare_at(concrete_expr, concrete_wrt, concrete_formula, values, ARB,
+                                                  deadline, None if vec_of is None else vec_of.xreplace(dims))
                         bits *= 2
             except _Singular:
                 failures += 1
