@@ -31,6 +31,7 @@ from typing import Any
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
+from sympy.matrices.expressions.kronecker import KroneckerProduct
 
 from symnn.errors import SymnnError
 from symnn.library import entrywise, pointcheck
@@ -240,6 +241,31 @@ def _elementwise(p: _Pullback, node: ElementwiseApplyFunction, adjoint: Adjoint)
     p.pull(node.expr, HadamardProduct(adjoint, ElementwiseApplyFunction(slope, node.expr)))
 
 
+def _kronecker(p: _Pullback, node: KroneckerProduct, adjoint: Adjoint) -> None:
+    """A ⊗ B: under a trace (adjoint c·I), d tr(A ⊗ B) = tr(B) tr(dA) + tr(A) tr(dB); otherwise, at concrete
+    sizes, ∂/∂A[i, j] = tr(G_ijᵀ B) and ∂/∂B = Σ A[i, j] G_ij over the blocks G_ij of the adjoint G."""
+    if len(node.args) != 2:
+        _kronecker(p, KroneckerProduct(node.args[0], KroneckerProduct(*node.args[1:])), adjoint)
+        return
+    left, right = node.args
+    c = _scalar_multiple_of_identity(adjoint)
+    if c is not None and left.is_square and right.is_square:
+        p.pull(left, c * sp.Trace(right) * sp.Identity(left.rows))
+        p.pull(right, c * sp.Trace(left) * sp.Identity(right.rows))
+        return
+    sizes = (*left.shape, *right.shape)
+    if not all(s.is_Integer for s in sizes):
+        raise DeriveError(f"cannot differentiate {node} in matrix form at symbolic sizes (only under a trace); "
+                          "give concrete sizes")
+    rows, cols, p_rows, p_cols = (int(s) for s in sizes)
+
+    def block(i: int, j: int) -> sp.MatrixExpr:
+        return adjoint[i * p_rows:(i + 1) * p_rows, j * p_cols:(j + 1) * p_cols]
+
+    p.pull(left, sp.ImmutableMatrix(rows, cols, lambda i, j: sp.Trace(block(i, j).T * right)))
+    p.pull(right, sp.MatAdd(*(left[i, j] * block(i, j) for i in range(rows) for j in range(cols))))
+
+
 def _explicit_matrix(p: _Pullback, node: sp.MatrixBase, adjoint: Adjoint) -> None:
     raise DeriveError(f"cannot differentiate an explicit matrix containing entries of {p.wrt} "
                       "in matrix form; write it with matrix operations")
@@ -262,6 +288,7 @@ _RULES: dict[type, Callable[[_Pullback, Any, Adjoint], None]] = {
     HadamardProduct: _hadamard_product,
     HadamardPower: _hadamard_power,
     ElementwiseApplyFunction: _elementwise,
+    KroneckerProduct: _kronecker,
     sp.MatrixBase: _explicit_matrix,
     sp.Function: _function,
 }

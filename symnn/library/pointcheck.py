@@ -321,7 +321,10 @@ def _apply(e: _Evaluator, func: Any, value: Any, tangent: Any) -> tuple[Any, Any
     def one(v: Any) -> Any:
         if kinked and v.contains(0):
             raise _Singular  # at (or too near) a kink: try another point
-        return fn(v)
+        out = fn(v)
+        if not out.is_finite():
+            raise _Singular  # outside the function's domain (a log of a negative number ...)
+        return out
 
     try:
         if _is_matrix(value):
@@ -481,6 +484,17 @@ def _diag(e: _Evaluator, node: Any) -> tuple[Any, Any]:
     return square(entries), None if tangent is None else square(_entries(tangent))
 
 
+def _slice(e: _Evaluator, node: Any) -> tuple[Any, Any]:
+    value, tangent = e.run(node.parent)
+    (r0, r1, rs), (c0, c1, cs) = ((int(v) for v in part) for part in (node.rowslice, node.colslice))
+    rows, cols = range(r0, r1, rs), range(c0, c1, cs)
+
+    def cut(m: Any) -> Any:
+        return e.field.matrix(len(rows), len(cols), [m[i, j] for i in rows for j in cols])
+
+    return cut(value), None if tangent is None else cut(tangent)
+
+
 def _sum(e: _Evaluator, node: sp.Sum) -> tuple[Any, Any]:
     written = node.doit()
     if written.has(sp.Sum):
@@ -507,6 +521,7 @@ _RULES: dict[type, Callable[[_Evaluator, Any], tuple[Any, Any]]] = {
     sp.MatrixBase: _explicit,
     sp.Sum: _sum,
     DiagMatrix: _diag,
+    sp.MatrixSlice: _slice,
     sp.Function: _function,
 }
 
@@ -533,8 +548,9 @@ def size_choices(symbols: list[sp.Symbol]) -> list[dict[sp.Symbol, int]]:
     if not symbols:
         return [{}]
     base = list(range(2, 2 + len(symbols)))
-    choices = [dict(zip(symbols, order)) for order in itertools.islice(itertools.permutations(base), 24)]
-    return [*choices, dict.fromkeys(symbols, 3)]
+    choices = [{s: sp.Integer(v) for s, v in zip(symbols, order)}
+               for order in itertools.islice(itertools.permutations(base), 24)]
+    return [*choices, dict.fromkeys(symbols, sp.Integer(3))]
 
 
 def _random_value(rng: random.Random) -> flint.fmpq:
@@ -621,6 +637,8 @@ def _compare_at(expr: sp.Basic, wrt: sp.MatrixSymbol, formula: sp.MatrixExpr, va
                     return f"entry ({i}, {j}): the formula gives {_text(claimed)} but ∂f/∂{wrt}[{i},{j}] is {_text(slope)}"
                 continue
             difference = claimed - slope
+            if not difference.is_finite():
+                raise _Singular
             if not difference.contains(0):
                 return f"entry ({i}, {j}): the formula gives {_text(claimed)} but ∂f/∂{wrt}[{i},{j}] is {_text(slope)}"
             if difference.rad() > 1e-20 * max(1.0, abs(float(slope.mid()))):
