@@ -12,6 +12,7 @@ from typing import Any
 from symnn.errors import SymnnError
 from symnn.sheets.kinds.activations import ACTIVATIONS_KIND
 from symnn.sheets.kinds.base import Kind
+from symnn.sheets.kinds.conv2d import CONV2D
 from symnn.sheets.kinds.error_analysis import ERROR_ANALYSIS
 from symnn.sheets.kinds.forward import FORWARD
 from symnn.sheets.kinds.gradient_check import GRADIENT_CHECK
@@ -30,6 +31,7 @@ KINDS: dict[str, Kind[Any]] = {kind.name: kind for kind in (
     GRADIENT_CHECK,
     REGULARIZATION,
     ERROR_ANALYSIS,
+    CONV2D,
 )}
 """Every exercise kind by name, in the order error messages list them."""
 
