@@ -225,6 +225,13 @@ def _effective(kernel: Rows, flip: bool) -> Rows:
     return rot180(kernel) if flip else [list(r) for r in kernel]
 
 
+def size_formula(N: sp.Basic, F: sp.Basic, P: sp.Basic, S: sp.Basic) -> sp.Basic:
+    """⌊(N − F + 2P)/S⌋ + 1 as written, nothing computed."""
+    return sp.Add(sp.floor(sp.Mul(sp.Add(N, sp.Mul(-1, F, evaluate=False), sp.Mul(2, P, evaluate=False),
+                                         evaluate=False), sp.Pow(S, -1, evaluate=False), evaluate=False),
+                           evaluate=False), 1, evaluate=False)
+
+
 def show_size(b: Builder, data: Conv2d, axis: str, n: int, k: int) -> int:
     """⌊(H − F + 2P)/S⌋ + 1 with the numbers (one axis)."""
     S, P, D = data.stride, data.padding, data.dilation
@@ -233,9 +240,7 @@ def show_size(b: Builder, data: Conv2d, axis: str, n: int, k: int) -> int:
     size = extent(k, D)
     if D > 1:
         Fs = nt.Named("F", "eff")
-    formula = sp.Add(sp.floor(sp.Mul(sp.Add(N, sp.Mul(-1, Fs, evaluate=False), sp.Mul(2, Ps, evaluate=False),
-                                            evaluate=False), sp.Pow(Ss, -1, evaluate=False), evaluate=False),
-                              evaluate=False), 1, evaluate=False)
+    formula = size_formula(N, Fs, Ps, Ss)
     numbers = sp.Add(sp.floor(sp.Mul(sp.Add(sp.Integer(n), sp.Integer(-size), sp.Mul(2, sp.Integer(P), evaluate=False),
                                             evaluate=False), sp.Pow(sp.Integer(S), -1, evaluate=False),
                                      evaluate=False), evaluate=False), 1, evaluate=False)
@@ -261,7 +266,8 @@ def solve_conv2d(spec: ExerciseSpec[Conv2d]) -> Derivation:
     b.heading("Output size")
     b.say(f"X has {C} channel{'s' if C > 1 else ''} of {H}×{W} and there {'are' if F > 1 else 'is'} {F} "
           f"filter{'s' if F > 1 else ''} of {C}×{kh}×{kw}: one {kh}×{kw} kernel per input channel. Along each axis "
-          "a kernel of size F, padding P and stride S give ⌊(H − F + 2P)/S⌋ + 1 outputs"
+          "a kernel of size F, padding P and stride S give ",
+          size_formula(*sp.symbols("H F P S")), " outputs"
           + (" (W for H along the columns)." if D == 1 else
              f"; with dilation D = {D} the kernel spans D(F − 1) + 1 entries, which take F's place."))
     if D > 1:
@@ -360,15 +366,24 @@ def show_backward(b: Builder, d: Conv2d, X: list[Rows], K: list[list[Rows]], Kef
     b.say("Every gradient below is SymPy's derivative of L = Σ_f Σ_ij G_f[i, j] · Y_f[i, j] (the chain rule "
           "with G fixed), where Y is built by the forward definition from a bias, a kernel or an input of "
           "symbols and the given numbers substituted for the rest.")
+    shift = bias if bias is not None else [zero] * F
+
+    def forward(inputs: list[Rows], kernels: list[list[Rows]], biases: list[sp.Basic]) -> list[Rows]:
+        """Y by the forward definition (the kernels already turned when flip = true)."""
+        return [[[y + biases[f] for y in row] for row in correlate(inputs, kernels[f], S, D, _total)]
+                for f in range(F)]
+
+    def loss(Ys: list[Rows]) -> sp.Basic:
+        """L = Σ G ⊙ Y, G held fixed."""
+        return sp.Add(*[G[f][i][j] * Ys[f][i][j] for f in range(F) for i in range(Ho) for j in range(Wo)])
+
+    # One parameter group of symbols at a time, the given numbers for the rest: a filter's kernels, the biases,
+    # an input channel.  Y is linear in each group, so this is the derivative of the all-symbolic Y, substituted.
     ks = [[[[sp.Symbol(f"k{f}_{c}_{u}_{v}") for v in range(kw)] for u in range(kh)] for c in range(C)]
           for f in range(F)]
     bs = [sp.Symbol(f"b{f}") for f in range(F)]
-    L_K = sp.Add(*[G[f][i][j] * y
-                   for f in range(F)
-                   for i, row in enumerate(correlate(Xp, [_effective(k, d.flip) for k in ks[f]], S, D, _total))
-                   for j, y in enumerate(row)])
-    L_b = sp.Add(*[G[f][i][j] * bs[f] for f in range(F) for i in range(Ho) for j in range(Wo)])
     if d.b is not None:
+        L_b = loss(forward(Xp, Keff, bs))
         db = [sp.diff(L_b, bs[f]) for f in range(F)]
         b.say("The bias is added to every output of its filter, so its gradient is the sum of that filter's G:")
         sums = []
@@ -381,8 +396,11 @@ def show_backward(b: Builder, d: Conv2d, X: list[Rows], K: list[list[Rows]], Kef
     b.say("A kernel entry meets one input entry per output, so its gradient is the sum of G times those input "
           "entries: the padded input correlated with G" + (" (spread by the stride)" if S > 1 else "")
           + (", read at the turned kernel's positions" if d.flip else "") + ".")
-    dK = [[[[sp.diff(L_K, ks[f][c][u][v]) for v in range(kw)] for u in range(kh)] for c in range(C)]
-          for f in range(F)]
+    dK = []
+    for f in range(F):
+        kernels = [[_effective(k, d.flip) for k in ks[g]] if g == f else Keff[g] for g in range(F)]
+        L_K = loss(forward(Xp, kernels, shift))
+        dK.append([[[sp.diff(L_K, ks[f][c][u][v]) for v in range(kw)] for u in range(kh)] for c in range(C)])
     # The worked entry: which (G, X) pairs kernel entry (1, 1) met, written out and confirmed equal to the derivative.
     u0, v0 = (kh - 1, kw - 1) if d.flip else (0, 0)
     pairs = kernel_pairs(Xp[0], G[0], (kh, kw), S, D)[u0][v0]
@@ -398,12 +416,10 @@ def show_backward(b: Builder, d: Conv2d, X: list[Rows], K: list[list[Rows]], Kef
                        quantity=f"dL_dK{kernel_suffix(f + 1, c + 1, F, C)}",
                        caption=f"gradient of filter {f + 1}'s kernel" + (f" on channel {c + 1}" if C > 1 else ""))
     xs = [[[sp.Symbol(f"x{c}_{i}_{j}") for j in range(W)] for i in range(H)] for c in range(C)]
-    xps = [pad(x, P, zero) for x in xs]
-    L_X = sp.Add(*[G[f][i][j] * y
-                   for f in range(F)
-                   for i, row in enumerate(correlate(xps, Keff[f], S, D, _total))
-                   for j, y in enumerate(row)])
-    dX = [[[sp.diff(L_X, xs[c][i][j]) for j in range(W)] for i in range(H)] for c in range(C)]
+    dX = []
+    for c in range(C):
+        L_X = loss(forward([pad(xs[c], P, zero) if e == c else Xp[e] for e in range(C)], Keff, shift))
+        dX.append([[sp.diff(L_X, xs[c][i][j]) for j in range(W)] for i in range(H)])
     show_full_convolution(b, d, G, Keff, dX, names["dX"])
 
 
