@@ -17,6 +17,7 @@ from symnn.sheets.kinds.error_analysis import ERROR_ANALYSIS
 from symnn.sheets.kinds.forward import FORWARD
 from symnn.sheets.kinds.gradient_check import GRADIENT_CHECK
 from symnn.sheets.kinds.network import NETWORK
+from symnn.sheets.kinds.pool import POOL
 from symnn.sheets.kinds.preprocessing import PREPROCESSING
 from symnn.sheets.kinds.regularization import REGULARIZATION
 from symnn.sheets.spec import ExerciseSpec, SheetSpec
@@ -32,6 +33,7 @@ KINDS: dict[str, Kind[Any]] = {kind.name: kind for kind in (
     REGULARIZATION,
     ERROR_ANALYSIS,
     CONV2D,
+    POOL,
 )}
 """Every exercise kind by name, in the order error messages list them."""
 

@@ -47,3 +47,17 @@ class Rot180(sp.MatrixExpr):  # type: ignore[misc]
 
     def _sympystr(self, printer: Any) -> str:
         return "rot180(%s)" % printer._print(self.args[0])
+
+
+class Maximum(sp.Expr):  # type: ignore[misc]
+    """max(a, b, …) written with every argument in its order, repeats kept (SymPy's Max sorts and merges them)."""
+
+    def __new__(cls, *args: sp.Basic) -> Maximum:
+        obj: Maximum = sp.Basic.__new__(cls, *args)
+        return obj
+
+    def _latex(self, printer: Any) -> str:
+        return r"\max\left(%s\right)" % ", ".join(printer._print(a) for a in self.args)
+
+    def _sympystr(self, printer: Any) -> str:
+        return "max(%s)" % ", ".join(printer._print(a) for a in self.args)
