@@ -12,6 +12,7 @@ from typing import Any
 from symnn.errors import SymnnError
 from symnn.sheets.kinds.activations import ACTIVATIONS_KIND
 from symnn.sheets.kinds.base import Kind
+from symnn.sheets.kinds.cnn_sizes import CNN_SIZES
 from symnn.sheets.kinds.conv2d import CONV2D
 from symnn.sheets.kinds.error_analysis import ERROR_ANALYSIS
 from symnn.sheets.kinds.forward import FORWARD
@@ -34,6 +35,7 @@ KINDS: dict[str, Kind[Any]] = {kind.name: kind for kind in (
     ERROR_ANALYSIS,
     CONV2D,
     POOL,
+    CNN_SIZES,
 )}
 """Every exercise kind by name, in the order error messages list them."""
 
