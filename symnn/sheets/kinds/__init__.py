@@ -14,6 +14,7 @@ from symnn.sheets.kinds.activations import ACTIVATIONS_KIND
 from symnn.sheets.kinds.base import Kind
 from symnn.sheets.kinds.cnn_sizes import CNN_SIZES
 from symnn.sheets.kinds.conv2d import CONV2D
+from symnn.sheets.kinds.conv_transpose import CONV_TRANSPOSE
 from symnn.sheets.kinds.error_analysis import ERROR_ANALYSIS
 from symnn.sheets.kinds.forward import FORWARD
 from symnn.sheets.kinds.gradient_check import GRADIENT_CHECK
@@ -36,6 +37,7 @@ KINDS: dict[str, Kind[Any]] = {kind.name: kind for kind in (
     CONV2D,
     POOL,
     CNN_SIZES,
+    CONV_TRANSPOSE,
 )}
 """Every exercise kind by name, in the order error messages list them."""
 
