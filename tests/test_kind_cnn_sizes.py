@@ -167,3 +167,15 @@ def test_bad_input_is_named(layers, cls, message):
     with pytest.raises(cls) as caught:
         load_sheet(sheet([8, 8, 1], layers))
     assert message in str(caught.value) and "exercise ex1 (cnn_sizes)" in str(caught.value)
+
+
+def test_variants_are_reproducible():
+    from symnn.sheets.variants import generate_variants
+
+    template = ('[[exercise]]\nkind = "cnn_sizes"\ninput = { choice = [[32, 32, 3], [28, 28, 1], [64, 64, 3]] }\n'
+                '[[exercise.layers]]\ntype = "conv"\nfilters = { choice = [8, 16, 32] }\nsize = { choice = [3, 5] }\n'
+                'stride = { choice = [1, 2] }\n[[exercise.layers]]\ntype = "pool"\nsize = 2\n'
+                '[[exercise.layers]]\ntype = "dense"\nunits = 10\n')
+    first = generate_variants(template, 8, seed=5)
+    assert [v.key for v in first] == [v.key for v in generate_variants(template, 8, seed=5)]
+    assert len({v.key["exercises"][0]["quantities"]["params"]["exact"] for v in first}) > 3

@@ -152,3 +152,14 @@ def test_bad_input_is_named():
         load_sheet(sheet(X=[[1]], K=[[1, 2], [3, 4]], padding=2))
     with pytest.raises(ShapeError, match="filter 1 has 1 channel"):
         load_sheet(sheet(X=[[[1]], [[2]]], K=[[[[1]]]]))
+
+
+def test_variants_are_reproducible():
+    from symnn.sheets.variants import generate_variants
+
+    template = ('[[exercise]]\nkind = "conv_transpose"\n'
+                'X = { random = "uniform", low = -2, high = 2, step = 1, shape = [2, 2] }\n'
+                'K = { random = "uniform", low = -1, high = 1, step = 0.5, shape = [2, 2] }\nstride = 2\n')
+    first = generate_variants(template, 8, seed=2)
+    assert [v.key for v in first] == [v.key for v in generate_variants(template, 8, seed=2)]
+    assert len({v.key["exercises"][0]["quantities"]["Y"]["exact"] for v in first}) > 4
