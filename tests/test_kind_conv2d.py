@@ -460,3 +460,22 @@ def test_a_draw_with_an_all_zero_gradient_is_rejected_and_redrawn():
     assert sum(v.draws for v in variants) > len(variants)  # some draws had the zero kernel
     relaxed = text.replace("dY =", "reject = { min_gradient = false }\ndY =")
     assert sum(v.draws for v in generate_variants(relaxed, 10, seed=1)) == 10
+
+
+def test_variants_of_a_multichannel_layer_and_of_every_example_sheet():
+    """Channels of matrices pass the variants' data-matrix pre-check (it once tripped over 3-D X)."""
+    template = """
+[[exercise]]
+kind = "conv2d"
+X = [{ random = "uniform", low = -2, high = 2, step = 1, shape = [3, 3] },
+     { random = "uniform", low = -2, high = 2, step = 1, shape = [3, 3] }]
+K = [[[1, 0], [0, -1]], [[0, 1], [1, 0]]]
+loss = "sum"
+"""
+    variants = generate_variants(template, 4, seed=9)
+    assert len({v.key["exercises"][0]["quantities"]["Y"]["exact"] for v in variants}) > 1
+    from importlib import resources
+
+    for name in ("conv2d", "pool", "cnn_sizes", "conv_transpose"):
+        text = resources.files("symnn").joinpath(f"sheets/examples/{name}.toml").read_text(encoding="utf-8")
+        assert len(generate_variants(text, 1, seed=1)) == 1
