@@ -55,7 +55,7 @@ from symnn.sheets.kinds.conv_common import (
     spread,
     windows,
 )
-from symnn.sheets.kinds.conv_notation import Correlation, Rot180
+from symnn.sheets.kinds.conv_notation import Correlation, Rot180, product
 from symnn.sheets.recipes import Compute, Earlier, Program, Programs, Recipes
 from symnn.sheets.reference.arrays import Values
 from symnn.sheets.reference.conv2d import evaluate_conv2d
@@ -206,7 +206,7 @@ def quantity_names(data: Conv2d) -> dict[str, list[str]]:
 
 def _written(pairs: list[tuple[sp.Basic, sp.Basic]], extra: sp.Basic | None = None) -> sp.Basic:
     """A sum of products written out, nothing computed."""
-    terms: list[sp.Basic] = [sp.Mul(a, b, evaluate=False) for a, b in pairs]
+    terms: list[sp.Basic] = [product(a, b) for a, b in pairs]
     if extra is not None:
         terms.append(extra)
     return sp.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]

@@ -164,3 +164,4 @@ def input_pairs(rows: int, cols: int, kernel: Grid[T], grad: Grid[T], stride: in
             for r, s, u, v in cell:
                 pairs[r][s].append((grad[i][j], kernel[u][v]))
     return pairs
+

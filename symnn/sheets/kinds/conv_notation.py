@@ -61,3 +61,11 @@ class Maximum(sp.Expr):  # type: ignore[misc]
 
     def _sympystr(self, printer: Any) -> str:
         return "max(%s)" % ", ".join(printer._print(a) for a in self.args)
+
+
+def product(a: sp.Basic, b: sp.Basic) -> sp.Basic:
+    """The product a·b written out, nothing computed: a factor −1 goes second, so the sheet shows
+    ``0 · (−1)`` rather than a bare ``− 0``."""
+    if a == -1 and b != -1:
+        a, b = b, a
+    return sp.Mul(a, b, evaluate=False)

@@ -39,7 +39,7 @@ from symnn.sheets.kinds.conv_common import (
     rot180,
     spread,
 )
-from symnn.sheets.kinds.conv_notation import Correlation, Rot180
+from symnn.sheets.kinds.conv_notation import Correlation, Rot180, product
 from symnn.sheets.recipes import Compute, Earlier, Programs, Recipes
 from symnn.sheets.reference.arrays import Values
 from symnn.sheets.reference.conv_transpose import evaluate_conv_transpose
@@ -160,7 +160,7 @@ def solve_conv_transpose(spec: ExerciseSpec[ConvTranspose]) -> Derivation:
                 value: Rows = [[zero] * len(full[0]) for _ in full]
                 for u in range(kh):
                     for v in range(kw):
-                        block[i * S + u][j * S + v] = sp.Mul(X[0][i][j], K[0][0][u][v], evaluate=False)
+                        block[i * S + u][j * S + v] = product(X[0][i][j], K[0][0][u][v])
                         value[i * S + u][j * S + v] = X[0][i][j] * K[0][0][u][v]
                 label = nt.Label(f"scatter{i + 1}{j + 1}", r"x_{%d,%d} \cdot K" % (i + 1, j + 1)
                                  if C == 1 and F == 1 else r"(X_{1})_{%d,%d} \cdot K_{1,1}" % (i + 1, j + 1))
@@ -186,7 +186,7 @@ def solve_conv_transpose(spec: ExerciseSpec[ConvTranspose]) -> Derivation:
 
 
 def _written(pairs: list[tuple[sp.Basic, sp.Basic]], bias: sp.Basic | None) -> sp.Basic:
-    terms: list[sp.Basic] = [sp.Mul(a, k, evaluate=False) for a, k in pairs]
+    terms: list[sp.Basic] = [product(a, b) for a, b in pairs]
     if bias is not None:
         terms.append(bias)
     if not terms:
