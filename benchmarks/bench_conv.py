@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -40,10 +41,20 @@ def layer_sheet(seed: int = 13) -> str:
             f"b = [1, -1, 0.5, 0]\ndY = {dY}\n")
 
 
+CPU: list[float] = []
+"""CPU seconds (user + system) of each whole-process run, in order: less disturbed by other load than wall time."""
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def whole_process(args: list[str]) -> float:
     with tempfile.TemporaryDirectory() as out:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _children_cpu()
         subprocess.run([sys.executable, "-m", "symnn.cli", "sheet", *args, "--out", out, "--quiet"], check=True)
+        CPU.append(_children_cpu() - cpu)
         return time.perf_counter() - start
 
 
@@ -68,29 +79,32 @@ def main() -> None:
     args = parser.parse_args()
     from symnn.sheets.loading import builtin_sheets
 
-    print(f"{'case':<52} {'median s':>9} {'max s':>7} {'sympy s':>8} {'ratio':>6}")
-    rows: list[tuple[str, list[float], list[float]]] = []
+    print(f"{'case':<56} {'median s':>9} {'max s':>7} {'cpu s':>6} {'sympy s':>8} {'ratio':>6}")
+    rows: list[tuple[str, list[float], list[float], list[float]]] = []
     for name in EXAMPLES:
         if name in builtin_sheets():
             times, base = [], []
+            CPU.clear()
             for _ in range(args.runs):
                 base.append(baseline())
                 times.append(whole_process([name, "--format", "md,json,tex,html"]))
-            rows.append((f"sheet {name} md,json,tex,html (target < 2 s)", times, base))
+            rows.append((f"sheet {name} md,json,tex,html (target < 2 s)", times, base, list(CPU)))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "layer.toml"
         path.write_text(layer_sheet(), encoding="utf-8")
         times, base = [], []
+        CPU.clear()
         for _ in range(args.runs):
             base.append(baseline())
             times.append(whole_process([str(path), "--format", "md,json"]))
-        rows.append(("3x8x8 input, four 3x3 filters, process md,json (< 3 s)", times, base))
+        rows.append(("3x8x8 input, four 3x3 filters, process md,json (< 3 s)", times, base, list(CPU)))
     times = [in_process(layer_sheet()) for _ in range(args.runs)]
-    rows.append(("3x8x8 input, four 3x3 filters, solve+crosscheck (< 3 s)", times, [0.0] * args.runs))
-    for label, times, base in rows:
+    rows.append(("3x8x8 input, four 3x3 filters, solve+crosscheck (< 3 s)", times, [0.0] * args.runs, []))
+    for label, times, base, cpu in rows:
         b = statistics.median(base)
         ratio = f"{statistics.median(times) / b:>6.1f}" if b else f"{'-':>6}"
-        print(f"{label:<52} {statistics.median(times):>9.3f} {max(times):>7.3f} {b:>8.3f} {ratio}")
+        spent = f"{statistics.median(cpu):>6.2f}" if cpu else f"{'-':>6}"
+        print(f"{label:<56} {statistics.median(times):>9.3f} {max(times):>7.3f} {spent} {b:>8.3f} {ratio}")
 
 
 if __name__ == "__main__":
