@@ -479,3 +479,10 @@ loss = "sum"
     for name in ("conv2d", "pool", "cnn_sizes", "conv_transpose"):
         text = resources.files("symnn").joinpath(f"sheets/examples/{name}.toml").read_text(encoding="utf-8")
         assert len(generate_variants(text, 1, seed=1)) == 1
+
+
+def test_a_layer_too_large_to_work_out_is_refused_at_once():
+    big = [[1] * 40] * 40  # 1600 input entries: its input gradient alone would take 1600² derivative steps
+    with pytest.raises(SpecError, match=r"exercise ex1 \(conv2d\): this layer takes about 2,\d{3},\d{3} steps"):
+        load_sheet(sheet(X=big, K=[[1, 0], [0, 1]], loss="sum"))
+    load_sheet(sheet(X=big, K=[[1, 0], [0, 1]]))  # forward only: 1521 products, fine

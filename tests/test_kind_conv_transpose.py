@@ -163,3 +163,8 @@ def test_variants_are_reproducible():
     first = generate_variants(template, 8, seed=2)
     assert [v.key for v in first] == [v.key for v in generate_variants(template, 8, seed=2)]
     assert len({v.key["exercises"][0]["quantities"]["Y"]["exact"] for v in first}) > 4
+
+
+def test_a_transposed_convolution_too_large_is_refused():
+    with pytest.raises(Exception, match=r"scatters 1,048,576 products; at most 100,000"):
+        load_sheet(sheet(X=[[1] * 32] * 32, K=[[1] * 32] * 32))

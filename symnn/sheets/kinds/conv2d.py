@@ -67,6 +67,9 @@ LIMIT = 4096
 """Most input entries (C·H·W) and most output entries a conv2d exercise may have."""
 MOST = 16
 """Largest stride, padding and dilation."""
+WORK = 250_000
+"""Most elementary steps one exercise may take (written products, plus SymPy's term-by-term derivatives for the
+backward pass): about ten seconds; the 3-channel 8×8 layer with four 3×3 filters takes about 46 000."""
 
 y_, t_ = sp.symbols("y t", real=True)
 LOSSES: dict[str, sp.Expr] = {"sum": y_, "half_sse": (y_ - t_) ** 2 / 2}
@@ -142,6 +145,13 @@ class Conv2d:
                             ShapeError)
         if rows * cols * len(filters) > LIMIT:
             raise ctx.error(f"the output has {rows * cols * len(filters)} entries; at most {LIMIT} are worked out")
+        size = first[0] * first[1]
+        steps = len(filters) * rows * cols * channels * size
+        if self.backward:
+            steps = steps * (channels + len(filters) + 1) + channels * (h * w) ** 2 + len(filters) * (channels * size) ** 2
+        if steps > WORK:
+            raise ctx.error(f"this layer takes about {steps:,} steps to work out exactly; at most {WORK:,} are done "
+                            "(use a smaller input or kernel, or fewer channels or filters)")
         if self.b is not None and len(self.b) != len(filters):
             raise ctx.error(f"b has {len(self.b)} entries but there are {len(filters)} filters; give one bias "
                             "per filter", ShapeError)

@@ -49,6 +49,8 @@ from symnn.sheets.steps import Derivation, Inline
 
 LIMIT = 4096
 """Most output entries a conv_transpose exercise may have."""
+WORK = 100_000
+"""Most scattered products (input entries × kernel entries × channels × filters) one exercise may take."""
 
 Rows = list[list[sp.Basic]]
 
@@ -93,6 +95,11 @@ class ConvTranspose:
             raise ctx.error(f"padding {self.padding} crops the whole output ({rows}×{cols})", ShapeError)
         if rows * cols * len(filters) > LIMIT:
             raise ctx.error(f"the output has {rows * cols * len(filters)} entries; at most {LIMIT} are worked out")
+        h, w = shape(self.X[0])
+        products = channels * len(filters) * h * w * first[0] * first[1]
+        if products > WORK:
+            raise ctx.error(f"this transposed convolution scatters {products:,} products; at most {WORK:,} are worked "
+                            "out")
         if self.b is not None and len(self.b) != len(filters):
             raise ctx.error(f"b has {len(self.b)} entries but there are {len(filters)} filters", ShapeError)
 
