@@ -248,3 +248,8 @@ def test_bad_input_is_named(fields, cls, message):
     with pytest.raises(cls) as caught:
         load_sheet(sheet(**fields))
     assert message in str(caught.value) and "exercise ex1 (pool)" in str(caught.value)
+
+
+def test_a_pooling_too_large_to_work_out_is_refused():
+    with pytest.raises(SpecError, match=r"exercise ex1 \(pool\): 3721 windows of 4×4 are 59,536 window entries"):
+        load_sheet(sheet(X=[[1] * 64] * 64, size=4, stride=1))

@@ -44,6 +44,8 @@ MODES = ("max", "average")
 TIES = ("first", "split")
 LIMIT = 4096
 """Most input entries (C·H·W) a pool exercise may have."""
+WORK = 8000
+"""Most window entries (C × windows × F²) one exercise may take: each is a SymPy substitution (a few seconds)."""
 
 Rows = list[list[sp.Basic]]
 
@@ -88,6 +90,10 @@ class Pool:
         if self.size > min(h, w):
             raise ctx.error(f"a {self.size}×{self.size} window does not fit the {h}×{w} input", ShapeError)
         rows, cols = self.out_shape
+        if len(self.X) * rows * cols * self.size ** 2 > WORK:
+            raise ctx.error(f"{len(self.X) * rows * cols} windows of {self.size}×{self.size} are "
+                            f"{len(self.X) * rows * cols * self.size ** 2:,} window entries; at most {WORK:,} are "
+                            "worked out")
         if self.dY is not None and (len(self.dY) != len(self.X) or shape(self.dY[0]) != (rows, cols)):
             raise ctx.error(f"dY must be {len(self.X)} matrix(es) of {rows}×{cols}, one per channel (the output's "
                             f"shape), got {len(self.dY)} of {shape(self.dY[0])[0]}×{shape(self.dY[0])[1]}",
