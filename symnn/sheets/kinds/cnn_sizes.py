@@ -43,6 +43,8 @@ KEYS = {"conv": ("type", "filters", "size", "stride", "padding", "dilation", "bi
         "dense": ("type", "units", "bias")}
 MOST = 100_000
 """Largest size, count or setting a layer may give."""
+LAYERS = 64
+"""Most layers in one stack."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,8 @@ def read_cnn_layers(value: Any, name: str, ctx: Context) -> tuple[CnnLayer, ...]
     """A list of tables ``{ type = "conv", filters = 96, size = 11, stride = 4 }`` …"""
     if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
         raise ctx.error(f"{name} must be a list of tables [[exercise.layers]] with a type (conv, pool or dense)")
+    if len(value) > LAYERS:
+        raise ctx.error(f"{name} has {len(value)} layers; at most {LAYERS} are worked out")
     layers = []
     for i, raw in enumerate(value, start=1):
         kind = raw.get("type")
