@@ -24,6 +24,8 @@ def test_example_sheet_lints_clean(path):
 
 @pytest.mark.parametrize("kind, right, slip", [
     ("conv2d", r"4 \cdot 3 = 19", r"4 \cdot 3 = 18"),
+    ("conv2d", r"\left\lfloor{\frac{4 - 2 + 2 \cdot 1}{2}}\right\rfloor + 1 = 3",
+     r"\left\lfloor{\frac{4 - 2 + 2 \cdot 1}{2}}\right\rfloor + 1 = 4"),
     ("pool", r"\max\left(0, 1, 3, 4\right) = 4", r"\max\left(0, 1, 3, 4\right) = 3"),
     ("cnn_sizes", r"96 \cdot \left(11 \cdot 11 \cdot 3 + 1\right) = 34944",
      r"96 \cdot \left(11 \cdot 11 \cdot 3 + 1\right) = 34848"),
@@ -35,3 +37,13 @@ def test_a_slip_planted_in_an_example_is_found(kind, right, slip):
     assert right in text
     report = lint_text(text.replace(right, slip, 1), "markdown")
     assert any(f.verdict == "error" for f in report.findings)
+
+
+def test_lint_reads_the_floor_of_the_size_rule():
+    """``\\left\\lfloor … \\right\\rfloor`` (and bare ``\\lfloor … \\rfloor``) is floor: lint's vocabulary, added for
+    these kinds."""
+    ok = lint_text("$$\\left\\lfloor{\\frac{227 - 11}{4}}\\right\\rfloor + 1 = 55$$\n", "markdown")
+    assert [f.verdict for f in ok.findings] == ["ok"]
+    assert [f.verdict for f in lint_text("$$\\lfloor 7/2 \\rfloor = 3$$\n", "markdown").findings] == ["ok"]
+    wrong = lint_text("$$\\left\\lfloor{\\frac{227 - 11}{4}}\\right\\rfloor = 55$$\n", "markdown")
+    assert [f.verdict for f in wrong.findings] == ["error"]
