@@ -486,3 +486,15 @@ def test_a_layer_too_large_to_work_out_is_refused_at_once():
     with pytest.raises(SpecError, match=r"exercise ex1 \(conv2d\): this layer takes about 2,\d{3},\d{3} steps"):
         load_sheet(sheet(X=big, K=[[1, 0], [0, 1]], loss="sum"))
     load_sheet(sheet(X=big, K=[[1, 0], [0, 1]]))  # forward only: 1521 products, fine
+
+
+def test_labels_of_two_exercises_do_not_overwrite_each_other():
+    """A padded one-channel exercise and a padded two-channel one on one sheet: each keeps its own X^pad."""
+    from symnn.sheets.render.markdown import to_markdown
+
+    one = sheet(X=[[1, 2], [3, 4]], K=[[1]], padding=1)
+    two = one.replace('title = "t"\n', "") .replace("X = [[1, 2], [3, 4]]", "X = [[[1, 2], [3, 4]], [[0, 1], [1, 0]]]")
+    two = two.replace("K = [[1]]", "K = [[[[1]], [[2]]]]")
+    md = to_markdown(solve_checked(load_sheet(one + two)))
+    first, second = md.split("## Exercise 2")
+    assert "X^{\\text{pad}} = " in first and "X^{\\text{pad}}_{1} = " in second

@@ -216,18 +216,18 @@ def solve_cnn_sizes(spec: ExerciseSpec[CnnSizes]) -> Derivation:
             if layer.dilation > 1:
                 with sp.evaluate(False):
                     spanned = sp.Add(sp.Mul(sp.Integer(layer.dilation), sp.Add(sp.Integer(layer.size), -1)), 1)
-                b.equation(nt.Label(f"Feff{l}", r"F_{\text{eff}}"), None, [spanned], sp.Integer(span))
+                b.equation(nt.Label("cnn_F_eff", r"F_{\text{eff}}"), None, [spanned], sp.Integer(span))
             padding = layer.padding
-            b.equation(nt.Label(f"Hout{l}", r"H_{%d}" % l), None, [_floor_rule(before.h, span, padding, layer.stride)],
+            b.equation(nt.Label(f"cnn_H{l}", r"H_{%d}" % l), None, [_floor_rule(before.h, span, padding, layer.stride)],
                        sp.Integer(after.h))
-            b.equation(nt.Label(f"Wout{l}", r"W_{%d}" % l), None,
+            b.equation(nt.Label(f"cnn_W{l}", r"W_{%d}" % l), None,
                        [_floor_rule(before.w, span, padding, layer.stride)], sp.Integer(after.w))
             b.say(f"so the output is {after.h}×{after.w}×{after.c}"
                   + (" (the channels are kept)." if layer.type == "pool" else " (one channel per filter)."))
         else:
             b.say(f"It sees the {before.size} values of its input" + (" flattened" if not before.flat else "")
                   + f" and gives {after.c}.")
-        b.equation(nt.Label(f"shape{l}", r"\text{shape}_{%d}" % l), None, (), shape_value(after),
+        b.equation(nt.Label(f"cnn_shape{l}", r"\text{shape}_{%d}" % l), None, (), shape_value(after),
                    quantity=f"out{l}", caption=f"output shape of layer {l}")
         if layer.type == "conv":
             with sp.evaluate(False):
@@ -240,18 +240,18 @@ def solve_cnn_sizes(spec: ExerciseSpec[CnnSizes]) -> Derivation:
         else:
             written = None
         if written is not None:
-            b.equation(nt.Label(f"params{l}", r"\text{params}_{%d}" % l), None, [written], sp.Integer(params),
+            b.equation(nt.Label(f"cnn_params{l}", r"\text{params}_{%d}" % l), None, [written], sp.Integer(params),
                        quantity=f"params{l}", caption=f"parameters of layer {l}")
         else:
             b.say("A pooling layer has no parameters.")
-            b.equation(nt.Label(f"params{l}", r"\text{params}_{%d}" % l), None, (), sp.Integer(0),
+            b.equation(nt.Label(f"cnn_params{l}", r"\text{params}_{%d}" % l), None, (), sp.Integer(0),
                        quantity=f"params{l}", caption=f"parameters of layer {l}")
         if layer.type != "dense" and not before.flat:
             new_rf = rf + (extent(layer.size, layer.dilation) - 1) * jump
             with sp.evaluate(False):
                 grown = sp.Add(sp.Integer(rf), sp.Mul(sp.Add(sp.Integer(extent(layer.size, layer.dilation)), -1),
                                                       sp.Integer(jump)))
-            b.equation(nt.Label(f"rf{l}", r"r_{%d}" % l), None, [grown], sp.Integer(new_rf), quantity=f"rf{l}",
+            b.equation(nt.Label(f"cnn_r{l}", r"r_{%d}" % l), None, [grown], sp.Integer(new_rf), quantity=f"rf{l}",
                        caption=f"receptive field of layer {l}")
             rf, jump = new_rf, jump * layer.stride
             field = f"{rf}×{rf}"

@@ -284,7 +284,7 @@ def solve_conv2d(spec: ExerciseSpec[Conv2d]) -> Derivation:
         for axis, k in (("rows", kh), ("columns", kw)):
             with sp.evaluate(False):
                 spanned = sp.Add(sp.Mul(sp.Integer(D), sp.Add(sp.Integer(k), -1)), 1)
-            b.equation(nt.Label(f"F_eff_{axis}", r"F_{\text{eff}}" + ("" if kh == kw else r"^{\text{%s}}" % axis)),
+            b.equation(nt.Label("conv_F_eff" + ("" if kh == kw else f"_{axis}"), r"F_{\text{eff}}" + ("" if kh == kw else r"^{\text{%s}}" % axis)),
                        None, [spanned], sp.Integer(extent(k, D)))
             if kh == kw:
                 break
@@ -318,7 +318,7 @@ def solve_conv2d(spec: ExerciseSpec[Conv2d]) -> Derivation:
     if P:
         b.say(f"Padding adds {P} row{'s' if P > 1 else ''} and column{'s' if P > 1 else ''} of zeros on every side:")
         for c in range(C):
-            b.equation(nt.Label(f"Xpad{c + 1}", r"X^{\text{pad}}" + (f"_{{{c + 1}}}" if C > 1 else "")), None, (),
+            b.equation(nt.Label("conv_Xpad" + (f"{c + 1}" if C > 1 else ""), r"X^{\text{pad}}" + (f"_{{{c + 1}}}" if C > 1 else "")), None, (),
                        _matrix(Xp[c]))
     Y = [correlate(Xp, Keff[f], S, D, lambda pairs: _total(pairs)) for f in range(F)]
     if bias is not None:

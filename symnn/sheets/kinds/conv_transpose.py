@@ -169,7 +169,7 @@ def solve_conv_transpose(spec: ExerciseSpec[ConvTranspose]) -> Derivation:
                     for v in range(kw):
                         block[i * S + u][j * S + v] = product(X[0][i][j], K[0][0][u][v])
                         value[i * S + u][j * S + v] = X[0][i][j] * K[0][0][u][v]
-                label = nt.Label(f"scatter{i + 1}{j + 1}", r"x_{%d,%d} \cdot K" % (i + 1, j + 1)
+                label = nt.Label(f"tconv_scatter{i + 1}_{j + 1}" + ("" if C == 1 and F == 1 else "_multi"), r"x_{%d,%d} \cdot K" % (i + 1, j + 1)
                                  if C == 1 and F == 1 else r"(X_{1})_{%d,%d} \cdot K_{1,1}" % (i + 1, j + 1))
                 b.equation(label, None, [sp.ImmutableMatrix(block)], sp.ImmutableMatrix(value))
             if len(shown) < H * W:
@@ -177,7 +177,7 @@ def solve_conv_transpose(spec: ExerciseSpec[ConvTranspose]) -> Derivation:
         if P:
             b.say(f"The sum of every block, before cropping {P} row{'s' if P > 1 else ''} and column"
                   f"{'s' if P > 1 else ''} from each side:")
-            b.equation(nt.Label(f"Yfull{f + 1}", r"Y^{\text{full}}" + (f"_{{{f + 1}}}" if F > 1 else "")), None, (),
+            b.equation(nt.Label("tconv_Yfull" + (f"{f + 1}" if F > 1 else ""), r"Y^{\text{full}}" + (f"_{{{f + 1}}}" if F > 1 else "")), None, (),
                        sp.ImmutableMatrix(full))
         Y = crop(full, P)
         if d.b is not None:

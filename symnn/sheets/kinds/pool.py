@@ -228,7 +228,7 @@ def show_backward(b: Builder, d: Pool, X: list[Rows], grid: list[list[list[tuple
             g, cell, local = first_route
             routed = sp.ImmutableMatrix(d.size, d.size, [sp.Mul(g, k, evaluate=False) for k in local])
             b.say("The first window, its gradient times each local derivative:")
-            b.equation(nt.Label("route11", r"G_{1,1} \cdot \frac{\partial Y_{1,1}}{\partial \text{window}}"), None,
+            b.equation(nt.Label("pool_route11", r"G_{1,1} \cdot \frac{\partial Y_{1,1}}{\partial \text{window}}"), None,
                        [routed], sp.ImmutableMatrix(d.size, d.size, [g * k for k in local]))
         sym = sp.MatrixSymbol("X" + (f"_{c + 1}" if C > 1 else ""), H, W)
         b.equation(nt.partial(L, sym), None, (), sp.ImmutableMatrix(dX), quantity=names["dX"][c],
