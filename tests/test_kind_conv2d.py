@@ -493,7 +493,7 @@ def test_labels_of_two_exercises_do_not_overwrite_each_other():
     from symnn.sheets.render.markdown import to_markdown
 
     one = sheet(X=[[1, 2], [3, 4]], K=[[1]], padding=1)
-    two = one.replace('title = "t"\n', "") .replace("X = [[1, 2], [3, 4]]", "X = [[[1, 2], [3, 4]], [[0, 1], [1, 0]]]")
+    two = one.replace('title = "t"\n', "").replace("X = [[1, 2], [3, 4]]", "X = [[[1, 2], [3, 4]], [[0, 1], [1, 0]]]")
     two = two.replace("K = [[1]]", "K = [[[[1]], [[2]]]]")
     md = to_markdown(solve_checked(load_sheet(one + two)))
     first, second = md.split("## Exercise 2")
