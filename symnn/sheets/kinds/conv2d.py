@@ -284,8 +284,9 @@ def solve_conv2d(spec: ExerciseSpec[Conv2d]) -> Derivation:
         for axis, k in (("rows", kh), ("columns", kw)):
             with sp.evaluate(False):
                 spanned = sp.Add(sp.Mul(sp.Integer(D), sp.Add(sp.Integer(k), -1)), 1)
-            b.equation(nt.Label("conv_F_eff" + ("" if kh == kw else f"_{axis}"), r"F_{\text{eff}}" + ("" if kh == kw else r"^{\text{%s}}" % axis)),
-                       None, [spanned], sp.Integer(extent(k, D)))
+            label = nt.Label("conv_F_eff" + ("" if kh == kw else f"_{axis}"),
+                             r"F_{\text{eff}}" + ("" if kh == kw else r"^{\text{%s}}" % axis))
+            b.equation(label, None, [spanned], sp.Integer(extent(k, D)))
             if kh == kw:
                 break
     Ho = show_size(b, d, "rows", H, kh)
@@ -318,9 +319,10 @@ def solve_conv2d(spec: ExerciseSpec[Conv2d]) -> Derivation:
     if P:
         b.say(f"Padding adds {P} row{'s' if P > 1 else ''} and column{'s' if P > 1 else ''} of zeros on every side:")
         for c in range(C):
-            b.equation(nt.Label("conv_Xpad" + (f"{c + 1}" if C > 1 else ""), r"X^{\text{pad}}" + (f"_{{{c + 1}}}" if C > 1 else "")), None, (),
-                       _matrix(Xp[c]))
-    Y = [correlate(Xp, Keff[f], S, D, lambda pairs: _total(pairs)) for f in range(F)]
+            label = nt.Label("conv_Xpad" + (f"{c + 1}" if C > 1 else ""),
+                             r"X^{\text{pad}}" + (f"_{{{c + 1}}}" if C > 1 else ""))
+            b.equation(label, None, (), _matrix(Xp[c]))
+    Y = [correlate(Xp, Keff[f], S, D, _total) for f in range(F)]
     if bias is not None:
         Y = [[[v + bias[f] for v in row] for row in Y[f]] for f in range(F)]
     first = windows(len(Xp[0]), len(Xp[0][0]), (kh, kw), S, D)[0][0]
