@@ -42,6 +42,8 @@ def _constant_feature(raw: Mapping[str, Any]) -> bool:
     X = raw.get("X")
     if not isinstance(X, list) or not X or not all(isinstance(r, list) for r in X):
         return False
+    if any(isinstance(v, list) for r in X for v in r):
+        return False  # channels of matrices (conv2d, pool): not a data matrix of features
     return any(len({row[j] for row in X if j < len(row)}) == 1 for j in range(len(X[0])))
 
 
