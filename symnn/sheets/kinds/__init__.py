@@ -11,6 +11,7 @@ from typing import Any
 
 from symnn.errors import SymnnError
 from symnn.sheets.kinds.activations import ACTIVATIONS_KIND
+from symnn.sheets.kinds.attention import ATTENTION
 from symnn.sheets.kinds.base import Kind
 from symnn.sheets.kinds.error_analysis import ERROR_ANALYSIS
 from symnn.sheets.kinds.forward import FORWARD
@@ -30,6 +31,7 @@ KINDS: dict[str, Kind[Any]] = {kind.name: kind for kind in (
     GRADIENT_CHECK,
     REGULARIZATION,
     ERROR_ANALYSIS,
+    ATTENTION,
 )}
 """Every exercise kind by name, in the order error messages list them."""
 

@@ -1,0 +1,539 @@
+"""Scaled dot-product attention, forward and backward (kind ``attention``).
+
+S = Q Kᵀ/√d, A = softmax of each row of S (over the keys the mask allows), O = A V; given an
+upstream gradient G = ∂L/∂O, the gradients to Q, K and V.  Every derivative is ``sympy.diff``
+of the one forward definition, taken once per entry pattern on symbols and then given the
+numbers (so 4 queries with d = 8 stay fast): one score s = Σ q_m k_m/√d, the softmax of
+:mod:`symnn.core.calculus` (its Jacobian in the weights), and L = Σ G ⊙ (A V) with the weights
+as symbols.  The chain rule joins the pieces; the matrix forms the sheet shows
+(G Vᵀ, Aᵀ G, A ⊙ (∂L/∂A − rowsum), ∂L/∂S K/√d, (∂L/∂S)ᵀ Q/√d) are confirmed equal to the
+derivatives on symbols before they are written.  Exponentials and √d stay exact; forms too long
+to read are left to the answer key and the sheet shows their certified decimals.  Several heads
+split the columns of Q, K and V into equal blocks and concatenate the heads' outputs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cache
+
+import numpy as np
+import sympy as sp
+
+from symnn.core import interval as iv
+from symnn.core.calculus import softmax_definition, softmax_jacobian, softmax_symbols
+from symnn.core.domains import INTERVALS, evaluate
+from symnn.core.interval import IMatrix, Interval
+from symnn.core.program import compile_program
+from symnn.errors import ShapeError
+from symnn.sheets import notation as nt
+from symnn.sheets.build import Builder, product_expansion, small, to_matrix
+from symnn.sheets.constraints import Constraints
+from symnn.sheets.fields import Context, Matrix, given, read_int, read_matrix, shape, shape_text
+from symnn.sheets.kinds.base import Kind
+from symnn.sheets.recipes import Earlier, Program, Programs, Recipes
+from symnn.sheets.reference.arrays import Values
+from symnn.sheets.reference.attention import evaluate_attention, head_names
+from symnn.sheets.spec import ExerciseSpec
+from symnn.sheets.steps import Derivation
+
+L = sp.Symbol("L")
+MASKED = "masked entries (mask 0) get weight 0"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Attention:
+    """Queries, keys and values of scaled dot-product attention, an optional mask and upstream gradient."""
+
+    Q: Matrix = given(read_matrix)
+    """The queries, one per row (n_q × d)."""
+    K: Matrix = given(read_matrix)
+    """The keys, one per row (n_k × d)."""
+    V: Matrix = given(read_matrix)
+    """The values, one per row (n_k × d_v)."""
+    mask: Matrix | None = given(read_matrix, default=None)
+    """Which keys each query may attend to (n_q × n_k): 1 allows, 0 masks (weight 0); none: all."""
+    upstream: Matrix | None = given(read_matrix, default=None)
+    """The upstream gradient G = ∂L/∂O (n_q × d_v); none: forward pass only."""
+    heads: int = given(read_int, default=1)
+    """Number of heads: Q, K (d columns) and V (d_v columns) split into this many equal column blocks."""
+
+    def check(self, ctx: Context) -> None:
+        """Q and K share d; V has a row per key; mask and upstream fit; the heads divide d and d_v."""
+        (nq, d), (nk, dk), (nv, dv) = shape(self.Q), shape(self.K), shape(self.V)
+        if d != dk:
+            raise ctx.error(f"Q is {shape_text(self.Q)} but K is {shape_text(self.K)}; queries and keys "
+                            "need the same number of columns d", ShapeError)
+        if nv != nk:
+            raise ctx.error(f"V is {shape_text(self.V)} but K is {shape_text(self.K)}; V needs one row "
+                            "per key", ShapeError)
+        if self.mask is not None:
+            if shape(self.mask) != (nq, nk):
+                raise ctx.error(f"mask is {shape_text(self.mask)} but Q Kᵀ is {nq}×{nk}", ShapeError)
+            for i, row in enumerate(self.mask, start=1):
+                bad = [v for v in row if v not in (0, 1)]
+                if bad:
+                    raise ctx.error(f"mask entries must be 0 or 1, got {bad[0]} in row {i}")
+                if not any(row):
+                    raise ctx.error(f"mask row {i} masks every key; query {i} needs at least one")
+        if self.upstream is not None and shape(self.upstream) != (nq, dv):
+            raise ctx.error(f"upstream is {shape_text(self.upstream)} but the output O = A V is "
+                            f"{nq}×{dv}", ShapeError)
+        if not 1 <= self.heads <= d:
+            raise ctx.error(f"heads must be between 1 and d = {d}, got {self.heads}")
+        if d % self.heads or dv % self.heads:
+            raise ctx.error(f"heads = {self.heads} must divide d = {d} and d_v = {dv}")
+
+    def allowed(self, i: int) -> list[int]:
+        """The keys query i (0-based) attends to."""
+        n = shape(self.K)[0]
+        return list(range(n)) if self.mask is None else [j for j in range(n) if self.mask[i][j]]
+
+
+# ---------------------------------------------------------------------------
+# The forward definitions and their SymPy derivatives, once per entry pattern.
+
+
+@cache
+def score_pattern(d: int) -> tuple[sp.Expr, tuple[sp.Symbol, ...], tuple[sp.Symbol, ...], tuple[sp.Expr, ...],
+                                   tuple[sp.Expr, ...]]:
+    """One score s = Σ_m q_m k_m / √d (the forward definition) and its SymPy derivatives in each q_m and k_m."""
+    q = sp.symbols(f"q_1:{d + 1}", real=True)
+    k = sp.symbols(f"k_1:{d + 1}", real=True)
+    s = sp.Add(*[qm * km for qm, km in zip(q, k)]) / sp.sqrt(d)
+    return s, q, k, tuple(sp.diff(s, qm) for qm in q), tuple(sp.diff(s, km) for km in k)
+
+
+@cache
+def output_pattern(nq: int, nk: int, dv: int) -> tuple[sp.ImmutableMatrix, sp.ImmutableMatrix, sp.ImmutableMatrix,
+                                                       sp.ImmutableMatrix, sp.ImmutableMatrix]:
+    """L = Σ G ⊙ (A V) with the weights, values and G as symbols; SymPy's ∂L/∂a_ij and ∂L/∂v_jc.
+
+    The matrix forms G Vᵀ and Aᵀ G are confirmed equal to the derivatives here, on symbols.
+    """
+    a = sp.ImmutableMatrix(nq, nk, lambda i, j: sp.Symbol(f"a_{i + 1},{j + 1}", real=True))
+    v = sp.ImmutableMatrix(nk, dv, lambda j, c: sp.Symbol(f"v_{j + 1},{c + 1}", real=True))
+    g = sp.ImmutableMatrix(nq, dv, lambda i, c: sp.Symbol(f"g_{i + 1},{c + 1}", real=True))
+    loss = sp.Add(*[g[i, c] * a[i, j] * v[j, c] for i in range(nq) for c in range(dv) for j in range(nk)])
+    dA = sp.ImmutableMatrix(nq, nk, lambda i, j: sp.diff(loss, a[i, j]))
+    dV = sp.ImmutableMatrix(nk, dv, lambda j, c: sp.diff(loss, v[j, c]))
+    if (dA - g * v.T).expand() != sp.zeros(nq, nk) or (dV - a.T * g).expand() != sp.zeros(nk, dv):
+        raise AssertionError("the matrix forms G Vᵀ and Aᵀ G differ from SymPy's derivatives")
+    return a, v, g, dA, dV
+
+
+@cache
+def softmax_chain(n: int) -> tuple[sp.Expr, ...]:
+    """∂L/∂s_l = Σ_j ∂L/∂a_j · ∂a_j/∂s_l for one row of n allowed scores, with SymPy's Jacobian.
+
+    Written in the weights a_j and c_j = ∂L/∂a_j; confirmed equal to a_l (c_l − Σ_j a_j c_j) for
+    weights that sum to 1.
+    """
+    a = softmax_symbols(n).a
+    c = sp.symbols(f"c_1:{n + 1}", real=True)
+    J = softmax_jacobian(n)
+    chained = tuple(sp.Add(*[c[j] * J[j, m] for j in range(n)]) for m in range(n))
+    inner = sp.Add(*[aj * cj for aj, cj in zip(a, c)])
+    on_simplex = {a[-1]: 1 - sp.Add(*a[:-1])}  # the weights of a row sum to 1
+    for m in range(n):
+        if sp.expand((chained[m] - a[m] * (c[m] - inner)).xreplace(on_simplex)) != 0:
+            raise AssertionError("the softmax chain rule differs from a_l (c_l - Σ a_j c_j)")
+    return chained
+
+
+# ---------------------------------------------------------------------------
+# Exact values.
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """One head's exact values."""
+
+    S: sp.ImmutableMatrix
+    A: sp.ImmutableMatrix
+    O: sp.ImmutableMatrix
+    dA: sp.ImmutableMatrix | None
+    dS: sp.ImmutableMatrix | None
+    dV: sp.ImmutableMatrix | None
+    dQ: sp.ImmutableMatrix | None
+    dK: sp.ImmutableMatrix | None
+
+
+def blocks(M: sp.ImmutableMatrix, heads: int) -> list[sp.ImmutableMatrix]:
+    """The column blocks of M, one per head."""
+    w = M.cols // heads
+    return [sp.ImmutableMatrix(M[:, h * w:(h + 1) * w]) for h in range(heads)]
+
+
+def solve_head(f: Attention, Q: sp.ImmutableMatrix, K: sp.ImmutableMatrix, V: sp.ImmutableMatrix,
+               G: sp.ImmutableMatrix | None) -> Head:
+    """Scores, weights, output and (given G) the gradients of one head, exactly."""
+    nq, d = Q.shape
+    nk = K.rows
+    s, q, k, ds_dq, ds_dk = score_pattern(d)
+    S = sp.ImmutableMatrix(nq, nk, lambda i, j: s.xreplace({**dict(zip(q, Q.row(i))), **dict(zip(k, K.row(j)))}))
+    rows = []
+    for i in range(nq):
+        allowed = f.allowed(i)
+        soft, z = softmax_definition(len(allowed)), softmax_symbols(len(allowed)).z
+        at = {z[m]: S[i, j] for m, j in enumerate(allowed)}
+        row = [sp.S.Zero] * nk
+        for m, j in enumerate(allowed):
+            row[j] = soft[m].xreplace(at)
+        rows.append(row)
+    A = sp.ImmutableMatrix(rows)
+    O = A * V
+    if G is None:
+        return Head(S, A, O, None, None, None, None, None)
+    a, v, g, dA_sym, dV_sym = output_pattern(nq, nk, V.cols)
+    given_gv = {**dict(zip(v, V)), **dict(zip(g, G))}
+    dA = dA_sym.xreplace(given_gv)
+    dV = dV_sym.xreplace({**dict(zip(a, A)), **dict(zip(g, G))})
+    dS_rows = []
+    for i in range(nq):
+        allowed = f.allowed(i)
+        n = len(allowed)
+        weights, c = softmax_symbols(n).a, sp.symbols(f"c_1:{n + 1}", real=True)
+        at = {**{weights[m]: A[i, j] for m, j in enumerate(allowed)}, **{c[m]: dA[i, j] for m, j in enumerate(allowed)}}
+        row = [sp.S.Zero] * nk
+        for m, j in enumerate(allowed):
+            row[j] = softmax_chain(n)[m].xreplace(at)
+        dS_rows.append(row)
+    dS = sp.ImmutableMatrix(dS_rows)
+    dQ = sp.ImmutableMatrix(nq, d, lambda i, m: sp.Add(*[dS[i, j] * ds_dq[m].xreplace({k[m]: K[j, m]})
+                                                         for j in range(nk)]))
+    dK = sp.ImmutableMatrix(nk, d, lambda j, m: sp.Add(*[dS[i, j] * ds_dk[m].xreplace({q[m]: Q[i, m]})
+                                                         for i in range(nq)]))
+    return Head(S, A, O, dA, dS, dV, dQ, dK)
+
+
+# ---------------------------------------------------------------------------
+# The worked solution.
+
+
+def _m(name: str, M: sp.MatrixBase) -> sp.MatrixSymbol:
+    return nt.matrix(name, M.rows, M.cols)
+
+
+def _sub(tag: str) -> str:
+    return f"_{tag}" if tag else ""
+
+
+def solve_attention(spec: ExerciseSpec[Attention]) -> Derivation:
+    """Scores, weights, output, and the gradients to Q, K and V by ``sympy.diff``."""
+    f = spec.data
+    Q, K, V = to_matrix(f.Q), to_matrix(f.K), to_matrix(f.V)
+    G = to_matrix(f.upstream) if f.upstream is not None else None
+    H = f.heads
+    b = Builder(spec, "Scaled dot-product attention" if H == 1 else "Multi-head attention")
+    dh = Q.cols // H
+    tags = head_names(H)
+    Qb, Kb, Vb = blocks(Q, H), blocks(K, H), blocks(V, H)
+    Gb = blocks(G, H) if G is not None else [None] * H
+    solved = [solve_head(f, Qb[h], Kb[h], Vb[h], Gb[h]) for h in range(H)]
+    d_sym = sp.Symbol("d")
+    if H > 1:
+        b.say(f"With {H} heads, each head h takes its own block of {dh} columns of Q and K and "
+              f"{V.cols // H} of V, attends on its own with ", sp.Eq(d_sym, dh, evaluate=False),
+              ", and the heads' outputs are written side by side (concatenated).")
+    for h, (tag, head) in enumerate(zip(tags, solved)):
+        if H > 1:
+            b.heading(f"Head {tag}")
+            b.say(f"Head {tag} uses columns {h * dh + 1}–{(h + 1) * dh} of Q and K:",)
+            b.equation(_m(f"Q_{tag}", Qb[h]), None, (), Qb[h])
+            b.equation(_m(f"K_{tag}", Kb[h]), None, (), Kb[h])
+            b.equation(_m(f"V_{tag}", Vb[h]), None, (), Vb[h])
+        _forward(b, f, tag, Qb[h], Kb[h], Vb[h], head, dh, first=h == 0)
+    if H > 1:
+        O = sp.ImmutableMatrix(sp.Matrix.hstack(*[hd.O for hd in solved]))
+        b.heading("Concatenated output")
+        b.say("The heads' outputs side by side:")
+        b.equation(_m("O", O), None, (), O, quantity="O", caption="attention output")
+    summary = ["A" if H == 1 else "A1", "O"]
+    if G is not None:
+        for h, (tag, head) in enumerate(zip(tags, solved)):
+            _backward(b, tag, Qb[h], Kb[h], Vb[h], Gb[h], head, first=h == 0, heads=H)  # type: ignore[arg-type]
+        full = {name: sp.ImmutableMatrix(sp.Matrix.hstack(*[getattr(hd, attr) for hd in solved]))
+                for name, attr in (("dL_dQ", "dQ"), ("dL_dK", "dK"), ("dL_dV", "dV"))}
+        if H > 1:
+            b.heading("Gradients of the inputs")
+            b.say("Each head's gradients fill that head's columns:")
+            for name, letter in (("dL_dQ", "Q"), ("dL_dK", "K"), ("dL_dV", "V")):
+                M = full[name]
+                b.equation(nt.partial(L, _m(letter, M)), None, (), M, quantity=name,
+                           caption=f"gradient of the loss with respect to {letter}")
+        summary += ["dL_dQ", "dL_dK", "dL_dV"]
+    b.remark("The scale 1/√d keeps the scores of long vectors from growing with d; without it the "
+             "softmax saturates and its gradients vanish. Each row of A sums to 1: the softmax runs over the "
+             "keys (along a row of S), one distribution per query.")
+    return b.done(summary)
+
+
+def _forward(b: Builder, f: Attention, tag: str, Q: sp.ImmutableMatrix, K: sp.ImmutableMatrix,
+             V: sp.ImmutableMatrix, head: Head, d: int, first: bool) -> None:
+    sub = _sub(tag)
+    Qs, Ks, Vs = _m(f"Q{sub}", Q), _m(f"K{sub}", K), _m(f"V{sub}", V)
+    Ss, As = _m(f"S{sub}", head.S), _m(f"A{sub}", head.A)
+    d_sym = sp.Symbol("d")
+    s, q, k, _, _ = score_pattern(d)
+    if not tag:
+        b.heading("Scores")
+    if first:
+        b.say("Each query (a row of Q) is compared with each key (a row of K) by their dot product, scaled by "
+              "1/√d where d is the length of a key: ", sp.Eq(sp.Symbol("s_ij"), sp.Mul(
+                  sp.Sum(sp.Symbol("q_im") * sp.Symbol("k_jm"), (sp.Symbol("m"), 1, d_sym)),
+                  1 / sp.sqrt(d_sym), evaluate=False), evaluate=False),
+              ". All scores at once are Q Kᵀ/√d (K transposed, so that row i of Q meets row j of K).")
+    b.say("Here ", sp.Eq(d_sym, d, evaluate=False), ", so ", sp.Eq(sp.sqrt(d_sym), sp.sqrt(d), evaluate=False),
+          ".")
+    subs: list[sp.Basic] = []
+    if small(Q, K) and Q.cols <= 4:
+        subs.append(sp.MatMul(sp.Pow(sp.sqrt(d), -1, evaluate=False), Q, K.T, evaluate=False))
+    b.equation(Ss, sp.MatMul(1 / sp.sqrt(d_sym), Qs, Ks.T), subs, head.S, quantity=f"S{tag}",
+               caption="attention scores")
+    b.say("For example the first score:")
+    with sp.evaluate(False):
+        worked = product_expansion(Q[0, :], K[0, :].T)[0, 0] / sp.sqrt(d)
+    b.equation(nt.Entry(f"S{sub}", 1, 1), None, [worked], head.S[0, 0])
+    if f.mask is not None:
+        masked = [(i + 1, j + 1) for i in range(Q.rows) for j in range(K.rows) if not f.mask[i][j]]
+        b.say("The mask forbids " + ", ".join(f"key {j} to query {i}" for i, j in masked) + ": those scores are "
+              "set to −∞ before the softmax, so their weights are 0.")
+    if not tag:
+        b.heading("Attention weights")
+    if first:
+        b.say("Each row of S becomes a probability distribution over the keys with the softmax; for query i, "
+              "over the keys it may attend to:")
+        n = max(len(f.allowed(i)) for i in range(Q.rows))
+        b.equation(sp.Symbol("a_i1"), softmax_definition(n)[0].xreplace(
+            {z: sp.Symbol(f"s_i{m + 1}") for m, z in enumerate(softmax_symbols(n).z)}))
+    b.equation(As, nt.Elementwise("softmax", Ss), (), head.A, quantity=f"A{tag}",
+               caption="attention weights (each row sums to 1)")
+    row = next((i for i in range(Q.rows) if len(f.allowed(i)) > 1), 0)
+    allowed = f.allowed(row)
+    b.say(f"For example the first weight of row {row + 1}, with the scores of that row:")
+    with sp.evaluate(False):
+        parts = [sp.exp(head.S[row, j]) for j in allowed]
+        worked_a = sp.Mul(parts[0], sp.Pow(sp.Add(*parts), -1))
+    b.equation(nt.Entry(f"A{sub}", row + 1, allowed[0] + 1), None, [worked_a], head.A[row, allowed[0]])
+    if not tag:
+        b.heading("Output")
+    b.say("Each output row is the weighted average of the value rows, with that query's weights:")
+    b.equation(_m(f"O{sub}", head.O), sp.MatMul(As, Vs), (), head.O, quantity="O" if not tag else f"O{tag}",
+               caption="attention output" if not tag else f"output of head {tag}")
+
+
+def _backward(b: Builder, tag: str, Q: sp.ImmutableMatrix, K: sp.ImmutableMatrix, V: sp.ImmutableMatrix,
+              G: sp.ImmutableMatrix, head: Head, first: bool, heads: int) -> None:
+    assert head.dA is not None and head.dS is not None and head.dQ is not None
+    sub = _sub(tag)
+    Qs, Ks, Vs, Gs = _m(f"Q{sub}", Q), _m(f"K{sub}", K), _m(f"V{sub}", V), _m(f"G{sub}", G)
+    As, Ss = _m(f"A{sub}", head.A), _m(f"S{sub}", head.S)
+    d_sym = sp.Symbol("d")
+    b.heading("Backward pass" if not tag else f"Backward pass, head {tag}")
+    if first:
+        g11, a11, v11 = sp.Symbol("g_ic"), sp.Symbol("a_ij"), sp.Symbol("v_jc")
+        b.say("The upstream gradient G = ∂L/∂O is given; the loss L = Σ G ⊙ O has exactly that gradient at O, "
+              "so its derivatives are the ones asked for. SymPy differentiates ",
+              sp.Eq(L, sp.Sum(g11 * sp.Sum(a11 * v11, (sp.Symbol("j"), 1, K.rows)), (sp.Symbol("i"), 1, Q.rows),
+                              (sp.Symbol("c"), 1, V.cols)), evaluate=False),
+              " with the weights, values and G as symbols:")
+        a, v, g, dA_sym, dV_sym = output_pattern(Q.rows, K.rows, V.cols)
+        b.equation(nt.Partial(L, a[0, 0]), dA_sym[0, 0])
+        b.equation(nt.Partial(L, v[0, 0]), dV_sym[0, 0])
+        b.say("and likewise for every entry; in matrices, ∂L/∂A = G Vᵀ and ∂L/∂V = Aᵀ G (SymPy confirms both "
+              "equal to its derivatives).")
+    if heads > 1:
+        b.say(f"Head {tag} receives the columns of G that its output filled:")
+        b.equation(Gs, None, (), G)
+    dAs = nt.partial(L, As)
+    b.equation(dAs, sp.MatMul(Gs, Vs.T), (), head.dA, quantity=f"dL_dA{tag}",
+               caption="gradient of the loss with respect to the weights")
+    if heads == 1:
+        b.equation(nt.partial(L, Vs), sp.MatMul(As.T, Gs), (), head.dV, quantity="dL_dV",
+                   caption="gradient of the loss with respect to V")
+    if first:
+        sym = softmax_symbols(2)
+        a_, s_ = sp.symbols("a_1:3", positive=True), sp.symbols("s_1:3", real=True)
+        J = softmax_jacobian(2).xreplace(dict(zip(sym.a, a_)))
+        b.say("Through the softmax: SymPy differentiates its definition; written in the weights, its Jacobian "
+              "within one row is")
+        b.equation(nt.Partial(a_[0], s_[0]), J[0, 0])
+        b.equation(nt.Partial(a_[0], s_[1]), J[0, 1])
+        c = [nt.Partial(L, sp.Symbol(f"a_i{m}")) for m in ("j", "l")]
+        b.say("so, summing ∂L/∂a_ij · ∂a_ij/∂s_il over the keys j of the row, ",
+              sp.Eq(nt.Partial(L, sp.Symbol("s_il")), sp.Mul(sp.Symbol("a_il"), sp.Add(
+                  c[1], -sp.Sum(sp.Symbol("a_ij") * c[0], (sp.Symbol("j"), 1, K.rows))), evaluate=False), evaluate=False),
+              " (SymPy confirms it for every row length used here). Masked scores get 0.")
+    b.equation(nt.partial(L, Ss), None, (), head.dS, quantity=f"dL_dS{tag}",
+               caption="gradient of the loss with respect to the scores")
+    if first:
+        s, q, k, ds_dq, ds_dk = score_pattern(Q.cols)
+        b.say("Through the scores: SymPy differentiates one score, ", sp.Eq(sp.Symbol("s"), s, evaluate=False), ":")
+        b.equation(nt.Partial(sp.Symbol("s"), q[0]), ds_dq[0])
+        b.equation(nt.Partial(sp.Symbol("s"), k[0]), ds_dk[0])
+        b.say("and likewise for every m; summing over the scores each entry of Q and K appears in gives the "
+              "matrix forms below.")
+    dSs = nt.partial(L, Ss)
+    if heads == 1:
+        b.equation(nt.partial(L, Qs), sp.MatMul(1 / sp.sqrt(d_sym), dSs, Ks), (), head.dQ, quantity="dL_dQ",
+                   caption="gradient of the loss with respect to Q")
+        b.equation(nt.partial(L, Ks), sp.MatMul(1 / sp.sqrt(d_sym), dSs.T, Qs), (), head.dK, quantity="dL_dK",
+                   caption="gradient of the loss with respect to K")
+    else:
+        b.equation(nt.partial(L, Vs), sp.MatMul(As.T, Gs), (), head.dV)
+        b.equation(nt.partial(L, Qs), sp.MatMul(1 / sp.sqrt(d_sym), dSs, Ks), (), head.dQ)
+        b.equation(nt.partial(L, Ks), sp.MatMul(1 / sp.sqrt(d_sym), dSs.T, Qs), (), head.dK)
+
+
+# ---------------------------------------------------------------------------
+# The numpy twin, random draws, and ``symnn check``.
+
+
+def reference(f: Attention) -> Values:
+    """The numpy twin (:func:`symnn.sheets.reference.attention.evaluate_attention`)."""
+    return evaluate_attention(f.Q, f.K, f.V, f.mask, f.upstream, f.heads)
+
+
+def rejects(f: Attention, values: Values, c: Constraints) -> list[str]:
+    """A row whose allowed scores are all equal (uniform weights: its query learns nothing), a row whose scores
+    spread wider than the saturation bound (a one-hot softmax), and vanishing gradients to Q."""
+    failed = []
+    for tag in head_names(f.heads):
+        S = np.asarray(values[f"S{tag}"])
+        for i in range(S.shape[0]):
+            row = S[i, f.allowed(i)]
+            spread = float(row.max() - row.min())
+            if c.softmax_ties and len(row) > 1 and spread < 1e-9:
+                failed.append("a query's allowed scores are all equal: uniform weights (softmax_ties)")
+            if c.saturation is not None and spread > float(c.saturation):
+                failed.append(f"a query's scores spread more than {c.saturation}: the softmax saturates "
+                              "(saturation)")
+    if c.min_gradient is not None and "dL_dQ" in values:
+        if float(np.abs(np.asarray(values["dL_dQ"])).max()) < float(c.min_gradient):
+            failed.append(f"some entry of ∂L/∂Q has size at least {c.min_gradient} (min_gradient)")
+    return failed
+
+
+def programs(f: Attention) -> dict[str, Program]:
+    """The softmax of each row length used and its Jacobian in the weights (SymPy), compiled."""
+    out: dict[str, Program] = {}
+    nq, nk = shape(f.Q)[0], shape(f.K)[0]
+    rows = [f.allowed(i) for i in range(nq)]
+    lengths = {len(keys) for keys in rows} | {sum(j in keys for keys in rows) for j in range(nk)} - {0}
+    for n in sorted(lengths):
+        soft = softmax_definition(n)
+        for m in range(n):
+            out[f"softmax:{n}:{m}"] = compile_program(soft[m], softmax_symbols(n).z)
+            out[f"chain:{n}:{m}"] = compile_program(softmax_chain(n)[m],
+                                                   (*softmax_symbols(n).a, *sp.symbols(f"c_1:{n + 1}", real=True)))
+    return out
+
+
+def _softmax_rows(programs: Programs, S: IMatrix, allowed: list[list[int]]) -> IMatrix:
+    """Row softmax of S over each row's allowed entries (the compiled definition, over intervals)."""
+    out = []
+    for i, row in enumerate(S):
+        keys = allowed[i]
+        n = len(keys)
+        env = {f"z_{m + 1}": row[j] for m, j in enumerate(keys)}
+        values = [Interval.point(0)] * len(row)
+        for m, j in enumerate(keys):
+            values[j] = evaluate(programs[f"softmax:{n}:{m}"], env, INTERVALS)
+        out.append(tuple(values))
+    return tuple(out)
+
+
+def _chain_rows(programs: Programs, A: IMatrix, dA: IMatrix, allowed: list[list[int]]) -> IMatrix:
+    """∂L/∂S from the weights and ∂L/∂A, row by row (the compiled chain rule through the softmax)."""
+    out = []
+    for i, row in enumerate(A):
+        keys = allowed[i]
+        n = len(keys)
+        env = {**{f"yhat_{m + 1}": row[j] for m, j in enumerate(keys)},
+               **{f"c_{m + 1}": dA[i][j] for m, j in enumerate(keys)}}
+        values = [Interval.point(0)] * len(row)
+        for m, j in enumerate(keys):
+            values[j] = evaluate(programs[f"chain:{n}:{m}"], env, INTERVALS)
+        out.append(tuple(values))
+    return tuple(out)
+
+
+def _columns(M: IMatrix, start: int, width: int) -> IMatrix:
+    return tuple(row[start:start + width] for row in M)
+
+
+def _hstack(parts: list[IMatrix]) -> IMatrix:
+    return tuple(tuple(v for p in parts for v in p[i]) for i in range(len(parts[0])))
+
+
+NO_SCALE = "the scores were not scaled by 1/√d (√d left out)"
+WRONG_AXIS = "the softmax ran down each column (over the queries) instead of along each row (over the keys)"
+NOT_TRANSPOSED = "K was not transposed: Q K instead of Q Kᵀ"
+
+
+def recipes(f: Attention, programs: Programs) -> Recipes:
+    """Weights from a student's scores, output from their weights, gradients from their earlier gradients;
+    √d left out, softmax over the wrong axis, K not transposed."""
+    H = f.heads
+    Q, K, V = iv.const(f.Q), iv.const(f.K), iv.const(f.V)
+    G = iv.const(f.upstream) if f.upstream is not None else None
+    nq, nk = len(Q), len(K)
+    dh, dvh = len(Q[0]) // H, len(V[0]) // H
+    allowed = [f.allowed(i) for i in range(nq)]
+    by_column = [[i for i in range(nq) if j in allowed[i]] for j in range(nk)]
+    root = iv.sqrt(Interval.point(dh))
+    r = Recipes()
+    tags = head_names(H)
+    for h, tag in enumerate(tags):
+        Qh, Kh, Vh = _columns(Q, h * dh, dh), _columns(K, h * dh, dh), _columns(V, h * dvh, dvh)
+        S, A, dA, dS = f"S{tag}", f"A{tag}", f"dL_dA{tag}", f"dL_dS{tag}"
+        raw = iv.matmul(Qh, iv.transpose(Kh))
+
+        def column_softmax(v: Earlier, S: str = S) -> IMatrix:
+            cols = _softmax_rows(programs, iv.transpose(v[S]), by_column) if all(by_column) else None
+            if cols is None:
+                raise iv.Undefined("a column of the mask masks every query")
+            return iv.transpose(cols)
+
+        r.mistake(S, (), lambda v, raw=raw: raw, NO_SCALE)
+        if dh == nk:
+            r.mistake(S, (), lambda v, Qh=Qh, Kh=Kh: iv.scale(root.reciprocal(), iv.matmul(Qh, Kh)), NOT_TRANSPOSED)
+        r.rule(A, (S,), lambda v, S=S: _softmax_rows(programs, v[S], allowed))
+        r.mistake(A, (S,), column_softmax, WRONG_AXIS)
+        r.mistake(A, (), lambda v, raw=raw: _softmax_rows(programs, raw, allowed), NO_SCALE)
+        if H > 1:
+            r.rule(f"O{tag}", (A,), lambda v, A=A, Vh=Vh: iv.matmul(v[A], Vh))
+        if G is not None:
+            r.rule(dS, (A, dA), lambda v, A=A, dA=dA: _chain_rows(programs, v[A], v[dA], allowed))
+    heads_A = tuple(f"A{t}" for t in tags)
+    r.rule("O", heads_A, lambda v: _hstack([iv.matmul(v[a], _columns(V, h * dvh, dvh))
+                                            for h, a in enumerate(heads_A)]))
+    if G is not None:
+        heads_dS = tuple(f"dL_dS{t}" for t in tags)
+
+        def grad_Q(v: Earlier, scale: Interval = root.reciprocal()) -> IMatrix:
+            return _hstack([iv.scale(scale, iv.matmul(v[s], _columns(K, h * dh, dh))) for h, s in enumerate(heads_dS)])
+
+        def grad_K(v: Earlier, scale: Interval = root.reciprocal(), transposed: bool = True) -> IMatrix:
+            return _hstack([iv.scale(scale, iv.matmul(iv.transpose(v[s]) if transposed else v[s],
+                                                      _columns(Q, h * dh, dh))) for h, s in enumerate(heads_dS)])
+
+        r.rule("dL_dV", heads_A, lambda v: _hstack([iv.matmul(iv.transpose(v[a]), _columns(G, h * dvh, dvh))
+                                                    for h, a in enumerate(heads_A)]))
+        r.rule("dL_dQ", heads_dS, grad_Q)
+        r.rule("dL_dK", heads_dS, grad_K)
+        one = Interval.point(1)
+        r.mistake("dL_dQ", heads_dS, lambda v: grad_Q(v, one), NO_SCALE)
+        r.mistake("dL_dK", heads_dS, lambda v: grad_K(v, one), NO_SCALE)
+        if nq == nk:
+            r.mistake("dL_dK", heads_dS, lambda v: grad_K(v, transposed=False),
+                      "∂L/∂S was not transposed: ∂L/∂S Q instead of (∂L/∂S)ᵀ Q")
+    return r
+
+
+ATTENTION: Kind[Attention] = Kind(
+    name="attention", data=Attention, solve=solve_attention, reference=reference, rejects=rejects,
+    programs=programs, recipes=recipes)
+"""The declaration of kind ``attention``."""
