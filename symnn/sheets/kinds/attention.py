@@ -106,19 +106,22 @@ def score_pattern(d: int) -> tuple[sp.Expr, tuple[sp.Symbol, ...], tuple[sp.Symb
 
 
 @cache
-def output_pattern(nq: int, nk: int, dv: int) -> tuple[sp.ImmutableMatrix, sp.ImmutableMatrix, sp.ImmutableMatrix,
-                                                       sp.ImmutableMatrix, sp.ImmutableMatrix]:
-    """L = Σ G ⊙ (A V) with the weights, values and G as symbols; SymPy's ∂L/∂a_ij and ∂L/∂v_jc.
+def output_pattern(nk: int, dv: int) -> tuple[tuple[sp.Symbol, ...], sp.ImmutableMatrix, tuple[sp.Symbol, ...],
+                                              tuple[sp.Expr, ...], sp.ImmutableMatrix]:
+    """One query's share of the loss, L_i = Σ_c g_c Σ_j a_j v_jc, with its weights, the values and its row of G
+    as symbols; SymPy's ∂L_i/∂a_j and ∂L_i/∂v_jc.  L is the sum of the rows' shares, so ∂L/∂v_jc sums them.
 
     The matrix forms G Vᵀ and Aᵀ G are confirmed equal to the derivatives here, on symbols.
     """
-    a = sp.ImmutableMatrix(nq, nk, lambda i, j: sp.Symbol(f"a_{i + 1},{j + 1}", real=True))
+    a = sp.symbols(f"a_1:{nk + 1}", real=True)
     v = sp.ImmutableMatrix(nk, dv, lambda j, c: sp.Symbol(f"v_{j + 1},{c + 1}", real=True))
-    g = sp.ImmutableMatrix(nq, dv, lambda i, c: sp.Symbol(f"g_{i + 1},{c + 1}", real=True))
-    loss = sp.Add(*[g[i, c] * a[i, j] * v[j, c] for i in range(nq) for c in range(dv) for j in range(nk)])
-    dA = sp.ImmutableMatrix(nq, nk, lambda i, j: sp.diff(loss, a[i, j]))
-    dV = sp.ImmutableMatrix(nk, dv, lambda j, c: sp.diff(loss, v[j, c]))
-    if (dA - g * v.T).expand() != sp.zeros(nq, nk) or (dV - a.T * g).expand() != sp.zeros(nk, dv):
+    g = sp.symbols(f"g_1:{dv + 1}", real=True)
+    share = sp.Add(*[g[c] * a[j] * v[j, c] for c in range(dv) for j in range(nk)])
+    dA = tuple(sp.diff(share, aj) for aj in a)
+    dV = sp.ImmutableMatrix(nk, dv, lambda j, c: sp.diff(share, v[j, c]))
+    row_a, row_g = sp.ImmutableMatrix([a]), sp.ImmutableMatrix([g])
+    if (sp.ImmutableMatrix([dA]) - row_g * v.T).expand() != sp.zeros(1, nk) or \
+            (dV - row_a.T * row_g).expand() != sp.zeros(nk, dv):
         raise AssertionError("the matrix forms G Vᵀ and Aᵀ G differ from SymPy's derivatives")
     return a, v, g, dA, dV
 
@@ -140,6 +143,46 @@ def softmax_chain(n: int) -> tuple[sp.Expr, ...]:
         if sp.expand((chained[m] - a[m] * (c[m] - inner)).xreplace(on_simplex)) != 0:
             raise AssertionError("the softmax chain rule differs from a_l (c_l - Σ a_j c_j)")
     return chained
+
+
+@cache
+def chain_in_exponentials(n: int) -> tuple[tuple[sp.Expr, ...], tuple[sp.Symbol, ...], tuple[sp.Symbol, ...]]:
+    """:func:`softmax_chain` with each weight written a_j = E_j / Σ E (E_j = exp(s_j)): E_m Σ_j (c_m − c_j) E_j / (Σ E)².
+
+    An exact algebraic rewrite of SymPy's result on symbols (so the numbers put in give short exact forms).
+    """
+    a, c = softmax_symbols(n).a, sp.symbols(f"c_1:{n + 1}", real=True)
+    E, T = sp.symbols(f"E_1:{n + 1}", positive=True), sp.Symbol("T", positive=True)
+    total = sp.Add(*E)
+    out = []
+    for m, chained in enumerate(softmax_chain(n)):
+        inner = sp.expand(sp.expand(chained.xreplace({aj: Ej / T for aj, Ej in zip(a, E)}) * T**2 / E[m])
+                          .xreplace({T: total}))
+        out.append(E[m] * inner / total**2)
+    return tuple(out), E, c
+
+
+@cache
+def row_forms(n: int) -> tuple[sp.Expr, sp.Expr, tuple[sp.Symbol, ...], tuple[sp.Symbol, ...], tuple[sp.Symbol, ...],
+                               tuple[sp.Symbol, ...]]:
+    """Two sums over one row of n allowed scores, each put over one denominator in E_j = exp(s_j), on symbols.
+
+    * an output entry Σ_j a_j w_j = Σ_j w_j E_j / Σ E (the softmax definition times the values w_j);
+    * a query-gradient entry Σ_j (∂L/∂s_j) κ_j = (Σ_j Σ_l κ_j (c_j − c_l) E_j E_l) / (Σ E)², with
+      :func:`softmax_chain` for ∂L/∂s_j (c_j = ∂L/∂a_j) and κ_j = ∂s_j/∂q, SymPy's score derivative.
+
+    Exact algebraic rewrites of SymPy's results, so the numbers put in give short exact forms.
+    """
+    soft, z = softmax_definition(n), softmax_symbols(n).z
+    a, c = softmax_symbols(n).a, sp.symbols(f"c_1:{n + 1}", real=True)
+    w, kappa = sp.symbols(f"w_1:{n + 1}", real=True), sp.symbols(f"kappa_1:{n + 1}", real=True)
+    E, T = sp.symbols(f"E_1:{n + 1}", positive=True), sp.Symbol("T", positive=True)
+    total = sp.Add(*E)
+    output = sp.Add(*[wj * sj for wj, sj in zip(w, soft)]).xreplace({zj: sp.log(Ej) for zj, Ej in zip(z, E)})
+    output = sp.expand(sp.together(output) * total) / total
+    chained = sp.Add(*[kj * cj for kj, cj in zip(kappa, softmax_chain(n))])
+    numerator = sp.expand(sp.expand(chained.xreplace({aj: Ej / T for aj, Ej in zip(a, E)}) * T**2).xreplace({T: total}))
+    return output, numerator / total**2, E, w, c, kappa
 
 
 # ---------------------------------------------------------------------------
@@ -183,26 +226,41 @@ def solve_head(f: Attention, Q: sp.ImmutableMatrix, K: sp.ImmutableMatrix, V: sp
             row[j] = soft[m].xreplace(at)
         rows.append(row)
     A = sp.ImmutableMatrix(rows)
-    O = A * V
+    O_rows = []
+    for i in range(nq):
+        allowed = f.allowed(i)
+        output, _, E, w, _, _ = row_forms(len(allowed))
+        exps = {E[m]: sp.exp(S[i, j]) for m, j in enumerate(allowed)}
+        O_rows.append([output.xreplace({**exps, **{w[m]: V[j, col] for m, j in enumerate(allowed)}})
+                       for col in range(V.cols)])
+    O = sp.ImmutableMatrix(O_rows)
     if G is None:
         return Head(S, A, O, None, None, None, None, None)
-    a, v, g, dA_sym, dV_sym = output_pattern(nq, nk, V.cols)
-    given_gv = {**dict(zip(v, V)), **dict(zip(g, G))}
-    dA = dA_sym.xreplace(given_gv)
-    dV = dV_sym.xreplace({**dict(zip(a, A)), **dict(zip(g, G))})
+    a, v, g, dA_row, dV_row = output_pattern(nk, V.cols)
+    values = dict(zip(v, V))
+    dA = sp.ImmutableMatrix(nq, nk, lambda i, j: dA_row[j].xreplace({**values, **dict(zip(g, G.row(i)))}))
+    dV = sp.ImmutableMatrix(nk, V.cols, lambda j, c: sp.Add(*[
+        dV_row[j, c].xreplace({a[j]: A[i, j], g[c]: G[i, c]}) for i in range(nq)]))
     dS_rows = []
     for i in range(nq):
         allowed = f.allowed(i)
-        n = len(allowed)
-        weights, c = softmax_symbols(n).a, sp.symbols(f"c_1:{n + 1}", real=True)
-        at = {**{weights[m]: A[i, j] for m, j in enumerate(allowed)}, **{c[m]: dA[i, j] for m, j in enumerate(allowed)}}
+        chain, E, c = chain_in_exponentials(len(allowed))
+        at = {**{E[m]: sp.exp(S[i, j]) for m, j in enumerate(allowed)},
+              **{c[m]: dA[i, j] for m, j in enumerate(allowed)}}
         row = [sp.S.Zero] * nk
         for m, j in enumerate(allowed):
-            row[j] = softmax_chain(n)[m].xreplace(at)
+            row[j] = chain[m].xreplace(at)
         dS_rows.append(row)
     dS = sp.ImmutableMatrix(dS_rows)
-    dQ = sp.ImmutableMatrix(nq, d, lambda i, m: sp.Add(*[dS[i, j] * ds_dq[m].xreplace({k[m]: K[j, m]})
-                                                         for j in range(nk)]))
+    dQ_rows = []
+    for i in range(nq):
+        allowed = f.allowed(i)
+        _, gradient, E, _, c, kappa = row_forms(len(allowed))
+        at = {**{E[m]: sp.exp(S[i, j]) for m, j in enumerate(allowed)},
+              **{c[m]: dA[i, j] for m, j in enumerate(allowed)}}
+        dQ_rows.append([gradient.xreplace({**at, **{kappa[m]: ds_dq[col].xreplace({k[col]: K[j, col]})
+                                                   for m, j in enumerate(allowed)}}) for col in range(d)])
+    dQ = sp.ImmutableMatrix(dQ_rows)
     dK = sp.ImmutableMatrix(nk, d, lambda j, m: sp.Add(*[dS[i, j] * ds_dk[m].xreplace({q[m]: Q[i, m]})
                                                          for i in range(nq)]))
     return Head(S, A, O, dA, dS, dV, dQ, dK)
@@ -339,11 +397,14 @@ def _backward(b: Builder, tag: str, Q: sp.ImmutableMatrix, K: sp.ImmutableMatrix
               sp.Eq(L, sp.Sum(g11 * sp.Sum(a11 * v11, (sp.Symbol("j"), 1, K.rows)), (sp.Symbol("i"), 1, Q.rows),
                               (sp.Symbol("c"), 1, V.cols)), evaluate=False),
               " with the weights, values and G as symbols:")
-        a, v, g, dA_sym, dV_sym = output_pattern(Q.rows, K.rows, V.cols)
-        b.equation(nt.Partial(L, a[0, 0]), dA_sym[0, 0])
-        b.equation(nt.Partial(L, v[0, 0]), dV_sym[0, 0])
-        b.say("and likewise for every entry; in matrices, ∂L/∂A = G Vᵀ and ∂L/∂V = Aᵀ G (SymPy confirms both "
-              "equal to its derivatives).")
+        a, v, g, dA_row, dV_row = output_pattern(K.rows, V.cols)
+        b.say("One query's share of it is ", sp.Eq(sp.Symbol("L_i"), sp.Add(*[g[c] * a[j] * v[j, c] for c in
+              range(V.cols) for j in range(K.rows)]), evaluate=False), " (its row of G, its weights a_j); "
+              "SymPy gives")
+        b.equation(nt.Partial(sp.Symbol("L_i"), a[0]), dA_row[0])
+        b.equation(nt.Partial(sp.Symbol("L_i"), v[0, 0]), dV_row[0, 0])
+        b.say("and likewise for every entry; V is shared by the queries, so ∂L/∂V sums the shares. In matrices, "
+              "∂L/∂A = G Vᵀ and ∂L/∂V = Aᵀ G (SymPy confirms both equal to its derivatives).")
     if heads > 1:
         b.say(f"Head {tag} receives the columns of G that its output filled:")
         b.equation(Gs, None, (), G)
