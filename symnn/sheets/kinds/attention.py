@@ -15,7 +15,6 @@ split the columns of Q, K and V into equal blocks and concatenate the heads' out
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from functools import cache
 
 import numpy as np
@@ -32,7 +31,7 @@ from symnn.sheets.build import Builder, product_expansion, small, to_matrix
 from symnn.sheets.constraints import Constraints
 from symnn.sheets.fields import Context, Matrix, given, read_int, read_matrix, shape, shape_text
 from symnn.sheets.kinds.base import Kind
-from symnn.sheets.recipes import Earlier, Program, Programs, Recipes
+from symnn.sheets.recipes import Compute, Earlier, Program, Programs, Recipes
 from symnn.sheets.reference.arrays import Values
 from symnn.sheets.reference.attention import evaluate_attention, head_names
 from symnn.sheets.spec import ExerciseSpec
@@ -311,7 +310,7 @@ def solve_attention(spec: ExerciseSpec[Attention]) -> Derivation:
     summary = ["A" if H == 1 else "A1", "O"]
     if G is not None:
         for h, (tag, head) in enumerate(zip(tags, solved)):
-            _backward(b, tag, Qb[h], Kb[h], Vb[h], Gb[h], head, first=h == 0, heads=H)  # type: ignore[arg-type]
+            _backward(b, tag, Qb[h], Kb[h], Vb[h], Gb[h], head, first=h == 0, heads=H)
         full = {name: sp.ImmutableMatrix(sp.Matrix.hstack(*[getattr(hd, attr) for hd in solved]))
                 for name, attr in (("dL_dQ", "dQ"), ("dL_dK", "dK"), ("dL_dV", "dV"))}
         if H > 1:
@@ -534,63 +533,83 @@ WRONG_AXIS = "the softmax ran down each column (over the queries) instead of alo
 NOT_TRANSPOSED = "K was not transposed: Q K instead of Q Kᵀ"
 
 
+def _head_rules(r: Recipes, f: Attention, programs: Programs, tag: str, Qh: IMatrix, Kh: IMatrix,
+                root: Interval) -> None:
+    """One head's scores (mistakes only: they follow from the given data), weights and score gradient."""
+    nq, nk = len(Qh), len(Kh)
+    allowed = [f.allowed(i) for i in range(nq)]
+    by_column = [[i for i in range(nq) if j in allowed[i]] for j in range(nk)]
+    S, A, dA, dS = f"S{tag}", f"A{tag}", f"dL_dA{tag}", f"dL_dS{tag}"
+    raw = iv.matmul(Qh, iv.transpose(Kh))
+
+    def weights(v: Earlier) -> IMatrix:
+        return _softmax_rows(programs, v[S], allowed)
+
+    def down_columns(v: Earlier) -> IMatrix:
+        return iv.transpose(_softmax_rows(programs, iv.transpose(v[S]), by_column))
+
+    def unscaled_weights(v: Earlier) -> IMatrix:
+        return _softmax_rows(programs, raw, allowed)
+
+    def score_gradient(v: Earlier) -> IMatrix:
+        return _chain_rows(programs, v[A], v[dA], allowed)
+
+    r.mistake(S, (), lambda v: raw, NO_SCALE)
+    if len(Qh[0]) == nk:
+        not_transposed = iv.scale(root.reciprocal(), iv.matmul(Qh, Kh))
+        r.mistake(S, (), lambda v: not_transposed, NOT_TRANSPOSED)
+    r.rule(A, (S,), weights)
+    if all(by_column):
+        r.mistake(A, (S,), down_columns, WRONG_AXIS)
+    r.mistake(A, (), unscaled_weights, NO_SCALE)
+    if f.upstream is not None:
+        r.rule(dS, (A, dA), score_gradient)
+
+
 def recipes(f: Attention, programs: Programs) -> Recipes:
     """Weights from a student's scores, output from their weights, gradients from their earlier gradients;
     √d left out, softmax over the wrong axis, K not transposed."""
     H = f.heads
     Q, K, V = iv.const(f.Q), iv.const(f.K), iv.const(f.V)
-    G = iv.const(f.upstream) if f.upstream is not None else None
-    nq, nk = len(Q), len(K)
     dh, dvh = len(Q[0]) // H, len(V[0]) // H
-    allowed = [f.allowed(i) for i in range(nq)]
-    by_column = [[i for i in range(nq) if j in allowed[i]] for j in range(nk)]
     root = iv.sqrt(Interval.point(dh))
-    r = Recipes()
     tags = head_names(H)
+    r = Recipes()
     for h, tag in enumerate(tags):
-        Qh, Kh, Vh = _columns(Q, h * dh, dh), _columns(K, h * dh, dh), _columns(V, h * dvh, dvh)
-        S, A, dA, dS = f"S{tag}", f"A{tag}", f"dL_dA{tag}", f"dL_dS{tag}"
-        raw = iv.matmul(Qh, iv.transpose(Kh))
-
-        def column_softmax(v: Earlier, S: str = S) -> IMatrix:
-            cols = _softmax_rows(programs, iv.transpose(v[S]), by_column) if all(by_column) else None
-            if cols is None:
-                raise iv.Undefined("a column of the mask masks every query")
-            return iv.transpose(cols)
-
-        r.mistake(S, (), lambda v, raw=raw: raw, NO_SCALE)
-        if dh == nk:
-            r.mistake(S, (), lambda v, Qh=Qh, Kh=Kh: iv.scale(root.reciprocal(), iv.matmul(Qh, Kh)), NOT_TRANSPOSED)
-        r.rule(A, (S,), lambda v, S=S: _softmax_rows(programs, v[S], allowed))
-        r.mistake(A, (S,), column_softmax, WRONG_AXIS)
-        r.mistake(A, (), lambda v, raw=raw: _softmax_rows(programs, raw, allowed), NO_SCALE)
-        if H > 1:
-            r.rule(f"O{tag}", (A,), lambda v, A=A, Vh=Vh: iv.matmul(v[A], Vh))
-        if G is not None:
-            r.rule(dS, (A, dA), lambda v, A=A, dA=dA: _chain_rows(programs, v[A], v[dA], allowed))
+        _head_rules(r, f, programs, tag, _columns(Q, h * dh, dh), _columns(K, h * dh, dh), root)
     heads_A = tuple(f"A{t}" for t in tags)
-    r.rule("O", heads_A, lambda v: _hstack([iv.matmul(v[a], _columns(V, h * dvh, dvh))
-                                            for h, a in enumerate(heads_A)]))
-    if G is not None:
-        heads_dS = tuple(f"dL_dS{t}" for t in tags)
+    values = [_columns(V, h * dvh, dvh) for h in range(H)]
 
-        def grad_Q(v: Earlier, scale: Interval = root.reciprocal()) -> IMatrix:
-            return _hstack([iv.scale(scale, iv.matmul(v[s], _columns(K, h * dh, dh))) for h, s in enumerate(heads_dS)])
+    def head_output(name: str, h: int) -> Compute:
+        return lambda v: iv.matmul(v[name], values[h])
 
-        def grad_K(v: Earlier, scale: Interval = root.reciprocal(), transposed: bool = True) -> IMatrix:
-            return _hstack([iv.scale(scale, iv.matmul(iv.transpose(v[s]) if transposed else v[s],
-                                                      _columns(Q, h * dh, dh))) for h, s in enumerate(heads_dS)])
+    if H > 1:
+        for h, name in enumerate(heads_A):
+            r.rule(f"O{tags[h]}", (name,), head_output(name, h))
+    r.rule("O", heads_A, lambda v: _hstack([head_output(a, h)(v) for h, a in enumerate(heads_A)]))
+    if f.upstream is None:
+        return r
+    G = iv.const(f.upstream)
+    heads_dS = tuple(f"dL_dS{t}" for t in tags)
+    inverse_root = root.reciprocal()
+    one = Interval.point(1)
 
-        r.rule("dL_dV", heads_A, lambda v: _hstack([iv.matmul(iv.transpose(v[a]), _columns(G, h * dvh, dvh))
-                                                    for h, a in enumerate(heads_A)]))
-        r.rule("dL_dQ", heads_dS, grad_Q)
-        r.rule("dL_dK", heads_dS, grad_K)
-        one = Interval.point(1)
-        r.mistake("dL_dQ", heads_dS, lambda v: grad_Q(v, one), NO_SCALE)
-        r.mistake("dL_dK", heads_dS, lambda v: grad_K(v, one), NO_SCALE)
-        if nq == nk:
-            r.mistake("dL_dK", heads_dS, lambda v: grad_K(v, transposed=False),
-                      "∂L/∂S was not transposed: ∂L/∂S Q instead of (∂L/∂S)ᵀ Q")
+    def grad_Q(v: Earlier, scale: Interval) -> IMatrix:
+        return _hstack([iv.scale(scale, iv.matmul(v[s], _columns(K, h * dh, dh))) for h, s in enumerate(heads_dS)])
+
+    def grad_K(v: Earlier, scale: Interval, transposed: bool = True) -> IMatrix:
+        return _hstack([iv.scale(scale, iv.matmul(iv.transpose(v[s]) if transposed else v[s],
+                                                  _columns(Q, h * dh, dh))) for h, s in enumerate(heads_dS)])
+
+    r.rule("dL_dV", heads_A, lambda v: _hstack([iv.matmul(iv.transpose(v[a]), _columns(G, h * dvh, dvh))
+                                                for h, a in enumerate(heads_A)]))
+    r.rule("dL_dQ", heads_dS, lambda v: grad_Q(v, inverse_root))
+    r.rule("dL_dK", heads_dS, lambda v: grad_K(v, inverse_root))
+    r.mistake("dL_dQ", heads_dS, lambda v: grad_Q(v, one), NO_SCALE)
+    r.mistake("dL_dK", heads_dS, lambda v: grad_K(v, one), NO_SCALE)
+    if len(Q) == len(K):
+        r.mistake("dL_dK", heads_dS, lambda v: grad_K(v, inverse_root, transposed=False),
+                  "∂L/∂S was not transposed: ∂L/∂S Q instead of (∂L/∂S)ᵀ Q")
     return r
 
 

@@ -10,6 +10,7 @@ Several heads split the columns of Q, K (d) and V into equal blocks.
 from __future__ import annotations
 
 import math
+
 import numpy as np
 
 from symnn.sheets.reference.arrays import FloatArray, Rows, Values, as_matrix
@@ -19,7 +20,8 @@ def row_softmax(S: FloatArray, allowed: FloatArray) -> FloatArray:
     """Softmax of each row over its allowed entries (others get weight 0), shifted by the row maximum."""
     masked = np.where(allowed > 0, S, -np.inf)
     shifted = np.exp(masked - masked.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
+    weights: FloatArray = shifted / shifted.sum(axis=1, keepdims=True)
+    return weights
 
 
 def head_names(heads: int) -> list[str]:
