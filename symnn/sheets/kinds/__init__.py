@@ -19,6 +19,7 @@ from symnn.sheets.kinds.gradient_check import GRADIENT_CHECK
 from symnn.sheets.kinds.network import NETWORK
 from symnn.sheets.kinds.preprocessing import PREPROCESSING
 from symnn.sheets.kinds.regularization import REGULARIZATION
+from symnn.sheets.kinds.rnn import RNN
 from symnn.sheets.spec import ExerciseSpec, SheetSpec
 from symnn.sheets.statement import Line
 from symnn.sheets.steps import Derivation, Sheet
@@ -32,6 +33,7 @@ KINDS: dict[str, Kind[Any]] = {kind.name: kind for kind in (
     REGULARIZATION,
     ERROR_ANALYSIS,
     ATTENTION,
+    RNN,
 )}
 """Every exercise kind by name, in the order error messages list them."""
 

@@ -466,13 +466,13 @@ def rejects(f: Attention, values: Values, c: Constraints) -> list[str]:
             row = S[i, f.allowed(i)]
             spread = float(row.max() - row.min())
             if c.softmax_ties and len(row) > 1 and spread < 1e-9:
-                failed.append("a query's allowed scores are all equal: uniform weights (softmax_ties)")
+                failed.append("no query with all its allowed scores equal, which gives uniform weights (softmax_ties)")
             if c.saturation is not None and spread > float(c.saturation):
-                failed.append(f"a query's scores spread more than {c.saturation}: the softmax saturates "
-                              "(saturation)")
+                failed.append(f"no query whose scores spread more than {c.saturation}, which saturates the "
+                              "softmax (saturation)")
     if c.min_gradient is not None and "dL_dQ" in values:
         if float(np.abs(np.asarray(values["dL_dQ"])).max()) < float(c.min_gradient):
-            failed.append(f"some entry of ∂L/∂Q has size at least {c.min_gradient} (min_gradient)")
+            failed.append(f"gradients not vanishingly small, some |∂L/∂Q| ≥ {c.min_gradient} (min_gradient)")
     return failed
 
 
