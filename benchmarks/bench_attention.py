@@ -8,7 +8,7 @@ Cases (issue 14 targets):
   numpy and written as md and json: < 3 s.
 
 The machine is shared, so each case is also given as a ratio to ``python -c "import sympy"``
-timed in the same run; note the load (``uptime``) beside the figures.
+timed in the same run, and with the child's CPU time (user + system, less sensitive to load); note the load (``uptime``) beside the figures.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -36,10 +37,14 @@ def big_sheet(seed: int = 14) -> str:
             f"upstream = {matrix(4, 8)}\n")
 
 
-def run(args: list[str]) -> float:
+def run(args: list[str]) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of one child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run([sys.executable, *args], check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -58,13 +63,16 @@ def main() -> None:
                                                           "--quiet", "--format", "md,json"],
         }
         print(f"load average: {os.getloadavg()[0]:.2f}")
-        print(f"{'case':<46} {'median s':>9} {'min s':>7} {'max s':>7} {'× baseline':>11}")
+        print(f"{'case':<46} {'median s':>9} {'min s':>7} {'max s':>7} {'× baseline':>11} {'CPU s':>7}")
         baseline = None
         for name, argv in cases.items():
-            times = [run(argv) for _ in range(options.runs)]
+            runs = [run(argv) for _ in range(options.runs)]
+            times = [wall for wall, _ in runs]
             median = statistics.median(times)
             baseline = baseline or median
-            print(f"{name:<46} {median:>9.3f} {min(times):>7.3f} {max(times):>7.3f} {median / baseline:>11.2f}")
+            cpu = statistics.median(c for _, c in runs)
+            print(f"{name:<46} {median:>9.3f} {min(times):>7.3f} {max(times):>7.3f} {median / baseline:>11.2f} "
+                  f"{cpu:>7.3f}")
 
 
 if __name__ == "__main__":

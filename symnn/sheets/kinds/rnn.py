@@ -134,6 +134,8 @@ class Unrolled:
     """The parameters' values by name (W_x, W_h, b, W_y, b_y)."""
     symbols: dict[str, sp.ImmutableMatrix]
     """A symbol for each parameter entry, by parameter name."""
+    shifts: list[sp.ImmutableMatrix]
+    """A symbol ε_t added to each a_t in the unrolled loss (0 in value): ∂L/∂ε_t = ∂L/∂a_t = δ_t."""
     X: list[sp.ImmutableMatrix]
     """The input of each step, a column."""
     targets: list[sp.ImmutableMatrix]
@@ -144,7 +146,12 @@ class Unrolled:
     y: list[sp.ImmutableMatrix]
     losses: list[sp.Expr]
     loss: sp.Expr
-    """The unrolled loss in the parameter symbols."""
+    """The unrolled loss in the parameter symbols (and the shifts ε_t)."""
+
+    def at_values(self) -> dict[sp.Symbol, sp.Basic]:
+        """The parameters' values for their symbols, and 0 for every shift."""
+        values = {sym: value for name, M in self.symbols.items() for sym, value in zip(M, self.params[name])}
+        return {**values, **{e: sp.S.Zero for shift in self.shifts for e in shift}}
 
 
 def step_loss(kind: str, out: sp.MatrixBase, tgt: sp.MatrixBase) -> sp.Expr:
@@ -163,44 +170,37 @@ def unroll(f: Rnn) -> Unrolled:
     X = [sp.ImmutableMatrix(to_matrix(f.x).row(t).T) for t in range(f.steps)]
     targets = [sp.ImmutableMatrix(to_matrix(f.y).row(t).T) for t in range(f.steps)]
 
-    def run(p: dict[str, sp.ImmutableMatrix]) -> tuple[list[sp.ImmutableMatrix], list[sp.ImmutableMatrix],
-                                                       list[sp.ImmutableMatrix], list[sp.Expr]]:
+    shifts = [sp.ImmutableMatrix(n_h, 1, [sp.Symbol(f"epsilon{t + 1}[{i + 1}]", real=True) for i in range(n_h)])
+              for t in range(f.steps)]
+
+    def run(p: dict[str, sp.ImmutableMatrix], shift: bool) -> tuple[
+            list[sp.ImmutableMatrix], list[sp.ImmutableMatrix], list[sp.ImmutableMatrix], list[sp.Expr]]:
         a, h, y, losses = [], [_column(f.h0, n_h)], [], []
         for t in range(f.steps):
-            a.append(sp.ImmutableMatrix(p["W_x"] * X[t] + p["W_h"] * h[-1] + p["b"]))
+            a.append(sp.ImmutableMatrix(p["W_x"] * X[t] + p["W_h"] * h[-1] + p["b"] + (shifts[t] if shift else
+                                                                                       sp.zeros(n_h, 1))))
             h.append(a[-1].applyfunc(lambda v: TANH.at(v)))
             y.append(sp.ImmutableMatrix(p["W_y"] * h[-1] + p["b_y"]))
             losses.append(step_loss(f.loss, y[-1], targets[t]))
         return a, h, y, losses
 
-    a, h, y, losses = run(params)
-    _, _, _, symbolic = run(symbols)
-    return Unrolled(params, symbols, X, targets, a, h, y, losses, sp.Add(*symbolic))
+    a, h, y, losses = run(params, False)
+    _, _, _, symbolic = run(symbols, True)
+    return Unrolled(params, symbols, shifts, X, targets, a, h, y, losses, sp.Add(*symbolic))
 
 
 def parameter_gradients(u: Unrolled) -> dict[str, sp.ImmutableMatrix]:
     """∂L/∂(each parameter entry): ``sympy.diff`` of the unrolled loss, then the parameters' values put in."""
-    values = {sym: value for name, M in u.symbols.items() for sym, value in zip(M, u.params[name])}
+    values = u.at_values()
     return {name: sp.ImmutableMatrix(*S.shape, [sp.diff(u.loss, s).xreplace(values) for s in S])
             for name, S in u.symbols.items()}
 
 
-def deltas(f: Rnn, u: Unrolled) -> list[sp.ImmutableMatrix]:
-    """δ_t = ∂L/∂a_t: ``sympy.diff`` of the loss unrolled from a symbol for a_t (the steps before t do not
-    depend on it), at the forward pass's a_t."""
-    out = []
-    for t in range(1, f.steps + 1):
-        start = sp.ImmutableMatrix(f.hidden, 1, [sp.Symbol(f"a{t}[{i + 1}]", real=True) for i in range(f.hidden)])
-        h = start.applyfunc(TANH.at)
-        loss: sp.Expr = sp.S.Zero
-        for s in range(t, f.steps + 1):
-            if s > t:
-                h = sp.ImmutableMatrix(u.params["W_x"] * u.X[s - 1] + u.params["W_h"] * h + u.params["b"]).applyfunc(
-                    TANH.at)
-            loss += step_loss(f.loss, u.params["W_y"] * h + u.params["b_y"], u.targets[s - 1])
-        at = dict(zip(start, u.a[t - 1]))
-        out.append(sp.ImmutableMatrix(f.hidden, 1, [sp.diff(loss, ai).xreplace(at) for ai in start]))
-    return out
+def deltas(u: Unrolled) -> list[sp.ImmutableMatrix]:
+    """δ_t = ∂L/∂a_t = ∂L/∂ε_t: ``sympy.diff`` of the unrolled loss in the shift added to a_t, at ε = 0."""
+    values = u.at_values()
+    return [sp.ImmutableMatrix(len(shift), 1, [sp.diff(u.loss, e).xreplace(values) for e in shift])
+            for shift in u.shifts]
 
 
 def jacobian_product(f: Rnn, u: Unrolled) -> sp.ImmutableMatrix:
@@ -270,9 +270,9 @@ def _backward(b: Builder, f: Rnn, u: Unrolled) -> None:
           "with respect to every parameter entry and the given parameter values are put in.")
     if all(M.shape == (1, 1) for M in u.symbols.values()):
         plain = {M[0, 0]: sp.Symbol(name) for name, M in u.symbols.items()}
-        b.equation(L, u.loss.xreplace(plain))
+        b.equation(L, u.loss.xreplace({**plain, **{e: sp.S.Zero for shift in u.shifts for e in shift}}))
     grads = parameter_gradients(u)
-    by_step = deltas(f, u)
+    by_step = deltas(u)
     slope = TANH.derivative
     b.say("To read those derivatives, the chain rule runs backwards through time. SymPy gives ",
           sp.Eq(nt.Applied("tanh", argument, prime=True), slope, evaluate=False),
@@ -284,7 +284,8 @@ def _backward(b: Builder, f: Rnn, u: Unrolled) -> None:
     for t in range(T, 0, -1):
         b.equation(_name(f"delta_{t}", by_step[t - 1]), None, (), _plain(by_step[t - 1]), quantity=f"delta{t}",
                    caption=f"δ at step {t}")
-    b.say("(Each δ_t is SymPy's derivative of the loss unrolled from a_t.) The parameters are shared by all steps, "
+    b.say("(Each δ_t is SymPy's derivative of the unrolled loss in a shift ε_t added to a_t, at ε_t = 0.) The "
+          "parameters are shared by all steps, "
           "so their gradients sum over the steps. The values are SymPy's derivatives of the unrolled loss; the "
           "numpy cross-check computes these sums, and they agree:")
     k = sp.Symbol("t")
