@@ -348,3 +348,138 @@ def test_the_example_sheet_lints_clean(suffix):
     report = lint_text(text, {".md": "markdown", ".tex": "latex", ".html": "html"}[suffix])
     assert not [f for f in report.findings if f.verdict in ("error", "rounding")]
     assert sum(f.verdict == "ok" for f in report.findings) >= 20
+
+
+# ---------------------------------------------------------------------------
+# One LSTM or GRU step.
+
+
+def sigmoid(v):
+    return 1 / (1 + math.exp(-v))
+
+
+def loop_cell(cell, x, W_x, W_h, b, h0, c0, reset_before=False, swapped=False, tanh_of_cell=True):
+    """One step by loops over floats; the keyword arguments make the named mistakes."""
+    n = len(W_h[0])
+
+    def pre(gate, hidden=None):
+        rows = range(gate * n, (gate + 1) * n)
+        h = h0 if hidden is None else hidden
+        return [sum(W_x[r][k] * x[k] for k in range(len(x))) + sum(W_h[r][k] * h[k] for k in range(n)) + b[r]
+                for r in rows]
+
+    if cell == "lstm":
+        i, f = [sigmoid(v) for v in pre(0)], [sigmoid(v) for v in pre(1)]
+        g, o = [math.tanh(v) for v in pre(2)], [sigmoid(v) for v in pre(3)]
+        c = [f[k] * c0[k] + i[k] * g[k] for k in range(n)]
+        return {"i": i, "f": f, "g": g, "o": o, "c1": c,
+                "h1": [o[k] * (math.tanh(c[k]) if tanh_of_cell else c[k]) for k in range(n)]}
+    r, z = [sigmoid(v) for v in pre(0)], [sigmoid(v) for v in pre(1)]
+    rows = range(2 * n, 3 * n)
+    if reset_before:
+        inner = [sum(W_x[q][k] * x[k] for k in range(len(x))) + sum(W_h[q][k] * r[k] * h0[k] for k in range(n)) + b[q]
+                 for q in rows]
+    else:
+        inner = [sum(W_x[q][k] * x[k] for k in range(len(x))) + r[q - 2 * n] * sum(W_h[q][k] * h0[k] for k in range(n))
+                 + b[q] for q in rows]
+    cand = [math.tanh(v) for v in inner]
+    keep = [1 - v for v in z] if not swapped else z
+    carry = z if not swapped else [1 - v for v in z]
+    return {"r": r, "z": z, "n": cand, "h1": [keep[k] * cand[k] + carry[k] * h0[k] for k in range(n)]}
+
+
+@st.composite
+def cells(draw):
+    quarter = st.integers(-4, 4).map(lambda n: F(n, 4))
+    cell = draw(st.sampled_from(["lstm", "gru"]))
+    k, n, n_in = (4 if cell == "lstm" else 3), draw(st.integers(1, 2)), draw(st.integers(1, 2))
+
+    def matrix(r, c):
+        return tuple(tuple(draw(quarter) for _ in range(c)) for _ in range(r))
+
+    return {"cell": cell, "x": matrix(1, n_in), "W_x": matrix(k * n, n_in), "W_h": matrix(k * n, n),
+            "b": matrix(k * n, 1), "h0": matrix(n, 1), "c0": matrix(n, 1) if cell == "lstm" else None}
+
+
+def cell_floats(p):
+    return (floats(p["x"])[0], floats(p["W_x"]), floats(p["W_h"]), [r[0] for r in floats(p["b"])],
+            [r[0] for r in floats(p["h0"])], None if p["c0"] is None else [r[0] for r in floats(p["c0"])])
+
+
+@settings(max_examples=60, deadline=None)
+@given(cells())
+def test_twin_cell_matches_the_loop_implementation(p):
+    from symnn.sheets.reference.rnn import evaluate_cell
+
+    values = evaluate_cell(p["cell"], p["x"], p["W_x"], p["W_h"], p["b"], p["h0"], p["c0"])
+    expected = loop_cell(p["cell"], *cell_floats(p))
+    assert set(values) == set(expected)
+    for name, v in expected.items():
+        assert np.allclose(values[name].ravel(), v, rtol=1e-12, atol=1e-12), name
+
+
+def cell_toml(p) -> str:
+    def m(M):
+        return "[" + ", ".join("[" + ", ".join(str(Decimal(v.numerator) / v.denominator) for v in row) + "]"
+                               for row in M) + "]"
+    keys = [k for k in ("x", "W_x", "W_h", "b", "h0", "c0") if p[k] is not None]
+    return f'[[exercise]]\nkind = "rnn"\ncell = "{p["cell"]}"\n' + "".join(f"{k} = {m(p[k])}\n" for k in keys)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cells())
+def test_exact_cell_agrees_with_the_twin(p):
+    from symnn.sheets.crosscheck import crosscheck
+    from symnn.sheets.kinds import solve_exercise
+
+    spec = load_sheet(cell_toml(p)).exercises[0]
+    derivation = solve_exercise(spec)
+    assert crosscheck(spec, derivation) == len(derivation.quantities)
+
+
+def cell_claim(exercise, name, value):
+    from symnn.verify.check.judge import check_claims
+
+    [r] = check_claims(vector_key(), {exercise: {name: value}})
+    return r
+
+
+def example_cell(index):
+    f = load_builtin("rnn").exercises[index].data
+    p = {"cell": f.cell, "x": f.x, "W_x": f.W_x, "W_h": f.W_h, "b": f.b, "h0": f.h0, "c0": f.c0}
+    return cell_floats(p)
+
+
+def test_lstm_without_tanh_of_the_cell_state_is_named():
+    wrong = loop_cell("lstm", *example_cell(3), tanh_of_cell=False)["h1"]
+    r = cell_claim("lstm", "h1", column(wrong))
+    assert r.verdict == "wrong" and "tanh of the cell state" in r.diagnosis
+
+
+def test_gru_reset_gate_before_the_product_is_named():
+    wrong = loop_cell("gru", *example_cell(4), reset_before=True)["n"]
+    r = cell_claim("gru", "n", column(wrong))
+    assert r.verdict == "wrong" and "reset gate" in r.diagnosis
+
+
+def test_gru_update_gate_swapped_is_named():
+    right = loop_cell("gru", *example_cell(4))
+    wrong = loop_cell("gru", *example_cell(4), swapped=True)["h1"]
+    r = cell_claim("gru", "h1", column(wrong))
+    assert r.verdict == "wrong" and "roles were swapped" in r.diagnosis
+    assert cell_claim("gru", "h1", column(right["h1"])).verdict in ("correct", "rounding")
+
+
+@pytest.mark.parametrize("text, message", [
+    ('cell = "lstm"\nx = [1, 2]\nW_x = [[1], [1], [1], [1]]\nW_h = [[1], [1], [1], [1]]', "x has 2 steps"),
+    ('cell = "lstm"\nx = [1]\nW_x = [[1], [1], [1]]\nW_h = [[1], [1], [1]]', "stacks 4 gates (i, f, g, o)"),
+    ('cell = "gru"\nx = [1]\nW_x = [[1], [1], [1]]\nW_h = [[1], [1], [1]]\nc0 = 1', "a GRU has none"),
+    ('cell = "gru"\nx = [1]\nW_x = [[1], [1], [1]]\nW_h = [[1], [1], [1]]\nW_y = 1', "W_y belongs to the vanilla"),
+    ('x = [1]\nW_x = 1\nW_h = 1', "needs W_y"),
+])
+def test_bad_cell_input_is_one_line_exit_2(tmp_path, capsys, text, message):
+    sheet = tmp_path / "bad.toml"
+    sheet.write_text('[[exercise]]\nkind = "rnn"\n' + text + "\n", encoding="utf-8")
+    assert main(["sheet", str(sheet), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err

@@ -12,6 +12,7 @@ Jacobian of the unrolled h_T in h_1, shows why gradients through many steps vani
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import sympy as sp
@@ -32,11 +33,14 @@ from symnn.sheets.fields import Context, Matrix, choice, given, read_matrix, sha
 from symnn.sheets.kinds.base import Kind
 from symnn.sheets.recipes import NO_DERIVATIVE, Earlier, Program, Programs, Recipes
 from symnn.sheets.reference.arrays import Values
-from symnn.sheets.reference.rnn import evaluate_rnn
+from symnn.sheets.reference.rnn import evaluate_cell, evaluate_rnn
 from symnn.sheets.spec import ExerciseSpec
 from symnn.sheets.steps import Derivation
 
 TANH = ACTIVATIONS["tanh"]
+SIGMOID = ACTIVATIONS["sigmoid"]
+CELLS: dict[str, tuple[str, ...]] = {"rnn": (), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
+"""Each cell and its gates, in the order their weights are stacked (PyTorch's order)."""
 RNN_LOSSES = ("half_sse", "sse")
 MAX_STEPS = 8
 """Most time steps: the unrolled loss nests T tanh's, and its exact derivatives grow with T."""
@@ -59,14 +63,19 @@ class Rnn:
     """Hidden bias (a column; none: 0)."""
     h0: Matrix | None = given(read_matrix, default=None)
     """The initial state h_0 (a column; none: 0)."""
-    W_y: Matrix = given(read_matrix)
-    """Output weights (outputs × hidden)."""
+    W_y: Matrix | None = given(read_matrix, default=None)
+    """Output weights (outputs × hidden); needed by ``cell = "rnn"``."""
     b_y: Matrix | None = given(read_matrix, default=None)
     """Output bias (a column; none: 0)."""
-    y: Matrix = given(read_matrix)
-    """The targets, one row per time step (a flat list: one number per step)."""
+    y: Matrix | None = given(read_matrix, default=None)
+    """The targets, one row per time step (a flat list: one number per step); needed by ``cell = "rnn"``."""
     loss: str = given(choice(RNN_LOSSES, "loss"), default="half_sse")
     """The loss of each step, summed over the steps: ``half_sse`` is ½Σ(y − t)², ``sse`` is Σ(y − t)²."""
+    cell: str = given(choice(tuple(CELLS), "cell"), default="rnn")
+    """``rnn``: the vanilla tanh RNN over every step, with BPTT; ``lstm`` or ``gru``: one step forward of that cell,
+    its gates' weights stacked in W_x, W_h and b in the order of :data:`CELLS` (i, f, g, o; r, z, n)."""
+    c0: Matrix | None = given(read_matrix, default=None)
+    """The initial cell state of an LSTM (a column; none: 0)."""
 
     @property
     def steps(self) -> int:
@@ -74,10 +83,18 @@ class Rnn:
 
     @property
     def hidden(self) -> int:
-        return shape(self.W_h)[0]
+        return shape(self.W_h)[1]
 
     def check(self, ctx: Context) -> None:
-        """The shapes fit one another and T is at most :data:`MAX_STEPS`."""
+        """The shapes fit one another and T is at most :data:`MAX_STEPS`; a gated cell takes one step."""
+        if self.cell != "rnn":
+            self.check_gated(ctx)
+            return
+        if self.W_y is None or self.y is None:
+            raise ctx.error(f"a vanilla RNN (cell = \"rnn\") needs {'W_y' if self.W_y is None else 'y'}: "
+                            "the outputs and their targets give the loss")
+        if self.c0 is not None:
+            raise ctx.error("c0 is the cell state of an LSTM; cell is \"rnn\"")
         T, n_in = shape(self.x)
         n_h = shape(self.W_h)[0]
         if shape(self.W_h) != (n_h, n_h):
@@ -99,6 +116,30 @@ class Rnn:
                             f"target(s) per step", ShapeError)
         if T > MAX_STEPS:
             raise ctx.error(f"x has {T} steps; at most {MAX_STEPS} are worked exactly")
+
+    def check_gated(self, ctx: Context) -> None:
+        """One step; W_x, W_h and b stack one block per gate; no output layer."""
+        gates = CELLS[self.cell]
+        k = len(gates)
+        T, n_in = shape(self.x)
+        if T != 1:
+            raise ctx.error(f"an {self.cell.upper()} exercise works one step forward; x has {T} steps")
+        rows, n_h = shape(self.W_h)
+        if rows != k * n_h:
+            raise ctx.error(f"W_h is {shape_text(self.W_h)} but an {self.cell.upper()} stacks {k} gates "
+                            f"({', '.join(gates)}): it must be {k * n_h}×{n_h}", ShapeError)
+        if shape(self.W_x) != (k * n_h, n_in):
+            raise ctx.error(f"W_x is {shape_text(self.W_x)} but must be {k * n_h}×{n_in} ({k} gates × "
+                            f"{n_h} hidden units, by {n_in} inputs)", ShapeError)
+        for name, value, n in (("b", self.b, k * n_h), ("h0", self.h0, n_h), ("c0", self.c0, n_h)):
+            if value is not None and shape(value) not in ((n, 1), (1, n)):
+                raise ctx.error(f"{name} is {shape_text(value)} but must have {n} entries", ShapeError)
+        if self.c0 is not None and self.cell != "lstm":
+            raise ctx.error("c0 is the cell state of an LSTM; a GRU has none")
+        for name in ("W_y", "b_y", "y"):
+            if getattr(self, name) is not None:
+                raise ctx.error(f"{name} belongs to the vanilla RNN's output layer; an {self.cell.upper()} "
+                                "exercise works the cell's step only")
 
 
 def _column(value: Matrix | None, n: int) -> sp.ImmutableMatrix:
@@ -162,6 +203,7 @@ def step_loss(kind: str, out: sp.MatrixBase, tgt: sp.MatrixBase) -> sp.Expr:
 
 def unroll(f: Rnn) -> Unrolled:
     """The forward pass exactly, and the same recurrences on parameter symbols (the unrolled loss)."""
+    assert f.W_y is not None and f.y is not None
     n_h, n_out = f.hidden, shape(f.W_y)[0]
     params = {"W_x": to_matrix(f.W_x), "W_h": to_matrix(f.W_h), "b": _column(f.b, n_h),
               "W_y": to_matrix(f.W_y), "b_y": _column(f.b_y, n_out)}
@@ -216,6 +258,8 @@ def jacobian_product(f: Rnn, u: Unrolled) -> sp.ImmutableMatrix:
 def solve_rnn(spec: ExerciseSpec[Rnn]) -> Derivation:
     """Forward pass step by step, the unrolled loss, its SymPy gradients explained by BPTT, the Jacobian product."""
     f = spec.data
+    if f.cell != "rnn":
+        return solve_gated(spec)
     u = unroll(f)
     T = f.steps
     b = Builder(spec, "Recurrent network: forward pass and backpropagation through time")
@@ -323,7 +367,10 @@ def _backward(b: Builder, f: Rnn, u: Unrolled) -> None:
 
 
 def reference(f: Rnn) -> Values:
-    """The numpy twin (:func:`symnn.sheets.reference.rnn.evaluate_rnn`)."""
+    """The numpy twin (:func:`symnn.sheets.reference.rnn.evaluate_rnn`, ``evaluate_cell``)."""
+    if f.cell != "rnn":
+        return evaluate_cell(f.cell, f.x, f.W_x, f.W_h, f.b, f.h0, f.c0)
+    assert f.W_y is not None and f.y is not None
     return evaluate_rnn(f.x, f.W_x, f.W_h, f.b, f.h0, f.W_y, f.b_y, f.y, f.loss)
 
 
@@ -331,6 +378,15 @@ def rejects(f: Rnn, values: Values, c: Constraints) -> list[str]:
     """A pre-activation beyond the saturation bound (tanh flat: nothing to learn), and a recurrent gradient too
     small to read."""
     failed = []
+    if f.cell != "rnn":
+        if c.saturation is not None:
+            bound = float(c.saturation)
+            # |z| > bound exactly when |tanh(z)| > tanh(bound), or |2σ(z) − 1| = |tanh(z/2)| > tanh(bound/2).
+            spread = [float(np.abs(np.asarray(values[g])).max()) / np.tanh(bound) if g in ("g", "n") else
+                      float(np.abs(2 * np.asarray(values[g]) - 1).max()) / np.tanh(bound / 2) for g in CELLS[f.cell]]
+            if max(spread) > 1:
+                failed.append(f"no saturated gate input, |z| ≤ {c.saturation} (saturation)")
+        return failed
     if c.saturation is not None and any(float(np.abs(np.asarray(values[f"a{t}"])).max()) > float(c.saturation)
                                         for t in range(1, f.steps + 1)):
         failed.append(f"no saturated tanh input, |a_t| ≤ {c.saturation} (saturation)")
@@ -344,6 +400,7 @@ def programs(f: Rnn) -> dict[str, Program]:
     slope = TANH.derivative_in_output()
     assert slope is not None
     return {"tanh": compile_program(TANH.definition), "dtanh": compile_program(slope),
+            "sigmoid": compile_program(SIGMOID.definition),
             "loss": compile_program(LOSSES[f.loss].term), "dloss": compile_program(LOSSES[f.loss].derivative)}
 
 
@@ -355,6 +412,9 @@ def _column_i(rows: Matrix | None, n: int) -> IMatrix:
 def recipes(f: Rnn, programs: Programs) -> Recipes:
     """Each step from the student's previous state; deltas from their states, outputs and later deltas;
     gradients from their deltas.  Mistakes: truncated BPTT, tanh' left out, h_t for h_{t-1}."""
+    if f.cell != "rnn":
+        return gated_recipes(f, programs)
+    assert f.W_y is not None and f.y is not None
     T, n_h = f.steps, f.hidden
     Wx, Wh, Wy = iv.const(f.W_x), iv.const(f.W_h), iv.const(f.W_y)
     bias, out_bias, h0 = _column_i(f.b, n_h), _column_i(f.b_y, shape(f.W_y)[0]), _column_i(f.h0, n_h)
@@ -434,6 +494,135 @@ def recipes(f: Rnn, programs: Programs) -> Recipes:
             return out
 
         r.rule(f"dh{T}_dh1", states[1:], product)
+    return r
+
+
+# ---------------------------------------------------------------------------
+# One step of a gated cell.
+
+TANH_OF_CELL = "tanh of the cell state was left out: h = o ⊙ c instead of o ⊙ tanh(c)"
+RESET_BEFORE = ("the reset gate was applied to h_0 before W_hn (the original GRU, W_hn (r ⊙ h_0)); this convention "
+                "(PyTorch's) applies it after: r ⊙ (W_hn h_0)")
+UPDATE_SWAPPED = ("the update gate's roles were swapped: z ⊙ n + (1 − z) ⊙ h_0 (another common convention) instead "
+                  "of (1 − z) ⊙ n + z ⊙ h_0")
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """The exact values of one gated step."""
+
+    x: sp.ImmutableMatrix
+    h0: sp.ImmutableMatrix
+    c0: sp.ImmutableMatrix
+    blocks: dict[str, tuple[sp.ImmutableMatrix, sp.ImmutableMatrix, sp.ImmutableMatrix]]
+    """Each gate's W_x rows, W_h rows and bias."""
+
+
+def gated_step(f: Rnn) -> Step:
+    """The given data of a gated step as exact matrices, split into the gates' blocks."""
+    gates, n = CELLS[f.cell], f.hidden
+    Wx, Wh, bias = to_matrix(f.W_x), to_matrix(f.W_h), _column(f.b, len(CELLS[f.cell]) * n)
+    blocks = {g: (sp.ImmutableMatrix(Wx[k * n:(k + 1) * n, :]), sp.ImmutableMatrix(Wh[k * n:(k + 1) * n, :]),
+                  sp.ImmutableMatrix(bias[k * n:(k + 1) * n, :])) for k, g in enumerate(gates)}
+    return Step(sp.ImmutableMatrix(to_matrix(f.x).T), _column(f.h0, n), _column(f.c0, n), blocks)
+
+
+GATE_WORDS = {"i": "input gate", "f": "forget gate", "g": "candidate cell state", "o": "output gate",
+              "r": "reset gate", "z": "update gate", "n": "candidate state"}
+
+
+def solve_gated(spec: ExerciseSpec[Rnn]) -> Derivation:
+    """One LSTM or GRU step: every gate, then the new state(s)."""
+    f = spec.data
+    st = gated_step(f)
+    n = f.hidden
+    cell = f.cell.upper()
+    b = Builder(spec, f"{cell} cell: one step forward")
+    x_s, h0_s = _name("x", st.x), _name("h_0", st.h0)
+    b.say(f"W_x, W_h and b stack the gates' blocks in the order {', '.join(CELLS[f.cell])}, {n} row(s) each; "
+          "σ is the sigmoid and ⊙ multiplies entry by entry.")
+    values: dict[str, sp.ImmutableMatrix] = {}
+    for gate in CELLS[f.cell]:
+        act = TANH if gate in ("g", "n") else SIGMOID
+        Wx, Wh, bias = st.blocks[gate]
+        Wx_s, Wh_s, b_s = _name(f"W_{{x{gate}}}", Wx), _name(f"W_{{h{gate}}}", Wh), _name(f"b_{gate}", bias)
+        if f.cell == "gru" and gate == "n":
+            z = sp.ImmutableMatrix(Wx * st.x + values["r"].multiply_elementwise(Wh * st.h0) + bias)
+            inner = _affine((Wx_s, x_s), nt.Hadamard(_name("r", values["r"]), sp.MatMul(Wh_s, h0_s)) if n > 1 else
+                            sp.Mul(sp.Symbol("r"), sp.Mul(Wh_s, h0_s, evaluate=False), evaluate=False), b_s)
+        else:
+            z = sp.ImmutableMatrix(Wx * st.x + Wh * st.h0 + bias)
+            inner = _affine((Wx_s, x_s), (Wh_s, h0_s), b_s)
+        values[gate] = z.applyfunc(act.at)
+        wrap = nt.Elementwise(act.display, inner) if isinstance(inner, sp.MatrixExpr) else nt.Applied(act.display,
+                                                                                                      inner)
+        shown = (nt.Elementwise(act.display, z) if n > 1 else nt.Applied(act.display, z[0, 0]))
+        b.equation(_name(gate, z), wrap, [shown], _plain(values[gate]), quantity=gate, caption=GATE_WORDS[gate])
+    def prod(p: str, q: sp.Basic) -> sp.Basic:
+        return nt.Hadamard(_name(p, st.h0), q) if n > 1 else sp.Mul(sp.Symbol(p), q, evaluate=False)
+
+    if f.cell == "lstm":
+        c1 = sp.ImmutableMatrix(values["f"].multiply_elementwise(st.c0) + values["i"].multiply_elementwise(values["g"]))
+        formula = (sp.MatAdd(prod("f", _name("c_0", st.c0)), prod("i", _name("g", st.c0))) if n > 1 else
+                   sp.Add(prod("f", sp.Symbol("c_0")), prod("i", sp.Symbol("g")), evaluate=False))
+        b.equation(_name("c_1", c1), formula, (), _plain(c1), quantity="c1", caption="new cell state")
+        h1 = sp.ImmutableMatrix(values["o"].multiply_elementwise(c1.applyfunc(TANH.at)))
+        tanh_c = nt.Elementwise("tanh", _name("c_1", c1)) if n > 1 else nt.Applied("tanh", sp.Symbol("c_1"))
+        b.equation(_name("h_1", h1), prod("o", tanh_c), (), _plain(h1), quantity="h1", caption="new hidden state")
+        b.remark("The forget gate f keeps part of the old cell state and the input gate i admits part of the "
+                 "candidate g; the output gate o decides how much of tanh(c_1) leaves as h_1.")
+    else:
+        z = values["z"]
+        h1 = sp.ImmutableMatrix((sp.ones(n, 1) - z).multiply_elementwise(values["n"]) + z.multiply_elementwise(st.h0))
+        if n > 1:
+            one = nt.matrix("1", n, 1)
+            formula = sp.MatAdd(nt.Hadamard(sp.MatAdd(one, sp.MatMul(-1, _name("z", z))), _name("n", z)),
+                                nt.Hadamard(_name("z", z), h0_s))
+        else:
+            formula = sp.Add(sp.Mul(sp.Add(1, -sp.Symbol("z"), evaluate=False), sp.Symbol("n"), evaluate=False),
+                             sp.Mul(sp.Symbol("z"), sp.Symbol("h_0"), evaluate=False), evaluate=False)
+        b.equation(_name("h_1", h1), formula, (), _plain(h1), quantity="h1", caption="new hidden state")
+        b.remark("Conventions differ between sources: here (as in PyTorch) the reset gate multiplies W_hn h_0 after "
+                 "the product, and h_1 = (1 − z) ⊙ n + z ⊙ h_0; the original GRU writes W_hn (r ⊙ h_0), and some "
+                 "texts swap the roles of z and 1 − z.")
+    names = [*CELLS[f.cell], *(["c1"] if f.cell == "lstm" else []), "h1"]
+    return b.done(names)
+
+
+def gated_recipes(f: Rnn, programs: Programs) -> Recipes:
+    """The new states from a student's gates; tanh(c) left out (LSTM), the other GRU conventions."""
+    st = gated_step(f)
+    n = f.hidden
+
+    def col(M: sp.ImmutableMatrix) -> IMatrix:
+        return iv.const([[Fraction(int(v.p), int(v.q)) for v in M.row(i)] for i in range(M.rows)])
+
+    def tanh(M: IMatrix) -> IMatrix:
+        return iv.emap(lambda v: evaluate(programs["tanh"], {"x": v}, INTERVALS), M)
+
+    x, h0, c0 = col(st.x), col(st.h0), col(st.c0)
+    r = Recipes()
+    if f.cell == "lstm":
+        r.rule("c1", ("f", "i", "g"), lambda v: iv.add(iv.hadamard(v["f"], c0), iv.hadamard(v["i"], v["g"])))
+        r.rule("h1", ("o", "c1"), lambda v: iv.hadamard(v["o"], tanh(v["c1"])))
+        r.mistake("h1", ("o", "c1"), lambda v: iv.hadamard(v["o"], v["c1"]), TANH_OF_CELL)
+        return r
+    ones = tuple((Interval.point(1),) for _ in range(n))
+    Wx_n, Wh_n, b_n = (col(M) for M in st.blocks["n"])
+
+    def candidate(v: Earlier, before: bool = False) -> IMatrix:
+        recurrent = iv.matmul(Wh_n, iv.hadamard(v["r"], h0)) if before else iv.hadamard(v["r"], iv.matmul(Wh_n, h0))
+        return tanh(iv.add(iv.add(iv.matmul(Wx_n, x), recurrent), b_n))
+
+    def update(v: Earlier, swapped: bool = False) -> IMatrix:
+        z, keep = (iv.sub(ones, v["z"]), v["z"]) if swapped else (v["z"], iv.sub(ones, v["z"]))
+        return iv.add(iv.hadamard(keep, v["n"]), iv.hadamard(z, h0))
+
+    r.rule("n", ("r",), candidate)
+    if n > 1:  # with one hidden unit W_hn (r h_0) = r (W_hn h_0)
+        r.mistake("n", ("r",), lambda v: candidate(v, before=True), RESET_BEFORE)
+    r.rule("h1", ("z", "n"), update)
+    r.mistake("h1", ("z", "n"), lambda v: update(v, swapped=True), UPDATE_SWAPPED)
     return r
 
 

@@ -64,3 +64,38 @@ def evaluate_rnn(x: Rows, W_x: Rows, W_h: Rows, b: Rows | None, h0: Rows | None,
             product = (1 - hs[t] ** 2) * Wh @ product
         out[f"dh{steps}_dh1"] = product
     return out
+
+
+def _sigmoid(z: FloatArray) -> FloatArray:
+    out: FloatArray = 1.0 / (1.0 + np.exp(-z))
+    return out
+
+
+def evaluate_cell(cell: str, x: Rows, W_x: Rows, W_h: Rows, b: Rows | None, h0: Rows | None,
+                  c0: Rows | None) -> Values:
+    """One step of an LSTM (gates i, f, g, o stacked in that order) or a GRU (r, z, n).
+
+    LSTM: c_1 = f ⊙ c_0 + i ⊙ g, h_1 = o ⊙ tanh(c_1).  GRU: n = tanh(W_xn x + r ⊙ (W_hn h_0) + b_n),
+    h_1 = (1 − z) ⊙ n + z ⊙ h_0.
+
+    >>> from fractions import Fraction as F
+    >>> one = ((F(0),),)
+    >>> float(evaluate_cell("gru", one, ((F(0),),) * 3, ((F(0),),) * 3, None, None, None)["z"][0, 0])
+    0.5
+    """
+    Wx, Wh = as_matrix(W_x), as_matrix(W_h)
+    n = Wh.shape[1]
+    gates = Wh.shape[0] // n
+    inputs = as_matrix(x).reshape(-1, 1)
+    h = _column(h0, n)
+    bias = _column(b, gates * n)
+    block = [slice(k * n, (k + 1) * n) for k in range(gates)]
+    if cell == "lstm":
+        z = Wx @ inputs + Wh @ h + bias
+        i, f, g, o = _sigmoid(z[block[0]]), _sigmoid(z[block[1]]), np.tanh(z[block[2]]), _sigmoid(z[block[3]])
+        c = f * _column(c0, n) + i * g
+        return {"i": i, "f": f, "g": g, "o": o, "c1": c, "h1": o * np.tanh(c)}
+    r = _sigmoid(Wx[block[0]] @ inputs + Wh[block[0]] @ h + bias[block[0]])
+    u = _sigmoid(Wx[block[1]] @ inputs + Wh[block[1]] @ h + bias[block[1]])
+    candidate = np.tanh(Wx[block[2]] @ inputs + r * (Wh[block[2]] @ h) + bias[block[2]])
+    return {"r": r, "z": u, "n": candidate, "h1": (1 - u) * candidate + u * h}
