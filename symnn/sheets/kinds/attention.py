@@ -422,7 +422,9 @@ def _backward(b: Builder, tag: str, Q: sp.ImmutableMatrix, K: sp.ImmutableMatrix
         b.equation(nt.Partial(a_[0], s_[0]), J[0, 0])
         b.equation(nt.Partial(a_[0], s_[1]), J[0, 1])
         c = [nt.Partial(L, sp.Symbol(f"a_i{m}")) for m in ("j", "l")]
-        b.say("so, summing ∂L/∂a_ij · ∂a_ij/∂s_il over the keys j of the row, ",
+        b.say("so, summing ", nt.Label("∂L/∂a_ij · ∂a_ij/∂s_il", r"\frac{\partial L}{\partial a_{ij}} \cdot "
+                                       r"\frac{\partial a_{ij}}{\partial s_{il}}"),
+              " over the keys j of the row, ",
               sp.Eq(nt.Partial(L, sp.Symbol("s_il")), sp.Mul(sp.Symbol("a_il"), sp.Add(
                   c[1], -sp.Sum(sp.Symbol("a_ij") * c[0], (sp.Symbol("j"), 1, K.rows))), evaluate=False), evaluate=False),
               " (SymPy confirms it for every row length used here). Masked scores get 0.")

@@ -146,6 +146,11 @@ def _column(value: Matrix | None, n: int) -> sp.ImmutableMatrix:
     return sp.zeros(n, 1).as_immutable() if value is None else sp.ImmutableMatrix(n, 1, list(to_matrix(value)))
 
 
+def math(plain: str, tex: str) -> nt.Label:
+    """A formula written inline in prose: its plain text and its LaTeX."""
+    return nt.Label(plain, tex)
+
+
 def _plain(M: sp.MatrixBase) -> sp.Basic:
     """A 1×1 matrix as its entry (scalar RNNs read as numbers), else the matrix."""
     return M[0, 0] if M.shape == (1, 1) else sp.ImmutableMatrix(M)
@@ -323,13 +328,19 @@ def _backward(b: Builder, f: Rnn, u: Unrolled) -> None:
           ", which in the state is 1 − h², and for this loss ",
           sp.Eq(nt.Partial(sp.Symbol("L_t"), sp.Symbol("y_t")), LOSSES[f.loss].derivative.xreplace(
               {prediction: sp.Symbol("y_t"), target: sp.Symbol("t_t")}), evaluate=False),
-          ". With δ_t = ∂L/∂a_t, each step collects its own loss's gradient and what flows back from the "
-          "next step: δ_T = (W_yᵀ ∂L_T/∂y_T) ⊙ (1 − h_T²) and δ_t = (W_yᵀ ∂L_t/∂y_t + W_hᵀ δ_{t+1}) ⊙ (1 − h_t²).")
+          ". With ", math("δ_t = ∂L/∂a_t", r"\delta_{t} = \frac{\partial L}{\partial a_{t}}"),
+          ", each step collects its own loss's gradient and what flows back from the next step: ",
+          math("δ_T = (W_yᵀ ∂L_T/∂y_T) ⊙ (1 − h_T²)",
+               r"\delta_{T} = \left(W_{y}^{T} \frac{\partial L_{T}}{\partial y_{T}}\right) \odot \left(1 - h_{T}^{2}\right)"),
+          " and ", math("δ_t = (W_yᵀ ∂L_t/∂y_t + W_hᵀ δ_{t+1}) ⊙ (1 − h_t²)",
+                        r"\delta_{t} = \left(W_{y}^{T} \frac{\partial L_{t}}{\partial y_{t}} + W_{h}^{T} "
+                        r"\delta_{t+1}\right) \odot \left(1 - h_{t}^{2}\right)"), ".")
     for t in range(T, 0, -1):
         b.equation(_name(f"delta_{t}", by_step[t - 1]), None, (), _plain(by_step[t - 1]), quantity=f"delta{t}",
                    caption=f"δ at step {t}")
-    b.say("(Each δ_t is SymPy's derivative of the unrolled loss in a shift ε_t added to a_t, at ε_t = 0.) The "
-          "parameters are shared by all steps, "
+    b.say("(Each ", math("δ_t", r"\delta_{t}"), " is SymPy's derivative of the unrolled loss in a shift ",
+          math("ε_t", r"\varepsilon_{t}"), " added to ", math("a_t", "a_{t}"), ", at ",
+          math("ε_t = 0", r"\varepsilon_{t} = 0"), ".) The parameters are shared by all steps, "
           "so their gradients sum over the steps. The values are SymPy's derivatives of the unrolled loss; the "
           "numpy cross-check computes these sums, and they agree:")
     k = sp.Symbol("t")
@@ -350,16 +361,20 @@ def _backward(b: Builder, f: Rnn, u: Unrolled) -> None:
         return
     b.heading("Why gradients vanish or explode")
     J = jacobian_product(f, u)
-    b.say(f"What step 1 contributes to the loss at step {T} flows back through the product of the "
-          "Jacobians ∂h_t/∂h_{t-1} = diag(1 − h_t²) W_h, one per step:")
+    b.say(f"What step 1 contributes to the loss at step {T} flows back through the product of the Jacobians ",
+          math("∂h_t/∂h_{t-1} = diag(1 − h_t²) W_h",
+               r"\frac{\partial h_{t}}{\partial h_{t-1}} = \operatorname{diag}\left(1 - h_{t}^{2}\right) W_{h}"),
+          ", one per step:")
     for t in range(2, T + 1) if T > 2 else ():
         factor = sp.ImmutableMatrix(sp.diag(*[1 - v**2 for v in u.h[t]]) * u.params["W_h"])
         b.equation(nt.Partial(_name(f"h_{t}", u.h[t]), _name(f"h_{t - 1}", u.h[t - 1])), None, (), _plain(factor))
     b.equation(nt.Partial(_name(f"h_{T}", u.h[T]), _name("h_1", u.h[1])), None, (), _plain(J),
                quantity=f"dh{T}_dh1", caption=f"∂h_{T}/∂h_1, the product of the step Jacobians")
-    b.say("SymPy's Jacobian of h_T, unrolled from h_1, equals that product. Each factor is at most ‖W_h‖ in "
-          "size, since 0 < 1 − h² ≤ 1: over many steps the product shrinks geometrically when ‖W_h‖ < 1 (the "
-          "gradient vanishes) and can grow when ‖W_h‖ > 1 and the states stay away from saturation (it explodes).")
+    norm = math("‖W_h‖", r"\lVert W_{h} \rVert")
+    b.say(f"SymPy's Jacobian of h_{T}, unrolled from h_1, equals that product. Each factor is at most ", norm,
+          " in size, since 0 < 1 − h² ≤ 1: over many steps the product shrinks geometrically when ",
+          math("‖W_h‖ < 1", r"\lVert W_{h} \rVert < 1"), " (the gradient vanishes) and can grow when ",
+          math("‖W_h‖ > 1", r"\lVert W_{h} \rVert > 1"), " and the states stay away from saturation (it explodes).")
 
 
 # ---------------------------------------------------------------------------
@@ -570,7 +585,8 @@ def solve_gated(spec: ExerciseSpec[Rnn]) -> Derivation:
         tanh_c = nt.Elementwise("tanh", _name("c_1", c1)) if n > 1 else nt.Applied("tanh", sp.Symbol("c_1"))
         b.equation(_name("h_1", h1), prod("o", tanh_c), (), _plain(h1), quantity="h1", caption="new hidden state")
         b.remark("The forget gate f keeps part of the old cell state and the input gate i admits part of the "
-                 "candidate g; the output gate o decides how much of tanh(c_1) leaves as h_1.")
+                 "candidate g; the output gate o decides how much of ", math("tanh(c_1)", r"\tanh\left(c_{1}\right)"),
+                 " leaves as ", math("h_1", "h_{1}"), ".")
     else:
         z = values["z"]
         h1 = sp.ImmutableMatrix((sp.ones(n, 1) - z).multiply_elementwise(values["n"]) + z.multiply_elementwise(st.h0))
@@ -582,9 +598,11 @@ def solve_gated(spec: ExerciseSpec[Rnn]) -> Derivation:
             formula = sp.Add(sp.Mul(sp.Add(1, -sp.Symbol("z"), evaluate=False), sp.Symbol("n"), evaluate=False),
                              sp.Mul(sp.Symbol("z"), sp.Symbol("h_0"), evaluate=False), evaluate=False)
         b.equation(_name("h_1", h1), formula, (), _plain(h1), quantity="h1", caption="new hidden state")
-        b.remark("Conventions differ between sources: here (as in PyTorch) the reset gate multiplies W_hn h_0 after "
-                 "the product, and h_1 = (1 − z) ⊙ n + z ⊙ h_0; the original GRU writes W_hn (r ⊙ h_0), and some "
-                 "texts swap the roles of z and 1 − z.")
+        b.remark("Conventions differ between sources: here (as in PyTorch) the reset gate multiplies ",
+                 math("W_hn h_0", r"W_{hn} h_{0}"), " after the product, and ",
+                 math("h_1 = (1 − z) ⊙ n + z ⊙ h_0", r"h_{1} = \left(1 - z\right) \odot n + z \odot h_{0}"),
+                 "; the original GRU writes ", math("W_hn (r ⊙ h_0)", r"W_{hn} \left(r \odot h_{0}\right)"),
+                 ", and some texts swap the roles of z and 1 − z.")
     names = [*CELLS[f.cell], *(["c1"] if f.cell == "lstm" else []), "h1"]
     return b.done(names)
 
