@@ -35,6 +35,7 @@ from symnn.sheets.recipes import Compute, Earlier, Program, Programs, Recipes
 from symnn.sheets.reference.arrays import Values
 from symnn.sheets.reference.attention import evaluate_attention, head_names
 from symnn.sheets.spec import ExerciseSpec
+from symnn.sheets.statement import Line
 from symnn.sheets.steps import Derivation
 
 L = sp.Symbol("L")
@@ -458,6 +459,24 @@ def reference(f: Attention) -> Values:
     return evaluate_attention(f.Q, f.K, f.V, f.mask, f.upstream, f.heads)
 
 
+def attention_statement(f: Attention) -> list[Line]:
+    """The given data as a student reads it."""
+    lines: list[Line] = [("Scaled dot-product attention O = softmax(Q Kᵀ/√d) V, the softmax along each row, with ",
+                          sp.Eq(sp.Symbol("Q"), to_matrix(f.Q), evaluate=False), ", ",
+                          sp.Eq(sp.Symbol("K"), to_matrix(f.K), evaluate=False), " and ",
+                          sp.Eq(sp.Symbol("V"), to_matrix(f.V), evaluate=False), ".")]
+    if f.mask is not None:
+        lines.append(("The mask ", sp.Eq(sp.Symbol("M"), to_matrix(f.mask), evaluate=False),
+                      " lets query i attend to key j where its entry is 1; a 0 masks the score (weight 0)."))
+    if f.heads > 1:
+        lines.append((f"There are {f.heads} heads: each takes its own equal block of the columns of Q, K and V, "
+                      "and their outputs are concatenated.",))
+    if f.upstream is not None:
+        lines.append(("The upstream gradient is ", sp.Eq(nt.partial(L, sp.Symbol("O")), to_matrix(f.upstream),
+                                                          evaluate=False), "."))
+    return lines
+
+
 def rejects(f: Attention, values: Values, c: Constraints) -> list[str]:
     """A row whose allowed scores are all equal (uniform weights: its query learns nothing), a row whose scores
     spread wider than the saturation bound (a one-hot softmax), and vanishing gradients to Q."""
@@ -616,6 +635,7 @@ def recipes(f: Attention, programs: Programs) -> Recipes:
 
 
 ATTENTION: Kind[Attention] = Kind(
-    name="attention", data=Attention, solve=solve_attention, reference=reference, rejects=rejects,
+    name="attention", data=Attention, solve=solve_attention, reference=reference,
+    statement=attention_statement, rejects=rejects,
     programs=programs, recipes=recipes)
 """The declaration of kind ``attention``."""

@@ -35,6 +35,7 @@ from symnn.sheets.recipes import NO_DERIVATIVE, Earlier, Program, Programs, Reci
 from symnn.sheets.reference.arrays import Values
 from symnn.sheets.reference.rnn import evaluate_cell, evaluate_rnn
 from symnn.sheets.spec import ExerciseSpec
+from symnn.sheets.statement import Line
 from symnn.sheets.steps import Derivation
 
 TANH = ACTIVATIONS["tanh"]
@@ -389,6 +390,27 @@ def reference(f: Rnn) -> Values:
     return evaluate_rnn(f.x, f.W_x, f.W_h, f.b, f.h0, f.W_y, f.b_y, f.y, f.loss)
 
 
+def rnn_statement(f: Rnn) -> list[Line]:
+    """The given data as a student reads it."""
+    def given_matrix(name: str, value: Matrix | None) -> Line:
+        return (sp.Eq(sp.Symbol(name), to_matrix(value) if value is not None else sp.S.Zero, evaluate=False),)
+
+    if f.cell != "rnn":
+        gates = ", ".join(CELLS[f.cell])
+        lines: list[Line] = [(f"One {f.cell.upper()} step from the input ",
+                              sp.Eq(sp.Symbol("x"), to_matrix(f.x), evaluate=False),
+                              f"; W_x, W_h and b stack the gates' blocks in the order {gates}.",)]
+        names = ("W_x", "W_h", "b", "h0", "c0") if f.cell == "lstm" else ("W_x", "W_h", "b", "h0")
+        return lines + [given_matrix(n, getattr(f, n)) for n in names]
+    lines = [("A tanh RNN, ", math("h_t = tanh(W_x x_t + W_h h_{t-1} + b)",
+                                   r"h_{t} = \tanh\left(W_{x} x_{t} + W_{h} h_{t-1} + b\right)"), " and ",
+              math("y_t = W_y h_t + b_y", r"y_{t} = W_{y} h_{t} + b_{y}"),
+              f", runs over {f.steps} steps; row t of x is the input x_t and row t of y the target of y_t.",)]
+    lines += [given_matrix(n, getattr(f, n)) for n in ("x", "W_x", "W_h", "b", "h0", "W_y", "b_y", "y")]
+    lines.append((f"Each step's loss is {LOSSES[f.loss].description}; the loss L sums them over the steps.",))
+    return lines
+
+
 def rejects(f: Rnn, values: Values, c: Constraints) -> list[str]:
     """A pre-activation beyond the saturation bound (tanh flat: nothing to learn), and a recurrent gradient too
     small to read."""
@@ -644,7 +666,8 @@ def gated_recipes(f: Rnn, programs: Programs) -> Recipes:
     return r
 
 
-RNN: Kind[Rnn] = Kind(name="rnn", data=Rnn, solve=solve_rnn, reference=reference, rejects=rejects,
+RNN: Kind[Rnn] = Kind(name="rnn", data=Rnn, solve=solve_rnn, reference=reference, statement=rnn_statement,
+                      rejects=rejects,
                       programs=programs, recipes=recipes)
 """The declaration of kind ``rnn``."""
 
