@@ -298,7 +298,7 @@ def solve_attention(spec: ExerciseSpec[Attention]) -> Derivation:
     for h, (tag, head) in enumerate(zip(tags, solved)):
         if H > 1:
             b.heading(f"Head {tag}")
-            b.say(f"Head {tag} uses columns {h * dh + 1}–{(h + 1) * dh} of Q and K:",)
+            b.say(f"Head {tag} uses columns {h * dh + 1}–{(h + 1) * dh} of Q and K, and its block of V:")
             b.equation(_m(f"Q_{tag}", Qb[h]), None, (), Qb[h])
             b.equation(_m(f"K_{tag}", Kb[h]), None, (), Kb[h])
             b.equation(_m(f"V_{tag}", Vb[h]), None, (), Vb[h])
@@ -308,7 +308,7 @@ def solve_attention(spec: ExerciseSpec[Attention]) -> Derivation:
         b.heading("Concatenated output")
         b.say("The heads' outputs side by side:")
         b.equation(_m("O", O), None, (), O, quantity="O", caption="attention output")
-    summary = ["A" if H == 1 else "A1", "O"]
+    summary = [f"A{tag}" for tag in tags] + ["O"]
     if G is not None:
         for h, (tag, head) in enumerate(zip(tags, solved)):
             _backward(b, tag, Qb[h], Kb[h], Vb[h], Gb[h], head, first=h == 0, heads=H)
