@@ -304,6 +304,14 @@ def test_bad_input_is_one_line_exit_2(tmp_path, capsys, extra, message):
     assert len(err.splitlines()) == 1 and message in err and "bad.toml" in err and "ex1 (attention)" in err
 
 
+def test_too_many_queries_is_refused(tmp_path, capsys):
+    rows = ", ".join(["[1, 0]"] * 9)
+    sheet = tmp_path / "many.toml"
+    sheet.write_text(f'[[exercise]]\nkind = "attention"\nQ = [{rows}]\nK = [[1, 0]]\nV = [1]\n', encoding="utf-8")
+    assert main(["sheet", str(sheet), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    assert "at most 8 queries and keys and 64 columns" in capsys.readouterr().err
+
+
 def test_variants_reject_uniform_rows_and_vanishing_gradients():
     from symnn.sheets.constraints import Constraints
     from symnn.sheets.kinds.attention import rejects

@@ -315,6 +315,14 @@ def test_too_many_steps_is_refused(tmp_path, capsys):
     assert "x has 9 steps; at most 8" in capsys.readouterr().err
 
 
+def test_too_large_an_unrolled_network_is_refused(tmp_path, capsys):
+    sheet = tmp_path / "wide.toml"
+    sheet.write_text('[[exercise]]\nkind = "rnn"\nx = [1, 2, 3, 4]\nW_x = [1, 1, 1]\n'
+                     "W_h = [[1, 0, 0], [0, 1, 0], [0, 0, 1]]\nW_y = [[1, 1, 1]]\ny = [1, 2, 3, 4]\n", encoding="utf-8")
+    assert main(["sheet", str(sheet), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    assert "steps × hidden units must be at most 9" in capsys.readouterr().err
+
+
 def test_variants_reject_saturated_steps():
     from symnn.sheets.constraints import Constraints
     from symnn.sheets.kinds.rnn import rejects

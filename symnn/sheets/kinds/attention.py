@@ -31,6 +31,7 @@ from symnn.sheets.build import Builder, product_expansion, small, to_matrix
 from symnn.sheets.constraints import Constraints
 from symnn.sheets.fields import Context, Matrix, given, read_int, read_matrix, shape, shape_text
 from symnn.sheets.kinds.base import Kind
+from symnn.sheets.kinds.network.writing import record, shown
 from symnn.sheets.recipes import Compute, Earlier, Program, Programs, Recipes
 from symnn.sheets.reference.arrays import Values
 from symnn.sheets.reference.attention import evaluate_attention, head_names
@@ -39,6 +40,10 @@ from symnn.sheets.statement import Line
 from symnn.sheets.steps import Derivation
 
 L = sp.Symbol("L")
+MAX_TOKENS = 8
+"""Most queries and most keys: the exact softmax of a row of n scores and its derivatives grow with n."""
+MAX_WIDTH = 64
+"""Most columns of Q, K and V."""
 MASKED = "masked entries (mask 0) get weight 0"
 
 
@@ -77,6 +82,9 @@ class Attention:
                     raise ctx.error(f"mask entries must be 0 or 1, got {bad[0]} in row {i}")
                 if not any(row):
                     raise ctx.error(f"mask row {i} masks every key; query {i} needs at least one")
+        if max(nq, nk) > MAX_TOKENS or max(d, dv) > MAX_WIDTH:
+            raise ctx.error(f"Q is {nq}×{d}, K {nk}×{dk} and V {nv}×{dv}; at most {MAX_TOKENS} queries and keys "
+                            f"and {MAX_WIDTH} columns are worked exactly")
         if self.upstream is not None and shape(self.upstream) != (nq, dv):
             raise ctx.error(f"upstream is {shape_text(self.upstream)} but the output O = A V is "
                             f"{nq}×{dv}", ShapeError)
@@ -270,6 +278,15 @@ def solve_head(f: Attention, Q: sp.ImmutableMatrix, K: sp.ImmutableMatrix, V: sp
 # The worked solution.
 
 
+def _show(b: Builder, lhs: sp.Basic, formula: sp.Basic | None, substituted: tuple[sp.Basic, ...],
+          value: sp.ImmutableMatrix, quantity: str | None = None, caption: str = "") -> None:
+    """An equation whose value may be too large to print: then the sheet says so and the key keeps it."""
+    if quantity is not None:
+        record(b, lhs, formula, substituted, value, quantity, caption)
+    elif shown(value):
+        b.equation(lhs, formula, substituted, value)
+
+
 def _m(name: str, M: sp.MatrixBase) -> sp.MatrixSymbol:
     return nt.matrix(name, M.rows, M.cols)
 
@@ -299,15 +316,15 @@ def solve_attention(spec: ExerciseSpec[Attention]) -> Derivation:
         if H > 1:
             b.heading(f"Head {tag}")
             b.say(f"Head {tag} uses columns {h * dh + 1}–{(h + 1) * dh} of Q and K, and its block of V:")
-            b.equation(_m(f"Q_{tag}", Qb[h]), None, (), Qb[h])
-            b.equation(_m(f"K_{tag}", Kb[h]), None, (), Kb[h])
-            b.equation(_m(f"V_{tag}", Vb[h]), None, (), Vb[h])
+            _show(b, _m(f"Q_{tag}", Qb[h]), None, (), Qb[h])
+            _show(b, _m(f"K_{tag}", Kb[h]), None, (), Kb[h])
+            _show(b, _m(f"V_{tag}", Vb[h]), None, (), Vb[h])
         _forward(b, f, tag, Qb[h], Kb[h], Vb[h], head, dh, first=h == 0)
     if H > 1:
         O = sp.ImmutableMatrix(sp.Matrix.hstack(*[hd.O for hd in solved]))
         b.heading("Concatenated output")
         b.say("The heads' outputs side by side:")
-        b.equation(_m("O", O), None, (), O, quantity="O", caption="attention output")
+        _show(b, _m("O", O), None, (), O, quantity="O", caption="attention output")
     summary = [f"A{tag}" for tag in tags] + ["O"]
     if G is not None:
         for h, (tag, head) in enumerate(zip(tags, solved)):
@@ -319,7 +336,7 @@ def solve_attention(spec: ExerciseSpec[Attention]) -> Derivation:
             b.say("Each head's gradients fill that head's columns:")
             for name, letter in (("dL_dQ", "Q"), ("dL_dK", "K"), ("dL_dV", "V")):
                 M = full[name]
-                b.equation(nt.partial(L, _m(letter, M)), None, (), M, quantity=name,
+                _show(b, nt.partial(L, _m(letter, M)), None, (), M, quantity=name,
                            caption=f"gradient of the loss with respect to {letter}")
         summary += ["dL_dQ", "dL_dK", "dL_dV"]
     b.remark("The scale 1/√d keeps the scores of long vectors from growing with d; without it the "
@@ -378,7 +395,7 @@ def _forward(b: Builder, f: Attention, tag: str, Q: sp.ImmutableMatrix, K: sp.Im
     if not tag:
         b.heading("Output")
     b.say("Each output row is the weighted average of the value rows, with that query's weights:")
-    b.equation(_m(f"O{sub}", head.O), sp.MatMul(As, Vs), (), head.O, quantity="O" if not tag else f"O{tag}",
+    _show(b, _m(f"O{sub}", head.O), sp.MatMul(As, Vs), (), head.O, quantity="O" if not tag else f"O{tag}",
                caption="attention output" if not tag else f"output of head {tag}")
 
 
@@ -407,12 +424,12 @@ def _backward(b: Builder, tag: str, Q: sp.ImmutableMatrix, K: sp.ImmutableMatrix
               "∂L/∂A = G Vᵀ and ∂L/∂V = Aᵀ G (SymPy confirms both equal to its derivatives).")
     if heads > 1:
         b.say(f"Head {tag} receives the columns of G that its output filled:")
-        b.equation(Gs, None, (), G)
+        _show(b, Gs, None, (), G)
     dAs = nt.partial(L, As)
     b.equation(dAs, sp.MatMul(Gs, Vs.T), (), head.dA, quantity=f"dL_dA{tag}",
                caption="gradient of the loss with respect to the weights")
     if heads == 1:
-        b.equation(nt.partial(L, Vs), sp.MatMul(As.T, Gs), (), head.dV, quantity="dL_dV",
+        _show(b, nt.partial(L, Vs), sp.MatMul(As.T, Gs), (), head.dV, quantity="dL_dV",
                    caption="gradient of the loss with respect to V")
     if first:
         sym = softmax_symbols(2)
@@ -440,14 +457,14 @@ def _backward(b: Builder, tag: str, Q: sp.ImmutableMatrix, K: sp.ImmutableMatrix
               "matrix forms below.")
     dSs = nt.partial(L, Ss)
     if heads == 1:
-        b.equation(nt.partial(L, Qs), sp.MatMul(1 / sp.sqrt(d_sym), dSs, Ks), (), head.dQ, quantity="dL_dQ",
+        _show(b, nt.partial(L, Qs), sp.MatMul(1 / sp.sqrt(d_sym), dSs, Ks), (), head.dQ, quantity="dL_dQ",
                    caption="gradient of the loss with respect to Q")
-        b.equation(nt.partial(L, Ks), sp.MatMul(1 / sp.sqrt(d_sym), dSs.T, Qs), (), head.dK, quantity="dL_dK",
+        _show(b, nt.partial(L, Ks), sp.MatMul(1 / sp.sqrt(d_sym), dSs.T, Qs), (), head.dK, quantity="dL_dK",
                    caption="gradient of the loss with respect to K")
     else:
-        b.equation(nt.partial(L, Vs), sp.MatMul(As.T, Gs), (), head.dV)
-        b.equation(nt.partial(L, Qs), sp.MatMul(1 / sp.sqrt(d_sym), dSs, Ks), (), head.dQ)
-        b.equation(nt.partial(L, Ks), sp.MatMul(1 / sp.sqrt(d_sym), dSs.T, Qs), (), head.dK)
+        _show(b, nt.partial(L, Vs), sp.MatMul(As.T, Gs), (), head.dV)
+        _show(b, nt.partial(L, Qs), sp.MatMul(1 / sp.sqrt(d_sym), dSs, Ks), (), head.dQ)
+        _show(b, nt.partial(L, Ks), sp.MatMul(1 / sp.sqrt(d_sym), dSs.T, Qs), (), head.dK)
 
 
 # ---------------------------------------------------------------------------

@@ -45,6 +45,10 @@ CELLS: dict[str, tuple[str, ...]] = {"rnn": (), "lstm": ("i", "f", "g", "o"), "g
 RNN_LOSSES = ("half_sse", "sse")
 MAX_STEPS = 8
 """Most time steps: the unrolled loss nests T tanh's, and its exact derivatives grow with T."""
+MAX_UNROLLED = 9
+"""Most steps × hidden units of a vanilla RNN (8 × 1, 4 × 2, 3 × 3 ...)."""
+MAX_HIDDEN = 8
+"""Most hidden units (and inputs) of one LSTM or GRU step."""
 L = sp.Symbol("L")
 TRUNCATED = "the gradient from later steps (W_hᵀ δ_{t+1}) was left out of δ_t: backpropagation was truncated"
 CURRENT_STATE = "∂L/∂W_h used h_t instead of the previous state h_{t-1}"
@@ -117,6 +121,9 @@ class Rnn:
                             f"target(s) per step", ShapeError)
         if T > MAX_STEPS:
             raise ctx.error(f"x has {T} steps; at most {MAX_STEPS} are worked exactly")
+        if T * n_h > MAX_UNROLLED:
+            raise ctx.error(f"x has {T} steps and W_h {n_h} hidden units; steps × hidden units must be at most "
+                            f"{MAX_UNROLLED} (the unrolled loss's exact derivatives grow fast)")
 
     def check_gated(self, ctx: Context) -> None:
         """One step; W_x, W_h and b stack one block per gate; no output layer."""
@@ -126,6 +133,9 @@ class Rnn:
         if T != 1:
             raise ctx.error(f"an {self.cell.upper()} exercise works one step forward; x has {T} steps")
         rows, n_h = shape(self.W_h)
+        if n_h > MAX_HIDDEN or n_in > MAX_HIDDEN:
+            raise ctx.error(f"an {self.cell.upper()} step here has at most {MAX_HIDDEN} hidden units and inputs; "
+                            f"W_h has {n_h} columns and x {n_in} entries")
         if rows != k * n_h:
             raise ctx.error(f"W_h is {shape_text(self.W_h)} but an {self.cell.upper()} stacks {k} gates "
                             f"({', '.join(gates)}): it must be {k * n_h}×{n_h}", ShapeError)
