@@ -1,12 +1,16 @@
-"""A vanilla (tanh) recurrent network over T steps, and backpropagation through time (kind ``rnn``).
+"""A vanilla (tanh) recurrent network over T steps with backpropagation through time, and one LSTM or GRU
+step forward (kind ``rnn``).
 
 Forward: a_t = W_x x_t + W_h h_{t-1} + b, h_t = tanh(a_t), y_t = W_y h_t + b_y, a loss per step from
 :data:`symnn.core.calculus.LOSSES` and L = Σ_t L_t.  Backward: ``sympy.diff`` of the unrolled loss, a
-SymPy expression in the parameters (as symbols, the given inputs and targets put in), once per
-parameter entry; the parameters' values then give the exact gradients.  The sheet explains them by the
-BPTT recurrence δ_t = ∂L/∂a_t = (W_yᵀ ∂L_t/∂y_t + W_hᵀ δ_{t+1}) ⊙ tanh'(a_t) with the sums over steps, and
-confirms the two equal; the product of the Jacobians ∂h_t/∂h_{t-1} = diag(tanh'(a_t)) W_h, SymPy's
-Jacobian of the unrolled h_T in h_1, shows why gradients through many steps vanish or explode.
+SymPy expression in the parameters (as symbols, the given inputs and targets put in) and in a shift ε_t
+added to each a_t, once per parameter entry and per ε_t; the values (ε = 0) then give the exact gradients
+and δ_t = ∂L/∂a_t.  The sheet explains them by the BPTT recurrence
+δ_t = (W_yᵀ ∂L_t/∂y_t + W_hᵀ δ_{t+1}) ⊙ tanh'(a_t) and the sums over the steps, which the numpy twin
+computes (the cross-check compares them on every run; ``symnn check`` recomputes them over intervals).
+The product of the Jacobians ∂h_t/∂h_{t-1} = diag(tanh'(a_t)) W_h, SymPy's Jacobian of the unrolled h_T in
+h_1, shows why gradients through many steps vanish or explode.  ``cell = "lstm"`` or ``"gru"`` works one
+step of that cell instead (gates stacked in PyTorch's order; the conventions are stated on the sheet).
 """
 
 from __future__ import annotations
