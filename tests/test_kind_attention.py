@@ -351,3 +351,36 @@ def test_the_example_sheet_lints_clean_and_a_planted_slip_is_found(suffix):
     if suffix == ".md":
         assert slipped != text
         assert any(f.verdict == "error" for f in lint_text(slipped, fmt).findings)
+
+
+def test_gradients_equal_sympy_diff_of_the_whole_loss_exactly():
+    """On a small case, differentiate L = Σ G ⊙ softmax(Q Kᵀ/√d) V as one expression in every entry of Q, K, V
+    (written here from the definition), put the numbers in, and compare exactly with the solver's gradients."""
+    import sympy as sp
+
+    from symnn.core.program import enclose
+    from symnn.sheets.kinds import solve_exercise
+
+    text = ('[[exercise]]\nkind = "attention"\nQ = [[1, -0.5], [0.5, 1]]\nK = [[0.5, 1], [-1, 0.5], [1, 1]]\n'
+            "V = [[1], [-0.5], [2]]\nmask = [[1, 1, 0], [1, 1, 1]]\nupstream = [[1], [-2]]\n")
+    spec = load_sheet(text).exercises[0]
+    derivation = solve_exercise(spec)
+    f = spec.data
+    q = sp.Matrix(2, 2, lambda i, j: sp.Symbol(f"q{i}{j}"))
+    k = sp.Matrix(3, 2, lambda i, j: sp.Symbol(f"k{i}{j}"))
+    v = sp.Matrix(3, 1, lambda i, j: sp.Symbol(f"v{i}{j}"))
+    S = q * k.T / sp.sqrt(2)
+    loss = 0
+    for i in range(2):
+        keys = [j for j in range(3) if f.mask[i][j]]
+        z = sum(sp.exp(S[i, j]) for j in keys)
+        loss += sp.Rational(f.upstream[i][0]) * sum(sp.exp(S[i, j]) / z * v[j, 0] for j in keys)
+    values = {**{q[i, j]: sp.Rational(f.Q[i][j]) for i in range(2) for j in range(2)},
+              **{k[i, j]: sp.Rational(f.K[i][j]) for i in range(3) for j in range(2)},
+              **{v[i, 0]: sp.Rational(f.V[i][0]) for i in range(3)}}
+    for name, M in (("dL_dQ", q), ("dL_dK", k), ("dL_dV", v)):
+        mine = derivation.quantity(name).exact
+        for index in range(len(M)):
+            direct = sp.diff(loss, M[index]).xreplace(values)
+            low, high = enclose(direct - mine[index])
+            assert low <= 0 <= high and high - low < F(1, 10**40), (name, index)
