@@ -11,6 +11,7 @@ from typing import Any
 
 from symnn.errors import SymnnError
 from symnn.sheets.kinds.activations import ACTIVATIONS_KIND
+from symnn.sheets.kinds.attention import ATTENTION
 from symnn.sheets.kinds.base import Kind
 from symnn.sheets.kinds.batchnorm import BATCHNORM
 from symnn.sheets.kinds.dropout import DROPOUT
@@ -26,6 +27,7 @@ from symnn.sheets.kinds.optimizer import OPTIMIZER
 from symnn.sheets.kinds.pool import POOL
 from symnn.sheets.kinds.preprocessing import PREPROCESSING
 from symnn.sheets.kinds.regularization import REGULARIZATION
+from symnn.sheets.kinds.rnn import RNN
 from symnn.sheets.spec import ExerciseSpec, SheetSpec
 from symnn.sheets.statement import Line
 from symnn.sheets.steps import Derivation, Sheet
@@ -46,6 +48,8 @@ KINDS: dict[str, Kind[Any]] = {kind.name: kind for kind in (
     POOL,
     CNN_SIZES,
     CONV_TRANSPOSE,
+    ATTENTION,
+    RNN,
 )}
 """Every exercise kind by name, in the order error messages list them."""
 
