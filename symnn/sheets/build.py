@@ -9,7 +9,7 @@ from typing import Any
 import sympy as sp
 
 from symnn.sheets.spec import ExerciseSpec, Matrix
-from symnn.sheets.steps import Derivation, Equation, Heading, Inline, Prose, Quantity, Step, Table
+from symnn.sheets.steps import Derivation, Equation, Heading, Inline, Prose, Quantity, Step, Table, runs
 
 EXPANSION_LIMIT = 16
 """Matrices with more entries than this are not written out entry by entry."""
@@ -69,10 +69,10 @@ class Builder:
         self.steps.append(Heading(text))
 
     def say(self, *parts: Inline) -> None:
-        self.steps.append(Prose(tuple(parts)))
+        self.steps.append(Prose(runs(parts)))
 
     def remark(self, *parts: Inline) -> None:
-        self.remarks.append(Prose(tuple(parts)))
+        self.remarks.append(Prose(runs(parts)))
 
     def table(self, header: Sequence[Inline], rows: Sequence[Sequence[Inline]]) -> None:
         self.steps.append(Table(tuple(header), tuple(tuple(r) for r in rows)))
@@ -87,7 +87,7 @@ class Builder:
         substituted: Sequence[sp.Basic] | sp.Basic = (),
         value: sp.Basic | None = None,
         quantity: str | None = None,
-        caption: str = "",
+        caption: str | tuple[Inline, ...] = "",
     ) -> sp.Basic:
         """Show ``lhs = formula = substituted... = value`` and record ``quantity``; return value."""
         subs = (substituted,) if isinstance(substituted, sp.Basic) else tuple(substituted)

@@ -23,6 +23,7 @@ ACTIVATION_LATEX = {
     "softplus": r"\operatorname{softplus}",
     "ELU": r"\operatorname{ELU}",
     "f_l": "f_{l}",
+    "f": "f",
 }
 """LaTeX for each activation's display name (see ``Activation.display``)."""
 
@@ -31,6 +32,18 @@ def function_latex(display: str, prime: bool = False) -> str:
     """LaTeX of an activation's name, with a prime for its derivative."""
     base = ACTIVATION_LATEX.get(display, r"\operatorname{%s}" % display)
     return base + ("'" if prime else "")
+
+
+class FunctionName(sp.Symbol):  # type: ignore[misc]
+    """An activation's name set as its symbol in prose, with no argument: ReLU, σ, tanh.
+
+    >>> from sympy import latex
+    >>> latex(FunctionName("σ")), latex(FunctionName("ReLU"))
+    ('\\sigma', '\\operatorname{ReLU}')
+    """
+
+    def _latex(self, printer: Any) -> str:
+        return function_latex(str(self.name))
 
 
 def matrix(name: str, rows: int, cols: int) -> sp.MatrixSymbol:
@@ -133,6 +146,16 @@ class NamedMatrix(sp.MatrixSymbol):  # type: ignore[misc]
     def _latex(self, printer: Any) -> str:
         base, _, sub = str(self.name).partition("_")
         return r"%s_{\text{%s}}" % (base, sub) if sub else base
+
+
+class Code(sp.Symbol):  # type: ignore[misc]
+    """A name from the answer key or the sheet file (``dL_dW1``), set in typewriter type in prose."""
+
+    def _latex(self, printer: Any) -> str:
+        return r"\texttt{%s}" % self.name.replace("_", r"\_")
+
+    def _sympystr(self, printer: Any) -> str:
+        return str(self.name)
 
 
 def text(s: str) -> sp.Symbol:

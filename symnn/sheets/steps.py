@@ -8,14 +8,72 @@ they never differentiate or simplify, and the derivation never formats strings.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TypeAlias
 
 import sympy as sp
 
-Inline: TypeAlias = str | sp.Basic
-"""A piece of prose: plain text, or a SymPy object shown as inline math."""
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A run of words in prose: never mathematics.
+
+    Symbols, subscripts, exponents and relations belong in a :class:`Math` run, which
+    every renderer typesets; a text run is printed as it is (escaped where a format needs it).
+    """
+
+    text: str
+    """The words, plain Unicode text."""
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Math:
+    """A run of inline mathematics in prose: ``$Z_1$`` in Markdown, ``\\(Z_1\\)`` in LaTeX,
+    MathML in HTML, a plain Unicode form (``Z₁``) in the JSON key."""
+
+    expr: sp.Basic
+    """The SymPy object (or notation object) shown."""
+
+    def __str__(self) -> str:
+        return str(self.expr)
+
+
+Run: TypeAlias = Text | Math
+"""One typed run of prose."""
+
+Inline: TypeAlias = str | sp.Basic | Text | Math
+"""What a derivation may write in prose: a ``str`` is a :class:`Text` run, a SymPy object a :class:`Math` run."""
+
+
+def run(part: Inline) -> Run:
+    """The typed run of a piece of prose.
+
+    >>> run("the input "), run(sp.Symbol("x"))
+    (Text(text='the input '), Math(expr=x))
+    """
+    if isinstance(part, Text | Math):
+        return part
+    if isinstance(part, str):
+        return Text(part)
+    if isinstance(part, sp.Basic):
+        return Math(part)
+    raise TypeError(f"prose takes text or SymPy objects, got {type(part).__name__}: {part!r}")
+
+
+def runs(parts: Iterable[Inline]) -> tuple[Run, ...]:
+    """Pieces of prose as typed runs, adjacent text runs joined."""
+    result: list[Run] = []
+    for part in parts:
+        typed = run(part)
+        if isinstance(typed, Text) and result and isinstance(result[-1], Text):
+            result[-1] = Text(result[-1].text + typed.text)
+        elif not (isinstance(typed, Text) and not typed.text):
+            result.append(typed)
+    return tuple(result)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,10 +86,20 @@ class Heading:
 
 @dataclass(frozen=True, slots=True)
 class Prose:
-    """A sentence or paragraph of explanation, with inline mathematics."""
+    """A sentence or paragraph of explanation: text runs and inline math runs.
 
-    parts: tuple[Inline, ...]
-    """Text and SymPy objects in reading order."""
+    Built from any mix of ``str``, SymPy objects and runs (see :func:`runs`); the
+    stored ``parts`` are always typed runs, so renderers dispatch on :class:`Text` and :class:`Math`.
+
+    >>> Prose(("Every entry of ", sp.Symbol("Z_1"), " is negative.")).parts[1]
+    Math(expr=Z_1)
+    """
+
+    parts: tuple[Run, ...]
+    """Text and math runs in reading order."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parts", runs(self.parts))
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +163,8 @@ class Quantity:
     """How it is written on the sheet, e.g. ``∂L/∂W_1``."""
     exact: sp.Basic
     """The exact value: a SymPy number or an immutable matrix."""
-    caption: str = ""
-    """A few words for the final-results list."""
+    caption: str | tuple[Inline, ...] = ""
+    """A few words for the final-results list: text, or prose with math runs (``("gradient of ", W_1)``)."""
 
 
 class NotebookDisplay:

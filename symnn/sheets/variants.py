@@ -159,6 +159,7 @@ def make_variant(text: str, source: str, seed: int, number: int, decimals: int =
     from symnn.sheets.render import markdown
     from symnn.sheets.render.json import to_answer_key
     from symnn.sheets.render.moodle import Category, questions_for
+    from symnn.sheets.render.printing import sentence_runs
     from symnn.sheets.statement import asked
     from symnn.sheets.steps import Sheet
 
@@ -179,7 +180,7 @@ def make_variant(text: str, source: str, seed: int, number: int, decimals: int =
                             f"computes: {', '.join(q.name for q in derivation.quantities)}") from None
         given = "\n\n".join(markdown.render_step(_prose(line), decimals) for line in lines)
         heading = f"## Exercise {i}: {derivation.title}"
-        items = "\n".join(f"{k}. {markdown.render_step(_prose((q.caption[:1].upper() + q.caption[1:] + ': ', q.symbol)), decimals)}"
+        items = "\n".join(f"{k}. {markdown.render_step(_prose((*sentence_runs(q.caption), ': ', q.symbol)), decimals)}"
                           for k, q in enumerate(wanted, start=1))
         student += [heading, given, "Compute:", items]
         body = markdown.render_derivation(derivation, i, decimals)

@@ -45,7 +45,7 @@ def solve_activations(spec: ExerciseSpec[Activations]) -> Derivation:
     alpha = exact(f.alpha)
     b = Builder(spec, "Activation functions")
     table_rows: list[list[sp.Basic]] = [[p] for p in points]
-    header: list[object] = ["x"]
+    header: list[object] = [sp.Symbol("x")]
     for name in f.functions:
         act = ACTIVATIONS[name]
         a_val = alpha if act.has_alpha else None
@@ -62,9 +62,9 @@ def solve_activations(spec: ExerciseSpec[Activations]) -> Derivation:
             values.append(value)
             slopes.append(act.derivative_at(p, a_val))
         b.equation(nt.Applied(act.display, sp.Symbol("x")), None, (), sp.ImmutableMatrix([values]),
-                   quantity=name, caption=f"{act.display} at each input")
+                   quantity=name, caption=(nt.FunctionName(act.display), " at each input"))
         b.equation(nt.Applied(act.display, sp.Symbol("x"), prime=True), None, (), sp.ImmutableMatrix([slopes]),
-                   quantity=f"{name}_prime", caption=f"derivative of {act.display} at each input")
+                   quantity=f"{name}_prime", caption=("derivative of ", nt.FunctionName(act.display), " at each input"))
         curve = act.definition.xreplace({alpha_symbol: a_val}) if a_val is not None else act.definition
         slope = act.derivative.xreplace({alpha_symbol: a_val}) if a_val is not None else act.derivative
         b.step(Figure(f"{act.display} and its derivative", f"{spec.id}_{name}",
@@ -77,8 +77,8 @@ def solve_activations(spec: ExerciseSpec[Activations]) -> Derivation:
     b.table(header, table_rows)
     b.remark("ReLU and leaky ReLU are piecewise linear: cheap, and their gradient does not shrink for positive "
              "inputs, but a ReLU unit whose input stays negative passes no gradient (a dead unit); the leaky "
-             "slope α keeps a small gradient there. Sigmoid and tanh are smooth and bounded; their derivatives "
-             "vanish for large |x| (saturation). Tanh is zero-centred, sigmoid is not.")
+             "slope ", alpha_symbol, " keeps a small gradient there. Sigmoid and tanh are smooth and bounded; their "
+             "derivatives vanish for large ", sp.Abs(x), " (saturation). Tanh is zero-centred, sigmoid is not.")
     return b.done(list(f.functions))
 
 

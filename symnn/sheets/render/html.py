@@ -22,8 +22,8 @@ from latex2mathml.converter import convert_to_element
 
 from symnn.core.decimals import DEFAULT_DECIMALS, approximate, is_exact_decimal
 from symnn.sheets.render import plots
-from symnn.sheets.render.printing import chain, latex, preface, sentence_case
-from symnn.sheets.steps import Derivation, Equation, Figure, Heading, Inline, Prose, Sheet, Step, Table
+from symnn.sheets.render.printing import chain, latex, preface, sentence_runs
+from symnn.sheets.steps import Derivation, Equation, Figure, Heading, Inline, Prose, Sheet, Step, Table, Text, run
 
 SVG_NAMESPACE = "{http://www.w3.org/2000/svg}"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
@@ -197,10 +197,11 @@ TIDY_RULES: dict[str, tuple[Callable[[Element, Element | None], None], ...]] = {
 
 def add_inline(parent: Element, part: Inline) -> None:
     """Append a piece of prose: text, or inline MathML."""
-    if isinstance(part, str):
-        add_text(parent, part)
+    typed = run(part)
+    if isinstance(typed, Text):
+        add_text(parent, typed.text)
     else:
-        parent.append(mathml(latex(part)))
+        parent.append(mathml(latex(typed.expr)))
 
 
 def add_text(parent: Element, text: str) -> None:
@@ -314,7 +315,9 @@ def final_results(d: Derivation, parent: Element, settings: HtmlSettings) -> Non
     for name in d.summary:
         q = d.quantity(name)
         item = SubElement(SubElement(items, "li"), "div", {"class": "item"})
-        SubElement(item, "span").text = sentence_case(q.caption) + ":"
+        label = SubElement(item, "span")
+        for part in (*sentence_runs(q.caption), ":"):
+            add_inline(label, part)
         add_links(item, chain(q.symbol, [], q.exact, settings.decimals))
 
 

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import sympy as sp
 
 from symnn.core.decimals import DEFAULT_DECIMALS, approximate, is_exact_decimal
 from symnn.sheets.render import plots
-from symnn.sheets.render.printing import chain, latex, preface, sentence_case
-from symnn.sheets.steps import Derivation, Equation, Figure, Heading, Inline, Prose, Sheet, Step, Table
+from symnn.sheets.render.printing import chain, latex, preface, sentence_runs
+from symnn.sheets.steps import Derivation, Equation, Figure, Heading, Inline, Prose, Sheet, Step, Table, Text, run
 
 
 def _inline(part: Inline) -> str:
-    return part if isinstance(part, str) else f"${latex(part)}$"
+    typed = run(part)
+    return typed.text if isinstance(typed, Text) else f"${latex(typed.expr)}$"
+
+
+def inline_text(parts: Iterable[Inline]) -> str:
+    """Prose (or a caption) as Markdown: text as written, mathematics between single dollars."""
+    return "".join(_inline(p) for p in parts)
 
 
 def _cell(part: Inline, decimals: int) -> str:
@@ -33,7 +39,7 @@ def _heading(step: Heading, decimals: int) -> str:
 
 
 def _prose(step: Prose, decimals: int) -> str:
-    return "".join(_inline(p) for p in step.parts)
+    return inline_text(step.parts)
 
 
 def _table(step: Table, decimals: int) -> str:
@@ -79,7 +85,7 @@ def render_derivation(d: Derivation, number: int | str, decimals: int = DEFAULT_
         q = d.quantity(name)
         links = chain(q.symbol, [], q.exact, decimals)
         math = " ".join(f"{r} {t}" if r else t for r, t in links)
-        items.append(f"- {sentence_case(q.caption)}: ${math}$")
+        items.append(f"- {inline_text(sentence_runs(q.caption))}: ${math}$")
     blocks.append("\n".join(items))
     if d.remarks:
         blocks.append("### Remarks")

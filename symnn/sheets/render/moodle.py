@@ -19,7 +19,7 @@ import sympy as sp
 from symnn.core.decimals import DEFAULT_DECIMALS, digits_for, numeric_value
 from symnn.sheets.render.printing import latex
 from symnn.sheets.statement import Line
-from symnn.sheets.steps import Quantity
+from symnn.sheets.steps import Quantity, Text, run
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +52,7 @@ def _math(expr: sp.Basic) -> str:
 
 def _paragraph(parent: ET.Element, parts: Line) -> None:
     p = ET.SubElement(parent, "p")
-    p.text = "".join(part if isinstance(part, str) else _math(part) for part in parts)
+    p.text = "".join(typed.text if isinstance(typed, Text) else _math(typed.expr) for typed in map(run, parts))
 
 
 def question_html(lines: Sequence[Line], ask: Line) -> str:
@@ -81,8 +81,8 @@ def questions_for(prefix: str, lines: Sequence[Line], quantities: Sequence[Quant
     for q in quantities:
         for where, suffix, value in _entries(q):
             places = digits_for(value, decimals)
-            caption = f" ({q.caption})" if q.caption else ""
-            ask: Line = (f"Compute {where}", q.symbol, f"{caption}. Give it to {places} decimal places.")
+            caption: Line = (" (", *((q.caption,) if isinstance(q.caption, str) else q.caption), ")") if q.caption else ()
+            ask: Line = (f"Compute {where}", q.symbol, *caption, f". Give it to {places} decimal places.")
             questions.append(NumericalQuestion(
                 name=f"{prefix} {q.name}{suffix}", html=question_html(lines, ask),
                 answer=float(numeric_value(value)), tolerance=float(Decimal(5).scaleb(-(places + 1)))))

@@ -12,8 +12,10 @@ from typing import Any
 
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import StrPrinter
 
 from symnn.core.decimals import approximate, is_exact_decimal, rational_text, terminating
+from symnn.sheets.steps import Inline, Run, Text, run
 
 
 class SheetLatexPrinter(LatexPrinter):  # type: ignore[misc]
@@ -114,6 +116,89 @@ def latex(expr: sp.Basic) -> str:
 @lru_cache(maxsize=1 << 16)
 def _printed(expr: sp.Basic) -> str:
     return str(_PRINTER.doprint(expr))
+
+
+SUBSCRIPTS = str.maketrans("0123456789+-=()aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+SUPERSCRIPTS = str.maketrans("0123456789+-=()inT", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁱⁿᵀ")
+GREEK = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η", "theta": "θ",
+    "lambda": "λ", "mu": "μ", "sigma": "σ", "tau": "τ", "phi": "φ", "yhat": "ŷ", "Delta": "Δ", "Sigma": "Σ",
+}
+"""Symbol names written as one Unicode letter in the plain form."""
+
+
+def _scripted(text: str, table: dict[int, int]) -> str | None:
+    """``text`` in Unicode sub- or superscript characters, or None when one has none."""
+    converted = text.translate(table)
+    return None if any(a == b for a, b in zip(text, converted) if not a.isspace()) else converted
+
+
+class PlainPrinter(StrPrinter):  # type: ignore[misc]
+    """Plain Unicode text of a formula, for the JSON key: ``Z₁``, ``∂L/∂W₂``, ``x²``, ``a · b``.
+
+    >>> plain(sp.Symbol("Z_1")), plain(sp.Symbol("delta_2") ** 2), plain(sp.Le(sp.Symbol("x"), 0))
+    ('Z₁', 'δ₂²', 'x ≤ 0')
+    """
+
+    def _print_Symbol(self, expr: sp.Symbol) -> str:
+        return plain_name(str(expr.name))
+
+    _print_MatrixSymbol = _print_Symbol
+
+    def _print_Transpose(self, expr: Any) -> str:
+        return str(self.parenthesize(expr.arg, 1000, strict=True)) + "ᵀ"
+
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        exponent = _scripted(str(expr.exp), SUPERSCRIPTS) if expr.exp.is_Integer and expr.exp > 0 else None
+        if exponent is None:
+            return str(super()._print_Pow(expr, rational)).replace("**", "^")
+        return str(self.parenthesize(expr.base, 1000, strict=True)) + exponent
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        return str(super()._print_Mul(expr)).replace("*", " · ")
+
+    def _print_Relational(self, expr: Any) -> str:
+        relation = {"==": "=", "<=": "≤", ">=": "≥", "!=": "≠"}.get(expr.rel_op, expr.rel_op)
+        return f"{self._print(expr.lhs)} {relation} {self._print(expr.rhs)}"
+
+    def _print_Exp1(self, expr: Any) -> str:
+        return "e"
+
+
+def plain_name(name: str) -> str:
+    """A symbol's name in plain Unicode: ``delta_2`` is ``δ₂``, ``A_{l-1}`` is ``Aₗ₋₁``.
+
+    A subscript with no Unicode form stays as written (``W_new``).
+    """
+    base, underscore, sub = name.partition("_")
+    base = GREEK.get(base, base)
+    if not underscore:
+        return base
+    sub = sub.strip("{}")
+    scripted = _scripted(sub, SUBSCRIPTS)
+    return base + scripted if scripted is not None else f"{base}_{sub}"
+
+
+_PLAIN = PlainPrinter()
+
+
+def plain(expr: sp.Basic) -> str:
+    """The plain Unicode text of a formula (the JSON key's form of inline mathematics)."""
+    return str(_PLAIN.doprint(expr))
+
+
+def plain_runs(parts: tuple[Inline, ...] | str) -> str:
+    """Prose as one line of plain text: text runs as written, math runs in :func:`plain` form."""
+    pieces = (parts,) if isinstance(parts, str) else parts
+    return "".join(r.text if isinstance(r, Text) else plain(r.expr) for r in map(run, pieces))
+
+
+def sentence_runs(parts: tuple[Inline, ...] | str) -> tuple[Run, ...]:
+    """A caption's runs with its first letter capitalised when it opens with words (see :func:`sentence_case`)."""
+    typed = [run(p) for p in ((parts,) if isinstance(parts, str) else parts)]
+    if typed and isinstance(typed[0], Text):
+        typed[0] = Text(sentence_case(typed[0].text))
+    return tuple(typed)
 
 
 def preface(decimals: int) -> str:

@@ -49,7 +49,7 @@ def show_forward(b: Builder, setting: Setting, params: Params, limit: tuple[int,
     """The forward pass, layer by layer, with each activation defined before its first use."""
     X = setting.X
     b.heading("Forward pass")
-    b.say(f"The input x is {X.rows}×{X.cols}"
+    b.say("The input ", sp.Symbol("x"), f" is {X.rows}×{X.cols}"
           + (f" (one column per sample, {X.cols} samples)" if X.cols > 1 else "")
           + ". Each layer computes ", GENERAL["sum"], " and ", GENERAL["activation"], ", with ",
           GENERAL["input"], ".")
@@ -71,8 +71,8 @@ def show_forward(b: Builder, setting: Setting, params: Params, limit: tuple[int,
         Zs.append(Z)
         As.append(A)
         if rule.name == "relu" and all(v <= 0 for v in Z):
-            b.say(f"Every entry of Z_{l} is ≤ 0, so the ReLU layer outputs only zeros: it is dead for this "
-                  "input, and no gradient flows back through it.")
+            b.say("No entry of ", nt.matrix(f"Z_{l}", *Z.shape), " is positive, so the ", nt.FunctionName(rule.display),
+                  " layer outputs only zeros: it is dead for this input, and no gradient flows back through it.")
     return Zs, As
 
 
@@ -186,33 +186,35 @@ def show_output_delta(b: Builder, setting: Setting, Z: Matrix, A: Matrix, limit:
     if rule.activation is None:
         sym = softmax_symbols(Z.rows)
         rules = setting.objective.softmax_delta(int(Z.rows)).exprs
-        b.say(f"SymPy differentiates the {loss.description} of softmax(z) with respect to each z_i "
-              "(through the Jacobian above) and simplifies; for the first class:")
+        b.say(f"SymPy differentiates the {loss.description} of ", nt.Applied("softmax", sp.Symbol("z")),
+              " with respect to each ", sp.Symbol("z_i"), " (through the Jacobian above) and simplifies; "
+              "for the first class:")
         b.equation(nt.Partial(L_sym, sym.z[0]), sp.factor(rules[0] * scale))
         if loss.name == "cross_entropy":
             b.say("Using that the targets of a sample sum to 1, every Jacobian term cancels: the output delta "
-                  "is simply ŷ − y.")
+                  "is simply ", sp.Symbol("yhat") - y, ".")
         with sp.evaluate(False):
             d_sub = Matrix(Z.rows, Z.cols, lambda i, j: _written_softmax_delta(rules[i], sym, A, setting.Y, j,
                                                                                 scale))
     else:
         delta_rule = output_delta(loss.name, rule.activation)
         general = sp.factor(loss.derivative) * scale
-        b.say("The output delta is ∂L/∂Z of the last layer. SymPy differentiates the loss with respect to the "
-              "prediction ŷ and multiplies by the activation's derivative; entry by entry:")
+        b.say("The output delta is ", nt.partial(L_sym, nt.matrix(f"Z_{L_idx}", *Z.shape)), " of the last layer. "
+              "SymPy differentiates the loss with respect to the prediction ", yhat, " and multiplies by the "
+              "activation's derivative; entry by entry:")
         b.equation(nt.Partial(L_sym, yhat), general.xreplace({a: yhat}))
         shown_rule = (delta_rule * scale).xreplace({a: yhat, x: z})
         if rule.alpha is not None:
             shown_rule = shown_rule.xreplace({alpha_symbol: rule.alpha})
         b.equation(nt.Partial(L_sym, z), shown_rule)
         if delta_rule == a - y:
-            b.say("The activation's derivative cancels the loss's denominator: the output delta is simply ŷ − y"
-                  + (" (times the averaging factor)." if scale != 1 else "."))
+            b.say("The activation's derivative cancels the loss's denominator: the output delta is simply ",
+                  yhat - y, " (times the averaging factor)." if scale != 1 else ".")
         with sp.evaluate(False):
             d_sub = Matrix(Z.rows, Z.cols, [shown_rule.xreplace({yhat: av, y: yv, z: zv})
                                             for zv, av, yv in zip(Z, A, setting.Y)])
     record(b, nt.matrix(f"delta_{L_idx}", *d_out.shape), None, [d_sub] if fits(limit, d_out) else [], d_out,
-           f"delta{L_idx}", "output delta ∂L/∂Z")
+           f"delta{L_idx}", "output delta")
     if not fits(limit, d_out):
         b.say("The first entry, worked:")
         b.equation(nt.Entry(f"delta_{L_idx}", 1, 1), None, [d_sub[0, 0]], d_out[0, 0])
@@ -242,7 +244,7 @@ def show_gradients(b: Builder, setting: Setting, params: Params, deltas: list[Ma
         subs = [sp.MatMul(d, A_prev.T, evaluate=False)] if fits(limit, d, A_prev, grad) else []
         record(b, nt.partial(L_sym, nt.matrix(f"W_{l}", *params.Ws[l - 1].shape)),
                sp.MatMul(nt.matrix(f"delta_{l}", *d.shape), nt.matrix(prev, *A_prev.shape).T),
-               subs, grad, f"dL_dW{l}", f"gradient of W_{l}")
+               subs, grad, f"dL_dW{l}", ("gradient of ", sp.Symbol(f"W_{l}")))
         names.append(f"dL_dW{l}")
         if not fits(limit, d, A_prev, grad):
             s = sp.Symbol("s")
@@ -257,6 +259,6 @@ def show_gradients(b: Builder, setting: Setting, params: Params, deltas: list[Ma
                 summed = Matrix(d.rows, 1, [sp.Add(*d.row(i), evaluate=False) for i in range(d.rows)])
             subs_b = [summed] if d.cols > 1 and fits(limit, d) else []
             record(b, nt.partial(L_sym, nt.matrix(f"b_{l}", d.rows, 1)), formula, subs_b, gb, f"dL_db{l}",
-                   f"gradient of b_{l}")
+                   ("gradient of ", sp.Symbol(f"b_{l}")))
             names.append(f"dL_db{l}")
     return names

@@ -22,7 +22,7 @@ from symnn.library.engine import SYMBOLIC
 from symnn.sheets import notation as nt
 from symnn.sheets.build import Builder, entrywise, product_expansion
 from symnn.sheets.kinds.network.setting import Matrix, Rule
-from symnn.sheets.steps import Equation, Quantity
+from symnn.sheets.steps import Equation, Inline, Quantity
 
 SHOW_LIMIT = 64
 """Results with more entries than this are left to the answer key (a worked entry is shown)."""
@@ -39,7 +39,7 @@ def shown(value: sp.Basic) -> bool:
 
 
 def record(b: Builder, lhs: sp.Basic, formula: sp.Basic | None, substituted: Sequence[sp.Basic],
-           value: Matrix, quantity: str, caption: str) -> Matrix:
+           value: Matrix, quantity: str, caption: str | tuple[Inline, ...]) -> Matrix:
     """Show an equation and record its quantity; a result too large to print goes to the answer key only."""
     if shown(value):
         b.equation(lhs, formula, substituted, value, quantity=quantity, caption=caption)
@@ -47,7 +47,7 @@ def record(b: Builder, lhs: sp.Basic, formula: sp.Basic | None, substituted: Seq
     b.step(Equation(lhs, formula, tuple(substituted)))
     b.quantities.append(Quantity(quantity, lhs, value, caption))
     b.say(f"The {value.rows}×{value.cols} result has {value.rows * value.cols} entries; all of them are in "
-          f"the answer key under {quantity}.")
+          "the answer key under ", nt.Code(quantity), ".")
     return value
 
 
@@ -62,10 +62,11 @@ def define_activation(b: Builder, act: Activation, alpha: sp.Basic | None) -> No
     if act.name in ("relu", "leaky_relu", "elu"):
         b.say("At ", sp.Eq(x, 0, evaluate=False), " the derivative does not exist; symnn uses the convention ",
               sp.Eq(nt.Applied(act.display, sp.Integer(0), prime=True), act.derivative.subs(x, 0), evaluate=False),
-              " (the value of the branch x ≤ 0).")
+              " (the value of the branch ", sp.Le(x, 0), ").")
     elif act.has_kink:
-        b.say("Where this formula has a corner (|x| or max/min switching), symnn uses the derivative SymPy "
-              "gives at that point: sign(0) = 0, and at a tie max and min take the second argument's slope.")
+        b.say("Where this formula has a corner (", sp.Abs(x), " or max/min switching), symnn uses the derivative "
+              "SymPy gives at that point: ", sp.Eq(sp.Function("sign")(0), 0, evaluate=False),
+              ", and at a tie max and min take the second argument's slope.")
 
 
 def define_softmax(b: Builder, n: int) -> None:
@@ -74,7 +75,7 @@ def define_softmax(b: Builder, n: int) -> None:
     J = softmax_jacobian(n)
     b.say(f"Softmax turns the {n} pre-activations of each sample (a column) into probabilities that sum to 1:")
     b.equation(sp.Symbol("yhat_1"), softmax_definition(n)[0])
-    b.say("and likewise for each class i. SymPy differentiates this definition; written in the outputs, "
+    b.say("and likewise for each class ", sp.Symbol("i"), ". SymPy differentiates this definition; written in the outputs, "
           "its Jacobian is")
     b.equation(nt.Partial(sym.a[0], sym.z[0]), J[0, 0])
     b.equation(nt.Partial(sym.a[0], sym.z[1]), J[0, 1])
@@ -118,8 +119,9 @@ def show_weighted_sum(b: Builder, index: int | None, W: Matrix, A_prev: Matrix, 
         general: sp.Basic = sp.Sum(nt.Entry(f"W{sfx}", 1, "k") * nt.Entry(prev_name, "k", 1), (k, 1, W.cols))
         if bias is not None:
             general = general + nt.Entry(f"b{sfx}", 1)
-        b.say(f"W{sfx} is {W.rows}×{W.cols}, too large to write out every entry; each entry of Z{sfx} is "
-              "computed the same way. The first one, worked:")
+        b.say(nt.matrix(f"W{sfx}", W.rows, W.cols), f" is {W.rows}×{W.cols}, too large to write out every entry; "
+              "each entry of ", nt.matrix(f"Z{sfx}", W.rows, A_prev.cols), " is computed the same way. "
+              "The first one, worked:")
         b.equation(nt.Entry(f"Z{sfx}", 1, 1), general, [product_expansion(W[0, :], A_prev[:, 0],
                    None if bias is None else Matrix([[bias[0, 0]]]))[0, 0]], Z[0, 0])
     return Z
