@@ -88,14 +88,20 @@ class Builder:
         value: sp.Basic | None = None,
         quantity: str | None = None,
         caption: str | tuple[Inline, ...] = "",
+        exact_shown: bool = True,
     ) -> sp.Basic:
-        """Show ``lhs = formula = substituted... = value`` and record ``quantity``; return value."""
+        """Show ``lhs = formula = substituted... = value`` and record ``quantity``; return value.
+
+        With ``exact_shown`` false the chain ends ``= substituted ≈ decimal`` and the final results
+        write the value as the last substitution (see :attr:`Equation.exact_shown`).
+        """
         subs = (substituted,) if isinstance(substituted, sp.Basic) else tuple(substituted)
-        self.steps.append(Equation(lhs, formula, subs, value, quantity))
+        exact_shown = exact_shown or not subs
+        self.steps.append(Equation(lhs, formula, subs, value, quantity, exact_shown))
         if quantity is not None:
             if value is None:
                 raise ValueError(f"quantity {quantity} needs a value")
-            self.quantities.append(Quantity(quantity, lhs, value, caption))
+            self.quantities.append(Quantity(quantity, lhs, value, caption, None if exact_shown else subs[-1]))
         return value if value is not None else sp.S.Zero
 
     def done(self, summary: Sequence[str]) -> Derivation:

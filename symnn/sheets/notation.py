@@ -114,6 +114,25 @@ class Hadamard(sp.MatrixExpr):  # type: ignore[misc]
         return " ⊙ ".join(printer.parenthesize(f, PRECEDENCE["Mul"], strict=False) for f in self.args)
 
 
+class Ratio(sp.Expr):  # type: ignore[misc]
+    """A fraction written as given, ``\\frac{num}{den}``: SymPy would move a numerator ``e^{-2.85}``
+    into the denominator as ``e^{2.85}``; a substitution keeps what the student writes."""
+
+    def __new__(cls, num: sp.Basic, den: sp.Basic) -> Ratio:
+        obj: Ratio = sp.Basic.__new__(cls, num, den)
+        return obj
+
+    def _latex(self, printer: Any) -> str:
+        return r"\frac{%s}{%s}" % (printer._print(self.args[0]), printer._print(self.args[1]))
+
+    def _sympystr(self, printer: Any) -> str:
+        return "%s/%s" % (printer.parenthesize(self.args[0], PRECEDENCE["Mul"]),
+                          printer.parenthesize(self.args[1], PRECEDENCE["Mul"], strict=True))
+
+    def doit(self, **hints: Any) -> sp.Basic:
+        return self.args[0] / self.args[1]
+
+
 class Partial(sp.Expr):  # type: ignore[misc]
     """The name of a derivative, written ``∂num/∂den`` (a label, not an operation)."""
 

@@ -121,6 +121,10 @@ class Equation:
     """The exact result (a SymPy number or matrix)."""
     quantity: str | None = None
     """The answer-key name this equation defines, if any (e.g. ``"Z1"``)."""
+    exact_shown: bool = True
+    """Whether the exact value is written after the substitutions.  False when the last substitution
+    already is the exact value as a textbook writes it (softmax's ``e^{z_i} / Σ_j e^{z_j}`` with the
+    given scores) and SymPy's simplified form would only rewrite it; the decimal still follows."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +169,14 @@ class Quantity:
     """The exact value: a SymPy number or an immutable matrix."""
     caption: str | tuple[Inline, ...] = ""
     """A few words for the final-results list: text, or prose with math runs (``("gradient of ", W_1)``)."""
+    display: sp.Basic | None = None
+    """How the final results write the value when not as ``exact`` (softmax's textbook form, or a 1×1
+    matrix the exercise states as a scalar); the answer key keeps ``exact``."""
+
+    @property
+    def shown(self) -> sp.Basic:
+        """The value as the sheet writes it: :attr:`display`, else :attr:`exact`."""
+        return self.exact if self.display is None else self.display
 
 
 class NotebookDisplay:

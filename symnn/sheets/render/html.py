@@ -230,7 +230,8 @@ def _prose(step: Prose, parent: Element, settings: HtmlSettings) -> None:
 
 
 def _equation(step: Equation, parent: Element, settings: HtmlSettings) -> None:
-    links = chain(step.lhs, [step.formula, *step.substituted], step.exact, settings.decimals)
+    links = chain(step.lhs, [step.formula, *step.substituted], step.exact, settings.decimals,
+                  step.exact_shown)
     add_links(SubElement(parent, "div", {"class": "chain"}), links)
 
 
@@ -318,7 +319,8 @@ def final_results(d: Derivation, parent: Element, settings: HtmlSettings) -> Non
         label = SubElement(item, "span")
         for part in (*sentence_runs(q.caption), ":"):
             add_inline(label, part)
-        add_links(item, chain(q.symbol, [], q.exact, settings.decimals))
+        add_links(item, chain(q.symbol, [] if q.display is None else [q.display], q.exact, settings.decimals,
+                           q.display is None))
 
 
 def render_derivation(d: Derivation, label: object, parent: Element, settings: HtmlSettings) -> None:

@@ -211,7 +211,8 @@ def _prose(step: Prose, settings: LatexSettings) -> str:
 
 
 def _equation(step: Equation, settings: LatexSettings) -> str:
-    return display_chain(chain(step.lhs, [step.formula, *step.substituted], step.exact, settings.decimals),
+    return display_chain(chain(step.lhs, [step.formula, *step.substituted], step.exact, settings.decimals,
+                  step.exact_shown),
                          settings)
 
 
@@ -252,7 +253,8 @@ def final_results(d: Derivation, settings: LatexSettings) -> str:
     items = []
     for name in d.summary:
         q = d.quantity(name)
-        math = inline_chain(chain(q.symbol, [], q.exact, settings.decimals), settings)
+        math = inline_chain(chain(q.symbol, [] if q.display is None else [q.display], q.exact, settings.decimals,
+                           q.display is None), settings)
         items.append(r"\item %s: %s" % (inline_text(sentence_runs(q.caption)), math))
     # Inside the list, \linewidth is the items' width: room for a link and a relation after it.
     room = "\\setlength\\SymnnRoom{\\dimexpr\\linewidth-2.5em\\relax}\n" if settings.standalone else ""

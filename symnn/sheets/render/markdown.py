@@ -29,7 +29,8 @@ def _cell(part: Inline, decimals: int) -> str:
 
 
 def _equation(step: Equation, decimals: int) -> str:
-    links = chain(step.lhs, [step.formula, *step.substituted], step.exact, decimals)
+    links = chain(step.lhs, [step.formula, *step.substituted], step.exact, decimals,
+                  step.exact_shown)
     body = " ".join(f"{r} {t}" if r else t for r, t in links)
     return f"$$\n{body}\n$$"
 
@@ -83,7 +84,7 @@ def render_derivation(d: Derivation, number: int | str, decimals: int = DEFAULT_
     items = []
     for name in d.summary:
         q = d.quantity(name)
-        links = chain(q.symbol, [], q.exact, decimals)
+        links = chain(q.symbol, [] if q.display is None else [q.display], q.exact, decimals, q.display is None)
         math = " ".join(f"{r} {t}" if r else t for r, t in links)
         items.append(f"- {inline_text(sentence_runs(q.caption))}: ${math}$")
     blocks.append("\n".join(items))

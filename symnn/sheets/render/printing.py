@@ -226,8 +226,12 @@ def readable(form: sp.Basic) -> bool:
     return all(len(latex(e)) <= LONGEST_ENTRY for e in entries)
 
 
-def chain(lhs: sp.Basic, forms: list[sp.Basic | None], value: sp.Basic | None, decimals: int) -> list[tuple[str, str]]:
+def chain(lhs: sp.Basic, forms: list[sp.Basic | None], value: sp.Basic | None, decimals: int,
+          value_shown: bool = True) -> list[tuple[str, str]]:
     """The (relation, LaTeX) links of ``lhs = form = ... = value ≈ decimal``; relations are LaTeX too.
+
+    Without ``value_shown`` the exact value is not written (the last form already is it, as a
+    textbook writes it), only its decimal.
 
     Forms that print identically to the previous one are dropped, and the decimal is
     added only when the exact value is not already a terminating decimal.  Forms with an
@@ -235,7 +239,7 @@ def chain(lhs: sp.Basic, forms: list[sp.Basic | None], value: sp.Basic | None, d
     the sheet then shows the formula and the decimal, and the answer key keeps the exact value.
     """
     links: list[tuple[str, str]] = [("", latex(lhs))]
-    for form in [*forms, value]:
+    for form in [*forms, value if value_shown else None]:
         if form is None or not readable(form):
             continue
         text = latex(form)
@@ -243,4 +247,6 @@ def chain(lhs: sp.Basic, forms: list[sp.Basic | None], value: sp.Basic | None, d
             links.append(("=", text))
     if value is not None and not is_exact_decimal(value):
         links.append((r"\approx", latex(approximate(value, decimals))))
+    elif value is not None and not value_shown and latex(value) != links[-1][1]:
+        links.append(("=", latex(value)))
     return links

@@ -41,6 +41,7 @@ from symnn.sheets.kinds.network.writing import (
     show_activation,
     show_rule_definitions,
     show_weighted_sum,
+    written_softmax,
 )
 
 
@@ -117,8 +118,12 @@ def loss_substitution(setting: Setting, out: Matrix) -> sp.Basic:
 
 
 def show_loss(b: Builder, setting: Setting, out: Matrix, classes: Sequence[int] | None,
-              limit: tuple[int, int]) -> sp.Basic:
-    """The loss, stated with its reduction, substituted and evaluated."""
+              limit: tuple[int, int], Z: Matrix | None = None) -> sp.Basic:
+    """The loss, stated with its reduction, substituted and evaluated.
+
+    After a softmax output (given its scores ``Z``) the outputs are substituted as a textbook writes
+    them, ``e^{z_i} / Σ_j e^{z_j}``, and only the decimal follows.
+    """
     loss, m, n = setting.loss, setting.samples, out.rows
     b.heading("Loss")
     text = f"The loss is the {loss.description}"
@@ -136,9 +141,10 @@ def show_loss(b: Builder, setting: Setting, out: Matrix, classes: Sequence[int] 
     if loss.name == "cross_entropy":
         b.say("Only the true class of each sample contributes: its target is 1 and every other target is 0.")
     L = loss_value(setting, out)
-    subs = [loss_substitution(setting, out)] if fits(limit, out) else []
+    written = written_softmax(Z) if Z is not None and setting.rules[-1].activation is None else None
+    subs = [loss_substitution(setting, out if written is None else written)] if fits(limit, out) else []
     b.equation(sp.Symbol("L"), _loss_formula(loss, n, m, setting.reduction), subs, L, quantity="L",
-               caption="loss")
+               caption="loss", exact_shown=written is None)
     return L
 
 
@@ -193,8 +199,9 @@ def show_output_delta(b: Builder, setting: Setting, Z: Matrix, A: Matrix, limit:
         if loss.name == "cross_entropy":
             b.say("Using that the targets of a sample sum to 1, every Jacobian term cancels: the output delta "
                   "is simply ", sp.Symbol("yhat") - y, ".")
+        written = written_softmax(Z)
         with sp.evaluate(False):
-            d_sub = Matrix(Z.rows, Z.cols, lambda i, j: _written_softmax_delta(rules[i], sym, A, setting.Y, j,
+            d_sub = Matrix(Z.rows, Z.cols, lambda i, j: _written_softmax_delta(rules[i], sym, written, setting.Y, j,
                                                                                 scale))
     else:
         delta_rule = output_delta(loss.name, rule.activation)
@@ -214,7 +221,7 @@ def show_output_delta(b: Builder, setting: Setting, Z: Matrix, A: Matrix, limit:
             d_sub = Matrix(Z.rows, Z.cols, [shown_rule.xreplace({yhat: av, y: yv, z: zv})
                                             for zv, av, yv in zip(Z, A, setting.Y)])
     record(b, nt.matrix(f"delta_{L_idx}", *d_out.shape), None, [d_sub] if fits(limit, d_out) else [], d_out,
-           f"delta{L_idx}", "output delta")
+           f"delta{L_idx}", "output delta", exact_shown=rule.activation is not None)
     if not fits(limit, d_out):
         b.say("The first entry, worked:")
         b.equation(nt.Entry(f"delta_{L_idx}", 1, 1), None, [d_sub[0, 0]], d_out[0, 0])

@@ -28,7 +28,7 @@ def _solve_network(spec: ExerciseSpec[DenseNetwork]) -> Derivation:
     limit = spec.data.expand
     b = Builder(spec, "Backpropagation")
     Zs, As = show_forward(b, setting, params, limit)
-    show_loss(b, setting, As[-1], spec.data.y_classes, limit)
+    show_loss(b, setting, As[-1], spec.data.y_classes, limit, Z=Zs[-1])
     deltas = show_backward(b, setting, params, Zs, As, limit)
     gradients = show_gradients(b, setting, params, deltas, As, limit)
     n_layers = len(params.Ws)

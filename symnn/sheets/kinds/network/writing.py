@@ -39,16 +39,28 @@ def shown(value: sp.Basic) -> bool:
 
 
 def record(b: Builder, lhs: sp.Basic, formula: sp.Basic | None, substituted: Sequence[sp.Basic],
-           value: Matrix, quantity: str, caption: str | tuple[Inline, ...]) -> Matrix:
+           value: Matrix, quantity: str, caption: str | tuple[Inline, ...], exact_shown: bool = True) -> Matrix:
     """Show an equation and record its quantity; a result too large to print goes to the answer key only."""
     if shown(value):
-        b.equation(lhs, formula, substituted, value, quantity=quantity, caption=caption)
+        b.equation(lhs, formula, substituted, value, quantity=quantity, caption=caption, exact_shown=exact_shown)
         return value
     b.step(Equation(lhs, formula, tuple(substituted)))
     b.quantities.append(Quantity(quantity, lhs, value, caption))
     b.say(f"The {value.rows}×{value.cols} result has {value.rows * value.cols} entries; all of them are in "
           "the answer key under ", nt.Code(quantity), ".")
     return value
+
+
+def written_softmax(Z: Matrix) -> Matrix:
+    """Softmax of each column as a textbook writes it with the given scores, nothing computed:
+    entry (i, j) is ``e^{z_ij} / (e^{z_1j} + … + e^{z_nj})``.
+
+    SymPy would divide through by one exponential (``1 / (1 + e^{3.13} + e^{3.71})``); this form
+    is the substitution a student writes, and it is exactly the value.
+    """
+    with sp.evaluate(False):
+        sums = [sp.Add(*[sp.exp(Z[k, j]) for k in range(Z.rows)]) for j in range(Z.cols)]
+        return Matrix(Z.rows, Z.cols, lambda i, j: nt.Ratio(sp.exp(Z[i, j]), sums[j]))
 
 
 def define_activation(b: Builder, act: Activation, alpha: sp.Basic | None) -> None:
@@ -137,8 +149,11 @@ def show_activation(b: Builder, index: int | None, Z: Matrix, rule: Rule, limit:
         subs.append(nt.Elementwise(rule.display, Z))
         if rule.activation is not None:
             subs.append(entrywise(Z, lambda v: nt.Applied(rule.display, v)))
+        else:
+            subs.append(written_softmax(Z))
     quantity = f"A{'' if index is None else index}"
-    record(b, As, nt.Elementwise(rule.display, Zs), subs, A, quantity, "activation")
+    record(b, As, nt.Elementwise(rule.display, Zs), subs, A, quantity, "activation",
+           exact_shown=rule.activation is not None or not subs)
     if not fits(limit, Z) and rule.activation is not None:
         b.say("The first entry, worked:")
         b.equation(nt.Entry(f"A{sfx}", 1, 1), nt.Applied(rule.display, nt.Entry(f"Z{sfx}", 1, 1)),
