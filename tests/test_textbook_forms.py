@@ -57,3 +57,47 @@ def test_the_written_softmax_is_exactly_the_value():
     for entry, e in zip(written, exps):
         assert sp.simplify(entry.doit() - e / sum(exps)) == 0
     assert Decimal(str(sp.N(written[1].doit(), 20))).quantize(Decimal("0.001")) == Decimal("0.631")
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "softplus"])
+def test_course_forms_of_derivatives_match_finite_differences(name):
+    # Independent of SymPy's proof: the written form, evaluated in floats, against a central
+    # difference of the activation's definition.
+    from symnn.core.calculus import ACTIVATIONS
+    from symnn.sheets.derivative_forms import value_form
+
+    form = value_form(name)
+    f = sp.lambdify(sp.Symbol("x", real=True), ACTIVATIONS[name].definition, "math")
+    for point in (-2.5, -0.3, 0.0, 0.7, 3.0):
+        written = float(form.at(sp.Rational(str(point))).doit())
+        h = 1e-6
+        assert written == pytest.approx((f(point + h) - f(point - h)) / (2 * h), rel=1e-7, abs=1e-9)
+
+
+def test_a_wrong_course_form_is_refused():
+    from symnn.core.calculus import ACTIVATIONS
+    from symnn.sheets.derivative_forms import FORMS, proven_equal
+
+    written, uses = FORMS["tanh"]
+    assert proven_equal(written, uses, ACTIVATIONS["tanh"].derivative)
+    assert not proven_equal(written, uses, ACTIVATIONS["sigmoid"].derivative)
+
+
+@pytest.fixture(scope="module")
+def sigmoid_markdown():
+    from symnn.sheets.crosscheck import solve_checked
+    from symnn.sheets.loading import load_builtin
+    from symnn.sheets.render.markdown import to_markdown
+
+    return to_markdown(solve_checked(load_builtin("sigmoid")))
+
+
+def test_sigmoid_derivative_is_written_as_students_learn_it_and_used(sigmoid_markdown):
+    lines = sigmoid_markdown.splitlines()
+    definition = next(line for line in lines if line.startswith(r"\sigma'\left(x\right) = \frac"))
+    assert definition.endswith(r"= \sigma\left(x\right) \cdot \left(1 - \sigma\left(x\right)\right)")
+    assert "SymPy confirms they are the same function" in sigmoid_markdown
+    hidden = next(line for line in lines if line.startswith(r"\delta_{1} = "))
+    assert r"\begin{bmatrix}0.5 \cdot \left(1 - 0.5\right)\\0.5 \cdot \left(1 - 0.5\right)\end{bmatrix}" in hidden
+    tanh = next(line for line in lines if line.startswith(r"\tanh'\left(x\right) = 1"))
+    assert tanh.endswith(r"= 1 - \tanh\left(x\right)^{2}")

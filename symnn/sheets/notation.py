@@ -133,6 +133,30 @@ class Ratio(sp.Expr):  # type: ignore[misc]
         return self.args[0] / self.args[1]
 
 
+class Product(sp.Expr):  # type: ignore[misc]
+    """A product written factor by factor with ``\\cdot``, as given: SymPy would print ``0.5 · (1 − 0.5)``
+    as a fraction over 2."""
+
+    def __new__(cls, *factors: sp.Basic) -> Product:
+        obj: Product = sp.Basic.__new__(cls, *factors)
+        return obj
+
+    def _latex(self, printer: Any) -> str:
+        parts = []
+        for factor in self.args:
+            text = printer._print(factor)
+            if isinstance(factor, sp.Add) or text.startswith("-"):
+                text = r"\left(%s\right)" % text
+            parts.append(text)
+        return r" \cdot ".join(parts)
+
+    def _sympystr(self, printer: Any) -> str:
+        return " · ".join(printer.parenthesize(f, PRECEDENCE["Mul"]) for f in self.args)
+
+    def doit(self, **hints: Any) -> sp.Basic:
+        return sp.Mul(*[f.doit(**hints) if isinstance(f, sp.Basic) else f for f in self.args])
+
+
 class Partial(sp.Expr):  # type: ignore[misc]
     """The name of a derivative, written ``∂num/∂den`` (a label, not an operation)."""
 

@@ -13,6 +13,7 @@ from symnn.core.calculus import alpha as alpha_symbol
 from symnn.core.interval import IMatrix, Interval
 from symnn.sheets import notation as nt
 from symnn.sheets.build import Builder, exact, unevaluated
+from symnn.sheets.derivative_forms import form_for
 from symnn.sheets.fields import DEFAULT_ALPHA, choices, given, read_scalar, read_vector
 from symnn.sheets.kinds.base import Kind
 from symnn.sheets.kinds.network.writing import define_activation
@@ -63,7 +64,10 @@ def solve_activations(spec: ExerciseSpec[Activations]) -> Derivation:
             slopes.append(act.derivative_at(p, a_val))
         b.equation(nt.Applied(act.display, sp.Symbol("x")), None, (), sp.ImmutableMatrix([values]),
                    quantity=name, caption=(nt.FunctionName(act.display), " at each input"))
-        b.equation(nt.Applied(act.display, sp.Symbol("x"), prime=True), None, (), sp.ImmutableMatrix([slopes]),
+        form = form_for(act)
+        written_slopes = () if form is None else (sp.ImmutableMatrix([[form.at(p) for p in points]]),)
+        b.equation(nt.Applied(act.display, sp.Symbol("x"), prime=True), None, written_slopes,
+                   sp.ImmutableMatrix([slopes]),
                    quantity=f"{name}_prime", caption=("derivative of ", nt.FunctionName(act.display), " at each input"))
         curve = act.definition.xreplace({alpha_symbol: a_val}) if a_val is not None else act.definition
         slope = act.derivative.xreplace({alpha_symbol: a_val}) if a_val is not None else act.derivative

@@ -25,6 +25,7 @@ from symnn.library import engine
 from symnn.library.engine import SYMBOLIC
 from symnn.sheets import notation as nt
 from symnn.sheets.build import Builder, product_expansion
+from symnn.sheets.derivative_forms import form_for
 from symnn.sheets.kinds.network.setting import (
     Matrix,
     Params,
@@ -166,8 +167,12 @@ def show_backward(b: Builder, setting: Setting, params: Params, Zs: list[Matrix]
         subs: list[sp.Basic] = []
         if fits(limit, W_next, d_next, d):
             subs = [nt.Hadamard(sp.MatMul(W_next.T, d_next, evaluate=False),
-                                nt.Elementwise(rule.display, Zs[l - 1], prime=True)),
-                    nt.Hadamard(back, slope)]
+                                nt.Elementwise(rule.display, Zs[l - 1], prime=True))]
+            form = form_for(rule.activation)
+            if form is not None:
+                # f'(z) written with the layer's own values, e.g. σ'(z) = 0.5 · (1 − 0.5).
+                subs.append(nt.Hadamard(back, Matrix(slope.rows, slope.cols, [form.at(z) for z in Zs[l - 1]])))
+            subs.append(nt.Hadamard(back, slope))
         record(b, nt.matrix(f"delta_{l}", d.rows, d.cols), formula, subs, d, f"delta{l}",
                f"delta of layer {l}")
         if not fits(limit, W_next, d_next, d):
@@ -213,7 +218,16 @@ def show_output_delta(b: Builder, setting: Setting, Z: Matrix, A: Matrix, limit:
         shown_rule = (delta_rule * scale).xreplace({a: yhat, x: z})
         if rule.alpha is not None:
             shown_rule = shown_rule.xreplace({alpha_symbol: rule.alpha})
-        b.equation(nt.Partial(L_sym, z), shown_rule)
+        chained = _chain_rule_in_output(general.xreplace({a: yhat}), rule.activation, shown_rule, yhat)
+        if delta_rule != a - y and chained is not None:
+            # The chain rule as a course writes it: dL/dŷ times f'(z) written with ŷ = f(z).
+            b.equation(nt.Partial(L_sym, z), nt.Product(nt.Partial(L_sym, yhat), nt.Applied(rule.display, z, prime=True)),
+                       [chained, shown_rule])
+            b.say("SymPy confirms that this product equals its derivative of the composed loss; the "
+                  "substitution below uses the product.")
+            shown_rule = chained
+        else:
+            b.equation(nt.Partial(L_sym, z), shown_rule)
         if delta_rule == a - y:
             b.say("The activation's derivative cancels the loss's denominator: the output delta is simply ",
                   yhat - y, " (times the averaging factor)." if scale != 1 else ".")
@@ -226,6 +240,19 @@ def show_output_delta(b: Builder, setting: Setting, Z: Matrix, A: Matrix, limit:
         b.say("The first entry, worked:")
         b.equation(nt.Entry(f"delta_{L_idx}", 1, 1), None, [d_sub[0, 0]], d_out[0, 0])
     return d_out
+
+
+def _chain_rule_in_output(dL_dyhat: sp.Basic, activation: object, rule: sp.Basic, yhat: sp.Symbol) -> sp.Basic | None:
+    """``∂L/∂ŷ · f′`` with f′ in its course form written in the output ŷ (σ′ = ŷ(1 − ŷ)), when the
+    activation's form uses only its own value and SymPy proves the product equal to ``rule``."""
+    form = form_for(activation)  # type: ignore[arg-type]
+    if form is None or form.uses != (form.activation.name,):
+        return None
+    slope = form.at_values({form.activation.name: yhat})
+    product = nt.Product(dL_dyhat, *(slope.args if isinstance(slope, nt.Product) else (slope,)))
+    if sp.simplify(product.doit() - rule) != 0:
+        return None
+    return product
 
 
 def _written_softmax_delta(rule: sp.Basic, sym: object, A: Matrix, Y: Matrix, j: int, scale: sp.Basic) -> sp.Basic:

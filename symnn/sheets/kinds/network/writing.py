@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import sympy as sp
 
 from symnn.core.calculus import (
+    ACTIVATIONS,
     Activation,
     softmax_definition,
     softmax_jacobian,
@@ -21,6 +22,7 @@ from symnn.library import engine
 from symnn.library.engine import SYMBOLIC
 from symnn.sheets import notation as nt
 from symnn.sheets.build import Builder, entrywise, product_expansion
+from symnn.sheets.derivative_forms import form_for
 from symnn.sheets.kinds.network.setting import Matrix, Rule
 from symnn.sheets.steps import Equation, Inline, Quantity
 
@@ -70,7 +72,13 @@ def define_activation(b: Builder, act: Activation, alpha: sp.Basic | None) -> No
     if alpha is not None:
         b.say("Here ", sp.Eq(sp.Symbol("alpha"), alpha, evaluate=False), ".")
     b.equation(f_x, act.definition)
-    b.equation(df_x, act.derivative)
+    form = form_for(act)
+    b.equation(df_x, act.derivative, [] if form is None else [form.written])
+    if form is not None:
+        b.say("The first form is SymPy's derivative of the definition; the second is how it is usually "
+              "written, in terms of ", nt.FunctionName(ACTIVATIONS[form.uses[0]].display),
+              " itself. SymPy confirms they are the same function (their difference simplifies to 0), "
+              "and the substitutions below use the second form.")
     if act.name in ("relu", "leaky_relu", "elu"):
         b.say("At ", sp.Eq(x, 0, evaluate=False), " the derivative does not exist; symnn uses the convention ",
               sp.Eq(nt.Applied(act.display, sp.Integer(0), prime=True), act.derivative.subs(x, 0), evaluate=False),
