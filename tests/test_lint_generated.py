@@ -118,7 +118,7 @@ LINKS_CHECKED = {
     "lint_softsign": [
         r"\operatorname{softsign}\left(\begin{bmatrix}-0.01",
         r"\begin{bmatrix}\operatorname{softsign}\left(-0.01\right)",
-        r"\left(\begin{bmatrix}0.2\\-0.5\end{bmatrix} \begin{bmatrix}-\frac{1}{1 + e^{\frac{4427}{59590}}}\end{bmatrix}\right) \odot \operatorname{softsign}'",
+        r"\left(\begin{bmatrix}0.2\\-0.5\end{bmatrix} \left(-\frac{1}{1 + e^{\frac{4427}{59590}}}\right)\right) \odot \operatorname{softsign}'",
     ],
     "lint_piecewise": [
         r"\operatorname{lrelu2}\left(\begin{bmatrix}-0.01",

@@ -101,3 +101,31 @@ def test_sigmoid_derivative_is_written_as_students_learn_it_and_used(sigmoid_mar
     assert r"\begin{bmatrix}0.5 \cdot \left(1 - 0.5\right)\\0.5 \cdot \left(1 - 0.5\right)\end{bmatrix}" in hidden
     tanh = next(line for line in lines if line.startswith(r"\tanh'\left(x\right) = 1"))
     assert tanh.endswith(r"= 1 - \tanh\left(x\right)^{2}")
+
+
+def test_a_scalar_target_and_output_are_shown_as_scalars_and_kept_as_matrices_in_the_key(seed_sheet):
+    from symnn.sheets.kinds import statement
+    from symnn.sheets.loading import load_sheet
+    from symnn.sheets.render.json import to_answer_key
+    from symnn.sheets.render.markdown import render_step, to_markdown
+
+    text = to_markdown(seed_sheet)
+    for written in (r"A_{2} = \sigma\left(Z_{2}\right) = \sigma\left(0\right) = 0.5",
+                    r"\delta_{2} = 0.5 - 1 = -0.5", "- Activation: $A_{2} = 0.5$"):
+        assert written in text, written
+    assert r"\begin{bmatrix}0.5\end{bmatrix}" not in text and r"\begin{bmatrix}-0.5\end{bmatrix}" not in text
+    from symnn.sheets.steps import Prose
+
+    lines = [render_step(Prose(line)) for line in statement(load_sheet().exercises[1])]
+    assert "The target is $y = 1$." in lines
+    key = to_answer_key(seed_sheet)["exercises"][1]["quantities"]
+    assert key["A2"]["exact"] == "[[1/2]]" and key["delta2"]["exact"] == "[[-1/2]]"
+    # A network with two outputs keeps its matrices.
+    assert r"\delta_{2} = \begin{bmatrix}" in to_markdown(_solved("softmax"))
+
+
+def _solved(name):
+    from symnn.sheets.crosscheck import solve_checked
+    from symnn.sheets.loading import load_builtin
+
+    return solve_checked(load_builtin(name))

@@ -170,13 +170,17 @@ class Quantity:
     caption: str | tuple[Inline, ...] = ""
     """A few words for the final-results list: text, or prose with math runs (``("gradient of ", W_1)``)."""
     display: sp.Basic | None = None
-    """How the final results write the value when not as ``exact`` (softmax's textbook form, or a 1×1
-    matrix the exercise states as a scalar); the answer key keeps ``exact``."""
+    """How the final results write the value instead of ``exact`` (softmax's textbook form
+    ``e^{z_i} / Σ_j e^{z_j}``), followed by its decimal; the answer key keeps ``exact``."""
+    scalar: bool = False
+    """Whether a 1×1 matrix value is written as its entry (the exercise states it as a number)."""
 
     @property
     def shown(self) -> sp.Basic:
-        """The value as the sheet writes it: :attr:`display`, else :attr:`exact`."""
-        return self.exact if self.display is None else self.display
+        """The value as the sheet writes it: a 1×1 matrix's entry when :attr:`scalar`, else :attr:`exact`."""
+        if self.scalar and isinstance(self.exact, sp.MatrixBase) and self.exact.shape == (1, 1):
+            return self.exact[0, 0]
+        return self.exact
 
 
 class NotebookDisplay:

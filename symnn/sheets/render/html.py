@@ -22,7 +22,7 @@ from latex2mathml.converter import convert_to_element
 
 from symnn.core.decimals import DEFAULT_DECIMALS, approximate, is_exact_decimal
 from symnn.sheets.render import plots
-from symnn.sheets.render.printing import chain, latex, preface, sentence_runs
+from symnn.sheets.render.printing import chain, latex, preface, result_links, sentence_runs
 from symnn.sheets.steps import Derivation, Equation, Figure, Heading, Inline, Prose, Sheet, Step, Table, Text, run
 
 SVG_NAMESPACE = "{http://www.w3.org/2000/svg}"
@@ -319,8 +319,7 @@ def final_results(d: Derivation, parent: Element, settings: HtmlSettings) -> Non
         label = SubElement(item, "span")
         for part in (*sentence_runs(q.caption), ":"):
             add_inline(label, part)
-        add_links(item, chain(q.symbol, [] if q.display is None else [q.display], q.exact, settings.decimals,
-                           q.display is None))
+        add_links(item, result_links(q, settings.decimals))
 
 
 def render_derivation(d: Derivation, label: object, parent: Element, settings: HtmlSettings) -> None:

@@ -21,7 +21,7 @@ import sympy as sp
 
 from symnn.core.decimals import DEFAULT_DECIMALS, approximate, is_exact_decimal
 from symnn.sheets.render import plots
-from symnn.sheets.render.printing import chain, latex, preface, sentence_runs
+from symnn.sheets.render.printing import chain, latex, preface, result_links, sentence_runs
 from symnn.sheets.steps import Derivation, Equation, Figure, Heading, Inline, Math, Prose, Sheet, Step, Table, Text, run
 
 TEXT_ESCAPES = str.maketrans({
@@ -253,8 +253,7 @@ def final_results(d: Derivation, settings: LatexSettings) -> str:
     items = []
     for name in d.summary:
         q = d.quantity(name)
-        math = inline_chain(chain(q.symbol, [] if q.display is None else [q.display], q.exact, settings.decimals,
-                           q.display is None), settings)
+        math = inline_chain(result_links(q, settings.decimals), settings)
         items.append(r"\item %s: %s" % (inline_text(sentence_runs(q.caption)), math))
     # Inside the list, \linewidth is the items' width: room for a link and a relation after it.
     room = "\\setlength\\SymnnRoom{\\dimexpr\\linewidth-2.5em\\relax}\n" if settings.standalone else ""

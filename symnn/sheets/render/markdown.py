@@ -8,7 +8,7 @@ import sympy as sp
 
 from symnn.core.decimals import DEFAULT_DECIMALS, approximate, is_exact_decimal
 from symnn.sheets.render import plots
-from symnn.sheets.render.printing import chain, latex, preface, sentence_runs
+from symnn.sheets.render.printing import chain, latex, preface, result_links, sentence_runs
 from symnn.sheets.steps import Derivation, Equation, Figure, Heading, Inline, Prose, Sheet, Step, Table, Text, run
 
 
@@ -84,7 +84,7 @@ def render_derivation(d: Derivation, number: int | str, decimals: int = DEFAULT_
     items = []
     for name in d.summary:
         q = d.quantity(name)
-        links = chain(q.symbol, [] if q.display is None else [q.display], q.exact, decimals, q.display is None)
+        links = result_links(q, decimals)
         math = " ".join(f"{r} {t}" if r else t for r, t in links)
         items.append(f"- {inline_text(sentence_runs(q.caption))}: ${math}$")
     blocks.append("\n".join(items))

@@ -15,7 +15,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from symnn.core.decimals import approximate, is_exact_decimal, rational_text, terminating
-from symnn.sheets.steps import Inline, Run, Text, run
+from symnn.sheets.steps import Inline, Quantity, Run, Text, run
 
 
 class SheetLatexPrinter(LatexPrinter):  # type: ignore[misc]
@@ -61,7 +61,8 @@ class SheetLatexPrinter(LatexPrinter):  # type: ignore[misc]
         factors = []
         for factor in expr.args:
             text = self._print(factor)
-            if isinstance(factor, (sp.MatAdd, sp.Add)) or (factor.is_Number and factor < 0):
+            # A negative factor is bracketed: "M -1/(1 + e)" would read as a subtraction.
+            if isinstance(factor, (sp.MatAdd, sp.Add)) or text.lstrip().startswith("-"):
                 text = r"\left(%s\right)" % text
             factors.append(text)
         return " ".join(factors)
@@ -224,6 +225,11 @@ def readable(form: sp.Basic) -> bool:
     """Whether every entry of a form prints in at most :data:`LONGEST_ENTRY` characters."""
     entries = list(form) if isinstance(form, sp.MatrixBase) else [form]
     return all(len(latex(e)) <= LONGEST_ENTRY for e in entries)
+
+
+def result_links(q: Quantity, decimals: int) -> list[tuple[str, str]]:
+    """The links of a final result: ``symbol = value ≈ decimal``, or ``symbol = written form ≈ decimal``."""
+    return chain(q.symbol, [] if q.display is None else [q.display], q.shown, decimals, q.display is None)
 
 
 def chain(lhs: sp.Basic, forms: list[sp.Basic | None], value: sp.Basic | None, decimals: int,

@@ -155,6 +155,8 @@ def network_statement(f: DenseNetwork) -> list[Line]:
                           f" ({samples} samples, one per column)." if samples > 1 else ".")]
     if f.y_classes is not None:
         lines.append(("The target classes (counting from 0) are " + ", ".join(map(str, f.y_classes)) + ".",))
+    elif len(f.y) == 1 and len(f.y[0]) == 1:
+        lines.append(("The target is ", sp.Eq(sp.Symbol("y"), exact(f.y[0][0]), evaluate=False), "."))
     else:
         lines.append(("The targets are ", sp.Eq(sp.Symbol("y"), to_matrix(f.y), evaluate=False), "."))
     lines += [layer_line(n, layer) for n, layer in enumerate(layers, start=1)]

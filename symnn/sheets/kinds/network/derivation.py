@@ -24,7 +24,7 @@ from symnn.core.calculus import alpha as alpha_symbol
 from symnn.library import engine
 from symnn.library.engine import SYMBOLIC
 from symnn.sheets import notation as nt
-from symnn.sheets.build import Builder, product_expansion
+from symnn.sheets.build import Builder, as_scalar, product_expansion
 from symnn.sheets.derivative_forms import form_for
 from symnn.sheets.kinds.network.setting import (
     Matrix,
@@ -166,7 +166,8 @@ def show_backward(b: Builder, setting: Setting, params: Params, Zs: list[Matrix]
         formula = nt.Hadamard(sp.MatMul(Wn.T, dn), nt.Elementwise(rule.display, Zsym, prime=True))
         subs: list[sp.Basic] = []
         if fits(limit, W_next, d_next, d):
-            subs = [nt.Hadamard(sp.MatMul(W_next.T, d_next, evaluate=False),
+            subs = [nt.Hadamard(as_scalar(sp.MatMul(W_next.T, d_next, evaluate=False)) if b.scalars
+                                else sp.MatMul(W_next.T, d_next, evaluate=False),
                                 nt.Elementwise(rule.display, Zs[l - 1], prime=True))]
             form = form_for(rule.activation)
             if form is not None:

@@ -153,7 +153,9 @@ def show_activation(b: Builder, index: int | None, Z: Matrix, rule: Rule, limit:
     Zs, As = nt.matrix(f"Z{sfx}", *Z.shape), nt.matrix(f"A{sfx}", *Z.shape)
     A = engine.activate(SYMBOLIC, rule, Z)
     subs: list[sp.Basic] = []
-    if rule.name != "identity" and fits(limit, Z):
+    if rule.name != "identity" and fits(limit, Z) and b.scalars and Z.shape == (1, 1):
+        subs.append(nt.Applied(rule.display, Z[0, 0]))
+    elif rule.name != "identity" and fits(limit, Z):
         subs.append(nt.Elementwise(rule.display, Z))
         if rule.activation is not None:
             subs.append(entrywise(Z, lambda v: nt.Applied(rule.display, v)))
