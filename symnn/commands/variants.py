@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from symnn.commands.sheet import DEFAULT_DECIMALS
+from symnn.commands.sheet import DEFAULT_DECIMALS, add_detail
 
 FORMAT_NAMES = ("md", "json", "moodle")
 """Output formats of ``symnn variants``."""
@@ -47,11 +47,11 @@ def run(args: argparse.Namespace) -> int:
     text = read_text(args.spec, "a sheet file")
     jobs = args.jobs or os.cpu_count() or 1
     if jobs == 1:
-        variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals)
+        variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals, detail=args.detail)
     else:
         load_template(text, args.spec)  # a bad sheet fails here, before any worker starts
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals, pool)
+            variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals, pool, args.detail)
     out = Path(args.out)
     files = render_files(variants, args.seed, Path(args.spec).stem, out, formats)
     prepare_dir(out)
@@ -79,5 +79,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
                                           "default: md,json")
     p.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (0: one per core; default 1)")
     p.add_argument("--decimals", type=int, default=DEFAULT_DECIMALS, help="places after ≈ and for Moodle answers (default 3)")
+    add_detail(p, "full: teacher sheets with the worked walk-through (default); brief: teacher sheets as "
+                  "answer keys with the formula, the substitution and the result of each quantity")
     p.add_argument("--quiet", "-q", action="store_true", help="do not report what was written")
     p.set_defaults(func=run)

@@ -247,6 +247,44 @@ class Sheet(NotebookDisplay):
         raise KeyError(f"no exercise {exercise_id!r}")
 
 
+DETAILS = ("full", "brief")
+"""How much of a worked solution a sheet shows: ``full`` (the walk-through) or ``brief`` (an answer key)."""
+
+
+def brief(d: Derivation) -> Derivation:
+    """The brief answer key of a worked solution: per quantity its formula, substitution and result.
+
+    Each equation that defines a quantity keeps its general formula, its last (most written-out)
+    substitution and its result; prose, tables, plots, remarks and intermediate equations go, and
+    a heading stays only above something kept.  The final results list only what no kept equation
+    shows (e.g. values too large to print, or certified values after many training steps).
+    """
+    kept: list[Step] = []
+    heading: Heading | None = None
+    shown: set[str] = set()
+    for step in d.steps:
+        if isinstance(step, Heading):
+            heading = step
+        elif isinstance(step, Equation) and step.quantity is not None:
+            if heading is not None:
+                kept.append(heading)
+                heading = None
+            kept.append(Equation(step.lhs, step.formula, step.substituted[-1:], step.exact, step.quantity,
+                                 step.exact_shown))
+            shown.add(step.quantity)
+    return Derivation(d.id, d.kind, d.title, tuple(kept), d.quantities,
+                      tuple(name for name in d.summary if name not in shown))
+
+
+def with_detail(sheet: Sheet, detail: str) -> Sheet:
+    """The sheet at a level of detail (:data:`DETAILS`); renderers read it from ``settings["detail"]``."""
+    if detail not in DETAILS:
+        raise ValueError(f"unknown detail {detail!r}; valid: {', '.join(DETAILS)}")
+    if detail == "full":
+        return sheet
+    return Sheet(sheet.title, tuple(brief(d) for d in sheet.derivations), {**sheet.settings, "detail": detail})
+
+
 NOTEBOOK: dict[str, Callable[[Sheet | Derivation], str]] = {}
 """How a notebook shows a sheet or a derivation, by format (``html``, ``markdown``, ``latex``).
 

@@ -329,7 +329,8 @@ def render_derivation(d: Derivation, label: object, parent: Element, settings: H
     for step in d.steps:
         if settings.figures or not isinstance(step, Figure):
             render_step(step, section, settings)
-    final_results(d, section, settings)
+    if d.summary:
+        final_results(d, section, settings)
     if d.remarks:
         SubElement(section, "h3").text = "Remarks"
         for remark in d.remarks:
@@ -350,7 +351,7 @@ def sheet_element(sheet: Sheet, settings: HtmlSettings) -> Element:
     root = Element("div", {"class": "symnn"})
     header = SubElement(root, "header")
     SubElement(header, "h1").text = sheet.title
-    SubElement(header, "p", {"class": "preface"}).text = preface(settings.decimals)
+    SubElement(header, "p", {"class": "preface"}).text = preface(settings.decimals, sheet.settings.get("detail", "full"))
     contents(sheet, root)
     main = SubElement(root, "main")
     for number, d in enumerate(sheet.derivations, start=1):

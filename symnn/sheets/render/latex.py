@@ -270,7 +270,7 @@ def render_derivation(d: Derivation, label: object, settings: LatexSettings) -> 
         if settings.figures or not isinstance(step, Figure):
             # A display continues the paragraph before it; a blank line would add a line of space.
             text += ("\n" if isinstance(step, Equation) else "\n\n") + render_step(step, settings)
-    blocks = [text, final_results(d, settings)]
+    blocks = [text, final_results(d, settings)] if d.summary else [text]
     if d.remarks:
         blocks.append(r"\subsection*{Remarks}")
         blocks += [_prose(r, settings) for r in d.remarks]
@@ -298,11 +298,11 @@ def widest_matrix(sheet: Sheet) -> int:
     return max(widths, default=0)
 
 
-def document(title: str, body: Iterable[str], decimals: int, matrix_columns: int = 10) -> str:
+def document(title: str, body: Iterable[str], decimals: int, matrix_columns: int = 10, detail: object = "full") -> str:
     """The standalone document around the rendered exercises."""
     text = "\n\n".join([
         r"\begin{center}{\LARGE\bfseries %s\par}\end{center}" % escape(title),
-        escape(preface(decimals)),
+        escape(preface(decimals, detail)),
         *body,
     ])
     declarations = unicode_declarations(text)
@@ -325,7 +325,7 @@ def to_latex(sheet: Sheet, decimals: int = DEFAULT_DECIMALS, figures: bool = Tru
     """
     settings = LatexSettings(decimals, figures, figure_prefix)
     body = [render_derivation(d, i, settings) for i, d in enumerate(sheet.derivations, start=1)]
-    return document(sheet.title, body, decimals, widest_matrix(sheet))
+    return document(sheet.title, body, decimals, widest_matrix(sheet), sheet.settings.get("detail", "full"))
 
 
 def latex_fragment(sheet_or_derivation: Sheet | Derivation, decimals: int = DEFAULT_DECIMALS) -> str:

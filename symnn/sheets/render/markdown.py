@@ -80,14 +80,14 @@ def render_derivation(d: Derivation, number: int | str, decimals: int = DEFAULT_
             blocks.append(render_step(step, decimals))
         elif figures:
             blocks.append(figure_markdown(step, figure_prefix))
-    blocks.append("### Final results")
     items = []
     for name in d.summary:
         q = d.quantity(name)
         links = result_links(q, decimals)
         math = " ".join(f"{r} {t}" if r else t for r, t in links)
         items.append(f"- {inline_text(sentence_runs(q.caption))}: ${math}$")
-    blocks.append("\n".join(items))
+    if items:
+        blocks += ["### Final results", "\n".join(items)]
     if d.remarks:
         blocks.append("### Remarks")
         blocks += [_prose(r, decimals) for r in d.remarks]
@@ -101,7 +101,7 @@ def to_markdown(sheet: Sheet, decimals: int = DEFAULT_DECIMALS, figures: bool = 
     With ``figures``, each plot is an image ``{figure_prefix}{name}.png`` beside the file
     (see :func:`symnn.sheets.render.plots.figure_files`).
     """
-    head = [f"# {sheet.title}", preface(decimals)]
+    head = [f"# {sheet.title}", preface(decimals, sheet.settings.get("detail", "full"))]
     body = [render_derivation(d, i, decimals, figures, figure_prefix)
             for i, d in enumerate(sheet.derivations, start=1)]
     return "\n\n".join(head + body) + "\n"
