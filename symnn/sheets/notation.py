@@ -35,7 +35,7 @@ def function_latex(display: str, prime: bool = False) -> str:
 
 
 class FunctionName(sp.Symbol):  # type: ignore[misc]
-    """An activation's name set as its symbol in prose, with no argument: ReLU, σ, tanh.
+    r"""An activation's name set as its symbol in prose, with no argument: ReLU, σ, tanh.
 
     >>> from sympy import latex
     >>> latex(FunctionName("σ")), latex(FunctionName("ReLU"))
