@@ -9,6 +9,7 @@ chain rule with each activation's SymPy derivative.  Every value is the engine's
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
 import sympy as sp
 
@@ -243,6 +244,7 @@ def show_output_delta(b: Builder, setting: Setting, Z: Matrix, A: Matrix, limit:
     return d_out
 
 
+@cache  # proven once per (loss, activation, scale): variants solve the same rule many times
 def _chain_rule_in_output(dL_dyhat: sp.Basic, activation: object, rule: sp.Basic, yhat: sp.Symbol) -> sp.Basic | None:
     """``∂L/∂ŷ · f′`` with f′ in its course form written in the output ŷ (σ′ = ŷ(1 − ŷ)), when the
     activation's form uses only its own value and SymPy proves the product equal to ``rule``."""
