@@ -101,8 +101,10 @@ def solve_error_analysis(spec: ExerciseSpec[ErrorAnalysis]) -> Derivation:
         he = sp.sqrt(2 / n_in)
         b.equation(nt.Label("limit_Glorot", GLOROT_TEX), glorot)
         b.equation(nt.Label("sigma_He", HE_TEX), he)
-        b.say("Glorot (Xavier) draws uniformly from [−limit, limit] and suits tanh and sigmoid layers; He draws "
-              "from a normal distribution with that standard deviation and suits ReLU layers.")
+        limit = nt.Label("limit_Glorot", GLOROT_TEX)
+        b.say("Glorot (Xavier) draws uniformly from ", sp.Interval(-limit, limit), " and suits ",
+              nt.FunctionName("tanh"), " and ", nt.FunctionName("σ"), " layers; He draws from a normal "
+              "distribution with that standard deviation and suits ", nt.FunctionName("ReLU"), " layers.")
         for l, layer in enumerate(layers, start=1):
             W = to_matrix(layer.W)
             fo, fi = W.shape
