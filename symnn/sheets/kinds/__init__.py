@@ -14,10 +14,10 @@ from symnn.sheets.kinds.activations import ACTIVATIONS_KIND
 from symnn.sheets.kinds.attention import ATTENTION
 from symnn.sheets.kinds.base import Kind
 from symnn.sheets.kinds.batchnorm import BATCHNORM
-from symnn.sheets.kinds.dropout import DROPOUT
 from symnn.sheets.kinds.cnn_sizes import CNN_SIZES
 from symnn.sheets.kinds.conv2d import CONV2D
 from symnn.sheets.kinds.conv_transpose import CONV_TRANSPOSE
+from symnn.sheets.kinds.dropout import DROPOUT
 from symnn.sheets.kinds.error_analysis import ERROR_ANALYSIS
 from symnn.sheets.kinds.forward import FORWARD
 from symnn.sheets.kinds.gradient_check import GRADIENT_CHECK
