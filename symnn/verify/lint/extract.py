@@ -5,12 +5,17 @@ replaced by spaces of the same length (newlines kept), so a position in the blan
 is the same position, and line, in the file.  Math is then found left to right, each
 opener paired with its own closer, so a ``$`` inside ``\\[...\\]`` is never an opener.
 
-- Markdown: ``$$...$$``, ``$...$`` (pandoc's rules: no space inside the dollars, no
-  digit after the closing one, so "$5 and $10" is not math), ``\\[...\\]``, ``\\(...\\)``
-  and math environments; fenced and inline code are skipped.
+- Markdown: ``$$...$$``, ``$...$``, ``\\[...\\]``, ``\\(...\\)`` and math environments;
+  fenced and inline code are skipped.  Inline ``$...$`` follows pandoc's rules (no space
+  just inside the dollars, no digit after the closing one, so "$5 and $10" is not math),
+  and also MathJax's: ``$ 0.15 \\times 0.05 = 0.0075 $`` with spaces inside is math when
+  it holds a relation sign or a TeX command and is closed within its paragraph by a
+  ``$`` not followed by a digit.
 - LaTeX: the same delimiters after ``\\begin{document}`` (when present), with ``%``
   comments and verbatim skipped; and the display macros of symnn's own documents
   (:data:`SYMNN_DISPLAYS`), whose ``\\SymnnFit{x}`` reads as the plain group ``{x}``.
+- Plain text: arithmetic with no delimiters (``net_h1 = 0.15*0.05 + 0.35 = 0.3575``),
+  read by :mod:`symnn.verify.lint.plain` and written as TeX.
 - HTML: MathJax's delimiters ``\\(...\\)``, ``\\[...\\]``, ``$$...$$`` and environments,
   plus ``<script type="math/tex">`` and the TeX source a MathML formula carries in
   ``<annotation encoding="application/x-tex">``; entities are decoded inside each span;
@@ -66,6 +71,9 @@ _CLOSERS = {
     "\\(": re.compile(r"\\\)"),
 }
 _INLINE_DOLLAR_CLOSER = re.compile(r"(?<![\\\s])\$(?!\d)")
+_SPACED_DOLLAR_CLOSER = re.compile(r"(?<!\\)\$(?!\d)")
+_MATH_INSIDE = re.compile(r"\\[A-Za-z]|[=<>≈≤≥≠^_]")
+"""What makes a ``$ ... $`` with spaces inside math rather than two amounts of money."""
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 _MATH_SCRIPT = re.compile(
@@ -244,12 +252,19 @@ def _closer(blanked: str, opener: re.Match[str]) -> tuple[int, int, int] | None:
 
 
 def _inline_dollar_closer(blanked: str, start: int) -> re.Match[str] | None:
-    """Pandoc's rule: ``$x$`` with no space just inside and no digit just after."""
-    if start >= len(blanked) or blanked[start].isspace() or blanked[start] == "$":
+    """Pandoc's rule: ``$x$`` with no space just inside and no digit just after; or
+    MathJax's: ``$ x = 1 $`` with spaces inside, when what it holds is visibly math."""
+    if start >= len(blanked) or blanked[start] == "$":
         return None
     paragraph_end = _BLANK_LINE.search(blanked, start)
     limit = paragraph_end.start() if paragraph_end else len(blanked)
-    return _INLINE_DOLLAR_CLOSER.search(blanked, start, limit)
+    match = _SPACED_DOLLAR_CLOSER.search(blanked, start, limit)
+    if match is None:
+        return None
+    pandoc = not blanked[start].isspace() and not blanked[match.start() - 1].isspace()
+    if pandoc or _MATH_INSIDE.search(blanked, start, match.start()):
+        return match
+    return None
 
 
 # ----- symnn's LaTeX macros ------------------------------------------------------------------
@@ -356,9 +371,17 @@ def _opens_with_relation(tex: str) -> bool:
 
 # ----- blanking ------------------------------------------------------------------------------
 
+def _find_text(text: str, blanked: str) -> list[_Found]:
+    """Plain-text arithmetic, each chain written as TeX (:mod:`symnn.verify.lint.plain`)."""
+    from symnn.verify.lint.plain import plain_chains
+
+    return [_Found(tex, start, end, start, end) for tex, start, end in plain_chains(text)]
+
+
 _FINDERS: dict[Format, Callable[[str, str], list[_Found]]] = {
     "markdown": _find_markdown,
     "latex": _find_latex,
     "html": _find_html,
+    "text": _find_text,
 }
 """How each format's spans are found, given the document and its blanked text."""

@@ -68,6 +68,7 @@ LINT_STYLE = """
 
 _BLOCK_BREAK: dict[Format, re.Pattern[str]] = {
     "markdown": re.compile(r"\n[ \t]*\n"),
+    "text": re.compile(r"\n[ \t]*\n"),
     "latex": re.compile(r"\n[ \t]*\n"),
     "html": re.compile(
         r"\n[ \t]*\n|<(?:/?(?:p|div|li|ul|ol|dl|dt|dd|h[1-6]|section|article|header|footer|main|"
@@ -216,6 +217,7 @@ def _html_headings(text: str, visible: str) -> list[HeadingAt]:
 
 _HEADINGS: dict[Format, Callable[[str, str], list[HeadingAt]]] = {
     "markdown": _markdown_headings,
+    "text": _markdown_headings,
     "latex": _latex_headings,
     "html": _html_headings,
 }
@@ -236,6 +238,7 @@ def _prose_html(text: str, visible: str, start: int, end: int) -> str:
 
 _PROSE: dict[Format, Callable[[str, str, int, int], str]] = {
     "markdown": _prose_markdown,
+    "text": _prose_markdown,
     "latex": _prose_latex,
     "html": _prose_html,
 }

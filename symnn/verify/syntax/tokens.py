@@ -55,6 +55,8 @@ _TRANSPOSE_AHEAD = re.compile(
 )
 _PRIME_AHEAD = re.compile(r"\s*(?:\\prime\b|\{\s*\\prime\s*\})")
 _PARAMETER = re.compile(r"\s*(\d+(?:\.\d+)?|\.\d+)\s*")
+_SCIENTIFIC = re.compile(r"[eE]([+-]?\d{1,6})(?![\d.^])")
+"""The exponent of a number in scientific notation, right after its digits (``1e-5``)."""
 _EULER_TEXT = re.compile(r"\s*(?:e|\\mathrm\{e\}|\\text\{e\})\s*")
 
 
@@ -210,6 +212,8 @@ class Tokenizer:
         raise self.fail(f"unexpected character {first!r}", start)
 
     def number(self, lexeme: str, start: int, after: int) -> int:
+        """A written number; ``1e-5`` and ``2.5E3`` (scientific notation, no spaces, the
+        ``e`` not raised to a power) are numbers too, with the places they resolve to."""
         if lexeme == ".":
             raise self.fail("a '.' that is not part of a number", start)
         digits = lexeme.replace(".", "")
@@ -218,6 +222,15 @@ class Tokenizer:
         fraction = lexeme.partition(".")[2]
         decimals = len(fraction) if "." in lexeme else None
         value = Fraction(int(digits), 10 ** len(fraction))
+        scientific = _SCIENTIFIC.match(self.text, after)
+        if scientific is not None:
+            exponent = int(scientific.group(1))
+            if abs(exponent) > MAX_DIGITS:
+                raise self.fail(f"a power of ten beyond 10^{MAX_DIGITS}", start)
+            value *= Fraction(10) ** exponent
+            places = len(fraction) - exponent
+            decimals = places if places > 0 else None
+            lexeme, after = self.text[start : scientific.end()], scientific.end()
         self.emit("NUMBER", (value, decimals, lexeme), start)
         return after
 
