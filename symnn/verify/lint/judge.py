@@ -65,6 +65,7 @@ from symnn.errors import ParseError
 from symnn.verify.lint import messages, verdicts
 from symnn.verify.lint.claims import Claims, claim_numbers, single_claim
 from symnn.verify.lint.display import show_value
+from symnn.verify.lint.displays import ShownResults, display_interval
 from symnn.verify.lint.relations import CHECKED_RELATIONS, Link, Side
 from symnn.verify.lint.rounded import RoundedClaims, rounding_of, site_value, substitution_sites
 from symnn.verify.lint.sides import Reading, claim_values, evaluate_or_none, flat
@@ -96,7 +97,13 @@ class Judge:
     ['ok', 'error']
     """
 
-    def __init__(self) -> None:
+    def __init__(self, display_places: int | None = None) -> None:
+        self.display_places = display_places
+        """The places the sheet displays its numbers at (:mod:`~symnn.verify.lint.displays`)."""
+        self.shown = ShownResults()
+        self._exact_results: set[tuple[Fraction, int]] = set()
+        """Claims equal to a left side that used no rounded number: exact, never displays."""
+        self._link_places: int | None = None
         self.claims = RoundedClaims()
         self._previous_rhs: Side | None = None
         self._carried: dict[int, Interval] = {}
@@ -142,6 +149,9 @@ class Judge:
                 return self._unchecked(texts, f"The {side} side cannot be evaluated: {value}.")
             values.append(value)
         claims = claim_numbers(trees[1], link.relation)
+        self._link_places = (
+            max(claims.values()) if link.relation == "≈" and claims else None
+        )
         lhs = self._read(trees[0], values[0], {}, carried)
         steps, slips = self._substitutions(texts[0], lhs, trees[1], claims)
         rhs = self._read(trees[1], values[1], claims, steps, slips)
@@ -218,9 +228,21 @@ class Judge:
             stood, step = self.claims.meaning(number), steps.get(id(number))
             if step is not None:
                 stood = step if stood is None else stood.hull(step)
+            if self._displayed(number):
+                shown = display_interval(number.value, number.decimals)
+                stood = shown if stood is None else stood.hull(shown)
             if stood is not None and not stood.is_point:
                 meanings[id(number)] = stood
         return meanings
+
+    def _displayed(self, number: Number) -> bool:
+        """Whether a decimal operand is a display standing for its rounding interval."""
+        places = number.decimals or 0
+        if (number.value, places) in self._exact_results:
+            return False  # the sheet computed it exactly: ``= 0.005 \approx 0.006`` is wrong
+        if places >= 2 and places in (self.display_places, self._link_places):
+            return True
+        return self.shown.rounds(number.value, places)
 
     def _substitutions(
         self, text: str, lhs: Reading, rhs: Node, claims: Claims
@@ -304,7 +326,8 @@ class Judge:
             return Judgement("error", show_value(left), show_value(right), problem)
         base = verdicts.entries(pairing, left, right, rhs.tree, claims, self._literals)
         if all(verdicts.equal(exact, claimed) for _, exact, claimed, _, _ in base):
-            half = unit = lenient = None  # the common case: no rounding to weigh
+            half = unit = None  # the common case: no rounding to weigh
+            lenient = flat(lhs.sheet)  # (a result of displayed numbers carries their rounding)
         elif not claims and not rhs.meanings and not rhs.slips:  # exact as written
             half = unit = None
             lenient = flat(lhs.sheet)
@@ -331,8 +354,15 @@ class Judge:
         ]
         outcomes = [verdicts.outcome(entry) for entry in entries]
         for entry, outcome in zip(entries, outcomes):
-            if outcome in ("rounded", "sheet", "rounding"):
+            if outcome in ("rounded", "sheet", "rounding") or (
+                outcome == "equal" and entry.lenient is not None
+            ):
                 self._learn(entry, outcome)
+            if outcome != "error" and entry.claim is not None and entry.claim[1].decimals:
+                number = entry.claim[1]
+                self.shown.learn(number.value, number.decimals or 0)
+                if outcome == "equal" and entry.lenient is None and entry.exact.is_point:
+                    self._exact_results.add((number.value, number.decimals or 0))
         message = messages.message(entries, outcomes, pairing)
         worst = max(outcomes, key=SEVERITY.__getitem__)
         return Judgement(OUTCOME_VERDICT[worst], show_value(left), show_value(right), message)
@@ -355,6 +385,14 @@ class Judge:
         if not number.decimals:
             return
         meant = entry.exact
+        if outcome == "equal" and entry.lenient is not None:  # the left side used displays
+            own = Interval.around(number.value, Fraction(1, 2 * 10**number.decimals))
+            lenient = entry.lenient if sign == 1 else -entry.lenient
+            if not lenient.intersects(own):
+                return
+            meant = Interval(max(lenient.lo, own.lo), min(lenient.hi, own.hi))
+            self.claims.learn(number, Interval.point(number.value).hull(meant))
+            return
         if outcome == "sheet" and entry.lenient is not None:
             meant = Interval(
                 max(entry.lenient.lo, entry.claimed_half.lo),

@@ -117,9 +117,12 @@ def lint_text(text: str, fmt: InputFormat, source: str = "<text>") -> LintReport
             cell, line = cell_line(cells, finding.line)
             located.append(replace(finding, line=line, cell=cell))
         return LintReport(source, "notebook", tuple(located))
-    judge = Judge()
+    from symnn.verify.lint.displays import display_places
+
+    spans = find_math_spans(text, fmt)
+    judge = Judge(display_places([span.text for span in spans]))
     findings = []
-    for span in find_math_spans(text, fmt):
+    for span in spans:
         for link in split_relations(span.text):
             judgement = _judge_safely(judge, link)
             findings.append(
