@@ -80,7 +80,9 @@ from symnn.verify.lint.verdicts import (
     Verdict,
 )
 from symnn.verify.syntax.evaluate import evaluate_interval, exact_literal
+from symnn.verify.syntax.grid import Grid
 from symnn.verify.syntax.parse import parse_expression
+from symnn.verify.syntax.tokens import tokenize
 from symnn.verify.syntax.vocabulary import BUILT_IN_FUNCTIONS
 
 _SIDE_NAMES = ("left", "right")
@@ -104,6 +106,7 @@ class Judge:
         self._exact_results: set[tuple[Fraction, int]] = set()
         """Claims equal to a left side that used no rounded number: exact, never displays."""
         self._link_places: int | None = None
+        self._restating = False
         self.claims = RoundedClaims()
         self._previous_rhs: Side | None = None
         self._carried: dict[int, Interval] = {}
@@ -112,16 +115,24 @@ class Judge:
         self._node_values: dict[str, dict[int, Value]] = {}
         self._literal_cache: dict[int, list[Number]] = {}
         self._names: dict[str, list[str]] = {}
+        self.names: dict[str, Value] = {}
+        """The values the sheet has given names so far (``net_h1``, ``out_h1``)."""
+        self._naming: str | None = None
+        self._last_rhs: Reading | None = None
         self.definitions: dict[str, Definition] = {}
         """The functions the sheet has defined so far, by name (``softsign'``)."""
 
     # ----- public ------------------------------------------------------------------------
     def judge(self, link: Link) -> Judgement:
         """The judgement of one link (it may teach the judge what the sheet rounded)."""
-        carried = self._carried if link.lhs is self._previous_rhs else {}
+        continuing = link.lhs is self._previous_rhs
+        carried = self._carried if continuing else {}
         self._previous_rhs, self._carried = link.rhs, {}
+        if not continuing:
+            self._naming = None
         texts = (link.lhs.text, link.rhs.text)
         if link.relation not in CHECKED_RELATIONS:
+            self._naming = None
             return self._unchecked(
                 texts, f"The relation {link.relation_text} is not a computation symnn checks."
             )
@@ -130,12 +141,32 @@ class Judge:
             return self._unchecked(
                 texts, f"This defines {defined}; later links are evaluated with it."
             )
+        named = self._name_of(texts[0]) if link.relation in ("=", "≈") else None
+        if named is not None:
+            return self._named(named, link, texts)
+        judgement = self._judge_values(link, texts, carried)
+        if self._naming is not None and self._last_rhs is not None:
+            self._assign(self._naming, self._last_rhs)
+        return judgement
+
+    def _judge_values(
+        self, link: Link, texts: tuple[str, str], carried: dict[int, Interval]
+    ) -> Judgement:
+        """The judgement of a link whose sides are numbers (or the sheet's named values)."""
+        self._last_rhs = None
         trees: list[Node] = []
         for side, text in zip(_SIDE_NAMES, texts):
             tree = self._tree(text)
             if isinstance(tree, ParseError):
                 return self._unchecked(texts, f"The {side} side cannot be read: {tree}.")
-            names = self._symbols(text, tree)
+            called = self._called_names(text, tree)
+            if called:
+                return self._unchecked(
+                    texts,
+                    f"The {side} side writes {called} followed by a parenthesis, like a "
+                    "function, so its value is not checked.",
+                )
+            names = [n for n in self._symbols(text, tree) if n not in self.names]
             if names:
                 return self._unchecked(
                     texts,
@@ -154,11 +185,86 @@ class Judge:
         )
         lhs = self._read(trees[0], values[0], {}, carried)
         steps, slips = self._substitutions(texts[0], lhs, trees[1], claims)
+        self._restating = any(self._symbols(t, tree) for t, tree in zip(texts, trees))
         rhs = self._read(trees[1], values[1], claims, steps, slips)
+        self._restating = False
         self._carried = steps  # the chain goes on from the right side
+        self._last_rhs = rhs
         if link.relation in ("=", "≈"):
             return self._judge_equality(lhs, rhs, claims)
         return verdicts.judge_order(link.relation, lhs.exact, rhs.exact)
+
+    # ----- named values ------------------------------------------------------------------
+    def _name_of(self, text: str) -> str | None:
+        """The name a side is, when it is one name alone (``net_{h1}``, ``\\text{out}_{h1}``)."""
+        tree = self._tree(text)
+        if not isinstance(tree, Symbol):
+            return None
+        name = tree.name.rstrip("'")
+        # A lone Latin letter is too often a condition or a variable ("at $x = 0$"):
+        # only a name with a subscript or of several letters holds a value.
+        return tree.name if "_" in name or len(name) > 1 else None
+
+    def forget_names(self) -> None:
+        """Forget the values the sheet named (a new section or exercise begins)."""
+        self.names.clear()
+        self._naming = None
+
+    def _called_names(self, text: str, tree: Node) -> str | None:
+        """A named value written right before ``(``: ``\\hat{y}(W + \\epsilon)`` calls ŷ
+        rather than multiplying by it, so the side has no value to check."""
+        if not self.names or not any(n in self.names for n in self._symbols(text, tree)):
+            return None
+        tokens = tokenize(text)
+        for token, following in zip(tokens, tokens[1:]):
+            if token.type == "SYMBOL" and token.value in self.names and following.type == "_LPAR":
+                return str(token.value)
+        return None
+
+    def _named(self, name: str, link: Link, texts: tuple[str, str]) -> Judgement:
+        """``name = rhs``: the name gets the right side's value, and keeps the value of
+        the chain's later sides (``net_{h1} = 0.15 \\cdot 0.05 + … = 0.3775``)."""
+        self._naming = name
+        tree = self._tree(texts[1])
+        value: Value | None = None
+        if not isinstance(tree, ParseError) and all(
+            n in self.names for n in self._symbols(texts[1], tree)
+        ):
+            claims = claim_numbers(tree, link.relation)
+            exact = self._value(texts[1])
+            if not isinstance(exact, ParseError):
+                rhs = self._read(tree, exact, claims, {})
+                value = self._meaning_of(rhs, link.relation == "≈")
+        if value is None:
+            return self._unchecked(texts, f"This names {name}; it has no value yet.")
+        self._assign(name, value)
+        return self._unchecked(
+            texts,
+            f"This gives {name} the value {show_value(value)}; later links using it are checked.",
+        )
+
+    def _meaning_of(self, rhs: Reading, approximate: bool = False) -> Value:
+        """What a right side stands for: a claim what it rounded (or its rounding interval,
+        after ``≈``, or when it is a display), else the side with its rounded numbers."""
+        single = single_claim(rhs.tree)
+        if single is not None and single[1].decimals:
+            sign, number = single
+            learned = self.claims.meaning(number)
+            if learned is not None:
+                return learned if sign == 1 else -learned
+            if approximate or self._displayed(number):
+                shown = display_interval(number.value, number.decimals or 0)
+                return shown if sign == 1 else -shown
+        return rhs.sheet if rhs.sheet is not None else rhs.exact
+
+    def _assign(self, name: str, value: Value | Reading) -> None:
+        """Give ``name`` a value; along one chain it keeps the tightest value its sides
+        agree on (``= \\frac{4427}{59590} \\approx 0.0743`` keeps the fraction), and takes
+        a value that disagrees (the sheet carries its own slip forward)."""
+        if isinstance(value, Reading):
+            value = self._meaning_of(value)
+        known = self.names.get(name)
+        self.names[name] = value if known is None else _tightest(known, value)
 
     def _define(self, texts: tuple[str, str]) -> str | None:
         """Learn ``f(x) = body`` when the link defines a function the sheet names itself
@@ -212,6 +318,7 @@ class Judge:
             lambda n: meanings.get(id(n)) or Interval.point(n.value),
             node_values,
             self.definitions,
+            self.names,
         )
         return Reading(
             tree, exact, meanings, sheet, node_values if sheet is not None else None, slips
@@ -223,7 +330,15 @@ class Judge:
         """What each rounded number of a side stands for (exact numbers and claims left out)."""
         meanings: dict[int, Interval] = {}
         for number in numbers:
-            if not number.decimals or id(number) in claims:
+            if not number.decimals:
+                continue
+            if id(number) in claims:
+                # A link written with named values restates results computed before
+                # (``\\tanh(X) = [-0.964, -0.761, …]``): a rounded result stands for what
+                # it rounded there, and a slip in it was reported where it was made.
+                restated = self.claims.meaning(number) if self._restating else None
+                if restated is not None and not restated.is_point:
+                    meanings[id(number)] = restated
                 continue
             stood, step = self.claims.meaning(number), steps.get(id(number))
             if step is not None:
@@ -284,28 +399,35 @@ class Judge:
         return names
 
     def _value(self, text: str) -> Value | ParseError:
-        if text not in self._values:
-            tree = self._tree(text)
-            try:
-                self._values[text] = (
-                    tree
-                    if isinstance(tree, ParseError)
-                    else evaluate_interval(tree, definitions=self.definitions)
-                )
-            except ParseError as error:
-                self._values[text] = error
-        return self._values[text]
+        """A side's exact value (cached, unless it uses named values, which may change)."""
+        if text in self._values:
+            return self._values[text]
+        tree = self._tree(text)
+        try:
+            value: Value | ParseError = (
+                tree
+                if isinstance(tree, ParseError)
+                else evaluate_interval(tree, definitions=self.definitions, names=self.names)
+            )
+        except ParseError as error:
+            value = error
+        if isinstance(tree, ParseError) or not self._symbols(text, tree):
+            self._values[text] = value
+        return value
 
     def _exact_nodes(self, text: str) -> dict[int, Value]:
         """The exact value of each node of a side, by ``id`` (only substitution steps need
         them, so they are computed on demand)."""
-        if text not in self._node_values:
-            values: dict[int, Value] = {}
-            tree = self._tree(text)
-            if not isinstance(tree, ParseError):
-                evaluate_or_none(tree, exact_literal, values, self.definitions)
-            self._node_values[text] = values
-        return self._node_values[text]
+        if text in self._node_values:
+            return self._node_values[text]
+        values: dict[int, Value] = {}
+        tree = self._tree(text)
+        if not isinstance(tree, ParseError):
+            evaluate_or_none(tree, exact_literal, values, self.definitions, self.names)
+            if self._symbols(text, tree):
+                return values  # named values may change: not cached
+        self._node_values[text] = values
+        return values
 
     def _literals(self, node: Node) -> list[Number]:
         """The written numbers of a tree (memoized: trees live as long as the judge)."""
@@ -332,8 +454,8 @@ class Judge:
             half = unit = None
             lenient = flat(lhs.sheet)
         else:
-            half = claim_values(rhs, claims, Fraction(1, 2), self.definitions)
-            unit = claim_values(rhs, claims, Fraction(1), self.definitions)
+            half = claim_values(rhs, claims, Fraction(1, 2), self.definitions, self.names)
+            unit = claim_values(rhs, claims, Fraction(1), self.definitions, self.names)
             lenient = flat(lhs.sheet)
         left_nodes = verdicts.entry_nodes(lhs.tree, len(base))
         entries = [
@@ -399,3 +521,19 @@ class Judge:
                 min(entry.lenient.hi, entry.claimed_half.hi),
             )
         self.claims.learn(number, Interval.point(number.value).hull(meant if sign == 1 else -meant))
+
+
+def _tightest(known: Value, new: Value) -> Value:
+    """The common part of two values of one name, or ``new`` when they do not meet."""
+    if isinstance(known, Interval) and isinstance(new, Interval):
+        if not known.intersects(new):
+            return new
+        return Interval(max(known.lo, new.lo), min(known.hi, new.hi))
+    if isinstance(known, Grid) and isinstance(new, Grid) and known.shape == new.shape:
+        rows = tuple(
+            tuple(_tightest(a, b) for a, b in zip(row_a, row_b))
+            for row_a, row_b in zip(known.rows, new.rows)
+        )
+        if all(isinstance(e, Interval) for row in rows for e in row):
+            return Grid(rows)  # type: ignore[arg-type]
+    return new

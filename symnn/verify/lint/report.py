@@ -18,6 +18,7 @@ load on first use.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -122,7 +123,12 @@ def lint_text(text: str, fmt: InputFormat, source: str = "<text>") -> LintReport
     spans = find_math_spans(text, fmt)
     judge = Judge(display_places([span.text for span in spans]))
     findings = []
+    headings = [m.start() for m in _HEADING[fmt].finditer(text)]
+    section = 0
     for span in spans:
+        while section < len(headings) and headings[section] < span.start:
+            section += 1
+            judge.forget_names()  # a name's value holds within its section
         for link in split_relations(span.text):
             judgement = _judge_safely(judge, link)
             findings.append(
@@ -136,6 +142,15 @@ def lint_text(text: str, fmt: InputFormat, source: str = "<text>") -> LintReport
                 )
             )
     return LintReport(source, fmt, tuple(findings))
+
+
+_HEADING: dict[str, re.Pattern[str]] = {
+    "markdown": re.compile(r"^[ \t]{0,3}#{1,6}[ \t]", re.MULTILINE),
+    "text": re.compile(r"^[ \t]{0,3}#{1,6}[ \t]", re.MULTILINE),
+    "latex": re.compile(r"\\(?:part|chapter|(?:sub){0,2}section|paragraph)\*?\s*[\[{]"),
+    "html": re.compile(r"<h[1-6]\b", re.IGNORECASE),
+}
+"""Where a section begins in each format (the values a sheet named are forgotten there)."""
 
 
 def _judge_safely(judge: Judge, link: Link) -> Judgement:

@@ -361,16 +361,20 @@ def evaluate_interval(
     leaky_slope: Fraction = DEFAULT_LEAKY_SLOPE,
     record: Recorder | None = None,
     definitions: Definitions | None = None,
+    names: Mapping[str, Value] | None = None,
 ) -> Interval | Grid[Interval]:
     """An enclosure of the tree's value, each written number read through ``literal``.
 
     ``record``, if given, is called with every node and its value as they are computed;
-    ``definitions`` are the functions the sheet defined.
+    ``definitions`` are the functions the sheet defined, ``names`` the values it gave
+    names (``net_h1``).
 
     >>> from symnn.verify.syntax.parse import parse_expression
     >>> evaluate_interval(parse_expression("0.1 + 0.2"))
     Interval(lo=Fraction(3, 10), hi=Fraction(3, 10))
     """
     evaluator = Evaluator(Intervals(literal), leaky_slope, record, definitions)
+    if names:
+        evaluator.bindings = dict(names)
     result: Interval | Grid[Interval] = evaluator.value(node)
     return result

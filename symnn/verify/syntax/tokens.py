@@ -55,6 +55,8 @@ _TRANSPOSE_AHEAD = re.compile(
 )
 _PRIME_AHEAD = re.compile(r"\s*(?:\\prime\b|\{\s*\\prime\s*\})")
 _PARAMETER = re.compile(r"\s*(\d+(?:\.\d+)?|\.\d+)\s*")
+_SUBSCRIPTED_WORD = re.compile(r"([A-Za-z]{2,})(?=_)")
+"""A name of several letters written with a subscript (``net_{h1}``, ``target_{o1}``)."""
 _SCIENTIFIC = re.compile(r"[eE]([+-]?\d{1,6})(?![\d.^])")
 """The exponent of a number in scientific notation, right after its digits (``1e-5``)."""
 _EULER_TEXT = re.compile(r"\s*(?:e|\\mathrm\{e\}|\\text\{e\})\s*")
@@ -235,6 +237,12 @@ class Tokenizer:
         return after
 
     def letter(self, letter: str, start: int, after: int, end: int) -> int:
+        """A letter is a symbol (``e`` raised to a power is Euler's number); a word of
+        letters with a subscript is one name: ``net_{h1}`` is net_h1, not n·e·t_h1."""
+        word = _SUBSCRIPTED_WORD.match(self.text, start, end)
+        if word is not None:
+            self.emit("SYMBOL", word.group(1), start)
+            return word.end(1)
         if letter == "e" and self.text.startswith("^", self.skip_space(after)):
             self.emit("CONSTANT", "E", start)
         else:
