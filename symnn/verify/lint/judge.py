@@ -57,6 +57,7 @@ with it.  A function the sheet never defines leaves its links not checked.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 
 from symnn.core.interval import Interval
@@ -64,6 +65,7 @@ from symnn.core.nodes import Call, Definition, Node, Number, Symbol, literals, s
 from symnn.errors import ParseError
 from symnn.verify.lint import messages, verdicts
 from symnn.verify.lint.claims import Claims, claim_numbers, single_claim
+from symnn.verify.lint.diagnose import diagnose
 from symnn.verify.lint.display import show_value
 from symnn.verify.lint.displays import ShownResults, display_interval
 from symnn.verify.lint.relations import CHECKED_RELATIONS, Link, Side
@@ -487,7 +489,29 @@ class Judge:
                     self._exact_results.add((number.value, number.decimals or 0))
         message = messages.message(entries, outcomes, pairing)
         worst = max(outcomes, key=SEVERITY.__getitem__)
+        if worst == "error" and pairing == "scalar":
+            clause = self._diagnosis(lhs, rhs, entries[0])
+            if clause is not None:
+                message += f" Likely slip: {clause}."
         return Judgement(OUTCOME_VERDICT[worst], show_value(left), show_value(right), message)
+
+    def _diagnosis(self, lhs: Reading, rhs: Reading, entry: Entry) -> str | None:
+        """The likely slip of a scalar link that is an error (:mod:`.diagnose`)."""
+        meanings = {**lhs.meanings, **rhs.meanings}
+
+        def standing(number: Number) -> Interval:
+            return meanings.get(id(number)) or Interval.point(number.value)
+
+        def evaluate(
+            tree: Node, literal: Callable[[Number], Interval] | None
+        ) -> Interval | None:
+            value = evaluate_or_none(tree, literal or standing, None, self.definitions, self.names)
+            return value if isinstance(value, Interval) else None
+
+        left = entry.lenient if entry.lenient is not None else entry.exact
+        return diagnose(
+            lhs.tree, rhs.tree, left, entry.claim, entry.claimed_half, entry.places, evaluate, self.names
+        )
 
     def _used(self, node: Node, meanings: dict[int, Interval]) -> tuple[str, ...]:
         """The rounded numbers of a tree that stand for more than themselves, as written."""
