@@ -25,6 +25,8 @@ _EXPORTS: dict[str, str] = {
     "MatrixDerivative": "symnn.library.matcalc",
     "sum_entries": "symnn.library.matcalc",
     "to_numpy": "symnn.library.numpy_functions",
+    "lint": "symnn.verify.api",
+    "check": "symnn.verify.api",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,12 +21,7 @@ COLUMNS = (("line", 5), ("verdict", 11), ("link", 48), ("left", 24), ("right", 2
 
 def to_json(report: LintReport) -> str:
     """The machine-readable report: ``{"findings": [...], "summary": {verdict: count}}``."""
-    findings = [
-        {"line": f.line, "text": f.text, "verdict": f.verdict, "lhs": f.lhs, "rhs": f.rhs, "message": f.message}
-        | ({"cell": f.cell} if f.cell is not None else {})
-        for f in report.findings
-    ]
-    return json.dumps({"findings": findings, "summary": report.summary}, ensure_ascii=False, indent=2)
+    return report.to_json()
 
 
 def to_table(report: LintReport, colour: bool = False, problems_only: bool = False) -> str:

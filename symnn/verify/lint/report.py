@@ -82,6 +82,27 @@ class LintReport:
             counts[finding.verdict] += 1
         return counts
 
+    def to_json(self) -> str:
+        """The machine-readable report: ``{"findings": [...], "summary": {verdict: count}}``
+        (a notebook's findings name their ``cell``)."""
+        import json
+
+        findings = [
+            {
+                "line": f.line,
+                "text": f.text,
+                "verdict": f.verdict,
+                "lhs": f.lhs,
+                "rhs": f.rhs,
+                "message": f.message,
+            }
+            | ({"cell": f.cell} if f.cell is not None else {})
+            for f in self.findings
+        ]
+        return json.dumps(
+            {"findings": findings, "summary": self.summary}, ensure_ascii=False, indent=2
+        )
+
     @property
     def exit_code(self) -> int:
         """1 when any link is an error, else 0."""
