@@ -62,10 +62,12 @@ def test_a_value_from_elsewhere_on_the_sheet() -> None:
 
 
 def test_truncation_instead_of_rounding() -> None:
-    half_square = Fraction(1, 2) * (Fraction("0.01") - Fraction("0.75136507")) ** 2
-    assert half_square == Fraction("0.27481108350805245")  # rounds to ...084, cut to ...083
-    verdict, message = last(r"$\frac{1}{2}(0.01 - 0.75136507)^2 = 0.274811083$")
+    third = Fraction(2, 3)
+    assert round(third, 3) == Fraction("0.667") and int(third * 1000) == 666  # cut: 0.666
+    verdict, message = last(r"$\frac{2}{3} \approx 0.666$")
     assert verdict == "rounding" and "truncated instead of rounded" in message
+    verdict, message = last(r"$\frac{5}{8} \approx 0.62$")  # 0.625: a tie, not a cut
+    assert verdict == "ok"
 
 
 def test_no_diagnosis_for_an_unrelated_error() -> None:

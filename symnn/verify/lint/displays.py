@@ -17,7 +17,13 @@ a decimal is a display when
    (two or more) as the claim (``-0.9955 \\cdot 4.7000 \\approx -4.6791``);
 3. **it is a shorter rounding of a result written earlier**: it has k ≥ 3 places and
    equals, rounded to k places, a number the sheet wrote as a result with more places
-   (``0.59327`` after ``\\text{out}_{h1} = 0.593269992``).
+   (``0.59327`` after ``\\text{out}_{h1} = 0.593269992``);
+4. **it is long**: it has :data:`LONG_DIGITS` or more significant digits
+   (``0.75136507``).  No one gives a weight or an input like that; it is a computed
+   value shown rounded, even where the link that computed it was wrong for another reason.
+
+A decimal the sheet computed exactly (a claim equal to its left side with no rounding)
+is never a display.
 
 A given written with fewer places (a weight ``0.2`` on a sheet that shows results at
 three places) stays exact, and so does every decimal of a sheet that shows no display
@@ -37,6 +43,7 @@ from collections.abc import Iterable
 from fractions import Fraction
 
 from symnn.core.interval import Interval
+from symnn.core.nodes import Number
 
 SAME_PLACES_SHARE = Fraction(2, 3)
 """The share of a sheet's decimals that must have the same places to show a precision."""
@@ -44,6 +51,9 @@ SAME_PLACES_COUNT = 4
 """The fewest decimals with the same places that show a precision."""
 PADDED_COUNT = 2
 """The fewest decimals padded with trailing zeros at the same places that show a precision."""
+
+LONG_DIGITS = 7
+"""Significant digits from which a decimal is a computed value displayed rounded (rule 4)."""
 
 _DECIMAL = re.compile(r"(?<![\w.])\d+\.(\d+)(?![\d.]|[eE][+-]?\d)")
 
@@ -69,6 +79,20 @@ def display_places(texts: Iterable[str]) -> int | None:
     if k >= 3 and count >= SAME_PLACES_COUNT and count >= SAME_PLACES_SHARE * total:
         return k
     return None
+
+
+def long_display(number: Number) -> bool:
+    """Rule 4: a decimal with :data:`LONG_DIGITS` or more significant digits.
+
+    >>> long_display(Number(Fraction("0.75136507"), 8, "0.75136507"))
+    True
+    >>> long_display(Number(Fraction("0.0050"), 4, "0.0050"))
+    False
+    """
+    if not number.decimals:
+        return False
+    digits = number.text.replace(".", "").lstrip("0")
+    return digits.isdigit() and len(digits) >= LONG_DIGITS
 
 
 def display_interval(value: Fraction, places: int) -> Interval:

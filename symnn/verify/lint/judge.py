@@ -59,6 +59,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from fractions import Fraction
+from typing import Any
 
 from symnn.core.interval import Interval
 from symnn.core.nodes import Call, Definition, Node, Number, Symbol, literals, symbols, walk
@@ -67,7 +68,7 @@ from symnn.verify.lint import messages, verdicts
 from symnn.verify.lint.claims import Claims, claim_numbers, single_claim
 from symnn.verify.lint.diagnose import diagnose
 from symnn.verify.lint.display import show_value
-from symnn.verify.lint.displays import ShownResults, display_interval
+from symnn.verify.lint.displays import ShownResults, display_interval, long_display
 from symnn.verify.lint.relations import CHECKED_RELATIONS, Link, Side
 from symnn.verify.lint.rounded import RoundedClaims, rounding_of, site_value, substitution_sites
 from symnn.verify.lint.sides import Reading, claim_values, evaluate_or_none, flat
@@ -147,9 +148,23 @@ class Judge:
         if named is not None:
             return self._named(named, link, texts)
         judgement = self._judge_values(link, texts, carried)
-        if self._naming is not None and self._last_rhs is not None:
-            self._assign(self._naming, self._last_rhs)
+        if self._naming is not None:
+            if self._last_rhs is not None:
+                self._assign(self._naming, self._last_rhs)
+            else:  # ``\\hat{y} = \\sigma(y) = 0.7491``: the name still gets the number
+                self._assign_written(self._naming, texts[1], link.relation)
         return judgement
+
+    def _assign_written(self, name: str, text: str, relation: str) -> None:
+        """Give ``name`` the value of a right side that is a written number (or numbers)."""
+        tree = self._tree(text)
+        if isinstance(tree, ParseError) or self._symbols(text, tree):
+            return
+        exact = self._value(text)
+        if isinstance(exact, ParseError):
+            return
+        claims = claim_numbers(tree, relation)
+        self._assign(name, self._meaning_of(self._read(tree, exact, claims, {}), relation == "≈"))
 
     def _judge_values(
         self, link: Link, texts: tuple[str, str], carried: dict[int, Interval]
@@ -157,17 +172,14 @@ class Judge:
         """The judgement of a link whose sides are numbers (or the sheet's named values)."""
         self._last_rhs = None
         trees: list[Node] = []
+        called: list[tuple[str, str]] = []
         for side, text in zip(_SIDE_NAMES, texts):
             tree = self._tree(text)
             if isinstance(tree, ParseError):
                 return self._unchecked(texts, f"The {side} side cannot be read: {tree}.")
-            called = self._called_names(text, tree)
-            if called:
-                return self._unchecked(
-                    texts,
-                    f"The {side} side writes {called} followed by a parenthesis, like a "
-                    "function, so its value is not checked.",
-                )
+            name = self._called_names(text, tree)
+            if name:
+                called.append((side, name))
             names = [n for n in self._symbols(text, tree) if n not in self.names]
             if names:
                 return self._unchecked(
@@ -193,7 +205,18 @@ class Judge:
         self._carried = steps  # the chain goes on from the right side
         self._last_rhs = rhs
         if link.relation in ("=", "≈"):
-            return self._judge_equality(lhs, rhs, claims)
+            judgement = self._judge_equality(lhs, rhs, claims)
+            if called and judgement.verdict != "ok":
+                # ``\\hat{y}(W + \\epsilon)`` may call ŷ rather than multiply by it: a link
+                # that holds as a product is ok, any other is left unjudged.
+                side, name = called[0]
+                self._last_rhs = None
+                return self._unchecked(
+                    texts,
+                    f"The {side} side writes {name} followed by a parenthesis, which may be "
+                    "a function call, and as a product the link does not hold; not checked.",
+                )
+            return judgement
         return verdicts.judge_order(link.relation, lhs.exact, rhs.exact)
 
     # ----- named values ------------------------------------------------------------------
@@ -218,16 +241,20 @@ class Judge:
         if not self.names or not any(n in self.names for n in self._symbols(text, tree)):
             return None
         tokens = tokenize(text)
-        for token, following in zip(tokens, tokens[1:]):
+        for k, (token, following) in enumerate(zip(tokens, tokens[1:])):
             if token.type == "SYMBOL" and token.value in self.names and following.type == "_LPAR":
-                return str(token.value)
+                if not _group_uses(tokens, k + 1, token.value):
+                    return str(token.value)  # ``out(1 - out)`` is a product, not a call
         return None
 
     def _named(self, name: str, link: Link, texts: tuple[str, str]) -> Judgement:
         """``name = rhs``: the name gets the right side's value, and keeps the value of
         the chain's later sides (``net_{h1} = 0.15 \\cdot 0.05 + … = 0.3775``)."""
-        self._naming = name
         tree = self._tree(texts[1])
+        if not isinstance(tree, ParseError) and name in self._symbols(texts[1], tree):
+            self._naming = None  # ``\\hat{y} = \\sigma(\\hat{y})`` is an equation, not a value
+            return self._unchecked(texts, f"This relates {name} to itself; it gives no value.")
+        self._naming = name
         value: Value | None = None
         if not isinstance(tree, ParseError) and all(
             n in self.names for n in self._symbols(texts[1], tree)
@@ -238,6 +265,7 @@ class Judge:
                 rhs = self._read(tree, exact, claims, {})
                 value = self._meaning_of(rhs, link.relation == "≈")
         if value is None:
+            self.names.pop(name, None)  # a name given a new meaning loses its old value
             return self._unchecked(texts, f"This names {name}; it has no value yet.")
         self._assign(name, value)
         return self._unchecked(
@@ -359,7 +387,7 @@ class Judge:
             return False  # the sheet computed it exactly: ``= 0.005 \approx 0.006`` is wrong
         if places >= 2 and places in (self.display_places, self._link_places):
             return True
-        return self.shown.rounds(number.value, places)
+        return self.shown.rounds(number.value, places) or long_display(number)
 
     def _substitutions(
         self, text: str, lhs: Reading, rhs: Node, claims: Claims
@@ -561,3 +589,18 @@ def _tightest(known: Value, new: Value) -> Value:
         if all(isinstance(e, Interval) for row in rows for e in row):
             return Grid(rows)  # type: ignore[arg-type]
     return new
+
+
+def _group_uses(tokens: list[Any], opening: int, name: object) -> bool:
+    """Whether the parenthesised group opening at ``tokens[opening]`` uses ``name``."""
+    depth = 0
+    for token in tokens[opening:]:
+        if token.type == "_LPAR":
+            depth += 1
+        elif token.type == "_RPAR":
+            depth -= 1
+            if depth == 0:
+                return False
+        elif token.type == "SYMBOL" and token.value == name:
+            return True
+    return False

@@ -57,6 +57,8 @@ _PRIME_AHEAD = re.compile(r"\s*(?:\\prime\b|\{\s*\\prime\s*\})")
 _PARAMETER = re.compile(r"\s*(\d+(?:\.\d+)?|\.\d+)\s*")
 _SUBSCRIPTED_WORD = re.compile(r"([A-Za-z]{2,})(?=_)")
 """A name of several letters written with a subscript (``net_{h1}``, ``target_{o1}``)."""
+_NAME_MARK_AHEAD = re.compile(r"\s*(?:([+*])(?![\w{(\\])|\{\s*([+*]|\\star|new|old|\(\d+\))\s*\})")
+"""A superscript that marks a name (``w^+``, ``w^{new}``, ``w^{(1)}``) rather than a power."""
 _SCIENTIFIC = re.compile(r"[eE]([+-]?\d{1,6})(?![\d.^])")
 """The exponent of a number in scientific notation, right after its digits (``1e-5``)."""
 _EULER_TEXT = re.compile(r"\s*(?:e|\\mathrm\{e\}|\\text\{e\})\s*")
@@ -266,6 +268,8 @@ class Tokenizer:
             return self.row_separator(lexeme, start, after, end, in_matrix)
         if name[:1].isspace() or name in IGNORED_COMMANDS:
             return after
+        if name in ("|", "Vert", "lVert", "rVert"):  # ‖x‖ of a number is |x|
+            return self.bar(start, after, end, depth, in_matrix)
         kind = OPERATOR_COMMANDS.get(name)
         if kind is not None:
             self.emit(kind, lexeme, start)
@@ -326,6 +330,12 @@ class Tokenizer:
         if prime:
             self.mark_prime(start)
             return prime.end()
+        previous = self.tokens[-1] if self.tokens else None
+        marker = _NAME_MARK_AHEAD.match(self.text, after, end)
+        if marker and previous is not None and previous.type == "SYMBOL":
+            # ``w_5^+``, ``w_6^{+}``, ``w^{new}``: an updated weight's name, not a power
+            self.replace_last(f"{previous.value}^{marker.group(1) or marker.group(2)}")
+            return marker.end()
         self.emit("_CARET", "^", start)
         return self.grouped_argument(after, end, "^", depth)
 
