@@ -9,7 +9,8 @@ the claim being judged).  The sheet has to *show* that it displays at a fixed pr
 a decimal is a display when
 
 1. **the sheet displays at k places** (:func:`display_places`): it pads decimals with
-   trailing zeros at k places (at least two such, like ``4.7000`` and ``0.0050``), or
+   trailing zeros at k ≥ 3 places (at least two such, like ``4.7000`` and ``0.0050``;
+   the most places if several), or
    nearly all its decimals have the same k ≥ 3 places (at least
    :data:`SAME_PLACES_SHARE` of them, and :data:`SAME_PLACES_COUNT` or more), and the
    decimal has k places;
@@ -71,10 +72,9 @@ def display_places(texts: Iterable[str]) -> int | None:
     if not places:
         return None
     total = sum(places.values())
-    if padded:
-        k, count = padded.most_common(1)[0]
-        if count >= PADDED_COUNT and places[k] * 2 >= total:
-            return k
+    shown = [k for k, count in padded.items() if count >= PADDED_COUNT and k >= 3]
+    if shown:
+        return max(shown)  # givens padded to two places (0.10, 0.20) stay exact
     k, count = places.most_common(1)[0]
     if k >= 3 and count >= SAME_PLACES_COUNT and count >= SAME_PLACES_SHARE * total:
         return k

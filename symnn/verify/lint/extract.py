@@ -75,6 +75,10 @@ _SPACED_DOLLAR_CLOSER = re.compile(r"(?<!\\)\$(?!\d)")
 _MATH_INSIDE = re.compile(r"\\[A-Za-z]|[=<>≈≤≥≠^_]")
 """What makes a ``$ ... $`` with spaces inside math rather than two amounts of money."""
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_ENDS_WITH_NUMBER = re.compile(
+    r"(?:=|\\approx)\s*(?:[-−]?\s*\d+(?:\.\d+)?|\\begin\{bmatrix\}[-−\d.\s&]*\\end\{bmatrix\})\s*$"
+)
+"""A chain whose last side is a written number (or a row of them): a finished result."""
 
 _MATH_SCRIPT = re.compile(
     r"<script\b[^>]*type\s*=\s*[\"']math/tex[^\"']*[\"'][^>]*>(.*?)</script\s*>",
@@ -158,7 +162,7 @@ def find_math_spans(text: str, fmt: Format) -> list[MathSpan]:
 def _found(text: str, fmt: Format) -> list[_Found]:
     """The spans of a document as found, continued chains joined."""
     blanked = visible_text(text, fmt)
-    return _continued_chains_joined(_FINDERS[fmt](text, blanked), text, blanked)
+    return _continued_chains_joined(_FINDERS[fmt](text, blanked), text, blanked, fmt == "text")
 
 
 # ----- finders, one per format ---------------------------------------------------------------
@@ -327,19 +331,35 @@ def _brace_pairs(text: str) -> dict[int, int]:
 
 
 # ----- chains continued in a following span --------------------------------------------------
-def _continued_chains_joined(found: list[_Found], text: str, blanked: str) -> list[_Found]:
+def _continued_chains_joined(
+    found: list[_Found], text: str, blanked: str, lines_only: bool = False
+) -> list[_Found]:
     """Join each span that opens with a relation to the span just before it.
 
-    Only when nothing but white space or markup lies between the two; the TeX is joined
-    by a space and the newlines between them, so lines stay right.
+    Only when nothing but white space or markup lies between the two (in plain text,
+    ``lines_only``, no blank line either); the TeX is joined by a space and the newlines
+    between them, so lines stay right.
     """
     groups: list[list[_Found]] = []
     for span in found:
-        if groups and _continues(groups[-1][-1], span, blanked):
+        if (
+            groups
+            and _continues(groups[-1][-1], span, blanked)
+            and not (lines_only and _ends_line_chain(groups[-1][-1], span, blanked))
+        ):
             groups[-1].append(span)
         else:
             groups.append([span])
     return [_joined(group, text) for group in groups]
+
+
+def _ends_line_chain(previous: _Found, span: _Found, blanked: str) -> bool:
+    """In plain text a chain ends at a blank line, or where its last side is a number:
+    ``= 0.5944`` under ``= 0.3825`` is the next quantity, not a link ``0.3825 = 0.5944``."""
+    return bool(
+        _BLANK_LINE.search(blanked, previous.outer_end, span.outer_start)
+        or _ENDS_WITH_NUMBER.search(previous.text)
+    )
 
 
 def _continues(previous: _Found, span: _Found, blanked: str) -> bool:

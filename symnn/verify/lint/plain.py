@@ -13,7 +13,10 @@ stretch that reads as mathematics:
   a word of two or more letters (prose, unless it names a function called with ``(`` or is
   the only thing left of ``=``), a parenthesis holding a word, and any other character;
 - a line that starts with a relation continues the chain of the line before
-  (``= 0.0075 + 0.020 + 0.35`` under ``net_h1 = 0.15*0.05 + 0.2*0.1 + 0.35``).
+  (``= 0.0075 + 0.020 + 0.35`` under ``net_h1 = 0.15*0.05 + 0.2*0.1 + 0.35``), but not
+  across a blank line;
+- a line whose every side lists the same number of values separated by ``, ``
+  (``= 0.16984606, 0.82474496``) is a chain of row vectors.
 
 The stretch is then written as TeX for the parser: ``net_h1`` becomes
 ``\\text{net}_{h1}`` (a name, so ``net`` is not n·e·t), ``x^(-1)`` becomes ``x^{(-1)}``,
@@ -94,10 +97,50 @@ def plain_chains(text: str) -> list[tuple[str, int, int]]:
     offset = 0
     for line in text.split("\n"):
         if _MATH_LINE.search(line):
-            for piece in _pieces(_tokens(line, offset)):
-                found.extend(_chains(piece))
+            tokens = _tokens(line, offset)
+            vector = _vector_chain(tokens)
+            if vector is not None:
+                found.append(vector)
+            else:
+                for piece in _pieces(tokens):
+                    found.extend(_chains(piece))
         offset += len(line) + 1
     return found
+
+
+def _vector_chain(tokens: list[_Token]) -> tuple[str, int, int] | None:
+    """A chain whose every side lists the same number of values, ``= a, b`` under
+    ``= -(…), -(…)``: its sides are written as row vectors, compared entry by entry."""
+    sides: list[list[list[_Token]]] = [[[]]]
+    relations: list[_Token] = []
+    depth = 0
+    for token in tokens:
+        depth += (token.kind == "open") - (token.kind == "close" and depth > 0)
+        if token.kind == "relation" and depth == 0:
+            relations.append(token)
+            sides.append([[]])
+        elif token.kind == "cut" and token.text == "," and depth == 0:
+            sides[-1].append([])
+        else:
+            sides[-1][-1].append(token)
+    written = [side for side in sides if any(side)]
+    counts = {len(side) for side in written}
+    if not relations or len(counts) != 1 or counts == {1} or len(written) < 1:
+        return None
+    if any(not _is_math(part) for side in written for part in side):
+        return None
+    parts: list[str] = []
+    for k, side in enumerate(sides):
+        if k:
+            parts.append(_RELATIONS[relations[k - 1].text])
+        if any(side):
+            parts.append(
+                "\\begin{bmatrix}" + " & ".join(_tex(part) for part in side) + "\\end{bmatrix}"
+            )
+    every = [t for side in sides for part in side for t in part] + relations
+    start = min(t.start for t in every)
+    end = max(t.start + len(t.text) for t in every)
+    return " ".join(parts), start, end
 
 
 def _tokens(line: str, offset: int) -> list[_Token]:
