@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from fractions import Fraction
+from typing import Any
 
 from symnn.core import interval as iv
 from symnn.core.interval import Interval
@@ -59,7 +60,7 @@ def diagnose(
     claimed: Interval,
     places: int | None,
     evaluate: Evaluate,
-    names: Mapping[str, object],
+    names: Mapping[Any, object],
 ) -> str | None:
     """The likely slip of a link that is an error, as a clause, or None.
 
@@ -201,13 +202,13 @@ def _sheet_value(
     left_value: Interval,
     claimed: Interval,
     evaluate: Evaluate,
-    names: Mapping[str, object],
+    names: Mapping[Any, object],
 ) -> str | None:
     """A number of the link that is a named value, where another named value makes it hold."""
     values = {
         name: value.lo
         for name, value in names.items()
-        if isinstance(value, Interval) and value.is_point
+        if isinstance(name, str) and isinstance(value, Interval) and value.is_point
     }
     if len(values) < 2:
         return None

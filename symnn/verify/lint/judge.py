@@ -57,12 +57,24 @@ with it.  A function the sheet never defines leaves its links not checked.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
 from symnn.core.interval import Interval
-from symnn.core.nodes import Call, Definition, Node, Number, Symbol, literals, symbols, walk
+from symnn.core.nodes import (
+    Call,
+    Chain,
+    Definition,
+    Node,
+    Number,
+    Symbol,
+    children,
+    literals,
+    symbols,
+    walk,
+)
 from symnn.errors import ParseError
 from symnn.verify.lint import messages, verdicts
 from symnn.verify.lint.claims import Claims, claim_numbers, single_claim
@@ -82,13 +94,14 @@ from symnn.verify.lint.verdicts import (
     Value,
     Verdict,
 )
-from symnn.verify.syntax.evaluate import evaluate_interval, exact_literal
+from symnn.verify.syntax.evaluate import evaluate_interval, exact_literal, named_prefix
 from symnn.verify.syntax.grid import Grid
 from symnn.verify.syntax.parse import parse_expression
 from symnn.verify.syntax.tokens import tokenize
 from symnn.verify.syntax.vocabulary import BUILT_IN_FUNCTIONS
 
 _SIDE_NAMES = ("left", "right")
+_PARTIAL = re.compile(r"\\partial(?![A-Za-z])")
 
 __all__ = ["VERDICTS", "Judge", "Judgement", "Verdict"]
 
@@ -118,9 +131,10 @@ class Judge:
         self._node_values: dict[str, dict[int, Value]] = {}
         self._literal_cache: dict[int, list[Number]] = {}
         self._names: dict[str, list[str]] = {}
-        self.names: dict[str, Value] = {}
-        """The values the sheet has given names so far (``net_h1``, ``out_h1``)."""
-        self._naming: str | None = None
+        self.names: dict[str | Node, Value] = {}
+        """The values the sheet has given names so far (``net_h1``, ``out_h1``; a named
+        derivative by its tree)."""
+        self._naming: str | Node | None = None
         self._last_rhs: Reading | None = None
         self.definitions: dict[str, Definition] = {}
         """The functions the sheet has defined so far, by name (``softsign'``)."""
@@ -155,7 +169,7 @@ class Judge:
                 self._assign_written(self._naming, texts[1], link.relation)
         return judgement
 
-    def _assign_written(self, name: str, text: str, relation: str) -> None:
+    def _assign_written(self, name: str | Node, text: str, relation: str) -> None:
         """Give ``name`` the value of a right side that is a written number (or numbers)."""
         tree = self._tree(text)
         if isinstance(tree, ParseError) or self._symbols(text, tree):
@@ -180,7 +194,7 @@ class Judge:
             name = self._called_names(text, tree)
             if name:
                 called.append((side, name))
-            names = [n for n in self._symbols(text, tree) if n not in self.names]
+            names = self._unknown_symbols(text, tree)
             if names:
                 return self._unchecked(
                     texts,
@@ -220,9 +234,13 @@ class Judge:
         return verdicts.judge_order(link.relation, lhs.exact, rhs.exact)
 
     # ----- named values ------------------------------------------------------------------
-    def _name_of(self, text: str) -> str | None:
-        """The name a side is, when it is one name alone (``net_{h1}``, ``\\text{out}_{h1}``)."""
+    def _name_of(self, text: str) -> str | Node | None:
+        """The name a side is, when it is one name alone (``net_{h1}``, ``\\text{out}_{h1}``),
+        or a derivative written as a fraction of ∂ terms (``\\frac{\\partial E}{\\partial w}``,
+        then the tree is the name)."""
         tree = self._tree(text)
+        if isinstance(tree, Chain) and _is_derivative(tree):
+            return tree
         if not isinstance(tree, Symbol):
             return None
         name = tree.name.rstrip("'")
@@ -235,30 +253,61 @@ class Judge:
         self.names.clear()
         self._naming = None
 
+    def _unknown_symbols(self, text: str, tree: Node) -> list[str]:
+        """The symbols of a side that have no value (named values and named derivatives
+        have theirs)."""
+        found = self._symbols(text, tree)
+        if not found or not self.names:
+            return found
+        if not any(not isinstance(key, str) for key in self.names):
+            return [n for n in found if n not in self.names]
+        unknown: list[str] = []
+        stack = [tree]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, Chain) and node in self.names:
+                continue
+            if isinstance(node, Chain):
+                start = named_prefix(node, self.names)
+                if start:
+                    stack.extend(operand for _, operand in node.rest[start:])
+                    continue
+            if isinstance(node, Symbol):
+                if node.name not in self.names and node.name not in unknown:
+                    unknown.append(node.name)
+                continue
+            stack.extend(children(node))
+        return unknown
+
+    def _refers(self, tree: Node, text: str, name: str | Node) -> bool:
+        """Whether a side uses the name (``\\hat{y} = \\sigma(\\hat{y})`` relates ŷ to itself)."""
+        if isinstance(name, str):
+            return name in self._symbols(text, tree)
+        return any(node == name for node in walk(tree) if isinstance(node, Chain))
+
     def _called_names(self, text: str, tree: Node) -> str | None:
         """A named value written right before ``(``: ``\\hat{y}(W + \\epsilon)`` calls ŷ
         rather than multiplying by it, so the side has no value to check."""
         if not self.names or not any(n in self.names for n in self._symbols(text, tree)):
             return None
-        tokens = tokenize(text)
+        tokens = tokenize(_PARTIAL.sub(r"\\text{∂}", text))
         for k, (token, following) in enumerate(zip(tokens, tokens[1:])):
             if token.type == "SYMBOL" and token.value in self.names and following.type == "_LPAR":
                 if not _group_uses(tokens, k + 1, token.value):
                     return str(token.value)  # ``out(1 - out)`` is a product, not a call
         return None
 
-    def _named(self, name: str, link: Link, texts: tuple[str, str]) -> Judgement:
+    def _named(self, name: str | Node, link: Link, texts: tuple[str, str]) -> Judgement:
         """``name = rhs``: the name gets the right side's value, and keeps the value of
         the chain's later sides (``net_{h1} = 0.15 \\cdot 0.05 + … = 0.3775``)."""
         tree = self._tree(texts[1])
-        if not isinstance(tree, ParseError) and name in self._symbols(texts[1], tree):
+        shown = name if isinstance(name, str) else texts[0]
+        if not isinstance(tree, ParseError) and self._refers(tree, texts[1], name):
             self._naming = None  # ``\\hat{y} = \\sigma(\\hat{y})`` is an equation, not a value
-            return self._unchecked(texts, f"This relates {name} to itself; it gives no value.")
+            return self._unchecked(texts, f"This relates {shown} to itself; it gives no value.")
         self._naming = name
         value: Value | None = None
-        if not isinstance(tree, ParseError) and all(
-            n in self.names for n in self._symbols(texts[1], tree)
-        ):
+        if not isinstance(tree, ParseError) and not self._unknown_symbols(texts[1], tree):
             claims = claim_numbers(tree, link.relation)
             exact = self._value(texts[1])
             if not isinstance(exact, ParseError):
@@ -266,11 +315,11 @@ class Judge:
                 value = self._meaning_of(rhs, link.relation == "≈")
         if value is None:
             self.names.pop(name, None)  # a name given a new meaning loses its old value
-            return self._unchecked(texts, f"This names {name}; it has no value yet.")
+            return self._unchecked(texts, f"This names {shown}; it has no value yet.")
         self._assign(name, value)
         return self._unchecked(
             texts,
-            f"This gives {name} the value {show_value(value)}; later links using it are checked.",
+            f"This gives {shown} the value {show_value(value)}; later links using it are checked.",
         )
 
     def _meaning_of(self, rhs: Reading, approximate: bool = False) -> Value:
@@ -287,7 +336,7 @@ class Judge:
                 return shown if sign == 1 else -shown
         return rhs.sheet if rhs.sheet is not None else rhs.exact
 
-    def _assign(self, name: str, value: Value | Reading) -> None:
+    def _assign(self, name: str | Node, value: Value | Reading) -> None:
         """Give ``name`` a value; along one chain it keeps the tightest value its sides
         agree on (``= \\frac{4427}{59590} \\approx 0.0743`` keeps the fraction), and takes
         a value that disagrees (the sheet carries its own slip forward)."""
@@ -417,7 +466,9 @@ class Judge:
     def _tree(self, text: str) -> Node | ParseError:
         if text not in self._trees:
             try:
-                self._trees[text] = parse_expression(text)
+                # ∂ is read as a name here, so that a derivative can be named
+                # (``\\frac{\\partial E}{\\partial w} = 0.08``); the parser itself refuses it.
+                self._trees[text] = parse_expression(_PARTIAL.sub(r"\\text{∂}", text))
             except ParseError as error:
                 self._trees[text] = error
         return self._trees[text]
@@ -604,3 +655,14 @@ def _group_uses(tokens: list[Any], opening: int, name: object) -> bool:
         elif token.type == "SYMBOL" and token.value == name:
             return True
     return False
+
+
+def _is_derivative(tree: Chain) -> bool:
+    """A fraction of ∂ terms and names, no number (``\\frac{\\partial E_{o1}}{\\partial w_5}``)."""
+    nodes = walk(tree)
+    return (
+        len(tree.rest) == 1
+        and tree.rest[0][0] == "div"
+        and any(isinstance(n, Symbol) and n.name == "∂" for n in nodes)
+        and not any(isinstance(n, Number) for n in nodes)
+    )

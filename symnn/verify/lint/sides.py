@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from symnn.core.interval import Interval
 from symnn.core.nodes import Node, Number
@@ -56,7 +57,7 @@ def evaluate_or_none(
     literal: Callable[[Number], Interval],
     recorded: dict[int, Value] | None = None,
     definitions: Definitions | None = None,
-    names: Mapping[str, Value] | None = None,
+    names: Mapping[Any, Value] | None = None,
 ) -> Value | None:
     """The side evaluated with ``literal``; None if that fails (a widened divisor may be 0).
 
@@ -86,7 +87,7 @@ def claim_values(
     claims: Claims,
     units: Fraction,
     definitions: Definitions,
-    names: Mapping[str, Value] | None = None,
+    names: Mapping[Any, Value] | None = None,
 ) -> list[Interval] | None:
     """The right side's entries with its claim widened by ``units`` in the last place and
     its rounded numbers standing for what they rounded (with a whole unit, its slips too)."""
