@@ -123,6 +123,7 @@ class Judge:
         """Claims equal to a left side that used no rounded number: exact, never displays."""
         self._link_places: int | None = None
         self._restating = False
+        self._diagnoses: dict[tuple[tuple[str, str], bool], str | None] = {}
         self.claims = RoundedClaims()
         self._previous_rhs: Side | None = None
         self._carried: dict[int, Interval] = {}
@@ -219,7 +220,7 @@ class Judge:
         self._carried = steps  # the chain goes on from the right side
         self._last_rhs = rhs
         if link.relation in ("=", "≈"):
-            judgement = self._judge_equality(lhs, rhs, claims)
+            judgement = self._judge_equality(lhs, rhs, claims, texts)
             if called and judgement.verdict != "ok":
                 # ``\\hat{y}(W + \\epsilon)`` may call ŷ rather than multiply by it: a link
                 # that holds as a product is ok, any other is left unjudged.
@@ -522,7 +523,9 @@ class Judge:
         return Judgement("not checked", texts[0], texts[1], message)
 
     # ----- = and ≈ -----------------------------------------------------------------------
-    def _judge_equality(self, lhs: Reading, rhs: Reading, claims: Claims) -> Judgement:
+    def _judge_equality(
+        self, lhs: Reading, rhs: Reading, claims: Claims, texts: tuple[str, str]
+    ) -> Judgement:
         left, right = lhs.exact, rhs.exact
         pairing, problem = verdicts.pairing(left, right)
         if pairing is None:
@@ -569,13 +572,18 @@ class Judge:
         message = messages.message(entries, outcomes, pairing)
         worst = max(outcomes, key=SEVERITY.__getitem__)
         if worst == "error" and pairing == "scalar":
-            clause = self._diagnosis(lhs, rhs, entries[0])
+            clause = self._diagnosis(lhs, rhs, entries[0], texts)
             if clause is not None:
                 message += f" Likely slip: {clause}."
         return Judgement(OUTCOME_VERDICT[worst], show_value(left), show_value(right), message)
 
-    def _diagnosis(self, lhs: Reading, rhs: Reading, entry: Entry) -> str | None:
-        """The likely slip of a scalar link that is an error (:mod:`.diagnose`)."""
+    def _diagnosis(self, lhs: Reading, rhs: Reading, entry: Entry, texts: tuple[str, str]) -> str | None:
+        """The likely slip of a scalar link that is an error (:mod:`.diagnose`); a link
+        written with numbers only is diagnosed once, however often a page repeats it."""
+        uses_names = any(self._symbols(t, tree) for t, tree in zip(texts, (lhs.tree, rhs.tree)))
+        key = (texts, entry.lenient is not None)
+        if not uses_names and key in self._diagnoses:
+            return self._diagnoses[key]
         meanings = {**lhs.meanings, **rhs.meanings}
 
         def standing(number: Number) -> Interval:
@@ -588,9 +596,19 @@ class Judge:
             return value if isinstance(value, Interval) else None
 
         left = entry.lenient if entry.lenient is not None else entry.exact
-        return diagnose(
-            lhs.tree, rhs.tree, left, entry.claim, entry.claimed_half, entry.places, evaluate, self.names
+        found = diagnose(
+            lhs.tree,
+            rhs.tree,
+            left,
+            entry.claim,
+            entry.claimed_half,
+            entry.places,
+            evaluate,
+            self.names if uses_names else {},  # a named value in place of another needs names
         )
+        if not uses_names:
+            self._diagnoses[key] = found
+        return found
 
     def _used(self, node: Node, meanings: dict[int, Interval]) -> tuple[str, ...]:
         """The rounded numbers of a tree that stand for more than themselves, as written."""
