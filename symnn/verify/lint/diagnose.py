@@ -39,6 +39,7 @@ from symnn.core.nodes import (
     Number,
     Power,
     Root,
+    Symbol,
     Transpose,
     walk,
 )
@@ -162,6 +163,8 @@ def _text(node: Node) -> str:
         return node.text
     if isinstance(node, Negate):
         return "-" + _text(node.operand)
+    if isinstance(node, Symbol):
+        return node.name
     return "…"
 
 
