@@ -12,8 +12,11 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from symnn.commands.lint import to_json
+from symnn.errors import SymnnError
 from symnn.verify.lint.formats import detect_format
 from symnn.verify.lint.report import lint_file, lint_text
 
@@ -107,8 +110,6 @@ def test_notebook_markdown_cells_are_linted_with_cell_numbers(tmp_path: Path) ->
 
 
 def test_a_broken_notebook_is_a_one_line_error(tmp_path: Path) -> None:
-    from symnn.errors import SymnnError
-
     path = tmp_path / "broken.ipynb"
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(SymnnError, match="is not a Jupyter notebook"):
@@ -160,3 +161,39 @@ def test_plain_text_with_the_format_option(tmp_path: Path) -> None:
     assert main(["lint", "--input-format", "text", str(path)]) == 0
     path.write_text("0.4 × 0.5 + 0.6 = 0.9\n", encoding="utf-8")
     assert main(["lint", "--input-format", "text", str(path)]) == 1
+
+
+# ----- never a traceback -------------------------------------------------------------------------
+
+PLAIN_ALPHABET = "0123456789.+-*/^()=≈,; ½²×−e_abnetxyz\n√σ|"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=PLAIN_ALPHABET, max_size=300))
+def test_plain_text_never_fails(text: str) -> None:
+    report = lint_text(text, "text")
+    assert all("internal error" not in f.message for f in report.findings)
+
+
+def test_deep_plain_text_is_skipped_not_a_crash() -> None:
+    assert lint_text("x = " + "2^(" * 3000 + "1" + ")" * 3000 + " = 2", "text").findings == ()
+    assert len(lint_text("(" * 50000 + " = 1", "text").findings) == 0
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(
+        st.sampled_from(["cells", "cell_type", "source", "markdown", "x"]), inner, max_size=4
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(json_values)
+def test_any_json_is_a_notebook_or_a_one_line_error(value: object) -> None:
+    try:
+        lint_text(json.dumps(value), "notebook")
+    except SymnnError as error:
+        assert "\n" not in str(error)

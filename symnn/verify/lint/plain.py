@@ -37,6 +37,9 @@ from dataclasses import dataclass
 
 __all__ = ["plain_chains"]
 
+MAX_NESTING = 40
+"""Lines nesting parentheses deeper than this are skipped (the parser's own limit)."""
+
 _TOKEN = re.compile(
     r"(?P<space>[ \t]+)"
     r"|(?P<number>(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d{1,6}(?![\d.]))?)"
@@ -98,6 +101,9 @@ def plain_chains(text: str) -> list[tuple[str, int, int]]:
     for line in text.split("\n"):
         if _MATH_LINE.search(line):
             tokens = _tokens(line, offset)
+            if _deepest(tokens) > MAX_NESTING:  # the parser refuses it anyway
+                offset += len(line) + 1
+                continue
             vector = _vector_chain(tokens)
             if vector is not None:
                 found.append(vector)
@@ -106,6 +112,14 @@ def plain_chains(text: str) -> list[tuple[str, int, int]]:
                     found.extend(_chains(piece))
         offset += len(line) + 1
     return found
+
+
+def _deepest(tokens: list[_Token]) -> int:
+    depth = deepest = 0
+    for token in tokens:
+        depth += (token.kind == "open") - (token.kind == "close" and depth > 0)
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _vector_chain(tokens: list[_Token]) -> tuple[str, int, int] | None:
@@ -233,13 +247,14 @@ def _runs(tokens: list[_Token]) -> list[tuple[int, int]]:
     runs: list[tuple[int, int]] = []
     start = 0
     depth = 0
+    prose = _prose_groups(tokens)
     for k, token in enumerate(tokens):
         if k > start and _breaks(tokens[k - 1], token) and depth == 0:
             runs.append((start, k))
             start = k
         if token.kind == "open":
             depth += 1
-            if _holds_prose(tokens, k):
+            if k in prose:
                 runs.append((start, k))
                 start, depth = k, 0
         elif token.kind == "close":
@@ -248,15 +263,25 @@ def _runs(tokens: list[_Token]) -> list[tuple[int, int]]:
     return [r for r in runs if _is_math(tokens[r[0] : r[1]])]
 
 
-def _holds_prose(tokens: list[_Token], opening: int) -> bool:
-    depth = 0
-    for token in tokens[opening:]:
-        depth += (token.kind == "open") - (token.kind == "close")
-        if token.kind in ("word", "other"):
-            return True
-        if depth == 0:
-            return False
-    return True
+def _prose_groups(tokens: list[_Token]) -> set[int]:
+    """The indices of the ``(`` whose group holds a word or another character, or is
+    never closed: "(including bias)".  One pass, so a line of many parentheses costs
+    no more than one."""
+    found: set[int] = set()
+    frames: list[list[int]] = []  # [index of the "(", whether its group holds prose]
+    for k, token in enumerate(tokens):
+        if token.kind == "open":
+            frames.append([k, 0])
+        elif token.kind == "close" and frames:
+            opening, holds = frames.pop()
+            if holds:
+                found.add(opening)
+                if frames:
+                    frames[-1][1] = 1
+        elif token.kind in ("word", "other") and frames:
+            frames[-1][1] = 1
+    found.update(opening for opening, _ in frames)
+    return found
 
 
 def _is_math(run: list[_Token]) -> bool:
