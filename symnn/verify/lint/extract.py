@@ -216,11 +216,12 @@ def _delimited(
     found: list[_Found] = []
     opener = _OPENER[fmt]
     position = 0
+    paragraphs = _Paragraphs(blanked)
     while True:
         match = opener.search(blanked, position)
         if match is None:
             return found
-        span = _closer(blanked, match)
+        span = _closer(blanked, match, paragraphs)
         if span is None:
             position = match.end()  # an opener without closer is text (e.g. a lone $)
             continue
@@ -237,7 +238,9 @@ def _delimited(
             )
 
 
-def _closer(blanked: str, opener: re.Match[str]) -> tuple[int, int, int] | None:
+def _closer(
+    blanked: str, opener: re.Match[str], paragraphs: _Paragraphs | None = None
+) -> tuple[int, int, int] | None:
     """(content start, content end, where to resume) for an opener, or None if unclosed.
 
     An environment's content keeps its \\begin and \\end, which the relation splitter
@@ -249,21 +252,42 @@ def _closer(blanked: str, opener: re.Match[str]) -> tuple[int, int, int] | None:
         end = blanked.find(end_tag, opener.end())
         return None if end < 0 else (opener.start(), end + len(end_tag), end + len(end_tag))
     if token == "$":
-        match = _inline_dollar_closer(blanked, opener.end())
+        match = _inline_dollar_closer(blanked, opener.end(), paragraphs)
     else:
         match = _CLOSERS[token].search(blanked, opener.end())
     return None if match is None else (opener.end(), match.start(), match.end())
 
 
-def _inline_dollar_closer(blanked: str, start: int) -> re.Match[str] | None:
+class _Paragraphs:
+    """Where each paragraph of a document ends, and where no ``$`` can close any more:
+    found once per document, so a page of many ``$`` costs linear time."""
+
+    __slots__ = ("closer_free", "ends")
+
+    def __init__(self, blanked: str) -> None:
+        self.ends = [m.start() for m in _BLANK_LINE.finditer(blanked)] + [len(blanked)]
+        self.closer_free: tuple[int, int] = (-1, -1)
+        """(from, to): no ``$`` that may close lies in that range."""
+
+    def end_after(self, position: int) -> int:
+        return self.ends[bisect_right(self.ends, position)] if position < self.ends[-1] else self.ends[-1]
+
+
+def _inline_dollar_closer(
+    blanked: str, start: int, paragraphs: _Paragraphs | None = None
+) -> re.Match[str] | None:
     """Pandoc's rule: ``$x$`` with no space just inside and no digit just after; or
     MathJax's: ``$ x = 1 $`` with spaces inside, when what it holds is visibly math."""
     if start >= len(blanked) or blanked[start] == "$":
         return None
-    paragraph_end = _BLANK_LINE.search(blanked, start)
-    limit = paragraph_end.start() if paragraph_end else len(blanked)
+    paragraphs = paragraphs or _Paragraphs(blanked)
+    low, high = paragraphs.closer_free
+    if low <= start and start < high:
+        return None  # no closer between here and the end of the paragraph
+    limit = paragraphs.end_after(start - 1)
     match = _SPACED_DOLLAR_CLOSER.search(blanked, start, limit)
     if match is None:
+        paragraphs.closer_free = (start, limit)
         return None
     pandoc = not blanked[start].isspace() and not blanked[match.start() - 1].isspace()
     if pandoc or _MATH_INSIDE.search(blanked, start, match.start()):
