@@ -24,6 +24,12 @@ inside expressions: :mod:`symnn.verify.lint.rounded`; intervals: :mod:`symnn.cor
      it is reused, for the values between it and what it rounded.  A one-unit slip is
      reported where it is made, and not again on reuse.
 
+  c. **a display** (:mod:`symnn.verify.lint.displays`): the page shows it displays its
+     numbers at a fixed precision (padded places, the same places nearly everywhere), the
+     link is ``≈`` at the decimal's own places, the decimal is a shorter rounding of a
+     result written earlier, or it has seven or more significant digits; it then stands
+     for its whole rounding interval (never a claim the sheet computed exactly).
+
   Closeness alone is no evidence: a decimal that merely lies near some earlier result is
   exact (in a long sheet almost every given is within half a unit of something).  The
   sheet's own values are intervals too: a side that uses rounded numbers is evaluated with
@@ -53,6 +59,14 @@ symbol, with text the parser cannot read, or with a relation such as ``\\sim`` a
 applied to distinct symbols; a right side using each of them and nothing else, piecewise
 with ``\\begin{cases}`` or not): it is remembered, and the links after it are evaluated
 with it.  A function the sheet never defines leaves its links not checked.
+
+**Named values.**  A link whose left side is one name (``net_{h1}``, ``\\text{out}_{h1}``,
+``w_5^+``; not a lone Latin letter) or a derivative written as a fraction of ∂ terms
+gives that name the value of its chain (the tightest value the chain's sides agree on);
+later links that use the name are evaluated with it.  A name holds until the next heading.
+
+An error's message names the likely slip when one reinterpretation makes the link hold
+(:mod:`symnn.verify.lint.diagnose`).
 """
 
 from __future__ import annotations
