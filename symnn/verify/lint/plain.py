@@ -98,20 +98,26 @@ def plain_chains(text: str) -> list[tuple[str, int, int]]:
     """(TeX, start, end) of every chain of plain-text arithmetic, in document order."""
     found: list[tuple[str, int, int]] = []
     offset = 0
+    read: dict[str, list[tuple[str, int, int]]] = {}  # a line repeated is read once
     for line in text.split("\n"):
         if _MATH_LINE.search(line):
-            tokens = _tokens(line, offset)
-            if _deepest(tokens) > MAX_NESTING:  # the parser refuses it anyway
-                offset += len(line) + 1
-                continue
-            vector = _vector_chain(tokens)
-            if vector is not None:
-                found.append(vector)
-            else:
-                for piece in _pieces(tokens):
-                    found.extend(_chains(piece))
+            chains = read.get(line)
+            if chains is None:
+                chains = read[line] = _line_chains(line)
+            found.extend((tex, offset + start, offset + end) for tex, start, end in chains)
         offset += len(line) + 1
     return found
+
+
+def _line_chains(line: str) -> list[tuple[str, int, int]]:
+    """The chains of one line, with offsets in the line."""
+    tokens = _tokens(line, 0)
+    if _deepest(tokens) > MAX_NESTING:  # the parser refuses it anyway
+        return []
+    vector = _vector_chain(tokens)
+    if vector is not None:
+        return [vector]
+    return [chain for piece in _pieces(tokens) for chain in _chains(piece)]
 
 
 def _deepest(tokens: list[_Token]) -> int:
