@@ -159,6 +159,7 @@ class Judge:
         """The judgement of one link (it may teach the judge what the sheet rounded)."""
         continuing = link.lhs is self._previous_rhs
         carried = self._carried if continuing else {}
+        self._link_places = None  # set by the link's own claim, never left from the last
         self._previous_rhs, self._carried = link.rhs, {}
         if not continuing:
             self._naming = None
