@@ -20,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -47,8 +48,11 @@ VENV = Path.home() / ".cache" / "symnn" / "quizgen-venv"
 
 def _runs(python: str) -> bool:
     try:
-        done = subprocess.run(
-            [python, "-c", "import QuizGenerator"], capture_output=True, timeout=120
+        done = subprocess.run(  # in tmp: importing QuizGenerator writes out/logs/ in its cwd
+            [python, "-c", "import QuizGenerator"],
+            capture_output=True,
+            timeout=120,
+            cwd=tempfile.gettempdir(),
         )
     except (OSError, subprocess.TimeoutExpired):
         return False
