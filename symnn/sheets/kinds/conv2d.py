@@ -55,7 +55,7 @@ from symnn.sheets.kinds.conv_common import (
     spread,
     windows,
 )
-from symnn.sheets.kinds.conv_notation import Correlation, Rot180, product
+from symnn.sheets.kinds.conv_notation import Correlation, Rot180, minus_one, product
 from symnn.sheets.recipes import Compute, Earlier, Program, Programs, Recipes
 from symnn.sheets.reference.arrays import Values
 from symnn.sheets.reference.conv2d import evaluate_conv2d
@@ -91,11 +91,6 @@ CHAIN_LOSS = nt.Label("L = Σ_f Σ_ij G_f[i, j] · Y_f[i, j]",
 """The loss whose derivatives are the gradients, for a given upstream gradient G."""
 FLIP = nt.Code("flip = true")
 """The sheet's setting for a true convolution."""
-
-
-def minus_one(symbol: sp.Basic) -> sp.Basic:
-    """``symbol − 1`` as written (SymPy would order it −1 + symbol)."""
-    return sp.Add(symbol, -1, evaluate=False)
 
 Rows = list[list[sp.Basic]]
 
