@@ -464,8 +464,8 @@ def _backward(b: Builder, tag: str, Q: sp.ImmutableMatrix, K: sp.ImmutableMatrix
         b.say("Through the scores: SymPy differentiates one score, ", sp.Eq(sp.Symbol("s"), s, evaluate=False), ":")
         b.equation(nt.Partial(sp.Symbol("s"), q[0]), ds_dq[0])
         b.equation(nt.Partial(sp.Symbol("s"), k[0]), ds_dk[0])
-        b.say("and likewise for every ", _m_, "; summing over the scores each entry of Q and K appears in gives the "
-              "matrix forms below.")
+        b.say("and likewise for every ", _m_, "; summing over the scores each entry of ", _Q, " and ", _K,
+              " appears in gives the matrix forms below.")
     dSs = nt.partial(L, Ss)
     if heads == 1:
         _show(b, nt.partial(L, Qs), sp.MatMul(1 / sp.sqrt(d_sym), dSs, Ks), (), head.dQ, quantity="dL_dQ",

@@ -70,6 +70,8 @@ XHAT = L("Xhat", r"\hat{X}")
 RUNNING = L("running ← (1 − momentum)·running + momentum·batch",
             r"\text{running} \leftarrow (1 - \text{momentum}) \cdot \text{running} + \text{momentum} \cdot \text{batch}")
 """The running-average rule, in words, for the prose."""
+SHOWN_XHAT, SHOWN_VAR = L("X̂", r"\hat{X}"), L("σ²", r"\sigma^{2}", nonnegative=True)
+"""X̂ and σ² named as they read, for captions (the JSON key writes a caption's symbols by name)."""
 N_MINUS_1 = sp.Add(N, -1, evaluate=False)
 """N − 1 as written (SymPy would order it −1 + N)."""
 """The normalized batch x̂ as a matrix."""
@@ -246,7 +248,7 @@ def _backward(b: Builder, f: BatchNorm, X: sp.ImmutableMatrix, means: list[sp.Ba
     b.say("With the upstream gradient ", sp.Eq(L("G_bn", "G"), nt.Partial(L("L_bn", "L"), L("Y_bn", "Y")),
                                                 evaluate=False),
           " given, SymPy differentiates each stage of the forward pass. The output ",
-          sp.Eq(L("y_i", "y_{i}"), OUTPUT, evaluate=False), " gives:")
+          sp.Eq(L("y_i", "y_{i}"), sp.Add(sp.Mul(gamma, xhat), beta, evaluate=False), evaluate=False), " gives:")
     dL_dY = nt.Label("G_bn", "G")
     b.equation(nt.Partial(L("y_i", "y_{i}"), gamma), DY_DGAMMA)
     b.equation(nt.Partial(L("y_i", "y_{i}"), beta), DY_DBETA)
@@ -257,7 +259,7 @@ def _backward(b: Builder, f: BatchNorm, X: sp.ImmutableMatrix, means: list[sp.Ba
     b.equation(_sub("dbeta", 1, 1), None, (), dbeta, quantity="dbeta", caption=("gradient of ", beta))
     dxhat = sp.ImmutableMatrix(n, m, lambda i, j: G[i, j] * DY_DXHAT.xreplace({gamma: g[j]}))
     b.equation(nt.Partial(nt.Label("L_bn", "L"), XHAT), sp.Mul(dL_dY, gamma, evaluate=False), (), dxhat,
-               quantity="dxhat", caption=("gradient of ", XHAT))
+               quantity="dxhat", caption=("gradient of ", SHOWN_XHAT))
     b.say("Every ", x_i, " reaches the loss three ways: through its own ", xhat, ", through ", var, " and through ",
           mu, ". The local derivatives, by SymPy:")
     b.equation(nt.Partial(xhat, x_i), DXHAT_DX)
@@ -277,7 +279,7 @@ def _backward(b: Builder, f: BatchNorm, X: sp.ImmutableMatrix, means: list[sp.Ba
         dmeans.append(dmean)
     b.equation(_sub("dvar", 1, 1), sp.Sum(sp.Mul(nt.Partial(nt.Label("L_bn", "L"), xhat),
                                                  nt.Partial(xhat, var), evaluate=False), (sp.Symbol("i"), 1, N)),
-               (), _row(dvars), quantity="dvar", caption=("gradient of ", var))
+               (), _row(dvars), quantity="dvar", caption=("gradient of ", SHOWN_VAR))
     b.equation(_sub("dmean", 1, 1), sp.Sum(sp.Mul(nt.Partial(nt.Label("L_bn", "L"), xhat),
                                                   nt.Partial(xhat, mu), evaluate=False), (sp.Symbol("i"), 1, N)),
                (), _row(dmeans), quantity="dmean", caption=("gradient of ", mu))
