@@ -180,7 +180,9 @@ class Judge:
         judgement = self._judge_values(link, texts, carried)
         if self._naming is not None:
             if self._last_rhs is not None:
-                self._assign(self._naming, self._last_rhs)
+                rhs = self._last_rhs
+                claims = claim_numbers(rhs.tree, link.relation)
+                self._assign(self._naming, self._meaning_of(rhs, claims, link.relation == "≈"))
             else:  # ``\\hat{y} = \\sigma(y) = 0.7491``: the name still gets the number
                 self._assign_written(self._naming, texts[1], link.relation)
         return judgement
@@ -194,7 +196,8 @@ class Judge:
         if isinstance(exact, ParseError):
             return
         claims = claim_numbers(tree, relation)
-        self._assign(name, self._meaning_of(self._read(tree, exact, claims, {}), relation == "≈"))
+        rhs = self._read(tree, exact, claims, {})
+        self._assign(name, self._meaning_of(rhs, claims, relation == "≈"))
 
     def _judge_values(
         self, link: Link, texts: tuple[str, str], carried: dict[int, Interval]
@@ -328,7 +331,7 @@ class Judge:
             exact = self._value(texts[1])
             if not isinstance(exact, ParseError):
                 rhs = self._read(tree, exact, claims, {})
-                value = self._meaning_of(rhs, link.relation == "≈")
+                value = self._meaning_of(rhs, claims, link.relation == "≈")
         if value is None:
             self.names.pop(name, None)  # a name given a new meaning loses its old value
             return self._unchecked(texts, f"This names {shown}; it has no value yet.")
@@ -338,26 +341,40 @@ class Judge:
             f"This gives {shown} the value {show_value(value)}; later links using it are checked.",
         )
 
-    def _meaning_of(self, rhs: Reading, approximate: bool = False) -> Value:
-        """What a right side stands for: a claim what it rounded (or its rounding interval,
-        after ``≈``, or when it is a display), else the side with its rounded numbers."""
-        single = single_claim(rhs.tree)
-        if single is not None and single[1].decimals:
-            sign, number = single
-            learned = self.claims.meaning(number)
-            if learned is not None:
-                return learned if sign == 1 else -learned
+    def _meaning_of(self, rhs: Reading, claims: Claims, approximate: bool) -> Value:
+        """What a right side stands for, as the value of the name it gives a value.
+
+        Each number of its claim (the number written alone there, or each entry of a
+        matrix written there) stands for what it rounded: after ``≈``, or when it is a
+        display, its whole rounding interval (never the point it writes); a claim judged
+        earlier also for the values between it and what it rounded; else (a given written
+        after ``=``) what it says.  Any other side stands for its value with its rounded
+        numbers.  The chain's exact value, when it has one, narrows this (:meth:`_assign`).
+        """
+        if not claims:
+            return rhs.sheet if rhs.sheet is not None else rhs.exact
+
+        def literal(number: Number) -> Interval:
+            places = claims.get(id(number))
+            if places is None:  # not the claim: what the side read it as
+                return rhs.meanings.get(id(number)) or Interval.point(number.value)
+            stood = self.claims.meaning(number)
             if approximate or self._displayed(number):
-                shown = display_interval(number.value, number.decimals or 0)
-                return shown if sign == 1 else -shown
+                shown = display_interval(number.value, places)
+                stood = shown if stood is None else stood.hull(shown)
+            return stood if stood is not None else Interval.point(number.value)
+
+        value = evaluate_or_none(rhs.tree, literal, None, self.definitions, self.names)
+        if value is not None:
+            return value
         return rhs.sheet if rhs.sheet is not None else rhs.exact
 
-    def _assign(self, name: str | Node, value: Value | Reading) -> None:
+    def _assign(self, name: str | Node, value: Value) -> None:
         """Give ``name`` a value; along one chain it keeps the tightest value its sides
-        agree on (``= \\frac{4427}{59590} \\approx 0.0743`` keeps the fraction), and takes
-        a value that disagrees (the sheet carries its own slip forward)."""
-        if isinstance(value, Reading):
-            value = self._meaning_of(value)
+        agree on (``= \\frac{4427}{59590} \\approx 0.0743`` keeps the fraction, and
+        ``= \\tanh(\\frac{3}{4}) \\approx 0.635`` keeps the tanh: a rounded display
+        never replaces the exact value it rounds), and takes a value that disagrees (the
+        sheet carries its own slip forward)."""
         known = self.names.get(name)
         self.names[name] = value if known is None else _tightest(known, value)
 
