@@ -73,6 +73,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -109,15 +111,31 @@ from symnn.verify.lint.verdicts import (
     Verdict,
 )
 from symnn.verify.syntax.evaluate import evaluate_interval, exact_literal, named_prefix
+from symnn.verify.syntax.functions import softmax_over_rows, softmax_rows
 from symnn.verify.syntax.grid import Grid
 from symnn.verify.syntax.parse import parse_expression
 from symnn.verify.syntax.tokens import tokenize
 from symnn.verify.syntax.vocabulary import BUILT_IN_FUNCTIONS
 
 _SIDE_NAMES = ("left", "right")
+_SOFTMAX = "softmax"
+"""Links that write it may be read with the softmax of a matrix over its rows."""
 _PARTIAL = re.compile(r"\\partial(?![A-Za-z])")
 
 __all__ = ["VERDICTS", "Judge", "Judgement", "Verdict"]
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    """What judging one link may change, saved to judge it again another way."""
+
+    claims: RoundedClaims
+    shown: ShownResults
+    exact_results: set[tuple[Fraction, int]]
+    diagnoses: dict[tuple[tuple[str, str], bool], str | None]
+    last_rhs: Reading | None
+    carried: dict[int, Interval]
+    link_places: int | None
 
 
 class Judge:
@@ -177,15 +195,51 @@ class Judge:
         named = self._name_of(texts[0]) if link.relation in ("=", "≈") else None
         if named is not None:
             return self._named(named, link, texts)
+        before = self._state() if _SOFTMAX in texts[0] or _SOFTMAX in texts[1] else None
         judgement = self._judge_values(link, texts, carried)
+        rows = False
+        if before is not None and judgement.verdict == "error":
+            # The softmax of a matrix runs over its columns (a batch) or its rows
+            # (attention's scores): the link is read the way it holds, if one does.
+            after = self._state()
+            self._restore(before)
+            with softmax_over_rows():
+                by_rows = self._judge_values(link, texts, carried)
+            if by_rows.verdict in ("ok", "rounding"):
+                judgement, rows = by_rows, True
+            else:
+                self._restore(after)
         if self._naming is not None:
-            if self._last_rhs is not None:
-                rhs = self._last_rhs
-                claims = claim_numbers(rhs.tree, link.relation)
-                self._assign(self._naming, self._meaning_of(rhs, claims, link.relation == "≈"))
-            else:  # ``\\hat{y} = \\sigma(y) = 0.7491``: the name still gets the number
-                self._assign_written(self._naming, texts[1], link.relation)
+            with softmax_over_rows() if rows else nullcontext():
+                if self._last_rhs is not None:
+                    rhs = self._last_rhs
+                    claims = claim_numbers(rhs.tree, link.relation)
+                    meaning = self._meaning_of(rhs, claims, link.relation == "≈")
+                    self._assign(self._naming, meaning)
+                else:  # ``\\hat{y} = \\sigma(y) = 0.7491``: the name still gets the number
+                    self._assign_written(self._naming, texts[1], link.relation)
         return judgement
+
+    def _state(self) -> _State:
+        """What judging one link may change (to judge it again another way)."""
+        return _State(
+            self.claims.copy(),
+            self.shown.copy(),
+            set(self._exact_results),
+            dict(self._diagnoses),
+            self._last_rhs,
+            dict(self._carried),
+            self._link_places,
+        )
+
+    def _restore(self, state: _State) -> None:
+        self.claims = state.claims.copy()
+        self.shown = state.shown.copy()
+        self._exact_results = set(state.exact_results)
+        self._diagnoses = dict(state.diagnoses)
+        self._last_rhs = state.last_rhs
+        self._carried = dict(state.carried)
+        self._link_places = state.link_places
 
     def _assign_written(self, name: str | Node, text: str, relation: str) -> None:
         """Give ``name`` the value of a right side that is a written number (or numbers)."""
@@ -514,7 +568,8 @@ class Judge:
 
     def _value(self, text: str) -> Value | ParseError:
         """A side's exact value (cached, unless it uses named values, which may change)."""
-        if text in self._values:
+        cached = not softmax_rows()  # the caches hold values with softmax over columns
+        if cached and text in self._values:
             return self._values[text]
         tree = self._tree(text)
         try:
@@ -525,20 +580,21 @@ class Judge:
             )
         except ParseError as error:
             value = error
-        if isinstance(tree, ParseError) or not self._symbols(text, tree):
+        if cached and (isinstance(tree, ParseError) or not self._symbols(text, tree)):
             self._values[text] = value
         return value
 
     def _exact_nodes(self, text: str) -> dict[int, Value]:
         """The exact value of each node of a side, by ``id`` (only substitution steps need
         them, so they are computed on demand)."""
-        if text in self._node_values:
+        cached = not softmax_rows()  # the cache holds values with softmax over columns
+        if cached and text in self._node_values:
             return self._node_values[text]
         values: dict[int, Value] = {}
         tree = self._tree(text)
         if not isinstance(tree, ParseError):
             evaluate_or_none(tree, exact_literal, values, self.definitions, self.names)
-            if self._symbols(text, tree):
+            if self._symbols(text, tree) or not cached:
                 return values  # named values may change: not cached
         self._node_values[text] = values
         return values
@@ -614,6 +670,7 @@ class Judge:
         written with numbers only is diagnosed once, however often a page repeats it."""
         uses_names = any(self._symbols(t, tree) for t, tree in zip(texts, (lhs.tree, rhs.tree)))
         key = (texts, entry.lenient is not None)
+        uses_names = uses_names or softmax_rows()  # (the cache holds softmax over columns)
         if not uses_names and key in self._diagnoses:
             return self._diagnoses[key]
         meanings = {**lhs.meanings, **rhs.meanings}
