@@ -95,7 +95,7 @@ from symnn.errors import ParseError
 from symnn.verify.lint import messages, verdicts
 from symnn.verify.lint.claims import Claims, claim_numbers, single_claim
 from symnn.verify.lint.diagnose import diagnose
-from symnn.verify.lint.display import show_value
+from symnn.verify.lint.display import TIGHT, show_value
 from symnn.verify.lint.displays import ShownResults, display_interval, long_display
 from symnn.verify.lint.relations import CHECKED_RELATIONS, Link, Side
 from symnn.verify.lint.rounded import RoundedClaims, rounding_of, site_value, substitution_sites
@@ -629,6 +629,8 @@ class Judge:
             half = claim_values(rhs, claims, Fraction(1, 2), self.definitions, self.names)
             unit = claim_values(rhs, claims, Fraction(1), self.definitions, self.names)
             lenient = flat(lhs.sheet)
+        if lenient is None and self._rounded_names(lhs.tree):
+            lenient = flat(lhs.exact)  # its named values stand for their rounding
         left_nodes = verdicts.entry_nodes(lhs.tree, len(base))
         entries = [
             Entry(
@@ -640,8 +642,10 @@ class Judge:
                 lenient[k] if lenient else None,
                 places,
                 single_claim(node),
-                self._used(left_nodes[k], lhs.meanings) if lenient else (),
-                self._used(node, rhs.meanings) if half else (),
+                (self._used(left_nodes[k], lhs.meanings) + self._rounded_names(left_nodes[k]))
+                if lenient
+                else (),
+                (self._used(node, rhs.meanings) if half else ()) + self._rounded_names(node),
                 self._used(node, rhs.slips) if unit else (),
             )
             for k, (label, exact, claimed, places, node) in enumerate(base)
@@ -699,6 +703,17 @@ class Judge:
             self._diagnoses[key] = found
         return found
 
+    def _rounded_names(self, node: Node) -> tuple[str, ...]:
+        """The named values a tree uses that stand for a rounding interval (the name was
+        given only a rounded display), as names."""
+        if not self.names:
+            return ()
+        return tuple(
+            name
+            for name in symbols(node)
+            if (value := self.names.get(name)) is not None and not _tight(value)
+        )
+
     def _used(self, node: Node, meanings: dict[int, Interval]) -> tuple[str, ...]:
         """The rounded numbers of a tree that stand for more than themselves, as written."""
         if not meanings:
@@ -747,6 +762,12 @@ def _tightest(known: Value, new: Value) -> Value:
         if all(isinstance(e, Interval) for row in rows for e in row):
             return Grid(rows)  # type: ignore[arg-type]
     return new
+
+
+def _tight(value: Value) -> bool:
+    """Whether a value is one number (up to the enclosure's width), entry by entry."""
+    entries = value.entries() if isinstance(value, Grid) else [value]
+    return all(e.width <= TIGHT * max(Fraction(1), abs(e.midpoint)) for e in entries)
 
 
 def _group_uses(tokens: list[Any], opening: int, name: object) -> bool:
