@@ -64,6 +64,16 @@ with it.  A function the sheet never defines leaves its links not checked.
 ``w_5^+``; not a lone Latin letter) or a derivative written as a fraction of ∂ terms
 gives that name the value of its chain (the tightest value the chain's sides agree on);
 later links that use the name are evaluated with it.  A name holds until the next heading.
+A claim of the chain stands there for what it rounded, entry by entry: after ``≈`` (or as
+a display) its whole rounding interval, never the point it writes.  So a name whose chain
+has an exact value lint reads keeps that value (``a_2 = 0.6 + \\frac{\\tanh(0.6)}{2} \\approx 0.869``:
+``\\tanh(a_2)`` is the tanh of the exact value, not of 0.869), and a name given only a
+rounded display stands for its rounding interval: a later side using it holds with the
+sheet's own rounded values when it meets the other side (rule 3).
+
+**Softmax of a matrix.**  It runs over each column (a batch of column vectors) or over
+each row (attention's scores, one row per query); a link written with it is read over
+columns, and over rows when it is an error over columns and holds over rows.
 
 An error's message names the likely slip when one reinterpretation makes the link hold
 (:mod:`symnn.verify.lint.diagnose`).
