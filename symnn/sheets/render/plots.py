@@ -16,6 +16,7 @@ import importlib
 import importlib.util
 import io
 import multiprocessing
+import threading
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -92,22 +93,29 @@ def warm_up() -> bool:
     return available() and bool(importlib.import_module("matplotlib.figure"))
 
 
+WORKERS = 2
+"""Drawing processes: on two cores, the figures of a sheet are drawn two at a time once solving is done."""
+
+
 class Drawer:
-    """Draws plot files in one forked worker process while the main process solves and renders.
+    """Draws plot files in forked worker processes while the main process solves and renders.
 
     On a 2-core machine this hides matplotlib's import and rasterisation behind the
-    exact work; the files are the same bytes as when drawn in-process.  Use as a
-    context manager; :meth:`submit` returns a future of ``{file name: bytes}``.
+    exact work; each figure is its own task, so :data:`WORKERS` processes share a sheet's
+    figures.  The files are the same bytes as when drawn in-process.  Use as a context
+    manager; :meth:`submit` returns a future of ``{file name: bytes}``.
     """
 
     def __init__(self) -> None:
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._used = False
 
     def __enter__(self) -> Drawer:
         if available() and "fork" in multiprocessing.get_all_start_methods():
             self._pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("fork"))
-            self._pool.submit(warm_up)
+                max_workers=WORKERS, mp_context=multiprocessing.get_context("fork"))
+            for _ in range(WORKERS):
+                self._pool.submit(warm_up)
         return self
 
     def submit(self, sheet: Sheet, prefix: str, extension: str) -> concurrent.futures.Future[dict[str, bytes]]:
@@ -116,11 +124,35 @@ class Drawer:
             done: concurrent.futures.Future[dict[str, bytes]] = concurrent.futures.Future()
             done.set_result(figure_files(sheet, prefix, extension))
             return done
-        return self._pool.submit(draw_files, figures, prefix, extension)
+        self._used = True
+        parts = [self._pool.submit(draw_files, (figure,), prefix, extension) for figure in figures]
+        joined: concurrent.futures.Future[dict[str, bytes]] = concurrent.futures.Future()
+        lock = threading.Lock()
+
+        def join(_: object) -> None:
+            with lock:
+                if not all(part.done() for part in parts) or joined.done():
+                    return
+                try:
+                    files = {name: data for part in parts for name, data in part.result().items()}
+                except BaseException as exc:  # the drawing's own error, raised where the result is read
+                    joined.set_exception(exc)
+                else:
+                    joined.set_result(files)
+
+        for part in parts:
+            part.add_done_callback(join)
+        return joined
 
     def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._pool is None:
+            return
+        if not self._used:
+            # No figure came: stop the workers' matplotlib warm-up instead of waiting for it
+            # (a third of a second, more on a loaded machine, on every sheet without plots).
+            for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+                process.terminate()
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def sample(expr: sp.Basic, xs: np.ndarray) -> np.ndarray:
