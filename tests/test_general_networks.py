@@ -10,6 +10,7 @@ piecewise-linear activations are checked exactly against plain Fractions.
 from __future__ import annotations
 
 import json
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 import numpy as np
@@ -211,13 +212,41 @@ def fraction_training(steps):
 
 
 def test_several_steps_agree_exactly_with_plain_fractions():
+    d = sheet(RELU_STEPS.replace("steps = 4", "steps = 2")).derivations[0]
+    losses, W1 = fraction_training(2)
+    for t, expected in enumerate(losses, start=1):
+        assert d.quantity(f"L_step{t}").exact == sp.Rational(expected.numerator, expected.denominator)
+    assert d.quantity("W1_step2").exact == sp.Matrix([[sp.Rational(v.numerator, v.denominator) for v in row]
+                                                       for row in W1])
+    assert losses == sorted(losses, reverse=True)  # the loss falls at every step
+
+
+def _twenty_digits(value: Fraction) -> sp.Rational:
+    """``value`` rounded half-even to 20 significant digits, by the decimal module."""
+    with localcontext() as context:
+        context.prec = 80
+        exact = Decimal(value.numerator) / Decimal(value.denominator)
+        context.prec = 20
+        return sp.Rational(str(+exact))
+
+
+def test_steps_whose_rationals_grow_long_are_certified_decimals_of_the_exact_fractions():
+    # After 3 steps the parameters' denominators pass 60 digits (the loss's pass 800 after 4):
+    # the run is certified instead, and each certified decimal is the exact fraction rounded.
     d = sheet(RELU_STEPS).derivations[0]
     losses, W1 = fraction_training(4)
     for t, expected in enumerate(losses, start=1):
-        assert d.quantity(f"L_step{t}").exact == sp.Rational(expected.numerator, expected.denominator)
-    assert d.quantity("W1_step4").exact == sp.Matrix([[sp.Rational(v.numerator, v.denominator) for v in row]
-                                                       for row in W1])
-    assert losses == sorted(losses, reverse=True)  # the loss falls at every step
+        assert "certified" in d.quantity(f"L_step{t}").caption
+        assert d.quantity(f"L_step{t}").exact == _twenty_digits(expected), t
+    assert d.quantity("W1_step4").exact == sp.Matrix([[_twenty_digits(v) for v in row] for row in W1])
+
+
+def test_five_exact_leaky_relu_steps_do_not_overflow_integer_printing():
+    # Formerly "ValueError: Exceeds the limit (4300 digits)": the digits double at every step.
+    text = RELU_STEPS.replace('activation = "relu"', 'activation = "leaky_relu"').replace("steps = 4", "steps = 5")
+    d = sheet(text).derivations[0]
+    values = [float(d.quantity(f"L_step{t}").exact) for t in range(1, 6)]
+    assert values == sorted(values, reverse=True)
 
 
 def test_later_steps_through_a_custom_activation_are_certified():

@@ -79,6 +79,8 @@ class Figure:
     """Marked points (x, y), exact."""
     x_range: tuple[float, float] = (-4.0, 4.0)
     """Horizontal extent."""
+    series: tuple[tuple[int, sp.Basic], ...] = ()
+    """Data to draw as a line instead of curves, (step, exact value) pairs: a loss curve over training steps."""
 
 
 Step: TypeAlias = Heading | Prose | Equation | Table | Figure

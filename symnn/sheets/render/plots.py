@@ -191,8 +191,11 @@ def canvas(figure: Figure) -> Any:
     with matplotlib.rc_context(style(figure)):
         built = Canvas(figsize=(6.0, 3.3))
         # Fixed margins: constrained layout would measure every label on every save.
-        built.subplots_adjust(left=0.085, right=0.985, top=0.975, bottom=0.135)
-        _plot(built.add_subplot(), figure)
+        if figure.series:  # room for the loss axis label and the last step's tick label
+            built.subplots_adjust(left=0.12, right=0.95, top=0.975, bottom=0.135)
+        else:
+            built.subplots_adjust(left=0.085, right=0.985, top=0.975, bottom=0.135)
+        (_plot_series if figure.series else _plot)(built.add_subplot(), figure)
     return built
 
 
@@ -231,3 +234,30 @@ def _plot(ax: Any, figure: Figure) -> None:
     ax.set_xlabel("x")
     ax.grid(True, color="0.9", linewidth=0.6)
     ax.legend(loc="upper left", frameon=False)
+
+
+LOG_SPAN = 10.0
+"""A series whose largest value is this many times its smallest (all positive) is drawn on a log scale."""
+
+
+def log_scaled(values: np.ndarray) -> bool:
+    """Whether a series spans at least a decade of positive values (then its axis is logarithmic).
+
+    >>> log_scaled(np.array([0.3, 0.01])), log_scaled(np.array([0.3, 0.2])), log_scaled(np.array([1.0, 0.0]))
+    (True, False, False)
+    """
+    return bool(values.size and np.min(values) > 0 and np.max(values) >= LOG_SPAN * np.min(values))
+
+
+def _plot_series(ax: Any, figure: Figure) -> None:
+    """A loss curve: the value after each recorded step, a log scale when it spans decades."""
+    steps = np.array([float(t) for t, _ in figure.series], dtype=float)
+    values = np.array([float(v) for _, v in figure.series], dtype=float)
+    ax.plot(steps, values, color=COLOURS[0], linewidth=1.8, marker="o" if steps.size <= 30 else None,
+            markersize=4, label="L", zorder=2)
+    if log_scaled(values):
+        ax.set_yscale("log")
+    ax.set_xlim(float(steps.min()), float(steps.max()))
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.grid(True, color="0.9", linewidth=0.6)

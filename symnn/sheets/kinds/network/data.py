@@ -37,7 +37,7 @@ from symnn.sheets.steps import Inline
 
 REDUCTIONS = ("sum", "mean")
 """How a batch loss combines its samples' losses (default: :func:`symnn.core.calculus.default_reduction`)."""
-MAX_STEPS = 20
+MAX_STEPS = 10_000
 """Most gradient-descent steps one exercise may ask for."""
 DEFAULT_EXPAND = (4, 4)
 """Matrices up to this many rows and columns have their substitution written out entry by entry."""
