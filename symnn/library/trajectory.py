@@ -125,7 +125,19 @@ class CertifiedTrajectory:
 
     def loss_after(self, t: int) -> CertifiedMatrix:
         """The certified loss after step ``t`` (0: before any step); only kept steps."""
+        if t != 0 and t not in self.steps:
+            raise KeyError(f"the loss after step {t} was not kept; kept: steps {self.steps[0]}…{self.steps[-1]} "
+                           "(every step to 100, then 20 per decade); pass keep= to choose")
         return self.initial_loss if t == 0 else self.losses[self.steps.index(t)]
+
+    def parameters(self) -> dict[str, CertifiedMatrix]:
+        """The parameters after the last step by name, ``W1, b1, W2, …``."""
+        named: dict[str, CertifiedMatrix] = {}
+        for l, (W, b) in enumerate(zip(self.weights, self.biases), start=1):
+            named[f"W{l}"] = W
+            if b is not None:
+                named[f"b{l}"] = b
+        return named
 
 
 def _balls(matrix: Any) -> Any:
