@@ -9,10 +9,12 @@ chain rule with each activation's SymPy derivative.  Every value is the engine's
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
 import sympy as sp
 
 from symnn.core.calculus import (
+    Activation,
     Loss,
     a,
     output_delta,
@@ -76,8 +78,12 @@ def show_forward(b: Builder, setting: Setting, params: Params, limit: tuple[int,
     return Zs, As
 
 
+@cache
 def _loss_formula(loss: Loss, n: int, m: int, reduction: str) -> sp.Basic:
-    """The loss in symbols: one sample's terms summed (or averaged), then the samples combined."""
+    """The loss in symbols: one sample's terms summed (or averaged), then the samples combined.
+
+    Cached: it depends on the shape only, and variants of one exercise ask for it again and again.
+    """
     yhat = sp.Symbol("yhat")
     if n == 1 and m == 1:
         return loss.term.xreplace({a: yhat})
@@ -196,14 +202,10 @@ def show_output_delta(b: Builder, setting: Setting, Z: Matrix, A: Matrix, limit:
             d_sub = Matrix(Z.rows, Z.cols, lambda i, j: _written_softmax_delta(rules[i], sym, A, setting.Y, j,
                                                                                 scale))
     else:
-        delta_rule = output_delta(loss.name, rule.activation)
-        general = sp.factor(loss.derivative) * scale
+        delta_rule, general, shown_rule = _output_delta_rules(loss, rule.activation, rule.alpha, scale)
         b.say("The output delta is ∂L/∂Z of the last layer. SymPy differentiates the loss with respect to the "
               "prediction ŷ and multiplies by the activation's derivative; entry by entry:")
-        b.equation(nt.Partial(L_sym, yhat), general.xreplace({a: yhat}))
-        shown_rule = (delta_rule * scale).xreplace({a: yhat, x: z})
-        if rule.alpha is not None:
-            shown_rule = shown_rule.xreplace({alpha_symbol: rule.alpha})
+        b.equation(nt.Partial(L_sym, yhat), general)
         b.equation(nt.Partial(L_sym, z), shown_rule)
         if delta_rule == a - y:
             b.say("The activation's derivative cancels the loss's denominator: the output delta is simply ŷ − y"
@@ -217,6 +219,20 @@ def show_output_delta(b: Builder, setting: Setting, Z: Matrix, A: Matrix, limit:
         b.say("The first entry, worked:")
         b.equation(nt.Entry(f"delta_{L_idx}", 1, 1), None, [d_sub[0, 0]], d_out[0, 0])
     return d_out
+
+
+@cache
+def _output_delta_rules(loss: Loss, activation: Activation, alpha: sp.Basic | None, scale: sp.Basic
+                        ) -> tuple[sp.Basic, sp.Basic, sp.Basic]:
+    """(SymPy's output-delta rule, ∂L/∂ŷ as shown, ∂L/∂z as shown): the formulas of an elementwise
+    output layer, independent of the numbers (cached: variants of one exercise reuse them)."""
+    yhat, z = sp.Symbol("yhat"), sp.Symbol("z")
+    delta_rule = output_delta(loss.name, activation)
+    general = (sp.factor(loss.derivative) * scale).xreplace({a: yhat})
+    shown_rule = (delta_rule * scale).xreplace({a: yhat, x: z})
+    if alpha is not None:
+        shown_rule = shown_rule.xreplace({alpha_symbol: alpha})
+    return delta_rule, general, shown_rule
 
 
 def _written_softmax_delta(rule: sp.Basic, sym: object, A: Matrix, Y: Matrix, j: int, scale: sp.Basic) -> sp.Basic:
