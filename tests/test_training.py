@@ -193,3 +193,47 @@ def test_a_10000_step_run_keeps_140_losses_and_states_the_thinning():
         assert "L_step10000" in json.dumps(quantities)
     # The last loss against the first: training moved it.
     assert sp.Rational(d.quantity("L_step10000").exact) < d.quantity("L_step1").exact
+
+
+WIDENING = """
+[[exercise]]
+kind = "network"
+x = [[0.8, -0.6, 0.1], [-0.3, 0.9, 0.4]]
+y = [[2, 0, 1]]
+loss = "cross_entropy"
+learning_rate = 0.5
+steps = 10000
+[[exercise.layers]]
+W = [[0.7, -0.4], [0.2, 0.5]]
+b = [0.1, -0.2]
+activation = "tanh"
+[[exercise.layers]]
+W = [[0.6, -0.9], [0.3, 0.4], [0.1, 0.2]]
+activation = "softmax"
+"""
+
+
+def test_a_run_whose_balls_widen_too_fast_is_refused_at_once_with_the_steps_that_fit():
+    # The balls of this network lose about 2 bits per step (the true trajectory contracts: numpy
+    # runs from nearby starts approach each other), so 10,000 steps would need ~26,000 bits.
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(symnn.SymnnError, match=r"lose about 2\.\d+ bits per step.*Ask for at most (\d+) steps"):
+        solve_checked(load_sheet(WIDENING))
+    assert time.perf_counter() - start < 20  # decided from a short probe, not after failing runs
+
+
+def test_the_precision_is_chosen_from_the_measured_widening():
+    from symnn.library.trajectory import bits_lost
+    from symnn.sheets.kinds.network.setting import setting_of
+
+    setting, params = setting_of(load_sheet(WIDENING.replace("steps = 10000", "steps = 200")).exercises[0])
+    lost = bits_lost(setting.net, params, setting.learning_rate, 200)
+    assert 200 < lost < 1000
+    run = symnn.Network([symnn.Dense([["0.7", "-0.4"], ["0.2", "0.5"]], ["0.1", "-0.2"], "tanh"),
+                         symnn.Dense([["0.6", "-0.9"], ["0.3", "0.4"], ["0.1", "0.2"]], None, "softmax")]
+                        ).train([["0.8", "-0.6", "0.1"], ["-0.3", "0.9", "0.4"]],
+                                [[0, 1, 0], [0, 0, 1], [1, 0, 0]], "cross_entropy", "0.5", 200, digits=20)
+    assert run.precision > lost  # and every kept loss reached its 20 digits
+    assert all(not loss[0, 0].startswith("[") for loss in run.losses)

@@ -17,7 +17,8 @@ last step always.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Context, Decimal
 from typing import Any, Generic, TypeAlias, TypeVar
@@ -27,8 +28,9 @@ import sympy as sp
 from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
-from symnn.core.certified import CertifiedMatrix, certify
+from symnn.core.certified import CertifiedMatrix, bits_for, certify
 from symnn.core.progress import progress
+from symnn.errors import SpecError
 from symnn.library import engine
 from symnn.library.engine import EXACT
 from symnn.library.engine.domains.balls import BallDomain, ball
@@ -40,9 +42,13 @@ PER_DECADE = 20
 EXACT_DIGITS = 60
 """Most decimal digits of a numerator or denominator an exact run may reach before it is given up."""
 EXTRA_BITS = 64
-"""Bits above the requested digits at which a certified run starts ..."""
-BITS_PER_STEPS = 32
-"""... plus one bit per this many steps (ball radii widen a little at every step)."""
+"""Bits above the requested digits, and above the bits the balls are expected to lose, of a certified run."""
+PROBE_STEPS = 64
+"""Steps of the short run that measures how many bits the balls lose per step."""
+PROBE_BITS = 1024
+"""Precision of that short run."""
+MAX_BITS = 4096
+"""Most working bits of a certified run (a run needing more is refused, with the steps that fit)."""
 
 Matrix: TypeAlias = sp.ImmutableMatrix
 M = TypeVar("M")
@@ -150,7 +156,7 @@ def _balls(matrix: Any) -> Any:
 
 def run(d: engine.Domain[M], net: engine.Network[M], params: engine.Params[M], rate: Any, k: int,
         update_biases: bool = True, keep: Sequence[int] | None = None, label: str = "",
-        stop: Any = None) -> Trajectory[M] | None:
+        stop: Any = None, show: bool = True) -> Trajectory[M] | None:
     """``k`` gradient-descent steps from ``params`` in domain ``d``, keeping the losses after the steps ``keep``.
 
     ``stop(params)`` is asked after every step; when it is true the run is abandoned (None).
@@ -159,7 +165,8 @@ def run(d: engine.Domain[M], net: engine.Network[M], params: engine.Params[M], r
     kept = tuple(recorded_steps(k) if keep is None else keep)
     wanted = set(kept)
     losses: dict[int, Any] = {}
-    for t in progress(range(k + 1), total=k + 1, label=label, unit="step", minimum=1000):
+    steps = progress(range(k + 1), total=k + 1, label=label, unit="step", minimum=1000) if show else range(k + 1)
+    for t in steps:
         values = net.forward(d, params)
         if t == 0 or t in wanted:
             losses[t] = net.loss(d, values.As[-1])
@@ -198,12 +205,65 @@ def exact_trajectory(net: engine.Network[DomainMatrix], params: engine.Params[Do
     return run(EXACT, net, params, QQ.convert(rate), k, update_biases, keep, "exact steps", _too_long(limit))
 
 
-def _start_bits(k: int) -> int:
-    return EXTRA_BITS + k // BITS_PER_STEPS
+def bits_lost(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k: int,
+              update_biases: bool = True) -> float:
+    """About how many bits of accuracy the balls lose over k steps, extrapolated from short runs.
+
+    Ball arithmetic treats every entry's error as independent, so the radii grow by about a
+    fixed factor per step even where the true trajectory contracts: the bits lost grow
+    linearly with the steps (about 0.02 per step for a small sigmoid network once it
+    settles, about 2 for a tanh or softmax network with a large learning rate).  A run of
+    2 × :data:`PROBE_STEPS` steps at :data:`PROBE_BITS` measures the loss over its first
+    and second half; the second half's rate is extrapolated to the remaining steps.
+    """
+    return _extrapolation(net, params, rate, k, update_biases)(k)
+
+
+def _extrapolation(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k: int,
+                   update_biases: bool) -> Callable[[int], float]:
+    """The bits lost over t ≤ k steps, as a function of t, from the short runs of :func:`bits_lost`."""
+    probe = min(k, 2 * PROBE_STEPS)
+    half = probe // 2
+    with flint.ctx.workprec(PROBE_BITS):
+        results = trajectory_balls(net, params, rate, probe, update_biases, (half, probe), quiet=True)
+    lost_half = PROBE_BITS - min(_accuracy(b) for b in results[f"L_step{half}"].entries())
+    lost = PROBE_BITS - min(_accuracy(b) for m in results.values() for b in m.entries())
+    per_step = max(0.0, (lost - lost_half) / max(1, probe - half))
+    return lambda t: float(lost) if t <= probe else lost + per_step * (t - probe)
+
+
+def _accuracy(ball: Any) -> int:
+    if ball.is_exact():
+        return PROBE_BITS
+    return int(ball.rel_accuracy_bits()) if ball.is_finite() else 0
+
+
+def _start_bits(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k: int, digits: int,
+                update_biases: bool) -> int:
+    """Bits above the requested digits' for a run of k steps: the bits the balls will lose, with a margin."""
+    lost_after = _extrapolation(net, params, rate, k, update_biases)
+
+    def extra(t: int) -> int:
+        return EXTRA_BITS + math.ceil(1.25 * lost_after(t))
+
+    needed = bits_for(digits) + extra(k)
+    if needed > MAX_BITS:
+        fits, too_many = 1, k  # the most steps within MAX_BITS, by bisection
+        while too_many - fits > 1:
+            middle = (fits + too_many) // 2
+            fits, too_many = (middle, too_many) if bits_for(digits) + extra(middle) <= MAX_BITS else (fits, middle)
+        lost = lost_after(k)
+        raise SpecError(
+            f"steps = {k}: the certified balls lose about {lost / k:.2f} bits per step with this network "
+            f"(each step widens them, although training itself converges), so {k} steps would need about "
+            f"{needed} bits of working precision; symnn stops at {MAX_BITS}. Ask for at most {fits} steps, "
+            "or a smaller learning rate")
+    return extra(k)
 
 
 def trajectory_balls(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k: int,
-                     update_biases: bool = True, keep: Sequence[int] | None = None) -> dict[str, Any]:
+                     update_biases: bool = True, keep: Sequence[int] | None = None,
+                     quiet: bool = False) -> dict[str, Any]:
     """The run over balls at the current precision, from exact parameters, as named ``arb_mat`` results.
 
     Keys ``L_step0`` (before any step) and ``L_step{t}`` for the kept steps t, ``W{l}`` and
@@ -216,7 +276,7 @@ def trajectory_balls(net: engine.Network[Any], params: engine.Params[Any], rate:
     start = engine.Params(tuple(_balls(W) for W in params.Ws),
                           tuple(None if b is None else _balls(b) for b in params.bs))
     path = run(d, ball_net, start, ball(rate), k, update_biases, keep,
-               f"certified steps ({flint.ctx.prec} bits)")
+               "" if quiet else f"certified steps ({flint.ctx.prec} bits)", show=not quiet)
     assert path is not None
     results: dict[str, Any] = {"L_step0": flint.arb_mat([[path.initial_loss]])}
     results.update({f"L_step{t}": flint.arb_mat([[loss]]) for t, loss in zip(path.steps, path.losses)})
@@ -234,7 +294,7 @@ def certified_trajectory(net: engine.Network[Any], params: engine.Params[Any], r
     balls start from them, so no rounding happens before the first step.
     """
     kept = tuple(recorded_steps(k) if keep is None else keep)
-    extra = _start_bits(k)
+    extra = _start_bits(net, params, rate, k, digits, update_biases)
 
     def compute(precision: int) -> dict[str, Any]:
         with flint.ctx.workprec(precision + extra):
