@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-FORMAT_NAMES = ("md", "json", "tex", "html", "pdf")
-"""The formats of :data:`symnn.sheets.pipeline.FORMATS` (a test holds them equal), named here so
-that building the parser loads no renderer."""
+FORMAT_NAMES = ("md", "json", "tex", "html", "pdf", "moodle", "qti")
+"""The formats of :data:`symnn.sheets.pipeline.FORMATS` and its quizzes, ``QUIZ_FORMATS`` (a test holds
+them equal), named here so that building the parser loads no renderer."""
 DEFAULT_DECIMALS = 3
 """:data:`symnn.core.decimals.DEFAULT_DECIMALS` (a test holds them equal)."""
 

@@ -75,6 +75,33 @@ DEFAULT_FORMATS = ("md", "json", "tex", "html")
 """Written when no format is named; PDF is added when a TeX engine is found."""
 
 
+QUIZ_FORMATS = ("moodle", "qti")
+"""Formats that ask the sheet's results as a quiz: Moodle XML, and QTI packages (1.2 for Canvas, 2.1)."""
+
+
+def quiz_files(spec: SheetSpec, sheet: Sheet, name: str, decimals: int, out: Path, stem: str
+               ) -> list[tuple[Path, str | bytes]]:
+    """A single quiz of the sheet (its exercises' final results, or those its ``asks`` names)."""
+    from symnn.sheets.kinds import statement
+    from symnn.sheets.render.moodle import Category, questions_for, to_moodle_xml
+    from symnn.sheets.render.qti import to_qti12, to_qti21
+    from symnn.sheets.statement import asked
+
+    questions = []
+    raw_exercises = spec.raw.get("exercise", []) if isinstance(spec.raw, dict) else []
+    for i, (exercise, derivation) in enumerate(zip(spec.exercises, sheet.derivations)):
+        raw = raw_exercises[i] if i < len(raw_exercises) and isinstance(raw_exercises[i], dict) else {}
+        names = raw.get("asks")
+        wanted = asked(derivation, names if isinstance(names, list) and names and
+                       all(n in derivation.values() for n in names) else None)
+        questions += questions_for(derivation.id, statement(exercise), wanted, decimals)
+    category = Category(sheet.title, tuple(questions))
+    if name == "moodle":
+        return [(out / f"{stem}-moodle.xml", to_moodle_xml([category]))]
+    return [(out / f"{stem}-qti12.zip", to_qti12(sheet.title, [category], decimals, stem)),
+            (out / f"{stem}-qti21.zip", to_qti21(sheet.title, [category], decimals, stem))]
+
+
 def stem_of(spec: SheetSpec) -> str:
     """The file-name stem of a sheet's outputs: a built-in sheet's name (``seed``), else the spec file's stem."""
     if spec.source == SEED_NAME:
@@ -112,6 +139,9 @@ def render_sheets(specs: Sequence[SheetSpec], formats: Sequence[str], decimals: 
             sheet = solve_checked(spec)
             sheets.append(sheet)
             for name in formats:
+                if name in QUIZ_FORMATS:
+                    rendered += quiz_files(spec, sheet, name, decimals, out, stem)
+                    continue
                 fmt = FORMATS[name]
                 target = out / f"{stem}{fmt.suffix}"
                 if fmt.figures:

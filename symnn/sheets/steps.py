@@ -66,8 +66,59 @@ class Table:
 
 
 @dataclass(frozen=True, slots=True)
+class DiagramNode:
+    """One node of a :class:`Diagram`: a gate of a computational graph, a neuron, an input."""
+
+    key: str
+    """Unique within its diagram; edges name nodes by it."""
+    label: str
+    """What is written in (or, for an input, at) the node: ``+``, ``exp``, ``x``; mathtext allowed."""
+    column: int
+    """Position from left (0) to right."""
+    row: float
+    """Position from top (0) down, in node spacings."""
+    shape: str = "gate"
+    """``gate`` (a circle with its operation), ``input`` (a name, no circle), ``output`` (the result's
+    name at the end of the last wire), ``neuron`` (a circle with its value) or ``ellipsis`` (⋮: units left out)."""
+    value: sp.Basic | None = None
+    """The forward value shown in (a neuron) or beside (an output) the node, exact."""
+    gradient: sp.Basic | None = None
+    """The gradient shown below the node (a neuron's δ, a fork's summed gradient), exact."""
+    bias: sp.Basic | None = None
+    """A neuron's bias, shown beside its name as ``b = …``, exact."""
+
+
+@dataclass(frozen=True, slots=True)
+class DiagramEdge:
+    """One wire of a :class:`Diagram`, from ``source`` to ``target``."""
+
+    source: str
+    """Key of the node the wire leaves."""
+    target: str
+    """Key of the node the wire enters."""
+    above: sp.Basic | None = None
+    """Shown above the wire: the value it carries (a graph), or the weight (a network); exact."""
+    below: sp.Basic | None = None
+    """Shown below the wire: the gradient flowing back along it; exact."""
+
+
+@dataclass(frozen=True, slots=True)
+class Diagram:
+    """A picture of nodes and wires (a computational graph, a network), drawn by
+    :mod:`symnn.sheets.render.diagrams` in place of a :class:`Figure`'s curves."""
+
+    nodes: tuple[DiagramNode, ...]
+    """Every node, in drawing order."""
+    edges: tuple[DiagramEdge, ...]
+    """Every wire."""
+    legend: tuple[str, str] = ("", "")
+    """What the two colours of numbers are, written under the picture: the forward numbers
+    (values, weights) and the backward ones (gradients, deltas); an empty text is left out."""
+
+
+@dataclass(frozen=True, slots=True)
 class Figure:
-    """A plot to be drawn by renderers that can (the data, not an image)."""
+    """A plot (or, with :attr:`diagram`, a diagram) to be drawn by renderers that can (the data, not an image)."""
 
     title: str
     """Caption."""
@@ -79,6 +130,8 @@ class Figure:
     """Marked points (x, y), exact."""
     x_range: tuple[float, float] = (-4.0, 4.0)
     """Horizontal extent."""
+    diagram: Diagram | None = None
+    """A diagram drawn instead of curves (then ``curves`` is empty)."""
     series: tuple[tuple[int, sp.Basic], ...] = ()
     """Data to draw as a line instead of curves, (step, exact value) pairs: a loss curve over training steps."""
 

@@ -217,12 +217,15 @@ def generate_variants(text: str, count: int, seed: int, source: str = "<text>", 
     >>> [v.key["exercises"][0]["quantities"]["Z"]["exact"] for v in generate_variants(sheet, 2, seed=7)]
     ['[[-5/2]]', '[[3/2]]']
     """
+    from symnn.core.progress import progress
+
     check_count(count)
     load_template(text, source)
     if executor is None:
-        return [make_variant(text, source, seed, n, decimals) for n in range(1, count + 1)]
+        return [make_variant(text, source, seed, n, decimals)
+                for n in progress(range(1, count + 1), label="variants", unit="variant")]
     futures = [executor.submit(make_variant, text, source, seed, n, decimals) for n in range(1, count + 1)]
-    return [f.result() for f in futures]
+    return [f.result() for f in progress(futures, label="variants", unit="variant")]
 
 
 def check_count(count: int) -> None:
@@ -234,11 +237,11 @@ def check_count(count: int) -> None:
 # Files.
 
 def render_files(variants: Sequence[Variant], seed: int, stem: str, out: Path,
-                 formats: Sequence[str]) -> list[tuple[Path, str]]:
+                 formats: Sequence[str], decimals: int = 3) -> list[tuple[Path, str | bytes]]:
     """Every output file's path and text (nothing written yet)."""
     from symnn.sheets.render.moodle import to_moodle_xml
 
-    files: list[tuple[Path, str]] = []
+    files: list[tuple[Path, str | bytes]] = []
     if "md" in formats:
         for v in variants:
             files.append((out / f"{stem}-v{v.number:03d}-student.md", v.student))
@@ -248,4 +251,11 @@ def render_files(variants: Sequence[Variant], seed: int, stem: str, out: Path,
         files.append((out / f"{stem}-key.json", json.dumps(key, indent=2, ensure_ascii=False) + "\n"))
     if "moodle" in formats:
         files.append((out / f"{stem}-moodle.xml", to_moodle_xml([v.moodle for v in variants])))
+    if "qti" in formats:
+        from symnn.sheets.render.qti import to_qti12, to_qti21
+
+        title = variants[0].moodle.path.rsplit("/", 1)[0] if variants else stem
+        categories = [v.moodle for v in variants]
+        files.append((out / f"{stem}-qti12.zip", to_qti12(title, categories, decimals, stem)))
+        files.append((out / f"{stem}-qti21.zip", to_qti21(title, categories, decimals, stem)))
     return files

@@ -12,10 +12,14 @@ from typing import Any
 from symnn.errors import SymnnError
 from symnn.sheets.kinds.activations import ACTIVATIONS_KIND
 from symnn.sheets.kinds.base import Kind
+from symnn.sheets.kinds.batchnorm import BATCHNORM
+from symnn.sheets.kinds.dropout import DROPOUT
 from symnn.sheets.kinds.error_analysis import ERROR_ANALYSIS
 from symnn.sheets.kinds.forward import FORWARD
 from symnn.sheets.kinds.gradient_check import GRADIENT_CHECK
+from symnn.sheets.kinds.graph import GRAPH
 from symnn.sheets.kinds.network import NETWORK
+from symnn.sheets.kinds.optimizer import OPTIMIZER
 from symnn.sheets.kinds.preprocessing import PREPROCESSING
 from symnn.sheets.kinds.regularization import REGULARIZATION
 from symnn.sheets.spec import ExerciseSpec, SheetSpec
@@ -30,6 +34,10 @@ KINDS: dict[str, Kind[Any]] = {kind.name: kind for kind in (
     GRADIENT_CHECK,
     REGULARIZATION,
     ERROR_ANALYSIS,
+    DROPOUT,
+    OPTIMIZER,
+    BATCHNORM,
+    GRAPH,
 )}
 """Every exercise kind by name, in the order error messages list them."""
 

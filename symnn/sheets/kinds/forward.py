@@ -41,6 +41,7 @@ from symnn.sheets.kinds.network.data import DEFAULT_EXPAND, layer_rejects
 from symnn.sheets.kinds.network.recipes import layer_of, layer_rules
 from symnn.sheets.kinds.network.setting import rule_of
 from symnn.sheets.kinds.network.writing import show_activation, show_rule_definitions, show_weighted_sum, shown
+from symnn.sheets.pictures import network_figure
 from symnn.sheets.recipes import Programs, Recipes
 from symnn.sheets.reference import numeric
 from symnn.sheets.reference.arrays import Values
@@ -111,6 +112,7 @@ def solve_forward(spec: ExerciseSpec[Forward]) -> Derivation:
     b.heading("Activation")
     show_rule_definitions(b, [rule], W.rows)
     A = show_activation(b, None, Z, rule, f.expand)
+    b.step(network_figure(f"{spec.id}_network", [W], [X, A], biases=[bias]))  # issue 15: the layer drawn
     return b.done([n for n, v in (("Z", Z), ("A", A)) if shown(v)])
 
 

@@ -11,6 +11,7 @@ from symnn.sheets.kinds.network.derivation import show_backward, show_forward, s
 from symnn.sheets.kinds.network.setting import setting_of
 from symnn.sheets.kinds.network.training import show_training
 from symnn.sheets.kinds.network.writing import shown
+from symnn.sheets.pictures import network_figure
 from symnn.sheets.spec import ExerciseSpec
 from symnn.sheets.steps import Derivation
 
@@ -30,6 +31,7 @@ def _solve_network(spec: ExerciseSpec[DenseNetwork]) -> Derivation:
     Zs, As = show_forward(b, setting, params, limit)
     show_loss(b, setting, As[-1], spec.data.y_classes, limit)
     deltas = show_backward(b, setting, params, Zs, As, limit)
+    b.step(network_figure(f"{spec.id}_network", params.Ws, As, deltas, params.bs))  # issue 15: the network drawn
     gradients = show_gradients(b, setting, params, deltas, As, limit)
     n_layers = len(params.Ws)
     summary = [*(f"A{l}" for l in range(1, n_layers + 1)), "L", *gradients]
