@@ -380,3 +380,33 @@ def test_check_gives_verdicts_on_a_softmax_batch(tmp_path, capsys):
     answers.write_text(f"[ex1]\nL = {value + 0.01:.4f}\n")
     assert main(["check", str(spec), str(answers)]) == 1
     assert "wrong" in capsys.readouterr().out
+
+
+KINK = """
+[[exercise]]
+id = "kink"
+kind = "network"
+x = [-1.1, 1.1]
+y = [0.1, 0]
+loss = "half_sse"
+learning_rate = 0.1
+[[exercise.layers]]
+W = [[-0.1, -0.1], [0, 0]]
+activation = "relu"
+
+[[exercise]]
+id = "one_layer"
+kind = "forward"
+W = [[-0.1, -0.1]]
+X = [-1.1, 1.1]
+activation = "leaky_relu"
+"""
+
+
+def test_a_pre_activation_exactly_zero_is_at_the_kink_for_numpy_too():
+    # Exactly, -0.1*(-1.1) - 0.1*1.1 = 0, where ReLU'(0) = 0; numpy's product left 5.6e-19 and took the
+    # other branch, so the cross-check stopped the sheet (found by test_properties).
+    sheet = solve_checked(load_sheet(KINK))  # cross-checked against numpy
+    assert sheet["kink"].quantity("Z1").exact[0, 0] == 0
+    assert sheet["kink"].quantity("delta1").exact[0, 0] == 0
+    assert sheet["one_layer"].quantity("A").exact[0, 0] == 0
