@@ -94,8 +94,9 @@ def warm_up() -> bool:
     return available() and bool(importlib.import_module("matplotlib.figure"))
 
 
-WORKERS = 2
-"""Drawing processes: on two cores, the figures of a sheet are drawn two at a time once solving is done."""
+WORKERS = 1
+"""Drawing processes: one (on two cores a second worker's matplotlib import slows the solving main
+process more than it gains: the seed sheet took 1.56 s with one, 1.75–1.97 s with two)."""
 
 
 class Drawer:
