@@ -24,6 +24,7 @@ _EXPORTS: dict[str, str] = {
     "derive": "symnn.library.matcalc",
     "MatrixDerivative": "symnn.library.matcalc",
     "sum_entries": "symnn.library.matcalc",
+    "hessian": "symnn.library.hessian",
     "to_numpy": "symnn.library.numpy_functions",
 }
 

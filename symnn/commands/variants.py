@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from symnn.commands.sheet import DEFAULT_DECIMALS
+from symnn.commands.sheet import DEFAULT_DECIMALS, add_detail
 
 FORMAT_NAMES = ("md", "json", "moodle", "qti")
 """Output formats of ``symnn variants``."""
@@ -51,13 +51,13 @@ def run(args: argparse.Namespace) -> int:
 
         load_template(text, args.spec)  # a bad sheet fails here, before any task is sent
         with cluster_executor(args.scheduler) as executor:
-            variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals, executor)
+            variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals, executor, args.detail)
     elif jobs == 1:
-        variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals)
+        variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals, detail=args.detail)
     else:
         load_template(text, args.spec)  # a bad sheet fails here, before any worker starts
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals, pool)
+            variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals, pool, args.detail)
     out = Path(args.out)
     files = render_files(variants, args.seed, Path(args.spec).stem, out, formats, args.decimals)
     prepare_dir(out)
@@ -87,5 +87,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="run on the Dask distributed cluster at ADDRESS (e.g. tcp://host:8786) instead of --jobs")
     p.add_argument("--decimals", type=int, default=DEFAULT_DECIMALS, help="places after ≈ and for Moodle answers (default 3)")
+    add_detail(p, "full: teacher sheets with the worked walk-through (default); brief: teacher sheets as "
+                  "answer keys with the formula, the substitution and the result of each quantity")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar; do not report what was written")
     p.set_defaults(func=run)

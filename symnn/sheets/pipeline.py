@@ -22,7 +22,7 @@ from symnn.sheets.render.latex import to_latex
 from symnn.sheets.render.markdown import to_markdown
 from symnn.sheets.render.pdf import INSTALL_HINT, TexError, compile_pdf, find_engine
 from symnn.sheets.spec import SEED_NAME, SheetSpec
-from symnn.sheets.steps import Sheet
+from symnn.sheets.steps import DETAILS, Sheet, with_detail
 
 __all__ = ["DEFAULT_FORMATS", "FORMATS", "INSTALL_HINT", "Format", "Rendered", "pdf_engine_found", "render_sheets",
            "solve", "solve_checked", "stem_of"]
@@ -126,9 +126,16 @@ class Rendered:
     """Whether a sheet has plots that could not be drawn (matplotlib is not installed)."""
 
 
-def render_sheets(specs: Sequence[SheetSpec], formats: Sequence[str], decimals: int, out: Path) -> Rendered:
-    """Solve, cross-check and render every sheet in every format (plots drawn in parallel); write nothing."""
-    stems = [stem_of(s) for s in specs]
+def render_sheets(specs: Sequence[SheetSpec], formats: Sequence[str], decimals: int, out: Path,
+                  detail: str = "full") -> Rendered:
+    """Solve, cross-check and render every sheet in every format (plots drawn in parallel); write nothing.
+
+    With ``detail="brief"`` each sheet is its brief answer key (:func:`symnn.sheets.steps.brief`),
+    written as ``STEM-brief.*`` so that it sits beside the full walk-through.
+    """
+    if detail not in DETAILS:
+        raise SymnnError(f"unknown detail {detail!r}; valid: {', '.join(DETAILS)}")
+    stems = [stem_of(s) + ("" if detail == "full" else f"-{detail}") for s in specs]
     if len(set(stems)) != len(stems):
         raise SymnnError("two sheets would write files of the same name; give them different file names")
     rendered: list[tuple[Path, str | bytes]] = []
@@ -136,7 +143,7 @@ def render_sheets(specs: Sequence[SheetSpec], formats: Sequence[str], decimals: 
     sheets = []
     with plots.Drawer() as drawer:
         for spec, stem in zip(specs, stems):
-            sheet = solve_checked(spec)
+            sheet = with_detail(solve_checked(spec), detail)
             sheets.append(sheet)
             for name in formats:
                 if name in QUIZ_FORMATS:

@@ -18,6 +18,7 @@ from symnn.core import interval as iv
 from symnn.core.calculus import SOFTMAX
 from symnn.core.formula import Formula
 from symnn.errors import ShapeError
+from symnn.sheets import notation as nt
 from symnn.sheets.build import Builder, to_matrix
 from symnn.sheets.constraints import Constraints
 from symnn.sheets.fields import (
@@ -118,7 +119,10 @@ def solve_forward(spec: ExerciseSpec[Forward]) -> Derivation:
 
 def forward_statement(f: Forward) -> list[Line]:
     """One dense layer's given data."""
-    parts: list[Inline] = ["A dense layer computes Z = W X + b and A = f(Z) with ",
+    k = sp.Symbol("k", positive=True, integer=True)
+    Z, Ws, Xs, A, bs = (nt.matrix(n, k, k) for n in ("Z", "W", "X", "A", "b"))
+    parts: list[Inline] = ["A dense layer computes ", sp.Eq(Z, Ws * Xs + bs, evaluate=False), " and ",
+                           sp.Eq(A, nt.Elementwise("f", Z), evaluate=False), " with ",
                            sp.Eq(sp.Symbol("W"), to_matrix(f.W), evaluate=False), ", ",
                            sp.Eq(sp.Symbol("X"), to_matrix(f.X), evaluate=False)]
     if f.b is not None:

@@ -13,13 +13,14 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import sympy as sp
 
 from symnn.core.decimals import DEFAULT_DECIMALS, digits_for, numeric_value
 from symnn.sheets.render.printing import latex
 from symnn.sheets.statement import Line
-from symnn.sheets.steps import Quantity
+from symnn.sheets.steps import Quantity, Text, run
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +49,8 @@ class Asked:
     """``entry (i, j) of `` for one entry of a matrix, else empty."""
     symbol: sp.Basic
     """The quantity's symbol."""
-    caption: str
-    """The quantity's caption."""
+    caption: Any
+    """The quantity's caption: text, or text and math runs."""
     value: sp.Basic
     """The exact value asked for."""
 
@@ -70,7 +71,7 @@ def _math(expr: sp.Basic) -> str:
 
 def _paragraph(parent: ET.Element, parts: Line) -> None:
     p = ET.SubElement(parent, "p")
-    p.text = "".join(part if isinstance(part, str) else _math(part) for part in parts)
+    p.text = "".join(typed.text if isinstance(typed, Text) else _math(typed.expr) for typed in map(run, parts))
 
 
 def question_html(lines: Sequence[Line], ask: Line) -> str:
@@ -109,13 +110,13 @@ def numerical_question(name: str, asked: Asked, decimals: int = DEFAULT_DECIMALS
     value times ``10**scale`` when ``scale`` is set (``note`` then says why)."""
     value = asked.value * sp.Integer(10) ** scale if scale else asked.value
     places = digits_for(value, decimals)
-    caption = f" ({asked.caption})" if asked.caption else ""
+    caption: Line = ((" (", *((asked.caption,) if isinstance(asked.caption, str) else asked.caption), ")")
+                     if asked.caption else ())
     if scale:
-        ask: Line = (f"Compute {asked.where}", asked.symbol,
-                     f"{caption}. Enter it multiplied by ", sp.Pow(10, scale, evaluate=False),
-                     f", to {places} decimal places. {note}".rstrip())
+        ask: Line = (f"Compute {asked.where}", asked.symbol, *caption, ". Enter it multiplied by ",
+                     sp.Pow(10, scale, evaluate=False), f", to {places} decimal places. {note}".rstrip())
     else:
-        ask = (f"Compute {asked.where}", asked.symbol, f"{caption}. Give it to {places} decimal places.")
+        ask = (f"Compute {asked.where}", asked.symbol, *caption, f". Give it to {places} decimal places.")
     return NumericalQuestion(name=name, html=question_html(asked.lines, ask), answer=float(numeric_value(value)),
                              tolerance=float(Decimal(5).scaleb(-(places + 1))), asked=asked)
 

@@ -15,6 +15,7 @@ entrywise; a 1×1 matrix is a number.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping
 from fractions import Fraction
@@ -80,6 +81,7 @@ class Arithmetic(Protocol[S]):
     def log(self, a: S, base: Fraction | None) -> S: ...
     def root(self, a: S, index: S | None) -> S: ...
     def absolute(self, a: S) -> S: ...
+    def floor(self, a: S) -> S: ...
     def activation(self, function: Function, a: S, slope: Fraction) -> S: ...
     def extremum(self, name: str, values: list[S]) -> S: ...
     def compare(self, a: S, b: S) -> int | None: ...
@@ -336,6 +338,9 @@ class Intervals:
 
     def absolute(self, a: Interval) -> Interval:
         return iv.absolute(a)
+
+    def floor(self, a: Interval) -> Interval:
+        return Interval(Fraction(math.floor(a.lo)), Fraction(math.floor(a.hi)))
 
     def activation(self, function: Function, a: Interval, slope: Fraction) -> Interval:
         from symnn.core.domains import INTERVALS, function_of
