@@ -26,6 +26,8 @@ _EXPORTS: dict[str, str] = {
     "sum_entries": "symnn.library.matcalc",
     "hessian": "symnn.library.hessian",
     "to_numpy": "symnn.library.numpy_functions",
+    "lint": "symnn.verify.api",
+    "check": "symnn.verify.api",
 }
 
 __all__ = sorted(_EXPORTS)

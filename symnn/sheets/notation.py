@@ -55,7 +55,8 @@ class Elementwise(sp.MatrixExpr):  # type: ignore[misc]
     """An activation (or its derivative) applied entry by entry to a matrix."""
 
     def __new__(cls, display: str, arg: sp.Basic, prime: bool = False) -> Elementwise:
-        obj: Elementwise = sp.Basic.__new__(cls, sp.Symbol(display), arg, sp.true if prime else sp.false)
+        name = sp.Symbol(display) if isinstance(display, str) else display  # a Symbol when unpickled
+        obj: Elementwise = sp.Basic.__new__(cls, name, arg, sp.true if prime else sp.false)
         return obj
 
     @property
@@ -85,7 +86,8 @@ class Applied(sp.Expr):  # type: ignore[misc]
     """An activation (or its derivative) applied to a scalar."""
 
     def __new__(cls, display: str, arg: sp.Basic, prime: bool = False) -> Applied:
-        obj: Applied = sp.Basic.__new__(cls, sp.Symbol(display), sp.sympify(arg, strict=True), sp.true if prime else sp.false)
+        name = sp.Symbol(display) if isinstance(display, str) else display  # a Symbol when unpickled
+        obj: Applied = sp.Basic.__new__(cls, name, sp.sympify(arg, strict=True), sp.true if prime else sp.false)
         return obj
 
     _latex = Elementwise._latex
@@ -178,6 +180,10 @@ class Named(sp.Symbol):  # type: ignore[misc]
         obj: Named = sp.Symbol.__new__(cls, f"{base}_{subscript}", **assumptions)
         return obj
 
+    def __getnewargs_ex__(self) -> tuple[tuple[str, str], dict[str, Any]]:
+        base, _, sub = self.name.partition("_")
+        return ((base, sub), self.assumptions0)
+
     def _latex(self, printer: Any) -> str:
         base, _, sub = self.name.partition("_")
         return r"%s_{\text{%s}}" % (base, sub)
@@ -240,6 +246,10 @@ class Entry(sp.Symbol):  # type: ignore[misc]
         index = f"{row}" if col is None else f"{row},{col}"
         obj: Entry = sp.Symbol.__new__(cls, f"{matrix_name}[{index}]")
         return obj
+
+    def __getnewargs_ex__(self) -> tuple[tuple[str, str], dict[str, Any]]:
+        name, _, index = self.name.partition("[")
+        return ((name, index.rstrip("]")), {})
 
     def _latex(self, printer: Any) -> str:
         name, _, index = self.name.partition("[")
