@@ -185,7 +185,7 @@ def test_a_10000_step_run_keeps_140_losses_and_states_the_thinning():
     key = json.loads(to_json(sheet))
     quantities = key["exercises"][0]["quantities"] if "exercises" in key else None
     markdown = to_markdown(sheet)
-    assert "after every step up to step 100" in markdown and "L_step10000" in markdown
+    assert "after every step up to step 100" in markdown and r"\texttt{L\_step10000}" in markdown
     d = sheet.derivations[0]
     kept = [q.name for q in d.quantities if q.name.startswith("L_step")]
     assert len(kept) == len(recorded_steps(10_000)) == 140
