@@ -37,9 +37,15 @@ from symnn.sheets.reference.arrays import Values
 from symnn.sheets.reference.attention import evaluate_attention, head_names
 from symnn.sheets.spec import ExerciseSpec
 from symnn.sheets.statement import Line
-from symnn.sheets.steps import Derivation
+from symnn.sheets.steps import Derivation, Inline
 
 L = sp.Symbol("L")
+_n_q, _n_k, _d, _d_v = sp.symbols("n_q n_k d d_v", positive=True, integer=True)
+_Q, _K, _V = nt.matrix("Q", _n_q, _d), nt.matrix("K", _n_k, _d), nt.matrix("V", _n_k, _d_v)
+_A, _S, _G, _O = (nt.matrix(name, _n_q, n) for name, n in (("A", _n_k), ("S", _n_k), ("G", _d_v), ("O", _d_v)))
+_SCORES = sp.MatMul(1 / sp.sqrt(_d), _Q, _K.T)
+"""General notation for the prose: Q Kᵀ/√d and the matrices it names."""
+_i, _j, _h, _m_ = sp.symbols("i j h m")
 MAX_TOKENS = 8
 """Most queries and most keys: the exact softmax of a row of n scores and its derivatives grow with n."""
 MAX_WIDTH = 64
@@ -279,7 +285,7 @@ def solve_head(f: Attention, Q: sp.ImmutableMatrix, K: sp.ImmutableMatrix, V: sp
 
 
 def _show(b: Builder, lhs: sp.Basic, formula: sp.Basic | None, substituted: tuple[sp.Basic, ...],
-          value: sp.ImmutableMatrix, quantity: str | None = None, caption: str = "") -> None:
+          value: sp.ImmutableMatrix, quantity: str | None = None, caption: str | tuple[Inline, ...] = "") -> None:
     """An equation whose value may be too large to print: then the sheet says so and the key keeps it."""
     if quantity is not None:
         record(b, lhs, formula, substituted, value, quantity, caption)
@@ -309,13 +315,14 @@ def solve_attention(spec: ExerciseSpec[Attention]) -> Derivation:
     solved = [solve_head(f, Qb[h], Kb[h], Vb[h], Gb[h]) for h in range(H)]
     d_sym = sp.Symbol("d")
     if H > 1:
-        b.say(f"With {H} heads, each head h takes its own block of {dh} columns of Q and K and "
-              f"{V.cols // H} of V, attends on its own with ", sp.Eq(d_sym, dh, evaluate=False),
+        b.say(f"With {H} heads, each head ", _h, f" takes its own block of {dh} columns of ", _Q, " and ", _K,
+              f" and {V.cols // H} of ", _V, ", attends on its own with ", sp.Eq(d_sym, dh, evaluate=False),
               ", and the heads' outputs are written side by side (concatenated).")
     for h, (tag, head) in enumerate(zip(tags, solved)):
         if H > 1:
             b.heading(f"Head {tag}")
-            b.say(f"Head {tag} uses columns {h * dh + 1}–{(h + 1) * dh} of Q and K, and its block of V:")
+            b.say(f"Head {tag} uses columns {h * dh + 1}–{(h + 1) * dh} of ", _Q, " and ", _K, ", and its block of ",
+                  _V, ":")
             _show(b, _m(f"Q_{tag}", Qb[h]), None, (), Qb[h])
             _show(b, _m(f"K_{tag}", Kb[h]), None, (), Kb[h])
             _show(b, _m(f"V_{tag}", Vb[h]), None, (), Vb[h])
@@ -337,11 +344,11 @@ def solve_attention(spec: ExerciseSpec[Attention]) -> Derivation:
             for name, letter in (("dL_dQ", "Q"), ("dL_dK", "K"), ("dL_dV", "V")):
                 M = full[name]
                 _show(b, nt.partial(L, _m(letter, M)), None, (), M, quantity=name,
-                           caption=f"gradient of the loss with respect to {letter}")
+                           caption=("gradient of the loss with respect to ", sp.Symbol(letter)))
         summary += ["dL_dQ", "dL_dK", "dL_dV"]
-    b.remark("The scale 1/√d keeps the scores of long vectors from growing with d; without it the "
-             "softmax saturates and its gradients vanish. Each row of A sums to 1: the softmax runs over the "
-             "keys (along a row of S), one distribution per query.")
+    b.remark("The scale ", 1 / sp.sqrt(_d), " keeps the scores of long vectors from growing with ", _d,
+             "; without it the softmax saturates and its gradients vanish. Each row of ", _A, " sums to 1: the "
+             "softmax runs over the keys (along a row of ", _S, "), one distribution per query.")
     return b.done(summary)
 
 
@@ -355,11 +362,12 @@ def _forward(b: Builder, f: Attention, tag: str, Q: sp.ImmutableMatrix, K: sp.Im
     if not tag:
         b.heading("Scores")
     if first:
-        b.say("Each query (a row of Q) is compared with each key (a row of K) by their dot product, scaled by "
-              "1/√d where d is the length of a key: ", sp.Eq(sp.Symbol("s_ij"), sp.Mul(
+        b.say("Each query (a row of ", _Q, ") is compared with each key (a row of ", _K, ") by their dot product, "
+              "scaled by ", 1 / sp.sqrt(_d), " where ", _d, " is the length of a key: ", sp.Eq(sp.Symbol("s_ij"), sp.Mul(
                   sp.Sum(sp.Symbol("q_im") * sp.Symbol("k_jm"), (sp.Symbol("m"), 1, d_sym)),
                   1 / sp.sqrt(d_sym), evaluate=False), evaluate=False),
-              ". All scores at once are Q Kᵀ/√d (K transposed, so that row i of Q meets row j of K).")
+              ". All scores at once are ", _SCORES, " (", _K, " transposed, so that row ", _i, " of ", _Q,
+              " meets row ", _j, " of ", _K, ").")
     b.say("Here ", sp.Eq(d_sym, d, evaluate=False), ", so ", sp.Eq(sp.sqrt(d_sym), sp.sqrt(d), evaluate=False),
           ".")
     subs: list[sp.Basic] = []
@@ -374,12 +382,12 @@ def _forward(b: Builder, f: Attention, tag: str, Q: sp.ImmutableMatrix, K: sp.Im
     if f.mask is not None:
         masked = [(i + 1, j + 1) for i in range(Q.rows) for j in range(K.rows) if not f.mask[i][j]]
         b.say("The mask forbids " + ", ".join(f"key {j} to query {i}" for i, j in masked) + ": those scores are "
-              "set to −∞ before the softmax, so their weights are 0.")
+              "set to ", -sp.oo, " before the softmax, so their weights are 0.")
     if not tag:
         b.heading("Attention weights")
     if first:
-        b.say("Each row of S becomes a probability distribution over the keys with the softmax; for query i, "
-              "over the keys it may attend to:")
+        b.say("Each row of ", _S, " becomes a probability distribution over the keys with the softmax; for query ",
+              _i, ", over the keys it may attend to:")
         n = max(len(f.allowed(i)) for i in range(Q.rows))
         b.equation(sp.Symbol("a_i1"), softmax_definition(n)[0].xreplace(
             {z: sp.Symbol(f"s_i{m + 1}") for m, z in enumerate(softmax_symbols(n).z)}))
@@ -409,28 +417,31 @@ def _backward(b: Builder, tag: str, Q: sp.ImmutableMatrix, K: sp.ImmutableMatrix
     b.heading("Backward pass" if not tag else f"Backward pass, head {tag}")
     if first:
         g11, a11, v11 = sp.Symbol("g_ic"), sp.Symbol("a_ij"), sp.Symbol("v_jc")
-        b.say("The upstream gradient G = ∂L/∂O is given; the loss L = Σ G ⊙ O has exactly that gradient at O, "
-              "so its derivatives are the ones asked for. SymPy differentiates ",
+        b.say("The upstream gradient ", sp.Eq(_G, nt.partial(L, _O), evaluate=False), " is given; the loss ",
+              sp.Eq(L, nt.Label("Σ G ⊙ O", r"\sum G \odot O"), evaluate=False), " has exactly that gradient at ",
+              _O, ", so its derivatives are the ones asked for. SymPy differentiates ",
               sp.Eq(L, sp.Sum(g11 * sp.Sum(a11 * v11, (sp.Symbol("j"), 1, K.rows)), (sp.Symbol("i"), 1, Q.rows),
                               (sp.Symbol("c"), 1, V.cols)), evaluate=False),
-              " with the weights, values and G as symbols:")
+              " with the weights, values and ", _G, " as symbols:")
         a, v, g, dA_row, dV_row = output_pattern(K.rows, V.cols)
         b.say("One query's share of it is ", sp.Eq(sp.Symbol("L_i"), sp.Add(*[g[c] * a[j] * v[j, c] for c in
-              range(V.cols) for j in range(K.rows)]), evaluate=False), " (its row of G, its weights a_j); "
-              "SymPy gives")
+              range(V.cols) for j in range(K.rows)]), evaluate=False), " (its row of ", _G, ", its weights ",
+              sp.Symbol("a_j"), "); SymPy gives")
         b.equation(nt.Partial(sp.Symbol("L_i"), a[0]), dA_row[0])
         b.equation(nt.Partial(sp.Symbol("L_i"), v[0, 0]), dV_row[0, 0])
-        b.say("and likewise for every entry; V is shared by the queries, so ∂L/∂V sums the shares. In matrices, "
-              "∂L/∂A = G Vᵀ and ∂L/∂V = Aᵀ G (SymPy confirms both equal to its derivatives).")
+        b.say("and likewise for every entry; ", _V, " is shared by the queries, so ", nt.partial(L, _V),
+              " sums the shares. In matrices, ", sp.Eq(nt.partial(L, _A), sp.MatMul(_G, _V.T), evaluate=False),
+              " and ", sp.Eq(nt.partial(L, _V), sp.MatMul(_A.T, _G), evaluate=False),
+              " (SymPy confirms both equal to its derivatives).")
     if heads > 1:
-        b.say(f"Head {tag} receives the columns of G that its output filled:")
+        b.say(f"Head {tag} receives the columns of ", _G, " that its output filled:")
         _show(b, Gs, None, (), G)
     dAs = nt.partial(L, As)
     b.equation(dAs, sp.MatMul(Gs, Vs.T), (), head.dA, quantity=f"dL_dA{tag}",
                caption="gradient of the loss with respect to the weights")
     if heads == 1:
         _show(b, nt.partial(L, Vs), sp.MatMul(As.T, Gs), (), head.dV, quantity="dL_dV",
-                   caption="gradient of the loss with respect to V")
+                   caption=("gradient of the loss with respect to ", _V))
     if first:
         sym = softmax_symbols(2)
         a_, s_ = sp.symbols("a_1:3", positive=True), sp.symbols("s_1:3", real=True)
@@ -442,7 +453,7 @@ def _backward(b: Builder, tag: str, Q: sp.ImmutableMatrix, K: sp.ImmutableMatrix
         c = [nt.Partial(L, sp.Symbol(f"a_i{m}")) for m in ("j", "l")]
         b.say("so, summing ", nt.Label("∂L/∂a_ij · ∂a_ij/∂s_il", r"\frac{\partial L}{\partial a_{ij}} \cdot "
                                        r"\frac{\partial a_{ij}}{\partial s_{il}}"),
-              " over the keys j of the row, ",
+              " over the keys ", _j, " of the row, ",
               sp.Eq(nt.Partial(L, sp.Symbol("s_il")), sp.Mul(sp.Symbol("a_il"), sp.Add(
                   c[1], -sp.Sum(sp.Symbol("a_ij") * c[0], (sp.Symbol("j"), 1, K.rows))), evaluate=False), evaluate=False),
               " (SymPy confirms it for every row length used here). Masked scores get 0.")
@@ -453,14 +464,14 @@ def _backward(b: Builder, tag: str, Q: sp.ImmutableMatrix, K: sp.ImmutableMatrix
         b.say("Through the scores: SymPy differentiates one score, ", sp.Eq(sp.Symbol("s"), s, evaluate=False), ":")
         b.equation(nt.Partial(sp.Symbol("s"), q[0]), ds_dq[0])
         b.equation(nt.Partial(sp.Symbol("s"), k[0]), ds_dk[0])
-        b.say("and likewise for every m; summing over the scores each entry of Q and K appears in gives the "
-              "matrix forms below.")
+        b.say("and likewise for every ", _m_, "; summing over the scores each entry of ", _Q, " and ", _K,
+              " appears in gives the matrix forms below.")
     dSs = nt.partial(L, Ss)
     if heads == 1:
         _show(b, nt.partial(L, Qs), sp.MatMul(1 / sp.sqrt(d_sym), dSs, Ks), (), head.dQ, quantity="dL_dQ",
-                   caption="gradient of the loss with respect to Q")
+                   caption=("gradient of the loss with respect to ", _Q))
         _show(b, nt.partial(L, Ks), sp.MatMul(1 / sp.sqrt(d_sym), dSs.T, Qs), (), head.dK, quantity="dL_dK",
-                   caption="gradient of the loss with respect to K")
+                   caption=("gradient of the loss with respect to ", _K))
     else:
         _show(b, nt.partial(L, Vs), sp.MatMul(As.T, Gs), (), head.dV)
         _show(b, nt.partial(L, Qs), sp.MatMul(1 / sp.sqrt(d_sym), dSs, Ks), (), head.dQ)
@@ -478,16 +489,19 @@ def reference(f: Attention) -> Values:
 
 def attention_statement(f: Attention) -> list[Line]:
     """The given data as a student reads it."""
-    lines: list[Line] = [("Scaled dot-product attention O = softmax(Q Kᵀ/√d) V, the softmax along each row, with ",
+    lines: list[Line] = [("Scaled dot-product attention ",
+                          sp.Eq(_O, sp.MatMul(nt.Elementwise("softmax", _SCORES), _V), evaluate=False),
+                          ", the softmax along each row, with ",
                           sp.Eq(sp.Symbol("Q"), to_matrix(f.Q), evaluate=False), ", ",
                           sp.Eq(sp.Symbol("K"), to_matrix(f.K), evaluate=False), " and ",
                           sp.Eq(sp.Symbol("V"), to_matrix(f.V), evaluate=False), ".")]
     if f.mask is not None:
         lines.append(("The mask ", sp.Eq(sp.Symbol("M"), to_matrix(f.mask), evaluate=False),
-                      " lets query i attend to key j where its entry is 1; a 0 masks the score (weight 0)."))
+                      " lets query ", _i, " attend to key ", _j, " where its entry is 1; a 0 masks the score "
+                      "(weight 0)."))
     if f.heads > 1:
-        lines.append((f"There are {f.heads} heads: each takes its own equal block of the columns of Q, K and V, "
-                      "and their outputs are concatenated.",))
+        lines.append((f"There are {f.heads} heads: each takes its own equal block of the columns of ", _Q, ", ", _K,
+                      " and ", _V, ", and their outputs are concatenated."))
     if f.upstream is not None:
         lines.append(("The upstream gradient is ", sp.Eq(nt.partial(L, sp.Symbol("O")), to_matrix(f.upstream),
                                                           evaluate=False), "."))

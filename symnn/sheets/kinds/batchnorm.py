@@ -67,6 +67,13 @@ DY_DGAMMA = sp.diff(OUTPUT, gamma)
 DY_DBETA = sp.diff(OUTPUT, beta)
 ESTIMATES = ("unbiased", "biased")
 XHAT = L("Xhat", r"\hat{X}")
+RUNNING = L("running ← (1 − momentum)·running + momentum·batch",
+            r"\text{running} \leftarrow (1 - \text{momentum}) \cdot \text{running} + \text{momentum} \cdot \text{batch}")
+"""The running-average rule, in words, for the prose."""
+SHOWN_XHAT, SHOWN_VAR = L("X̂", r"\hat{X}"), L("σ²", r"\sigma^{2}", nonnegative=True)
+"""X̂ and σ² named as they read, for captions (the JSON key writes a caption's symbols by name)."""
+N_MINUS_1 = sp.Add(N, -1, evaluate=False)
+"""N − 1 as written (SymPy would order it −1 + N)."""
 """The normalized batch x̂ as a matrix."""
 
 
@@ -182,9 +189,9 @@ def solve_batchnorm(spec: ExerciseSpec[BatchNorm]) -> Derivation:
     show = small(X) and n <= 8
 
     b.heading("Mini-batch statistics")
-    b.say(f"The mini-batch holds N = {n} samples (rows) of {m} feature{'s' if m > 1 else ''} (columns). Training "
-          "mode normalizes each feature with the batch's own mean and population variance (divided by N, not "
-          "N − 1):")
+    b.say("The mini-batch holds ", sp.Eq(N, n, evaluate=False), f" samples (rows) of {m} "
+          f"feature{'s' if m > 1 else ''} (columns). Training mode normalizes each feature with the batch's own "
+          "mean and population variance (divided by ", N, ", not ", N_MINUS_1, "):")
     b.equation(mu, MEAN)
     b.equation(var, VARIANCE)
     means, variances = [], []
@@ -204,7 +211,7 @@ def solve_batchnorm(spec: ExerciseSpec[BatchNorm]) -> Derivation:
 
     b.heading("Normalize, scale and shift")
     b.say("Each entry is centred and divided by the square root of its feature's variance plus ",
-          sp.Eq(eps, e, evaluate=False), ", then scaled by γ and shifted by β:")
+          sp.Eq(eps, e, evaluate=False), ", then scaled by ", gamma, " and shifted by ", beta, ":")
     b.equation(xhat, NORMALIZED)
     b.equation(L("y_i", "y_{i}"), OUTPUT)
     stds = [sp.sqrt(variances[j] + e) for j in range(m)]
@@ -227,9 +234,9 @@ def solve_batchnorm(spec: ExerciseSpec[BatchNorm]) -> Derivation:
         summary += _backward(b, f, X, means, variances, stds, Xhat, g, show)
     if f.running_mean is not None and f.running_var is not None:
         summary += _running(b, f, n, m, means, variances, g, bt, e)
-    b.remark("Named slips: dividing the variance by N − 1 (that is the unbiased estimate, used only for the "
-             "running variance), forgetting ε under the square root, and backpropagating only through x̂ while "
-             "leaving out the paths through μ and σ², which every x_i also feeds.")
+    b.remark("Named slips: dividing the variance by ", N_MINUS_1, " (that is the unbiased estimate, used only for the "
+             "running variance), forgetting ", eps, " under the square root, and backpropagating only through ",
+             xhat, " while leaving out the paths through ", mu, " and ", var, ", which every ", x_i, " also feeds.")
     return b.done(summary)
 
 
@@ -238,21 +245,23 @@ def _backward(b: Builder, f: BatchNorm, X: sp.ImmutableMatrix, means: list[sp.Ba
     n, m = X.shape
     G = to_matrix(f.grad)  # type: ignore[arg-type]
     b.heading("Backward pass")
-    b.say("With the upstream gradient G = ∂L/∂Y given, SymPy differentiates each stage of the forward pass. "
-          "The output y_i = γ x̂_i + β gives:")
+    b.say("With the upstream gradient ", sp.Eq(L("G_bn", "G"), nt.Partial(L("L_bn", "L"), L("Y_bn", "Y")),
+                                                evaluate=False),
+          " given, SymPy differentiates each stage of the forward pass. The output ",
+          sp.Eq(L("y_i", "y_{i}"), sp.Add(sp.Mul(gamma, xhat), beta, evaluate=False), evaluate=False), " gives:")
     dL_dY = nt.Label("G_bn", "G")
     b.equation(nt.Partial(L("y_i", "y_{i}"), gamma), DY_DGAMMA)
     b.equation(nt.Partial(L("y_i", "y_{i}"), beta), DY_DBETA)
     b.equation(nt.Partial(L("y_i", "y_{i}"), xhat), DY_DXHAT)
     dgamma = _row([sp.radsimp(sp.Add(*[G[i, j] * Xhat[i, j] for i in range(n)])) for j in range(m)])
     dbeta = _row([sp.Add(*[G[i, j] for i in range(n)]) for j in range(m)])
-    b.equation(_sub("dgamma", 1, 1), None, (), dgamma, quantity="dgamma", caption="gradient of γ")
-    b.equation(_sub("dbeta", 1, 1), None, (), dbeta, quantity="dbeta", caption="gradient of β")
+    b.equation(_sub("dgamma", 1, 1), None, (), dgamma, quantity="dgamma", caption=("gradient of ", gamma))
+    b.equation(_sub("dbeta", 1, 1), None, (), dbeta, quantity="dbeta", caption=("gradient of ", beta))
     dxhat = sp.ImmutableMatrix(n, m, lambda i, j: G[i, j] * DY_DXHAT.xreplace({gamma: g[j]}))
     b.equation(nt.Partial(nt.Label("L_bn", "L"), XHAT), sp.Mul(dL_dY, gamma, evaluate=False), (), dxhat,
-               quantity="dxhat", caption="gradient of x̂")
-    b.say("Every x_i reaches the loss three ways: through its own x̂_i, through σ² and through μ. The local "
-          "derivatives, by SymPy:")
+               quantity="dxhat", caption=("gradient of ", SHOWN_XHAT))
+    b.say("Every ", x_i, " reaches the loss three ways: through its own ", xhat, ", through ", var, " and through ",
+          mu, ". The local derivatives, by SymPy:")
     b.equation(nt.Partial(xhat, x_i), DXHAT_DX)
     b.equation(nt.Partial(xhat, var), DXHAT_DVAR)
     b.equation(nt.Partial(xhat, mu), DXHAT_DMU)
@@ -270,10 +279,10 @@ def _backward(b: Builder, f: BatchNorm, X: sp.ImmutableMatrix, means: list[sp.Ba
         dmeans.append(dmean)
     b.equation(_sub("dvar", 1, 1), sp.Sum(sp.Mul(nt.Partial(nt.Label("L_bn", "L"), xhat),
                                                  nt.Partial(xhat, var), evaluate=False), (sp.Symbol("i"), 1, N)),
-               (), _row(dvars), quantity="dvar", caption="gradient of σ²")
+               (), _row(dvars), quantity="dvar", caption=("gradient of ", SHOWN_VAR))
     b.equation(_sub("dmean", 1, 1), sp.Sum(sp.Mul(nt.Partial(nt.Label("L_bn", "L"), xhat),
                                                   nt.Partial(xhat, mu), evaluate=False), (sp.Symbol("i"), 1, N)),
-               (), _row(dmeans), quantity="dmean", caption="gradient of μ")
+               (), _row(dmeans), quantity="dmean", caption=("gradient of ", mu))
     dX = sp.ImmutableMatrix(n, m, lambda i, j: sp.radsimp(
         dxhat[i, j] * DXHAT_DX.xreplace({var: variances[j], eps: exact(f.epsilon)})
         + dvars[j] * DVAR_DX.xreplace({x_i: X[i, j], mu: means[j], N: n})
@@ -286,7 +295,8 @@ def _backward(b: Builder, f: BatchNorm, X: sp.ImmutableMatrix, means: list[sp.Ba
     b.equation(nt.Partial(nt.Label("L_bn", "L"), nt.Label("X_bn", "X")), None, (), dX, quantity="dX",
                caption="gradient of the batch")
     b.say("The three paths sum to 0 over the batch in every feature (shifting all of a feature's inputs by the same "
-          "amount changes nothing after normalization), a quick check on ∂L/∂X.")
+          "amount changes nothing after normalization), a quick check on ",
+          nt.Partial(L("L_bn", "L"), L("X_bn", "X")), ".")
     return ["dgamma", "dbeta", "dX"]
 
 
@@ -296,10 +306,10 @@ def _running(b: Builder, f: BatchNorm, n: int, m: int, means: list[sp.Basic], va
     mom = exact(f.momentum)
     b.heading("Running statistics and inference")
     unbiased = f.running_var_estimate == "unbiased"
-    b.say("During training the layer also keeps running averages for test time: running ← (1 − momentum)·running "
-          "+ momentum·batch, with ", sp.Eq(sp.Symbol("momentum"), mom, evaluate=False),
-          ". The running variance averages the batch variance " +
-          ("made unbiased, σ²·N/(N − 1) (as PyTorch does)." if unbiased else "as computed (divided by N)."))
+    b.say("During training the layer also keeps running averages for test time: ", RUNNING, ", with ",
+          sp.Eq(nt.text("momentum"), mom, evaluate=False), ". The running variance averages the batch variance ",
+          *(("made unbiased, ", nt.Product(var, nt.Ratio(N, N_MINUS_1)), " (as PyTorch does).") if unbiased
+            else ("as computed (divided by ", N, ").")))
     batch_var = [v * sp.Rational(n, n - 1) if unbiased else v for v in variances]
     new_mean = _row([(1 - mom) * exact(r) + mom * mean for r, mean in zip(f.running_mean, means)])
     new_var = _row([(1 - mom) * exact(r) + mom * v for r, v in zip(f.running_var, batch_var)])
@@ -351,9 +361,10 @@ def batchnorm_statement(data: BatchNorm) -> list[Line]:
                       sp.Eq(L("running_mean_old", r"\mu_{\text{run}}"), row(data.running_mean), evaluate=False),
                       " and ", sp.Eq(L("running_var_old", r"\sigma^{2}_{\text{run}}"), row(data.running_var),
                                      evaluate=False),
-                      f", updated with momentum {data.momentum} (running ← (1 − momentum)·running + momentum·batch, "
-                      f"the batch variance {'unbiased, N − 1' if data.running_var_estimate == 'unbiased' else 'biased, N'}"
-                      ")."))
+                      ", updated with ", sp.Eq(nt.text("momentum"), exact(data.momentum), evaluate=False), " (",
+                      RUNNING, ", the batch variance ",
+                      *(("unbiased, divided by ", N_MINUS_1) if data.running_var_estimate == "unbiased"
+                        else ("biased, divided by ", N)), ")."))
     if data.X_test is not None:
         lines.append(("At test time the input is ", sp.Eq(L("X_test", r"X_{\text{test}}"), to_matrix(data.X_test),
                                                            evaluate=False), "."))

@@ -30,6 +30,7 @@ from symnn.sheets.build import Builder
 from symnn.sheets.fields import Context, describe, given
 from symnn.sheets.kinds.base import Kind
 from symnn.sheets.kinds.conv_common import extent, output_size
+from symnn.sheets.kinds.conv_notation import minus_one
 from symnn.sheets.recipes import Earlier, Programs, Recipes
 from symnn.sheets.reference.arrays import Values
 from symnn.sheets.reference.cnn_sizes import evaluate_cnn_sizes
@@ -196,8 +197,8 @@ def solve_cnn_sizes(spec: ExerciseSpec[CnnSizes]) -> Derivation:
     b = Builder(spec, "Sizes through a CNN")
     H, W, C = d.input
     b.say(f"The input is {H}×{W}×{C} (height × width × channels). A conv or pool layer gives ", _generic_rule(),
-          " outputs along each axis; the receptive field grows by (F − 1) times the jump, the product of the "
-          "strides so far.")
+          " outputs along each axis; the receptive field grows by ", nt.Product(minus_one(sp.Symbol("F")), sp.Symbol("j")),
+          ", where the jump ", sp.Symbol("j"), " is the product of the strides so far.")
     before = Shape(H, W, C)
     rf, jump = 1, 1
     rows: list[tuple[Inline, ...]] = [("input", "", f"{H}×{W}×{C}", "", "1×1")]

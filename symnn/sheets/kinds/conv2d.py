@@ -55,7 +55,7 @@ from symnn.sheets.kinds.conv_common import (
     spread,
     windows,
 )
-from symnn.sheets.kinds.conv_notation import Correlation, Rot180, product
+from symnn.sheets.kinds.conv_notation import Correlation, Rot180, minus_one, product
 from symnn.sheets.recipes import Compute, Earlier, Program, Programs, Recipes
 from symnn.sheets.reference.arrays import Values
 from symnn.sheets.reference.conv2d import evaluate_conv2d
@@ -74,8 +74,23 @@ backward pass): about ten seconds; the 3-channel 8×8 layer with four 3×3 filte
 y_, t_ = sp.symbols("y t", real=True)
 LOSSES: dict[str, sp.Expr] = {"sum": y_, "half_sse": (y_ - t_) ** 2 / 2}
 """Each loss's term for one output entry y (target t); L is the sum of the terms over every entry of Y."""
-LOSS_WORDS = {"sum": "L = ΣY, the sum of every output entry",
-              "half_sse": "L = ½Σ(Y − T)², half the summed squared error against the target T"}
+_C, _D, _F, _G, _H, _L, _P, _S, _T, _W, _X, _Y = sp.symbols("C D F G H L P S T W X Y")
+"""The letters of the general rules, for the prose."""
+LOSS_WORDS: dict[str, tuple[Inline, ...]] = {
+    "sum": (sp.Eq(_L, nt.Label("ΣY", r"\sum Y"), evaluate=False), ", the sum of every output entry"),
+    "half_sse": (sp.Eq(_L, nt.Label("½Σ(Y − T)²", r"\frac{1}{2} \sum \left(Y - T\right)^{2}"), evaluate=False),
+                 ", half the summed squared error against the target ", _T)}
+"""Each loss in words, with its formula as a math run."""
+CORRELATION = nt.Label(
+    "Y_f[i, j] = b_f + Σ_c Σ_u Σ_v X_c[(i − 1)S + (u − 1)D + 1, (j − 1)S + (v − 1)D + 1] · K_{f,c}[u, v]",
+    r"Y_{f}[i, j] = b_{f} + \sum_{c} \sum_{u} \sum_{v} X_{c}\left[(i - 1)S + (u - 1)D + 1,\ "
+    r"(j - 1)S + (v - 1)D + 1\right] \cdot K_{f,c}[u, v]")
+"""One output entry of the cross-correlation (1-based, in the padded input)."""
+CHAIN_LOSS = nt.Label("L = Σ_f Σ_ij G_f[i, j] · Y_f[i, j]",
+                      r"L = \sum_{f} \sum_{i,j} G_{f}[i, j] \cdot Y_{f}[i, j]")
+"""The loss whose derivatives are the gradients, for a given upstream gradient G."""
+FLIP = nt.Code("flip = true")
+"""The sheet's setting for a true convolution."""
 
 Rows = list[list[sp.Basic]]
 
@@ -274,12 +289,14 @@ def solve_conv2d(spec: ExerciseSpec[Conv2d]) -> Derivation:
     zero = sp.S.Zero
 
     b.heading("Output size")
-    b.say(f"X has {C} channel{'s' if C > 1 else ''} of {H}×{W} and there {'are' if F > 1 else 'is'} {F} "
+    b.say(_X, f" has {C} channel{'s' if C > 1 else ''} of {H}×{W} and there {'are' if F > 1 else 'is'} {F} "
           f"filter{'s' if F > 1 else ''} of {C}×{kh}×{kw}: one {kh}×{kw} kernel per input channel. Along each axis "
-          "a kernel of size F, padding P and stride S give ",
-          size_formula(*sp.symbols("H F P S")), " outputs"
-          + (" (W for H along the columns)." if D == 1 else
-             f"; with dilation D = {D} the kernel spans D(F − 1) + 1 entries, which take F's place."))
+          "a kernel of size ", _F, ", padding ", _P, " and stride ", _S, " give ",
+          size_formula(_H, _F, _P, _S), " outputs",
+          *((" (", _W, " for ", _H, " along the columns).") if D == 1 else
+            ("; with dilation ", sp.Eq(_D, D, evaluate=False), " the kernel spans ",
+             sp.Add(sp.Mul(_D, minus_one(_F), evaluate=False), 1, evaluate=False), " entries, which take ", _F,
+             "'s place.")))
     if D > 1:
         for axis, k in (("rows", kh), ("columns", kw)):
             with sp.evaluate(False):
@@ -295,25 +312,25 @@ def solve_conv2d(spec: ExerciseSpec[Conv2d]) -> Derivation:
     with sp.evaluate(False):
         product = sp.Mul(sp.Integer(C), sp.Integer(kh), sp.Integer(kw))
         counted = sp.Mul(sp.Integer(F), sp.Add(product, 1)) if bias is not None else sp.Mul(sp.Integer(F), product)
-    b.say(f"Each filter has C·F_h·F_w = {per} weights" + (" and one bias." if bias is not None else " and no bias."))
+    b.say("Each filter has ", sp.Eq(nt.Product(_C, sp.Symbol("F_h"), sp.Symbol("F_w")), per, evaluate=False),
+          " weights" + (" and one bias." if bias is not None else " and no bias."))
     b.equation(nt.text("params"), None, [counted], sp.Integer(F * (per + (1 if bias is not None else 0))),
                quantity="params", caption="number of parameters")
 
     b.heading("Cross-correlation")
     b.say("What deep-learning libraries call convolution is cross-correlation: each kernel slides over the "
           "padded input without being flipped, and each output is the sum of the products of the entries it "
-          "covers, plus the filter's bias: Y_f[i, j] = b_f + Σ_c Σ_u Σ_v X_c[(i − 1)S + (u − 1)D + 1, "
-          "(j − 1)S + (v − 1)D + 1] · K_{f,c}[u, v] (1-based, in the padded input).")
+          "covers, plus the filter's bias: ", CORRELATION, " (1-based, in the padded input).")
     Keff = [[_effective(k, d.flip) for k in t] for t in K]
     if d.flip:
-        b.say("Here flip = true asks for the true (signal-processing) convolution: the kernel is turned by 180° "
+        b.say("Here ", FLIP, " asks for the true (signal-processing) convolution: the kernel is turned by 180° "
               "first, rows and columns reversed, and that turned kernel is slid as above.")
         for f in range(F):
             for c in range(C):
                 sym = kernel_symbol("K", f + 1, c + 1, F, C, kh, kw)
                 b.equation(Rot180(sym), None, (), _matrix(Keff[f][c]))
     else:
-        b.say("Signal processing's convolution would turn the kernel by 180° first (flip = true); "
+        b.say("Signal processing's convolution would turn the kernel by 180° first (", FLIP, "); "
               "cross-correlation does not.")
     Xp = [pad(x, P, zero) for x in X]
     if P:
@@ -363,7 +380,7 @@ def show_backward(b: Builder, d: Conv2d, X: list[Rows], K: list[list[Rows]], Kef
         local = sp.diff(term, y_)
         T = ([[[exact(v) for v in row] for row in m] for m in d.target] if d.target is not None
              else [[[zero] * Wo for _ in range(Ho)] for _ in range(F)])
-        b.say(f"The loss is {LOSS_WORDS[d.loss]}. SymPy differentiates one entry's term: ",
+        b.say("The loss is ", *LOSS_WORDS[d.loss], ". SymPy differentiates one entry's term: ",
               sp.Eq(sp.Derivative(term, y_), local, evaluate=False), ", so entry by entry:")
         G = [[[local.xreplace({y_: Y[f][i][j], t_: T[f][i][j]}) for j in range(Wo)] for i in range(Ho)]
              for f in range(F)]
@@ -374,10 +391,11 @@ def show_backward(b: Builder, d: Conv2d, X: list[Rows], K: list[list[Rows]], Kef
     else:
         assert d.dY is not None
         G = [[[exact(v) for v in row] for row in m] for m in d.dY]
-        b.say("The upstream gradient G = ∂L/∂Y is given, one matrix per filter.")
-    b.say("Every gradient below is SymPy's derivative of L = Σ_f Σ_ij G_f[i, j] · Y_f[i, j] (the chain rule "
-          "with G fixed), where Y is built by the forward definition from a bias, a kernel or an input of "
-          "symbols and the given numbers substituted for the rest.")
+        b.say("The upstream gradient ", sp.Eq(_G, nt.Partial(_L, _Y), evaluate=False),
+              " is given, one matrix per filter.")
+    b.say("Every gradient below is SymPy's derivative of ", CHAIN_LOSS, " (the chain rule with ", _G, " fixed), "
+          "where ", _Y, " is built by the forward definition from a bias, a kernel or an input of symbols and the "
+          "given numbers substituted for the rest.")
     shift = bias if bias is not None else [zero] * F
 
     def forward(inputs: list[Rows], kernels: list[list[Rows]], biases: list[sp.Basic]) -> list[Rows]:
@@ -397,7 +415,8 @@ def show_backward(b: Builder, d: Conv2d, X: list[Rows], K: list[list[Rows]], Kef
     if d.b is not None:
         L_b = loss(forward(Xp, Keff, bs))
         db = [sp.diff(L_b, bs[f]) for f in range(F)]
-        b.say("The bias is added to every output of its filter, so its gradient is the sum of that filter's G:")
+        b.say("The bias is added to every output of its filter, so its gradient is the sum of that filter's ", _G,
+              ":")
         sums = []
         for f in range(F):
             entries = [G[f][i][j] for i in range(Ho) for j in range(Wo)]
@@ -405,8 +424,8 @@ def show_backward(b: Builder, d: Conv2d, X: list[Rows], K: list[list[Rows]], Kef
         b.equation(nt.partial(L, sp.MatrixSymbol("b", F, 1)), None,
                    [sp.ImmutableMatrix(F, 1, sums)] if Ho * Wo <= 36 else [], sp.ImmutableMatrix(F, 1, db),
                    quantity="dL_db", caption="gradient of the biases")
-    b.say("A kernel entry meets one input entry per output, so its gradient is the sum of G times those input "
-          "entries: the padded input correlated with G" + (" (spread by the stride)" if S > 1 else "")
+    b.say("A kernel entry meets one input entry per output, so its gradient is the sum of ", _G, " times those "
+          "input entries: the padded input correlated with ", _G, (" (spread by the stride)" if S > 1 else "")
           + (", read at the turned kernel's positions" if d.flip else "") + ".")
     dK = []
     for f in range(F):
@@ -460,18 +479,20 @@ def show_full_convolution(b: Builder, d: Conv2d, G: list[Rows], Keff: list[list[
     (H, W), (kh, kw) = shape(d.X[0]), shape(d.K[0][0])
     S, P, D = d.stride, d.padding, d.dilation
     L = sp.Symbol("L")
-    steps = []
+    steps: list[tuple[Inline, ...]] = []
     if S > 1:
-        steps.append(f"put S − 1 = {S - 1} zero{'s' if S > 2 else ''} between neighbouring entries of G")
+        steps.append(("put ", sp.Eq(minus_one(_S), S - 1, evaluate=False), f" zero{'s' if S > 2 else ''} between "
+                      "neighbouring entries of ", _G))
     rows, cols = extent(kh, D) - 1, extent(kw, D) - 1
-    steps.append(f"pad G with F − 1 zeros on every side ({rows} row{'s' if rows != 1 else ''} above and below, "
-                 f"{cols} column{'s' if cols != 1 else ''} left and right)")
-    steps.append("correlate it with the kernel turned by 180°" + (" and spread by the dilation" if D > 1 else "") + (" (the kernel as given, since flip = true "
-                                                                   "turned it once already)" if d.flip else ""))
+    steps.append(("pad ", _G, " with ", minus_one(_F), f" zeros on every side ({rows} row{'s' if rows != 1 else ''} "
+                  f"above and below, {cols} column{'s' if cols != 1 else ''} left and right)"))
+    steps.append(("correlate it with the kernel turned by 180°" + (" and spread by the dilation" if D > 1 else ""),
+                  *((" (the kernel as given, since ", FLIP, " turned it once already)") if d.flip else ())))
     if P:
-        steps.append(f"drop the {P} outer row{'s' if P > 1 else ''} and column{'s' if P > 1 else ''} that belong "
-                     "to the padding")
-    b.say("The same gradient of the input is a \"full\" convolution: " + "; ".join(steps) + ".")
+        steps.append((f"drop the {P} outer row{'s' if P > 1 else ''} and column{'s' if P > 1 else ''} that belong "
+                      "to the padding",))
+    b.say("The same gradient of the input is a \"full\" convolution: ",
+          *[part for i, step in enumerate(steps) for part in (("; " if i else ""), *step)], ".")
     for c in range(C):
         total: list[list[sp.Basic]] = [[sp.S.Zero] * W for _ in range(H)]
         terms_sym: list[sp.Basic] = []
@@ -522,7 +543,7 @@ def conv2d_statement(d: Conv2d) -> list[Line]:
             lines.append(("Upstream gradient: ", sp.Eq(nt.partial(sp.Symbol("L"), out), to_matrix(m),
                                                         evaluate=False), "."))
     if d.loss is not None:
-        lines.append((f"The loss is {LOSS_WORDS[d.loss]}.",))
+        lines.append(("The loss is ", *LOSS_WORDS[d.loss], "."))
         if d.target is not None:
             for f, m in enumerate(d.target, start=1):
                 lines.append(("Target: ", sp.Eq(indexed("T", f, F, *shape(m)), to_matrix(m), evaluate=False), "."))

@@ -69,3 +69,8 @@ def product(a: sp.Basic, b: sp.Basic) -> sp.Basic:
     if a == -1 and b != -1:
         a, b = b, a
     return sp.Mul(a, b, evaluate=False)
+
+
+def minus_one(symbol: sp.Basic, *more: sp.Basic) -> sp.Basic:
+    """``symbol − 1`` (``− more…``) as written, e.g. ``F − 1 − P``: SymPy would order it ``−1 + F − P``."""
+    return sp.Add(symbol, -1, *[sp.Mul(-1, m, evaluate=False) for m in more], evaluate=False)

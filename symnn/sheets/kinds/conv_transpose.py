@@ -39,13 +39,16 @@ from symnn.sheets.kinds.conv_common import (
     rot180,
     spread,
 )
-from symnn.sheets.kinds.conv_notation import Correlation, Rot180, product
+from symnn.sheets.kinds.conv_notation import Correlation, Rot180, minus_one, product
 from symnn.sheets.recipes import Compute, Earlier, Programs, Recipes
 from symnn.sheets.reference.arrays import Values
 from symnn.sheets.reference.conv_transpose import evaluate_conv_transpose
 from symnn.sheets.spec import ExerciseSpec
 from symnn.sheets.statement import Line
 from symnn.sheets.steps import Derivation, Inline
+
+_F, _H, _K, _P, _S = sp.symbols("F H K P S")
+"""The letters of the general rules, for the prose."""
 
 LIMIT = 4096
 """Most output entries a conv_transpose exercise may have."""
@@ -142,8 +145,9 @@ def solve_conv_transpose(spec: ExerciseSpec[ConvTranspose]) -> Derivation:
     Ho, Wo = d.out_shape
     zero = sp.S.Zero
     b.heading("Output size")
-    b.say("Each input entry scatters a whole kernel, its copies S apart, so each axis has (H − 1)S + F entries "
-          "before P rows and columns are cropped from every side:")
+    b.say("Each input entry scatters a whole kernel, its copies ", _S, " apart, so each axis has ",
+          sp.Add(sp.Mul(minus_one(_H), _S, evaluate=False), _F, evaluate=False), " entries before ", _P,
+          " rows and columns are cropped from every side:")
     for n, big, name, axis, k in ((H, "H", "H_out", "rows", kh), (W, "W", "W_out", "columns", kw)):
         with sp.evaluate(False):
             formula = sp.Add(sp.Mul(sp.Add(sp.Symbol(big), -1), sp.Symbol("S")),
@@ -153,10 +157,12 @@ def solve_conv_transpose(spec: ExerciseSpec[ConvTranspose]) -> Derivation:
         b.equation(nt.Named(big, "out"), formula, [numbers], sp.Integer((n - 1) * S - 2 * P + k), quantity=name,
                    caption=f"output {axis}")
     b.heading("Scatter")
-    b.say(f"Input entry x[i, j] adds x[i, j]·K to the {kh}×{kw} block whose top-left corner is row (i − 1)S + 1, "
-          "column (j − 1)S + 1 of the uncropped output; where blocks overlap their entries add up"
-          + (" (with several input channels, each channel scatters its own kernel and the results add)" if C > 1
-             else "") + ".")
+    entry = nt.Entry("x", "i", "j")
+    corner = [sp.Add(sp.Mul(minus_one(sp.Symbol(i)), _S, evaluate=False), 1, evaluate=False) for i in "ij"]
+    b.say("Input entry ", entry, " adds ", nt.Product(entry, _K), f" to the {kh}×{kw} block whose top-left corner "
+          "is row ", corner[0], ", column ", corner[1], " of the uncropped output; where blocks overlap their "
+          "entries add up" + (" (with several input channels, each channel scatters its own kernel and the "
+                              "results add)" if C > 1 else "") + ".")
     for f in range(F):
         pairs = scatter_pairs(X, K[f], S)
         full = [[_total(cell) for cell in row] for row in pairs]
@@ -217,10 +223,11 @@ def show_as_correlation(b: Builder, d: ConvTranspose, X: list[Rows], K: list[Row
         raise SymnnError("conv_transpose: the correlation form disagrees with the scatter")
     if f != 0 or len(X) > 1:
         return
-    b.say("The same output as a cross-correlation: "
-          + (f"put S − 1 = {S - 1} zero{'s' if S > 2 else ''} between neighbouring input entries, " if S > 1 else "")
-          + f"pad with F − 1 − P = {kh - 1 - P} zero{'s' if kh - 1 - P != 1 else ''} on every side and correlate "
-            "with the kernel turned by 180°:")
+    spread_words: tuple[Inline, ...] = ("put ", sp.Eq(minus_one(_S), S - 1, evaluate=False),
+                                         f" zero{'s' if S > 2 else ''} between neighbouring input entries, ")
+    b.say("The same output as a cross-correlation: ", *(spread_words if S > 1 else ()),
+          "pad with ", sp.Eq(minus_one(_F, _P), kh - 1 - P, evaluate=False),
+          f" zero{'s' if kh - 1 - P != 1 else ''} on every side and correlate with the kernel turned by 180°:")
     tilde = sp.MatrixSymbol(r"\tilde{X}", len(grids[0]), len(grids[0][0]))
     b.equation(tilde, None, (), sp.ImmutableMatrix(grids[0]))
     ksym = sp.MatrixSymbol("K", kh, kw)

@@ -83,11 +83,11 @@ def solve_dropout(spec: ExerciseSpec[Dropout]) -> Derivation:
     b.heading("Forward pass (training)")
     kept = sum(1 for v in M if v == 1)
     b.say("Inverted dropout keeps an activation where its mask entry is 1, drops it where it is 0, and divides the "
-          "kept ones by the keep probability ", sp.Eq(p, keep, evaluate=False), ". For one activation a with mask "
-          "entry m:")
+          "kept ones by the keep probability ", sp.Eq(p, keep, evaluate=False), ". For one activation ", a, " with mask "
+          "entry ", m, ":")
     b.equation(a_drop, DROPPED)
-    b.say(f"The mask keeps {kept} of the {rows * cols} activations (a fraction of {sp.Rational(kept, rows * cols)}; "
-          f"on average a fraction p is kept).")
+    b.say(f"The mask keeps {kept} of the {rows * cols} activations (a fraction of ", sp.Rational(kept, rows * cols),
+          "; on average a fraction ", p, " is kept).")
     forward = sp.ImmutableMatrix(A.multiply_elementwise(M) / keep)
     formula = sp.MatMul(sp.Pow(p, -1), nt.Hadamard(Msym, Asym), evaluate=False)
     b.equation(nt.NamedMatrix("A_drop", rows, cols), formula, [_written(M, A, keep)] if small(A) else [], forward,
@@ -98,7 +98,7 @@ def solve_dropout(spec: ExerciseSpec[Dropout]) -> Derivation:
     slope = sp.diff(DROPPED, a)
     b.say("SymPy differentiates the definition with respect to the activation: ",
           sp.Eq(nt.Partial(a_drop, a), slope, evaluate=False),
-          ". A dropped activation gets no gradient; a kept one gets the upstream gradient divided by p.")
+          ". A dropped activation gets no gradient; a kept one gets the upstream gradient divided by ", p, ".")
     if f.grad is not None:
         G = to_matrix(f.grad)
         Gsym = nt.MatrixPartial(sp.Symbol("L"), nt.NamedMatrix("A_drop", rows, cols))
@@ -110,25 +110,25 @@ def solve_dropout(spec: ExerciseSpec[Dropout]) -> Derivation:
         summary.append("dA")
 
     b.heading("Why divide by p: the expectation")
-    b.say("Each mask entry is 1 with probability p and 0 with probability 1 − p, so the expected output of one "
-          "activation is")
+    b.say("Each mask entry is 1 with probability ", p, " and 0 with probability ", sp.Add(1, -p, evaluate=False),
+          ", so the expected output of one activation is")
     outcomes = [(p, DROPPED.xreplace({m: 1})), (1 - p, DROPPED.xreplace({m: 0}))]
     with sp.evaluate(False):
         terms = sp.Add(*[sp.Mul(prob, sp.UnevaluatedExpr(value)) for prob, value in outcomes])
     expected = nt.Label("E[a_drop]", r"\operatorname{E}\left[a_{\text{drop}}\right]")
     b.equation(expected, terms, [sp.simplify(sp.Add(*[prob * value for prob, value in outcomes]))])
-    b.say("the activation itself, whatever p is. Training with dropout therefore sees activations of the same "
+    b.say("the activation itself, whatever ", p, " is. Training with dropout therefore sees activations of the same "
           "expected size as the full network does at test time.")
 
     b.heading("Test time")
-    b.say("At test time nothing is dropped and, because the training pass already divided by p, nothing is "
+    b.say("At test time nothing is dropped and, because the training pass already divided by ", p, ", nothing is "
           "scaled either: the layer passes its activations through unchanged.")
     b.equation(nt.NamedMatrix("A_test", rows, cols), Asym, (), A, quantity="A_test",
                caption="activations at test time")
     summary.append("A_test")
-    b.remark("Convention: this is inverted dropout, which scales by 1/p during training. The original "
-             "formulation keeps the kept activations as they are during training and instead multiplies by p at "
-             "test time, which gives the same expected values.")
+    b.remark("Convention: this is inverted dropout, which scales by ", 1 / p, " during training. The original "
+             "formulation keeps the kept activations as they are during training and instead multiplies by ", p,
+             " at test time, which gives the same expected values.")
     return b.done(summary)
 
 

@@ -311,7 +311,8 @@ def solve_graph(spec: ExerciseSpec[Graph]) -> Derivation:
                          sp.sympify(OPERATIONS[gate.op](*_arguments(gate, values))), values, gate)
         values[gate.name] = value
         b.equation(symbol(gate.name), written(gate), [_substituted(written(gate), values)], value,
-                   quantity=gate.name, caption="the output f" if gate.name == OUTPUT else f"node {gate.name}")
+                   quantity=gate.name,
+                   caption=("the output ", symbol(OUTPUT)) if gate.name == OUTPUT else ("node ", symbol(gate.name)))
 
     b.heading("Local derivatives")
     b.say("Each node's derivative with respect to each node it reads is SymPy's derivative of the node's "
@@ -328,11 +329,12 @@ def solve_graph(spec: ExerciseSpec[Graph]) -> Derivation:
             shown = [at] if rule.free_symbols else []
             final = name == gradient_name(source) and source in circuit.inputs
             b.equation(_local_symbol(gate.name, source, name), rule, shown, local, quantity=name,
-                       caption=f"gradient with respect to {source}" if final
-                       else f"local derivative of {gate.name} with respect to {source}")
+                       caption=("gradient with respect to ", symbol(source)) if final
+                       else ("local derivative of ", symbol(gate.name), " with respect to ", symbol(source)))
 
     b.heading("Backward pass")
-    b.say("Backpropagation starts with ∂f/∂f = 1 at the output and goes backwards: a node's gradient is the "
+    b.say("Backpropagation starts with ", sp.Eq(_gradient_symbol(OUTPUT), 1, evaluate=False),
+          " at the output and goes backwards: a node's gradient is the "
           "gradient of each node it feeds times the local derivative on that wire, added over all the wires "
           "leaving it (where a node feeds several others, a fork, the gradients add up).")
     gradients: dict[str, sp.Expr] = {OUTPUT: sp.S.One}
@@ -342,7 +344,8 @@ def solve_graph(spec: ExerciseSpec[Graph]) -> Derivation:
         gradients[node] = _checked(spec, f"∂f/∂{node}", sp.Add(*terms), values, circuit.gates[-1])
         name = gradient_name(node)
         if consumers == (OUTPUT,):
-            b.say(symbol(node), " feeds only the output, so its gradient is f's local derivative found above:")
+            b.say(symbol(node), " feeds only the output, so its gradient is ", symbol(OUTPUT),
+                  "'s local derivative found above:")
             b.equation(_gradient_symbol(node), None, (), gradients[node])
             continue
         with sp.evaluate(False):
@@ -356,7 +359,7 @@ def solve_graph(spec: ExerciseSpec[Graph]) -> Derivation:
             for i, c in enumerate(consumers):
                 fed += [" and " if i == len(consumers) - 1 else ", " if i else "", symbol(c)]
             b.say(symbol(node), " feeds ", *fed, ": a fork, so the gradients of its branches add up.")
-        caption = f"gradient with respect to {node}" if node in circuit.inputs else f"gradient at node {node}"
+        caption = ("gradient with respect to " if node in circuit.inputs else "gradient at node ", symbol(node))
         b.equation(_gradient_symbol(node), rule, [put_in], gradients[node], quantity=name, caption=caption)
 
     b.step(Figure("The graph: values above the wires, gradients ∂f/∂· below", f"{spec.id}_graph", (),
@@ -469,8 +472,8 @@ def graph_statement(data: Graph) -> list[Line]:
         parts += [", " if i else "", sp.Eq(symbol(name), exact(value), evaluate=False)]
     return [("The computational graph of ", sp.Eq(sp.Symbol(OUTPUT), _written_formula(circuit), evaluate=False),
              "."), (*parts, "."),
-            ("Compute the value of every node in a forward pass and the gradient of f with respect to every input "
-             "by backpropagation.",)]
+            ("Compute the value of every node in a forward pass and the gradient of ", sp.Symbol(OUTPUT),
+             " with respect to every input by backpropagation.")]
 
 
 def graph_reference(data: Graph) -> Values:

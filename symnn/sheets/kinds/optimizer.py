@@ -85,6 +85,13 @@ CURRENT = {"theta": theta_t, "g": g_t, "grad": grad_t, "look": look_t, "v": v_t,
 """The symbol of each quantity at step t."""
 PREVIOUS = {"theta": theta_prev, "v": v_prev, "m": m_prev, "s": s_prev}
 """The symbol of each carried state at step t − 1."""
+v_, s_ = sp.symbols("v s", real=True)
+"""The velocity and the accumulated squared gradients, with no step, for the prose."""
+CONVENTION_RULES = {
+    "velocity": (L("v ← μv − ηg", r"v \leftarrow \mu v - \eta g"), L("θ ← θ + v", r"\theta \leftarrow \theta + v")),
+    "accumulated": (L("v ← μv + g", r"v \leftarrow \mu v + g"), L("θ ← θ − ηv", r"\theta \leftarrow \theta - \eta v")),
+}
+"""Each momentum convention's two updates, as the prose writes them."""
 CAPTIONS = {"theta": "parameters", "g": "gradient", "grad": "gradient of the objective",
             "look": "look-ahead point", "v": "velocity", "m": "first moment", "s": "accumulated squared gradients",
             "m_hat": "bias-corrected first moment", "v_hat": "bias-corrected second moment"}
@@ -665,25 +672,29 @@ def _show_rules(b: Builder, setting: Setting) -> None:
         parts += [", " if i else "", given_value]
     b.say(*parts, ". Every state starts at 0.")
     if data.method in ("momentum", "nesterov"):
-        b.say("Convention: " + ("the velocity v holds the step itself, v ← μv − ηg and θ ← θ + v."
-                                if data.convention == "velocity" else
-                                "the velocity v accumulates gradients, v ← μv + g, and θ ← θ − ηv."))
+        velocity, position = CONVENTION_RULES[data.convention]
+        if data.convention == "velocity":
+            b.say("Convention: the velocity ", v_, " holds the step itself, ", velocity, " and ", position, ".")
+        else:
+            b.say("Convention: the velocity ", v_, " accumulates gradients, ", velocity, ", and ", position, ".")
     if setting.lookahead:
-        b.say("Nesterov's gradient is taken at the look-ahead point, where the momentum alone would carry θ:")
+        b.say("Nesterov's gradient is taken at the look-ahead point, where the momentum alone would carry ", THETA,
+              ":")
         b.equation(look_t, LOOKAHEAD)
     if setting.l2:
-        b.say("The weight decay is L2 regularization: λθ is added to the gradient of the objective"
+        b.say("The weight decay is L2 regularization: ", sp.Mul(lam, THETA, evaluate=False),
+              " is added to the gradient of the objective"
               + (", both taken at the look-ahead point." if setting.lookahead else "."))
         b.equation(g_t, setting.l2_gradient)
     for update in setting.updates:
         b.equation(CURRENT[update.stem], update.rule)
     if data.method == "adamw":
-        b.say("AdamW decouples the weight decay: αλθ_{t−1} is subtracted directly, not added to the gradient, so "
-              "it does not pass through the moments.")
+        b.say("AdamW decouples the weight decay: ", sp.Mul(alpha, lam, theta_prev, evaluate=False),
+              " is subtracted directly, not added to the gradient, so it does not pass through the moments.")
     if data.f is not None:
-        b.say("The gradient is SymPy's derivative of the objective" +
-              (", entry by entry (the objective is the sum over the entries of θ):" if len(setting.data.theta) *
-               len(setting.data.theta[0]) > 1 else ":"))
+        b.say("The gradient is SymPy's derivative of the objective",
+              *((", entry by entry (the objective is the sum over the entries of ", THETA, "):")
+                if len(setting.data.theta) * len(setting.data.theta[0]) > 1 else (":",)))
         seen: set[str] = set()
         for i in range(len(data.f)):
             if data.f[i].text in seen:
@@ -750,18 +761,25 @@ def _unevaluated(expr: sp.Basic, mapping: Mapping[sp.Basic, sp.Basic]) -> sp.Bas
 def _remarks(b: Builder, setting: Setting) -> None:
     method = setting.data.method
     if method in ("adam", "adamw"):
-        b.remark("Bias correction: m and v start at 0, so early on they underestimate the gradient's moments; "
-                 "dividing by 1 − β₁ᵗ and 1 − β₂ᵗ (t counted from 1 at the first step) removes that bias. ε is "
-                 "added outside the square root, √v̂ + ε, as in the Adam paper and PyTorch.")
+        with sp.evaluate(False):
+            corrections = [sp.Add(1, -beta**t) for beta in (beta1, beta2)]
+            outside = sp.Add(sp.sqrt(L("v_hat", r"\hat{v}")), eps)
+        b.remark("Bias correction: ", sp.Symbol("m"), " and ", v_, " start at 0, so early on they underestimate the "
+                 "gradient's moments; dividing by ", corrections[0], " and ", corrections[1], " (", t, " counted from "
+                 "1 at the first step) removes that bias. ", eps, " is added outside the square root, ", outside,
+                 ", as in the Adam paper and PyTorch.")
     if method in ("momentum", "nesterov"):
         other = "accumulated" if setting.data.convention == "velocity" else "velocity"
-        b.remark(f"The other common convention ({other}: " +
-                 ("v ← μv + g, θ ← θ − ηv" if other == "accumulated" else "v ← μv − ηg, θ ← θ + v") +
-                 ") gives other velocities: " + ("−v/η" if other == "accumulated" else "−ηv") +
-                 (". With a constant learning rate the parameters come out the same." if setting.data.method ==
-                  "momentum" else ". For Nesterov momentum the two forms also give different parameters."))
+        velocity, position = CONVENTION_RULES[other]
+        b.remark(f"The other common convention ({other}: ", velocity, ", ", position, ") gives other velocities: ",
+                 -v_ / eta if other == "accumulated" else L("−ηv", r"-\eta v"),
+                 ". With a constant learning rate the parameters come out the same." if setting.data.method ==
+                 "momentum" else ". For Nesterov momentum the two forms also give different parameters.")
     if method in ("adagrad", "rmsprop"):
-        b.remark("ε is added outside the square root, √s + ε (PyTorch); some texts put it inside, √(s + ε).")
+        with sp.evaluate(False):
+            outside, inside = sp.Add(sp.sqrt(s_), eps), sp.sqrt(sp.Add(s_, eps))
+        b.remark(eps, " is added outside the square root, ", outside, " (PyTorch); some texts put it inside, ",
+                 inside, ".")
 
 
 def reference(data: Optimizer) -> Values:
@@ -778,17 +796,16 @@ def optimizer_statement(data: Optimizer) -> list[Line]:
     lines: list[Line] = [(f"{NAMES[data.method]} for {data.count} step{'s' if data.count > 1 else ''}, from ",
                           sp.Eq(theta0, _shaped(setting, initial_state(setting)["theta"]), evaluate=False), ".")]
     if data.method in ("momentum", "nesterov"):
-        lines.append((f"Momentum convention: {data.convention} ("
-                      + ("v ← μv − ηg, θ ← θ + v" if data.convention == "velocity" else "v ← μv + g, θ ← θ − ηv")
-                      + ").",))
+        velocity, position = CONVENTION_RULES[data.convention]
+        lines.append((f"Momentum convention: {data.convention} (", velocity, ", ", position, ")."))
     if data.f is not None:
         size = len(data.theta) * len(data.theta[0])
         if len(data.f) == 1:
             lines.append(("The objective is ", sp.Eq(sp.Function("f")(THETA), setting.objective(0), evaluate=False),
-                          " (summed over the entries of θ)." if size > 1 else "."))
+                          *((" (summed over the entries of ", THETA, ").") if size > 1 else (".",))))
         else:
             for i in range(size):
-                lines.append((f"The objective's term for entry {i + 1} of θ is ",
+                lines.append((f"The objective's term for entry {i + 1} of ", THETA, " is ",
                               sp.Eq(sp.Function(f"f_{i + 1}")(THETA), setting.objective(i), evaluate=False), "."))
     else:
         assert data.grads is not None

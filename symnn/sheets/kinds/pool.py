@@ -199,18 +199,19 @@ def show_backward(b: Builder, d: Pool, X: list[Rows], grid: list[list[list[tuple
     b.heading("Backward pass")
     b.say("Each output's upstream gradient goes back to the entries of its window, times the local derivative "
           "of the window's output. SymPy differentiates the window's definition: ",
-          sp.Eq(sp.Derivative(y, s[0]), slopes[0], evaluate=False), " and likewise for every entry"
-          + (" (θ is the unit step: 1 for a positive argument, 0 for a negative one)." if d.mode == "max" else "."))
+          sp.Eq(sp.Derivative(y, s[0]), slopes[0], evaluate=False), " and likewise for every entry",
+          *((" (", sp.Symbol("theta"), " is the unit step: 1 for a positive argument, 0 for a negative one).")
+            if d.mode == "max" else (".",)))
     if d.mode == "max":
         b.say("Substituted, that is 1 at the window's largest entry and 0 at the others: the maximum passes the whole "
               "gradient to the entry it came from (a switch), and the other entries get none. At a tie the maximum "
-              "has no derivative; symnn "
-              + ("routes the gradient to the first largest entry in reading order (row by row), as deep-learning "
-                 "libraries route it to one entry." if d.ties == "first" else
-                 "shares the gradient equally among the tied entries (ties = \"split\")."))
+              "has no derivative; symnn ",
+              *(("routes the gradient to the first largest entry in reading order (row by row), as deep-learning "
+                 "libraries route it to one entry.",) if d.ties == "first" else
+                ("shares the gradient equally among the tied entries (", nt.Code('ties = "split"'), ").")))
     else:
-        b.say(f"Every entry of a window gets 1/{len(s)} of that window's gradient: average pooling spreads it "
-              "evenly.")
+        b.say("Every entry of a window gets ", nt.Ratio(sp.Integer(1), sp.Integer(len(s))),
+              " of that window's gradient: average pooling spreads it evenly.")
     b.say("Where windows overlap, an entry collects the contributions of every window it belongs to."
           if d.step < d.size else "The windows do not overlap, so each entry receives from at most one window.")
     for c in range(C):

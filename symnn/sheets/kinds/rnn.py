@@ -315,7 +315,7 @@ def solve_rnn(spec: ExerciseSpec[Rnn]) -> Derivation:
         b.equation(sp.Symbol(f"L_{t}"), step_loss(f.loss, sp.Matrix([[sp.Symbol(f"y_{t}")]]),
                                                    sp.Matrix([[sp.Symbol(f"t_{t}")]]))
                    if u.y[t - 1].shape == (1, 1) else None, (), u.losses[t - 1], quantity=f"L{t}",
-                   caption=f"loss at step {t} (target {tgt})" if u.y[t - 1].shape == (1, 1)
+                   caption=(f"loss at step {t} (target ", tgt, ")") if u.y[t - 1].shape == (1, 1)
                    else f"loss at step {t}")
     total = sp.Add(*u.losses)
     b.equation(L, sp.Add(*[sp.Symbol(f"L_{t}") for t in range(1, T + 1)], evaluate=False), (), total, quantity="L",
@@ -340,7 +340,7 @@ def _backward(b: Builder, f: Rnn, u: Unrolled) -> None:
     slope = TANH.derivative
     b.say("To read those derivatives, the chain rule runs backwards through time. SymPy gives ",
           sp.Eq(nt.Applied("tanh", argument, prime=True), slope, evaluate=False),
-          ", which in the state is 1 − h², and for this loss ",
+          ", which in the state is ", math("1 − h²", r"1 - h^{2}"), ", and for this loss ",
           sp.Eq(nt.Partial(sp.Symbol("L_t"), sp.Symbol("y_t")), LOSSES[f.loss].derivative.xreplace(
               {prediction: sp.Symbol("y_t"), target: sp.Symbol("t_t")}), evaluate=False),
           ". With ", math("δ_t = ∂L/∂a_t", r"\delta_{t} = \frac{\partial L}{\partial a_{t}}"),
@@ -352,7 +352,7 @@ def _backward(b: Builder, f: Rnn, u: Unrolled) -> None:
                         r"\delta_{t+1}\right) \odot \left(1 - h_{t}^{2}\right)"), ".")
     for t in range(T, 0, -1):
         b.equation(_name(f"delta_{t}", by_step[t - 1]), None, (), _plain(by_step[t - 1]), quantity=f"delta{t}",
-                   caption=f"δ at step {t}")
+                   caption=(sp.Symbol("delta"), f" at step {t}"))
     b.say("(Each ", math("δ_t", r"\delta_{t}"), " is SymPy's derivative of the unrolled loss in a shift ",
           math("ε_t", r"\varepsilon_{t}"), " added to ", math("a_t", "a_{t}"), ", at ",
           math("ε_t = 0", r"\varepsilon_{t} = 0"), ".) The parameters are shared by all steps, "
@@ -371,7 +371,7 @@ def _backward(b: Builder, f: Rnn, u: Unrolled) -> None:
     for name in ("W_x", "W_h", "b", "W_y", "b_y"):
         value = grads[name]
         b.equation(nt.Partial(L, sp.Symbol(name)), pieces[name], (), _plain(value), quantity=f"dL_d{name}",
-                   caption=f"gradient of the loss with respect to {name}")
+                   caption=f"gradient of the loss with respect to the {PARAMETER_WORDS[name]}")
     if T < 2:
         return
     b.heading("Why gradients vanish or explode")
@@ -384,10 +384,12 @@ def _backward(b: Builder, f: Rnn, u: Unrolled) -> None:
         factor = sp.ImmutableMatrix(sp.diag(*[1 - v**2 for v in u.h[t]]) * u.params["W_h"])
         b.equation(nt.Partial(_name(f"h_{t}", u.h[t]), _name(f"h_{t - 1}", u.h[t - 1])), None, (), _plain(factor))
     b.equation(nt.Partial(_name(f"h_{T}", u.h[T]), _name("h_1", u.h[1])), None, (), _plain(J),
-               quantity=f"dh{T}_dh1", caption=f"∂h_{T}/∂h_1, the product of the step Jacobians")
+               quantity=f"dh{T}_dh1",
+               caption=(nt.Partial(sp.Symbol(f"h_{T}"), sp.Symbol("h_1")), ", the product of the step Jacobians"))
     norm = math("‖W_h‖", r"\lVert W_{h} \rVert")
-    b.say(f"SymPy's Jacobian of h_{T}, unrolled from h_1, equals that product. Each factor is at most ", norm,
-          " in size, since 0 < 1 − h² ≤ 1: over many steps the product shrinks geometrically when ",
+    b.say("SymPy's Jacobian of ", sp.Symbol(f"h_{T}"), ", unrolled from ", sp.Symbol("h_1"), ", equals that product. "
+          "Each factor is at most ", norm, " in size, since ", math("0 < 1 − h² ≤ 1", r"0 < 1 - h^{2} \leq 1"),
+          ": over many steps the product shrinks geometrically when ",
           math("‖W_h‖ < 1", r"\lVert W_{h} \rVert < 1"), " (the gradient vanishes) and can grow when ",
           math("‖W_h‖ > 1", r"\lVert W_{h} \rVert > 1"), " and the states stay away from saturation (it explodes).")
 
@@ -410,18 +412,19 @@ def rnn_statement(f: Rnn) -> list[Line]:
         return (sp.Eq(sp.Symbol(name), to_matrix(value) if value is not None else sp.S.Zero, evaluate=False),)
 
     if f.cell != "rnn":
-        gates = ", ".join(CELLS[f.cell])
         lines: list[Line] = [(f"One {f.cell.upper()} step from the input ",
-                              sp.Eq(sp.Symbol("x"), to_matrix(f.x), evaluate=False),
-                              f"; W_x, W_h and b stack the gates' blocks in the order {gates}.",)]
+                              sp.Eq(sp.Symbol("x"), to_matrix(f.x), evaluate=False), "; ", *STACKED,
+                              " stack the gates' blocks in the order ", *_listed(CELLS[f.cell]), ".")]
         names = ("W_x", "W_h", "b", "h0", "c0") if f.cell == "lstm" else ("W_x", "W_h", "b", "h0")
         return lines + [given_matrix(n, getattr(f, n)) for n in names]
     lines = [("A tanh RNN, ", math("h_t = tanh(W_x x_t + W_h h_{t-1} + b)",
                                    r"h_{t} = \tanh\left(W_{x} x_{t} + W_{h} h_{t-1} + b\right)"), " and ",
               math("y_t = W_y h_t + b_y", r"y_{t} = W_{y} h_{t} + b_{y}"),
-              f", runs over {f.steps} steps; row t of x is the input x_t and row t of y the target of y_t.",)]
+              f", runs over {f.steps} steps; row ", sp.Symbol("t"), " of ", sp.Symbol("x"), " is the input ",
+              sp.Symbol("x_t"), " and row ", sp.Symbol("t"), " of ", sp.Symbol("y"), " the target of ", sp.Symbol("y_t"),
+              ".")]
     lines += [given_matrix(n, getattr(f, n)) for n in ("x", "W_x", "W_h", "b", "h0", "W_y", "b_y", "y")]
-    lines.append((f"Each step's loss is {LOSSES[f.loss].description}; the loss L sums them over the steps.",))
+    lines.append((f"Each step's loss is {LOSSES[f.loss].description}; the loss ", L, " sums them over the steps."))
     return lines
 
 
@@ -578,6 +581,16 @@ def gated_step(f: Rnn) -> Step:
     return Step(sp.ImmutableMatrix(to_matrix(f.x).T), _column(f.h0, n), _column(f.c0, n), blocks)
 
 
+def _listed(names: tuple[str, ...]) -> tuple[sp.Basic | str, ...]:
+    """Symbols separated by commas, for prose: ``i, f, g, o``."""
+    return tuple(part for i, name in enumerate(names) for part in ((", " if i else ""), sp.Symbol(name)))
+
+
+PARAMETER_WORDS = {"W_x": "input weights", "W_h": "recurrent weights", "b": "state bias",
+                   "W_y": "output weights", "b_y": "output bias"}
+"""Each parameter of a tanh RNN in words (a caption's plain form has no subscript y)."""
+STACKED = (sp.Symbol("W_x"), ", ", sp.Symbol("W_h"), " and ", sp.Symbol("b"))
+"""The stacked parameters of a gated cell, for prose."""
 GATE_WORDS = {"i": "input gate", "f": "forget gate", "g": "candidate cell state", "o": "output gate",
               "r": "reset gate", "z": "update gate", "n": "candidate state"}
 
@@ -590,8 +603,9 @@ def solve_gated(spec: ExerciseSpec[Rnn]) -> Derivation:
     cell = f.cell.upper()
     b = Builder(spec, f"{cell} cell: one step forward")
     x_s, h0_s = _name("x", st.x), _name("h_0", st.h0)
-    b.say(f"W_x, W_h and b stack the gates' blocks in the order {', '.join(CELLS[f.cell])}, {n} row(s) each; "
-          "σ is the sigmoid and ⊙ multiplies entry by entry.")
+    b.say(*STACKED, " stack the gates' blocks in the order ", *_listed(CELLS[f.cell]),
+          f", {n} row{'s' if n > 1 else ''} each; ", nt.FunctionName("σ"), " is the sigmoid and ",
+          math("⊙", r"\odot"), " multiplies entry by entry.")
     values: dict[str, sp.ImmutableMatrix] = {}
     for gate in CELLS[f.cell]:
         act = TANH if gate in ("g", "n") else SIGMOID
@@ -620,8 +634,9 @@ def solve_gated(spec: ExerciseSpec[Rnn]) -> Derivation:
         h1 = sp.ImmutableMatrix(values["o"].multiply_elementwise(c1.applyfunc(TANH.at)))
         tanh_c = nt.Elementwise("tanh", _name("c_1", c1)) if n > 1 else nt.Applied("tanh", sp.Symbol("c_1"))
         b.equation(_name("h_1", h1), prod("o", tanh_c), (), _plain(h1), quantity="h1", caption="new hidden state")
-        b.remark("The forget gate f keeps part of the old cell state and the input gate i admits part of the "
-                 "candidate g; the output gate o decides how much of ", math("tanh(c_1)", r"\tanh\left(c_{1}\right)"),
+        b.remark("The forget gate ", sp.Symbol("f"), " keeps part of the old cell state and the input gate ",
+                 sp.Symbol("i"), " admits part of the candidate ", sp.Symbol("g"), "; the output gate ", sp.Symbol("o"),
+                 " decides how much of ", math("tanh(c_1)", r"\tanh\left(c_{1}\right)"),
                  " leaves as ", math("h_1", "h_{1}"), ".")
     else:
         z = values["z"]
@@ -638,7 +653,8 @@ def solve_gated(spec: ExerciseSpec[Rnn]) -> Derivation:
                  math("W_hn h_0", r"W_{hn} h_{0}"), " after the product, and ",
                  math("h_1 = (1 − z) ⊙ n + z ⊙ h_0", r"h_{1} = \left(1 - z\right) \odot n + z \odot h_{0}"),
                  "; the original GRU writes ", math("W_hn (r ⊙ h_0)", r"W_{hn} \left(r \odot h_{0}\right)"),
-                 ", and some texts swap the roles of z and 1 − z.")
+                 ", and some texts swap the roles of ", sp.Symbol("z"), " and ",
+                 sp.Add(1, -sp.Symbol("z"), evaluate=False), ".")
     names = [*CELLS[f.cell], *(["c1"] if f.cell == "lstm" else []), "h1"]
     return b.done(names)
 

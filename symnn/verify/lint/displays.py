@@ -128,6 +128,12 @@ class ShownResults:
             if scaled - below >= Fraction(1, 2):
                 self._known.add(((below + 1) * unit, k))
 
+    def copy(self) -> ShownResults:
+        """An independent copy (to judge a link again another way)."""
+        copied = ShownResults()
+        copied._known = set(self._known)
+        return copied
+
     def rounds(self, value: Fraction, places: int) -> bool:
         """Whether ``value`` with ``places`` places rounds a result written earlier."""
         return places >= self.MIN_PLACES and (abs(value), places) in self._known

@@ -64,6 +64,16 @@ with it.  A function the sheet never defines leaves its links not checked.
 ``w_5^+``; not a lone Latin letter) or a derivative written as a fraction of ∂ terms
 gives that name the value of its chain (the tightest value the chain's sides agree on);
 later links that use the name are evaluated with it.  A name holds until the next heading.
+A claim of the chain stands there for what it rounded, entry by entry: after ``≈`` (or as
+a display) its whole rounding interval, never the point it writes.  So a name whose chain
+has an exact value lint reads keeps that value (``a_2 = 0.6 + \\frac{\\tanh(0.6)}{2} \\approx 0.869``:
+``\\tanh(a_2)`` is the tanh of the exact value, not of 0.869), and a name given only a
+rounded display stands for its rounding interval: a later side using it holds with the
+sheet's own rounded values when it meets the other side (rule 3).
+
+**Softmax of a matrix.**  It runs over each column (a batch of column vectors) or over
+each row (attention's scores, one row per query); a link written with it is read over
+columns, and over rows when it is an error over columns and holds over rows.
 
 An error's message names the likely slip when one reinterpretation makes the link hold
 (:mod:`symnn.verify.lint.diagnose`).
@@ -73,6 +83,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -93,7 +105,7 @@ from symnn.errors import ParseError
 from symnn.verify.lint import messages, verdicts
 from symnn.verify.lint.claims import Claims, claim_numbers, single_claim
 from symnn.verify.lint.diagnose import diagnose
-from symnn.verify.lint.display import show_value
+from symnn.verify.lint.display import TIGHT, show_value
 from symnn.verify.lint.displays import ShownResults, display_interval, long_display
 from symnn.verify.lint.relations import CHECKED_RELATIONS, Link, Side
 from symnn.verify.lint.rounded import RoundedClaims, rounding_of, site_value, substitution_sites
@@ -109,15 +121,31 @@ from symnn.verify.lint.verdicts import (
     Verdict,
 )
 from symnn.verify.syntax.evaluate import evaluate_interval, exact_literal, named_prefix
+from symnn.verify.syntax.functions import softmax_over_rows, softmax_rows
 from symnn.verify.syntax.grid import Grid
 from symnn.verify.syntax.parse import parse_expression
 from symnn.verify.syntax.tokens import tokenize
 from symnn.verify.syntax.vocabulary import BUILT_IN_FUNCTIONS
 
 _SIDE_NAMES = ("left", "right")
+_SOFTMAX = "softmax"
+"""Links that write it may be read with the softmax of a matrix over its rows."""
 _PARTIAL = re.compile(r"\\partial(?![A-Za-z])")
 
 __all__ = ["VERDICTS", "Judge", "Judgement", "Verdict"]
+
+
+@dataclass(frozen=True, slots=True)
+class _State:
+    """What judging one link may change, saved to judge it again another way."""
+
+    claims: RoundedClaims
+    shown: ShownResults
+    exact_results: set[tuple[Fraction, int]]
+    diagnoses: dict[tuple[tuple[str, str], bool], str | None]
+    last_rhs: Reading | None
+    carried: dict[int, Interval]
+    link_places: int | None
 
 
 class Judge:
@@ -177,13 +205,51 @@ class Judge:
         named = self._name_of(texts[0]) if link.relation in ("=", "≈") else None
         if named is not None:
             return self._named(named, link, texts)
+        before = self._state() if _SOFTMAX in texts[0] or _SOFTMAX in texts[1] else None
         judgement = self._judge_values(link, texts, carried)
+        rows = False
+        if before is not None and judgement.verdict == "error":
+            # The softmax of a matrix runs over its columns (a batch) or its rows
+            # (attention's scores): the link is read the way it holds, if one does.
+            after = self._state()
+            self._restore(before)
+            with softmax_over_rows():
+                by_rows = self._judge_values(link, texts, carried)
+            if by_rows.verdict in ("ok", "rounding"):
+                judgement, rows = by_rows, True
+            else:
+                self._restore(after)
         if self._naming is not None:
-            if self._last_rhs is not None:
-                self._assign(self._naming, self._last_rhs)
-            else:  # ``\\hat{y} = \\sigma(y) = 0.7491``: the name still gets the number
-                self._assign_written(self._naming, texts[1], link.relation)
+            with softmax_over_rows() if rows else nullcontext():
+                if self._last_rhs is not None:
+                    rhs = self._last_rhs
+                    claims = claim_numbers(rhs.tree, link.relation)
+                    meaning = self._meaning_of(rhs, claims, link.relation == "≈")
+                    self._assign(self._naming, meaning)
+                else:  # ``\\hat{y} = \\sigma(y) = 0.7491``: the name still gets the number
+                    self._assign_written(self._naming, texts[1], link.relation)
         return judgement
+
+    def _state(self) -> _State:
+        """What judging one link may change (to judge it again another way)."""
+        return _State(
+            self.claims.copy(),
+            self.shown.copy(),
+            set(self._exact_results),
+            dict(self._diagnoses),
+            self._last_rhs,
+            dict(self._carried),
+            self._link_places,
+        )
+
+    def _restore(self, state: _State) -> None:
+        self.claims = state.claims.copy()
+        self.shown = state.shown.copy()
+        self._exact_results = set(state.exact_results)
+        self._diagnoses = dict(state.diagnoses)
+        self._last_rhs = state.last_rhs
+        self._carried = dict(state.carried)
+        self._link_places = state.link_places
 
     def _assign_written(self, name: str | Node, text: str, relation: str) -> None:
         """Give ``name`` the value of a right side that is a written number (or numbers)."""
@@ -194,7 +260,8 @@ class Judge:
         if isinstance(exact, ParseError):
             return
         claims = claim_numbers(tree, relation)
-        self._assign(name, self._meaning_of(self._read(tree, exact, claims, {}), relation == "≈"))
+        rhs = self._read(tree, exact, claims, {})
+        self._assign(name, self._meaning_of(rhs, claims, relation == "≈"))
 
     def _judge_values(
         self, link: Link, texts: tuple[str, str], carried: dict[int, Interval]
@@ -328,7 +395,7 @@ class Judge:
             exact = self._value(texts[1])
             if not isinstance(exact, ParseError):
                 rhs = self._read(tree, exact, claims, {})
-                value = self._meaning_of(rhs, link.relation == "≈")
+                value = self._meaning_of(rhs, claims, link.relation == "≈")
         if value is None:
             self.names.pop(name, None)  # a name given a new meaning loses its old value
             return self._unchecked(texts, f"This names {shown}; it has no value yet.")
@@ -338,26 +405,40 @@ class Judge:
             f"This gives {shown} the value {show_value(value)}; later links using it are checked.",
         )
 
-    def _meaning_of(self, rhs: Reading, approximate: bool = False) -> Value:
-        """What a right side stands for: a claim what it rounded (or its rounding interval,
-        after ``≈``, or when it is a display), else the side with its rounded numbers."""
-        single = single_claim(rhs.tree)
-        if single is not None and single[1].decimals:
-            sign, number = single
-            learned = self.claims.meaning(number)
-            if learned is not None:
-                return learned if sign == 1 else -learned
+    def _meaning_of(self, rhs: Reading, claims: Claims, approximate: bool) -> Value:
+        """What a right side stands for, as the value of the name it gives a value.
+
+        Each number of its claim (the number written alone there, or each entry of a
+        matrix written there) stands for what it rounded: after ``≈``, or when it is a
+        display, its whole rounding interval (never the point it writes); a claim judged
+        earlier also for the values between it and what it rounded; else (a given written
+        after ``=``) what it says.  Any other side stands for its value with its rounded
+        numbers.  The chain's exact value, when it has one, narrows this (:meth:`_assign`).
+        """
+        if not claims:
+            return rhs.sheet if rhs.sheet is not None else rhs.exact
+
+        def literal(number: Number) -> Interval:
+            places = claims.get(id(number))
+            if places is None:  # not the claim: what the side read it as
+                return rhs.meanings.get(id(number)) or Interval.point(number.value)
+            stood = self.claims.meaning(number)
             if approximate or self._displayed(number):
-                shown = display_interval(number.value, number.decimals or 0)
-                return shown if sign == 1 else -shown
+                shown = display_interval(number.value, places)
+                stood = shown if stood is None else stood.hull(shown)
+            return stood if stood is not None else Interval.point(number.value)
+
+        value = evaluate_or_none(rhs.tree, literal, None, self.definitions, self.names)
+        if value is not None:
+            return value
         return rhs.sheet if rhs.sheet is not None else rhs.exact
 
-    def _assign(self, name: str | Node, value: Value | Reading) -> None:
+    def _assign(self, name: str | Node, value: Value) -> None:
         """Give ``name`` a value; along one chain it keeps the tightest value its sides
-        agree on (``= \\frac{4427}{59590} \\approx 0.0743`` keeps the fraction), and takes
-        a value that disagrees (the sheet carries its own slip forward)."""
-        if isinstance(value, Reading):
-            value = self._meaning_of(value)
+        agree on (``= \\frac{4427}{59590} \\approx 0.0743`` keeps the fraction, and
+        ``= \\tanh(\\frac{3}{4}) \\approx 0.635`` keeps the tanh: a rounded display
+        never replaces the exact value it rounds), and takes a value that disagrees (the
+        sheet carries its own slip forward)."""
         known = self.names.get(name)
         self.names[name] = value if known is None else _tightest(known, value)
 
@@ -497,7 +578,8 @@ class Judge:
 
     def _value(self, text: str) -> Value | ParseError:
         """A side's exact value (cached, unless it uses named values, which may change)."""
-        if text in self._values:
+        cached = not softmax_rows()  # the caches hold values with softmax over columns
+        if cached and text in self._values:
             return self._values[text]
         tree = self._tree(text)
         try:
@@ -508,20 +590,21 @@ class Judge:
             )
         except ParseError as error:
             value = error
-        if isinstance(tree, ParseError) or not self._symbols(text, tree):
+        if cached and (isinstance(tree, ParseError) or not self._symbols(text, tree)):
             self._values[text] = value
         return value
 
     def _exact_nodes(self, text: str) -> dict[int, Value]:
         """The exact value of each node of a side, by ``id`` (only substitution steps need
         them, so they are computed on demand)."""
-        if text in self._node_values:
+        cached = not softmax_rows()  # the cache holds values with softmax over columns
+        if cached and text in self._node_values:
             return self._node_values[text]
         values: dict[int, Value] = {}
         tree = self._tree(text)
         if not isinstance(tree, ParseError):
             evaluate_or_none(tree, exact_literal, values, self.definitions, self.names)
-            if self._symbols(text, tree):
+            if self._symbols(text, tree) or not cached:
                 return values  # named values may change: not cached
         self._node_values[text] = values
         return values
@@ -556,6 +639,8 @@ class Judge:
             half = claim_values(rhs, claims, Fraction(1, 2), self.definitions, self.names)
             unit = claim_values(rhs, claims, Fraction(1), self.definitions, self.names)
             lenient = flat(lhs.sheet)
+        if lenient is None and self._rounded_names(lhs.tree):
+            lenient = flat(lhs.exact)  # its named values stand for their rounding
         left_nodes = verdicts.entry_nodes(lhs.tree, len(base))
         entries = [
             Entry(
@@ -567,8 +652,10 @@ class Judge:
                 lenient[k] if lenient else None,
                 places,
                 single_claim(node),
-                self._used(left_nodes[k], lhs.meanings) if lenient else (),
-                self._used(node, rhs.meanings) if half else (),
+                (self._used(left_nodes[k], lhs.meanings) + self._rounded_names(left_nodes[k]))
+                if lenient
+                else (),
+                (self._used(node, rhs.meanings) if half else ()) + self._rounded_names(node),
                 self._used(node, rhs.slips) if unit else (),
             )
             for k, (label, exact, claimed, places, node) in enumerate(base)
@@ -597,6 +684,7 @@ class Judge:
         written with numbers only is diagnosed once, however often a page repeats it."""
         uses_names = any(self._symbols(t, tree) for t, tree in zip(texts, (lhs.tree, rhs.tree)))
         key = (texts, entry.lenient is not None)
+        uses_names = uses_names or softmax_rows()  # (the cache holds softmax over columns)
         if not uses_names and key in self._diagnoses:
             return self._diagnoses[key]
         meanings = {**lhs.meanings, **rhs.meanings}
@@ -624,6 +712,17 @@ class Judge:
         if not uses_names:
             self._diagnoses[key] = found
         return found
+
+    def _rounded_names(self, node: Node) -> tuple[str, ...]:
+        """The named values a tree uses that stand for a rounding interval (the name was
+        given only a rounded display), as names."""
+        if not self.names:
+            return ()
+        return tuple(
+            name
+            for name in symbols(node)
+            if (value := self.names.get(name)) is not None and not _tight(value)
+        )
 
     def _used(self, node: Node, meanings: dict[int, Interval]) -> tuple[str, ...]:
         """The rounded numbers of a tree that stand for more than themselves, as written."""
@@ -673,6 +772,12 @@ def _tightest(known: Value, new: Value) -> Value:
         if all(isinstance(e, Interval) for row in rows for e in row):
             return Grid(rows)  # type: ignore[arg-type]
     return new
+
+
+def _tight(value: Value) -> bool:
+    """Whether a value is one number (up to the enclosure's width), entry by entry."""
+    entries = value.entries() if isinstance(value, Grid) else [value]
+    return all(e.width <= TIGHT * max(Fraction(1), abs(e.midpoint)) for e in entries)
 
 
 def _group_uses(tokens: list[Any], opening: int, name: object) -> bool:

@@ -252,6 +252,12 @@ class RoundedClaims:
         known = self._stood.get(key)
         self._stood[key] = stood if known is None else known.hull(stood)
 
+    def copy(self) -> RoundedClaims:
+        """An independent copy (to judge a link again another way)."""
+        copied = RoundedClaims()
+        copied._stood = dict(self._stood)
+        return copied
+
     def meaning(self, number: Number) -> Interval | None:
         """What a decimal stands for as a rounded result written earlier, or None."""
         if not number.decimals:

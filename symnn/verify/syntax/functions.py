@@ -4,12 +4,16 @@ and min, softmax, sign, and the functions a sheet defines itself.
 Each rule takes the evaluator (:class:`~symnn.verify.syntax.evaluate.Evaluator`: its
 arithmetic, LeakyReLU's default slope, the sheet's definitions), the function as written
 and its evaluated arguments.  Functions of a matrix apply entry by entry, except softmax
-(over a vector, or each column of a matrix) and max/min of one matrix (over its entries).
+(over a vector, or each column of a matrix: a batch of column vectors; each row instead
+within :func:`softmax_over_rows`, as attention writes its scores, one row per query) and
+max/min of one matrix (over its entries).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +30,25 @@ _ONE = Number(Fraction(1), None, "1")
 ACTIVATION_NAMES = ("relu", "leaky_relu", "sigmoid", "tanh", "softplus", "elu")
 """The activations the tokenizer can name; each is a key of :data:`symnn.core.calculus.ACTIVATIONS`
 (listed here so that evaluating numbers never has to import SymPy)."""
+
+
+_SOFTMAX_ROWS: ContextVar[bool] = ContextVar("softmax_rows", default=False)
+"""Whether the softmax of a matrix runs over each row (else over each column)."""
+
+
+@contextmanager
+def softmax_over_rows() -> Iterator[None]:
+    """Within it, the softmax of a matrix (not a vector) runs over each of its rows."""
+    token = _SOFTMAX_ROWS.set(True)
+    try:
+        yield
+    finally:
+        _SOFTMAX_ROWS.reset(token)
+
+
+def softmax_rows() -> bool:
+    """Whether the softmax of a matrix runs over its rows here (:func:`softmax_over_rows`)."""
+    return _SOFTMAX_ROWS.get()
 
 
 def one_argument(function: Function, arguments: list[Value]) -> Value:
@@ -69,7 +92,8 @@ def apply_extremum(ev: Evaluator[Any], function: Function, arguments: list[Value
 
 
 def apply_softmax(ev: Evaluator[Any], function: Function, arguments: list[Value]) -> Value:
-    """e^{z_i} / Σ_j e^{z_j} over a vector, or over each column of a matrix."""
+    """e^{z_i} / Σ_j e^{z_j} over a vector, or over each column of a matrix (each row
+    within :func:`softmax_over_rows`)."""
     no_derivative(function)
     argument = one_argument(function, arguments)
     if not isinstance(argument, Grid):
@@ -77,6 +101,8 @@ def apply_softmax(ev: Evaluator[Any], function: Function, arguments: list[Value]
     if argument.is_vector:
         values = _softmax(ev.arithmetic, argument.entries())
         return grid(tuple((v,) for v in values) if argument.shape[1] == 1 else (tuple(values),))
+    if softmax_rows():
+        return grid(tuple(tuple(_softmax(ev.arithmetic, list(row))) for row in argument.rows))
     columns = [_softmax(ev.arithmetic, list(column)) for column in argument.transposed().rows]
     return grid(tuple(zip(*columns)))
 
