@@ -16,7 +16,9 @@ import importlib
 import importlib.util
 import io
 import multiprocessing
+import os
 import threading
+import time
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -89,9 +91,26 @@ def draw_files(figures: tuple[Figure, ...], prefix: str, extension: str) -> dict
     return {figure_file(f, prefix, extension): draw(f, extension) for f in figures}
 
 
-def warm_up() -> bool:
-    """Import matplotlib (a third of a second) so a worker is ready when the figures are."""
+def warm_up(parent: int | None = None) -> bool:
+    """Import matplotlib (a third of a second) so a worker is ready when the figures are.
+
+    With ``parent`` (the process that forked the worker), the worker also exits as soon as that
+    process is gone: a forked worker holds both ends of its task pipe, so when the parent is killed
+    (SIGKILL, an out-of-memory kill) nothing else would ever end it.
+    """
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     return available() and bool(importlib.import_module("matplotlib.figure"))
+
+
+def _exit_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL)
+    os._exit(0)
+
+
+PARENT_POLL = 0.5
+"""Seconds between a drawing worker's checks that the process which forked it is still there."""
 
 
 WORKERS = 1
@@ -117,7 +136,7 @@ class Drawer:
             self._pool = concurrent.futures.ProcessPoolExecutor(
                 max_workers=WORKERS, mp_context=multiprocessing.get_context("fork"))
             for _ in range(WORKERS):
-                self._pool.submit(warm_up)
+                self._pool.submit(warm_up, os.getpid())
         return self
 
     def submit(self, sheet: Sheet, prefix: str, extension: str) -> concurrent.futures.Future[dict[str, bytes]]:
