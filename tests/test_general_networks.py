@@ -10,6 +10,7 @@ piecewise-linear activations are checked exactly against plain Fractions.
 from __future__ import annotations
 
 import json
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 import numpy as np
@@ -211,13 +212,41 @@ def fraction_training(steps):
 
 
 def test_several_steps_agree_exactly_with_plain_fractions():
+    d = sheet(RELU_STEPS.replace("steps = 4", "steps = 2")).derivations[0]
+    losses, W1 = fraction_training(2)
+    for t, expected in enumerate(losses, start=1):
+        assert d.quantity(f"L_step{t}").exact == sp.Rational(expected.numerator, expected.denominator)
+    assert d.quantity("W1_step2").exact == sp.Matrix([[sp.Rational(v.numerator, v.denominator) for v in row]
+                                                       for row in W1])
+    assert losses == sorted(losses, reverse=True)  # the loss falls at every step
+
+
+def _twenty_digits(value: Fraction) -> sp.Rational:
+    """``value`` rounded half-even to 20 significant digits, by the decimal module."""
+    with localcontext() as context:
+        context.prec = 80
+        exact = Decimal(value.numerator) / Decimal(value.denominator)
+        context.prec = 20
+        return sp.Rational(str(+exact))
+
+
+def test_steps_whose_rationals_grow_long_are_certified_decimals_of_the_exact_fractions():
+    # After 3 steps the parameters' denominators pass 60 digits (the loss's pass 800 after 4):
+    # the run is certified instead, and each certified decimal is the exact fraction rounded.
     d = sheet(RELU_STEPS).derivations[0]
     losses, W1 = fraction_training(4)
     for t, expected in enumerate(losses, start=1):
-        assert d.quantity(f"L_step{t}").exact == sp.Rational(expected.numerator, expected.denominator)
-    assert d.quantity("W1_step4").exact == sp.Matrix([[sp.Rational(v.numerator, v.denominator) for v in row]
-                                                       for row in W1])
-    assert losses == sorted(losses, reverse=True)  # the loss falls at every step
+        assert "certified" in d.quantity(f"L_step{t}").caption
+        assert d.quantity(f"L_step{t}").exact == _twenty_digits(expected), t
+    assert d.quantity("W1_step4").exact == sp.Matrix([[_twenty_digits(v) for v in row] for row in W1])
+
+
+def test_five_exact_leaky_relu_steps_do_not_overflow_integer_printing():
+    # Formerly "ValueError: Exceeds the limit (4300 digits)": the digits double at every step.
+    text = RELU_STEPS.replace('activation = "relu"', 'activation = "leaky_relu"').replace("steps = 4", "steps = 5")
+    d = sheet(text).derivations[0]
+    values = [float(d.quantity(f"L_step{t}").exact) for t in range(1, 6)]
+    assert values == sorted(values, reverse=True)
 
 
 def test_later_steps_through_a_custom_activation_are_certified():
@@ -351,3 +380,33 @@ def test_check_gives_verdicts_on_a_softmax_batch(tmp_path, capsys):
     answers.write_text(f"[ex1]\nL = {value + 0.01:.4f}\n")
     assert main(["check", str(spec), str(answers)]) == 1
     assert "wrong" in capsys.readouterr().out
+
+
+KINK = """
+[[exercise]]
+id = "kink"
+kind = "network"
+x = [-1.1, 1.1]
+y = [0.1, 0]
+loss = "half_sse"
+learning_rate = 0.1
+[[exercise.layers]]
+W = [[-0.1, -0.1], [0, 0]]
+activation = "relu"
+
+[[exercise]]
+id = "one_layer"
+kind = "forward"
+W = [[-0.1, -0.1]]
+X = [-1.1, 1.1]
+activation = "leaky_relu"
+"""
+
+
+def test_a_pre_activation_exactly_zero_is_at_the_kink_for_numpy_too():
+    # Exactly, -0.1*(-1.1) - 0.1*1.1 = 0, where ReLU'(0) = 0; numpy's product left 5.6e-19 and took the
+    # other branch, so the cross-check stopped the sheet (found by test_properties).
+    sheet = solve_checked(load_sheet(KINK))  # cross-checked against numpy
+    assert sheet["kink"].quantity("Z1").exact[0, 0] == 0
+    assert sheet["kink"].quantity("delta1").exact[0, 0] == 0
+    assert sheet["one_layer"].quantity("A").exact[0, 0] == 0

@@ -109,3 +109,40 @@ def test_png_has_only_image_chunks(seed_sheet):
         chunks.append(data[position + 4:position + 8].decode())
         position += 12 + length
     assert set(chunks) <= {"IHDR", "pHYs", "IDAT", "IEND"}, chunks  # no time stamp, no software text
+
+
+def test_a_drawing_worker_exits_when_the_process_that_forked_it_is_killed(tmp_path):
+    # A forked pool worker holds both ends of its task pipe, so a SIGKILLed parent used to leave it
+    # sleeping forever (orphans of test_kill_9_at_any_moment piled up on the test machine).
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    pytest.importorskip("matplotlib")
+    script = (
+        "import os, sys, time\n"
+        "from symnn.sheets.render import plots\n"
+        "drawer = plots.Drawer().__enter__()\n"
+        "pool = drawer._pool\n"
+        "assert pool is not None\n"
+        "pool.submit(os.getpid).result()\n"
+        "print(*[p.pid for p in pool._processes.values()], flush=True)\n"
+        "time.sleep(60)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    workers = [int(p) for p in parent.stdout.readline().split()]
+    assert workers
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+
+    def alive(pid: int) -> bool:
+        try:
+            with open(f"/proc/{pid}/status", encoding="ascii") as status:
+                return "\nState:\tZ" not in status.read()
+        except FileNotFoundError:
+            return False
+
+    deadline = time.monotonic() + 20
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(alive(pid) for pid in workers)

@@ -151,7 +151,9 @@ def _derivative_in_output(act: Activation) -> sp.Expr | None:
     """Rewrite f'(x) as an expression of a = f(x) when SymPy can.
 
     First try replacing f(x) itself (tanh' is 1 - tanh(x)**2); otherwise solve
-    ``a = f(x)`` for the exponential inside f and substitute it into f'.
+    ``a = f(x)`` for the exponential inside f and substitute it into f' (by :func:`_invert`,
+    exactly and without ``sympy.solve`` for every built-in; ``sympy.solve`` only for a custom
+    formula that :func:`_invert` cannot undo).
     """
     f, d = act.definition, _derivative(act.definition)
     if isinstance(f, sp.Piecewise) or x not in d.free_symbols:
@@ -161,12 +163,49 @@ def _derivative_in_output(act: Activation) -> sp.Expr | None:
         return sp.factor(direct)
     for g in sorted(f.atoms(sp.exp), key=sp.default_sort_key):
         G = sp.Dummy("G", positive=True)
-        solutions = sp.solve(sp.Eq(a, f.subs(g, G)), G)
+        solution = _invert(f.subs(g, G), G)
+        solutions = [solution] if solution is not None else sp.solve(sp.Eq(a, f.subs(g, G)), G)
         if len(solutions) == 1:
-            candidate = sp.factor(sp.simplify(d.subs(g, solutions[0])))
+            substituted = d.subs(g, solutions[0])
+            candidate = sp.factor(sp.cancel(substituted))
+            if x in candidate.free_symbols:  # rare (custom formulas): let simplify try identities
+                candidate = sp.factor(sp.simplify(substituted))
             if x not in candidate.free_symbols:
                 return candidate
     return None
+
+
+def _invert(h: sp.Expr, G: sp.Symbol) -> sp.Expr | None:
+    """The one G with ``a = h(G)`` when h is a log, constant shift or scale of a rational function of G
+    whose numerator of ``h(G) - a`` is of degree 1 in G; else None (the caller falls back to ``sympy.solve``).
+
+    Exact and cheap: no ``sympy.solve``, whose solution check imports ``sympy.physics.units``.
+
+    >>> G = sp.Symbol("G", positive=True)
+    >>> _invert(1 / (1 + G), G)
+    -(a - 1)/a
+    >>> _invert(sp.log(1 + G) - sp.log(2), G)
+    2*exp(a) - 1
+    """
+    rhs: sp.Expr = a
+    while True:
+        if isinstance(h, sp.log):
+            h, rhs = h.args[0], sp.exp(rhs)
+        elif isinstance(h, sp.Add) and (constant := h.as_independent(G, as_Add=True)[0]) != 0:
+            h, rhs = h - constant, rhs - constant
+        elif isinstance(h, sp.Mul) and (coefficient := h.as_independent(G, as_Add=False)[0]) != 1:
+            h, rhs = h / coefficient, rhs / coefficient
+        else:
+            break
+    numerator = sp.fraction(sp.together(h - rhs))[0]
+    try:
+        poly = sp.Poly(sp.expand(numerator), G)
+    except sp.PolynomialError:
+        return None
+    if poly.degree() != 1 or rhs.has(G):
+        return None
+    c1, c0 = poly.all_coeffs()
+    return sp.factor(-c0 / c1)
 
 
 SOFTMAX = "softmax"
@@ -308,7 +347,9 @@ def output_delta(loss: str, activation: str | Activation) -> sp.Expr:
     df = _derivative_in_output(act)
     if df is None:
         return dl_da * act.derivative
-    return sp.factor(sp.simplify(dl_da * df))
+    # cancel, not simplify: the same result for every built-in (a test holds it), without
+    # simplify's import of sympy.physics.units (about 0.3 s of every start).
+    return sp.factor(sp.cancel(dl_da * df))
 
 
 # ---------------------------------------------------------------------------
@@ -357,25 +398,49 @@ def _in_outputs(expr: sp.Expr, n: int) -> sp.Expr:
     return sp.expand(expr)
 
 
+def _relabelled(expr: sp.Expr, n: int, *first: int) -> sp.Expr:
+    """``expr`` with the symbols of class k renamed to those of class π(k), where π lists ``first``
+    then the other classes in order.
+
+    Softmax and every loss summed over the classes are symmetric in the classes, so an
+    entry derived for classes (0, 1) becomes the entry for (i, j) by this renaming.
+    """
+    order = [*first, *(k for k in range(n) if k not in first)]
+    sym = softmax_symbols(n)
+    free = expr.free_symbols
+    return expr.xreplace({old[k]: old[order[k]] for old in (sym.z, sym.a, sym.y) for k in range(n) if old[k] in free})
+
+
 @cache
 def softmax_jacobian(n: int) -> sp.ImmutableMatrix:
     """∂a_i/∂z_j by ``sympy.diff`` of the definition, written in the outputs: a_i(δ_ij − a_j).
+
+    SymPy derives one diagonal entry (∂a_1/∂z_1) and one off-diagonal entry (∂a_1/∂z_2);
+    every other entry is one of them with the classes relabelled (softmax is symmetric in
+    its classes), so n = 32 costs two derivatives, not 1024.
 
     >>> softmax_jacobian(2)[0, 0], softmax_jacobian(2)[0, 1]
     (-yhat_1*(yhat_1 - 1), -yhat_1*yhat_2)
     """
     soft, z = softmax_definition(n), softmax_symbols(n).z
-    return sp.ImmutableMatrix(n, n, lambda i, j: sp.factor(_in_outputs(sp.diff(soft[i], z[j]), n)))
+    diagonal = sp.factor(_in_outputs(sp.diff(soft[0], z[0]), n))
+    if n == 1:
+        return sp.ImmutableMatrix([[diagonal]])
+    off = sp.factor(_in_outputs(sp.diff(soft[0], z[1]), n))
+    return sp.ImmutableMatrix(n, n, lambda i, j: (_relabelled(diagonal, n, i) if i == j
+                                                  else _relabelled(off, n, i, j)))
 
 
 @cache
 def softmax_output_delta(loss: str, n: int) -> tuple[sp.Expr, ...]:
     """∂(loss)/∂z_i for a softmax output, in the outputs a and targets y, simplified by SymPy.
 
-    SymPy differentiates the loss of softmax(z) with respect to each z_i and rewrites
-    the result in the outputs.  For cross-entropy the targets sum to 1 (one-hot or a
+    SymPy differentiates the loss of softmax(z) with respect to z_1 and rewrites the
+    result in the outputs.  For cross-entropy the targets sum to 1 (one-hot or a
     probability vector); substituting that constraint lets SymPy cancel every other
-    term, leaving ŷ_i − y_i.
+    term, leaving ŷ_1 − y_1.  The loss is a sum over the classes, symmetric in them, so
+    ∂L/∂z_i is that result with classes 1 and i relabelled (a test derives every entry
+    directly and compares).
 
     >>> softmax_output_delta("cross_entropy", 3)
     (-y_1 + yhat_1, -y_2 + yhat_2, -y_3 + yhat_3)
@@ -383,11 +448,15 @@ def softmax_output_delta(loss: str, n: int) -> tuple[sp.Expr, ...]:
     sym, soft = softmax_symbols(n), softmax_definition(n)
     term = LOSSES[loss].term
     total = sp.Add(*[term.xreplace({y: yk, a: sk}) for yk, sk in zip(sym.y, soft)])
-    deltas = []
-    for i, zi in enumerate(sym.z):
-        d = _in_outputs(sp.diff(total, zi), n)
+
+    def derived(i: int) -> sp.Expr:
+        d = _in_outputs(sp.diff(total, sym.z[i]), n)
         if loss == "cross_entropy":
             other = sym.y[(i + 1) % n]
-            d = sp.expand(d.xreplace({other: 1 - sp.Add(*[yk for yk in sym.y if yk != other])}))
-        deltas.append(sp.factor(d) if loss != "cross_entropy" else d)
-    return tuple(deltas)
+            return sp.expand(d.xreplace({other: 1 - sp.Add(*[yk for yk in sym.y if yk != other])}))
+        return sp.factor(d)
+
+    if n == 1:
+        return (derived(0),)
+    first = derived(0)
+    return tuple(_relabelled(first, n, i, (i + 1) % n) for i in range(n))

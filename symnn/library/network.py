@@ -25,7 +25,7 @@ Matrix([[-1 + 1/(exp(-3/2) + 1), -1/2 + 1/(2*(exp(-3/2) + 1))]])
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +42,7 @@ from symnn.library import backprop, engine
 from symnn.library.engine import EXACT, Objective
 from symnn.library.gradients import FactoredMatrix as FactoredMatrix
 from symnn.library.gradients import Gradients
+from symnn.library.trajectory import CertifiedTrajectory, certified_trajectory
 from symnn.library.values import exact_entry, exact_matrix, shape_text, to_sympy_matrix
 
 _DEFAULT_ALPHA = {"leaky_relu": QQ(1, 100), "elu": QQ(1)}
@@ -184,6 +185,10 @@ def _reduction(reduction: str | None) -> str | None:
 
 MAX_DIGITS = 100_000
 """Most significant digits a certified result may ask for (beyond, arithmetic takes hours)."""
+
+
+MAX_TRAIN_STEPS = 1_000_000
+"""Most gradient-descent steps :meth:`Network.train` runs (10,000 take about half a second)."""
 
 
 def _check_digits(digits: int | None) -> None:
@@ -366,6 +371,37 @@ class Network:
         grads = backprop.gradients(self.layers, inputs, targets, objective)
         return Network(self._updated(index, layer, grads, rate)
                        for index, layer in enumerate(self.layers, start=1))
+
+    def train(self, x: Any, y: Any, loss: str, learning_rate: Any, steps: int, *, digits: int = 20,
+              reduction: str | None = None, update_biases: bool = True, allow_float: bool = False,
+              keep: Sequence[int] | None = None) -> CertifiedTrajectory:
+        """``steps`` gradient-descent steps from this network's exact parameters, certified.
+
+        The run is the sheets' one (:func:`symnn.library.trajectory.certified_trajectory`):
+        python-flint balls started from the exact parameters, redone at a higher precision
+        until every kept loss and final parameter has ``digits`` guaranteed significant
+        digits.  ``keep`` lists the steps whose losses are kept (default: every step to 100,
+        then 20 log-spaced per decade, and the last: :func:`~symnn.library.trajectory.recorded_steps`).
+
+        >>> net = Network([Dense([["0.5", "-0.25"]], ["0.1"], "sigmoid")])
+        >>> run = net.train([1, 2], [1], "bce", "0.5", 3, digits=12)
+        >>> run.steps, run.initial_loss[0, 0], run.loss_after(3)[0, 0]
+        ((1, 2, 3), '0.644396660074', '0.0868372632290')
+        >>> run.parameters()["W1"][0, 0]
+        '0.883331106905'
+        """
+        _check_digits(digits)
+        if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_TRAIN_STEPS:
+            raise SpecError(f"steps must be a whole number from 1 to {MAX_TRAIN_STEPS}, got {steps!r}")
+        objective = self._objective(loss, reduction)
+        rate = exact_entry(learning_rate, "learning_rate", allow_float)
+        if not rate > 0:
+            raise SpecError(f"learning_rate must be positive, got {learning_rate!r}")
+        inputs = self._input(x, allow_float)
+        targets = self._target(y, inputs, objective.loss.name, allow_float)
+        net = engine.Network(inputs, targets, backprop.rules_of(self.layers), objective)
+        params = engine.Params(tuple(layer.W for layer in self.layers), tuple(layer.b for layer in self.layers))
+        return certified_trajectory(net, params, rate, steps, digits, update_biases, keep)
 
     @staticmethod
     def _updated(index: int, layer: Dense, grads: Mapping[str, backprop.Gradient], rate: Any) -> Dense:

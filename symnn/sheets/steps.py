@@ -204,6 +204,8 @@ class Figure:
     """Horizontal extent."""
     diagram: Diagram | None = None
     """A diagram drawn instead of curves (then ``curves`` is empty)."""
+    series: tuple[tuple[int, sp.Basic], ...] = ()
+    """Data to draw as a line instead of curves, (step, exact value) pairs: a loss curve over training steps."""
 
 
 Step: TypeAlias = Heading | Prose | Equation | Table | Figure

@@ -44,6 +44,27 @@ def _layer_values(layer: Any, Z: FloatArray) -> FloatArray:
     return activate(layer.activation, Z, optional_float(layer.alpha))
 
 
+KINKED = ("relu", "leaky_relu", "elu")
+"""Built-in activations whose derivative at 0 is a convention (ReLU'(0) = 0, LeakyReLU'(0) = α)."""
+KINK_SLACK = 64
+"""Multiple of the float rounding bound within which a pre-activation counts as exactly 0 at a kink."""
+
+
+def _at_kinks(layer: Any, Z: FloatArray, W: FloatArray, inputs: FloatArray, b: FloatArray | None) -> FloatArray:
+    """``Z`` with the entries that are 0 up to float rounding set to exactly 0, at a kinked activation.
+
+    The exact solution sees w·x + b = 0 (−0.1·(−1.1) − 0.1·1.1, say) and takes the derivative's
+    convention there; float64 leaves a residue of about 1e-17 and would take the other branch.
+    The bound is ``KINK_SLACK`` · ε · (inputs + 1) · (|W| |x| + |b|), far above that rounding and far
+    below any non-zero value of the exercises' decimals.
+    """
+    if layer.activation not in KINKED or getattr(layer, "formula", None) is not None:
+        return Z
+    scale = np.abs(W) @ np.abs(inputs) + (np.abs(b) if b is not None else 0.0)
+    bound = KINK_SLACK * np.finfo(float).eps * (W.shape[1] + 1) * scale
+    return np.where(np.abs(Z) <= bound, 0.0, Z)
+
+
 def _layer_slope(state: _LayerState, formula: fm.Formula | None) -> FloatArray:
     if formula is not None:
         return custom_activation(formula, state.Z).slope
@@ -55,8 +76,9 @@ def evaluate_forward(fields: Mapping[str, Any]) -> Values:
     W = as_matrix(required(fields, "W"))
     X = as_matrix(required(fields, "X"))
     b = fields.get("b")
-    Z = W @ X + (as_matrix(b) if b is not None else 0.0)
     layer = _FieldsLayer(required(fields, "activation"), fields.get("alpha"), fields.get("formula"))
+    Z = _at_kinks(layer, W @ X + (as_matrix(b) if b is not None else 0.0), W, X,
+                  as_matrix(b) if b is not None else None)
     return {"Z": Z, "A": _layer_values(layer, Z)}
 
 
@@ -117,7 +139,7 @@ def _forward_layers(x: FloatArray, layers: Sequence[Any], params: _Params | None
     inputs = x
     for layer, W, b in zip(layers, params.Ws, params.bs):
         alpha = optional_float(layer.alpha)
-        Z = W @ inputs + (b if b is not None else 0.0)
+        Z = _at_kinks(layer, W @ inputs + (b if b is not None else 0.0), W, inputs, b)
         A = _layer_values(layer, Z)
         states.append(_LayerState(W, b, layer.activation, alpha, inputs, Z, A,
                                   getattr(layer, "formula", None)))

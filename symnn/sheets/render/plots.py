@@ -16,6 +16,9 @@ import importlib
 import importlib.util
 import io
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -88,27 +91,52 @@ def draw_files(figures: tuple[Figure, ...], prefix: str, extension: str) -> dict
     return {figure_file(f, prefix, extension): draw(f, extension) for f in figures}
 
 
-def warm_up() -> bool:
-    """Import matplotlib (a third of a second) so a worker is ready when the figures are."""
+def warm_up(parent: int | None = None) -> bool:
+    """Import matplotlib (a third of a second) so a worker is ready when the figures are.
+
+    With ``parent`` (the process that forked the worker), the worker also exits as soon as that
+    process is gone: a forked worker holds both ends of its task pipe, so when the parent is killed
+    (SIGKILL, an out-of-memory kill) nothing else would ever end it.
+    """
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     return available() and bool(importlib.import_module("matplotlib.figure"))
 
 
+def _exit_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL)
+    os._exit(0)
+
+
+PARENT_POLL = 0.5
+"""Seconds between a drawing worker's checks that the process which forked it is still there."""
+
+
+WORKERS = 1
+"""Drawing processes: one (on two cores a second worker's matplotlib import slows the solving main
+process more than it gains: the seed sheet took 1.56 s with one, 1.75–1.97 s with two)."""
+
+
 class Drawer:
-    """Draws plot files in one forked worker process while the main process solves and renders.
+    """Draws plot files in forked worker processes while the main process solves and renders.
 
     On a 2-core machine this hides matplotlib's import and rasterisation behind the
-    exact work; the files are the same bytes as when drawn in-process.  Use as a
-    context manager; :meth:`submit` returns a future of ``{file name: bytes}``.
+    exact work; each figure is its own task, so :data:`WORKERS` processes share a sheet's
+    figures.  The files are the same bytes as when drawn in-process.  Use as a context
+    manager; :meth:`submit` returns a future of ``{file name: bytes}``.
     """
 
     def __init__(self) -> None:
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._used = False
 
     def __enter__(self) -> Drawer:
         if available() and "fork" in multiprocessing.get_all_start_methods():
             self._pool = concurrent.futures.ProcessPoolExecutor(
-                max_workers=1, mp_context=multiprocessing.get_context("fork"))
-            self._pool.submit(warm_up)
+                max_workers=WORKERS, mp_context=multiprocessing.get_context("fork"))
+            for _ in range(WORKERS):
+                self._pool.submit(warm_up, os.getpid())
         return self
 
     def submit(self, sheet: Sheet, prefix: str, extension: str) -> concurrent.futures.Future[dict[str, bytes]]:
@@ -117,11 +145,35 @@ class Drawer:
             done: concurrent.futures.Future[dict[str, bytes]] = concurrent.futures.Future()
             done.set_result(figure_files(sheet, prefix, extension))
             return done
-        return self._pool.submit(draw_files, figures, prefix, extension)
+        self._used = True
+        parts = [self._pool.submit(draw_files, (figure,), prefix, extension) for figure in figures]
+        joined: concurrent.futures.Future[dict[str, bytes]] = concurrent.futures.Future()
+        lock = threading.Lock()
+
+        def join(_: object) -> None:
+            with lock:
+                if not all(part.done() for part in parts) or joined.done():
+                    return
+                try:
+                    files = {name: data for part in parts for name, data in part.result().items()}
+                except BaseException as exc:  # the drawing's own error, raised where the result is read
+                    joined.set_exception(exc)
+                else:
+                    joined.set_result(files)
+
+        for part in parts:
+            part.add_done_callback(join)
+        return joined
 
     def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._pool is None:
+            return
+        if not self._used:
+            # No figure came: stop the workers' matplotlib warm-up instead of waiting for it
+            # (a third of a second, more on a loaded machine, on every sheet without plots).
+            for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+                process.terminate()
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 def sample(expr: sp.Basic, xs: np.ndarray) -> np.ndarray:
@@ -162,8 +214,11 @@ def canvas(figure: Figure) -> Any:
             return diagrams.canvas(figure)
         built = Canvas(figsize=(6.0, 3.3))
         # Fixed margins: constrained layout would measure every label on every save.
-        built.subplots_adjust(left=0.085, right=0.985, top=0.975, bottom=0.135)
-        _plot(built.add_subplot(), figure)
+        if figure.series:  # room for the loss axis label and the last step's tick label
+            built.subplots_adjust(left=0.12, right=0.95, top=0.975, bottom=0.135)
+        else:
+            built.subplots_adjust(left=0.085, right=0.985, top=0.975, bottom=0.135)
+        (_plot_series if figure.series else _plot)(built.add_subplot(), figure)
     return built
 
 
@@ -202,3 +257,30 @@ def _plot(ax: Any, figure: Figure) -> None:
     ax.set_xlabel("x")
     ax.grid(True, color="0.9", linewidth=0.6)
     ax.legend(loc="upper left", frameon=False)
+
+
+LOG_SPAN = 10.0
+"""A series whose largest value is this many times its smallest (all positive) is drawn on a log scale."""
+
+
+def log_scaled(values: np.ndarray) -> bool:
+    """Whether a series spans at least a decade of positive values (then its axis is logarithmic).
+
+    >>> log_scaled(np.array([0.3, 0.01])), log_scaled(np.array([0.3, 0.2])), log_scaled(np.array([1.0, 0.0]))
+    (True, False, False)
+    """
+    return bool(values.size and np.min(values) > 0 and np.max(values) >= LOG_SPAN * np.min(values))
+
+
+def _plot_series(ax: Any, figure: Figure) -> None:
+    """A loss curve: the value after each recorded step, a log scale when it spans decades."""
+    steps = np.array([float(t) for t, _ in figure.series], dtype=float)
+    values = np.array([float(v) for _, v in figure.series], dtype=float)
+    ax.plot(steps, values, color=COLOURS[0], linewidth=1.8, marker="o" if steps.size <= 30 else None,
+            markersize=4, label="L", zorder=2)
+    if log_scaled(values):
+        ax.set_yscale("log")
+    ax.set_xlim(float(steps.min()), float(steps.max()))
+    ax.set_xlabel("step")
+    ax.set_ylabel("loss")
+    ax.grid(True, color="0.9", linewidth=0.6)

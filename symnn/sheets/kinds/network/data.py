@@ -37,7 +37,7 @@ from symnn.sheets.steps import Inline
 
 REDUCTIONS = ("sum", "mean")
 """How a batch loss combines its samples' losses (default: :func:`symnn.core.calculus.default_reduction`)."""
-MAX_STEPS = 20
+MAX_STEPS = 10_000
 """Most gradient-descent steps one exercise may ask for."""
 DEFAULT_EXPAND = (4, 4)
 """Matrices up to this many rows and columns have their substitution written out entry by entry."""
@@ -60,7 +60,7 @@ class DenseNetwork:
     reduction: str | None = given(choice(REDUCTIONS, "reduction"), default=None)
     """How a batch's sample losses combine (default: mean for mse, sum otherwise)."""
     steps: int | None = given(read_int, default=None)
-    """How many steps' losses are asked for (none: one step, no loss after it)."""
+    """How many gradient-descent steps to run, 1 to 10,000: the loss after each (past 100 steps a stated selection) and the final parameters, with a loss curve (none: one step, no loss after it)."""
     update_biases: bool = given(read_bool, default=True)
     """Whether the biases move in the steps."""
     expand: tuple[int, int] = given(read_expand, default=DEFAULT_EXPAND)

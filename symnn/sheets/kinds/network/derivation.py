@@ -14,6 +14,7 @@ from functools import cache
 import sympy as sp
 
 from symnn.core.calculus import (
+    Activation,
     Loss,
     a,
     output_delta,
@@ -79,8 +80,12 @@ def show_forward(b: Builder, setting: Setting, params: Params, limit: tuple[int,
     return Zs, As
 
 
+@cache
 def _loss_formula(loss: Loss, n: int, m: int, reduction: str) -> sp.Basic:
-    """The loss in symbols: one sample's terms summed (or averaged), then the samples combined."""
+    """The loss in symbols: one sample's terms summed (or averaged), then the samples combined.
+
+    Cached: it depends on the shape only, and variants of one exercise ask for it again and again.
+    """
     yhat = sp.Symbol("yhat")
     if n == 1 and m == 1:
         return loss.term.xreplace({a: yhat})
@@ -211,16 +216,12 @@ def show_output_delta(b: Builder, setting: Setting, Z: Matrix, A: Matrix, limit:
             d_sub = Matrix(Z.rows, Z.cols, lambda i, j: _written_softmax_delta(rules[i], sym, written, setting.Y, j,
                                                                                 scale))
     else:
-        delta_rule = output_delta(loss.name, rule.activation)
-        general = sp.factor(loss.derivative) * scale
+        delta_rule, general, shown_rule = _output_delta_rules(loss, rule.activation, rule.alpha, scale)
         b.say("The output delta is ", nt.partial(L_sym, nt.matrix(f"Z_{L_idx}", *Z.shape)), " of the last layer. "
               "SymPy differentiates the loss with respect to the prediction ", yhat, " and multiplies by the "
               "activation's derivative; entry by entry:")
-        b.equation(nt.Partial(L_sym, yhat), general.xreplace({a: yhat}))
-        shown_rule = (delta_rule * scale).xreplace({a: yhat, x: z})
-        if rule.alpha is not None:
-            shown_rule = shown_rule.xreplace({alpha_symbol: rule.alpha})
-        chained = _chain_rule_in_output(general.xreplace({a: yhat}), rule.activation, shown_rule, yhat)
+        b.equation(nt.Partial(L_sym, yhat), general)
+        chained = _chain_rule_in_output(general, rule.activation, shown_rule, yhat)
         if delta_rule != a - y and chained is not None:
             # The chain rule as a course writes it: dL/dŷ times f'(z) written with ŷ = f(z).
             b.equation(nt.Partial(L_sym, z), nt.Product(nt.Partial(L_sym, yhat), nt.Applied(rule.display, z, prime=True)),
@@ -244,6 +245,20 @@ def show_output_delta(b: Builder, setting: Setting, Z: Matrix, A: Matrix, limit:
     return d_out
 
 
+@cache
+def _output_delta_rules(loss: Loss, activation: Activation, alpha: sp.Basic | None, scale: sp.Basic
+                        ) -> tuple[sp.Basic, sp.Basic, sp.Basic]:
+    """(SymPy's output-delta rule, ∂L/∂ŷ as shown, ∂L/∂z as shown): the formulas of an elementwise
+    output layer, independent of the numbers (cached: variants of one exercise reuse them)."""
+    yhat, z = sp.Symbol("yhat"), sp.Symbol("z")
+    delta_rule = output_delta(loss.name, activation)
+    general = (sp.factor(loss.derivative) * scale).xreplace({a: yhat})
+    shown_rule = (delta_rule * scale).xreplace({a: yhat, x: z})
+    if alpha is not None:
+        shown_rule = shown_rule.xreplace({alpha_symbol: alpha})
+    return delta_rule, general, shown_rule
+
+
 @cache  # proven once per (loss, activation, scale): variants solve the same rule many times
 def _chain_rule_in_output(dL_dyhat: sp.Basic, activation: object, rule: sp.Basic, yhat: sp.Symbol) -> sp.Basic | None:
     """``∂L/∂ŷ · f′`` with f′ in its course form written in the output ŷ (σ′ = ŷ(1 − ŷ)), when the
@@ -253,7 +268,9 @@ def _chain_rule_in_output(dL_dyhat: sp.Basic, activation: object, rule: sp.Basic
         return None
     slope = form.at_values({form.activation.name: yhat})
     product = nt.Product(dL_dyhat, *(slope.args if isinstance(slope, nt.Product) else (slope,)))
-    if sp.simplify(product.doit() - rule) != 0:
+    difference = product.doit() - rule
+    # cancel first: it proves the built-in forms equal without simplify's import of sympy.physics
+    if sp.cancel(difference) != 0 and sp.simplify(difference) != 0:
         return None
     return product
 

@@ -1,8 +1,14 @@
 """Gradient-descent steps of a network exercise: the first in full, then the loss after each step.
 
-When every value stays rational the steps are exact; otherwise step 1 is exact and steps
-2…k are certified decimals from :func:`symnn.library.trajectory.certified_trajectory` (the
-engine over arb balls).
+The update of step 1 is always shown exactly.  The run of k steps (k up to
+:data:`~symnn.sheets.kinds.network.data.MAX_STEPS`) is exact while every value stays a short
+rational (piecewise-linear activations, squared-error loss, at most
+:data:`~symnn.library.trajectory.EXACT_DIGITS` digits); otherwise the loss after every kept
+step and the final parameters are certified decimals from
+:func:`symnn.library.trajectory.certified_trajectory` (the engine over arb balls, started from
+the exact given parameters).  Runs longer than 100 steps keep a stated selection of their
+losses (:func:`~symnn.library.trajectory.recorded_steps`); every run with k > 1 ends with a
+loss-curve plot.
 
 Answer-key convention: a certified quantity's ``exact`` value is the **certified decimal
 itself as an exact rational** — the true value correctly rounded to
@@ -18,13 +24,23 @@ from collections.abc import Sequence
 
 import flint  # noqa: F401 - used by the docstring example
 import sympy as sp
+from sympy import QQ
+from sympy.polys.matrices import DomainMatrix
 
 from symnn.core.certified import CertifiedMatrix, ball_endpoints, round_significant
 from symnn.core.decimals import approximate
-from symnn.errors import SpecError
-from symnn.library.engine import SYMBOLIC
-from symnn.library.trajectory import CertifiedTrajectory
+from symnn.library import engine
+from symnn.library.engine.domains.exact import to_expr
+from symnn.library.trajectory import (
+    EVERY_STEP_UP_TO,
+    EXACT_DIGITS,
+    PER_DECADE,
+    CertifiedTrajectory,
+    Trajectory,
+    shown_steps,
+)
 from symnn.library.trajectory import certified_trajectory as _certified_trajectory
+from symnn.library.trajectory import exact_trajectory as _exact_trajectory
 from symnn.sheets import notation as nt
 from symnn.sheets.build import Builder
 from symnn.sheets.kinds.network.setting import (
@@ -37,19 +53,14 @@ from symnn.sheets.kinds.network.setting import (
     weight_gradient,
 )
 from symnn.sheets.kinds.network.writing import fits, record
-from symnn.sheets.steps import Quantity
-
-GROWTH_LIMIT = 1000
-"""Most SymPy operations the exact parameters may hold before another forward pass is refused.
-
-With sigmoid-like activations every step nests the previous exponentials inside new
-ones, so exact parameters grow geometrically; past this size a forward pass takes
-minutes.  Piecewise-linear networks with polynomial losses stay rational and never
-come near it."""
-
+from symnn.sheets.steps import Figure, Quantity
 
 APPROX_DECIMALS = 6
 """Places of the rounded values in the table of training steps."""
+
+
+SUMMARY_STEPS = 10
+"""Runs up to this long list every loss among the final results; longer ones the last."""
 
 
 CERTIFIED_DIGITS = 20
@@ -57,10 +68,25 @@ CERTIFIED_DIGITS = 20
 
 
 def certified_trajectory(setting: Setting, params: Params, k: int) -> CertifiedTrajectory:
-    """Losses after steps 1…k and the parameters after step k, from the exact parameters after step 1."""
+    """The kept losses of k steps from the exact initial parameters, and the parameters after step k."""
     assert setting.learning_rate is not None  # steps need a learning rate (checked by the spec reader)
     return _certified_trajectory(setting.net, params, setting.learning_rate, k, CERTIFIED_DIGITS,
                                  setting.update_biases)
+
+
+def exact_trajectory(setting: Setting, params: Params, k: int) -> Trajectory[DomainMatrix] | None:
+    """The k steps in exact rationals, or None when a value is not rational or its digits grow past
+    :data:`symnn.library.trajectory.EXACT_DIGITS` (then the run is certified instead)."""
+    assert setting.learning_rate is not None
+    if not stays_rational(setting):
+        return None
+    net = engine.Network(_qq(setting.X), _qq(setting.Y), setting.rules, setting.objective)
+    start = engine.Params(tuple(_qq(W) for W in params.Ws), tuple(None if b is None else _qq(b) for b in params.bs))
+    return _exact_trajectory(net, start, setting.learning_rate, k, setting.update_biases)
+
+
+def _qq(matrix: Matrix) -> DomainMatrix:
+    return DomainMatrix.from_Matrix(matrix).convert_to(QQ).to_dense()
 
 
 def as_rational(matrix: CertifiedMatrix) -> sp.ImmutableMatrix:
@@ -122,44 +148,68 @@ def show_training(b: Builder, setting: Setting, params: Params, deltas: list[Mat
                    f"b{l}_new", f"updated b_{l}")
             names.append(f"b{l}_new")
     if setting.steps is not None:
-        names += show_later_steps(b, setting, new, setting.steps)
+        names += show_later_steps(b, setting, params, setting.steps)
     return names
 
 
 def show_later_steps(b: Builder, setting: Setting, params: Params, k: int) -> list[str]:
-    """The loss after each step (steps 2…k repeat the same computation silently) and the final parameters.
+    """The loss after each step (steps 2…k repeat the same computation silently), the final parameters
+    and the loss curve.
 
-    When every value stays rational the steps are exact; otherwise step 1 is exact and
-    steps 2…k are certified decimals (see the module docstring).
+    ``params`` are the exact initial parameters.  The run is exact while its rationals stay
+    short (piecewise-linear activations with a squared-error loss); otherwise every loss and
+    the final parameters are certified decimals computed from ``params`` (see the module
+    docstring).  For long runs the answer key keeps a stated selection of the losses
+    (:func:`symnn.library.trajectory.recorded_steps`) and the sheet's table fewer.
     """
     b.heading("Loss after each step" if k > 1 else "Loss after the step")
     if k > 1:
         b.say(f"Steps 2 to {k} repeat the same forward pass, backpropagation and update with the new parameters.")
-    if k > 1 and not stays_rational(setting):
-        return _show_certified_steps(b, setting, params, k)
-    assert setting.learning_rate is not None
-    losses, params = setting.net.train(SYMBOLIC, params, setting.learning_rate, k, setting.update_biases,
-                                       before_pass=lambda current, t: _check_growth(current, t, k))
-    names: list[str] = []
-    rows: list[list[object]] = []
-    for t, L_t in enumerate(losses, start=1):
-        _record_loss(b, L_t, t, names)
-        rows.append([sp.Integer(t), _short(L_t)])
-    b.table(["step t", "loss after step t (rounded when long)"], rows)
+    exact = exact_trajectory(setting, params, k)
+    if exact is None:
+        names, steps, losses, initial = _show_certified_steps(b, setting, params, k)
+    else:
+        names, steps, losses, initial = _show_exact_steps(b, setting, exact, k)
     if k > 1:
-        final = _final_parameters(setting, params.Ws, params.bs, k)
+        _show_loss_curve(b, k, initial, steps, losses)
+    # The final results list every loss of a short run, else the last (all stay in the answer key).
+    return names if k <= SUMMARY_STEPS else [f"L_step{k}"]
+
+
+def _thinning_note(b: Builder, k: int, steps: Sequence[int]) -> None:
+    if k > EVERY_STEP_UP_TO:
+        b.say(f"The answer key holds the loss after every step up to step {EVERY_STEP_UP_TO}, then after "
+              f"{PER_DECADE} steps per decade spaced evenly on a log scale, and after the last step "
+              f"({len(steps)} losses in all, under ", nt.Code("L_step1"), " … ", nt.Code(f"L_step{k}"),
+              "); the table shows some of them.")
+
+
+def _show_exact_steps(b: Builder, setting: Setting, path: Trajectory[DomainMatrix], k: int
+                      ) -> tuple[list[str], tuple[int, ...], list[sp.Basic], sp.Basic]:
+    """The exact losses after the kept steps and the exact final parameters."""
+    names: list[str] = []
+    losses = [to_expr(loss) for loss in path.losses]
+    for t, L_t in zip(path.steps, losses):
+        _record_loss(b, L_t, t, names)
+    _thinning_note(b, k, path.steps)
+    shown = set(shown_steps(k))
+    b.table(["step t", "loss after step t (rounded when long)"],
+            [[sp.Integer(t), _short(L_t)] for t, L_t in zip(path.steps, losses) if t in shown])
+    if k > 1:
+        final = _final_parameters(setting, [M.to_Matrix().as_immutable() for M in path.final.Ws],
+                                  [None if v is None else v.to_Matrix().as_immutable() for v in path.final.bs], k)
         for name, symbol, value, caption in final:
             b.quantities.append(Quantity(name, symbol, value, caption))
-        b.say(f"The exact parameters after {k} steps have long numerators and denominators; they are in the "
-              f"answer key under {', '.join(n for n, *_ in final)}. Rounded:")
+        b.say(f"The exact parameters after {k} steps are in the answer key under "
+              f"{', '.join(n for n, *_ in final)}. Rounded:")
         b.table(["parameter", "after step " + str(k)],
                 [[symbol, approximate(value, APPROX_DECIMALS)] for _, symbol, value, _ in final])
-    return names
+    return names, path.steps, losses, to_expr(path.initial_loss)
 
 
-def _record_loss(b: Builder, L_t: sp.Basic, t: int, names: list[str]) -> None:
-    """Record the exact loss after step t as ``L_step{t}``."""
-    b.quantities.append(Quantity(f"L_step{t}", sp.Symbol(f"L_step{t}"), L_t, f"loss after step {t}"))
+def _record_loss(b: Builder, L_t: sp.Basic, t: int, names: list[str], caption: str = "") -> None:
+    """Record the loss after step t as ``L_step{t}``."""
+    b.quantities.append(Quantity(f"L_step{t}", sp.Symbol(f"L_step{t}"), L_t, f"loss after step {t}{caption}"))
     names.append(f"L_step{t}")
 
 
@@ -173,39 +223,55 @@ def _final_parameters(setting: Setting, Ws: Sequence[Matrix], bs: Sequence[Matri
     return final
 
 
-def _show_certified_steps(b: Builder, setting: Setting, params: Params, k: int) -> list[str]:
-    """The loss after each step and the final parameters as certified decimals (the step-1 update stays exact).
+def _show_certified_steps(b: Builder, setting: Setting, params: Params, k: int
+                          ) -> tuple[list[str], tuple[int, ...], list[sp.Basic], sp.Basic]:
+    """The losses after the kept steps and the final parameters as certified decimals, from the exact
+    initial parameters (the step-1 update above stays exact).
 
     The answer key's ``exact`` of a certified quantity is its certified decimal as an
     exact rational (see the module docstring).
     """
     causes = sorted({r.name for r in setting.rules if not r.stays_rational})
-    what = (f"{', '.join(causes)} activation{'s' if len(causes) > 1 else ''}" if causes
-            else f"the {setting.loss.name} loss")
-    _check_growth(params, 1, k)
+    if causes:
+        why = (f"With {', '.join(causes)} activation{'s' if len(causes) > 1 else ''} every exact step nests the "
+               "previous step's exponentials inside new ones")
+    elif not stays_rational(setting):
+        why = f"With the {setting.loss.name} loss every exact step nests the previous step's logarithms and quotients"
+    else:
+        why = (f"The exact values stay rational, but their numerators and denominators pass {EXACT_DIGITS} digits "
+               f"within these {k} step{'s' if k > 1 else ''}")
     names: list[str] = []
     path = certified_trajectory(setting, params, k)
     digits = CERTIFIED_DIGITS
-    b.say(f"With {what} the exact values after step 1 nest exponentials inside exponentials and grow with "
-          f"every step, so the losses and steps 2 to {k} are computed in interval (ball) arithmetic, starting from the "
-          f"exact parameters after step 1 above, at {path.precision} bits. Every decimal below is certified: "
+    b.say(f"{why}, so the loss after {'each step' if k > 1 else 'the step'}"
+          f"{f' and the parameters after step {k}' if k > 1 else ''} are computed in interval (ball) arithmetic, "
+          f"starting from the exact given parameters, at {path.precision} bits. Every decimal below is certified: "
           f"all {digits} significant digits are guaranteed (the true value rounds to exactly that decimal).")
-    rows: list[list[object]] = []
-    for t, ball in enumerate(path.losses, start=1):
+    losses: list[sp.Basic] = []
+    for t, ball in zip(path.steps, path.losses):
         value = as_rational(ball)[0, 0]
-        b.quantities.append(Quantity(f"L_step{t}", sp.Symbol(f"L_step{t}"), value,
-                                     f"loss after step {t} (certified {digits}-digit decimal)"))
-        names.append(f"L_step{t}")
-        rows.append([sp.Integer(t), ball[0, 0]])
-    b.table(["step t", "loss after step t (certified decimals)"], rows)
-    final = _final_parameters(setting, [as_rational(W) for W in path.weights],
-                              [None if bias is None else as_rational(bias) for bias in path.biases], k)
-    for name, symbol, value, caption in final:
-        b.quantities.append(Quantity(name, symbol, value, caption + f" (certified {digits}-digit decimals)"))
-    b.say(f"The parameters after {k} steps, every digit certified (also in the answer key under ",
-          *[part for i, (n, *_) in enumerate(final) for part in ((", " if i else ""), nt.Code(n))], "):")
-    b.table(["parameter", "after step " + str(k)], [[symbol, value] for _, symbol, value, _ in final])
-    return names
+        losses.append(value)
+        _record_loss(b, value, t, names, f" (certified {digits}-digit decimal)")
+    _thinning_note(b, k, path.steps)
+    shown = set(shown_steps(k))
+    b.table(["step t", "loss after step t (certified decimals)"],
+            [[sp.Integer(t), ball[0, 0]] for t, ball in zip(path.steps, path.losses) if t in shown])
+    if k > 1:
+        final = _final_parameters(setting, [as_rational(W) for W in path.weights],
+                                  [None if bias is None else as_rational(bias) for bias in path.biases], k)
+        for name, symbol, value, caption in final:
+            b.quantities.append(Quantity(name, symbol, value, caption + f" (certified {digits}-digit decimals)"))
+        b.say(f"The parameters after {k} steps, every digit certified (also in the answer key under ",
+              *[part for i, (n, *_) in enumerate(final) for part in ((", " if i else ""), nt.Code(n))], "):")
+        b.table(["parameter", "after step " + str(k)], [[symbol, value] for _, symbol, value, _ in final])
+    return names, path.steps, losses, as_rational(path.initial_loss)[0, 0]
+
+
+def _show_loss_curve(b: Builder, k: int, initial: sp.Basic, steps: Sequence[int], losses: Sequence[sp.Basic]
+                     ) -> None:
+    """The loss before training and after each kept step, as a plot."""
+    series = ((0, initial), *zip(steps, losses))
+    b.step(Figure(f"Loss during {k} steps of gradient descent", f"{b.spec.id}_loss", (), series=tuple(series)))
 
 
 def _short(value: sp.Basic) -> sp.Basic:
@@ -213,14 +279,3 @@ def _short(value: sp.Basic) -> sp.Basic:
     if isinstance(value, sp.Rational) and len(str(value)) <= 16:
         return value
     return approximate(value, APPROX_DECIMALS)
-
-
-def _check_growth(params: Params, t: int, k: int) -> None:
-    """Refuse a forward pass whose exact parameters have grown past :data:`GROWTH_LIMIT`."""
-    size = sum(int(sp.count_ops(v)) for M in (*params.Ws, *(b for b in params.bs if b is not None)) for v in M)
-    if size > GROWTH_LIMIT:
-        raise SpecError(
-            f"steps = {k}: after {t} step{'s' if t > 1 else ''} the exact parameters hold {size} operations "
-            f"(each step nests the previous exponentials); symnn stops at {GROWTH_LIMIT}. Ask for at most "
-            f"{t - 1} step{'s' if t != 2 else ''} with these activations, or use piecewise-linear activations "
-            "with a squared-error loss, whose values stay rational")

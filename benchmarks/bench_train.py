@@ -1,0 +1,116 @@
+"""Training runs as whole processes, against a bare `python -c "import sympy"` in the same run.
+
+Run: python benchmarks/bench_train.py [--runs 5]
+
+Cases (issue 12 targets, on a 2-core machine):
+- the 2-2-2 logistic example (Mazur's weights; inputs 0.05, 0.10; targets 0.01, 0.99; squared
+  error; learning rate 0.5) with steps = 10000, md + json + its loss-curve plot (target < 5 s);
+- a 2-3-1 ReLU -> sigmoid network with binary cross-entropy, steps = 1, md + json (target < 1.5 s);
+- in process: Network.train for the 2-2-2 example, 10,000 steps, 20 certified digits.
+Prints the median over the runs, its ratio to the SymPy import, and the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+MAZUR = """
+title = "2-2-2 logistic network, 10,000 steps"
+
+[[exercise]]
+kind = "network"
+x = [0.05, 0.10]
+y = [0.01, 0.99]
+loss = "half_sse"
+learning_rate = 0.5
+steps = 10000
+
+[[exercise.layers]]
+W = [[0.15, 0.20], [0.25, 0.30]]
+b = [0.35, 0.35]
+activation = "sigmoid"
+
+[[exercise.layers]]
+W = [[0.40, 0.45], [0.50, 0.55]]
+b = [0.60, 0.60]
+activation = "sigmoid"
+"""
+
+RELU_SIGMOID = """
+title = "2-3-1 ReLU -> sigmoid, one step"
+
+[[exercise]]
+kind = "network"
+x = [0.5, -0.3]
+y = 1
+loss = "bce"
+learning_rate = 0.1
+steps = 1
+
+[[exercise.layers]]
+W = [[0.2, -0.4], [0.7, 0.1], [-0.5, 0.3]]
+b = [0.1, -0.2, 0.3]
+activation = "relu"
+
+[[exercise.layers]]
+W = [[0.6, -0.8, 0.4]]
+b = [0.2]
+activation = "sigmoid"
+"""
+
+IN_PROCESS = """
+import time
+import symnn
+net = symnn.Network([symnn.Dense([["0.15", "0.20"], ["0.25", "0.30"]], ["0.35", "0.35"], "sigmoid"),
+                     symnn.Dense([["0.40", "0.45"], ["0.50", "0.55"]], ["0.60", "0.60"], "sigmoid")])
+start = time.perf_counter()
+run = net.train(["0.05", "0.10"], ["0.01", "0.99"], "half_sse", "0.5", 10_000, digits=20)
+print(time.perf_counter() - start)
+"""
+
+
+def time_once(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        mazur, relu = Path(tmp, "mazur10000.toml"), Path(tmp, "relu_sigmoid.toml")
+        mazur.write_text(MAZUR, encoding="utf-8")
+        relu.write_text(RELU_SIGMOID, encoding="utf-8")
+        symnn = [sys.executable, "-m", "symnn", "sheet", "--format", "md,json", "--out", tmp, "--quiet"]
+        cases = {
+            "python -c 'import sympy' (baseline)": [sys.executable, "-c", "import sympy"],
+            "2-2-2 sigmoid, steps = 10000 (< 5 s)": [*symnn, str(mazur)],
+            "2-3-1 ReLU->sigmoid BCE, steps = 1 (< 1.5 s)": [*symnn, str(relu)],
+        }
+        times: dict[str, list[float]] = {name: [] for name in cases}
+        inner: list[float] = []
+        for _ in range(args.runs):
+            for name, command in cases.items():
+                times[name].append(time_once(command))
+            out = subprocess.run([sys.executable, "-c", IN_PROCESS], check=True, capture_output=True, text=True)
+            inner.append(float(out.stdout.strip()))
+    base = statistics.median(times["python -c 'import sympy' (baseline)"])
+    print(f"load average: {' '.join(f'{v:.2f}' for v in os.getloadavg())}; runs: {args.runs}")
+    print(f"{'case':<46} {'median s':>9} {'x sympy':>8} {'min s':>7} {'max s':>7}")
+    for name, values in times.items():
+        median = statistics.median(values)
+        print(f"{name:<46} {median:>9.3f} {median / base:>8.2f} {min(values):>7.3f} {max(values):>7.3f}")
+    print(f"{'Network.train 2-2-2, 10,000 steps (in process)':<46} {statistics.median(inner):>9.3f}")
+
+
+if __name__ == "__main__":
+    main()
