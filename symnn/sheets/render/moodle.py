@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import sympy as sp
 
-from symnn.core.decimals import DEFAULT_DECIMALS, digits_for, numeric_value
+from symnn.core.decimals import DEFAULT_DECIMALS, digits_for, to_finite_float
 from symnn.sheets.render.printing import latex
 from symnn.sheets.statement import Line
 from symnn.sheets.steps import Quantity
@@ -85,7 +85,7 @@ def questions_for(prefix: str, lines: Sequence[Line], quantities: Sequence[Quant
             ask: Line = (f"Compute {where}", q.symbol, f"{caption}. Give it to {places} decimal places.")
             questions.append(NumericalQuestion(
                 name=f"{prefix} {q.name}{suffix}", html=question_html(lines, ask),
-                answer=float(numeric_value(value)), tolerance=float(Decimal(5).scaleb(-(places + 1)))))
+                answer=to_finite_float(value), tolerance=float(Decimal(5).scaleb(-(places + 1)))))
     return questions
 
 

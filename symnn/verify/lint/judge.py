@@ -59,7 +59,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from symnn.core.interval import Interval
+from symnn.core.interval import PRECISION, Interval, working_precision
 from symnn.core.nodes import Call, Definition, Node, Number, Symbol, literals, symbols, walk
 from symnn.errors import ParseError
 from symnn.verify.lint import messages, verdicts
@@ -79,10 +79,36 @@ from symnn.verify.lint.verdicts import (
     Verdict,
 )
 from symnn.verify.syntax.evaluate import evaluate_interval, exact_literal
+from symnn.verify.syntax.grid import Grid
 from symnn.verify.syntax.parse import parse_expression
 from symnn.verify.syntax.vocabulary import BUILT_IN_FUNCTIONS
 
 _SIDE_NAMES = ("left", "right")
+
+MAX_JUDGE_BITS = PRECISION * 4**4
+"""The highest precision (in bits) at which a link's exact sides are enclosed before the link
+is left not checked (12,800 bits: values down to about 10^-3800 relative are told apart)."""
+DECIDED_WIDTH = Fraction(1, 2**100)
+"""An exact side's enclosure is decided when it is narrower than this, relative to its size."""
+
+
+def decided(value: Interval | Grid[Interval]) -> bool:
+    """Whether every entry of an exact side's enclosure is decided: a point, or an interval
+    away from 0 narrower than :data:`DECIDED_WIDTH` relative to its smallest end (an absolute
+    bound is not enough: 1 - tanh(100) is 2.8e-87, and an enclosure of width 1e-60 around it
+    would call it equal to 5e-70).
+
+    >>> decided(Interval(Fraction(-1, 10**60), Fraction(1, 10**60))), decided(Interval.point(Fraction(0)))
+    (False, True)
+    """
+    for entry in value.entries() if isinstance(value, Grid) else [value]:
+        if entry.is_point:
+            continue
+        if entry.lo <= 0 <= entry.hi:
+            return False
+        if entry.width > DECIDED_WIDTH * min(abs(entry.lo), abs(entry.hi)):
+            return False
+    return True
 
 __all__ = ["VERDICTS", "Judge", "Judgement", "Verdict"]
 
@@ -110,7 +136,53 @@ class Judge:
 
     # ----- public ------------------------------------------------------------------------
     def judge(self, link: Link) -> Judgement:
-        """The judgement of one link (it may teach the judge what the sheet rounded)."""
+        """The judgement of one link (it may teach the judge what the sheet rounded).
+
+        Its exact sides are first enclosed at rising precision until every entry is decided
+        (:func:`decided`); the link is then judged at that precision.  A side still undecided
+        at :data:`MAX_JUDGE_BITS` (a value too close to 0 to tell) leaves the link not checked:
+        no verdict comes from a bound that cannot tell the sides apart.
+        """
+        bits = self._decided_bits(link)
+        if bits is None:
+            self._previous_rhs, self._carried = link.rhs, {}
+            return self._unchecked(
+                (link.lhs.text, link.rhs.text),
+                f"A side is too close to 0 to be decided with {MAX_JUDGE_BITS}-bit enclosures.",
+            )
+        if bits == PRECISION:
+            return self._judge(link)
+        with working_precision(bits):
+            return self._judge(link)
+
+    def _decided_bits(self, link: Link) -> int | None:
+        """The precision at which both exact sides of an ``=``/``≈`` link are decided
+        (:data:`PRECISION` for any other link, whose reading fails later); None if none is."""
+        if link.relation not in ("=", "≈"):
+            return PRECISION
+        texts = (link.lhs.text, link.rhs.text)
+        trees = [self._tree(text) for text in texts]
+        for tree, text in zip(trees, texts):
+            if isinstance(tree, ParseError) or self._symbols(text, tree):
+                return PRECISION
+        bits = PRECISION
+        for tree, text in zip(trees, texts):
+            value = self._value(text)
+            if isinstance(value, ParseError):
+                return PRECISION
+            while not decided(value):
+                if bits >= MAX_JUDGE_BITS:
+                    return None
+                bits *= 4
+                with working_precision(bits):
+                    try:
+                        value = evaluate_interval(tree, definitions=self.definitions)
+                    except ParseError:
+                        return PRECISION
+                self._values[text] = value  # narrower, so right at every precision
+        return bits
+
+    def _judge(self, link: Link) -> Judgement:
         carried = self._carried if link.lhs is self._previous_rhs else {}
         self._previous_rhs, self._carried = link.rhs, {}
         texts = (link.lhs.text, link.rhs.text)
