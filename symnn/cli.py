@@ -38,7 +38,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except SymnnError as exc:
-        print(f"symnn: error: {exc}", file=sys.stderr)
+        from symnn.commands.table import terminal_safe
+
+        print(f"symnn: error: {terminal_safe(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("symnn: interrupted", file=sys.stderr)

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from symnn.commands.table import table, use_colour
+from symnn.commands.table import table, terminal_safe, use_colour
 
 if TYPE_CHECKING:
     from symnn.verify.lint.report import LintReport
@@ -41,7 +41,7 @@ def to_table(report: LintReport, colour: bool = False, problems_only: bool = Fal
 def summary_line(report: LintReport) -> str:
     """``sheet.md: 42 links: 30 ok, 1 rounding, 1 error, 10 not checked``."""
     counts = ", ".join(f"{count} {verdict}" for verdict, count in report.summary.items())
-    return f"{report.source}: {len(report.findings)} links: {counts}"
+    return terminal_safe(f"{report.source}: {len(report.findings)} links: {counts}")
 
 
 def run(args: argparse.Namespace) -> int:

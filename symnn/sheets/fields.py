@@ -62,16 +62,36 @@ class Context:
         return cls(f"{self.where}: exercise {self.ex_id} ({self.kind}): {message}")
 
 
+MAX_GIVEN_EXPONENT = 100
+"""A given number is at most 10^100 in size and at least 10^-100 apart from 0 (exponents are
+bounded when read, before any exact arithmetic: ``1e999999999`` would take forever)."""
+MAX_GIVEN_DIGITS = 60
+"""A given number has at most this many significant digits."""
+
+
 def _number(value: Any, name: str, ctx: Context) -> Fraction:
     if isinstance(value, bool):
         raise ctx.error(f"{name} must be a number, got the boolean {str(value).lower()}")
     if isinstance(value, int):
+        if value.bit_length() > MAX_GIVEN_EXPONENT * 3.33:  # before str(value) can hit the int-to-str limit
+            raise ctx.error(f"{name} is an integer larger than 10^{MAX_GIVEN_EXPONENT}; "
+                            f"given numbers are at most 10^{MAX_GIVEN_EXPONENT}")
         return Fraction(value)
     if isinstance(value, decimal.Decimal):
         if not value.is_finite():
             raise ctx.error(f"{name} must be a finite number, got {value}")
+        if value and abs(value.adjusted()) > MAX_GIVEN_EXPONENT:
+            raise ctx.error(f"{name} = {_brief(value)} is out of range: given numbers lie between "
+                            f"10^-{MAX_GIVEN_EXPONENT} and 10^{MAX_GIVEN_EXPONENT} in size (or are 0)")
+        if len(value.as_tuple().digits) > MAX_GIVEN_DIGITS:
+            raise ctx.error(f"{name} = {_brief(value)} has more than {MAX_GIVEN_DIGITS} significant digits")
         return Fraction(value)
     raise ctx.error(f"{name} must be a number, got {describe(value)}")
+
+
+def _brief(value: decimal.Decimal) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else f"{text[:20]}…{text[-12:]}"
 
 
 def describe(value: Any) -> str:

@@ -162,7 +162,7 @@ def read_answers_file(path: str | Path) -> dict[str, Any]:
         too_big = False  # read_text says what is wrong with the path
     if too_big:
         raise SpecError(f"{p}: larger than {MAX_FILE_BYTES // 1000} kB; not an answers file")
-    text = read_text(p, "an answers file")
+    text = read_text(p, "an answers file", MAX_FILE_BYTES)
     try:
         return tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
