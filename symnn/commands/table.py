@@ -12,7 +12,7 @@ from typing import TextIO
 
 
 def terminal_safe(text: str) -> str:
-    """``text`` with control characters (ESC, BEL, CR, ...) escaped, so printing it cannot
+    r"""``text`` with control characters (ESC, BEL, CR, ...) escaped, so printing it cannot
     move the cursor, set a title or clear a terminal.
 
     >>> terminal_safe("a\x1b[2Jb\tc")

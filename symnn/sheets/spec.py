@@ -90,7 +90,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def control_character(text: str) -> str | None:
-    """The first control character of ``text`` (tab and newline allowed) as an escape, or None.
+    r"""The first control character of ``text`` (tab and newline allowed) as an escape, or None.
 
     >>> control_character("Quiz\u0007bell"), control_character("a\tb")
     ("'\\x07'", None)
