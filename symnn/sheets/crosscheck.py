@@ -6,6 +6,7 @@ A disagreement is a bug in symnn, never a property of the input: it stops the ru
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Mapping
 from typing import Any
 
@@ -62,11 +63,61 @@ def crosscheck(spec: ExerciseSpec[Any], derivation: Derivation, reference: Mappi
     return len(derivation.quantities)
 
 
+MAX_EXACT_DIGITS = 2000
+"""The most digits in the numerator or denominator of an exact value a sheet shows (a 2000-digit
+fraction fills a page; Python refuses to print integers above 4300 digits at all)."""
+
+_TOO_LARGE = (OverflowError, RecursionError, MemoryError, decimal.InvalidOperation)
+
+
+def exact_digits(value: sp.Basic) -> int:
+    """The most decimal digits of any integer or fraction part in an exact value (from bit
+    lengths, so a huge number is never converted to text).
+
+    >>> exact_digits(sp.Rational(1, 3) + sp.exp(sp.Integer(10) ** 40))
+    41
+    """
+    entries = list(value) if isinstance(value, sp.MatrixBase) else [value]
+    bits = 0
+    for entry in entries:
+        for atom in entry.atoms(sp.Rational):
+            bits = max(bits, int(atom.p).bit_length(), int(atom.q).bit_length())
+    return int(bits * 0.30103) + 1
+
+
+def check_size(spec: ExerciseSpec[Any], derivation: Derivation) -> None:
+    """Refuse a derivation whose exact values are too long to show (:data:`MAX_EXACT_DIGITS`)."""
+    for q in derivation.quantities:
+        digits = exact_digits(q.exact)
+        if digits > MAX_EXACT_DIGITS:
+            raise MathDomainError(
+                f"{spec.where}: exercise {derivation.id} ({derivation.kind}), quantity {q.name}: its exact value "
+                f"has about {digits} digits, more than the {MAX_EXACT_DIGITS} a sheet shows; use smaller "
+                "exponents, fewer steps or numbers with fewer digits")
+
+
+def solve_bounded(exercise: ExerciseSpec[Any]) -> Derivation:
+    """Solve one exercise; values too large to compute with become a one-line error naming it."""
+    try:
+        derivation = solve_exercise(exercise)
+    except _TOO_LARGE as exc:
+        raise MathDomainError(f"{exercise.where}: exercise {exercise.id} ({exercise.kind}): the exact values "
+                              f"grow too large to compute ({type(exc).__name__}); use smaller numbers or "
+                              "fewer steps") from None
+    except ValueError as exc:
+        if "integer string conversion" not in str(exc):
+            raise
+        raise MathDomainError(f"{exercise.where}: exercise {exercise.id} ({exercise.kind}): an exact value has "
+                              f"more than {MAX_EXACT_DIGITS} digits; use smaller numbers or fewer steps") from None
+    check_size(exercise, derivation)
+    return derivation
+
+
 def solve_checked(spec: SheetSpec) -> Sheet:
     """Solve every exercise exactly and cross-check every quantity with numpy (``symnn sheet`` and ``check``)."""
     derivations = []
     for exercise in spec.exercises:
-        d = solve_exercise(exercise)
+        d = solve_bounded(exercise)
         crosscheck(exercise, d)
         derivations.append(d)
     return Sheet(spec.title, tuple(derivations))

@@ -133,6 +133,8 @@ def read_document(text: str, source: str = "<text>") -> Document:
         raise SpecError(f"{source}: TOML syntax error: {exc}") from None
     except RecursionError:
         raise SpecError(f"{source}: arrays or tables nested too deep (at most {MAX_DEPTH})") from None
+    except ValueError as exc:  # tomllib's int() of a number beyond Python's 4300-digit limit
+        raise SpecError(f"{source}: a number cannot be read ({exc.args[0].split(':')[0]})") from None
     _check_values(doc, source)
     title = doc.get("title", "Exercises")
     if not isinstance(title, str):

@@ -169,3 +169,7 @@ def read_answers_file(path: str | Path) -> dict[str, Any]:
         raise SpecError(f"{p}: TOML syntax error: {exc}") from None
     except decimal.InvalidOperation:
         raise SpecError(f"{p}: a number cannot be read exactly") from None
+    except RecursionError:
+        raise SpecError(f"{p}: arrays or tables nested too deep") from None
+    except ValueError as exc:  # tomllib's int() of a number beyond Python's 4300-digit limit
+        raise SpecError(f"{p}: a number cannot be read ({exc.args[0].split(':')[0]})") from None
