@@ -66,7 +66,7 @@ def write_files(out: Path, files: Sequence[tuple[Path, str | bytes]]) -> None:
     written are they renamed into place (a rename within one folder tree is atomic and
     takes microseconds).  A staging folder left by a killed run is removed here.
     """
-    created = not out.exists()
+    created = not os.path.lexists(out)  # False for a name the system refuses: prepare_dir says why
     prepare_dir(out)
     _remove_stale_staging(out)
     try:

@@ -1,0 +1,135 @@
+"""Hostile input, families 2 and 3: nothing hangs, and every refusal is one line with exit 2
+naming the file (and the exercise and field where there is one)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+import symnn
+from symnn.cli import main
+
+NETWORK = """title = "t"
+[[exercise]]
+kind = "network"
+x = [0.5]
+y = 1
+loss = "mse"
+[[exercise.layers]]
+W = [[0.5]]
+activation = {{ formula = "{formula}", name = "custom" }}
+"""
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str], limit: float = 30.0) -> tuple[int, str]:
+    start = time.monotonic()
+    code = main(argv)
+    elapsed = time.monotonic() - start
+    err = capsys.readouterr().err
+    assert elapsed < limit, f"{argv} took {elapsed:.1f} s"
+    assert "Traceback" not in err
+    return code, err
+
+
+def sheet(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, Path]:
+    spec = tmp_path / "s.toml"
+    spec.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    code, err = run(["sheet", str(spec), "--out", str(out), "--quiet", "--format", "md,json"], capsys)
+    return code, err, out
+
+
+def refused(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str], *words: str) -> str:
+    code, err, out = sheet(tmp_path, text, capsys)
+    assert code == 2, err
+    assert err.startswith("symnn: error: ") and err.count("\n") == 1, err
+    assert str(tmp_path / "s.toml") in err
+    for word in words:
+        assert word in err, err
+    assert not out.exists()  # nothing written, not even an empty folder
+    return err
+
+
+FORWARD = 'title = "t"\n[[exercise]]\nkind = "forward"\nW = [[{w}, 1]]\nX = [1, 1]\nb = [0]\nactivation = "relu"\n'
+
+
+@pytest.mark.parametrize("number", ["1e999999999", "1e-999999999", "1e101", "1." + "1" * 70, "9" * 5000])
+def test_huge_exponents_and_digits_are_refused_when_read(tmp_path, capsys, number):
+    refused(tmp_path, FORWARD.format(w=number), capsys)
+
+
+def test_deeply_nested_arrays_are_refused(tmp_path, capsys):
+    text = FORWARD.format(w="1").replace("W = [[1, 1]]", "W = " + "[" * 5000 + "1" + "]" * 5000)
+    refused(tmp_path, text, capsys, "nested")
+
+
+@pytest.mark.parametrize(("formula", "words"), [
+    ("sqrt(x - 5)", ("exercise ex1", "not a finite real number")),
+    ("log(x - 5)", ("exercise ex1", "not a finite real number")),
+    ("1/(x - 0.25)", ("exercise ex1",)),
+    ("((x^64)^64)^64", ("exercise ex1", "digits")),
+    ("x^1000000", ("exercise ex1", "exponent")),
+])
+def test_bad_custom_formulas_are_one_line_errors(tmp_path, capsys, formula, words):
+    refused(tmp_path, NETWORK.format(formula=formula), capsys, *words)
+
+
+def test_exponent_towers_finish(tmp_path, capsys):
+    for i, formula in enumerate(["x^x^x^x", "exp(exp(exp(exp(x))))"]):
+        folder = tmp_path / str(i)
+        folder.mkdir()
+        code, err, _ = sheet(folder, NETWORK.format(formula=formula), capsys)
+        assert code in (0, 2), err
+
+
+def test_exact_training_past_the_digit_limit_is_one_line(tmp_path, capsys):
+    text = ('title = "t"\n[[exercise]]\nkind = "network"\nx = [0.5, -0.2]\ny = 1\nloss = "mse"\nsteps = 5\n'
+            'learning_rate = 0.37\n[[exercise.layers]]\nW = [[0.13, 0.71], [-0.29, 0.43]]\n'
+            'activation = "leaky_relu"\n[[exercise.layers]]\nW = [[0.37, -0.51]]\nactivation = "leaky_relu"\n')
+    code, err, _ = sheet(tmp_path, text, capsys)
+    assert code in (0, 2), err  # solved (certified decimals) or refused in one line, never a traceback
+    if code == 2:
+        assert "exercise ex1" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", ["sheet", "lint", "check"])
+def test_devices_and_fifos_are_refused_without_reading(tmp_path, capsys, command):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    seed = Path(symnn.__file__).parent / "sheets" / "seed.toml"
+    for target in ("/dev/zero", str(fifo)):
+        argv = {"sheet": ["sheet", target, "--out", str(tmp_path / "o")], "lint": ["lint", target],
+                "check": ["check", str(seed), target]}[command]
+        code, err = run(argv, capsys, limit=60)
+        assert code == 2 and "not a regular file" in err, err
+
+
+def test_nul_in_arguments(tmp_path, capsys):
+    for argv in (["sheet", "a\x00b"], ["lint", "a\x00b"], ["sheet", "--out", "x\x00y", "--format", "md"]):
+        code, err = run(argv, capsys)
+        assert code == 2 and "\\x00" in err and "\x00" not in err
+
+
+def test_unwritable_and_overlong_output_folders(tmp_path, capsys):
+    for out in ("/proc/symnn-test", str(tmp_path / ("n" * 300))):
+        code, err = run(["sheet", "--out", out, "--format", "md", "--quiet"], capsys)
+        assert code == 2 and out[:20] in err
+
+
+def test_long_spec_names_give_short_output_names(tmp_path, capsys):
+    spec = tmp_path / ("n" * 240 + ".toml")
+    spec.write_text(FORWARD.format(w="1"), encoding="utf-8")
+    code, err = run(["sheet", str(spec), "--out", str(tmp_path / "o"), "--format", "md", "--quiet"], capsys)
+    assert code == 0, err
+    assert [p.name for p in (tmp_path / "o").iterdir()] == ["n" * 80 + ".md"]
+
+
+@pytest.mark.parametrize("make", [lambda: sp.I, lambda: 1 + sp.I, lambda: sp.sqrt(-2), lambda: sp.log(-1),
+                                  lambda: 10**5000, lambda: sp.Rational(1, 10**5000)])
+def test_library_refuses_complex_and_huge_entries(make):
+    with pytest.raises(symnn.SymnnError):
+        symnn.Network([symnn.Dense([[make()]], None, "relu")])
