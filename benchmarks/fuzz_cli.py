@@ -1,6 +1,7 @@
 """Fuzz campaign through the real command line: sheets, answers and lint inputs, random and hostile.
 
 Run: nice python benchmarks/fuzz_cli.py [--count 100000] [--seed 1] [--bound 30] [--subprocess-every 500]
+     [--minutes M]
 
 Each case writes its input files into a fresh folder and calls :func:`symnn.cli.main` in this
 process (standard output and error captured) under a per-case time bound (``--bound``
@@ -430,10 +431,13 @@ def run_subprocess(case: Case, folder: Path, bound: float) -> list[Outcome]:
     return judge_run(case, done.returncode, out, err, folder)
 
 
-def campaign(count: int, seed: int, bound: float, every: int, quiet: bool = False) -> dict[str, object]:
+def campaign(count: int, seed: int, bound: float, every: int, quiet: bool = False,
+             minutes: float | None = None, weights: dict[str, float] | None = None) -> dict[str, object]:
+    """Run ``count`` cases (``weights`` may change how often each generator is picked)."""
     rng = random.Random(seed)
     names = list(GENERATORS)
-    weights = [GENERATORS[n][1] for n in names]
+    chosen = {n: GENERATORS[n][1] for n in names} | (weights or {})
+    weights_list = [chosen[n] for n in names]
     runs: Counter[str] = Counter()
     failures: dict[str, list[tuple[str, str, list[str]]]] = {}
     seconds: Counter[str] = Counter()
@@ -442,7 +446,9 @@ def campaign(count: int, seed: int, bound: float, every: int, quiet: bool = Fals
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="symnn-fuzz-") as base:
         for i in range(count):
-            name = rng.choices(names, weights)[0]
+            if minutes is not None and time.perf_counter() - start > 60 * minutes:
+                break
+            name = rng.choices(names, weights_list)[0]
             case = GENERATORS[name][0](random.Random(rng.getrandbits(64)))
             folder = Path(base) / f"c{i}"
             folder.mkdir()
@@ -493,11 +499,12 @@ def main_fuzz(argv: list[str] | None = None) -> int:
     parser.add_argument("--bound", type=float, default=30.0, help="seconds per case before it counts as a hang")
     parser.add_argument("--memory", type=float, default=6.0, help="address-space limit of the process, GiB")
     parser.add_argument("--subprocess-every", type=int, default=500)
+    parser.add_argument("--minutes", type=float, default=None, help="stop after this long and report what ran")
     args = parser.parse_args(argv)
     limit = int(args.memory * 2**30)
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     signal.signal(signal.SIGALRM, _alarm)
-    return report(campaign(args.count, args.seed, args.bound, args.subprocess_every), args.bound)
+    return report(campaign(args.count, args.seed, args.bound, args.subprocess_every, minutes=args.minutes), args.bound)
 
 
 if __name__ == "__main__":
