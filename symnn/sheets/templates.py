@@ -22,8 +22,8 @@ from functools import cache
 from typing import Any
 
 from symnn.errors import SpecError
-from symnn.sheets.fields import MAX_GIVEN_EXPONENT
 from symnn.sheets.constraints import Constraints, read_constraints
+from symnn.sheets.fields import MAX_GIVEN_EXPONENT
 from symnn.sheets.spec import read_document
 
 RANDOM_KINDS = ("uniform",)

@@ -161,10 +161,12 @@ class Judge:
         if link.relation not in ("=", "≈"):
             return PRECISION
         texts = (link.lhs.text, link.rhs.text)
-        trees = [self._tree(text) for text in texts]
-        for tree, text in zip(trees, texts):
+        trees: list[Node] = []
+        for text in texts:
+            tree = self._tree(text)
             if isinstance(tree, ParseError) or self._symbols(text, tree):
                 return PRECISION
+            trees.append(tree)
         bits = PRECISION
         for tree, text in zip(trees, texts):
             value = self._value(text)
