@@ -85,6 +85,9 @@ from symnn.verify.syntax.vocabulary import BUILT_IN_FUNCTIONS
 
 _SIDE_NAMES = ("left", "right")
 
+MAX_LINK_CHARS = 20_000
+"""The longest link (both sides together) that is judged; a longer one is not checked, so one
+pathological formula cannot cost more than a bounded time (the limit stated in the report)."""
 MAX_JUDGE_BITS = PRECISION * 4**4
 """The highest precision (in bits) at which a link's exact sides are enclosed before the link
 is left not checked (12,800 bits: values down to about 10^-3800 relative are told apart)."""
@@ -143,6 +146,12 @@ class Judge:
         at :data:`MAX_JUDGE_BITS` (a value too close to 0 to tell) leaves the link not checked:
         no verdict comes from a bound that cannot tell the sides apart.
         """
+        if len(link.lhs.text) + len(link.rhs.text) > MAX_LINK_CHARS:
+            self._previous_rhs, self._carried = link.rhs, {}
+            return self._unchecked(
+                (link.lhs.text, link.rhs.text),
+                f"The link is longer than {MAX_LINK_CHARS:,} characters, more than symnn checks.",
+            )
         bits = self._decided_bits(link)
         if bits is None:
             self._previous_rhs, self._carried = link.rhs, {}

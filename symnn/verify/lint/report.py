@@ -88,11 +88,17 @@ def lint_text(text: str, fmt: Format, source: str = "<text>") -> LintReport:
     judge = Judge()
     findings = []
     for span in find_math_spans(text, fmt):
+        line, counted = span.line, 0
         for link in split_relations(span.text):
             judgement = _judge_safely(judge, link)
+            if link.position >= counted:  # lines counted once along the span, not from its start per link
+                line += span.text.count("\n", counted, link.position)
+                counted = link.position
+            else:
+                line, counted = span.line_at(link.position), link.position
             findings.append(
                 Finding(
-                    span.line_at(link.position),
+                    line,
                     link.text,
                     judgement.verdict,
                     judgement.lhs,
