@@ -133,3 +133,27 @@ def test_long_spec_names_give_short_output_names(tmp_path, capsys):
 def test_library_refuses_complex_and_huge_entries(make):
     with pytest.raises(symnn.SymnnError):
         symnn.Network([symnn.Dense([[make()]], None, "relu")])
+
+
+def test_oversized_matrices_are_refused_up_front_with_the_way_past(tmp_path, capsys, monkeypatch):
+    rows = ", ".join("[" + ", ".join([str(i)] * 101) + "]" for i in range(101))
+    text = f'title = "t"\n[[exercise]]\nkind = "preprocessing"\nX = [{rows}]\nddof = 0\n'
+    err = refused(tmp_path, text, capsys, "10,201 entries", "SYMNN_MAX_ENTRIES")
+    assert "about 15 s" in err
+    monkeypatch.setenv("SYMNN_MAX_ENTRIES", "20000")
+    from symnn.sheets.loading import parse_sheet
+
+    assert parse_sheet(text).exercises[0].kind == "preprocessing"  # read (not solved) past the limit
+
+
+def test_lint_of_a_long_single_chain_is_linear_and_long_links_are_bounded(capsys):
+    from symnn.verify.lint.report import lint_text
+
+    chain = " = ".join(["1 + 1"] * 2 + ["2"] * 20000)
+    start = time.monotonic()
+    report = lint_text("\n\n$$" + chain + "$$\n", "markdown", "c.md")
+    assert time.monotonic() - start < 60
+    assert {f.line for f in report.findings} == {3} and report.summary["ok"] == 20001
+    long_link = "$$" + " + ".join(["1"] * 8000) + " = 8000$$\n"
+    finding = lint_text(long_link, "markdown", "l.md").findings[0]
+    assert finding.verdict == "not checked" and "20,000 characters" in finding.message

@@ -13,6 +13,7 @@ is expected.
 from __future__ import annotations
 
 import decimal
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
@@ -114,12 +115,33 @@ def read_scalar(value: Any, name: str, ctx: Context) -> Fraction:
     return _number(value, name, ctx)
 
 
+MAX_ENTRIES = 10_000
+"""The most entries of one given matrix or vector (100×100) unless ``SYMNN_MAX_ENTRIES`` says otherwise:
+exact work grows faster than the entries (a 100×100 preprocessing exercise takes about 15 s on a
+loaded 2-core machine), so larger inputs are refused before any work starts."""
+
+
+def max_entries() -> int:
+    """:data:`MAX_ENTRIES`, or the ``SYMNN_MAX_ENTRIES`` environment variable when it is a positive integer."""
+    text = os.environ.get("SYMNN_MAX_ENTRIES", "")
+    return int(text) if text.isdigit() and 0 < len(text) < 10 and int(text) > 0 else MAX_ENTRIES
+
+
+def _check_entries(count: int, name: str, ctx: Context) -> None:
+    limit = max_entries()
+    if count > limit:
+        raise ctx.error(f"{name} has {count:,} entries, more than the {limit:,} symnn solves by default "
+                        "(exact work grows faster than the entries: 100×100 takes about 15 s, larger inputs "
+                        "can take minutes); set SYMNN_MAX_ENTRIES to go past it")
+
+
 def read_matrix(value: Any, name: str, ctx: Context) -> Matrix:
     """A matrix: list of rows; a flat list is a column; a number is 1x1."""
     if not isinstance(value, list):
         return ((_number(value, name, ctx),),)
     if not value:
         raise ctx.error(f"{name} is empty")
+    _check_entries(sum(len(v) if isinstance(v, list) else 1 for v in value), name, ctx)
     if all(not isinstance(v, list) for v in value):
         return tuple((_number(v, f"{name}[{i + 1}]", ctx),) for i, v in enumerate(value))
     if not all(isinstance(v, list) for v in value):
@@ -144,6 +166,7 @@ def read_vector(value: Any, name: str, ctx: Context) -> tuple[Fraction, ...]:
     """A flat list of numbers (a number alone is a list of one)."""
     if not isinstance(value, list):
         return (_number(value, name, ctx),)
+    _check_entries(len(value), name, ctx)
     if not value:
         raise ctx.error(f"{name} is empty")
     if any(isinstance(v, list) for v in value):
