@@ -464,6 +464,9 @@ def campaign(count: int, seed: int, bound: float, every: int, quiet: bool = Fals
                 slowest = (elapsed, f"{name}: {case.argv}")
             for outcome in outcomes:
                 failures.setdefault(outcome.kind, []).append((name, outcome.detail, case.argv))
+                if not quiet:
+                    print(f"  FAILURE {outcome.kind} ({name}) {case.argv}: {outcome.detail[:2000]}",
+                          file=sys.stderr, flush=True)
             shutil.rmtree(folder, ignore_errors=True)
             if not quiet and (i + 1) % 1000 == 0:
                 print(f"  {i + 1} cases, {time.perf_counter() - start:.0f} s, "

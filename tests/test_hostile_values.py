@@ -21,7 +21,8 @@ from symnn.cli import main
 from symnn.core.decimals import NotCertified, round_rational, to_finite_float
 from symnn.verify.lint.report import lint_text
 
-mpmath.mp.dps = 200
+DIGITS = 200
+"""mpmath's working digits in every reference below (set per test: other tests change mp.dps)."""
 
 
 def network(weight: int, y: int, loss: str = "bce") -> str:
@@ -40,10 +41,22 @@ def sheet(tmp_path: Path, text: str, *formats: str) -> tuple[int, Path]:
 
 # ----- lint: no "ok" from an undecided bound ---------------------------------------------------
 
+def at_digits(test):  # type: ignore[no-untyped-def]
+    """Run ``test`` with mpmath at :data:`DIGITS` digits."""
+    import functools
+
+    @functools.wraps(test)
+    def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with mpmath.workdps(DIGITS):
+            return test(*args, **kwargs)
+    return wrapped
+
+
 def verdicts(text: str) -> list[str]:
     return [f.verdict for f in lint_text(text, "markdown", "t.md").findings]
 
 
+@at_digits
 def test_tiny_false_equalities_are_errors():
     # 1 - tanh(100) = 2.77e-87 and log(1 + e^-100) = 3.72e-44 (mpmath); the issue's sheets wrote
     # 4.8e-35 and 9e-35, and an absolute 113/200-bit bound called such links ok.
@@ -54,6 +67,7 @@ def test_tiny_false_equalities_are_errors():
     assert verdicts(text) == ["error"] * 4
 
 
+@at_digits
 def test_tiny_true_equalities_are_ok():
     left = 1 - mpmath.tanh(100)
     shown = mpmath.nstr(left, 3, min_fixed=1, max_fixed=0)  # e.g. '2.77e-87', from mpmath
@@ -62,6 +76,7 @@ def test_tiny_true_equalities_are_ok():
     assert verdicts(text) == ["ok"]
 
 
+@at_digits
 def test_value_shown_for_a_tiny_side_is_its_true_value():
     finding = lint_text("$$1 - \\tanh(100) = 5 \\cdot 10^{-70}$$\n", "markdown", "t.md").findings[0]
     assert finding.lhs.startswith(mpmath.nstr(1 - mpmath.tanh(100), 7, min_fixed=1, max_fixed=0)[:5])
@@ -75,6 +90,7 @@ def json_value(out: Path, name: str) -> float:
     return float(value) if not isinstance(value, list) else float(value[0][0])
 
 
+@at_digits
 def test_saturated_sigmoid_bce_is_right(tmp_path):
     code, out = sheet(tmp_path, network(1000, 0), "json", "md")
     assert code == 0
@@ -84,6 +100,7 @@ def test_saturated_sigmoid_bce_is_right(tmp_path):
     assert "\\approx 1000" in (out / "s.md").read_text()
 
 
+@at_digits
 def test_tiny_loss_value_is_not_zero(tmp_path):
     code, out = sheet(tmp_path, network(200, 1))
     assert code == 0
@@ -100,6 +117,7 @@ def reference_round(value: mpmath.mpf, places: int) -> Fraction:
 @settings(max_examples=60, deadline=None)
 @given(st.integers(-400, 400), st.integers(1, 60), st.integers(0, 12),
        st.sampled_from(["exp", "log", "tanh", "sigmoid"]))
+@at_digits
 def test_rounding_matches_an_independent_evaluation(p, q, places, function):
     x = sp.Rational(p, q)
     if function == "log":
