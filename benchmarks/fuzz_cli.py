@@ -162,7 +162,7 @@ def gen_toml(rng: random.Random) -> Case:
         op = rng.random()
         if op < 0.3 and data:
             data[rng.randrange(len(data))] = rng.randrange(256)
-        elif op < 0.5:
+        elif op < 0.5 and data:
             del data[rng.randrange(len(data)):]
         elif op < 0.7:
             data[rng.randrange(len(data) + 1):0] = rng.choice([b"\x00", b"\xff\xfe", b"\xef\xbb\xbf", b"\x1b[2J",
