@@ -157,3 +157,13 @@ def test_lint_of_a_long_single_chain_is_linear_and_long_links_are_bounded(capsys
     long_link = "$$" + " + ".join(["1"] * 8000) + " = 8000$$\n"
     finding = lint_text(long_link, "markdown", "l.md").findings[0]
     assert finding.verdict == "not checked" and "20,000 characters" in finding.message
+
+
+def test_float_cancellation_is_an_input_limit_not_a_bug(tmp_path, capsys):
+    # 1e100 + 1 - 1e100 is exactly 1; float64 says 0: exit 2 naming the span, not exit 1 "bug".
+    text = 'title = "t"\n[[exercise]]\nkind = "forward"\nW = [[1e100, 1]]\nX = [1, 1]\nb = [-1e100]\nactivation = "relu"\n'
+    refused(tmp_path, text, capsys, "10^100", "exercise ex1 (forward), quantity Z")
+    big_step = ('title = "t"\n[[exercise]]\nkind = "gradient_check"\nW = 0.5\nx = 2\nb = 0.1\ny = 1\n'
+                'epsilon = 123456789012345678901234567890\n')  # found by benchmarks/fuzz_cli.py
+    (tmp_path / "2").mkdir()
+    refused(tmp_path / "2", big_step, capsys, "epsilon must be at most 1")

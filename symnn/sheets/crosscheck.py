@@ -6,8 +6,10 @@ A disagreement is a bug in symnn, never a property of the input: it stops the ru
 
 from __future__ import annotations
 
+import dataclasses
 import decimal
 from collections.abc import Mapping
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -55,6 +57,13 @@ def crosscheck(spec: ExerciseSpec[Any], derivation: Derivation, reference: Mappi
                 f"{theirs.shape} numerically")
         theirs = theirs.reshape(mine.shape)
         if not np.allclose(mine, theirs, rtol=RTOL, atol=ATOL):
+            span = given_span(spec.data)
+            if span > MAX_FLOAT_SPAN:
+                raise MathDomainError(
+                    f"{spec.where}: exercise {derivation.id} ({derivation.kind}), quantity {q.name}: the given "
+                    f"numbers span about 10^{span} (smallest to largest), too wide for the float64 cross-check "
+                    f"every value must pass (numpy's {_shown(theirs)} against the exact {_shown(mine)}); use "
+                    f"numbers within 10^{MAX_FLOAT_SPAN} of each other")
             worst = np.unravel_index(np.argmax(np.abs(mine - theirs)), mine.shape) if mine.ndim else ()
             raise CrossCheckError(
                 f"cross-check failed: exercise {derivation.id} ({derivation.kind}), quantity {q.name}"
@@ -111,6 +120,40 @@ def solve_bounded(exercise: ExerciseSpec[Any]) -> Derivation:
                               f"more than {MAX_EXACT_DIGITS} digits; use smaller numbers or fewer steps") from None
     check_size(exercise, derivation)
     return derivation
+
+
+MAX_FLOAT_SPAN = 12
+"""Orders of magnitude between the smallest and largest given number (non-zero) beyond which a
+float64 disagreement is put down to cancellation in the float twin, and reported as a limit
+of the input (exit 2), not as a bug."""
+
+
+def given_span(data: Any) -> int:
+    """log10 of the ratio between the largest and smallest non-zero given number (0 if fewer than two).
+
+    >>> from fractions import Fraction
+    >>> given_span((Fraction(10**100), (Fraction(1), Fraction(0))))
+    100
+    """
+    found: list[Fraction] = []
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Fraction):
+            if item:
+                found.append(abs(item))
+        elif isinstance(item, (tuple, list)):
+            stack.extend(item)
+        elif dataclasses.is_dataclass(item) and not isinstance(item, type):
+            stack.extend(getattr(item, f.name) for f in dataclasses.fields(item))
+    if len(found) < 2:
+        return 0
+    ratio = max(found) / min(found)
+    return len(str(ratio.numerator // ratio.denominator)) - 1
+
+
+def _shown(values: np.ndarray) -> str:
+    return np.array2string(np.asarray(values).ravel()[:3], precision=6)
 
 
 def solve_checked(spec: SheetSpec) -> Sheet:
