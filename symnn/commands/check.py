@@ -60,7 +60,7 @@ def summary_table(reports: Sequence[FileReport], colour: bool = False, details: 
     if details:
         for r in reports:
             if not r.error:
-                lines += ["", f"{r.path}:", results_table(r.results, colour).rstrip("\n")]
+                lines += ["", terminal_safe(f"{r.path}:"), results_table(r.results, colour).rstrip("\n")]
     return "\n".join(lines) + "\n"
 
 

@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     """Draw, solve and check every variant (in ``--jobs`` processes); write the files when all are done."""
     from concurrent.futures import ProcessPoolExecutor
 
+    from symnn.commands.table import terminal_safe
     from symnn.core.io import read_text, safe_stem, write_files
     from symnn.errors import SymnnError
     from symnn.sheets.templates import load_template
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     write_files(out, files)
     if not args.quiet:
         redrawn = sum(v.draws for v in variants) - len(variants) * len(load_template(text, args.spec).exercises)
-        print(f"wrote {len(files)} files for {len(variants)} variants to {out} ({redrawn} draws rejected)",
+        print(terminal_safe(f"wrote {len(files)} files for {len(variants)} variants to {out} ({redrawn} draws rejected)"),
               file=sys.stderr)
     return 0
 
