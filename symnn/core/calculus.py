@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import sympy as sp
 
 from symnn.core import formula as fm
 from symnn.core import nodes
-from symnn.errors import SpecError
+from symnn.errors import MathDomainError, SpecError
 
 x = sp.Symbol("x", real=True)
 """The argument of every activation definition."""
@@ -104,7 +104,43 @@ def substitute(expr: sp.Basic, values: dict[sp.Symbol, sp.Basic]) -> sp.Expr:
     >>> substitute(ACTIVATIONS["leaky_relu"].definition, {x: sp.Integer(-2), alpha: sp.Rational(1, 100)})
     -1/50
     """
-    return sp.sympify(expr, strict=True).xreplace(values)
+    expr = sp.sympify(expr, strict=True)
+    if _variable_powers(expr):
+        return _bounded_replace(expr, values)
+    return expr.xreplace(values)
+
+
+MAX_POWER_BITS = 20_000
+"""The largest exact power (bits of |base| times |exponent|) that :func:`substitute` lets SymPy
+build; a custom formula such as ``x^x^x`` at x = 500 would otherwise compute 500^(500^500)."""
+
+
+@lru_cache(maxsize=1024)
+def _variable_powers(expr: sp.Basic) -> bool:
+    """Whether ``expr`` has a power whose exponent is not a number (x^x, 2^(x^3))."""
+    return any(not p.exp.is_number for p in expr.atoms(sp.Pow))
+
+
+def _bounded_replace(expr: sp.Basic, values: dict[sp.Symbol, sp.Basic]) -> sp.Basic:
+    """``xreplace`` bottom-up, refusing a power of numbers larger than :data:`MAX_POWER_BITS`."""
+    if expr in values:
+        return values[expr]
+    if not expr.args:
+        return expr
+    args = [_bounded_replace(a, values) for a in expr.args]
+    if isinstance(expr, sp.Pow):
+        base, exponent = args
+        if base.is_Rational and exponent.is_Rational and base not in (0, 1, -1):
+            bits = max(int(base.p).bit_length(), int(base.q).bit_length())
+            if abs(exponent) * bits > MAX_POWER_BITS:
+                raise MathDomainError(f"a power in the formula is too large to compute exactly (over "
+                                      f"{MAX_POWER_BITS} bits): {_brief(base)}^{_brief(exponent)}")
+    return expr.func(*args)
+
+
+def _brief(value: sp.Rational) -> str:
+    bits = max(int(value.p).bit_length(), int(value.q).bit_length())
+    return str(value) if bits < 200 else f"(a {int(bits * 0.30103)}-digit number)"
 
 
 _relu = sp.Piecewise((x, x > 0), (0, True))
