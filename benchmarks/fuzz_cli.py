@@ -463,6 +463,8 @@ def campaign(count: int, seed: int, bound: float, every: int, quiet: bool = Fals
             if elapsed > slowest[0]:
                 slowest = (elapsed, f"{name}: {case.argv}")
             for outcome in outcomes:
+                shown = {k: v[:400].decode("utf-8", "replace") for k, v in case.files.items()}
+                outcome.detail += f"\n  input: {shown}"
                 failures.setdefault(outcome.kind, []).append((name, outcome.detail, case.argv))
                 if not quiet:
                     print(f"  FAILURE {outcome.kind} ({name}) {case.argv}: {outcome.detail[:2000]}",
