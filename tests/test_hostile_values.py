@@ -162,3 +162,21 @@ def test_control_characters_in_text_are_refused(tmp_path, capsys, char):
         'kind = "activations"', f'kind = "activations"\ntitle = "a{char}"')
     code, _ = sheet(tmp_path / "2", exercise_title, "md")
     assert code == 2 and "exercise[0].title" in capsys.readouterr().err
+
+
+@at_digits
+def test_saturated_custom_sigmoid_bce_cross_checks(tmp_path):
+    # float σ(100) is exactly 1.0, so the numpy twin computed 0 · log(0) = nan (found by the fuzz campaign)
+    text = ('title = "t"\n[[exercise]]\nkind = "network"\nx = [1]\ny = 1\nloss = "bce"\n[[exercise.layers]]\n'
+            'W = [[100]]\nactivation = { formula = "1/(1+exp(-x))", name = "mysig" }\n')
+    code, out = sheet(tmp_path, text)
+    assert code == 0
+    assert json_value(out, "L") == float(mpmath.log(1 + mpmath.exp(-100)))
+
+
+def test_float_saturation_is_an_input_limit_not_a_bug(tmp_path, capsys):
+    text = ('title = "t"\n[[exercise]]\nkind = "network"\nx = [1]\ny = 0.5\nloss = "bce"\n[[exercise.layers]]\n'
+            'W = [[1000]]\nactivation = { formula = "1/(1+exp(-x))", name = "mysig" }\n')
+    code, _ = sheet(tmp_path, text)
+    err = capsys.readouterr().err
+    assert code == 2 and "float64 overflows or saturates" in err and "quantity L" in err
