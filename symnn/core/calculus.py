@@ -117,8 +117,9 @@ build; a custom formula such as ``x^x^x`` at x = 500 would otherwise compute 500
 
 @lru_cache(maxsize=1024)
 def _variable_powers(expr: sp.Basic) -> bool:
-    """Whether ``expr`` has a power whose exponent is not a number (x^x, 2^(x^3))."""
-    return any(not p.exp.is_number for p in expr.atoms(sp.Pow))
+    """Whether ``expr`` has a power whose exponent is not a number (x^x, 2^(x^3)) or is a large one
+    (``((x^64)^64)^64`` is x^262144)."""
+    return any(not p.exp.is_number or (p.exp.is_Rational and abs(p.exp) > 8) for p in expr.atoms(sp.Pow))
 
 
 def _bounded_replace(expr: sp.Basic, values: dict[sp.Symbol, sp.Basic]) -> sp.Basic:
