@@ -71,7 +71,7 @@ def test_deeply_nested_arrays_are_refused(tmp_path, capsys):
     ("sqrt(x - 5)", ("exercise ex1", "not a finite real number")),
     ("log(x - 5)", ("exercise ex1", "not a finite real number")),
     ("1/(x - 0.25)", ("exercise ex1",)),
-    ("((x^64)^64)^64", ("exercise ex1", "digits")),
+    ("((x^64)^64)^64", ("exercise ex1", "too large")),
     ("x^1000000", ("exercise ex1", "exponent")),
     ("x^x^x^x@1000", ("exercise ex1", "too large to compute exactly")),  # found by benchmarks/fuzz_cli.py
     ("((x^64)^64)^64@1e50", ("exercise ex1", "too large to compute exactly")),  # found by benchmarks/fuzz_cli.py

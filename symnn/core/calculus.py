@@ -141,7 +141,9 @@ def _bounded_replace(expr: sp.Basic, values: dict[sp.Symbol, sp.Basic]) -> sp.Ba
 
 def _brief(value: sp.Rational) -> str:
     bits = max(int(value.p).bit_length(), int(value.q).bit_length())
-    return str(value) if bits < 200 else f"(a {int(bits * 0.30103)}-digit number)"
+    if bits >= 200:
+        return f"(a {int(bits * 0.30103)}-digit number)"
+    return str(value) if value.is_Integer and value >= 0 else f"({value})"
 
 
 _relu = sp.Piecewise((x, x > 0), (0, True))
