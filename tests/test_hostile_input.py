@@ -75,6 +75,7 @@ def test_deeply_nested_arrays_are_refused(tmp_path, capsys):
     ("x^1000000", ("exercise ex1", "exponent")),
     ("x^x^x^x@1000", ("exercise ex1", "too large to compute exactly")),  # found by benchmarks/fuzz_cli.py
     ("((x^64)^64)^64@1e50", ("exercise ex1", "too large to compute exactly")),  # found by benchmarks/fuzz_cli.py
+    ("exp(exp(exp(exp(x))))@1e50", ("exercise ex1", "too large to compute")),  # found by benchmarks/fuzz_cli.py
 ])
 def test_bad_custom_formulas_are_one_line_errors(tmp_path, capsys, formula, words):
     formula, _, weight = formula.partition("@")

@@ -118,8 +118,9 @@ build; a custom formula such as ``x^x^x`` at x = 500 would otherwise compute 500
 @lru_cache(maxsize=1024)
 def _variable_powers(expr: sp.Basic) -> bool:
     """Whether ``expr`` has a power whose exponent is not a number (x^x, 2^(x^3)) or is a large one
-    (``((x^64)^64)^64`` is x^262144)."""
-    return any(not p.exp.is_number or (p.exp.is_Rational and abs(p.exp) > 8) for p in expr.atoms(sp.Pow))
+    (``((x^64)^64)^64`` is x^262144), or an exponential of an exponential."""
+    return (any(not p.exp.is_number or (p.exp.is_Rational and abs(p.exp) > 8) for p in expr.atoms(sp.Pow))
+            or any(e.args[0].has(sp.exp) for e in expr.atoms(sp.exp)))
 
 
 def _bounded_replace(expr: sp.Basic, values: dict[sp.Symbol, sp.Basic]) -> sp.Basic:
@@ -136,7 +137,27 @@ def _bounded_replace(expr: sp.Basic, values: dict[sp.Symbol, sp.Basic]) -> sp.Ba
             if abs(exponent) * bits > MAX_POWER_BITS:
                 raise MathDomainError(f"a power in the formula is too large to compute exactly (over "
                                       f"{MAX_POWER_BITS} bits): {_brief(base)}^{_brief(exponent)}")
+    if expr.func is sp.exp and args[0].is_number and not args[0].is_Rational and _huge(args[0]):
+        raise MathDomainError(f"an exponential in the formula is too large to compute (its argument is beyond "
+                              f"±{MAX_EXP_ARGUMENT:,})")
     return expr.func(*args)
+
+
+MAX_EXP_ARGUMENT = 70_000
+"""The largest |a| whose exp(a) :func:`substitute` builds when ``a`` is itself irrational
+(exp(exp(2.5e49)) would send SymPy's evaluation computing e to 10^49 bits)."""
+
+
+def _huge(value: sp.Basic) -> bool:
+    """Whether an irrational number is beyond ±:data:`MAX_EXP_ARGUMENT` (or not finite), from a 64-bit ball."""
+    from symnn.core.domains import NotCompilable, Undecided, ball_at
+    from symnn.core.program import compile_program
+
+    try:
+        ball = ball_at(compile_program(value), 64)
+    except (NotCompilable, Undecided):
+        return False
+    return bool(not ball.is_finite() or ball.abs_upper() > MAX_EXP_ARGUMENT)
 
 
 def _brief(value: sp.Rational) -> str:

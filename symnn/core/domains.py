@@ -187,6 +187,14 @@ MAX_ENCLOSURE_BITS = 200 * 2**7
 gives up on a ball that is still not finite."""
 
 
+def ball_at(program: Program, bits: int) -> Any:
+    """The arb ball of a program without variables at ``bits`` bits (it may be infinite or NaN)."""
+    if program.variables:
+        raise ValueError(f"a constant has no variables, not {', '.join(program.variables)}")
+    with flint.ctx.workprec(bits):
+        return _build(program.body, BALLS)(())
+
+
 def enclose_at(program: Program, bits: int) -> tuple[Fraction, Fraction]:
     """Rational bounds of a program without variables from arb balls at ``bits`` bits.
 
