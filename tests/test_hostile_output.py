@@ -119,3 +119,32 @@ def test_kill_9_at_any_moment_leaves_one_whole_run(tmp_path, delay):
     child.wait()
     visible = {k: v for k, v in snapshot(out).items() if not k.startswith(STAGING_PREFIX)}
     assert visible in (first, second)
+
+
+TEMPLATE = ('title = "t"\n[[exercise]]\nkind = "forward"\n'
+            'W = { random = "uniform", low = -1, high = 1, step = 0.1, shape = [2, 2] }\n'
+            'X = { choice = [[0.5, 1.0], [1.0, -0.5]] }\nb = [0.1, 0.1]\nactivation = "relu"\n')
+
+
+def test_kill_9_during_variants_keeps_the_previous_run(tmp_path):
+    spec = tmp_path / "t.toml"
+    spec.write_text(TEMPLATE, encoding="utf-8")
+    out = tmp_path / "v"
+    argv = ["variants", str(spec), "--count", "3", "--out", str(out), "--format", "md,json,moodle", "--jobs", "1",
+            "--quiet"]
+    assert main([*argv, "--seed", "1"]) == 0
+    before = snapshot(out)
+    child = subprocess.Popen([sys.executable, "-c", PAUSE_AFTER_STAGING, *argv, "--seed", "2"],
+                             cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "STAGED"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    visible = {k: v for k, v in snapshot(out).items() if not k.startswith(STAGING_PREFIX)}
+    assert visible == before  # no sheet of seed 2 beside the key of seed 1, no zero-byte file
+    assert main([*argv, "--seed", "2"]) == 0
+    after = snapshot(out)
+    assert set(after) == set(before) and after != before
+    assert not any(k.startswith(STAGING_PREFIX) for k in after)
