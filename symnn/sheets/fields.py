@@ -115,24 +115,30 @@ def read_scalar(value: Any, name: str, ctx: Context) -> Fraction:
     return _number(value, name, ctx)
 
 
-MAX_ENTRIES = 10_000
-"""The most entries of one given matrix or vector (100×100) unless ``SYMNN_MAX_ENTRIES`` says otherwise:
-exact work grows faster than the entries (a 100×100 preprocessing exercise takes about 15 s on a
-loaded 2-core machine), so larger inputs are refused before any work starts."""
+MAX_ENTRIES = 40_000
+"""The most entries of one given matrix or vector (200×200) unless ``SYMNN_MAX_ENTRIES`` says otherwise:
+exact work grows faster than the entries, so larger inputs are refused before any work starts."""
+MAX_ENTRIES_BY_KIND = {"preprocessing": 10_000}
+"""Kinds whose exact work grows fastest get a lower default (100×100)."""
+COST = {"preprocessing": "100×100 takes about 15 s", "network": "a 200-200-1 network takes about 7 s"}
+"""What the largest default size costs (measured on a loaded 2-core machine), said when refusing."""
 
 
-def max_entries() -> int:
-    """:data:`MAX_ENTRIES`, or the ``SYMNN_MAX_ENTRIES`` environment variable when it is a positive integer."""
+def max_entries(kind: str = "") -> int:
+    """The limit for ``kind``, or the ``SYMNN_MAX_ENTRIES`` environment variable when it is a positive integer."""
     text = os.environ.get("SYMNN_MAX_ENTRIES", "")
-    return int(text) if text.isdigit() and 0 < len(text) < 10 and int(text) > 0 else MAX_ENTRIES
+    if text.isdigit() and 0 < len(text) < 10 and int(text) > 0:
+        return int(text)
+    return MAX_ENTRIES_BY_KIND.get(kind, MAX_ENTRIES)
 
 
 def _check_entries(count: int, name: str, ctx: Context) -> None:
-    limit = max_entries()
+    limit = max_entries(ctx.kind)
     if count > limit:
+        cost = COST.get(ctx.kind, "a 200×200 matrix takes seconds")
         raise ctx.error(f"{name} has {count:,} entries, more than the {limit:,} symnn solves by default "
-                        "(exact work grows faster than the entries: 100×100 takes about 15 s, larger inputs "
-                        "can take minutes); set SYMNN_MAX_ENTRIES to go past it")
+                        f"(exact work grows faster than the entries: {cost}, larger inputs can take minutes); "
+                        "set SYMNN_MAX_ENTRIES to go past it")
 
 
 def read_matrix(value: Any, name: str, ctx: Context) -> Matrix:
