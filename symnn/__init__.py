@@ -24,7 +24,10 @@ _EXPORTS: dict[str, str] = {
     "derive": "symnn.library.matcalc",
     "MatrixDerivative": "symnn.library.matcalc",
     "sum_entries": "symnn.library.matcalc",
+    "hessian": "symnn.library.hessian",
     "to_numpy": "symnn.library.numpy_functions",
+    "lint": "symnn.verify.api",
+    "check": "symnn.verify.api",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -157,7 +157,7 @@ def test_the_parser_loads_no_sympy_and_names_what_the_pipelines_offer():
     from symnn.sheets import pipeline
     from symnn.sheets.variants import MAX_COUNT
 
-    assert sheet.FORMAT_NAMES == tuple(pipeline.FORMATS)
+    assert sheet.FORMAT_NAMES == (*pipeline.FORMATS, *pipeline.QUIZ_FORMATS)
     assert sheet.DEFAULT_DECIMALS == DEFAULT_DECIMALS and variants.MAX_COUNT == MAX_COUNT
 
 

@@ -252,7 +252,7 @@ def test_large_layers_show_one_worked_entry_and_keep_every_value_in_the_key(tmp_
     assert main(["sheet", str(path), "--out", str(tmp_path), "--format", "md,json", "--quiet"]) == 0
     md = (tmp_path / "wide.md").read_text()
     assert r"\left(Z_{1}\right)_{1,1} = " in md and r"\sum_{k=1}^{16}" in md
-    assert "the answer key under dL_dW2" in md
+    assert r"the answer key under $\texttt{dL\_dW2}$" in md
     assert md.count(r"\begin{bmatrix}") < 80  # no 16×16 matrix is written out in a substitution
     key = json.loads((tmp_path / "wide.json").read_text())
     values = key["exercises"][0]["quantities"]

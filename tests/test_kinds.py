@@ -151,7 +151,7 @@ def test_every_kind_is_declared_in_its_own_module(kind: Kind[object]) -> None:
 
 
 def test_the_kinds_reference_is_generated_from_the_declarations() -> None:
-    from symnn.sheets.kinds.docs import reference
+    from symnn.sheets.docs import reference
 
     written = (Path(__file__).resolve().parents[1] / "docs" / "kinds.md").read_text(encoding="utf-8")
-    assert written == reference(), "regenerate it: python -m symnn.sheets.kinds.docs > docs/kinds.md"
+    assert written == reference(), "regenerate it: python -m symnn.sheets.docs > docs/kinds.md"

@@ -16,6 +16,11 @@ from symnn.sheets.render.markdown import to_markdown
 from symnn.sheets.steps import Figure
 
 
+def _first_plot(sheet):
+    """The first activation plot of a sheet (not a diagram)."""
+    return next(f for f in plots.figures_of(sheet) if f.diagram is None)
+
+
 def test_curves_are_sampled_correctly():
     xs = np.linspace(-4, 4, 81)
     sigmoid = ACTIVATIONS["sigmoid"]
@@ -42,7 +47,7 @@ def test_marked_points_are_widened_into_view():
 @pytest.mark.parametrize("extension, magic", [("svg", b"<?xml"), ("pdf", b"%PDF"), ("png", b"\x89PNG")])
 def test_files_are_reproducible_and_carry_no_dates(seed_sheet, extension, magic):
     require_matplotlib()
-    figure = next(plots.figures_of(seed_sheet))
+    figure = _first_plot(seed_sheet)
     first = plots.draw.__wrapped__(figure, extension)
     again = plots.draw.__wrapped__(figure, extension)
     assert first.startswith(magic) and first == again
@@ -60,7 +65,7 @@ def test_files_are_reproducible_and_carry_no_dates(seed_sheet, extension, magic)
 def test_every_figure_has_a_file_per_format(seed_sheet):
     require_matplotlib()
     names = [f.name for f in plots.figures_of(seed_sheet)]
-    assert names == ["ex4_relu", "ex4_leaky_relu", "ex4_sigmoid", "ex4_tanh"]
+    assert names == ["ex1_network", "ex2_network", "ex4_relu", "ex4_leaky_relu", "ex4_sigmoid", "ex4_tanh"]
     files = plots.figure_files(seed_sheet, "seed-", "png")
     assert sorted(files) == sorted(f"seed-{n}.png" for n in names)
 
@@ -69,7 +74,7 @@ def test_png_draws_both_curves_in_their_colours(seed_sheet):
     require_matplotlib()
     from PIL import Image
 
-    image = np.asarray(Image.open(io.BytesIO(plots.draw(next(plots.figures_of(seed_sheet)), "png"))).convert("RGB"))
+    image = np.asarray(Image.open(io.BytesIO(plots.draw(_first_plot(seed_sheet), "png"))).convert("RGB"))
     for colour in plots.COLOURS[:2]:
         rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
         assert (np.abs(image.astype(int) - rgb).sum(axis=2) < 30).sum() > 500, f"no {colour} curve drawn"
@@ -79,10 +84,11 @@ def test_without_matplotlib_every_format_says_so_instead_of_failing(seed_sheet, 
     monkeypatch.setattr(plots, "available", lambda: False)
     assert plots.figure_files(seed_sheet, "", "png") == {}
     page = to_html(seed_sheet)
-    assert page.count(plots.MISSING_NOTE) == 4 and "<svg" not in page
+    # Four activation plots and two network diagrams (ex1, ex2).
+    assert page.count(plots.MISSING_NOTE) == 6 and "<svg" not in page
     tex = to_latex(seed_sheet)
-    assert tex.count("matplotlib is not installed") == 4 and "includegraphics" not in tex
-    assert to_markdown(seed_sheet, figures=True).count(plots.MISSING_NOTE) == 4
+    assert tex.count("matplotlib is not installed") == 6 and "includegraphics" not in tex
+    assert to_markdown(seed_sheet, figures=True).count(plots.MISSING_NOTE) == 6
 
     import symnn.sheets.pipeline
     from symnn.cli import main
@@ -96,7 +102,7 @@ def test_without_matplotlib_every_format_says_so_instead_of_failing(seed_sheet, 
 
 def test_png_has_only_image_chunks(seed_sheet):
     require_matplotlib()
-    data = plots.draw(next(plots.figures_of(seed_sheet)), "png")
+    data = plots.draw(_first_plot(seed_sheet), "png")
     chunks, position = [], 8
     while position < len(data):
         length = int.from_bytes(data[position:position + 4], "big")

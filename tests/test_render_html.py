@@ -86,7 +86,7 @@ def test_one_inline_svg_plot_per_figure_step(page, seed_sheet):
     figures = [s for d in seed_sheet.derivations for s in d.steps if isinstance(s, Figure)]
     svgs = [a for t, a in parsed.tags if t == "svg"]
     pytest.importorskip("matplotlib", reason="plots need matplotlib (pip install 'symnn[plots]')")
-    assert len(svgs) == len(figures) == 4
+    assert len(svgs) == len(figures) == 6  # four activation plots, two network diagrams
     assert [a["aria-label"] for a in svgs] == [f.title for f in figures]
     assert all("viewbox" in a and "width" not in a for a in svgs)  # scales with the page
 

@@ -155,3 +155,21 @@ def test_softmax_cross_entropy_steps_are_certified_and_cross_checked():
     values = [float(d.quantity(f"L_step{t}").exact) for t in (1, 2, 3)]
     assert values == sorted(values, reverse=True)
     assert d.quantity("W2_step3").exact.shape == (2, 2)
+
+
+def test_every_builtin_sheet_survives_pickling():
+    """Variants and checking send results between processes (a pool, a Dask cluster), so every step of
+    every built-in sheet must unpickle (symnn's notation classes rebuild from their args), and every
+    quantity must come back with its exact value and symbol.  (SymPy re-evaluates an unevaluated
+    substitution when it is unpickled, so a sheet is rendered where it is solved, never after.)"""
+    import pickle
+
+    from symnn.sheets.crosscheck import solve_checked
+    from symnn.sheets.loading import builtin_sheets, load_builtin
+
+    for name in builtin_sheets():
+        sheet = solve_checked(load_builtin(name))
+        again = pickle.loads(pickle.dumps(sheet))
+        for d, e in zip(sheet.derivations, again.derivations):
+            assert [(q.name, q.symbol, q.exact) for q in d.quantities] == \
+                [(q.name, q.symbol, q.exact) for q in e.quantities], name

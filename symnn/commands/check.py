@@ -97,7 +97,14 @@ def run(args: argparse.Namespace) -> int:
         results = check_file(key, args.answers[0])
         print(json_results(results) if args.json else results_table(results, colour), end="")
         return 1 if any(r.verdict == WRONG for r in results) else 0
-    reports = check_files(key, args.answers, args.jobs, keep=args.json or args.details)
+    keep = args.json or args.details
+    if args.scheduler:
+        from symnn.commands.cluster import cluster_executor
+
+        with cluster_executor(args.scheduler) as executor:
+            reports = check_files(key, args.answers, keep=keep, executor=executor)
+    else:
+        reports = check_files(key, args.answers, args.jobs, keep=keep)
     print(json_files(reports) if args.json else summary_table(reports, colour, args.details), end="")
     for r in reports:
         if r.error:
@@ -118,7 +125,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("answers", nargs="+", metavar="ANSWERS", help="TOML answers file(s)")
     p.add_argument("--json", action="store_true", help="machine-readable results")
     p.add_argument("--jobs", "-j", type=int, default=1, help="processes for many files (default 1)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on the Dask distributed cluster at ADDRESS (e.g. tcp://host:8786) instead of --jobs")
     p.add_argument("--details", action="store_true", help="with many files, also each file's table")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="colour the verdicts (default: only on a terminal)")
     p.set_defaults(func=run)

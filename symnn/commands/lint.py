@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from symnn.commands.table import table, terminal_safe, use_colour
 
 if TYPE_CHECKING:
+    from symnn.verify.lint.formats import InputFormat
     from symnn.verify.lint.report import LintReport
 
 COLOURS = {"ok": "32", "rounding": "33", "error": "1;31", "not checked": "2"}
@@ -21,19 +21,18 @@ COLUMNS = (("line", 5), ("verdict", 11), ("link", 48), ("left", 24), ("right", 2
 
 def to_json(report: LintReport) -> str:
     """The machine-readable report: ``{"findings": [...], "summary": {verdict: count}}``."""
-    findings = [
-        {"line": f.line, "text": f.text, "verdict": f.verdict, "lhs": f.lhs, "rhs": f.rhs, "message": f.message}
-        for f in report.findings
-    ]
-    return json.dumps({"findings": findings, "summary": report.summary}, ensure_ascii=False, indent=2)
+    return report.to_json()
 
 
 def to_table(report: LintReport, colour: bool = False, problems_only: bool = False) -> str:
     """The human report: one line per finding (cut to the columns' widths), then a summary line."""
-    rows = [(str(f.line), f.verdict, f.text, f.lhs, f.rhs, f.message) for f in report.findings
+    rows = [(f.where, f.verdict, f.text, f.lhs, f.rhs, f.message) for f in report.findings
             if not problems_only or f.verdict in ("rounding", "error")]
     header = tuple(name.upper() for name, _ in COLUMNS)
-    lines = table(header, rows, widths=[width for _, width in COLUMNS], right=frozenset({0}), painted=1,
+    widths = [width for _, width in COLUMNS]
+    if report.format == "notebook":
+        widths[0] = max(len(row[0]) for row in rows) if rows else widths[0]  # "cell 3, line 2"
+    lines = table(header, rows, widths=widths, right=frozenset({0}), painted=1,
                   colours=COLOURS, colour=colour)
     return "\n".join([*lines, summary_line(report)])
 
@@ -52,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
 
     sheet = Path(args.sheet)
     text = read_sheet(sheet)
-    requested: Literal["markdown", "latex", "html"] | None = args.input_format
+    requested: InputFormat | None = args.input_format
     fmt = requested or detect_format(sheet.name, text)
     report = lint_text(text, fmt, str(sheet))
     kind = args.format or ("json" if args.json else "table")
@@ -82,8 +81,10 @@ def _json_report(report: LintReport, text: str, args: argparse.Namespace) -> str
 
 def _html_report(report: LintReport, text: str, args: argparse.Namespace) -> str:
     from symnn.verify.lint.html import to_html_report
+    from symnn.verify.lint.report import document_of
 
-    return to_html_report(report, text, report.format, problems_only=args.problems).rstrip("\n")  # type: ignore[arg-type]
+    document, fmt = document_of(text, report.format, report.source)  # type: ignore[arg-type]
+    return to_html_report(report, document, fmt, problems_only=args.problems).rstrip("\n")
 
 
 _REPORTS = {"table": _table_report, "json": _json_report, "html": _html_report}
@@ -98,7 +99,7 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description="Check the arithmetic of every equation chain in a Markdown, LaTeX or HTML "
         "sheet: each link is ok, rounding, error or not checked. Exit 1 if any error.",
     )
-    parser.add_argument("sheet", metavar="SHEET", help="the sheet (.md, .txt, .tex, .html)")
+    parser.add_argument("sheet", metavar="SHEET", help="the sheet (.md, .txt, .tex, .html, .ipynb)")
     parser.add_argument(
         "--format",
         choices=("table", "json", "html"),
@@ -115,9 +116,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     parser.add_argument(
         "--input-format",
-        choices=("markdown", "latex", "html"),
+        choices=("markdown", "latex", "html", "text", "notebook"),
         default=None,
-        help="how to read SHEET (default: from its extension and content)",
+        help="how to read SHEET: text is plain-text arithmetic with no math delimiters, "
+        "notebook a Jupyter .ipynb (its Markdown cells) (default: from its extension and "
+        "content; a .txt without $, \\( or \\[ is text)",
     )
     parser.add_argument(
         "--problems",

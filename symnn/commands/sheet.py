@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-FORMAT_NAMES = ("md", "json", "tex", "html", "pdf")
-"""The formats of :data:`symnn.sheets.pipeline.FORMATS` (a test holds them equal), named here so
-that building the parser loads no renderer."""
+FORMAT_NAMES = ("md", "json", "tex", "html", "pdf", "moodle", "qti")
+"""The formats of :data:`symnn.sheets.pipeline.FORMATS` and its quizzes, ``QUIZ_FORMATS`` (a test holds
+them equal), named here so that building the parser loads no renderer."""
 DEFAULT_DECIMALS = 3
 """:data:`symnn.core.decimals.DEFAULT_DECIMALS` (a test holds them equal)."""
 
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         raise SymnnError(f"--decimals must be between 0 and 30, got {args.decimals}")
     specs = [load_argument(p) for p in args.spec] if args.spec else [load_sheet()]
     out = Path(args.out)
-    rendered = pipeline.render_sheets(specs, formats, args.decimals, out)
+    rendered = pipeline.render_sheets(specs, formats, args.decimals, out, args.detail)
     if rendered.plots_missing and not args.quiet:
         print(f"symnn: note: {MISSING_NOTE}", file=sys.stderr)
     write_files(out, rendered.files)
@@ -85,5 +85,17 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--pdf", action="store_true", help="also compile a PDF (needs latexmk, pdflatex, lualatex or tectonic)")
     p.add_argument("--out", "-o", default="output", help="output folder (default: output)")
     p.add_argument("--decimals", type=int, default=DEFAULT_DECIMALS, help="places after ≈ (default 3)")
+    add_detail(p, "full: the worked walk-through (default); brief: an answer key with the formula, the "
+                  "substitution and the result of each quantity, written as NAME-brief.*")
     p.add_argument("--quiet", "-q", action="store_true", help="do not list the files written")
     p.set_defaults(func=run)
+
+
+DETAIL_NAMES = ("full", "brief")
+""":data:`symnn.sheets.steps.DETAILS` (a test holds them equal), named here so that building the parser
+loads no SymPy."""
+
+
+def add_detail(p: argparse.ArgumentParser, help_text: str) -> None:
+    """The ``--detail full|brief`` option."""
+    p.add_argument("--detail", choices=DETAIL_NAMES, default="full", help=help_text)

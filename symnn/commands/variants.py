@@ -7,9 +7,9 @@ import os
 import sys
 from pathlib import Path
 
-from symnn.commands.sheet import DEFAULT_DECIMALS
+from symnn.commands.sheet import DEFAULT_DECIMALS, add_detail
 
-FORMAT_NAMES = ("md", "json", "moodle")
+FORMAT_NAMES = ("md", "json", "moodle", "qti")
 """Output formats of ``symnn variants``."""
 MAX_COUNT = 10_000
 """:data:`symnn.sheets.variants.MAX_COUNT` (a test holds them equal), for the help text."""
@@ -47,14 +47,20 @@ def run(args: argparse.Namespace) -> int:
         raise SymnnError(f"--decimals must be between 0 and 30, got {args.decimals}")
     text = read_text(args.spec, "a sheet file")
     jobs = args.jobs or os.cpu_count() or 1
-    if jobs == 1:
-        variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals)
+    if args.scheduler:
+        from symnn.commands.cluster import cluster_executor
+
+        load_template(text, args.spec)  # a bad sheet fails here, before any task is sent
+        with cluster_executor(args.scheduler) as executor:
+            variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals, executor, args.detail)
+    elif jobs == 1:
+        variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals, detail=args.detail)
     else:
         load_template(text, args.spec)  # a bad sheet fails here, before any worker starts
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals, pool)
+            variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals, pool, args.detail)
     out = Path(args.out)
-    files = render_files(variants, args.seed, safe_stem(Path(args.spec).stem), out, formats)
+    files = render_files(variants, args.seed, safe_stem(Path(args.spec).stem), out, formats, args.decimals)
     write_files(out, files)
     if not args.quiet:
         redrawn = sum(v.draws for v in variants) - len(variants) * len(load_template(text, args.spec).exercises)
@@ -77,6 +83,10 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     p.add_argument("--format", "-f", help=f"comma-separated formats ({', '.join(FORMAT_NAMES)}); "
                                           "default: md,json")
     p.add_argument("--jobs", "-j", type=int, default=1, help="worker processes (0: one per core; default 1)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on the Dask distributed cluster at ADDRESS (e.g. tcp://host:8786) instead of --jobs")
     p.add_argument("--decimals", type=int, default=DEFAULT_DECIMALS, help="places after ≈ and for Moodle answers (default 3)")
-    p.add_argument("--quiet", "-q", action="store_true", help="do not report what was written")
+    add_detail(p, "full: teacher sheets with the worked walk-through (default); brief: teacher sheets as "
+                  "answer keys with the formula, the substitution and the result of each quantity")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar; do not report what was written")
     p.set_defaults(func=run)

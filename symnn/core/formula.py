@@ -94,10 +94,11 @@ def _tokens(text: str) -> list[_Token]:
 class _Parser:
     """Recursive descent over the token list; every error names the character."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, variables: tuple[str, ...] = (VARIABLE,)) -> None:
         self.tokens = _tokens(text)
         self.index = 0
         self.depth = 0
+        self.variables = variables
 
     @property
     def current(self) -> _Token:
@@ -171,20 +172,21 @@ class _Parser:
             self.advance()
             if token.text in FUNCTIONS:
                 return self.call(token)
-            if token.text == VARIABLE:
-                return nodes.Symbol(VARIABLE)
+            if token.text in self.variables:
+                return nodes.Symbol(token.text)
             if token.text in CONSTANTS:
                 return nodes.Constant("E" if token.text == "e" else "pi")
             raise self.error(
-                f"unknown name {token.text!r}; a formula may use x, e, pi and the functions "
-                f"{', '.join(FUNCTIONS)}", token)
+                f"unknown name {token.text!r}; a formula may use {', '.join(self.variables)}, e, pi and the "
+                f"functions {', '.join(FUNCTIONS)}", token)
         if token.kind == "op" and token.text == "(":
             self.advance()
             node = self.expression()
             self.expect(")")
             return node
         found = "nothing" if token.kind == "end" else repr(token.text)
-        raise self.error(f"expected a number, x, a function or '(' but found {found}", token)
+        names = " or ".join(self.variables)
+        raise self.error(f"expected a number, {names}, a function or '(' but found {found}", token)
 
     def call(self, name: _Token) -> Node:
         if not (self.current.kind == "op" and self.current.text == "("):
@@ -253,9 +255,12 @@ def _check_power(node: nodes.Power, token: _Token, parser: _Parser) -> None:
         raise parser.error(f"exponent {value} is too large (at most {MAX_EXPONENT} in size)", token)
 
 
-def parse_formula(text: str) -> Node:
-    """Parse a formula in ``x`` into a tree; raise :class:`ParseError` naming the character.
+def parse_formula(text: str, variable: str = VARIABLE) -> Node:
+    """Parse a formula in ``x`` (or in another ``variable``) into a tree; raise :class:`ParseError` naming
+    the character.
 
+    >>> parse_formula("theta^2", variable="theta")
+    Power(base=Symbol(name='theta'), exponent=Number(value=Fraction(2, 1), decimals=None, text='2'))
     >>> parse_formula("x / (1 + abs(x))")
     Chain(first=Symbol(name='x'), rest=(('div', Chain(first=Number(value=Fraction(1, 1), decimals=None, \
 text='1'), rest=(('add', Absolute(operand=Symbol(name='x'))),))),))
@@ -264,16 +269,38 @@ text='1'), rest=(('add', Absolute(operand=Symbol(name='x'))),))),))
     ...
     symnn.errors.ParseError: expected ')' but found nothing at the end of the formula
     """
+    tree = parse_expression(text, (variable,))
+    if variable not in nodes.symbols(tree):
+        raise ParseError(f"formula does not use {variable}; an activation must depend on its input {variable}"
+                         if variable == VARIABLE else f"formula does not use {variable}")
+    return tree
+
+
+def parse_expression(text: str, variables: tuple[str, ...]) -> Node:
+    """Parse a formula in the named ``variables`` (a computational graph's inputs) into a tree.
+
+    The grammar and limits are those of :func:`parse_formula`; a variable must not be a
+    function's or a constant's name, and the formula need not use every variable.
+
+    >>> parse_expression("(x + y) * z", ("x", "y", "z")).rest
+    (('mul', Symbol(name='z')),)
+    >>> parse_expression("x * w", ("x",))
+    Traceback (most recent call last):
+    ...
+    symnn.errors.ParseError: unknown name 'w'; a formula may use x, e, pi and the functions exp, log, ln, \
+sqrt, abs, tanh, sinh, cosh, sin, cos, atan, sigmoid, max, min at character 5
+    """
+    reserved = [v for v in variables if v in FUNCTIONS or v in CONSTANTS]
+    if reserved:
+        raise ParseError(f"{reserved[0]!r} names a function or constant and cannot be a variable")
     if not isinstance(text, str):
         raise ParseError("a formula must be text")
     if len(text) > MAX_LENGTH:
         raise ParseError(f"formula is {len(text)} characters long; at most {MAX_LENGTH} are accepted")
     if not text.strip():
         raise ParseError("formula is empty")
-    parser = _Parser(text)
+    parser = _Parser(text, variables)
     tree = parser.expression()
     if parser.current.kind != "end":
         raise parser.error(f"unexpected {parser.current.text!r}")
-    if VARIABLE not in nodes.symbols(tree):
-        raise ParseError("formula does not use x; an activation must depend on its input x")
     return tree

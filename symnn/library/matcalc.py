@@ -31,9 +31,10 @@ from typing import Any
 import sympy as sp
 from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.hadamard import HadamardPower, HadamardProduct
+from sympy.matrices.expressions.kronecker import KroneckerProduct
 
 from symnn.errors import SymnnError
-from symnn.library import entrywise
+from symnn.library import entrywise, pointcheck
 from symnn.library.numpy_functions import NumpyFunction, function_arguments, to_numpy
 
 Adjoint = Any
@@ -106,7 +107,7 @@ def _pow(p: _Pullback, node: sp.Pow, adjoint: Adjoint) -> None:
 def _function(p: _Pullback, node: sp.Function, adjoint: Adjoint) -> None:
     if len(node.args) != 1:
         raise DeriveError(f"cannot differentiate {node}: only one-argument functions are supported")
-    t = sp.Dummy("t")
+    t = sp.Dummy("t", real=True)  # real: |t|' is sign(t), not SymPy's complex form with re and im
     derivative = sp.diff(node.func(t), t)
     if derivative.has(sp.Derivative):
         raise DeriveError(f"SymPy does not know the derivative of {node.func}")
@@ -178,11 +179,39 @@ def _matmul(p: _Pullback, node: sp.MatMul, adjoint: Adjoint) -> None:
         p.pull(factor, pulled)
 
 
+def _scalar_multiple_of_identity(adjoint: Adjoint) -> sp.Expr | None:
+    """c when the adjoint is c·I (as a trace passes it down), else None."""
+    if isinstance(adjoint, sp.Identity):
+        return sp.Integer(1)
+    if isinstance(adjoint, sp.MatMul):
+        coefficient, matrices = adjoint.as_coeff_matrices()
+        if len(matrices) == 1 and isinstance(matrices[0], sp.Identity):
+            return coefficient
+    return None
+
+
 def _matpow(p: _Pullback, node: sp.MatPow, adjoint: Adjoint) -> None:
     base, exponent = node.args
-    if not (exponent.is_Integer and exponent > 0):
-        raise DeriveError(f"cannot differentiate the matrix power {node} (only positive integer powers)")
-    _matmul(p, sp.MatMul(*([base] * int(exponent))), adjoint)
+    if exponent.has(p.wrt):
+        raise DeriveError(f"cannot differentiate {node}: the exponent depends on {p.wrt}")
+    if exponent.is_Integer and exponent > 0:
+        _matmul(p, sp.MatMul(*([base] * int(exponent))), adjoint)
+        return
+    if base.shape == (1, 1):
+        # A 1×1 matrix to any power is a scalar power: d(s^a) = a s^(a−1) ds.
+        p.pull(base, adjoint * exponent * sp.MatPow(base, exponent - 1))
+        return
+    if exponent.is_Integer and exponent < 0:
+        _matmul(p, sp.MatMul(*([sp.Inverse(base)] * int(-exponent))), adjoint)
+        return
+    c = _scalar_multiple_of_identity(adjoint)
+    if c is not None and exponent.is_integer and exponent.is_positive:
+        # Under a trace: d tr(Xᵏ) = k tr(Xᵏ⁻¹ dX) for any positive integer k (the trace is cyclic).
+        p.pull(base, c * exponent * sp.MatPow(base, exponent - 1).T)
+        return
+    raise DeriveError(f"cannot differentiate the matrix power {node} in matrix form (integer powers, powers "
+                      "of a 1×1 matrix, and a symbolic power directly under a trace are supported)")
+
 
 
 def _transpose(p: _Pullback, node: sp.Transpose, adjoint: Adjoint) -> None:
@@ -207,9 +236,34 @@ def _hadamard_power(p: _Pullback, node: HadamardPower, adjoint: Adjoint) -> None
 
 
 def _elementwise(p: _Pullback, node: ElementwiseApplyFunction, adjoint: Adjoint) -> None:
-    t = sp.Dummy("t")
+    t = sp.Dummy("t", real=True)  # real: |t|' is sign(t)
     slope = sp.Lambda(t, sp.diff(node.function(t), t))
     p.pull(node.expr, HadamardProduct(adjoint, ElementwiseApplyFunction(slope, node.expr)))
+
+
+def _kronecker(p: _Pullback, node: KroneckerProduct, adjoint: Adjoint) -> None:
+    """A ⊗ B: under a trace (adjoint c·I), d tr(A ⊗ B) = tr(B) tr(dA) + tr(A) tr(dB); otherwise, at concrete
+    sizes, ∂/∂A[i, j] = tr(G_ijᵀ B) and ∂/∂B = Σ A[i, j] G_ij over the blocks G_ij of the adjoint G."""
+    if len(node.args) != 2:
+        _kronecker(p, KroneckerProduct(node.args[0], KroneckerProduct(*node.args[1:])), adjoint)
+        return
+    left, right = node.args
+    c = _scalar_multiple_of_identity(adjoint)
+    if c is not None and left.is_square and right.is_square:
+        p.pull(left, c * sp.Trace(right) * sp.Identity(left.rows))
+        p.pull(right, c * sp.Trace(left) * sp.Identity(right.rows))
+        return
+    sizes = (*left.shape, *right.shape)
+    if not all(s.is_Integer for s in sizes):
+        raise DeriveError(f"cannot differentiate {node} in matrix form at symbolic sizes (only under a trace); "
+                          "give concrete sizes")
+    rows, cols, p_rows, p_cols = (int(s) for s in sizes)
+
+    def block(i: int, j: int) -> sp.MatrixExpr:
+        return adjoint[i * p_rows:(i + 1) * p_rows, j * p_cols:(j + 1) * p_cols]
+
+    p.pull(left, sp.ImmutableMatrix(rows, cols, lambda i, j: sp.Trace(block(i, j).T * right)))
+    p.pull(right, sp.MatAdd(*(left[i, j] * block(i, j) for i in range(rows) for j in range(cols))))
 
 
 def _explicit_matrix(p: _Pullback, node: sp.MatrixBase, adjoint: Adjoint) -> None:
@@ -234,6 +288,7 @@ _RULES: dict[type, Callable[[_Pullback, Any, Adjoint], None]] = {
     HadamardProduct: _hadamard_product,
     HadamardPower: _hadamard_power,
     ElementwiseApplyFunction: _elementwise,
+    KroneckerProduct: _kronecker,
     sp.MatrixBase: _explicit_matrix,
     sp.Function: _function,
 }
@@ -243,21 +298,57 @@ _RULES: dict[type, Callable[[_Pullback, Any, Adjoint], None]] = {
 # Verification against sympy.diff of the expression written out entry by entry (:mod:`.entrywise`).
 
 
-def verify(expr: sp.Basic, wrt: sp.MatrixSymbol, formula: sp.MatrixExpr) -> None:
-    """Check ``formula`` entry by entry against ``sympy.diff``; raise DeriveError if it differs."""
-    mismatch = entrywise.disagreement(expr, wrt, formula)
+VERIFY_MODES = ("points", "symbolic", "none")
+"""How :func:`derive` checks its result: at random exact points (default), symbolically, or not at all."""
+
+
+def verify(expr: sp.Basic, wrt: sp.MatrixSymbol, formula: sp.MatrixExpr, mode: str = "points",
+           budget: float = 5.0) -> None:
+    """Check ``formula`` against the elementwise derivative of ``expr``; raise DeriveError if it differs.
+
+    ``"points"``: at random exact points (:mod:`.pointcheck`; bounded by ``budget`` seconds).
+    ``"symbolic"``: entry by entry against ``sympy.diff`` of the expression written out
+    (:mod:`.entrywise`; complete, but it may take long on inverses of large matrices).
+    """
+    if mode == "none":
+        return
+    if mode == "symbolic":
+        mismatch = entrywise.disagreement(expr, wrt, formula)
+    elif mode == "points":
+        try:
+            mismatch = pointcheck.disagreement(expr, wrt, formula, budget=budget)
+        except pointcheck.Unverifiable as exc:
+            raise DeriveError(f"cannot verify the derivative of {expr} by {wrt}: {exc}; pass verify=\"symbolic\" "
+                              "for the full symbolic check or verify=\"none\" to skip it") from None
+    else:
+        raise DeriveError(f"verify must be one of {', '.join(VERIFY_MODES)}, got {mode!r}")
     if mismatch is not None:
-        raise DeriveError(f"the matrix-form derivative of {expr} by {wrt} failed verification at {mismatch}")
+        raise DeriveError(f"the matrix-form derivative of {expr} by {wrt} failed verification {mismatch}")
 
 
 # ---------------------------------------------------------------------------
 # Public entry points.
 
 
+def _unit_signs(expr: sp.Basic) -> sp.Basic:
+    """sign(u)·u/|u| is 1 wherever the derivative exists (u ≠ 0): drop such triples from products."""
+    if not isinstance(expr, sp.Mul):
+        return expr
+    factors = list(expr.args)
+    for s in [f for f in factors if isinstance(f, sp.sign)]:
+        u = s.args[0]
+        inverse_abs = sp.Pow(sp.Abs(u), -1)
+        if u in factors and inverse_abs in factors:
+            for f in (s, u, inverse_abs):
+                factors.remove(f)
+    return sp.Mul(*factors)
+
+
 def _tidy(formula: sp.MatrixExpr) -> sp.MatrixExpr:
-    """Let SymPy merge identities, ones and repeated terms; drop first Hadamard powers."""
+    """Let SymPy merge identities, ones and repeated terms; drop first Hadamard powers and unit signs."""
     return formula.doit().replace(
-        lambda e: isinstance(e, HadamardPower) and e.exp == 1, lambda e: e.base)
+        lambda e: isinstance(e, HadamardPower) and e.exp == 1, lambda e: e.base).replace(
+        lambda e: isinstance(e, sp.Mul) and e.has(sp.sign), _unit_signs).doit()
 
 
 __all__ = ["DeriveError", "MatrixDerivative", "NumpyFunction", "derive", "sum_entries", "to_numpy",
@@ -305,11 +396,26 @@ class MatrixDerivative:
         return str(self.formula)
 
 
-def derive(expr: Any, wrt: sp.MatrixSymbol) -> MatrixDerivative:
+def derive(expr: Any, wrt: sp.MatrixSymbol, verify: str = "points") -> MatrixDerivative:
     """The derivative of a scalar expression of matrix symbols by ``wrt``, in matrix form.
 
-    The result is verified entry by entry against ``sympy.diff``; anything symnn cannot
-    differentiate in matrix form raises :class:`DeriveError`.
+    **The guarantee.**  The formula comes from reverse-mode rules (one per node type) and is
+    then verified against the *elementwise* derivative of ``expr``:
+
+    * ``verify="points"`` (the default): at three random points with small concrete sizes
+      (chosen so that every inverse exists), every entry of the formula is compared with
+      the forward-mode derivative by that entry — exactly over the rationals when ``expr``
+      is rational in its entries, over certified arb balls otherwise.  A wrong formula
+      passes only if it agrees with the true derivative at all three random points, which
+      by the Schwartz–Zippel lemma has probability below 10⁻⁹.  The check costs
+      milliseconds and gives up (DeriveError) after 5 s instead of hanging.
+    * ``verify="symbolic"``: entry by entry against ``sympy.diff`` of the written-out
+      expression — a proof for the concrete sizes tried, but slow on inverses.
+    * ``verify="none"``: no check.
+
+    Anything symnn cannot differentiate in matrix form, or whose verification fails or
+    cannot be carried out, raises :class:`DeriveError`; symnn never returns a silent zero.
+    ``Abs`` differentiates to ``sign``, valid where its argument is not 0.
 
     >>> n = sp.Symbol("n", integer=True, positive=True)
     >>> A, x = sp.MatrixSymbol("A", n, n), sp.MatrixSymbol("x", n, 1)
@@ -328,12 +434,15 @@ def derive(expr: Any, wrt: sp.MatrixSymbol) -> MatrixDerivative:
     root = _scalar_root(expr)
     try:
         formula = _pull_back(root, wrt)
-        verify(root, wrt, formula)
+        _verify(root, wrt, formula, verify)
     except (TypeError, ValueError, NotImplementedError, AttributeError, IndexError) as exc:
         # SymPy's own matrix machinery gave up somewhere inside; say so in one line.
         raise DeriveError(f"cannot differentiate {root} by {wrt}: SymPy raised "
                           f"{type(exc).__name__}: {exc}") from None
     return MatrixDerivative(root, wrt, formula)
+
+
+_verify = verify
 
 
 def _pull_back(root: sp.Basic, wrt: sp.MatrixSymbol) -> sp.MatrixExpr:

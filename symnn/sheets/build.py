@@ -9,7 +9,7 @@ from typing import Any
 import sympy as sp
 
 from symnn.sheets.spec import ExerciseSpec, Matrix
-from symnn.sheets.steps import Derivation, Equation, Heading, Inline, Prose, Quantity, Step, Table
+from symnn.sheets.steps import Derivation, Equation, Heading, Inline, Prose, Quantity, Step, Table, runs
 
 EXPANSION_LIMIT = 16
 """Matrices with more entries than this are not written out entry by entry."""
@@ -50,6 +50,22 @@ def product_expansion(A: sp.MatrixBase, B: sp.MatrixBase, c: sp.MatrixBase | Non
     return sp.ImmutableMatrix(rows)
 
 
+def as_scalar(form: sp.Basic) -> sp.Basic:
+    """A 1×1 matrix as its entry (an exercise that states a scalar shows scalars); anything else as it is.
+
+    >>> as_scalar(sp.ImmutableMatrix([[sp.Rational(1, 2)]])), as_scalar(sp.ImmutableMatrix([[1, 2]]))
+    (1/2, Matrix([[1, 2]]))
+    """
+    if isinstance(form, sp.MatrixBase) and form.shape == (1, 1):
+        return form[0, 0]
+    if isinstance(form, sp.MatMul) and any(isinstance(f, sp.MatrixBase) and f.shape == (1, 1) for f in form.args):
+        factors = [as_scalar(f) for f in form.args]
+        if any(isinstance(f, sp.MatrixBase) for f in factors):  # a number times a matrix
+            return sp.MatMul(*factors, evaluate=False)
+        return sp.Mul(*factors, evaluate=False)
+    return form
+
+
 def small(*matrices: sp.MatrixBase) -> bool:
     """Whether matrices are small enough to write out entry by entry."""
     return all(m.rows * m.cols <= EXPANSION_LIMIT for m in matrices)
@@ -64,15 +80,18 @@ class Builder:
         self.steps: list[Step] = []
         self.quantities: list[Quantity] = []
         self.remarks: list[Prose] = []
+        self.scalars = False
+        """Whether 1×1 matrices are shown as scalars (the exercise states its output and target as numbers);
+        the answer key keeps the matrices."""
 
     def heading(self, text: str) -> None:
         self.steps.append(Heading(text))
 
     def say(self, *parts: Inline) -> None:
-        self.steps.append(Prose(tuple(parts)))
+        self.steps.append(Prose(runs(parts)))
 
     def remark(self, *parts: Inline) -> None:
-        self.remarks.append(Prose(tuple(parts)))
+        self.remarks.append(Prose(runs(parts)))
 
     def table(self, header: Sequence[Inline], rows: Sequence[Sequence[Inline]]) -> None:
         self.steps.append(Table(tuple(header), tuple(tuple(r) for r in rows)))
@@ -87,15 +106,25 @@ class Builder:
         substituted: Sequence[sp.Basic] | sp.Basic = (),
         value: sp.Basic | None = None,
         quantity: str | None = None,
-        caption: str = "",
+        caption: str | tuple[Inline, ...] = "",
+        exact_shown: bool = True,
     ) -> sp.Basic:
-        """Show ``lhs = formula = substituted... = value`` and record ``quantity``; return value."""
+        """Show ``lhs = formula = substituted... = value`` and record ``quantity``; return value.
+
+        With ``exact_shown`` false the chain ends ``= substituted ≈ decimal`` and the final results
+        write the value as the last substitution (see :attr:`Equation.exact_shown`).
+        """
         subs = (substituted,) if isinstance(substituted, sp.Basic) else tuple(substituted)
-        self.steps.append(Equation(lhs, formula, subs, value, quantity))
+        exact_shown = exact_shown or not subs
+        shown = value
+        if self.scalars:
+            subs, shown = tuple(as_scalar(s) for s in subs), None if value is None else as_scalar(value)
+        self.steps.append(Equation(lhs, formula, subs, shown, quantity, exact_shown))
         if quantity is not None:
             if value is None:
                 raise ValueError(f"quantity {quantity} needs a value")
-            self.quantities.append(Quantity(quantity, lhs, value, caption))
+            self.quantities.append(Quantity(quantity, lhs, value, caption, None if exact_shown else subs[-1],
+                                            self.scalars))
         return value if value is not None else sp.S.Zero
 
     def done(self, summary: Sequence[str]) -> Derivation:

@@ -41,6 +41,8 @@ class Constraints:
     """Reject a feature (column of X) with zero range or variance."""
     decimals: int | None = None
     """Reject a rational result with more decimal places than this (None: any)."""
+    pool_ties: bool = True
+    """Reject a max-pooling window whose largest entry is shared (the gradient's route is then a convention)."""
 
 
 DEAD_CHOICES = ("reject", "allow", "require")
@@ -76,7 +78,7 @@ def _places(value: Any, key: str, where: str) -> int | None:
 
 _CONSTRAINT_READERS: dict[str, Callable[[Any, str, str], Any]] = {
     "relu_zero": _flag, "dead": _dead, "saturation": _bound, "min_gradient": _bound,
-    "softmax_ties": _flag, "feature_range": _flag, "decimals": _places,
+    "softmax_ties": _flag, "feature_range": _flag, "decimals": _places, "pool_ties": _flag,
 }
 
 

@@ -23,6 +23,7 @@ ACTIVATION_LATEX = {
     "softplus": r"\operatorname{softplus}",
     "ELU": r"\operatorname{ELU}",
     "f_l": "f_{l}",
+    "f": "f",
 }
 """LaTeX for each activation's display name (see ``Activation.display``)."""
 
@@ -31,6 +32,18 @@ def function_latex(display: str, prime: bool = False) -> str:
     """LaTeX of an activation's name, with a prime for its derivative."""
     base = ACTIVATION_LATEX.get(display, r"\operatorname{%s}" % display)
     return base + ("'" if prime else "")
+
+
+class FunctionName(sp.Symbol):  # type: ignore[misc]
+    r"""An activation's name set as its symbol in prose, with no argument: ReLU, σ, tanh.
+
+    >>> from sympy import latex
+    >>> latex(FunctionName("σ")), latex(FunctionName("ReLU"))
+    ('\\sigma', '\\operatorname{ReLU}')
+    """
+
+    def _latex(self, printer: Any) -> str:
+        return function_latex(str(self.name))
 
 
 def matrix(name: str, rows: int, cols: int) -> sp.MatrixSymbol:
@@ -42,7 +55,8 @@ class Elementwise(sp.MatrixExpr):  # type: ignore[misc]
     """An activation (or its derivative) applied entry by entry to a matrix."""
 
     def __new__(cls, display: str, arg: sp.Basic, prime: bool = False) -> Elementwise:
-        obj: Elementwise = sp.Basic.__new__(cls, sp.Symbol(display), arg, sp.true if prime else sp.false)
+        name = sp.Symbol(display) if isinstance(display, str) else display  # a Symbol when unpickled
+        obj: Elementwise = sp.Basic.__new__(cls, name, arg, sp.true if prime else sp.false)
         return obj
 
     @property
@@ -72,7 +86,8 @@ class Applied(sp.Expr):  # type: ignore[misc]
     """An activation (or its derivative) applied to a scalar."""
 
     def __new__(cls, display: str, arg: sp.Basic, prime: bool = False) -> Applied:
-        obj: Applied = sp.Basic.__new__(cls, sp.Symbol(display), sp.sympify(arg, strict=True), sp.true if prime else sp.false)
+        name = sp.Symbol(display) if isinstance(display, str) else display  # a Symbol when unpickled
+        obj: Applied = sp.Basic.__new__(cls, name, sp.sympify(arg, strict=True), sp.true if prime else sp.false)
         return obj
 
     _latex = Elementwise._latex
@@ -101,6 +116,49 @@ class Hadamard(sp.MatrixExpr):  # type: ignore[misc]
         return " ⊙ ".join(printer.parenthesize(f, PRECEDENCE["Mul"], strict=False) for f in self.args)
 
 
+class Ratio(sp.Expr):  # type: ignore[misc]
+    """A fraction written as given, ``\\frac{num}{den}``: SymPy would move a numerator ``e^{-2.85}``
+    into the denominator as ``e^{2.85}``; a substitution keeps what the student writes."""
+
+    def __new__(cls, num: sp.Basic, den: sp.Basic) -> Ratio:
+        obj: Ratio = sp.Basic.__new__(cls, num, den)
+        return obj
+
+    def _latex(self, printer: Any) -> str:
+        return r"\frac{%s}{%s}" % (printer._print(self.args[0]), printer._print(self.args[1]))
+
+    def _sympystr(self, printer: Any) -> str:
+        return "%s/%s" % (printer.parenthesize(self.args[0], PRECEDENCE["Mul"]),
+                          printer.parenthesize(self.args[1], PRECEDENCE["Mul"], strict=True))
+
+    def doit(self, **hints: Any) -> sp.Basic:
+        return self.args[0] / self.args[1]
+
+
+class Product(sp.Expr):  # type: ignore[misc]
+    """A product written factor by factor with ``\\cdot``, as given: SymPy would print ``0.5 · (1 − 0.5)``
+    as a fraction over 2."""
+
+    def __new__(cls, *factors: sp.Basic) -> Product:
+        obj: Product = sp.Basic.__new__(cls, *factors)
+        return obj
+
+    def _latex(self, printer: Any) -> str:
+        parts = []
+        for factor in self.args:
+            text = printer._print(factor)
+            if isinstance(factor, sp.Add) or text.startswith("-"):
+                text = r"\left(%s\right)" % text
+            parts.append(text)
+        return r" \cdot ".join(parts)
+
+    def _sympystr(self, printer: Any) -> str:
+        return " · ".join(printer.parenthesize(f, PRECEDENCE["Mul"]) for f in self.args)
+
+    def doit(self, **hints: Any) -> sp.Basic:
+        return sp.Mul(*[f.doit(**hints) if isinstance(f, sp.Basic) else f for f in self.args])
+
+
 class Partial(sp.Expr):  # type: ignore[misc]
     """The name of a derivative, written ``∂num/∂den`` (a label, not an operation)."""
 
@@ -122,6 +180,10 @@ class Named(sp.Symbol):  # type: ignore[misc]
         obj: Named = sp.Symbol.__new__(cls, f"{base}_{subscript}", **assumptions)
         return obj
 
+    def __getnewargs_ex__(self) -> tuple[tuple[str, str], dict[str, Any]]:
+        base, _, sub = self.name.partition("_")
+        return ((base, sub), self.assumptions0)
+
     def _latex(self, printer: Any) -> str:
         base, _, sub = self.name.partition("_")
         return r"%s_{\text{%s}}" % (base, sub)
@@ -133,6 +195,16 @@ class NamedMatrix(sp.MatrixSymbol):  # type: ignore[misc]
     def _latex(self, printer: Any) -> str:
         base, _, sub = str(self.name).partition("_")
         return r"%s_{\text{%s}}" % (base, sub) if sub else base
+
+
+class Code(sp.Symbol):  # type: ignore[misc]
+    """A name from the answer key or the sheet file (``dL_dW1``), set in typewriter type in prose."""
+
+    def _latex(self, printer: Any) -> str:
+        return r"\texttt{%s}" % self.name.replace("_", r"\_")
+
+    def _sympystr(self, printer: Any) -> str:
+        return str(self.name)
 
 
 def text(s: str) -> sp.Symbol:
@@ -174,6 +246,10 @@ class Entry(sp.Symbol):  # type: ignore[misc]
         index = f"{row}" if col is None else f"{row},{col}"
         obj: Entry = sp.Symbol.__new__(cls, f"{matrix_name}[{index}]")
         return obj
+
+    def __getnewargs_ex__(self) -> tuple[tuple[str, str], dict[str, Any]]:
+        name, _, index = self.name.partition("[")
+        return ((name, index.rstrip("]")), {})
 
     def _latex(self, printer: Any) -> str:
         name, _, index = self.name.partition("[")

@@ -22,7 +22,7 @@ from symnn.sheets.render.latex import to_latex
 from symnn.sheets.render.markdown import to_markdown
 from symnn.sheets.render.pdf import INSTALL_HINT, TexError, compile_pdf, find_engine
 from symnn.sheets.spec import SEED_NAME, SheetSpec
-from symnn.sheets.steps import Sheet
+from symnn.sheets.steps import DETAILS, Sheet, with_detail
 
 __all__ = ["DEFAULT_FORMATS", "FORMATS", "INSTALL_HINT", "Format", "Rendered", "pdf_engine_found", "render_sheets",
            "solve", "solve_checked", "stem_of"]
@@ -75,6 +75,33 @@ DEFAULT_FORMATS = ("md", "json", "tex", "html")
 """Written when no format is named; PDF is added when a TeX engine is found."""
 
 
+QUIZ_FORMATS = ("moodle", "qti")
+"""Formats that ask the sheet's results as a quiz: Moodle XML, and QTI packages (1.2 for Canvas, 2.1)."""
+
+
+def quiz_files(spec: SheetSpec, sheet: Sheet, name: str, decimals: int, out: Path, stem: str
+               ) -> list[tuple[Path, str | bytes]]:
+    """A single quiz of the sheet (its exercises' final results, or those its ``asks`` names)."""
+    from symnn.sheets.kinds import statement
+    from symnn.sheets.render.moodle import Category, questions_for, to_moodle_xml
+    from symnn.sheets.render.qti import to_qti12, to_qti21
+    from symnn.sheets.statement import asked
+
+    questions = []
+    raw_exercises = spec.raw.get("exercise", []) if isinstance(spec.raw, dict) else []
+    for i, (exercise, derivation) in enumerate(zip(spec.exercises, sheet.derivations)):
+        raw = raw_exercises[i] if i < len(raw_exercises) and isinstance(raw_exercises[i], dict) else {}
+        names = raw.get("asks")
+        wanted = asked(derivation, names if isinstance(names, list) and names and
+                       all(n in derivation.values() for n in names) else None)
+        questions += questions_for(derivation.id, statement(exercise), wanted, decimals)
+    category = Category(sheet.title, tuple(questions))
+    if name == "moodle":
+        return [(out / f"{stem}-moodle.xml", to_moodle_xml([category]))]
+    return [(out / f"{stem}-qti12.zip", to_qti12(sheet.title, [category], decimals, stem)),
+            (out / f"{stem}-qti21.zip", to_qti21(sheet.title, [category], decimals, stem))]
+
+
 def stem_of(spec: SheetSpec) -> str:
     """The file-name stem of a sheet's outputs: a built-in sheet's name (``seed``), else the spec file's
     stem, sanitised (:func:`symnn.core.io.safe_stem`: no TeX, spaces or control characters in names)."""
@@ -100,9 +127,16 @@ class Rendered:
     """Whether a sheet has plots that could not be drawn (matplotlib is not installed)."""
 
 
-def render_sheets(specs: Sequence[SheetSpec], formats: Sequence[str], decimals: int, out: Path) -> Rendered:
-    """Solve, cross-check and render every sheet in every format (plots drawn in parallel); write nothing."""
-    stems = [stem_of(s) for s in specs]
+def render_sheets(specs: Sequence[SheetSpec], formats: Sequence[str], decimals: int, out: Path,
+                  detail: str = "full") -> Rendered:
+    """Solve, cross-check and render every sheet in every format (plots drawn in parallel); write nothing.
+
+    With ``detail="brief"`` each sheet is its brief answer key (:func:`symnn.sheets.steps.brief`),
+    written as ``STEM-brief.*`` so that it sits beside the full walk-through.
+    """
+    if detail not in DETAILS:
+        raise SymnnError(f"unknown detail {detail!r}; valid: {', '.join(DETAILS)}")
+    stems = [stem_of(s) + ("" if detail == "full" else f"-{detail}") for s in specs]
     if len(set(stems)) != len(stems):
         raise SymnnError("two sheets would write files of the same name; give them different file names")
     rendered: list[tuple[Path, str | bytes]] = []
@@ -110,9 +144,12 @@ def render_sheets(specs: Sequence[SheetSpec], formats: Sequence[str], decimals: 
     sheets = []
     with plots.Drawer() as drawer:
         for spec, stem in zip(specs, stems):
-            sheet = solve_checked(spec)
+            sheet = with_detail(solve_checked(spec), detail)
             sheets.append(sheet)
             for name in formats:
+                if name in QUIZ_FORMATS:
+                    rendered += quiz_files(spec, sheet, name, decimals, out, stem)
+                    continue
                 fmt = FORMATS[name]
                 target = out / f"{stem}{fmt.suffix}"
                 if fmt.figures:

@@ -42,6 +42,8 @@ def _constant_feature(raw: Mapping[str, Any]) -> bool:
     X = raw.get("X")
     if not isinstance(X, list) or not X or not all(isinstance(r, list) for r in X):
         return False
+    if any(isinstance(v, list) for r in X for v in r):
+        return False  # channels of matrices (conv2d, pool): not a data matrix of features
     return any(len({row[j] for row in X if j < len(row)}) == 1 for j in range(len(X[0])))
 
 
@@ -153,14 +155,17 @@ class Variant:
     """The variant's Moodle question category (:class:`symnn.sheets.render.moodle.Category`)."""
 
 
-def make_variant(text: str, source: str, seed: int, number: int, decimals: int = 3) -> Variant:
-    """Draw, solve, cross-check and render variant ``number`` of seed ``seed`` (a top-level, picklable task)."""
+def make_variant(text: str, source: str, seed: int, number: int, decimals: int = 3, detail: str = "full") -> Variant:
+    """Draw, solve, cross-check and render variant ``number`` of seed ``seed`` (a top-level, picklable task).
+
+    With ``detail="brief"`` the teacher sheet is the brief answer key (:func:`symnn.sheets.steps.brief`)."""
     from symnn.sheets.kinds import statement
     from symnn.sheets.render import markdown
     from symnn.sheets.render.json import to_answer_key
     from symnn.sheets.render.moodle import Category, questions_for
+    from symnn.sheets.render.printing import sentence_runs
     from symnn.sheets.statement import asked
-    from symnn.sheets.steps import Sheet
+    from symnn.sheets.steps import Sheet, brief
 
     template = load_template(text, source)
     rng = random.Random(f"symnn-variants:{seed}:{number}")
@@ -179,10 +184,10 @@ def make_variant(text: str, source: str, seed: int, number: int, decimals: int =
                             f"computes: {', '.join(q.name for q in derivation.quantities)}") from None
         given = "\n\n".join(markdown.render_step(_prose(line), decimals) for line in lines)
         heading = f"## Exercise {i}: {derivation.title}"
-        items = "\n".join(f"{k}. {markdown.render_step(_prose((q.caption[:1].upper() + q.caption[1:] + ': ', q.symbol)), decimals)}"
+        items = "\n".join(f"{k}. {markdown.render_step(_prose((*sentence_runs(q.caption), ': ', q.symbol)), decimals)}"
                           for k, q in enumerate(wanted, start=1))
         student += [heading, given, "Compute:", items]
-        body = markdown.render_derivation(derivation, i, decimals)
+        body = markdown.render_derivation(brief(derivation) if detail == "brief" else derivation, i, decimals)
         teacher += [heading, given, body.split("\n\n", 1)[1] if "\n\n" in body else body]
         questions += questions_for(f"v{number:03d} {derivation.id}", lines, wanted, decimals)
     key = {"variant": number, **to_answer_key(sheet)}
@@ -198,7 +203,7 @@ def _prose(line: Sequence[Any]) -> Any:
 
 
 def generate_variants(text: str, count: int, seed: int, source: str = "<text>", decimals: int = 3,
-                      executor: Executor | None = None) -> list[Variant]:
+                      executor: Executor | None = None, detail: str = "full") -> list[Variant]:
     """Variants 1…count of a sheet, drawn from ``seed``; in this process, or on ``executor``.
 
     ``executor`` may be any :class:`concurrent.futures.Executor` that runs tasks in separate
@@ -217,12 +222,15 @@ def generate_variants(text: str, count: int, seed: int, source: str = "<text>", 
     >>> [v.key["exercises"][0]["quantities"]["Z"]["exact"] for v in generate_variants(sheet, 2, seed=7)]
     ['[[-5/2]]', '[[3/2]]']
     """
+    from symnn.core.progress import progress
+
     check_count(count)
     load_template(text, source)
     if executor is None:
-        return [make_variant(text, source, seed, n, decimals) for n in range(1, count + 1)]
-    futures = [executor.submit(make_variant, text, source, seed, n, decimals) for n in range(1, count + 1)]
-    return [f.result() for f in futures]
+        return [make_variant(text, source, seed, n, decimals, detail)
+                for n in progress(range(1, count + 1), label="variants", unit="variant")]
+    futures = [executor.submit(make_variant, text, source, seed, n, decimals, detail) for n in range(1, count + 1)]
+    return [f.result() for f in progress(futures, label="variants", unit="variant")]
 
 
 def check_count(count: int) -> None:
@@ -234,11 +242,11 @@ def check_count(count: int) -> None:
 # Files.
 
 def render_files(variants: Sequence[Variant], seed: int, stem: str, out: Path,
-                 formats: Sequence[str]) -> list[tuple[Path, str]]:
+                 formats: Sequence[str], decimals: int = 3) -> list[tuple[Path, str | bytes]]:
     """Every output file's path and text (nothing written yet)."""
     from symnn.sheets.render.moodle import to_moodle_xml
 
-    files: list[tuple[Path, str]] = []
+    files: list[tuple[Path, str | bytes]] = []
     if "md" in formats:
         for v in variants:
             files.append((out / f"{stem}-v{v.number:03d}-student.md", v.student))
@@ -248,4 +256,11 @@ def render_files(variants: Sequence[Variant], seed: int, stem: str, out: Path,
         files.append((out / f"{stem}-key.json", json.dumps(key, indent=2, ensure_ascii=False) + "\n"))
     if "moodle" in formats:
         files.append((out / f"{stem}-moodle.xml", to_moodle_xml([v.moodle for v in variants])))
+    if "qti" in formats:
+        from symnn.sheets.render.qti import to_qti12, to_qti21
+
+        title = variants[0].moodle.path.rsplit("/", 1)[0] if variants else stem
+        categories = [v.moodle for v in variants]
+        files.append((out / f"{stem}-qti12.zip", to_qti12(title, categories, decimals, stem)))
+        files.append((out / f"{stem}-qti21.zip", to_qti21(title, categories, decimals, stem)))
     return files

@@ -11,13 +11,23 @@ from typing import Any
 
 from symnn.errors import SymnnError
 from symnn.sheets.kinds.activations import ACTIVATIONS_KIND
+from symnn.sheets.kinds.attention import ATTENTION
 from symnn.sheets.kinds.base import Kind
+from symnn.sheets.kinds.batchnorm import BATCHNORM
+from symnn.sheets.kinds.cnn_sizes import CNN_SIZES
+from symnn.sheets.kinds.conv2d import CONV2D
+from symnn.sheets.kinds.conv_transpose import CONV_TRANSPOSE
+from symnn.sheets.kinds.dropout import DROPOUT
 from symnn.sheets.kinds.error_analysis import ERROR_ANALYSIS
 from symnn.sheets.kinds.forward import FORWARD
 from symnn.sheets.kinds.gradient_check import GRADIENT_CHECK
+from symnn.sheets.kinds.graph import GRAPH
 from symnn.sheets.kinds.network import NETWORK
+from symnn.sheets.kinds.optimizer import OPTIMIZER
+from symnn.sheets.kinds.pool import POOL
 from symnn.sheets.kinds.preprocessing import PREPROCESSING
 from symnn.sheets.kinds.regularization import REGULARIZATION
+from symnn.sheets.kinds.rnn import RNN
 from symnn.sheets.spec import ExerciseSpec, SheetSpec
 from symnn.sheets.statement import Line
 from symnn.sheets.steps import Derivation, Sheet
@@ -30,6 +40,16 @@ KINDS: dict[str, Kind[Any]] = {kind.name: kind for kind in (
     GRADIENT_CHECK,
     REGULARIZATION,
     ERROR_ANALYSIS,
+    DROPOUT,
+    OPTIMIZER,
+    BATCHNORM,
+    GRAPH,
+    CONV2D,
+    POOL,
+    CNN_SIZES,
+    CONV_TRANSPOSE,
+    ATTENTION,
+    RNN,
 )}
 """Every exercise kind by name, in the order error messages list them."""
 

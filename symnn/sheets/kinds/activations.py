@@ -13,6 +13,7 @@ from symnn.core.calculus import alpha as alpha_symbol
 from symnn.core.interval import IMatrix, Interval
 from symnn.sheets import notation as nt
 from symnn.sheets.build import Builder, exact, unevaluated
+from symnn.sheets.derivative_forms import form_for
 from symnn.sheets.fields import DEFAULT_ALPHA, choices, given, read_scalar, read_vector
 from symnn.sheets.kinds.base import Kind
 from symnn.sheets.kinds.network.writing import define_activation
@@ -45,7 +46,7 @@ def solve_activations(spec: ExerciseSpec[Activations]) -> Derivation:
     alpha = exact(f.alpha)
     b = Builder(spec, "Activation functions")
     table_rows: list[list[sp.Basic]] = [[p] for p in points]
-    header: list[object] = ["x"]
+    header: list[object] = [sp.Symbol("x")]
     for name in f.functions:
         act = ACTIVATIONS[name]
         a_val = alpha if act.has_alpha else None
@@ -62,9 +63,12 @@ def solve_activations(spec: ExerciseSpec[Activations]) -> Derivation:
             values.append(value)
             slopes.append(act.derivative_at(p, a_val))
         b.equation(nt.Applied(act.display, sp.Symbol("x")), None, (), sp.ImmutableMatrix([values]),
-                   quantity=name, caption=f"{act.display} at each input")
-        b.equation(nt.Applied(act.display, sp.Symbol("x"), prime=True), None, (), sp.ImmutableMatrix([slopes]),
-                   quantity=f"{name}_prime", caption=f"derivative of {act.display} at each input")
+                   quantity=name, caption=(nt.FunctionName(act.display), " at each input"))
+        form = form_for(act)
+        written_slopes = () if form is None else (sp.ImmutableMatrix([[form.at(p) for p in points]]),)
+        b.equation(nt.Applied(act.display, sp.Symbol("x"), prime=True), None, written_slopes,
+                   sp.ImmutableMatrix([slopes]),
+                   quantity=f"{name}_prime", caption=("derivative of ", nt.FunctionName(act.display), " at each input"))
         curve = act.definition.xreplace({alpha_symbol: a_val}) if a_val is not None else act.definition
         slope = act.derivative.xreplace({alpha_symbol: a_val}) if a_val is not None else act.derivative
         b.step(Figure(f"{act.display} and its derivative", f"{spec.id}_{name}",
@@ -77,8 +81,8 @@ def solve_activations(spec: ExerciseSpec[Activations]) -> Derivation:
     b.table(header, table_rows)
     b.remark("ReLU and leaky ReLU are piecewise linear: cheap, and their gradient does not shrink for positive "
              "inputs, but a ReLU unit whose input stays negative passes no gradient (a dead unit); the leaky "
-             "slope α keeps a small gradient there. Sigmoid and tanh are smooth and bounded; their derivatives "
-             "vanish for large |x| (saturation). Tanh is zero-centred, sigmoid is not.")
+             "slope ", alpha_symbol, " keeps a small gradient there. Sigmoid and tanh are smooth and bounded; their "
+             "derivatives vanish for large ", sp.Abs(x), " (saturation). Tanh is zero-centred, sigmoid is not.")
     return b.done(list(f.functions))
 
 

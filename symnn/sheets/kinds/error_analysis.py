@@ -87,22 +87,24 @@ def solve_error_analysis(spec: ExerciseSpec[ErrorAnalysis]) -> Derivation:
         act = ACTIVATIONS[layers[-1].activation]
         rule = output_delta(loss.name, act.name)
         if act.derivative_in_output() is not None:
-            b.say(f"The output layer applies {act.display}, whose derivative SymPy writes in terms of its output; "
-                  "the chain rule through it gives, for the pre-activation z:")
+            b.say("The output layer applies ", nt.FunctionName(act.display), ", whose derivative SymPy writes in "
+                  "terms of its output; the chain rule through it gives, for the pre-activation ", z, ":")
             shown = rule.xreplace({a: yhat})
             b.equation(nt.Partial(L, z), shown, [unevaluated(shown, {y: y_v, yhat: yh_v})],
                        sp.together(rule.xreplace({a: yh_v, y: y_v})), quantity="dL_dz",
                        caption="derivative with respect to the output pre-activation")
             summary.append("dL_dz")
         b.heading("Weight initialization")
-        b.say("A layer with n_in inputs and n_out outputs keeps the variance of signals and gradients roughly "
+        b.say("A layer with ", n_in, " inputs and ", n_out, " outputs keeps the variance of signals and gradients roughly "
               "constant when its weights are drawn on the following scales:")
         glorot = sp.sqrt(6 / (n_in + n_out))
         he = sp.sqrt(2 / n_in)
         b.equation(nt.Label("limit_Glorot", GLOROT_TEX), glorot)
         b.equation(nt.Label("sigma_He", HE_TEX), he)
-        b.say("Glorot (Xavier) draws uniformly from [−limit, limit] and suits tanh and sigmoid layers; He draws "
-              "from a normal distribution with that standard deviation and suits ReLU layers.")
+        limit = nt.Label("limit_Glorot", GLOROT_TEX)
+        b.say("Glorot (Xavier) draws uniformly from ", sp.Interval(-limit, limit), " and suits ",
+              nt.FunctionName("tanh"), " and ", nt.FunctionName("σ"), " layers; He draws from a normal "
+              "distribution with that standard deviation and suits ", nt.FunctionName("ReLU"), " layers.")
         for l, layer in enumerate(layers, start=1):
             W = to_matrix(layer.W)
             fo, fi = W.shape
@@ -134,7 +136,7 @@ def solve_error_analysis(spec: ExerciseSpec[ErrorAnalysis]) -> Derivation:
                   + (", unremarkable for so few weights." if ratio < 1 else "."))
         summary += [f"glorot_limit{l}" for l in range(1, len(layers) + 1)]
         summary += [f"he_std{l}" for l in range(1, len(layers) + 1)]
-    b.remark("A saturated sigmoid (|z| large) has a derivative near 0 and stalls learning, and a ReLU unit whose "
+    b.remark("A saturated sigmoid (", sp.Abs(z), " large) has a derivative near 0 and stalls learning, and a ReLU unit whose "
              "pre-activation stays negative passes no gradient. Initializing on the Glorot or He scale, "
              "normalizing the inputs and monitoring the fraction of dead units address both.")
     return b.done(summary)

@@ -18,6 +18,7 @@ from symnn.core import interval as iv
 from symnn.core.calculus import SOFTMAX
 from symnn.core.formula import Formula
 from symnn.errors import ShapeError
+from symnn.sheets import notation as nt
 from symnn.sheets.build import Builder, to_matrix
 from symnn.sheets.constraints import Constraints
 from symnn.sheets.fields import (
@@ -41,6 +42,7 @@ from symnn.sheets.kinds.network.data import DEFAULT_EXPAND, layer_rejects
 from symnn.sheets.kinds.network.recipes import layer_of, layer_rules
 from symnn.sheets.kinds.network.setting import rule_of
 from symnn.sheets.kinds.network.writing import show_activation, show_rule_definitions, show_weighted_sum, shown
+from symnn.sheets.pictures import network_figure
 from symnn.sheets.recipes import Programs, Recipes
 from symnn.sheets.reference import numeric
 from symnn.sheets.reference.arrays import Values
@@ -111,12 +113,16 @@ def solve_forward(spec: ExerciseSpec[Forward]) -> Derivation:
     b.heading("Activation")
     show_rule_definitions(b, [rule], W.rows)
     A = show_activation(b, None, Z, rule, f.expand)
+    b.step(network_figure(f"{spec.id}_network", [W], [X, A], biases=[bias]))  # issue 15: the layer drawn
     return b.done([n for n, v in (("Z", Z), ("A", A)) if shown(v)])
 
 
 def forward_statement(f: Forward) -> list[Line]:
     """One dense layer's given data."""
-    parts: list[Inline] = ["A dense layer computes Z = W X + b and A = f(Z) with ",
+    k = sp.Symbol("k", positive=True, integer=True)
+    Z, Ws, Xs, A, bs = (nt.matrix(n, k, k) for n in ("Z", "W", "X", "A", "b"))
+    parts: list[Inline] = ["A dense layer computes ", sp.Eq(Z, Ws * Xs + bs, evaluate=False), " and ",
+                           sp.Eq(A, nt.Elementwise("f", Z), evaluate=False), " with ",
                            sp.Eq(sp.Symbol("W"), to_matrix(f.W), evaluate=False), ", ",
                            sp.Eq(sp.Symbol("X"), to_matrix(f.X), evaluate=False)]
     if f.b is not None:

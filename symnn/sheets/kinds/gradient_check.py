@@ -59,7 +59,8 @@ def solve_gradient_check(spec: ExerciseSpec[GradientCheck]) -> Derivation:
     epsilon = exact(f.epsilon)
     b = Builder(spec, "Gradient checking")
     b.heading("Analytic gradient")
-    b.say("The model is ŷ = W x + b with loss L = ½(y − ŷ)². SymPy differentiates the loss with respect to W:")
+    b.say("The model is ", sp.Eq(yhat, MODEL, evaluate=False), " with loss ",
+          sp.Eq(L, (y - yhat) ** 2 / 2, evaluate=False), ". SymPy differentiates the loss with respect to ", W, ":")
     yh = b.equation(yhat, MODEL, [unevaluated(MODEL, given)], MODEL.xreplace(given), quantity="y_hat",
                     caption="prediction")
     loss_in_yhat = (y - yhat) ** 2 / 2
@@ -72,7 +73,8 @@ def solve_gradient_check(spec: ExerciseSpec[GradientCheck]) -> Derivation:
                [unevaluated(grad_in_yhat, {y: given[y], yhat: yh, x: given[x]})], analytic,
                quantity="dL_dW", caption="analytic gradient")
     b.heading("Numerical gradient")
-    b.say("The central difference perturbs W by ±ε with ", sp.Eq(eps, epsilon, evaluate=False), ":")
+    b.say("The central difference perturbs ", W, " by ", nt.Label("pm_epsilon", r"\pm \epsilon"), " with ", sp.Eq(eps, epsilon, evaluate=False),
+          ":")
     Lf = sp.Function("L")
     with sp.evaluate(False):
         numeric_formula = sp.Mul(sp.Add(Lf(W + eps), sp.Mul(-1, Lf(W - eps))), sp.Pow(sp.Mul(2, eps), -1))
@@ -83,7 +85,7 @@ def solve_gradient_check(spec: ExerciseSpec[GradientCheck]) -> Derivation:
         with sp.evaluate(False):
             written = [sp.Mul(sp.Rational(1, 2), sp.Pow(sp.Add(given[y], sp.Mul(-1, y_shift)), 2))]
         values[name] = b.equation(sp.Function("L")(W + sign * eps), None, written, LOSS.xreplace(shifted),
-                                  quantity=name, caption=f"loss at W {'+' if sign > 0 else '−'} ε")
+                                  quantity=name, caption=("loss at ", W + sign * eps))
     numeric = (values["L_plus"] - values["L_minus"]) / (2 * epsilon)
     with sp.evaluate(False):
         written_numeric = sp.Mul(sp.Add(values["L_plus"], sp.Mul(-1, values["L_minus"])),
@@ -99,9 +101,9 @@ def solve_gradient_check(spec: ExerciseSpec[GradientCheck]) -> Derivation:
     b.equation(sp.Symbol("r"), rel_formula, (), rel, quantity="rel_error",
                caption="relative error")
     if sp.degree(sp.expand(LOSS), W) <= 2:
-        b.say("The loss is a quadratic polynomial in W, and the central difference of a quadratic is exact: "
+        b.say("The loss is a quadratic polynomial in ", W, ", and the central difference of a quadratic is exact: "
               "the two gradients agree exactly, not just approximately. With floating-point arithmetic a "
-              "relative error below about 1e-7 would count as agreement.")
+              "relative error below about ", nt.Label("1e-7", "10^{-7}"), " would count as agreement.")
     return b.done(["dL_dW", "dL_dW_numeric", "rel_error"])
 
 

@@ -82,7 +82,7 @@ def solve_regularization(spec: ExerciseSpec[Regularization]) -> Derivation:
     b.heading("Update")
     new = sp.ImmutableMatrix(Wv - eta_v * (G + dW))
     Gs = nt.matrix("G", *Wv.shape)
-    b.say("With the data-loss gradient G = ∂L/∂W given, one gradient-descent step with learning rate ",
+    b.say("With the data-loss gradient ", sp.Eq(Gs, nt.partial(sp.Symbol("L"), Wsym), evaluate=False), " given, one gradient-descent step with learning rate ",
           sp.Eq(eta, eta_v, evaluate=False), " is:")
     b.equation(nt.NamedMatrix("W_new", *Wv.shape),
                sp.MatAdd(Wsym, sp.MatMul(-1, eta, sp.MatAdd(Gs, nt.partial(penalty, Wsym)))),

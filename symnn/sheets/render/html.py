@@ -23,8 +23,8 @@ from latex2mathml.converter import convert_to_element
 
 from symnn.core.decimals import DEFAULT_DECIMALS, approximate, is_exact_decimal
 from symnn.sheets.render import plots
-from symnn.sheets.render.printing import chain, latex, preface, sentence_case
-from symnn.sheets.steps import Derivation, Equation, Figure, Heading, Inline, Prose, Sheet, Step, Table
+from symnn.sheets.render.printing import chain, latex, preface, result_links, sentence_runs
+from symnn.sheets.steps import Derivation, Equation, Figure, Heading, Inline, Prose, Sheet, Step, Table, Text, run
 
 SVG_NAMESPACE = "{http://www.w3.org/2000/svg}"
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
@@ -241,10 +241,11 @@ TIDY_RULES: dict[str, tuple[Callable[[Element, Element | None], None], ...]] = {
 
 def add_inline(parent: Element, part: Inline) -> None:
     """Append a piece of prose: text, or inline MathML."""
-    if isinstance(part, str):
-        add_text(parent, part)
+    typed = run(part)
+    if isinstance(typed, Text):
+        add_text(parent, typed.text)
     else:
-        parent.append(mathml(latex(part)))
+        parent.append(mathml(latex(typed.expr)))
 
 
 def add_text(parent: Element, text: str) -> None:
@@ -273,7 +274,8 @@ def _prose(step: Prose, parent: Element, settings: HtmlSettings) -> None:
 
 
 def _equation(step: Equation, parent: Element, settings: HtmlSettings) -> None:
-    links = chain(step.lhs, [step.formula, *step.substituted], step.exact, settings.decimals)
+    links = chain(step.lhs, [step.formula, *step.substituted], step.exact, settings.decimals,
+                  step.exact_shown)
     add_links(SubElement(parent, "div", {"class": "chain"}), links)
 
 
@@ -358,8 +360,10 @@ def final_results(d: Derivation, parent: Element, settings: HtmlSettings) -> Non
     for name in d.summary:
         q = d.quantity(name)
         item = SubElement(SubElement(items, "li"), "div", {"class": "item"})
-        SubElement(item, "span").text = sentence_case(q.caption) + ":"
-        add_links(item, chain(q.symbol, [], q.exact, settings.decimals))
+        label = SubElement(item, "span")
+        for part in (*sentence_runs(q.caption), ":"):
+            add_inline(label, part)
+        add_links(item, result_links(q, settings.decimals))
 
 
 def render_derivation(d: Derivation, label: object, parent: Element, settings: HtmlSettings) -> None:
@@ -369,7 +373,8 @@ def render_derivation(d: Derivation, label: object, parent: Element, settings: H
     for step in d.steps:
         if settings.figures or not isinstance(step, Figure):
             render_step(step, section, settings)
-    final_results(d, section, settings)
+    if d.summary:
+        final_results(d, section, settings)
     if d.remarks:
         SubElement(section, "h3").text = "Remarks"
         for remark in d.remarks:
@@ -390,7 +395,7 @@ def sheet_element(sheet: Sheet, settings: HtmlSettings) -> Element:
     root = Element("div", {"class": "symnn"})
     header = SubElement(root, "header")
     SubElement(header, "h1").text = sheet.title
-    SubElement(header, "p", {"class": "preface"}).text = preface(settings.decimals)
+    SubElement(header, "p", {"class": "preface"}).text = preface(settings.decimals, sheet.settings.get("detail", "full"))
     contents(sheet, root)
     main = SubElement(root, "main")
     for number, d in enumerate(sheet.derivations, start=1):

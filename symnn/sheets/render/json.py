@@ -1,4 +1,5 @@
-"""The JSON answer key: every quantity's exact value, LaTeX and float value."""
+"""The JSON answer key: every quantity's exact value, LaTeX and float value, and its symbol and caption
+in plain Unicode text (inline mathematics in its plain form: ``∂L/∂W₁``, ``gradient of W₁``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import json
 from typing import Any
 
 from symnn.core.decimals import exact_text, to_float
-from symnn.sheets.render.printing import latex
+from symnn.sheets.render.printing import latex, plain, plain_runs
 from symnn.sheets.steps import Derivation, Sheet
 
 
@@ -17,7 +18,8 @@ def answer_key(d: Derivation) -> dict[str, Any]:
         "kind": d.kind,
         "title": d.title,
         "quantities": {
-            q.name: {"exact": exact_text(q.exact), "latex": latex(q.exact), "value": to_float(q.exact)}
+            q.name: {"exact": exact_text(q.exact), "latex": latex(q.exact), "value": to_float(q.exact),
+                     "symbol": plain(q.symbol), "caption": plain_runs(q.caption)}
             for q in d.quantities
         },
     }

@@ -21,8 +21,8 @@ import sympy as sp
 
 from symnn.core.decimals import DEFAULT_DECIMALS, approximate, is_exact_decimal
 from symnn.sheets.render import plots
-from symnn.sheets.render.printing import chain, latex, preface, sentence_case
-from symnn.sheets.steps import Derivation, Equation, Figure, Heading, Inline, Prose, Sheet, Step, Table
+from symnn.sheets.render.printing import chain, latex, preface, result_links, sentence_runs
+from symnn.sheets.steps import Derivation, Equation, Figure, Heading, Inline, Math, Prose, Sheet, Step, Table, Text, run
 
 TEXT_ESCAPES = str.maketrans({
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
@@ -163,14 +163,20 @@ def unicode_declarations(document: str) -> list[str]:
 
 
 def inline(part: Inline) -> str:
-    """A piece of prose: escaped text, or inline mathematics."""
-    return escape(part) if isinstance(part, str) else f"${latex(part)}$"
+    r"""A piece of prose: escaped text, or inline mathematics ``\(...\)``."""
+    typed = run(part)
+    return escape(typed.text) if isinstance(typed, Text) else r"\(%s\)" % latex(typed.expr)
+
+
+def inline_text(parts: Iterable[Inline]) -> str:
+    """Prose (or a caption) as LaTeX."""
+    return "".join(inline(p) for p in parts)
 
 
 def cell(part: Inline, decimals: int) -> str:
     """A table cell; exact values that are not decimals are shown rounded."""
     if isinstance(part, sp.Basic) and part.is_number and not is_exact_decimal(part):
-        return f"${latex(approximate(part, decimals))}$"
+        return r"\(%s\)" % latex(approximate(part, decimals))
     return inline(part)
 
 
@@ -201,11 +207,12 @@ def _heading(step: Heading, settings: LatexSettings) -> str:
 
 
 def _prose(step: Prose, settings: LatexSettings) -> str:
-    return "".join(inline(p) for p in step.parts)
+    return inline_text(step.parts)
 
 
 def _equation(step: Equation, settings: LatexSettings) -> str:
-    return display_chain(chain(step.lhs, [step.formula, *step.substituted], step.exact, settings.decimals),
+    return display_chain(chain(step.lhs, [step.formula, *step.substituted], step.exact, settings.decimals,
+                  step.exact_shown),
                          settings)
 
 
@@ -246,8 +253,8 @@ def final_results(d: Derivation, settings: LatexSettings) -> str:
     items = []
     for name in d.summary:
         q = d.quantity(name)
-        math = inline_chain(chain(q.symbol, [], q.exact, settings.decimals), settings)
-        items.append(r"\item %s: %s" % (escape(sentence_case(q.caption)), math))
+        math = inline_chain(result_links(q, settings.decimals), settings)
+        items.append(r"\item %s: %s" % (inline_text(sentence_runs(q.caption)), math))
     # Inside the list, \linewidth is the items' width: room for a link and a relation after it.
     room = "\\setlength\\SymnnRoom{\\dimexpr\\linewidth-2.5em\\relax}\n" if settings.standalone else ""
     body = "\\textbf{Final results}\n\\begin{itemize}\n%s%s\n\\end{itemize}" % (room, "\n".join(items))
@@ -263,7 +270,7 @@ def render_derivation(d: Derivation, label: object, settings: LatexSettings) -> 
         if settings.figures or not isinstance(step, Figure):
             # A display continues the paragraph before it; a blank line would add a line of space.
             text += ("\n" if isinstance(step, Equation) else "\n\n") + render_step(step, settings)
-    blocks = [text, final_results(d, settings)]
+    blocks = [text, final_results(d, settings)] if d.summary else [text]
     if d.remarks:
         blocks.append(r"\subsection*{Remarks}")
         blocks += [_prose(r, settings) for r in d.remarks]
@@ -277,7 +284,7 @@ def math_objects(sheet: Sheet) -> Iterator[sp.Basic]:
             if isinstance(step, Equation):
                 yield from (e for e in (step.lhs, step.formula, *step.substituted, step.exact) if e is not None)
             elif isinstance(step, Prose):
-                yield from (p for p in step.parts if isinstance(p, sp.Basic))
+                yield from (p.expr for p in step.parts if isinstance(p, Math))
             elif isinstance(step, Table):
                 yield from (c for row in (step.header, *step.rows) for c in row if isinstance(c, sp.Basic))
         for q in d.quantities:
@@ -291,11 +298,11 @@ def widest_matrix(sheet: Sheet) -> int:
     return max(widths, default=0)
 
 
-def document(title: str, body: Iterable[str], decimals: int, matrix_columns: int = 10) -> str:
+def document(title: str, body: Iterable[str], decimals: int, matrix_columns: int = 10, detail: object = "full") -> str:
     """The standalone document around the rendered exercises."""
     text = "\n\n".join([
         r"\begin{center}{\LARGE\bfseries %s\par}\end{center}" % escape(title),
-        escape(preface(decimals)),
+        escape(preface(decimals, detail)),
         *body,
     ])
     declarations = unicode_declarations(text)
@@ -318,7 +325,7 @@ def to_latex(sheet: Sheet, decimals: int = DEFAULT_DECIMALS, figures: bool = Tru
     """
     settings = LatexSettings(decimals, figures, figure_prefix)
     body = [render_derivation(d, i, settings) for i, d in enumerate(sheet.derivations, start=1)]
-    return document(sheet.title, body, decimals, widest_matrix(sheet))
+    return document(sheet.title, body, decimals, widest_matrix(sheet), sheet.settings.get("detail", "full"))
 
 
 def latex_fragment(sheet_or_derivation: Sheet | Derivation, decimals: int = DEFAULT_DECIMALS) -> str:

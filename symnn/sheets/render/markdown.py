@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import sympy as sp
 
 from symnn.core.decimals import DEFAULT_DECIMALS, approximate, is_exact_decimal
 from symnn.sheets.render import plots
-from symnn.sheets.render.printing import chain, latex, preface, sentence_case
-from symnn.sheets.steps import Derivation, Equation, Figure, Heading, Inline, Prose, Sheet, Step, Table
+from symnn.sheets.render.printing import chain, latex, preface, result_links, sentence_runs
+from symnn.sheets.steps import Derivation, Equation, Figure, Heading, Inline, Prose, Sheet, Step, Table, Text, run
 
 
 def _inline(part: Inline) -> str:
-    return part if isinstance(part, str) else f"${latex(part)}$"
+    typed = run(part)
+    return typed.text if isinstance(typed, Text) else f"${latex(typed.expr)}$"
+
+
+def inline_text(parts: Iterable[Inline]) -> str:
+    """Prose (or a caption) as Markdown: text as written, mathematics between single dollars."""
+    return "".join(_inline(p) for p in parts)
 
 
 def _cell(part: Inline, decimals: int) -> str:
@@ -23,7 +29,8 @@ def _cell(part: Inline, decimals: int) -> str:
 
 
 def _equation(step: Equation, decimals: int) -> str:
-    links = chain(step.lhs, [step.formula, *step.substituted], step.exact, decimals)
+    links = chain(step.lhs, [step.formula, *step.substituted], step.exact, decimals,
+                  step.exact_shown)
     body = " ".join(f"{r} {t}" if r else t for r, t in links)
     return f"$$\n{body}\n$$"
 
@@ -33,7 +40,7 @@ def _heading(step: Heading, decimals: int) -> str:
 
 
 def _prose(step: Prose, decimals: int) -> str:
-    return "".join(_inline(p) for p in step.parts)
+    return inline_text(step.parts)
 
 
 def _table(step: Table, decimals: int) -> str:
@@ -73,14 +80,14 @@ def render_derivation(d: Derivation, number: int | str, decimals: int = DEFAULT_
             blocks.append(render_step(step, decimals))
         elif figures:
             blocks.append(figure_markdown(step, figure_prefix))
-    blocks.append("### Final results")
     items = []
     for name in d.summary:
         q = d.quantity(name)
-        links = chain(q.symbol, [], q.exact, decimals)
+        links = result_links(q, decimals)
         math = " ".join(f"{r} {t}" if r else t for r, t in links)
-        items.append(f"- {sentence_case(q.caption)}: ${math}$")
-    blocks.append("\n".join(items))
+        items.append(f"- {inline_text(sentence_runs(q.caption))}: ${math}$")
+    if items:
+        blocks += ["### Final results", "\n".join(items)]
     if d.remarks:
         blocks.append("### Remarks")
         blocks += [_prose(r, decimals) for r in d.remarks]
@@ -94,7 +101,7 @@ def to_markdown(sheet: Sheet, decimals: int = DEFAULT_DECIMALS, figures: bool = 
     With ``figures``, each plot is an image ``{figure_prefix}{name}.png`` beside the file
     (see :func:`symnn.sheets.render.plots.figure_files`).
     """
-    head = [f"# {sheet.title}", preface(decimals)]
+    head = [f"# {sheet.title}", preface(decimals, sheet.settings.get("detail", "full"))]
     body = [render_derivation(d, i, decimals, figures, figure_prefix)
             for i, d in enumerate(sheet.derivations, start=1)]
     return "\n\n".join(head + body) + "\n"

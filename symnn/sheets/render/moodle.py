@@ -13,13 +13,14 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import sympy as sp
 
 from symnn.core.decimals import DEFAULT_DECIMALS, digits_for, to_finite_float
 from symnn.sheets.render.printing import latex
 from symnn.sheets.statement import Line
-from symnn.sheets.steps import Quantity
+from symnn.sheets.steps import Quantity, Text, run
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,24 @@ class NumericalQuestion:
     """The correct value (the exact value rounded to double precision)."""
     tolerance: float
     """Absolute tolerance: half a unit in the last place a student is asked to give."""
+    asked: Asked | None = None
+    """What is asked, kept so another export can ask it differently (a small value scaled, for Canvas)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """The parts of a question before it is written: the statement, what to compute, the exact value."""
+
+    lines: tuple[Line, ...]
+    """The exercise's statement."""
+    where: str
+    """``entry (i, j) of `` for one entry of a matrix, else empty."""
+    symbol: sp.Basic
+    """The quantity's symbol."""
+    caption: Any
+    """The quantity's caption: text, or text and math runs."""
+    value: sp.Basic
+    """The exact value asked for."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +71,7 @@ def _math(expr: sp.Basic) -> str:
 
 def _paragraph(parent: ET.Element, parts: Line) -> None:
     p = ET.SubElement(parent, "p")
-    p.text = "".join(part if isinstance(part, str) else _math(part) for part in parts)
+    p.text = "".join(typed.text if isinstance(typed, Text) else _math(typed.expr) for typed in map(run, parts))
 
 
 def question_html(lines: Sequence[Line], ask: Line) -> str:
@@ -80,13 +99,26 @@ def questions_for(prefix: str, lines: Sequence[Line], quantities: Sequence[Quant
     questions = []
     for q in quantities:
         for where, suffix, value in _entries(q):
-            places = digits_for(value, decimals)
-            caption = f" ({q.caption})" if q.caption else ""
-            ask: Line = (f"Compute {where}", q.symbol, f"{caption}. Give it to {places} decimal places.")
-            questions.append(NumericalQuestion(
-                name=f"{prefix} {q.name}{suffix}", html=question_html(lines, ask),
-                answer=to_finite_float(value), tolerance=float(Decimal(5).scaleb(-(places + 1)))))
+            asked = Asked(tuple(lines), where, q.symbol, q.caption, value)
+            questions.append(numerical_question(f"{prefix} {q.name}{suffix}", asked, decimals))
     return questions
+
+
+def numerical_question(name: str, asked: Asked, decimals: int = DEFAULT_DECIMALS, scale: int = 0,
+                       note: str = "") -> NumericalQuestion:
+    """The question asking for ``asked.value`` to ``decimals`` places (more for a small value), or for the
+    value times ``10**scale`` when ``scale`` is set (``note`` then says why)."""
+    value = asked.value * sp.Integer(10) ** scale if scale else asked.value
+    places = digits_for(value, decimals)
+    caption: Line = ((" (", *((asked.caption,) if isinstance(asked.caption, str) else asked.caption), ")")
+                     if asked.caption else ())
+    if scale:
+        ask: Line = (f"Compute {asked.where}", asked.symbol, *caption, ". Enter it multiplied by ",
+                     sp.Pow(10, scale, evaluate=False), f", to {places} decimal places. {note}".rstrip())
+    else:
+        ask = (f"Compute {asked.where}", asked.symbol, *caption, f". Give it to {places} decimal places.")
+    return NumericalQuestion(name=name, html=question_html(asked.lines, ask), answer=to_finite_float(value),
+                             tolerance=float(Decimal(5).scaleb(-(places + 1))), asked=asked)
 
 
 def _text(parent: ET.Element, tag: str, text: str, **attributes: str) -> ET.Element:

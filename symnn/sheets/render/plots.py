@@ -24,6 +24,7 @@ import numpy as np
 import sympy as sp
 
 from symnn.core.calculus import x as curve_variable
+from symnn.sheets.render import diagrams
 from symnn.sheets.steps import Figure, Sheet
 
 MISSING_NOTE = "Plot not drawn: matplotlib is not installed (pip install 'symnn[plots]')."
@@ -152,11 +153,13 @@ def style(figure: Figure) -> Any:
 
 @cache
 def canvas(figure: Figure) -> Any:
-    """The matplotlib figure of a Figure step, built once and saved in every format asked for."""
+    """The matplotlib figure of a Figure step (its diagram, if it has one), built once and saved in every format asked for."""
     import matplotlib
     from matplotlib.figure import Figure as Canvas
 
     with matplotlib.rc_context(style(figure)):
+        if figure.diagram is not None:
+            return diagrams.canvas(figure)
         built = Canvas(figsize=(6.0, 3.3))
         # Fixed margins: constrained layout would measure every label on every save.
         built.subplots_adjust(left=0.085, right=0.985, top=0.975, bottom=0.135)

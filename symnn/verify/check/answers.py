@@ -155,6 +155,11 @@ def read_claims(key: SheetKey, answers: Mapping[str, Any], source: str = "<answe
 
 def read_answers_file(path: str | Path) -> dict[str, Any]:
     """Parse an answers file (TOML, numbers as exact Decimals), or say in one line why not."""
+    return read_answers_text(answers_source(path), str(path))
+
+
+def answers_source(path: str | Path) -> str:
+    """The text of an answers file, refused in one line when it is too big or unreadable."""
     p = Path(path)
     try:
         too_big = p.is_file() and p.stat().st_size > MAX_FILE_BYTES
@@ -162,14 +167,18 @@ def read_answers_file(path: str | Path) -> dict[str, Any]:
         too_big = False  # read_text says what is wrong with the path
     if too_big:
         raise SpecError(f"{p}: larger than {MAX_FILE_BYTES // 1000} kB; not an answers file")
-    text = read_text(p, "an answers file", MAX_FILE_BYTES)
+    return read_text(p, "an answers file", MAX_FILE_BYTES)
+
+
+def read_answers_text(text: str, source: str) -> dict[str, Any]:
+    """Parse the TOML text of an answers file (numbers as exact Decimals); ``source`` names it in errors."""
     try:
         return tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
-        raise SpecError(f"{p}: TOML syntax error: {exc}") from None
+        raise SpecError(f"{source}: TOML syntax error: {exc}") from None
     except decimal.InvalidOperation:
-        raise SpecError(f"{p}: a number cannot be read exactly") from None
+        raise SpecError(f"{source}: a number cannot be read exactly") from None
     except RecursionError:
-        raise SpecError(f"{p}: arrays or tables nested too deep") from None
+        raise SpecError(f"{source}: arrays or tables nested too deep") from None
     except ValueError as exc:  # tomllib's int() of a number beyond Python's 4300-digit limit
-        raise SpecError(f"{p}: a number cannot be read ({exc.args[0].split(':')[0]})") from None
+        raise SpecError(f"{source}: a number cannot be read ({exc.args[0].split(':')[0]})") from None

@@ -47,15 +47,16 @@ entry 1.297 is ``wrong``: from any mean in [18.325, 18.335] and any σ₂ in
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from functools import partial
 from typing import Any
 
 from symnn.core import interval as iv
 from symnn.core.interval import IMatrix, Undefined
+from symnn.core.progress import progress
 from symnn.errors import SymnnError
 from symnn.sheets.spec import SheetSpec
-from symnn.verify.check.answers import Claim, read_answers_file, read_claims
+from symnn.verify.check.answers import Claim, answers_source, read_answers_file, read_answers_text, read_claims
 from symnn.verify.check.explain import Judgement, Known
 from symnn.verify.check.key import ExerciseKey, KeyQuantity, SheetKey, build_key
 from symnn.verify.check.recipes import Alternative, Recipes, recipes_for
@@ -201,19 +202,69 @@ def _report(path: str, keep: bool = True, key: SheetKey | None = None) -> FileRe
     try:
         results = check_file(key or _WORKER_KEY, path)  # type: ignore[arg-type]
     except SymnnError as exc:
-        return FileReport(path, dict.fromkeys(VERDICTS, 0), (), str(exc))
+        return _failed(path, exc)
+    return _counted(path, results, keep)
+
+
+def _counted(path: str, results: list[Result], keep: bool) -> FileReport:
     counts = {v: sum(1 for r in results if r.verdict == v) for v in VERDICTS}
     return FileReport(path, counts, tuple(results) if keep else (), None)
 
 
-def check_files(key: SheetKey, paths: Sequence[str], jobs: int = 1, keep: bool = True) -> list[FileReport]:
-    """Check many answers files in ``jobs`` processes; reports come back in the order given.
+def _failed(path: str, exc: SymnnError) -> FileReport:
+    return FileReport(path, dict.fromkeys(VERDICTS, 0), (), str(exc))
+
+
+def _report_texts(key: SheetKey, files: Sequence[tuple[str, str]], keep: bool) -> list[FileReport]:
+    """Check answers files already read (path, text): a task for a remote worker, which needs no shared disk."""
+    reports = []
+    for path, text in files:
+        try:
+            reports.append(_counted(path, check_claims(key, read_answers_text(text, path), path), keep))
+        except SymnnError as exc:
+            reports.append(_failed(path, exc))
+    return reports
+
+
+def check_files(key: SheetKey, paths: Sequence[str], jobs: int = 1, keep: bool = True,
+                executor: Executor | None = None) -> list[FileReport]:
+    """Check many answers files in ``jobs`` local processes, or on ``executor``; reports come back in the
+    order given, the same whichever way they were computed.
 
     With ``keep=False`` only the counts travel back from the workers (the summary table
     needs nothing else), which saves most of the cost of passing results between processes.
+    ``executor`` is any :class:`concurrent.futures.Executor` running tasks in other processes or on other
+    machines (a Dask cluster's, ``distributed.Client(address).get_executor()``): the files are read here
+    and their texts sent in chunks, so the workers need no shared file system.
     """
+    if executor is not None:
+        return _on_executor(key, paths, keep, executor)
     if jobs <= 1 or len(paths) <= 1:
-        return [_report(p, keep, key) for p in paths]
+        return [_report(p, keep, key) for p in progress(paths, label="checking", unit="file")]
     chunk = max(1, len(paths) // (jobs * 8))
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(key,)) as pool:
-        return list(pool.map(partial(_report, keep=keep), paths, chunksize=chunk))
+        reports = pool.map(partial(_report, keep=keep), paths, chunksize=chunk)
+        return list(progress(reports, total=len(paths), label="checking", unit="file"))
+
+
+CHUNK_FILES = 50
+"""Answers files per task sent to an executor."""
+
+
+def _on_executor(key: SheetKey, paths: Sequence[str], keep: bool, executor: Executor) -> list[FileReport]:
+    unread: dict[int, FileReport] = {}
+    texts: list[tuple[int, str, str]] = []
+    for i, path in enumerate(paths):
+        try:
+            text = answers_source(path)
+        except SymnnError as exc:
+            unread[i] = _failed(path, exc)
+            continue
+        texts.append((i, path, text))
+    chunks = [texts[i:i + CHUNK_FILES] for i in range(0, len(texts), CHUNK_FILES)]
+    futures = [executor.submit(_report_texts, key, [(p, t) for _, p, t in c], keep) for c in chunks]
+    done: dict[int, FileReport] = dict(unread)
+    for c, future in zip(chunks, progress(futures, label="checking", unit="chunk")):
+        for (i, _, _), report in zip(c, future.result()):
+            done[i] = report
+    return [done[i] for i in range(len(paths))]

@@ -5,12 +5,17 @@ replaced by spaces of the same length (newlines kept), so a position in the blan
 is the same position, and line, in the file.  Math is then found left to right, each
 opener paired with its own closer, so a ``$`` inside ``\\[...\\]`` is never an opener.
 
-- Markdown: ``$$...$$``, ``$...$`` (pandoc's rules: no space inside the dollars, no
-  digit after the closing one, so "$5 and $10" is not math), ``\\[...\\]``, ``\\(...\\)``
-  and math environments; fenced and inline code are skipped.
+- Markdown: ``$$...$$``, ``$...$``, ``\\[...\\]``, ``\\(...\\)`` and math environments;
+  fenced and inline code are skipped.  Inline ``$...$`` follows pandoc's rules (no space
+  just inside the dollars, no digit after the closing one, so "$5 and $10" is not math),
+  and also MathJax's: ``$ 0.15 \\times 0.05 = 0.0075 $`` with spaces inside is math when
+  it holds a relation sign or a TeX command and is closed within its paragraph by a
+  ``$`` not followed by a digit.
 - LaTeX: the same delimiters after ``\\begin{document}`` (when present), with ``%``
   comments and verbatim skipped; and the display macros of symnn's own documents
   (:data:`SYMNN_DISPLAYS`), whose ``\\SymnnFit{x}`` reads as the plain group ``{x}``.
+- Plain text: arithmetic with no delimiters (``net_h1 = 0.15*0.05 + 0.35 = 0.3575``),
+  read by :mod:`symnn.verify.lint.plain` and written as TeX.
 - HTML: MathJax's delimiters ``\\(...\\)``, ``\\[...\\]``, ``$$...$$`` and environments,
   plus ``<script type="math/tex">`` and the TeX source a MathML formula carries in
   ``<annotation encoding="application/x-tex">``; entities are decoded inside each span;
@@ -66,7 +71,14 @@ _CLOSERS = {
     "\\(": re.compile(r"\\\)"),
 }
 _INLINE_DOLLAR_CLOSER = re.compile(r"(?<![\\\s])\$(?!\d)")
+_SPACED_DOLLAR_CLOSER = re.compile(r"(?<!\\)\$(?!\d)")
+_MATH_INSIDE = re.compile(r"\\[A-Za-z]|[=<>≈≤≥≠^_]")
+"""What makes a ``$ ... $`` with spaces inside math rather than two amounts of money."""
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_ENDS_WITH_NUMBER = re.compile(
+    r"(?:=|\\approx)\s*(?:[-−]?\s*\d+(?:\.\d+)?|\\begin\{bmatrix\}[-−\d.\s&]*\\end\{bmatrix\})\s*$"
+)
+"""A chain whose last side is a written number (or a row of them): a finished result."""
 
 _MATH_SCRIPT = re.compile(
     r"<script\b[^>]*type\s*=\s*[\"']math/tex[^\"']*[\"'][^>]*>(.*?)</script\s*>",
@@ -150,7 +162,7 @@ def find_math_spans(text: str, fmt: Format) -> list[MathSpan]:
 def _found(text: str, fmt: Format) -> list[_Found]:
     """The spans of a document as found, continued chains joined."""
     blanked = visible_text(text, fmt)
-    return _continued_chains_joined(_FINDERS[fmt](text, blanked), text, blanked)
+    return _continued_chains_joined(_FINDERS[fmt](text, blanked), text, blanked, fmt == "text")
 
 
 # ----- finders, one per format ---------------------------------------------------------------
@@ -204,11 +216,12 @@ def _delimited(
     found: list[_Found] = []
     opener = _OPENER[fmt]
     position = 0
+    paragraphs = _Paragraphs(blanked)
     while True:
         match = opener.search(blanked, position)
         if match is None:
             return found
-        span = _closer(blanked, match)
+        span = _closer(blanked, match, paragraphs)
         if span is None:
             position = match.end()  # an opener without closer is text (e.g. a lone $)
             continue
@@ -225,7 +238,9 @@ def _delimited(
             )
 
 
-def _closer(blanked: str, opener: re.Match[str]) -> tuple[int, int, int] | None:
+def _closer(
+    blanked: str, opener: re.Match[str], paragraphs: _Paragraphs | None = None
+) -> tuple[int, int, int] | None:
     """(content start, content end, where to resume) for an opener, or None if unclosed.
 
     An environment's content keeps its \\begin and \\end, which the relation splitter
@@ -237,19 +252,47 @@ def _closer(blanked: str, opener: re.Match[str]) -> tuple[int, int, int] | None:
         end = blanked.find(end_tag, opener.end())
         return None if end < 0 else (opener.start(), end + len(end_tag), end + len(end_tag))
     if token == "$":
-        match = _inline_dollar_closer(blanked, opener.end())
+        match = _inline_dollar_closer(blanked, opener.end(), paragraphs)
     else:
         match = _CLOSERS[token].search(blanked, opener.end())
     return None if match is None else (opener.end(), match.start(), match.end())
 
 
-def _inline_dollar_closer(blanked: str, start: int) -> re.Match[str] | None:
-    """Pandoc's rule: ``$x$`` with no space just inside and no digit just after."""
-    if start >= len(blanked) or blanked[start].isspace() or blanked[start] == "$":
+class _Paragraphs:
+    """Where each paragraph of a document ends, and where no ``$`` can close any more:
+    found once per document, so a page of many ``$`` costs linear time."""
+
+    __slots__ = ("closer_free", "ends")
+
+    def __init__(self, blanked: str) -> None:
+        self.ends = [m.start() for m in _BLANK_LINE.finditer(blanked)] + [len(blanked)]
+        self.closer_free: tuple[int, int] = (-1, -1)
+        """(from, to): no ``$`` that may close lies in that range."""
+
+    def end_after(self, position: int) -> int:
+        return self.ends[bisect_right(self.ends, position)] if position < self.ends[-1] else self.ends[-1]
+
+
+def _inline_dollar_closer(
+    blanked: str, start: int, paragraphs: _Paragraphs | None = None
+) -> re.Match[str] | None:
+    """Pandoc's rule: ``$x$`` with no space just inside and no digit just after; or
+    MathJax's: ``$ x = 1 $`` with spaces inside, when what it holds is visibly math."""
+    if start >= len(blanked) or blanked[start] == "$":
         return None
-    paragraph_end = _BLANK_LINE.search(blanked, start)
-    limit = paragraph_end.start() if paragraph_end else len(blanked)
-    return _INLINE_DOLLAR_CLOSER.search(blanked, start, limit)
+    paragraphs = paragraphs or _Paragraphs(blanked)
+    low, high = paragraphs.closer_free
+    if low <= start and start < high:
+        return None  # no closer between here and the end of the paragraph
+    limit = paragraphs.end_after(start - 1)
+    match = _SPACED_DOLLAR_CLOSER.search(blanked, start, limit)
+    if match is None:
+        paragraphs.closer_free = (start, limit)
+        return None
+    pandoc = not blanked[start].isspace() and not blanked[match.start() - 1].isspace()
+    if pandoc or _MATH_INSIDE.search(blanked, start, match.start()):
+        return match
+    return None
 
 
 # ----- symnn's LaTeX macros ------------------------------------------------------------------
@@ -312,19 +355,35 @@ def _brace_pairs(text: str) -> dict[int, int]:
 
 
 # ----- chains continued in a following span --------------------------------------------------
-def _continued_chains_joined(found: list[_Found], text: str, blanked: str) -> list[_Found]:
+def _continued_chains_joined(
+    found: list[_Found], text: str, blanked: str, lines_only: bool = False
+) -> list[_Found]:
     """Join each span that opens with a relation to the span just before it.
 
-    Only when nothing but white space or markup lies between the two; the TeX is joined
-    by a space and the newlines between them, so lines stay right.
+    Only when nothing but white space or markup lies between the two (in plain text,
+    ``lines_only``, no blank line either); the TeX is joined by a space and the newlines
+    between them, so lines stay right.
     """
     groups: list[list[_Found]] = []
     for span in found:
-        if groups and _continues(groups[-1][-1], span, blanked):
+        if (
+            groups
+            and _continues(groups[-1][-1], span, blanked)
+            and not (lines_only and _ends_line_chain(groups[-1][-1], span, blanked))
+        ):
             groups[-1].append(span)
         else:
             groups.append([span])
     return [_joined(group, text) for group in groups]
+
+
+def _ends_line_chain(previous: _Found, span: _Found, blanked: str) -> bool:
+    """In plain text a chain ends at a blank line, or where its last side is a number:
+    ``= 0.5944`` under ``= 0.3825`` is the next quantity, not a link ``0.3825 = 0.5944``."""
+    return bool(
+        _BLANK_LINE.search(blanked, previous.outer_end, span.outer_start)
+        or _ENDS_WITH_NUMBER.search(previous.text)
+    )
 
 
 def _continues(previous: _Found, span: _Found, blanked: str) -> bool:
@@ -356,9 +415,17 @@ def _opens_with_relation(tex: str) -> bool:
 
 # ----- blanking ------------------------------------------------------------------------------
 
+def _find_text(text: str, blanked: str) -> list[_Found]:
+    """Plain-text arithmetic, each chain written as TeX (:mod:`symnn.verify.lint.plain`)."""
+    from symnn.verify.lint.plain import plain_chains
+
+    return [_Found(tex, start, end, start, end) for tex, start, end in plain_chains(text)]
+
+
 _FINDERS: dict[Format, Callable[[str, str], list[_Found]]] = {
     "markdown": _find_markdown,
     "latex": _find_latex,
     "html": _find_html,
+    "text": _find_text,
 }
 """How each format's spans are found, given the document and its blanked text."""

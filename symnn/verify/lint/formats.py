@@ -13,14 +13,19 @@ from collections.abc import Callable
 from pathlib import PurePath
 from typing import Literal
 
-Format = Literal["markdown", "latex", "html"]
-"""The three formats lint reads."""
+Format = Literal["markdown", "latex", "html", "text"]
+"""The document formats lint reads (``text``: plain-text arithmetic, no math delimiters)."""
+
+InputFormat = Literal["markdown", "latex", "html", "text", "notebook"]
+"""What a file may be: a document format, or a Jupyter notebook (its Markdown cells)."""
+
+INPUT_FORMATS: tuple[InputFormat, ...] = ("markdown", "latex", "html", "text", "notebook")
+"""Every input format, in the order the command line lists them."""
 
 _EXTENSIONS: dict[str, Format] = {
     ".md": "markdown",
     ".markdown": "markdown",
     ".mdown": "markdown",
-    ".txt": "markdown",
     ".rmd": "markdown",
     ".qmd": "markdown",
     ".tex": "latex",
@@ -31,6 +36,9 @@ _EXTENSIONS: dict[str, Format] = {
     ".xhtml": "html",
 }
 """File extensions and the format they announce."""
+
+_DELIMITED_MATH = re.compile(r"\$|\\\(|\\\[|\\begin\{")
+"""A sign that a ``.txt`` file writes its math in TeX delimiters (else it is plain text)."""
 
 _FENCE = re.compile(
     r"^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*\1[ \t]*$|\Z)", re.MULTILINE | re.DOTALL
@@ -49,15 +57,25 @@ _TAG = re.compile(r"<[A-Za-z/!?][^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*>", r
 _MATH_ELEMENT = re.compile(r"<math\b[^>]*>.*?(?:</math\s*>|\Z)", re.DOTALL | re.IGNORECASE)
 
 
-def detect_format(name: str, text: str) -> Format:
+def detect_format(name: str, text: str) -> InputFormat:
     """The format a file announces by its extension, or else by its content.
+
+    A ``.ipynb`` file is a notebook; a ``.txt`` file is Markdown when it writes math in
+    TeX delimiters (``$``, ``\\(``, ``\\[``, ``\\begin{``) and plain text otherwise.
 
     >>> detect_format("quiz.htm", "")
     'html'
     >>> detect_format("sheet", "\\\\documentclass{article}")
     'latex'
+    >>> detect_format("answers.txt", "net_h1 = 0.15*0.05 + 0.2*0.1 + 0.35 = 0.3775")
+    'text'
     """
-    by_extension = _EXTENSIONS.get(PurePath(name).suffix.lower())
+    suffix = PurePath(name).suffix.lower()
+    if suffix == ".ipynb":
+        return "notebook"
+    if suffix == ".txt":
+        return "markdown" if _DELIMITED_MATH.search(text) else "text"
+    by_extension = _EXTENSIONS.get(suffix)
     if by_extension is not None:
         return by_extension
     head = text[:4096].lower()
@@ -121,9 +139,14 @@ def _blank_html(text: str) -> str:
     return text
 
 
+def _blank_text(text: str) -> str:
+    return text
+
+
 _BLANKERS: dict[Format, Callable[[str], str]] = {
     "markdown": _blank_markdown,
     "latex": _blank_latex,
     "html": _blank_html,
+    "text": _blank_text,
 }
 """How each format hides what is not prose."""

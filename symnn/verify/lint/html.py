@@ -68,6 +68,7 @@ LINT_STYLE = """
 
 _BLOCK_BREAK: dict[Format, re.Pattern[str]] = {
     "markdown": re.compile(r"\n[ \t]*\n"),
+    "text": re.compile(r"\n[ \t]*\n"),
     "latex": re.compile(r"\n[ \t]*\n"),
     "html": re.compile(
         r"\n[ \t]*\n|<(?:/?(?:p|div|li|ul|ol|dl|dt|dd|h[1-6]|section|article|header|footer|main|"
@@ -216,6 +217,7 @@ def _html_headings(text: str, visible: str) -> list[HeadingAt]:
 
 _HEADINGS: dict[Format, Callable[[str, str], list[HeadingAt]]] = {
     "markdown": _markdown_headings,
+    "text": _markdown_headings,
     "latex": _latex_headings,
     "html": _html_headings,
 }
@@ -236,6 +238,7 @@ def _prose_html(text: str, visible: str, start: int, end: int) -> str:
 
 _PROSE: dict[Format, Callable[[str, str, int, int], str]] = {
     "markdown": _prose_markdown,
+    "text": _prose_markdown,
     "latex": _prose_latex,
     "html": _prose_html,
 }
@@ -327,6 +330,34 @@ def to_html_report(
     Headings and every paragraph with a judged link are shown (only those with a
     rounding slip or an error when ``problems_only``); the summary counts every link.
     """
+    root = report_element(report, source_text, fmt, problems_only)
+    title = f"{PurePath(report.source).name} — symnn lint"
+    page = Element("html", {"lang": "en"})
+    head = SubElement(page, "head")
+    SubElement(head, "meta", {"charset": "utf-8"})
+    SubElement(head, "meta", {"name": "viewport", "content": "width=device-width, initial-scale=1"})
+    SubElement(head, "meta", {"name": "generator", "content": "symnn lint"})
+    SubElement(head, "title").text = title
+    SubElement(head, "style").text = PAGE_STYLE + STYLE + LINT_STYLE
+    SubElement(page, "body").append(root)
+    return "<!DOCTYPE html>\n" + serialise(page) + "\n"
+
+
+def to_html_fragment(
+    report: LintReport, source_text: str, fmt: Format, problems_only: bool = False
+) -> str:
+    """The report as one ``<div>`` with its own style sheet, for a notebook's output cell."""
+    root = report_element(report, source_text, fmt, problems_only)
+    wrapper = Element("div", {"class": "symnn-lint-report"})
+    SubElement(wrapper, "style").text = STYLE + LINT_STYLE
+    wrapper.append(root)
+    return serialise(wrapper)
+
+
+def report_element(
+    report: LintReport, source_text: str, fmt: Format, problems_only: bool = False
+) -> Element:
+    """The report's ``<div class="symnn lint">``: header, summary and marked paragraphs."""
     visible = visible_text(source_text, fmt)
     paragraphs = [
         b
@@ -352,15 +383,7 @@ def to_html_report(
             render_block(item, source_text, visible, fmt, main, _anchor(item.line, anchors))
         else:
             SubElement(main, "h2").text = _flat(item.text)
-    page = Element("html", {"lang": "en"})
-    head = SubElement(page, "head")
-    SubElement(head, "meta", {"charset": "utf-8"})
-    SubElement(head, "meta", {"name": "viewport", "content": "width=device-width, initial-scale=1"})
-    SubElement(head, "meta", {"name": "generator", "content": "symnn lint"})
-    SubElement(head, "title").text = title
-    SubElement(head, "style").text = PAGE_STYLE + STYLE + LINT_STYLE
-    SubElement(page, "body").append(root)
-    return "<!DOCTYPE html>\n" + serialise(page) + "\n"
+    return root
 
 
 def _anchor(line: int, used: dict[int, int]) -> str:

@@ -24,6 +24,12 @@ inside expressions: :mod:`symnn.verify.lint.rounded`; intervals: :mod:`symnn.cor
      it is reused, for the values between it and what it rounded.  A one-unit slip is
      reported where it is made, and not again on reuse.
 
+  c. **a display** (:mod:`symnn.verify.lint.displays`): the page shows it displays its
+     numbers at a fixed precision (padded places, the same places nearly everywhere), the
+     link is ``≈`` at the decimal's own places, the decimal is a shorter rounding of a
+     result written earlier, or it has seven or more significant digits; it then stands
+     for its whole rounding interval (never a claim the sheet computed exactly).
+
   Closeness alone is no evidence: a decimal that merely lies near some earlier result is
   exact (in a long sheet almost every given is within half a unit of something).  The
   sheet's own values are intervals too: a side that uses rounded numbers is evaluated with
@@ -53,18 +59,42 @@ symbol, with text the parser cannot read, or with a relation such as ``\\sim`` a
 applied to distinct symbols; a right side using each of them and nothing else, piecewise
 with ``\\begin{cases}`` or not): it is remembered, and the links after it are evaluated
 with it.  A function the sheet never defines leaves its links not checked.
+
+**Named values.**  A link whose left side is one name (``net_{h1}``, ``\\text{out}_{h1}``,
+``w_5^+``; not a lone Latin letter) or a derivative written as a fraction of ∂ terms
+gives that name the value of its chain (the tightest value the chain's sides agree on);
+later links that use the name are evaluated with it.  A name holds until the next heading.
+
+An error's message names the likely slip when one reinterpretation makes the link hold
+(:mod:`symnn.verify.lint.diagnose`).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from fractions import Fraction
+from typing import Any
 
 from symnn.core.interval import PRECISION, Interval, working_precision
-from symnn.core.nodes import Call, Definition, Node, Number, Symbol, literals, symbols, walk
+from symnn.core.nodes import (
+    Call,
+    Chain,
+    Definition,
+    Node,
+    Number,
+    Symbol,
+    children,
+    literals,
+    symbols,
+    walk,
+)
 from symnn.errors import ParseError
 from symnn.verify.lint import messages, verdicts
 from symnn.verify.lint.claims import Claims, claim_numbers, single_claim
+from symnn.verify.lint.diagnose import diagnose
 from symnn.verify.lint.display import show_value
+from symnn.verify.lint.displays import ShownResults, display_interval, long_display
 from symnn.verify.lint.relations import CHECKED_RELATIONS, Link, Side
 from symnn.verify.lint.rounded import RoundedClaims, rounding_of, site_value, substitution_sites
 from symnn.verify.lint.sides import Reading, claim_values, evaluate_or_none, flat
@@ -78,12 +108,14 @@ from symnn.verify.lint.verdicts import (
     Value,
     Verdict,
 )
-from symnn.verify.syntax.evaluate import evaluate_interval, exact_literal
+from symnn.verify.syntax.evaluate import evaluate_interval, exact_literal, named_prefix
 from symnn.verify.syntax.grid import Grid
 from symnn.verify.syntax.parse import parse_expression
+from symnn.verify.syntax.tokens import tokenize
 from symnn.verify.syntax.vocabulary import BUILT_IN_FUNCTIONS
 
 _SIDE_NAMES = ("left", "right")
+_PARTIAL = re.compile(r"\\partial(?![A-Za-z])")
 
 MAX_LINK_CHARS = 20_000
 """The longest link (both sides together) that is judged; a longer one is not checked, so one
@@ -125,7 +157,15 @@ class Judge:
     ['ok', 'error']
     """
 
-    def __init__(self) -> None:
+    def __init__(self, display_places: int | None = None) -> None:
+        self.display_places = display_places
+        """The places the sheet displays its numbers at (:mod:`~symnn.verify.lint.displays`)."""
+        self.shown = ShownResults()
+        self._exact_results: set[tuple[Fraction, int]] = set()
+        """Claims equal to a left side that used no rounded number: exact, never displays."""
+        self._link_places: int | None = None
+        self._restating = False
+        self._diagnoses: dict[tuple[tuple[str, str], bool], str | None] = {}
         self.claims = RoundedClaims()
         self._previous_rhs: Side | None = None
         self._carried: dict[int, Interval] = {}
@@ -134,47 +174,94 @@ class Judge:
         self._node_values: dict[str, dict[int, Value]] = {}
         self._literal_cache: dict[int, list[Number]] = {}
         self._names: dict[str, list[str]] = {}
+        self.names: dict[str | Node, Value] = {}
+        """The values the sheet has given names so far (``net_h1``, ``out_h1``; a named
+        derivative by its tree)."""
+        self._naming: str | Node | None = None
+        self._last_rhs: Reading | None = None
         self.definitions: dict[str, Definition] = {}
         """The functions the sheet has defined so far, by name (``softsign'``)."""
 
     # ----- public ------------------------------------------------------------------------
     def judge(self, link: Link) -> Judgement:
-        """The judgement of one link (it may teach the judge what the sheet rounded).
+        """The judgement of one link (it may teach the judge what the sheet rounded)."""
+        continuing = link.lhs is self._previous_rhs
+        carried = self._carried if continuing else {}
+        self._link_places = None  # set by the link's own claim, never left from the last
+        self._previous_rhs, self._carried = link.rhs, {}
+        if not continuing:
+            self._naming = None
+        texts = (link.lhs.text, link.rhs.text)
+        if link.relation not in CHECKED_RELATIONS:
+            self._naming = None
+            return self._unchecked(
+                texts, f"The relation {link.relation_text} is not a computation symnn checks."
+            )
+        defined = self._define(texts) if link.relation == "=" else None
+        if defined is not None:
+            return self._unchecked(
+                texts, f"This defines {defined}; later links are evaluated with it."
+            )
+        named = self._name_of(texts[0]) if link.relation in ("=", "≈") else None
+        if named is not None:
+            return self._named(named, link, texts)
+        judgement = self._judge_decided(link, texts, carried)
+        if self._naming is not None:
+            if self._last_rhs is not None:
+                self._assign(self._naming, self._last_rhs)
+            else:  # ``\\hat{y} = \\sigma(y) = 0.7491``: the name still gets the number
+                self._assign_written(self._naming, texts[1], link.relation)
+        return judgement
 
-        Its exact sides are first enclosed at rising precision until every entry is decided
+    def _assign_written(self, name: str | Node, text: str, relation: str) -> None:
+        """Give ``name`` the value of a right side that is a written number (or numbers)."""
+        tree = self._tree(text)
+        if isinstance(tree, ParseError) or self._symbols(text, tree):
+            return
+        exact = self._value(text)
+        if isinstance(exact, ParseError):
+            return
+        claims = claim_numbers(tree, relation)
+        self._assign(name, self._meaning_of(self._read(tree, exact, claims, {}), relation == "≈"))
+
+    def _judge_decided(
+        self, link: Link, texts: tuple[str, str], carried: dict[int, Interval]
+    ) -> Judgement:
+        """:meth:`_judge_values` at a precision where both exact sides are decided.
+
+        The exact sides are first enclosed at rising precision until every entry is decided
         (:func:`decided`); the link is then judged at that precision.  A side still undecided
         at :data:`MAX_JUDGE_BITS` (a value too close to 0 to tell) leaves the link not checked:
-        no verdict comes from a bound that cannot tell the sides apart.
+        no verdict comes from a bound that cannot tell the sides apart.  A link longer than
+        :data:`MAX_LINK_CHARS` is not checked either.
         """
-        if len(link.lhs.text) + len(link.rhs.text) > MAX_LINK_CHARS:
-            self._previous_rhs, self._carried = link.rhs, {}
+        if len(texts[0]) + len(texts[1]) > MAX_LINK_CHARS:
+            self._last_rhs = None
             return self._unchecked(
-                (link.lhs.text, link.rhs.text),
-                f"The link is longer than {MAX_LINK_CHARS:,} characters, more than symnn checks.",
+                texts, f"The link is longer than {MAX_LINK_CHARS:,} characters, more than symnn checks."
             )
-        bits = self._decided_bits(link)
+        bits = self._decided_bits(link, texts)
         if bits is None:
-            self._previous_rhs, self._carried = link.rhs, {}
+            self._last_rhs = None
             return self._unchecked(
-                (link.lhs.text, link.rhs.text),
-                f"A side is too close to 0 to be decided with {MAX_JUDGE_BITS}-bit enclosures.",
+                texts, f"A side is too close to 0 to be decided with {MAX_JUDGE_BITS}-bit enclosures."
             )
         if bits == PRECISION:
-            return self._judge(link)
+            return self._judge_values(link, texts, carried)
         with working_precision(bits):
-            return self._judge(link)
+            return self._judge_values(link, texts, carried)
 
-    def _decided_bits(self, link: Link) -> int | None:
+    def _decided_bits(self, link: Link, texts: tuple[str, str]) -> int | None:
         """The precision at which both exact sides of an ``=``/``≈`` link are decided
-        (:data:`PRECISION` for any other link, whose reading fails later); None if none is."""
+        (:data:`PRECISION` for any other link, one with symbols or one whose reading fails later);
+        None if none is."""
         if link.relation not in ("=", "≈"):
             return PRECISION
-        texts = (link.lhs.text, link.rhs.text)
         trees: list[Node] = []
         for text in texts:
             tree = self._tree(text)
             if isinstance(tree, ParseError) or self._symbols(text, tree):
-                return PRECISION
+                return PRECISION  # named values are intervals of their own width: judged as they are
             trees.append(tree)
         bits = PRECISION
         for tree, text in zip(trees, texts):
@@ -193,25 +280,21 @@ class Judge:
                 self._values[text] = value  # narrower, so right at every precision
         return bits
 
-    def _judge(self, link: Link) -> Judgement:
-        carried = self._carried if link.lhs is self._previous_rhs else {}
-        self._previous_rhs, self._carried = link.rhs, {}
-        texts = (link.lhs.text, link.rhs.text)
-        if link.relation not in CHECKED_RELATIONS:
-            return self._unchecked(
-                texts, f"The relation {link.relation_text} is not a computation symnn checks."
-            )
-        defined = self._define(texts) if link.relation == "=" else None
-        if defined is not None:
-            return self._unchecked(
-                texts, f"This defines {defined}; later links are evaluated with it."
-            )
+    def _judge_values(
+        self, link: Link, texts: tuple[str, str], carried: dict[int, Interval]
+    ) -> Judgement:
+        """The judgement of a link whose sides are numbers (or the sheet's named values)."""
+        self._last_rhs = None
         trees: list[Node] = []
+        called: list[tuple[str, str]] = []
         for side, text in zip(_SIDE_NAMES, texts):
             tree = self._tree(text)
             if isinstance(tree, ParseError):
                 return self._unchecked(texts, f"The {side} side cannot be read: {tree}.")
-            names = self._symbols(text, tree)
+            name = self._called_names(text, tree)
+            if name:
+                called.append((side, name))
+            names = self._unknown_symbols(text, tree)
             if names:
                 return self._unchecked(
                     texts,
@@ -225,13 +308,142 @@ class Judge:
                 return self._unchecked(texts, f"The {side} side cannot be evaluated: {value}.")
             values.append(value)
         claims = claim_numbers(trees[1], link.relation)
+        self._link_places = (
+            max(claims.values()) if link.relation == "≈" and claims else None
+        )
         lhs = self._read(trees[0], values[0], {}, carried)
         steps, slips = self._substitutions(texts[0], lhs, trees[1], claims)
+        self._restating = any(self._symbols(t, tree) for t, tree in zip(texts, trees))
         rhs = self._read(trees[1], values[1], claims, steps, slips)
+        self._restating = False
         self._carried = steps  # the chain goes on from the right side
+        self._last_rhs = rhs
         if link.relation in ("=", "≈"):
-            return self._judge_equality(lhs, rhs, claims)
+            judgement = self._judge_equality(lhs, rhs, claims, texts)
+            if called and judgement.verdict != "ok":
+                # ``\\hat{y}(W + \\epsilon)`` may call ŷ rather than multiply by it: a link
+                # that holds as a product is ok, any other is left unjudged.
+                side, name = called[0]
+                self._last_rhs = None
+                return self._unchecked(
+                    texts,
+                    f"The {side} side writes {name} followed by a parenthesis, which may be "
+                    "a function call, and as a product the link does not hold; not checked.",
+                )
+            return judgement
         return verdicts.judge_order(link.relation, lhs.exact, rhs.exact)
+
+    # ----- named values ------------------------------------------------------------------
+    def _name_of(self, text: str) -> str | Node | None:
+        """The name a side is, when it is one name alone (``net_{h1}``, ``\\text{out}_{h1}``),
+        or a derivative written as a fraction of ∂ terms (``\\frac{\\partial E}{\\partial w}``,
+        then the tree is the name)."""
+        tree = self._tree(text)
+        if isinstance(tree, Chain) and _is_derivative(tree):
+            return tree
+        if not isinstance(tree, Symbol):
+            return None
+        name = tree.name.rstrip("'")
+        # A lone Latin letter is too often a condition or a variable ("at $x = 0$"):
+        # only a name with a subscript or of several letters holds a value.
+        return tree.name if "_" in name or len(name) > 1 else None
+
+    def forget_names(self) -> None:
+        """Forget the values the sheet named (a new section or exercise begins)."""
+        self.names.clear()
+        self._naming = None
+
+    def _unknown_symbols(self, text: str, tree: Node) -> list[str]:
+        """The symbols of a side that have no value (named values and named derivatives
+        have theirs)."""
+        found = self._symbols(text, tree)
+        if not found or not self.names:
+            return found
+        if not any(not isinstance(key, str) for key in self.names):
+            return [n for n in found if n not in self.names]
+        unknown: list[str] = []
+        stack = [tree]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, Chain) and node in self.names:
+                continue
+            if isinstance(node, Chain):
+                start = named_prefix(node, self.names)
+                if start:
+                    stack.extend(operand for _, operand in node.rest[start:])
+                    continue
+            if isinstance(node, Symbol):
+                if node.name not in self.names and node.name not in unknown:
+                    unknown.append(node.name)
+                continue
+            stack.extend(children(node))
+        return unknown
+
+    def _refers(self, tree: Node, text: str, name: str | Node) -> bool:
+        """Whether a side uses the name (``\\hat{y} = \\sigma(\\hat{y})`` relates ŷ to itself)."""
+        if isinstance(name, str):
+            return name in self._symbols(text, tree)
+        return any(node == name for node in walk(tree) if isinstance(node, Chain))
+
+    def _called_names(self, text: str, tree: Node) -> str | None:
+        """A named value written right before ``(``: ``\\hat{y}(W + \\epsilon)`` calls ŷ
+        rather than multiplying by it, so the side has no value to check."""
+        if not self.names or not any(n in self.names for n in self._symbols(text, tree)):
+            return None
+        tokens = tokenize(_PARTIAL.sub(r"\\text{∂}", text))
+        for k, (token, following) in enumerate(zip(tokens, tokens[1:])):
+            if token.type == "SYMBOL" and token.value in self.names and following.type == "_LPAR":
+                if not _group_uses(tokens, k + 1, token.value):
+                    return str(token.value)  # ``out(1 - out)`` is a product, not a call
+        return None
+
+    def _named(self, name: str | Node, link: Link, texts: tuple[str, str]) -> Judgement:
+        """``name = rhs``: the name gets the right side's value, and keeps the value of
+        the chain's later sides (``net_{h1} = 0.15 \\cdot 0.05 + … = 0.3775``)."""
+        tree = self._tree(texts[1])
+        shown = name if isinstance(name, str) else texts[0]
+        if not isinstance(tree, ParseError) and self._refers(tree, texts[1], name):
+            self._naming = None  # ``\\hat{y} = \\sigma(\\hat{y})`` is an equation, not a value
+            return self._unchecked(texts, f"This relates {shown} to itself; it gives no value.")
+        self._naming = name
+        value: Value | None = None
+        if not isinstance(tree, ParseError) and not self._unknown_symbols(texts[1], tree):
+            claims = claim_numbers(tree, link.relation)
+            exact = self._value(texts[1])
+            if not isinstance(exact, ParseError):
+                rhs = self._read(tree, exact, claims, {})
+                value = self._meaning_of(rhs, link.relation == "≈")
+        if value is None:
+            self.names.pop(name, None)  # a name given a new meaning loses its old value
+            return self._unchecked(texts, f"This names {shown}; it has no value yet.")
+        self._assign(name, value)
+        return self._unchecked(
+            texts,
+            f"This gives {shown} the value {show_value(value)}; later links using it are checked.",
+        )
+
+    def _meaning_of(self, rhs: Reading, approximate: bool = False) -> Value:
+        """What a right side stands for: a claim what it rounded (or its rounding interval,
+        after ``≈``, or when it is a display), else the side with its rounded numbers."""
+        single = single_claim(rhs.tree)
+        if single is not None and single[1].decimals:
+            sign, number = single
+            learned = self.claims.meaning(number)
+            if learned is not None:
+                return learned if sign == 1 else -learned
+            if approximate or self._displayed(number):
+                shown = display_interval(number.value, number.decimals or 0)
+                return shown if sign == 1 else -shown
+        return rhs.sheet if rhs.sheet is not None else rhs.exact
+
+    def _assign(self, name: str | Node, value: Value | Reading) -> None:
+        """Give ``name`` a value; along one chain it keeps the tightest value its sides
+        agree on (``= \\frac{4427}{59590} \\approx 0.0743`` keeps the fraction), and takes
+        a value that disagrees (the sheet carries its own slip forward)."""
+        if isinstance(value, Reading):
+            value = self._meaning_of(value)
+        known = self.names.get(name)
+        self.names[name] = value if known is None else _tightest(known, value)
 
     def _define(self, texts: tuple[str, str]) -> str | None:
         """Learn ``f(x) = body`` when the link defines a function the sheet names itself
@@ -285,6 +497,7 @@ class Judge:
             lambda n: meanings.get(id(n)) or Interval.point(n.value),
             node_values,
             self.definitions,
+            self.names,
         )
         return Reading(
             tree, exact, meanings, sheet, node_values if sheet is not None else None, slips
@@ -296,14 +509,34 @@ class Judge:
         """What each rounded number of a side stands for (exact numbers and claims left out)."""
         meanings: dict[int, Interval] = {}
         for number in numbers:
-            if not number.decimals or id(number) in claims:
+            if not number.decimals:
+                continue
+            if id(number) in claims:
+                # A link written with named values restates results computed before
+                # (``\\tanh(X) = [-0.964, -0.761, …]``): a rounded result stands for what
+                # it rounded there, and a slip in it was reported where it was made.
+                restated = self.claims.meaning(number) if self._restating else None
+                if restated is not None and not restated.is_point:
+                    meanings[id(number)] = restated
                 continue
             stood, step = self.claims.meaning(number), steps.get(id(number))
             if step is not None:
                 stood = step if stood is None else stood.hull(step)
+            if self._displayed(number):
+                shown = display_interval(number.value, number.decimals)
+                stood = shown if stood is None else stood.hull(shown)
             if stood is not None and not stood.is_point:
                 meanings[id(number)] = stood
         return meanings
+
+    def _displayed(self, number: Number) -> bool:
+        """Whether a decimal operand is a display standing for its rounding interval."""
+        places = number.decimals or 0
+        if (number.value, places) in self._exact_results:
+            return False  # the sheet computed it exactly: ``= 0.005 \approx 0.006`` is wrong
+        if places >= 2 and places in (self.display_places, self._link_places):
+            return True
+        return self.shown.rounds(number.value, places) or long_display(number)
 
     def _substitutions(
         self, text: str, lhs: Reading, rhs: Node, claims: Claims
@@ -333,7 +566,9 @@ class Judge:
     def _tree(self, text: str) -> Node | ParseError:
         if text not in self._trees:
             try:
-                self._trees[text] = parse_expression(text)
+                # ∂ is read as a name here, so that a derivative can be named
+                # (``\\frac{\\partial E}{\\partial w} = 0.08``); the parser itself refuses it.
+                self._trees[text] = parse_expression(_PARTIAL.sub(r"\\text{∂}", text))
             except ParseError as error:
                 self._trees[text] = error
         return self._trees[text]
@@ -345,28 +580,35 @@ class Judge:
         return names
 
     def _value(self, text: str) -> Value | ParseError:
-        if text not in self._values:
-            tree = self._tree(text)
-            try:
-                self._values[text] = (
-                    tree
-                    if isinstance(tree, ParseError)
-                    else evaluate_interval(tree, definitions=self.definitions)
-                )
-            except ParseError as error:
-                self._values[text] = error
-        return self._values[text]
+        """A side's exact value (cached, unless it uses named values, which may change)."""
+        if text in self._values:
+            return self._values[text]
+        tree = self._tree(text)
+        try:
+            value: Value | ParseError = (
+                tree
+                if isinstance(tree, ParseError)
+                else evaluate_interval(tree, definitions=self.definitions, names=self.names)
+            )
+        except ParseError as error:
+            value = error
+        if isinstance(tree, ParseError) or not self._symbols(text, tree):
+            self._values[text] = value
+        return value
 
     def _exact_nodes(self, text: str) -> dict[int, Value]:
         """The exact value of each node of a side, by ``id`` (only substitution steps need
         them, so they are computed on demand)."""
-        if text not in self._node_values:
-            values: dict[int, Value] = {}
-            tree = self._tree(text)
-            if not isinstance(tree, ParseError):
-                evaluate_or_none(tree, exact_literal, values, self.definitions)
-            self._node_values[text] = values
-        return self._node_values[text]
+        if text in self._node_values:
+            return self._node_values[text]
+        values: dict[int, Value] = {}
+        tree = self._tree(text)
+        if not isinstance(tree, ParseError):
+            evaluate_or_none(tree, exact_literal, values, self.definitions, self.names)
+            if self._symbols(text, tree):
+                return values  # named values may change: not cached
+        self._node_values[text] = values
+        return values
 
     def _literals(self, node: Node) -> list[Number]:
         """The written numbers of a tree (memoized: trees live as long as the judge)."""
@@ -380,20 +622,23 @@ class Judge:
         return Judgement("not checked", texts[0], texts[1], message)
 
     # ----- = and ≈ -----------------------------------------------------------------------
-    def _judge_equality(self, lhs: Reading, rhs: Reading, claims: Claims) -> Judgement:
+    def _judge_equality(
+        self, lhs: Reading, rhs: Reading, claims: Claims, texts: tuple[str, str]
+    ) -> Judgement:
         left, right = lhs.exact, rhs.exact
         pairing, problem = verdicts.pairing(left, right)
         if pairing is None:
             return Judgement("error", show_value(left), show_value(right), problem)
         base = verdicts.entries(pairing, left, right, rhs.tree, claims, self._literals)
         if all(verdicts.equal(exact, claimed) for _, exact, claimed, _, _ in base):
-            half = unit = lenient = None  # the common case: no rounding to weigh
+            half = unit = None  # the common case: no rounding to weigh
+            lenient = flat(lhs.sheet)  # (a result of displayed numbers carries their rounding)
         elif not claims and not rhs.meanings and not rhs.slips:  # exact as written
             half = unit = None
             lenient = flat(lhs.sheet)
         else:
-            half = claim_values(rhs, claims, Fraction(1, 2), self.definitions)
-            unit = claim_values(rhs, claims, Fraction(1), self.definitions)
+            half = claim_values(rhs, claims, Fraction(1, 2), self.definitions, self.names)
+            unit = claim_values(rhs, claims, Fraction(1), self.definitions, self.names)
             lenient = flat(lhs.sheet)
         left_nodes = verdicts.entry_nodes(lhs.tree, len(base))
         entries = [
@@ -414,11 +659,55 @@ class Judge:
         ]
         outcomes = [verdicts.outcome(entry) for entry in entries]
         for entry, outcome in zip(entries, outcomes):
-            if outcome in ("rounded", "sheet", "rounding"):
+            if outcome in ("rounded", "sheet", "rounding") or (
+                outcome == "equal" and entry.lenient is not None
+            ):
                 self._learn(entry, outcome)
+            if outcome != "error" and entry.claim is not None and entry.claim[1].decimals:
+                number = entry.claim[1]
+                self.shown.learn(number.value, number.decimals or 0)
+                if outcome == "equal" and entry.lenient is None and entry.exact.is_point:
+                    self._exact_results.add((number.value, number.decimals or 0))
         message = messages.message(entries, outcomes, pairing)
         worst = max(outcomes, key=SEVERITY.__getitem__)
+        if worst == "error" and pairing == "scalar":
+            clause = self._diagnosis(lhs, rhs, entries[0], texts)
+            if clause is not None:
+                message += f" Likely slip: {clause}."
         return Judgement(OUTCOME_VERDICT[worst], show_value(left), show_value(right), message)
+
+    def _diagnosis(self, lhs: Reading, rhs: Reading, entry: Entry, texts: tuple[str, str]) -> str | None:
+        """The likely slip of a scalar link that is an error (:mod:`.diagnose`); a link
+        written with numbers only is diagnosed once, however often a page repeats it."""
+        uses_names = any(self._symbols(t, tree) for t, tree in zip(texts, (lhs.tree, rhs.tree)))
+        key = (texts, entry.lenient is not None)
+        if not uses_names and key in self._diagnoses:
+            return self._diagnoses[key]
+        meanings = {**lhs.meanings, **rhs.meanings}
+
+        def standing(number: Number) -> Interval:
+            return meanings.get(id(number)) or Interval.point(number.value)
+
+        def evaluate(
+            tree: Node, literal: Callable[[Number], Interval] | None
+        ) -> Interval | None:
+            value = evaluate_or_none(tree, literal or standing, None, self.definitions, self.names)
+            return value if isinstance(value, Interval) else None
+
+        left = entry.lenient if entry.lenient is not None else entry.exact
+        found = diagnose(
+            lhs.tree,
+            rhs.tree,
+            left,
+            entry.claim,
+            entry.claimed_half,
+            entry.places,
+            evaluate,
+            self.names if uses_names else {},  # a named value in place of another needs names
+        )
+        if not uses_names:
+            self._diagnoses[key] = found
+        return found
 
     def _used(self, node: Node, meanings: dict[int, Interval]) -> tuple[str, ...]:
         """The rounded numbers of a tree that stand for more than themselves, as written."""
@@ -438,9 +727,59 @@ class Judge:
         if not number.decimals:
             return
         meant = entry.exact
+        if outcome == "equal" and entry.lenient is not None:  # the left side used displays
+            own = Interval.around(number.value, Fraction(1, 2 * 10**number.decimals))
+            lenient = entry.lenient if sign == 1 else -entry.lenient
+            if not lenient.intersects(own):
+                return
+            meant = Interval(max(lenient.lo, own.lo), min(lenient.hi, own.hi))
+            self.claims.learn(number, Interval.point(number.value).hull(meant))
+            return
         if outcome == "sheet" and entry.lenient is not None:
             meant = Interval(
                 max(entry.lenient.lo, entry.claimed_half.lo),
                 min(entry.lenient.hi, entry.claimed_half.hi),
             )
         self.claims.learn(number, Interval.point(number.value).hull(meant if sign == 1 else -meant))
+
+
+def _tightest(known: Value, new: Value) -> Value:
+    """The common part of two values of one name, or ``new`` when they do not meet."""
+    if isinstance(known, Interval) and isinstance(new, Interval):
+        if not known.intersects(new):
+            return new
+        return Interval(max(known.lo, new.lo), min(known.hi, new.hi))
+    if isinstance(known, Grid) and isinstance(new, Grid) and known.shape == new.shape:
+        rows = tuple(
+            tuple(_tightest(a, b) for a, b in zip(row_a, row_b))
+            for row_a, row_b in zip(known.rows, new.rows)
+        )
+        if all(isinstance(e, Interval) for row in rows for e in row):
+            return Grid(rows)  # type: ignore[arg-type]
+    return new
+
+
+def _group_uses(tokens: list[Any], opening: int, name: object) -> bool:
+    """Whether the parenthesised group opening at ``tokens[opening]`` uses ``name``."""
+    depth = 0
+    for token in tokens[opening:]:
+        if token.type == "_LPAR":
+            depth += 1
+        elif token.type == "_RPAR":
+            depth -= 1
+            if depth == 0:
+                return False
+        elif token.type == "SYMBOL" and token.value == name:
+            return True
+    return False
+
+
+def _is_derivative(tree: Chain) -> bool:
+    """A fraction of ∂ terms and names, no number (``\\frac{\\partial E_{o1}}{\\partial w_5}``)."""
+    nodes = walk(tree)
+    return (
+        len(tree.rest) == 1
+        and tree.rest[0][0] == "div"
+        and any(isinstance(n, Symbol) and n.name == "∂" for n in nodes)
+        and not any(isinstance(n, Number) for n in nodes)
+    )

@@ -5,6 +5,7 @@ which rounding or which of the sheet's own rounded values makes it hold, or why 
 from __future__ import annotations
 
 from collections.abc import Callable
+from fractions import Fraction
 
 from symnn.core.interval import Interval
 from symnn.verify.lint.display import approximate, rounded_text, show
@@ -59,6 +60,7 @@ def _entry_sentence(entry: Entry, outcome: Outcome) -> str:
             "rounded one unit off in the last place"
             if entry.slipped
             else f"{exact} rounds to {rounded_text(entry.exact, entry.places)}, not {claimed}: one unit off in the last place"
+            + _truncated(entry)
             if single
             else f"{exact} differs from {claimed} by one unit in the last of its {places}"
         ),
@@ -68,6 +70,19 @@ def _entry_sentence(entry: Entry, outcome: Outcome) -> str:
         ),
     }
     return sentences[outcome]()
+
+
+def _truncated(entry: Entry) -> str:
+    """`` (truncated instead of rounded)`` when the claim cuts the value's digits off."""
+    if entry.claim is None or entry.places is None or not entry.exact.is_point and (
+        entry.exact.width > Fraction(1, 10 ** (entry.places + 6))
+    ):
+        return ""
+    sign, number = entry.claim
+    value = entry.exact.midpoint * sign
+    scale = 10**entry.places
+    truncated = Fraction(int(value * scale), scale)  # int() cuts toward zero
+    return " (truncated instead of rounded)" if truncated == number.value else ""
 
 
 def _sheet_sentence(entry: Entry, exact: str, claimed: str) -> str:

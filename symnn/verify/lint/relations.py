@@ -336,13 +336,25 @@ def _statements(blanked: str, events: list[_Event]) -> list[list[_Event]]:
 
 
 def _is_boundary(blanked: str, events: list[_Event], index: int) -> bool:
-    """A separator, or a row break whose next row does not start with a relation."""
+    """A separator, or a row break whose next row does not start with a relation.
+
+    Empty rows (``\\\\ \\\\``, often written for vertical space) are skipped: the row
+    after them may still continue the equation above.
+    """
     event = events[index]
     if event.kind == "separator":
         return True
     if event.kind != "row":
         return False
     following = events[index + 1] if index + 1 < len(events) else None
+    while (
+        following is not None
+        and following.kind == "row"
+        and not blanked[event.end : following.start].strip()
+    ):
+        index += 1
+        event = following
+        following = events[index + 1] if index + 1 < len(events) else None
     continues = (
         following is not None
         and following.kind == "relation"

@@ -18,14 +18,15 @@ load on first use.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from symnn.errors import SymnnError
 
 if TYPE_CHECKING:
-    from symnn.verify.lint.formats import Format
+    from symnn.verify.lint.formats import Format, InputFormat
     from symnn.verify.lint.judge import Judge, Judgement, Verdict
     from symnn.verify.lint.relations import Link
 
@@ -52,6 +53,14 @@ class Finding:
     """The right side's value (its TeX when it has none)."""
     message: str
     """One sentence explaining the verdict."""
+    cell: int | None = None
+    """The notebook cell the link is in (1-based; then :attr:`line` is the line in the
+    cell), or None for a document that is not a notebook."""
+
+    @property
+    def where(self) -> str:
+        """``12`` or, in a notebook, ``cell 3, line 2``."""
+        return str(self.line) if self.cell is None else f"cell {self.cell}, line {self.line}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +70,7 @@ class LintReport:
     source: str
     """The sheet's path (or a name for text given directly)."""
     format: str
-    """markdown, latex or html."""
+    """markdown, latex, html, text or notebook."""
     findings: tuple[Finding, ...]
     """One finding per link."""
 
@@ -73,21 +82,74 @@ class LintReport:
             counts[finding.verdict] += 1
         return counts
 
+    def to_json(self) -> str:
+        """The machine-readable report: ``{"findings": [...], "summary": {verdict: count}}``
+        (a notebook's findings name their ``cell``)."""
+        import json
+
+        findings = [
+            {
+                "line": f.line,
+                "text": f.text,
+                "verdict": f.verdict,
+                "lhs": f.lhs,
+                "rhs": f.rhs,
+                "message": f.message,
+            }
+            | ({"cell": f.cell} if f.cell is not None else {})
+            for f in self.findings
+        ]
+        return json.dumps(
+            {"findings": findings, "summary": self.summary}, ensure_ascii=False, indent=2
+        )
+
     @property
     def exit_code(self) -> int:
         """1 when any link is an error, else 0."""
         return 1 if self.summary["error"] else 0
 
 
-def lint_text(text: str, fmt: Format, source: str = "<text>") -> LintReport:
-    """Judge every link of every math span of a document given as text."""
+def document_of(text: str, fmt: InputFormat, source: str = "<text>") -> tuple[str, Format]:
+    """The document lint reads and its format: a notebook's Markdown cells as Markdown,
+    any other text as it is."""
+    if fmt == "notebook":
+        from symnn.verify.lint.notebook import notebook_markdown
+
+        return notebook_markdown(text, source)[0], "markdown"
+    return text, fmt
+
+
+def lint_text(text: str, fmt: InputFormat, source: str = "<text>") -> LintReport:
+    """Judge every link of every math span of a document given as text.
+
+    A notebook (``fmt="notebook"``, the JSON of an ``.ipynb`` file) is read by its
+    Markdown cells; each finding then names its cell and its line in that cell.
+    """
     from symnn.verify.lint.extract import find_math_spans
     from symnn.verify.lint.judge import Judge
     from symnn.verify.lint.relations import split_relations
 
-    judge = Judge()
+    if fmt == "notebook":
+        from symnn.verify.lint.notebook import cell_line, notebook_markdown
+
+        document, cells = notebook_markdown(text, source)
+        inner = lint_text(document, "markdown", source)
+        located = []
+        for finding in inner.findings:
+            cell, line = cell_line(cells, finding.line)
+            located.append(replace(finding, line=line, cell=cell))
+        return LintReport(source, "notebook", tuple(located))
+    from symnn.verify.lint.displays import display_places
+
+    spans = find_math_spans(text, fmt)
+    judge = Judge(display_places([span.text for span in spans]))
     findings = []
-    for span in find_math_spans(text, fmt):
+    headings = [m.start() for m in _HEADING[fmt].finditer(text)]
+    section = 0
+    for span in spans:
+        while section < len(headings) and headings[section] < span.start:
+            section += 1
+            judge.forget_names()  # a name's value holds within its section
         line, counted = span.line, 0
         for link in split_relations(span.text):
             judgement = _judge_safely(judge, link)
@@ -107,6 +169,15 @@ def lint_text(text: str, fmt: Format, source: str = "<text>") -> LintReport:
                 )
             )
     return LintReport(source, fmt, tuple(findings))
+
+
+_HEADING: dict[str, re.Pattern[str]] = {
+    "markdown": re.compile(r"^[ \t]{0,3}#{1,6}[ \t]", re.MULTILINE),
+    "text": re.compile(r"^[ \t]{0,3}#{1,6}[ \t]", re.MULTILINE),
+    "latex": re.compile(r"\\(?:part|chapter|(?:sub){0,2}section|paragraph)\*?\s*[\[{]"),
+    "html": re.compile(r"<h[1-6]\b", re.IGNORECASE),
+}
+"""Where a section begins in each format (the values a sheet named are forgotten there)."""
 
 
 def _judge_safely(judge: Judge, link: Link) -> Judgement:
@@ -139,7 +210,7 @@ def read_sheet(path: Path) -> str:
         raise SymnnError(f"{path}: is not UTF-8 text (bad byte at offset {error.start})") from None
 
 
-def lint_file(path: Path | str, fmt: Format | None = None) -> LintReport:
+def lint_file(path: Path | str, fmt: InputFormat | None = None) -> LintReport:
     """Lint a sheet file; its format comes from ``fmt`` or else from its name and content."""
     from symnn.verify.lint.formats import detect_format
 

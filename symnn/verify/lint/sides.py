@@ -8,9 +8,10 @@ evaluated on intervals under those meanings.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from symnn.core.interval import Interval
 from symnn.core.nodes import Node, Number
@@ -30,7 +31,8 @@ class Reading:
     exact: Value
     """Its value with every written number exact."""
     meanings: dict[int, Interval]
-    """What its rounded numbers stand for, by ``id`` of their node (claims excluded)."""
+    """What its rounded numbers stand for, by ``id`` of their node (a claim only when it
+    restates a result the sheet wrote rounded earlier)."""
     sheet: Value | None
     """Its value with those numbers standing for what they rounded (None if it has none)."""
     node_values: dict[int, Value] | None
@@ -55,6 +57,7 @@ def evaluate_or_none(
     literal: Callable[[Number], Interval],
     recorded: dict[int, Value] | None = None,
     definitions: Definitions | None = None,
+    names: Mapping[Any, Value] | None = None,
 ) -> Value | None:
     """The side evaluated with ``literal``; None if that fails (a widened divisor may be 0).
 
@@ -67,6 +70,7 @@ def evaluate_or_none(
             literal,
             record=None if recorded is None else _recorder(recorded),
             definitions=definitions,
+            names=names,
         )
     except ParseError:
         return None
@@ -79,7 +83,11 @@ def flat(value: Value | None) -> list[Interval] | None:
 
 
 def claim_values(
-    rhs: Reading, claims: Claims, units: Fraction, definitions: Definitions
+    rhs: Reading,
+    claims: Claims,
+    units: Fraction,
+    definitions: Definitions,
+    names: Mapping[Any, Value] | None = None,
 ) -> list[Interval] | None:
     """The right side's entries with its claim widened by ``units`` in the last place and
     its rounded numbers standing for what they rounded (with a whole unit, its slips too)."""
@@ -87,7 +95,9 @@ def claim_values(
 
     def literal(node: Number) -> Interval:
         if id(node) in claims:
-            return rounding_interval(node, units)
+            restated = rhs.meanings.get(id(node))
+            widened = rounding_interval(node, units)
+            return widened if restated is None else widened.hull(restated)
         stood = rhs.meanings.get(id(node)) or Interval.point(node.value)
         slip = slips.get(id(node))
         return stood if slip is None else stood.hull(slip)
@@ -95,4 +105,4 @@ def claim_values(
     written = written_numbers(rhs.tree)
     if written is not None:  # the usual claim: numbers as written, no evaluation needed
         return [literal(number) if sign > 0 else -literal(number) for sign, number in written]
-    return flat(evaluate_or_none(rhs.tree, literal, definitions=definitions))
+    return flat(evaluate_or_none(rhs.tree, literal, definitions=definitions, names=names))

@@ -15,7 +15,7 @@ from typing import Literal
 
 from symnn.core.interval import Interval
 from symnn.core.nodes import Matrix, Node, Number
-from symnn.verify.lint.claims import Claims
+from symnn.verify.lint.claims import Claims, rounding_interval
 from symnn.verify.lint.display import TIGHT, show_value
 from symnn.verify.syntax.grid import Grid, shape_name
 
@@ -149,11 +149,21 @@ def _representable(value: Interval, places: int) -> bool:
     return value.is_point and (value.lo * Fraction(10) ** places).denominator == 1
 
 
+def _rounds_to_claim(entry: Entry) -> bool:
+    """Whether the exact left side rounds to the claim itself (not only to what a
+    restated rounded result stands for)."""
+    if entry.claim is None or not entry.used_right:
+        return True
+    sign, number = entry.claim
+    own = rounding_interval(number, Fraction(1, 2))
+    return entry.exact.intersects(own if sign == 1 else -own)
+
+
 def outcome(entry: Entry) -> Outcome:
     if equal(entry.exact, entry.claimed):
         return "equal"
     if entry.exact.intersects(entry.claimed_half):
-        if entry.places is not None:
+        if entry.places is not None and _rounds_to_claim(entry):
             return "rounded"
         if entry.used_right:
             return "sheet"

@@ -20,6 +20,8 @@ from symnn.verify.syntax.vocabulary import (
     COMPARISONS,
     CONDITION_WORDS,
     DELIMITERS,
+    FUNCTION_CLOSERS,
+    FUNCTION_DELIMITERS,
     FUNCTION_NAMES,
     LEXEME,
     MATRIX_ENVIRONMENTS,
@@ -125,6 +127,8 @@ def delimiter(
     position = t.skip_space(after)
     match = LEXEME.match(t.text, position, end)
     lexeme = match.group() if match else ""
+    if match is not None and (lexeme in FUNCTION_DELIMITERS or lexeme in FUNCTION_CLOSERS):
+        return floor_bracket(t, lexeme[1:], start, match.end(), end, depth, in_matrix)
     kinds = DELIMITERS.get(lexeme)
     if kinds is None or match is None:
         raise t.fail(f"\\{name} must be followed by a bracket", position)
@@ -185,6 +189,20 @@ def environment_end(t: Tokenizer, kind: str, position: int, end: int) -> re.Matc
     raise t.fail(f"\\begin{{{kind}}} without \\end{{{kind}}}", position)
 
 
+def floor_bracket(
+    t: Tokenizer, name: str, start: int, after: int, end: int, depth: int, in_matrix: bool
+) -> int:
+    """``\\lfloor`` opens a call of floor, ``\\rfloor`` closes it (with or without ``\\left``/``\\right``)."""
+    function = FUNCTION_DELIMITERS.get("\\" + name)
+    if function is not None:
+        t.check_depth(depth, start)
+        t.emit("FUNCTION", Function(function), start)
+        t.emit("_LPAR", "(", start)
+    else:
+        t.emit("_RPAR", ")", start)
+    return after
+
+
 CommandHandler = Callable[["Tokenizer", str, int, int, int, int, bool], int]
 """A handler: (tokenizer, name, start, after, end, depth, in_matrix) -> next position."""
 
@@ -199,5 +217,6 @@ COMMAND_HANDLERS: dict[str, CommandHandler] = {
     **dict.fromkeys(NAMING_COMMANDS, naming),
     **dict.fromkeys(STYLE_COMMANDS | ACCENTS, styled),
     **dict.fromkeys(SKIPPED_WITH_ARGUMENT, skipped),
+    **dict.fromkeys((name[1:] for name in (*FUNCTION_DELIMITERS, *FUNCTION_CLOSERS)), floor_bracket),
 }
 """Commands that read arguments or need context."""

@@ -15,6 +15,7 @@ entrywise; a 1×1 matrix is a number.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping
 from fractions import Fraction
@@ -80,6 +81,7 @@ class Arithmetic(Protocol[S]):
     def log(self, a: S, base: Fraction | None) -> S: ...
     def root(self, a: S, index: S | None) -> S: ...
     def absolute(self, a: S) -> S: ...
+    def floor(self, a: S) -> S: ...
     def activation(self, function: Function, a: S, slope: Fraction) -> S: ...
     def extremum(self, name: str, values: list[S]) -> S: ...
     def compare(self, a: S, b: S) -> int | None: ...
@@ -91,6 +93,18 @@ Recorder = Callable[[Node, Value], None]
 
 Definitions = Mapping[str, Definition]
 """The functions a sheet defines, by name as written (``softsign``, ``softsign'``)."""
+
+
+def named_prefix(node: Chain, compounds: Mapping[Any, Any]) -> int:
+    """How many operators of a chain belong to a named expression it starts with (0: none).
+
+    ``\\frac{a}{b} \\cdot c`` is the chain a / b · c: its first two operands are the
+    fraction a/b, which the sheet may have named.
+    """
+    for count in range(len(node.rest) - 1, 0, -1):
+        if Chain(node.first, node.rest[:count]) in compounds:
+            return count
+    return 0
 
 
 def run(node: Node, arithmetic: Arithmetic[S], leaky_slope: Fraction) -> Value:
@@ -105,7 +119,15 @@ class Evaluator(Generic[S]):
     definition's parameters while its body is evaluated.
     """
 
-    __slots__ = ("arithmetic", "bindings", "deadline", "definitions", "leaky_slope", "record")
+    __slots__ = (
+        "arithmetic",
+        "bindings",
+        "compounds",
+        "deadline",
+        "definitions",
+        "leaky_slope",
+        "record",
+    )
 
     def __init__(
         self,
@@ -120,11 +142,16 @@ class Evaluator(Generic[S]):
         self.record = record
         self.definitions: Definitions = definitions or {}
         self.bindings: dict[str, Any] = {}
+        self.compounds: Mapping[Node, Any] = {}
+        """Values the sheet named by an expression (``\\frac{\\partial E}{\\partial w}``)."""
 
     def value(self, node: Node) -> Value:
         if time.monotonic() > self.deadline:
             raise ParseError(f"evaluation took longer than {TIME_LIMIT:g} s")
-        result = _NODE_RULES[type(node)](self, node)
+        if self.compounds and type(node) is Chain and node in self.compounds:
+            result = self.compounds[node]  # a value the sheet named by an expression
+        else:
+            result = _NODE_RULES[type(node)](self, node)
         if self.record is not None:
             self.record(node, result)
         return result
@@ -148,8 +175,14 @@ class Evaluator(Generic[S]):
         return self.arithmetic.constant(node.name)
 
     def chain(self, node: Chain) -> Value:
-        result = self.value(node.first)
-        for operator, operand in node.rest:
+        rest = node.rest
+        start = named_prefix(node, self.compounds) if self.compounds else 0
+        if start:  # ``\\frac{\\partial E}{\\partial o} \\cdot …`` starts with a named fraction
+            result = self.compounds[Chain(node.first, rest[:start])]
+            rest = rest[start:]
+        else:
+            result = self.value(node.first)
+        for operator, operand in rest:
             result = _CHAIN_RULES[operator](self, result, self.value(operand))
         return result
 
@@ -337,6 +370,9 @@ class Intervals:
     def absolute(self, a: Interval) -> Interval:
         return iv.absolute(a)
 
+    def floor(self, a: Interval) -> Interval:
+        return Interval(Fraction(math.floor(a.lo)), Fraction(math.floor(a.hi)))
+
     def activation(self, function: Function, a: Interval, slope: Fraction) -> Interval:
         from symnn.core.domains import INTERVALS, function_of
         from symnn.core.program import activation_program
@@ -361,16 +397,21 @@ def evaluate_interval(
     leaky_slope: Fraction = DEFAULT_LEAKY_SLOPE,
     record: Recorder | None = None,
     definitions: Definitions | None = None,
+    names: Mapping[Any, Value] | None = None,
 ) -> Interval | Grid[Interval]:
     """An enclosure of the tree's value, each written number read through ``literal``.
 
     ``record``, if given, is called with every node and its value as they are computed;
-    ``definitions`` are the functions the sheet defined.
+    ``definitions`` are the functions the sheet defined, ``names`` the values it gave
+    names (``net_h1``, by name; ``\\frac{\\partial E}{\\partial w}``, by its tree).
 
     >>> from symnn.verify.syntax.parse import parse_expression
     >>> evaluate_interval(parse_expression("0.1 + 0.2"))
     Interval(lo=Fraction(3, 10), hi=Fraction(3, 10))
     """
     evaluator = Evaluator(Intervals(literal), leaky_slope, record, definitions)
+    if names:
+        evaluator.bindings = {k: v for k, v in names.items() if isinstance(k, str)}
+        evaluator.compounds = {k: v for k, v in names.items() if not isinstance(k, str)}
     result: Interval | Grid[Interval] = evaluator.value(node)
     return result

@@ -98,6 +98,9 @@ class Exact:
     def absolute(self, a: sp.Expr) -> sp.Expr:
         return sp.Abs(a)
 
+    def floor(self, a: sp.Expr) -> sp.Expr:
+        return sp.floor(a)
+
     def activation(self, function: Function, a: sp.Expr, slope: Fraction) -> sp.Expr:
         rule = ACTIVATIONS[function.name]
         expr = rule.derivative if function.derivative else rule.definition

@@ -102,6 +102,12 @@ def apply_sign(ev: Evaluator[Any], function: Function, arguments: list[Value]) -
     )
 
 
+def apply_floor(ev: Evaluator[Any], function: Function, arguments: list[Value]) -> Value:
+    """⌊a⌋, the largest whole number not above a (the convolution kinds' output-size rule)."""
+    no_derivative(function)
+    return entrywise(ev.arithmetic.floor, one_argument(function, arguments), what="apply")
+
+
 def apply_definition(
     ev: Evaluator[S], function: Function, definition: Definition, arguments: list[Value]
 ) -> Value:
@@ -134,5 +140,6 @@ FUNCTION_RULES: dict[str, Rule] = {
     **dict.fromkeys(("max", "min"), apply_extremum),
     "softmax": apply_softmax,
     "sign": apply_sign,
+    "floor": apply_floor,
 }
 """One rule per function name (a name not listed is one the sheet may define)."""

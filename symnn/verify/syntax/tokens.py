@@ -55,6 +55,12 @@ _TRANSPOSE_AHEAD = re.compile(
 )
 _PRIME_AHEAD = re.compile(r"\s*(?:\\prime\b|\{\s*\\prime\s*\})")
 _PARAMETER = re.compile(r"\s*(\d+(?:\.\d+)?|\.\d+)\s*")
+_SUBSCRIPTED_WORD = re.compile(r"([A-Za-z]{2,})(?=_)")
+"""A name of several letters written with a subscript (``net_{h1}``, ``target_{o1}``)."""
+_NAME_MARK_AHEAD = re.compile(r"\s*(?:([+*])(?![\w{(\\])|\{\s*([+*]|\\star|new|old|\(\d+\))\s*\})")
+"""A superscript that marks a name (``w^+``, ``w^{new}``, ``w^{(1)}``) rather than a power."""
+_SCIENTIFIC = re.compile(r"[eE]([+-]?\d{1,6})(?![\d.^])")
+"""The exponent of a number in scientific notation, right after its digits (``1e-5``)."""
 _EULER_TEXT = re.compile(r"\s*(?:e|\\mathrm\{e\}|\\text\{e\})\s*")
 
 
@@ -210,6 +216,8 @@ class Tokenizer:
         raise self.fail(f"unexpected character {first!r}", start)
 
     def number(self, lexeme: str, start: int, after: int) -> int:
+        """A written number; ``1e-5`` and ``2.5E3`` (scientific notation, no spaces, the
+        ``e`` not raised to a power) are numbers too, with the places they resolve to."""
         if lexeme == ".":
             raise self.fail("a '.' that is not part of a number", start)
         digits = lexeme.replace(".", "")
@@ -218,10 +226,25 @@ class Tokenizer:
         fraction = lexeme.partition(".")[2]
         decimals = len(fraction) if "." in lexeme else None
         value = Fraction(int(digits), 10 ** len(fraction))
+        scientific = _SCIENTIFIC.match(self.text, after)
+        if scientific is not None:
+            exponent = int(scientific.group(1))
+            if abs(exponent) > MAX_DIGITS:
+                raise self.fail(f"a power of ten beyond 10^{MAX_DIGITS}", start)
+            value *= Fraction(10) ** exponent
+            places = len(fraction) - exponent
+            decimals = places if places > 0 else None
+            lexeme, after = self.text[start : scientific.end()], scientific.end()
         self.emit("NUMBER", (value, decimals, lexeme), start)
         return after
 
     def letter(self, letter: str, start: int, after: int, end: int) -> int:
+        """A letter is a symbol (``e`` raised to a power is Euler's number); a word of
+        letters with a subscript is one name: ``net_{h1}`` is net_h1, not n·e·t_h1."""
+        word = _SUBSCRIPTED_WORD.match(self.text, start, end)
+        if word is not None:
+            self.emit("SYMBOL", word.group(1), start)
+            return word.end(1)
         if letter == "e" and self.text.startswith("^", self.skip_space(after)):
             self.emit("CONSTANT", "E", start)
         else:
@@ -245,6 +268,8 @@ class Tokenizer:
             return self.row_separator(lexeme, start, after, end, in_matrix)
         if name[:1].isspace() or name in IGNORED_COMMANDS:
             return after
+        if name in ("|", "Vert", "lVert", "rVert"):  # ‖x‖ of a number is |x|
+            return self.bar(start, after, end, depth, in_matrix)
         kind = OPERATOR_COMMANDS.get(name)
         if kind is not None:
             self.emit(kind, lexeme, start)
@@ -305,6 +330,12 @@ class Tokenizer:
         if prime:
             self.mark_prime(start)
             return prime.end()
+        previous = self.tokens[-1] if self.tokens else None
+        marker = _NAME_MARK_AHEAD.match(self.text, after, end)
+        if marker and previous is not None and previous.type == "SYMBOL":
+            # ``w_5^+``, ``w_6^{+}``, ``w^{new}``: an updated weight's name, not a power
+            self.replace_last(f"{previous.value}^{marker.group(1) or marker.group(2)}")
+            return marker.end()
         self.emit("_CARET", "^", start)
         return self.grouped_argument(after, end, "^", depth)
 

@@ -128,5 +128,12 @@ DELIMITERS: dict[str, tuple[str | None, str | None]] = {
 }
 """What ``\\left`` and ``\\right`` may be followed by: (token after \\left, token after \\right)."""
 
-BUILT_IN_FUNCTIONS = frozenset(FUNCTION_NAMES.values()) | frozenset(FUNCTION_COMMANDS.values())
+FUNCTION_DELIMITERS: dict[str, str] = {"\\lfloor": "floor"}
+"""Brackets that are a function (issue 13, the convolution kinds' size rule): ``\\left\\lfloor x \\right\\rfloor``
+reads as ``floor(x)``; their closing partners are :data:`FUNCTION_CLOSERS`."""
+FUNCTION_CLOSERS = frozenset({"\\rfloor"})
+"""The closing brackets of :data:`FUNCTION_DELIMITERS`, read as ``)``."""
+
+BUILT_IN_FUNCTIONS = (frozenset(FUNCTION_NAMES.values()) | frozenset(FUNCTION_COMMANDS.values())
+                      | frozenset(FUNCTION_DELIMITERS.values()))
 """Every function the reader knows by name; any other name called is one the sheet defines."""

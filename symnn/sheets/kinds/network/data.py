@@ -32,7 +32,7 @@ from symnn.sheets.fields import (
 )
 from symnn.sheets.reference import numeric
 from symnn.sheets.reference.arrays import Values
-from symnn.sheets.statement import Line, layer_line
+from symnn.sheets.statement import Line, general_rules, layer_line
 from symnn.sheets.steps import Inline
 
 REDUCTIONS = ("sum", "mean")
@@ -148,13 +148,15 @@ def network_statement(f: DenseNetwork) -> list[Line]:
     """A network's given data: input, targets, layers, loss and training settings."""
     x, layers = to_matrix(f.x), f.layers
     samples = x.cols
-    opening = (f"A network with {len(layers)} dense layer{'s' if len(layers) > 1 else ''} "
-               "(Z_l = W_l A_(l−1) + b_l, A_l = f_l(Z_l), A_0 = x) receives the input ")
-    lines: list[Line] = [(opening,
+    opening = (f"A network with {len(layers)} dense layer{'s' if len(layers) > 1 else ''} (",
+               *general_rules(), ") receives the input ")
+    lines: list[Line] = [(*opening,
                           sp.Eq(sp.Symbol("x"), x, evaluate=False),
                           f" ({samples} samples, one per column)." if samples > 1 else ".")]
     if f.y_classes is not None:
         lines.append(("The target classes (counting from 0) are " + ", ".join(map(str, f.y_classes)) + ".",))
+    elif len(f.y) == 1 and len(f.y[0]) == 1:
+        lines.append(("The target is ", sp.Eq(sp.Symbol("y"), exact(f.y[0][0]), evaluate=False), "."))
     else:
         lines.append(("The targets are ", sp.Eq(sp.Symbol("y"), to_matrix(f.y), evaluate=False), "."))
     lines += [layer_line(n, layer) for n, layer in enumerate(layers, start=1)]

@@ -9,6 +9,7 @@ chain rule with each activation's SymPy derivative.  Every value is the engine's
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
 import sympy as sp
 
@@ -24,7 +25,8 @@ from symnn.core.calculus import alpha as alpha_symbol
 from symnn.library import engine
 from symnn.library.engine import SYMBOLIC
 from symnn.sheets import notation as nt
-from symnn.sheets.build import Builder, product_expansion
+from symnn.sheets.build import Builder, as_scalar, product_expansion
+from symnn.sheets.derivative_forms import form_for
 from symnn.sheets.kinds.network.setting import (
     Matrix,
     Params,
@@ -41,6 +43,7 @@ from symnn.sheets.kinds.network.writing import (
     show_activation,
     show_rule_definitions,
     show_weighted_sum,
+    written_softmax,
 )
 
 
@@ -49,7 +52,7 @@ def show_forward(b: Builder, setting: Setting, params: Params, limit: tuple[int,
     """The forward pass, layer by layer, with each activation defined before its first use."""
     X = setting.X
     b.heading("Forward pass")
-    b.say(f"The input x is {X.rows}×{X.cols}"
+    b.say("The input ", sp.Symbol("x"), f" is {X.rows}×{X.cols}"
           + (f" (one column per sample, {X.cols} samples)" if X.cols > 1 else "")
           + ". Each layer computes ", GENERAL["sum"], " and ", GENERAL["activation"], ", with ",
           GENERAL["input"], ".")
@@ -71,8 +74,8 @@ def show_forward(b: Builder, setting: Setting, params: Params, limit: tuple[int,
         Zs.append(Z)
         As.append(A)
         if rule.name == "relu" and all(v <= 0 for v in Z):
-            b.say(f"Every entry of Z_{l} is ≤ 0, so the ReLU layer outputs only zeros: it is dead for this "
-                  "input, and no gradient flows back through it.")
+            b.say("No entry of ", nt.matrix(f"Z_{l}", *Z.shape), " is positive, so the ", nt.FunctionName(rule.display),
+                  " layer outputs only zeros: it is dead for this input, and no gradient flows back through it.")
     return Zs, As
 
 
@@ -117,8 +120,12 @@ def loss_substitution(setting: Setting, out: Matrix) -> sp.Basic:
 
 
 def show_loss(b: Builder, setting: Setting, out: Matrix, classes: Sequence[int] | None,
-              limit: tuple[int, int]) -> sp.Basic:
-    """The loss, stated with its reduction, substituted and evaluated."""
+              limit: tuple[int, int], Z: Matrix | None = None) -> sp.Basic:
+    """The loss, stated with its reduction, substituted and evaluated.
+
+    After a softmax output (given its scores ``Z``) the outputs are substituted as a textbook writes
+    them, ``e^{z_i} / Σ_j e^{z_j}``, and only the decimal follows.
+    """
     loss, m, n = setting.loss, setting.samples, out.rows
     b.heading("Loss")
     text = f"The loss is the {loss.description}"
@@ -136,9 +143,10 @@ def show_loss(b: Builder, setting: Setting, out: Matrix, classes: Sequence[int] 
     if loss.name == "cross_entropy":
         b.say("Only the true class of each sample contributes: its target is 1 and every other target is 0.")
     L = loss_value(setting, out)
-    subs = [loss_substitution(setting, out)] if fits(limit, out) else []
+    written = written_softmax(Z) if Z is not None and setting.rules[-1].activation is None else None
+    subs = [loss_substitution(setting, out if written is None else written)] if fits(limit, out) else []
     b.equation(sp.Symbol("L"), _loss_formula(loss, n, m, setting.reduction), subs, L, quantity="L",
-               caption="loss")
+               caption="loss", exact_shown=written is None)
     return L
 
 
@@ -159,9 +167,14 @@ def show_backward(b: Builder, setting: Setting, params: Params, Zs: list[Matrix]
         formula = nt.Hadamard(sp.MatMul(Wn.T, dn), nt.Elementwise(rule.display, Zsym, prime=True))
         subs: list[sp.Basic] = []
         if fits(limit, W_next, d_next, d):
-            subs = [nt.Hadamard(sp.MatMul(W_next.T, d_next, evaluate=False),
-                                nt.Elementwise(rule.display, Zs[l - 1], prime=True)),
-                    nt.Hadamard(back, slope)]
+            subs = [nt.Hadamard(as_scalar(sp.MatMul(W_next.T, d_next, evaluate=False)) if b.scalars
+                                else sp.MatMul(W_next.T, d_next, evaluate=False),
+                                nt.Elementwise(rule.display, Zs[l - 1], prime=True))]
+            form = form_for(rule.activation)
+            if form is not None:
+                # f'(z) written with the layer's own values, e.g. σ'(z) = 0.5 · (1 − 0.5).
+                subs.append(nt.Hadamard(back, Matrix(slope.rows, slope.cols, [form.at(z) for z in Zs[l - 1]])))
+            subs.append(nt.Hadamard(back, slope))
         record(b, nt.matrix(f"delta_{l}", d.rows, d.cols), formula, subs, d, f"delta{l}",
                f"delta of layer {l}")
         if not fits(limit, W_next, d_next, d):
@@ -186,37 +199,63 @@ def show_output_delta(b: Builder, setting: Setting, Z: Matrix, A: Matrix, limit:
     if rule.activation is None:
         sym = softmax_symbols(Z.rows)
         rules = setting.objective.softmax_delta(int(Z.rows)).exprs
-        b.say(f"SymPy differentiates the {loss.description} of softmax(z) with respect to each z_i "
-              "(through the Jacobian above) and simplifies; for the first class:")
+        b.say(f"SymPy differentiates the {loss.description} of ", nt.Applied("softmax", sp.Symbol("z")),
+              " with respect to each ", sp.Symbol("z_i"), " (through the Jacobian above) and simplifies; "
+              "for the first class:")
         b.equation(nt.Partial(L_sym, sym.z[0]), sp.factor(rules[0] * scale))
         if loss.name == "cross_entropy":
             b.say("Using that the targets of a sample sum to 1, every Jacobian term cancels: the output delta "
-                  "is simply ŷ − y.")
+                  "is simply ", sp.Symbol("yhat") - y, ".")
+        written = written_softmax(Z)
         with sp.evaluate(False):
-            d_sub = Matrix(Z.rows, Z.cols, lambda i, j: _written_softmax_delta(rules[i], sym, A, setting.Y, j,
+            d_sub = Matrix(Z.rows, Z.cols, lambda i, j: _written_softmax_delta(rules[i], sym, written, setting.Y, j,
                                                                                 scale))
     else:
         delta_rule = output_delta(loss.name, rule.activation)
         general = sp.factor(loss.derivative) * scale
-        b.say("The output delta is ∂L/∂Z of the last layer. SymPy differentiates the loss with respect to the "
-              "prediction ŷ and multiplies by the activation's derivative; entry by entry:")
+        b.say("The output delta is ", nt.partial(L_sym, nt.matrix(f"Z_{L_idx}", *Z.shape)), " of the last layer. "
+              "SymPy differentiates the loss with respect to the prediction ", yhat, " and multiplies by the "
+              "activation's derivative; entry by entry:")
         b.equation(nt.Partial(L_sym, yhat), general.xreplace({a: yhat}))
         shown_rule = (delta_rule * scale).xreplace({a: yhat, x: z})
         if rule.alpha is not None:
             shown_rule = shown_rule.xreplace({alpha_symbol: rule.alpha})
-        b.equation(nt.Partial(L_sym, z), shown_rule)
+        chained = _chain_rule_in_output(general.xreplace({a: yhat}), rule.activation, shown_rule, yhat)
+        if delta_rule != a - y and chained is not None:
+            # The chain rule as a course writes it: dL/dŷ times f'(z) written with ŷ = f(z).
+            b.equation(nt.Partial(L_sym, z), nt.Product(nt.Partial(L_sym, yhat), nt.Applied(rule.display, z, prime=True)),
+                       [chained, shown_rule])
+            b.say("SymPy confirms that this product equals its derivative of the composed loss; the "
+                  "substitution below uses the product.")
+            shown_rule = chained
+        else:
+            b.equation(nt.Partial(L_sym, z), shown_rule)
         if delta_rule == a - y:
-            b.say("The activation's derivative cancels the loss's denominator: the output delta is simply ŷ − y"
-                  + (" (times the averaging factor)." if scale != 1 else "."))
+            b.say("The activation's derivative cancels the loss's denominator: the output delta is simply ",
+                  yhat - y, " (times the averaging factor)." if scale != 1 else ".")
         with sp.evaluate(False):
             d_sub = Matrix(Z.rows, Z.cols, [shown_rule.xreplace({yhat: av, y: yv, z: zv})
                                             for zv, av, yv in zip(Z, A, setting.Y)])
     record(b, nt.matrix(f"delta_{L_idx}", *d_out.shape), None, [d_sub] if fits(limit, d_out) else [], d_out,
-           f"delta{L_idx}", "output delta ∂L/∂Z")
+           f"delta{L_idx}", "output delta", exact_shown=rule.activation is not None)
     if not fits(limit, d_out):
         b.say("The first entry, worked:")
         b.equation(nt.Entry(f"delta_{L_idx}", 1, 1), None, [d_sub[0, 0]], d_out[0, 0])
     return d_out
+
+
+@cache  # proven once per (loss, activation, scale): variants solve the same rule many times
+def _chain_rule_in_output(dL_dyhat: sp.Basic, activation: object, rule: sp.Basic, yhat: sp.Symbol) -> sp.Basic | None:
+    """``∂L/∂ŷ · f′`` with f′ in its course form written in the output ŷ (σ′ = ŷ(1 − ŷ)), when the
+    activation's form uses only its own value and SymPy proves the product equal to ``rule``."""
+    form = form_for(activation)  # type: ignore[arg-type]
+    if form is None or form.uses != (form.activation.name,):
+        return None
+    slope = form.at_values({form.activation.name: yhat})
+    product = nt.Product(dL_dyhat, *(slope.args if isinstance(slope, nt.Product) else (slope,)))
+    if sp.simplify(product.doit() - rule) != 0:
+        return None
+    return product
 
 
 def _written_softmax_delta(rule: sp.Basic, sym: object, A: Matrix, Y: Matrix, j: int, scale: sp.Basic) -> sp.Basic:
@@ -242,7 +281,7 @@ def show_gradients(b: Builder, setting: Setting, params: Params, deltas: list[Ma
         subs = [sp.MatMul(d, A_prev.T, evaluate=False)] if fits(limit, d, A_prev, grad) else []
         record(b, nt.partial(L_sym, nt.matrix(f"W_{l}", *params.Ws[l - 1].shape)),
                sp.MatMul(nt.matrix(f"delta_{l}", *d.shape), nt.matrix(prev, *A_prev.shape).T),
-               subs, grad, f"dL_dW{l}", f"gradient of W_{l}")
+               subs, grad, f"dL_dW{l}", ("gradient of ", sp.Symbol(f"W_{l}")))
         names.append(f"dL_dW{l}")
         if not fits(limit, d, A_prev, grad):
             s = sp.Symbol("s")
@@ -257,6 +296,6 @@ def show_gradients(b: Builder, setting: Setting, params: Params, deltas: list[Ma
                 summed = Matrix(d.rows, 1, [sp.Add(*d.row(i), evaluate=False) for i in range(d.rows)])
             subs_b = [summed] if d.cols > 1 and fits(limit, d) else []
             record(b, nt.partial(L_sym, nt.matrix(f"b_{l}", d.rows, 1)), formula, subs_b, gb, f"dL_db{l}",
-                   f"gradient of b_{l}")
+                   ("gradient of ", sp.Symbol(f"b_{l}")))
             names.append(f"dL_db{l}")
     return names

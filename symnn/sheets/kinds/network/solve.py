@@ -11,6 +11,7 @@ from symnn.sheets.kinds.network.derivation import show_backward, show_forward, s
 from symnn.sheets.kinds.network.setting import setting_of
 from symnn.sheets.kinds.network.training import show_training
 from symnn.sheets.kinds.network.writing import shown
+from symnn.sheets.pictures import network_figure
 from symnn.sheets.spec import ExerciseSpec
 from symnn.sheets.steps import Derivation
 
@@ -27,9 +28,11 @@ def _solve_network(spec: ExerciseSpec[DenseNetwork]) -> Derivation:
     setting, params = setting_of(spec)
     limit = spec.data.expand
     b = Builder(spec, "Backpropagation")
+    b.scalars = setting.Y.shape == (1, 1)  # one output, one sample: the target and output are numbers
     Zs, As = show_forward(b, setting, params, limit)
-    show_loss(b, setting, As[-1], spec.data.y_classes, limit)
+    show_loss(b, setting, As[-1], spec.data.y_classes, limit, Z=Zs[-1])
     deltas = show_backward(b, setting, params, Zs, As, limit)
+    b.step(network_figure(f"{spec.id}_network", params.Ws, As, deltas, params.bs))  # issue 15: the network drawn
     gradients = show_gradients(b, setting, params, deltas, As, limit)
     n_layers = len(params.Ws)
     summary = [*(f"A{l}" for l in range(1, n_layers + 1)), "L", *gradients]

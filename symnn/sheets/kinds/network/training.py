@@ -93,7 +93,8 @@ def show_training(b: Builder, setting: Setting, params: Params, deltas: list[Mat
     assert eta is not None
     L_sym = sp.Symbol("L")
     b.heading("Gradient-descent step")
-    b.say("Each parameter moves against its gradient, scaled by the learning rate η = ", eta, ".")
+    b.say("Each parameter moves against its gradient, scaled by the learning rate ",
+          sp.Eq(sp.Symbol("eta"), eta, evaluate=False), ".")
     if not setting.update_biases and any(bias is not None for bias in params.bs):
         b.say("The biases are kept fixed in this exercise; only the weights move.")
     new = descend(setting, params, deltas, As[:-1])
@@ -201,8 +202,8 @@ def _show_certified_steps(b: Builder, setting: Setting, params: Params, k: int) 
                               [None if bias is None else as_rational(bias) for bias in path.biases], k)
     for name, symbol, value, caption in final:
         b.quantities.append(Quantity(name, symbol, value, caption + f" (certified {digits}-digit decimals)"))
-    b.say(f"The parameters after {k} steps, every digit certified (also in the answer key under "
-          f"{', '.join(n for n, *_ in final)}):")
+    b.say(f"The parameters after {k} steps, every digit certified (also in the answer key under ",
+          *[part for i, (n, *_) in enumerate(final) for part in ((", " if i else ""), nt.Code(n))], "):")
     b.table(["parameter", "after step " + str(k)], [[symbol, value] for _, symbol, value, _ in final])
     return names
 

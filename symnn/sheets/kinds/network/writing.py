@@ -11,6 +11,7 @@ from collections.abc import Sequence
 import sympy as sp
 
 from symnn.core.calculus import (
+    ACTIVATIONS,
     Activation,
     softmax_definition,
     softmax_jacobian,
@@ -21,8 +22,9 @@ from symnn.library import engine
 from symnn.library.engine import SYMBOLIC
 from symnn.sheets import notation as nt
 from symnn.sheets.build import Builder, entrywise, product_expansion
+from symnn.sheets.derivative_forms import form_for
 from symnn.sheets.kinds.network.setting import Matrix, Rule
-from symnn.sheets.steps import Equation, Quantity
+from symnn.sheets.steps import Equation, Inline, Quantity
 
 SHOW_LIMIT = 64
 """Results with more entries than this are left to the answer key (a worked entry is shown)."""
@@ -39,16 +41,28 @@ def shown(value: sp.Basic) -> bool:
 
 
 def record(b: Builder, lhs: sp.Basic, formula: sp.Basic | None, substituted: Sequence[sp.Basic],
-           value: Matrix, quantity: str, caption: str) -> Matrix:
+           value: Matrix, quantity: str, caption: str | tuple[Inline, ...], exact_shown: bool = True) -> Matrix:
     """Show an equation and record its quantity; a result too large to print goes to the answer key only."""
     if shown(value):
-        b.equation(lhs, formula, substituted, value, quantity=quantity, caption=caption)
+        b.equation(lhs, formula, substituted, value, quantity=quantity, caption=caption, exact_shown=exact_shown)
         return value
     b.step(Equation(lhs, formula, tuple(substituted)))
     b.quantities.append(Quantity(quantity, lhs, value, caption))
     b.say(f"The {value.rows}×{value.cols} result has {value.rows * value.cols} entries; all of them are in "
-          f"the answer key under {quantity}.")
+          "the answer key under ", nt.Code(quantity), ".")
     return value
+
+
+def written_softmax(Z: Matrix) -> Matrix:
+    """Softmax of each column as a textbook writes it with the given scores, nothing computed:
+    entry (i, j) is ``e^{z_ij} / (e^{z_1j} + … + e^{z_nj})``.
+
+    SymPy would divide through by one exponential (``1 / (1 + e^{3.13} + e^{3.71})``); this form
+    is the substitution a student writes, and it is exactly the value.
+    """
+    with sp.evaluate(False):
+        sums = [sp.Add(*[sp.exp(Z[k, j]) for k in range(Z.rows)]) for j in range(Z.cols)]
+        return Matrix(Z.rows, Z.cols, lambda i, j: nt.Ratio(sp.exp(Z[i, j]), sums[j]))
 
 
 def define_activation(b: Builder, act: Activation, alpha: sp.Basic | None) -> None:
@@ -58,14 +72,21 @@ def define_activation(b: Builder, act: Activation, alpha: sp.Basic | None) -> No
     if alpha is not None:
         b.say("Here ", sp.Eq(sp.Symbol("alpha"), alpha, evaluate=False), ".")
     b.equation(f_x, act.definition)
-    b.equation(df_x, act.derivative)
+    form = form_for(act)
+    b.equation(df_x, act.derivative, [] if form is None else [form.written])
+    if form is not None:
+        b.say("The first form is SymPy's derivative of the definition; the second is how it is usually "
+              "written, in terms of ", nt.FunctionName(ACTIVATIONS[form.uses[0]].display),
+              " itself. SymPy confirms they are the same function (their difference simplifies to 0), "
+              "and the substitutions below use the second form.")
     if act.name in ("relu", "leaky_relu", "elu"):
         b.say("At ", sp.Eq(x, 0, evaluate=False), " the derivative does not exist; symnn uses the convention ",
               sp.Eq(nt.Applied(act.display, sp.Integer(0), prime=True), act.derivative.subs(x, 0), evaluate=False),
-              " (the value of the branch x ≤ 0).")
+              " (the value of the branch ", sp.Le(x, 0), ").")
     elif act.has_kink:
-        b.say("Where this formula has a corner (|x| or max/min switching), symnn uses the derivative SymPy "
-              "gives at that point: sign(0) = 0, and at a tie max and min take the second argument's slope.")
+        b.say("Where this formula has a corner (", sp.Abs(x), " or max/min switching), symnn uses the derivative "
+              "SymPy gives at that point: ", sp.Eq(sp.Function("sign")(0), 0, evaluate=False),
+              ", and at a tie max and min take the second argument's slope.")
 
 
 def define_softmax(b: Builder, n: int) -> None:
@@ -74,7 +95,7 @@ def define_softmax(b: Builder, n: int) -> None:
     J = softmax_jacobian(n)
     b.say(f"Softmax turns the {n} pre-activations of each sample (a column) into probabilities that sum to 1:")
     b.equation(sp.Symbol("yhat_1"), softmax_definition(n)[0])
-    b.say("and likewise for each class i. SymPy differentiates this definition; written in the outputs, "
+    b.say("and likewise for each class ", sp.Symbol("i"), ". SymPy differentiates this definition; written in the outputs, "
           "its Jacobian is")
     b.equation(nt.Partial(sym.a[0], sym.z[0]), J[0, 0])
     b.equation(nt.Partial(sym.a[0], sym.z[1]), J[0, 1])
@@ -118,8 +139,9 @@ def show_weighted_sum(b: Builder, index: int | None, W: Matrix, A_prev: Matrix, 
         general: sp.Basic = sp.Sum(nt.Entry(f"W{sfx}", 1, "k") * nt.Entry(prev_name, "k", 1), (k, 1, W.cols))
         if bias is not None:
             general = general + nt.Entry(f"b{sfx}", 1)
-        b.say(f"W{sfx} is {W.rows}×{W.cols}, too large to write out every entry; each entry of Z{sfx} is "
-              "computed the same way. The first one, worked:")
+        b.say(nt.matrix(f"W{sfx}", W.rows, W.cols), f" is {W.rows}×{W.cols}, too large to write out every entry; "
+              "each entry of ", nt.matrix(f"Z{sfx}", W.rows, A_prev.cols), " is computed the same way. "
+              "The first one, worked:")
         b.equation(nt.Entry(f"Z{sfx}", 1, 1), general, [product_expansion(W[0, :], A_prev[:, 0],
                    None if bias is None else Matrix([[bias[0, 0]]]))[0, 0]], Z[0, 0])
     return Z
@@ -131,12 +153,17 @@ def show_activation(b: Builder, index: int | None, Z: Matrix, rule: Rule, limit:
     Zs, As = nt.matrix(f"Z{sfx}", *Z.shape), nt.matrix(f"A{sfx}", *Z.shape)
     A = engine.activate(SYMBOLIC, rule, Z)
     subs: list[sp.Basic] = []
-    if rule.name != "identity" and fits(limit, Z):
+    if rule.name != "identity" and fits(limit, Z) and b.scalars and Z.shape == (1, 1):
+        subs.append(nt.Applied(rule.display, Z[0, 0]))
+    elif rule.name != "identity" and fits(limit, Z):
         subs.append(nt.Elementwise(rule.display, Z))
         if rule.activation is not None:
             subs.append(entrywise(Z, lambda v: nt.Applied(rule.display, v)))
+        else:
+            subs.append(written_softmax(Z))
     quantity = f"A{'' if index is None else index}"
-    record(b, As, nt.Elementwise(rule.display, Zs), subs, A, quantity, "activation")
+    record(b, As, nt.Elementwise(rule.display, Zs), subs, A, quantity, "activation",
+           exact_shown=rule.activation is not None or not subs)
     if not fits(limit, Z) and rule.activation is not None:
         b.say("The first entry, worked:")
         b.equation(nt.Entry(f"A{sfx}", 1, 1), nt.Applied(rule.display, nt.Entry(f"Z{sfx}", 1, 1)),
