@@ -11,8 +11,9 @@ bound, as a timeout), so what escapes an in-process run (a crash of the interpre
 buffered at exit) is seen too.
 
 Generators (picked at random, weighted towards the cheap ones so a campaign reaches many
-cases): ``sheet`` (a valid exercise of every kind with hostile edits: numbers, strings,
-shapes, nesting, custom formulas, file names, options), ``toml`` (byte-level mutations of a
+cases): ``sheet`` (a valid exercise of the core kinds with hostile edits: numbers, strings,
+shapes, nesting, custom formulas, file names, options), ``example`` (the same edits of every
+built-in example sheet, one per kind), ``toml`` (byte-level mutations of a
 valid sheet: truncation, flips, NUL, invalid UTF-8), ``answers`` (``symnn check`` of a small
 sheet with hostile claims), ``lint`` (hostile LaTeX math in Markdown/LaTeX/HTML, every report
 format) and ``variants`` (a small template, Moodle XML included).
@@ -156,6 +157,17 @@ def gen_sheet(rng: random.Random) -> Case:
     return Case("sheet", argv, {name: text.encode("utf-8")})
 
 
+EXAMPLES = sorted((ROOT / "symnn" / "sheets" / "examples").glob("*.toml"))
+"""The built-in example sheets, one per kind: bases for hostile edits of every kind."""
+
+
+def gen_example(rng: random.Random) -> Case:
+    text = rng.choice(EXAMPLES).read_text(encoding="utf-8") if EXAMPLES else 'title = "t"\n' + _exercise(rng)
+    text = _mutate_sheet(text, rng)
+    return Case("example", ["sheet", "{dir}/s.toml", "--out", "{dir}/out", "--format",
+                            rng.choice(["md", "json", "md,json,tex,html"])], {"s.toml": text.encode("utf-8")})
+
+
 def gen_toml(rng: random.Random) -> Case:
     data = bytearray(("title = \"t\"\n" + _exercise(rng)).encode("utf-8"))
     for _ in range(rng.randint(1, 4)):
@@ -270,7 +282,7 @@ def gen_variants(rng: random.Random) -> Case:
 
 GENERATORS: dict[str, tuple[Callable[[random.Random], Case], float]] = {
     "sheet": (gen_sheet, 0.30), "toml": (gen_toml, 0.30), "answers": (gen_answers, 0.10),
-    "lint": (gen_lint, 0.27), "variants": (gen_variants, 0.03),
+    "lint": (gen_lint, 0.27), "variants": (gen_variants, 0.03), "example": (gen_example, 0.10),
 }
 
 
