@@ -44,30 +44,79 @@ def summary_line(report: LintReport) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Lint ``args.sheet`` and print (or write) the report; SymnnError for bad input (exit 2)."""
+    """Lint each sheet and print (or write) the report; SymnnError for bad input (exit 2)."""
     from symnn.errors import SymnnError
-    from symnn.verify.lint.formats import detect_format
-    from symnn.verify.lint.report import lint_text, read_sheet
 
-    sheet = Path(args.sheet)
-    text = read_sheet(sheet)
-    requested: InputFormat | None = args.input_format
-    fmt = requested or detect_format(sheet.name, text)
-    report = lint_text(text, fmt, str(sheet))
     kind = args.format or ("json" if args.json else "table")
     if args.json and kind != "json":
         raise SymnnError(f"--json and --format {kind} ask for different reports; give one")
-    output = _REPORTS[kind](report, text, args)
+    if len(args.sheet) > 1:
+        return _run_many(args, kind)
+    report, text = _lint(Path(args.sheet[0]), args.input_format)
+    _emit(_REPORTS[kind](report, text, args), args)
+    return report.exit_code
+
+
+def _lint(sheet: Path, requested: InputFormat | None) -> tuple[LintReport, str]:
+    from symnn.verify.lint.formats import detect_format
+    from symnn.verify.lint.report import lint_text, read_sheet
+
+    text = read_sheet(sheet)
+    fmt = requested or detect_format(sheet.name, text)
+    return lint_text(text, fmt, str(sheet)), text
+
+
+def _emit(output: str, args: argparse.Namespace) -> None:
+    from symnn.errors import SymnnError
+
     if args.out is None:
         sys.stdout.write(output + "\n")
-    else:
-        from symnn.core.io import write_atomic
+        return
+    from symnn.core.io import write_atomic
 
+    try:
+        write_atomic(Path(args.out), output + "\n")
+    except OSError as error:
+        raise SymnnError(f"{args.out}: cannot be written ({error.strerror or error})") from None
+
+
+def _run_many(args: argparse.Namespace, kind: str) -> int:
+    """Several sheets (a class's hand-ins): each file's table, or one JSON document; a progress bar on a
+    terminal.  A file that cannot be read is reported (exit 2) and the others are still linted."""
+    import json
+
+    from symnn.core.progress import progress
+    from symnn.errors import SymnnError
+
+    if kind == "html":
+        raise SymnnError("--format html writes one page per sheet; lint one sheet at a time for HTML")
+    parts: list[str] = []
+    files: list[dict[str, object]] = []
+    failures: list[str] = []
+    worst = 0
+    for name in progress(args.sheet, label="linting", unit="sheet"):
         try:
-            write_atomic(Path(args.out), output + "\n")
-        except OSError as error:
-            raise SymnnError(f"{args.out}: cannot be written ({error.strerror or error})") from None
-    return report.exit_code
+            report, text = _lint(Path(name), args.input_format)
+        except SymnnError as exc:
+            failures.append(str(exc))
+            files.append({"file": name, "error": str(exc)})
+            continue
+        worst = max(worst, report.exit_code)
+        if kind == "json":
+            files.append({"file": name, **json.loads(report.to_json())})
+        else:
+            parts.append(_table_report(report, text, args))
+    if kind == "json":
+        output = json.dumps({"files": files}, indent=2, ensure_ascii=False)
+    else:
+        erroneous = sum(1 for f in files if "error" in f)
+        parts.append(f"{len(args.sheet)} sheets: {worst and 'errors found' or 'no error found'}"
+                     + (f"; {erroneous} not linted (errors on stderr)" if erroneous else ""))
+        output = "\n\n".join(parts)
+    _emit(output, args)
+    for message in failures:
+        print(f"symnn: error: {message}", file=sys.stderr)
+    return 2 if failures else worst
 
 
 def _table_report(report: LintReport, text: str, args: argparse.Namespace) -> str:
@@ -99,7 +148,9 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
         description="Check the arithmetic of every equation chain in a Markdown, LaTeX or HTML "
         "sheet: each link is ok, rounding, error or not checked. Exit 1 if any error.",
     )
-    parser.add_argument("sheet", metavar="SHEET", help="the sheet (.md, .txt, .tex, .html, .ipynb)")
+    parser.add_argument("sheet", metavar="SHEET", nargs="+",
+                        help="the sheet(s) (.md, .txt, .tex, .html, .ipynb); several give each one's table, "
+                             "or one JSON document")
     parser.add_argument(
         "--format",
         choices=("table", "json", "html"),
