@@ -115,7 +115,7 @@ def _run_many(args: argparse.Namespace, kind: str) -> int:
         output = "\n\n".join(parts)
     _emit(output, args)
     for message in failures:
-        print(f"symnn: error: {message}", file=sys.stderr)
+        print(f"symnn: error: {terminal_safe(message)}", file=sys.stderr)
     return 2 if failures else worst
 
 
