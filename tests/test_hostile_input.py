@@ -174,3 +174,21 @@ def test_float_cancellation_is_an_input_limit_not_a_bug(tmp_path, capsys):
                 'epsilon = 123456789012345678901234567890\n')  # found by benchmarks/fuzz_cli.py
     (tmp_path / "2").mkdir()
     refused(tmp_path / "2", big_step, capsys, "epsilon must be at most 1")
+
+
+def test_huge_values_in_network_diagrams(tmp_path, capsys):
+    # found by benchmarks/fuzz_cli.py: a 100-digit gradient in the diagram's labels overflowed
+    # decimal_text's 80-digit Decimal context (InvalidOperation)
+    text = NETWORK.format(formula="exp(exp(exp(exp(x))))").replace("y = 1", "y = 1e100")
+    code, err, out = sheet(tmp_path, text, capsys)
+    assert code in (0, 2) and "Traceback" not in err
+
+
+def test_decimal_text_of_any_size():
+    from fractions import Fraction
+
+    from symnn.core.decimals import decimal_text
+
+    value = Fraction(10**150 + 2, 3)  # (10^150 + 2) / 3 = 33…34 exactly: 150 digits
+    assert decimal_text(value, 3) == "3" * 149 + "4.000"
+    assert decimal_text(value + Fraction(1, 8), None) == "3" * 149 + "4.125"

@@ -55,20 +55,28 @@ def rational_text(value: sp.Rational) -> str:
 
 
 def decimal_text(value: Fraction, places: int | None) -> str:
-    """A Fraction as a decimal: exactly (places None, terminating values only) or rounded to ``places``.
+    """A Fraction as a decimal: exactly (places None, terminating values only) or rounded half to
+    even to ``places``; in integer arithmetic, so a value of any size is exact (no Decimal context).
 
     >>> decimal_text(Fraction(55, 3), 2), decimal_text(Fraction(-1, 8), None), decimal_text(Fraction(-1, 1000), 2)
     ('18.33', '-0.125', '0.00')
+    >>> decimal_text(Fraction(10**100 + 1, 3), 1)[-4:], decimal_text(Fraction(5, 2), 0)
+    ('33.7', '2')
     """
-    with decimal.localcontext() as ctx:
-        ctx.prec = 80
-        d = Decimal(value.numerator) / Decimal(value.denominator)
-        if places is not None:
-            d = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
-    text = format(d, "f")
-    if places is None and "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
+    if places is None:
+        q, places = value.denominator, 0
+        while q % 10 == 0 or q % 2 == 0 or q % 5 == 0:
+            q //= 10 if q % 10 == 0 else (2 if q % 2 == 0 else 5)
+            places += 1
+        if q != 1:
+            raise ValueError(f"{value} has no finite decimal expansion")
+        scaled = value * 10**places
+        number = scaled.numerator // scaled.denominator
+    else:
+        number = round(value * 10**places)
+    digits = str(abs(number)).rjust(places + 1, "0")
+    text = f"{digits[:-places]}.{digits[-places:]}" if places else digits
+    return ("-" if number < 0 else "") + text
 
 
 MAX_ROUNDING_BITS = 1 << 16
