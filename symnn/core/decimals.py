@@ -17,9 +17,8 @@ renderer.
 
 from __future__ import annotations
 
-import decimal
 import math
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
 
