@@ -10,6 +10,9 @@ from symnn import __version__
 from symnn.commands import check, lint, sheet, variants
 from symnn.errors import SymnnError
 
+_TOO_LARGE = (OverflowError, RecursionError, MemoryError)
+"""What an input too large for every bound raises; reported in one line, exit 2."""
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every subcommand (:mod:`symnn.commands`); building it loads no SymPy."""
@@ -38,8 +41,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except SymnnError as exc:
-        print(f"symnn: error: {exc}", file=sys.stderr)
+        from symnn.commands.table import terminal_safe
+
+        print(f"symnn: error: {terminal_safe(str(exc))}", file=sys.stderr)
         return exc.exit_code
+    except _TOO_LARGE as exc:
+        # Last resort: the readers bound what they accept, so this is a size no bound foresaw.
+        print(f"symnn: error: the input makes numbers or structures too large to compute with "
+              f"({type(exc).__name__}); use smaller numbers", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        if "integer string conversion" not in str(exc):
+            raise
+        print("symnn: error: a number has more than 4300 digits; use smaller numbers", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("symnn: interrupted", file=sys.stderr)
         return 130

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from symnn.commands.table import table, use_colour
+from symnn.commands.table import table, terminal_safe, use_colour
 from symnn.verify.check.verdicts import CARRIED, CORRECT, ROUNDING, VERDICTS, WRONG, FileReport, Result
 
 COLOURS = {CORRECT: "32", ROUNDING: "36", CARRIED: "33", WRONG: "31;1", "error": "35;1"}
@@ -60,7 +60,7 @@ def summary_table(reports: Sequence[FileReport], colour: bool = False, details: 
     if details:
         for r in reports:
             if not r.error:
-                lines += ["", f"{r.path}:", results_table(r.results, colour).rstrip("\n")]
+                lines += ["", terminal_safe(f"{r.path}:"), results_table(r.results, colour).rstrip("\n")]
     return "\n".join(lines) + "\n"
 
 
@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     print(json_files(reports) if args.json else summary_table(reports, colour, args.details), end="")
     for r in reports:
         if r.error:
-            print(f"symnn: error: {r.error}", file=sys.stderr)
+            print(f"symnn: error: {terminal_safe(r.error)}", file=sys.stderr)
     if any(r.error for r in reports):
         return 2
     return 1 if any(r.counts[WRONG] for r in reports) else 0

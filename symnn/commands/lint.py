@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from symnn.commands.table import table, use_colour
+from symnn.commands.table import table, terminal_safe, use_colour
 
 if TYPE_CHECKING:
     from symnn.verify.lint.formats import InputFormat
@@ -40,7 +40,7 @@ def to_table(report: LintReport, colour: bool = False, problems_only: bool = Fal
 def summary_line(report: LintReport) -> str:
     """``sheet.md: 42 links: 30 ok, 1 rounding, 1 error, 10 not checked``."""
     counts = ", ".join(f"{count} {verdict}" for verdict, count in report.summary.items())
-    return f"{report.source}: {len(report.findings)} links: {counts}"
+    return terminal_safe(f"{report.source}: {len(report.findings)} links: {counts}")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -115,7 +115,7 @@ def _run_many(args: argparse.Namespace, kind: str) -> int:
         output = "\n\n".join(parts)
     _emit(output, args)
     for message in failures:
-        print(f"symnn: error: {message}", file=sys.stderr)
+        print(f"symnn: error: {terminal_safe(message)}", file=sys.stderr)
     return 2 if failures else worst
 
 

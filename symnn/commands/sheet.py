@@ -46,7 +46,8 @@ def chosen_formats(args: argparse.Namespace) -> tuple[str, ...]:
 
 def run(args: argparse.Namespace) -> int:
     """Solve, check and render every sheet; write the files only when all of them are done."""
-    from symnn.core.io import prepare_dir, write_atomic
+    from symnn.commands.table import terminal_safe
+    from symnn.core.io import write_files
     from symnn.errors import SymnnError
     from symnn.sheets import pipeline
     from symnn.sheets.loading import builtin_sheets, load_argument, load_sheet
@@ -64,11 +65,10 @@ def run(args: argparse.Namespace) -> int:
     rendered = pipeline.render_sheets(specs, formats, args.decimals, out, args.detail)
     if rendered.plots_missing and not args.quiet:
         print(f"symnn: note: {MISSING_NOTE}", file=sys.stderr)
-    prepare_dir(out)
-    for path, data in rendered.files:
-        write_atomic(path, data)
-        if not args.quiet:
-            print(f"wrote {path}", file=sys.stderr)
+    write_files(out, rendered.files)
+    if not args.quiet:
+        for path, _ in rendered.files:
+            print(f"wrote {terminal_safe(str(path))}", file=sys.stderr)
     return 0
 
 

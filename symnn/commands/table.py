@@ -11,6 +11,16 @@ from collections.abc import Mapping, Sequence
 from typing import TextIO
 
 
+def terminal_safe(text: str) -> str:
+    r"""``text`` with control characters (ESC, BEL, CR, ...) escaped, so printing it cannot
+    move the cursor, set a title or clear a terminal.
+
+    >>> terminal_safe("a\x1b[2Jb\tc")
+    'a\\x1b[2Jb\tc'
+    """
+    return "".join(c if c in "\t\n" or (c.isprintable() and c not in "\u2028\u2029") else ascii(c)[1:-1] for c in text)
+
+
 def use_colour(choice: str, stream: TextIO) -> bool:
     """Whether to colour: ``always``, ``never``, or ``auto`` (a terminal without NO_COLOR)."""
     if choice != "auto":
@@ -48,6 +58,7 @@ def table(header: Sequence[str], rows: Sequence[Sequence[str]], *, widths: Seque
     bc    22
     """
     fixed = widths is not None
+    header, rows = [terminal_safe(c) for c in header], [[terminal_safe(c) for c in row] for row in rows]
     if widths is None:
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = []

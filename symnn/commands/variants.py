@@ -33,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
     """Draw, solve and check every variant (in ``--jobs`` processes); write the files when all are done."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from symnn.core.io import prepare_dir, read_text, write_atomic
+    from symnn.commands.table import terminal_safe
+    from symnn.core.io import read_text, safe_stem, write_files
     from symnn.errors import SymnnError
     from symnn.sheets.templates import load_template
     from symnn.sheets.variants import check_count, generate_variants, render_files
@@ -59,13 +60,11 @@ def run(args: argparse.Namespace) -> int:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals, pool, args.detail)
     out = Path(args.out)
-    files = render_files(variants, args.seed, Path(args.spec).stem, out, formats, args.decimals)
-    prepare_dir(out)
-    for path, data in files:
-        write_atomic(path, data)
+    files = render_files(variants, args.seed, safe_stem(Path(args.spec).stem), out, formats, args.decimals)
+    write_files(out, files)
     if not args.quiet:
         redrawn = sum(v.draws for v in variants) - len(variants) * len(load_template(text, args.spec).exercises)
-        print(f"wrote {len(files)} files for {len(variants)} variants to {out} ({redrawn} draws rejected)",
+        print(terminal_safe(f"wrote {len(files)} files for {len(variants)} variants to {out} ({redrawn} draws rejected)"),
               file=sys.stderr)
     return 0
 

@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import sympy as sp
 
 from symnn.core import formula as fm
 from symnn.core import nodes
-from symnn.errors import SpecError
+from symnn.errors import MathDomainError, SpecError
 
 x = sp.Symbol("x", real=True)
 """The argument of every activation definition."""
@@ -104,7 +104,67 @@ def substitute(expr: sp.Basic, values: dict[sp.Symbol, sp.Basic]) -> sp.Expr:
     >>> substitute(ACTIVATIONS["leaky_relu"].definition, {x: sp.Integer(-2), alpha: sp.Rational(1, 100)})
     -1/50
     """
-    return sp.sympify(expr, strict=True).xreplace(values)
+    expr = sp.sympify(expr, strict=True)
+    if _variable_powers(expr):
+        return _bounded_replace(expr, values)
+    return expr.xreplace(values)
+
+
+MAX_POWER_BITS = 20_000
+"""The largest exact power (bits of |base| times |exponent|) that :func:`substitute` lets SymPy
+build; a custom formula such as ``x^x^x`` at x = 500 would otherwise compute 500^(500^500)."""
+
+
+@lru_cache(maxsize=1024)
+def _variable_powers(expr: sp.Basic) -> bool:
+    """Whether ``expr`` has a power whose exponent is not a number (x^x, 2^(x^3)) or is a large one
+    (``((x^64)^64)^64`` is x^262144), or an exponential of an exponential."""
+    return (any(not p.exp.is_number or (p.exp.is_Rational and abs(p.exp) > 8) for p in expr.atoms(sp.Pow))
+            or any(e.args[0].has(sp.exp) for e in expr.atoms(sp.exp)))
+
+
+def _bounded_replace(expr: sp.Basic, values: dict[sp.Symbol, sp.Basic]) -> sp.Basic:
+    """``xreplace`` bottom-up, refusing a power of numbers larger than :data:`MAX_POWER_BITS`."""
+    if expr in values:
+        return values[expr]
+    if not expr.args:
+        return expr
+    args = [_bounded_replace(a, values) for a in expr.args]
+    if isinstance(expr, sp.Pow):
+        base, exponent = args
+        if base.is_Rational and exponent.is_Rational and base not in (0, 1, -1):
+            bits = max(int(base.p).bit_length(), int(base.q).bit_length())
+            if abs(exponent) * bits > MAX_POWER_BITS:
+                raise MathDomainError(f"a power in the formula is too large to compute exactly (over "
+                                      f"{MAX_POWER_BITS} bits): {_brief(base)}^{_brief(exponent)}")
+    if expr.func is sp.exp and args[0].is_number and not args[0].is_Rational and _huge(args[0]):
+        raise MathDomainError(f"an exponential in the formula is too large to compute (its argument is beyond "
+                              f"±{MAX_EXP_ARGUMENT:,})")
+    return expr.func(*args)
+
+
+MAX_EXP_ARGUMENT = 70_000
+"""The largest |a| whose exp(a) :func:`substitute` builds when ``a`` is itself irrational
+(exp(exp(2.5e49)) would send SymPy's evaluation computing e to 10^49 bits)."""
+
+
+def _huge(value: sp.Basic) -> bool:
+    """Whether an irrational number is beyond ±:data:`MAX_EXP_ARGUMENT` (or not finite), from a 64-bit ball."""
+    from symnn.core.domains import NotCompilable, Undecided, ball_at
+    from symnn.core.program import compile_program
+
+    try:
+        ball = ball_at(compile_program(value), 64)
+    except (NotCompilable, Undecided):
+        return False
+    return bool(not ball.is_finite() or ball.abs_upper() > MAX_EXP_ARGUMENT)
+
+
+def _brief(value: sp.Rational) -> str:
+    bits = max(int(value.p).bit_length(), int(value.q).bit_length())
+    if bits >= 200:
+        return f"(a {int(bits * 0.30103)}-digit number)"
+    return str(value) if value.is_Integer and value >= 0 else f"({value})"
 
 
 _relu = sp.Piecewise((x, x > 0), (0, True))

@@ -1,8 +1,10 @@
 """The number rules every sheet, key and checker shares: exact decimals, rounding, floats, plain text.
 
 A terminating rational is its own exact decimal (``11/20`` is ``0.55``); any other exact value
-is shown after ``≈`` rounded half to even from one cached 50-digit evaluation, with more places
-for small values so they keep three significant digits.  Renderers print these numbers; the
+is shown after ``≈`` correctly rounded half to even from a rigorous enclosure (arb balls,
+narrowed until both ends round alike: never an unchecked ``evalf``), with more places for
+small values so they keep three significant digits.  Floats (JSON, Moodle) are the correctly
+rounded float of the value, and a value beyond the float range is refused.  Renderers print these numbers; the
 solvers, the cross-check and the checker compute with the same rules, so they never import a
 renderer.
 
@@ -15,15 +17,17 @@ renderer.
 
 from __future__ import annotations
 
-import decimal
-from decimal import ROUND_HALF_EVEN, Decimal
+import math
+from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
 
 import sympy as sp
 
-from symnn.core.domains import NotCompilable
-from symnn.core.program import enclose
+from symnn.core.balls import NotFinite
+from symnn.core.domains import ENCLOSURE_BITS, NotCompilable, Undecided, enclose_at
+from symnn.core.program import compile_program, enclose
+from symnn.errors import MathDomainError
 
 DEFAULT_DECIMALS = 3
 """Places after ``≈`` unless a sheet or the command line asks for others."""
@@ -50,65 +54,149 @@ def rational_text(value: sp.Rational) -> str:
 
 
 def decimal_text(value: Fraction, places: int | None) -> str:
-    """A Fraction as a decimal: exactly (places None, terminating values only) or rounded to ``places``.
+    """A Fraction as a decimal: exactly (places None, terminating values only) or rounded half to
+    even to ``places``; in integer arithmetic, so a value of any size is exact (no Decimal context).
 
     >>> decimal_text(Fraction(55, 3), 2), decimal_text(Fraction(-1, 8), None), decimal_text(Fraction(-1, 1000), 2)
     ('18.33', '-0.125', '0.00')
+    >>> decimal_text(Fraction(10**100 + 1, 3), 1)[-4:], decimal_text(Fraction(5, 2), 0)
+    ('33.7', '2')
     """
-    with decimal.localcontext() as ctx:
-        ctx.prec = 80
-        d = Decimal(value.numerator) / Decimal(value.denominator)
-        if places is not None:
-            d = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
-    text = format(d, "f")
-    if places is None and "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
+    if places is None:
+        q, places = value.denominator, 0
+        while q % 10 == 0 or q % 2 == 0 or q % 5 == 0:
+            q //= 10 if q % 10 == 0 else (2 if q % 2 == 0 else 5)
+            places += 1
+        if q != 1:
+            raise ValueError(f"{value} has no finite decimal expansion")
+        scaled = value * 10**places
+        number = scaled.numerator // scaled.denominator
+    else:
+        number = round(value * 10**places)
+    digits = str(abs(number)).rjust(places + 1, "0")
+    text = f"{digits[:-places]}.{digits[-places:]}" if places else digits
+    return ("-" if number < 0 else "") + text
+
+
+MAX_ROUNDING_BITS = 1 << 16
+"""The highest precision (bits) at which a rounding is decided before the value is refused."""
+
+
+class NotCertified(MathDomainError):
+    """A value whose decimals cannot be certified (not finite, or too close to a rounding tie)."""
 
 
 @lru_cache(maxsize=1 << 16)
-def numeric_value(value: sp.Basic) -> sp.Basic:
-    """The exact value evaluated once to :data:`NUMERIC_DIGITS` digits (cached: an entry shown in
-    several places of a sheet, its key and its Moodle questions is evaluated once).
+def enclosure(value: sp.Basic) -> tuple[Fraction, Fraction]:
+    """Rigorous rational bounds of an exact value, tight enough that both round to the same float.
 
-    A number that is not rational is enclosed in arb balls by the one compiler (rigorous, and
-    far faster than SymPy's ``evalf`` on the nested exponentials of a deep network); SymPy
-    evaluates what the compiler does not read.
+    Rationals are their own bounds; anything else is enclosed in arb balls by the one compiler
+    (:func:`symnn.core.program.enclose`).  What the compiler does not read is evaluated by
+    SymPy with ``strict=True`` (it raises rather than return digits it could not reach).
+    Raises :class:`NotCertified` for a value that is not a finite real number.
 
-    >>> numeric_value(sp.log(2)) == sp.N(sp.log(2), NUMERIC_DIGITS)
-    True
+    >>> enclosure(sp.Rational(1, 3))
+    (Fraction(1, 3), Fraction(1, 3))
+    >>> low, high = enclosure(-sp.log(1 - 1 / (1 + sp.exp(-1000))))
+    >>> float(low), float(high)
+    (1000.0, 1000.0)
     """
-    if not value.is_Number:
-        enclosed = _enclosed(value)
-        if enclosed is not None:
-            return enclosed
-    return sp.N(value, NUMERIC_DIGITS)
-
-
-def _enclosed(value: sp.Basic) -> sp.Basic | None:
-    """The midpoint of a rigorous enclosure (narrower than 10^-50 relative) as a Float, or None."""
+    if isinstance(value, sp.Rational):
+        exact = Fraction(int(value.p), int(value.q))
+        return exact, exact
+    # No is_real/is_finite queries: SymPy's assumptions can answer differently from run to run
+    # (1 - tanh(100) and log(1/(e^-200 + 1)) depend on the hash seed); the balls decide.
     try:
-        low, high = enclose(value)
-    except (NotCompilable, ValueError):
-        return None
+        return enclose(value)
+    except NotCompilable:
+        pass
+    except ValueError as exc:
+        raise NotCertified(f"{_short(value)} cannot be certified: {exc}") from None
+    try:
+        number = value.evalf(NUMERIC_DIGITS + 10, strict=True)
+    except (sp.core.evalf.PrecisionExhausted, ValueError, TypeError) as exc:
+        raise NotCertified(f"{_short(value)} cannot be evaluated reliably: {exc}") from None
+    if not (number.is_Float or number.is_Rational) or number in (sp.oo, -sp.oo, sp.nan):
+        raise NotCertified(f"{_short(value)} is not a finite real number")
+    middle = Fraction(str(number)) if number.is_Float else Fraction(int(number.p), int(number.q))
+    return middle, middle
+
+
+def _short(value: sp.Basic) -> str:
+    text = str(sp.sstr(value))
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def numeric_value(value: sp.Basic) -> sp.Basic:
+    """The exact value to :data:`NUMERIC_DIGITS` digits, from its rigorous :func:`enclosure`
+    (cached there: an entry shown in several places of a sheet, its key and its Moodle
+    questions is enclosed once).  Its float is the correctly rounded float of the value.
+
+    >>> numeric_value(sp.log(2))
+    0.69314718055994530941723212145817656807550013436025
+    """
+    low, high = enclosure(value)
     middle = (low + high) / 2
-    return sp.N(sp.Rational(middle.numerator, middle.denominator), NUMERIC_DIGITS)
+    return sp.Float(sp.Rational(middle.numerator, middle.denominator), NUMERIC_DIGITS)
+
+
+def to_finite_float(value: sp.Basic) -> float:
+    """The correctly rounded float of an exact value; :class:`NotCertified` beyond the float range.
+
+    >>> to_finite_float(sp.exp(-200))
+    1.3838965267367376e-87
+    """
+    low, high = enclosure(value)
+    try:
+        result = float((low + high) / 2)
+    except OverflowError:
+        result = math.inf
+    if not math.isfinite(result):
+        raise NotCertified(f"{_short(value)} is beyond the range of a float (about ±1.8e308), so it has no "
+                           "JSON or Moodle number; use smaller numbers")
+    return result
+
+
+def round_fraction(value: Fraction, places: int) -> Fraction:
+    """A rational rounded half to even to ``places`` places.
+
+    >>> round_fraction(Fraction(5, 2000), 2), round_fraction(Fraction(-1, 3), 3)
+    (Fraction(0, 1), Fraction(-333, 1000))
+    """
+    scale = Fraction(10) ** places
+    return Fraction(round(value * scale)) / scale
 
 
 def round_rational(value: sp.Basic, decimals: int) -> sp.Rational:
-    """The exact value rounded to ``decimals`` places, as an exact rational."""
-    number = numeric_value(value) if decimals <= NUMERIC_DIGITS - 30 else sp.N(value, 30 + decimals)
-    if not number.is_real or not number.is_finite:
-        raise ValueError(f"not a finite real number: {value}")
-    text = format(Decimal(str(number)).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_EVEN), "f")
-    return sp.Rational(text)
+    """The exact value correctly rounded (half to even) to ``decimals`` places, as an exact rational.
+
+    Certified: both ends of a rigorous enclosure must round alike, else the enclosure is
+    narrowed (arb balls at rising precision, up to :data:`MAX_ROUNDING_BITS`).
+
+    >>> float(round_rational(1 - sp.tanh(100), 90))  # 2.7677930534...e-87
+    2.768e-87
+    """
+    low, high = enclosure(value)
+    bits = ENCLOSURE_BITS
+    while round_fraction(low, decimals) != round_fraction(high, decimals):
+        bits *= 4
+        if bits > MAX_ROUNDING_BITS:
+            raise NotCertified(f"{_short(value)} lies too close to a rounding tie at {decimals} places "
+                               f"to be certified with {MAX_ROUNDING_BITS}-bit enclosures")
+        try:
+            low, high = enclose_at(compile_program(value), bits)
+        except (Undecided, NotFinite):
+            continue
+    result = round_fraction(low, decimals)
+    return sp.Rational(result.numerator, result.denominator)
 
 
 def digits_for(value: sp.Basic, decimals: int) -> int:
     """Places to show: ``decimals``, or more so a small value keeps 3 significant digits."""
-    number = abs(float(numeric_value(value)))
+    low, high = enclosure(value)
+    number = abs(low + high) / 2
     places = decimals
-    while 0 < number < 10 ** (2 - places) and places < 12:
+    while 0 < number < Fraction(10) ** (2 - places) and places < 12:
         places += 1
     return places
 
@@ -130,10 +218,10 @@ def approximate(value: sp.Basic, decimals: int) -> sp.Basic:
 
 
 def to_float(value: sp.Basic) -> float | list[list[float]]:
-    """A float (or rows of floats) for JSON; the exact value stays the record."""
+    """A correctly rounded float (or rows of them) for JSON; the exact value stays the record."""
     if isinstance(value, sp.MatrixBase):
-        return [[float(numeric_value(v)) for v in value.row(i)] for i in range(value.rows)]
-    return float(numeric_value(value))
+        return [[to_finite_float(v) for v in value.row(i)] for i in range(value.rows)]
+    return to_finite_float(value)
 
 
 def exact_text(value: sp.Basic) -> str:

@@ -182,8 +182,33 @@ ENCLOSURE_BITS = 200
 """Starting precision of :func:`enclose_constant`, in bits."""
 RELATIVE_WIDTH = Fraction(1, 2**166)
 """The widest enclosure :func:`enclose_constant` settles for, relative to the value (plus absolute)."""
-MAX_ENCLOSURE_BITS = 200 * 2**5
-"""Beyond this precision :func:`enclose_constant` settles for what it has."""
+MAX_ENCLOSURE_BITS = 200 * 2**7
+"""Beyond this precision (25,600 bits) :func:`enclose_constant` settles for what it has, or
+gives up on a ball that is still not finite."""
+
+
+def ball_at(program: Program, bits: int) -> Any:
+    """The arb ball of a program without variables at ``bits`` bits (it may be infinite or NaN)."""
+    if program.variables:
+        raise ValueError(f"a constant has no variables, not {', '.join(program.variables)}")
+    with flint.ctx.workprec(bits):
+        return _build(program.body, BALLS)(())
+
+
+def enclose_at(program: Program, bits: int) -> tuple[Fraction, Fraction]:
+    """Rational bounds of a program without variables from arb balls at ``bits`` bits.
+
+    Raises :class:`Undecided` when a branch condition cannot be decided at that precision and
+    :class:`~symnn.core.balls.NotFinite` when a ball is infinite or NaN (a true overflow, a
+    value outside a function's domain, or only a ball too wide at this precision: the log of
+    ``1 - σ(1000)``, whose ball straddles 0 below 1,443 bits).
+    """
+    if program.variables:
+        raise ValueError(f"a constant has no variables, not {', '.join(program.variables)}")
+    with flint.ctx.workprec(bits):
+        # Built here, not by the cached function_of: a constant is enclosed once, so its
+        # closures are not worth keeping.
+        return bounds(_build(program.body, BALLS)(()))
 
 
 def enclose_constant(program: Program) -> tuple[Fraction, Fraction]:
@@ -191,34 +216,44 @@ def enclose_constant(program: Program) -> tuple[Fraction, Fraction]:
 
     Precision rises until the enclosure is narrower than :data:`RELATIVE_WIDTH` and both
     ends round to the same float, so ``float`` of either end is the correctly rounded value.
+    A ball that is not finite is retried at a higher precision too (cancellation before a
+    logarithm needs more bits); one still not finite at :data:`MAX_ENCLOSURE_BITS` is a
+    ``ValueError``.
 
     >>> from symnn.core.program import compile_program
     >>> import sympy as sp
     >>> low, high = enclose_constant(compile_program(sp.log(2)))
     >>> float(low), float(high) == float(low), high - low < Fraction(1, 10**50)
     (0.6931471805599453, True, True)
+    >>> low, _ = enclose_constant(compile_program(-sp.log(1 - 1 / (1 + sp.exp(-1000)))))
+    >>> float(low)
+    1000.0
     """
-    if program.variables:
-        raise ValueError(f"a constant has no variables, not {', '.join(program.variables)}")
     bits, found = ENCLOSURE_BITS, None
     while True:
+        problem = "a branch condition stays undecided"
         try:
-            with flint.ctx.workprec(bits):
-                # Built here, not by the cached function_of: a constant is enclosed once, so its
-                # closures are not worth keeping.
-                found = bounds(_build(program.body, BALLS)(()))
+            found = enclose_at(program, bits)
         except Undecided:
             pass
         except NotFinite as exc:
-            raise ValueError(f"not a finite real number: {exc}") from None
+            problem = f"not a finite real number: {exc}"
         if found is not None:
             low, high = found
             tight = high - low <= (abs(low) + 1) * RELATIVE_WIDTH
-            if (tight and float(low) == float(high)) or bits >= MAX_ENCLOSURE_BITS:
+            if (tight and _same_float(low, high)) or bits >= MAX_ENCLOSURE_BITS:
                 return found
         elif bits >= MAX_ENCLOSURE_BITS:
-            raise ValueError("a branch condition stays undecided")
+            raise ValueError(problem)
         bits *= 2
+
+
+def _same_float(low: Fraction, high: Fraction) -> bool:
+    """Whether both ends round to the same float (two values beyond the float range do)."""
+    try:
+        return float(low) == float(high)
+    except OverflowError:
+        return True
 
 
 @cache

@@ -1,19 +1,53 @@
-"""Writing files atomically: a temp file in the target folder, then a rename."""
+"""Reading and writing files safely: bounded reads, sanitised names, all-or-nothing runs.
+
+- **Reads** (:func:`read_bytes`, :func:`read_text`) accept regular files only (a device such
+  as ``/dev/zero`` or a FIFO is refused before it is opened, so nothing reads forever or
+  blocks) and never read more than a stated limit (:data:`MAX_INPUT_BYTES` unless the
+  caller gives another).
+- **Names** of the files a run writes come from :func:`safe_stem`: letters, digits, ``.``,
+  ``_`` and ``-`` only, at most :data:`MAX_STEM` characters, so a file name never carries
+  TeX (``\\includegraphics``), Markdown (spaces in links) or control characters.
+- **Runs** (:func:`write_files`) write every file into a hidden staging folder inside the
+  target and rename them into place only once all are written: a run killed half way leaves
+  the previous run's files as they were (and a staging folder that the next run removes).
+  :func:`write_atomic` does the same for one file.
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import stat
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from symnn.errors import SpecError, SymnnError
+
+MAX_INPUT_BYTES = 10_000_000
+"""The most bytes read from one input file unless the reader states another limit."""
+MAX_STEM = 80
+"""The longest file-name stem of an output file."""
+STAGING_PREFIX = ".symnn-staging-"
+"""Name prefix of the hidden folder a run is written into before it is renamed into place."""
+
+
+def safe_stem(name: str, default: str = "sheet") -> str:
+    """A file-name stem made of ``[A-Za-z0-9._-]`` only (others become ``_``), at most :data:`MAX_STEM` long.
+
+    >>> safe_stem("a}\\\\message{X}{b"), safe_stem("my sheet #2%"), safe_stem("..."), safe_stem("x" * 300) == "x" * 80
+    ('a__message_X__b', 'my_sheet__2_', 'sheet', True)
+    """
+    stem = re.sub(r"[^A-Za-z0-9._-]", "_", name)[:MAX_STEM].strip(".")
+    return stem if stem.strip("_-") else default
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:MAX_STEM]}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(raw)
@@ -25,21 +59,108 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise
 
 
-def read_text(path: str | Path, what: str) -> str:
-    """The UTF-8 text of ``path``, or one line saying why not (``what`` names the kind of file)."""
+def write_files(out: Path, files: Sequence[tuple[Path, str | bytes]]) -> None:
+    """Write a run's files (each under ``out``) all or nothing, or say in one line why not.
+
+    Every file is first written into a staging folder inside ``out``; only when all are
+    written are they renamed into place (a rename within one folder tree is atomic and
+    takes microseconds).  A staging folder left by a killed run is removed here.
+    """
+    created = not os.path.lexists(out)  # False for a name the system refuses: prepare_dir says why
+    prepare_dir(out)
+    _remove_stale_staging(out)
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=out))
+    except OSError as exc:
+        _remove_if_empty(out, created)
+        raise SymnnError(f"{out}: cannot write here: {exc.strerror or exc}") from None
+    try:
+        staged: list[tuple[Path, Path]] = []
+        for path, data in files:
+            relative = path.relative_to(out)
+            temporary = staging / relative
+            temporary.parent.mkdir(parents=True, exist_ok=True)
+            temporary.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+            os.chmod(temporary, 0o666 & ~_umask())
+            staged.append((temporary, path))
+        for temporary, path in staged:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(temporary, path)
+    except OSError as exc:
+        raise SymnnError(f"{exc.filename or out}: cannot be written: {exc.strerror or exc}") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        _remove_if_empty(out, created)
+
+
+def _remove_stale_staging(out: Path) -> None:
+    """Remove staging folders whose process is gone (a run killed half way)."""
+    try:
+        entries = list(out.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        if not entry.name.startswith(STAGING_PREFIX) or not entry.is_dir():
+            continue
+        pid = entry.name[len(STAGING_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _remove_if_empty(folder: Path, created: bool) -> None:
+    if created:
+        try:
+            folder.rmdir()  # only succeeds when nothing was written
+        except OSError:
+            pass
+
+
+def read_bytes(path: str | Path, what: str, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, or one line saying why not.
+
+    Devices and FIFOs are refused before they are opened (``/dev/zero`` would never end, a
+    FIFO would block); the read stops after ``limit`` bytes whatever the file claims to be.
+    """
     p = Path(path)
     try:
-        data = p.read_bytes()
+        mode = p.stat().st_mode
     except FileNotFoundError:
         raise SpecError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise SpecError(f"{p}: is a directory, not {what}") from None
+    except ValueError:  # a NUL in the path
+        raise SpecError(f"{ascii(str(p))}: not a valid file name") from None
     except OSError as exc:
         raise SpecError(f"{p}: cannot read: {exc.strerror}") from None
+    if stat.S_ISDIR(mode):
+        raise SpecError(f"{p}: is a directory, not {what}")
+    if not stat.S_ISREG(mode):
+        raise SpecError(f"{p}: is not a regular file (a device, FIFO or socket), not {what}")
+    try:
+        with p.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise SpecError(f"{p}: cannot read: {exc.strerror}") from None
+    if len(data) > limit:
+        raise SpecError(f"{p}: larger than {limit:,} bytes; {what} is read up to that size")
+    return data
+
+
+def read_text(path: str | Path, what: str, limit: int = MAX_INPUT_BYTES) -> str:
+    """The UTF-8 text of ``path`` (see :func:`read_bytes`), or one line saying why not."""
+    data = read_bytes(path, what, limit)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise SpecError(f"{p}: not a UTF-8 text file") from None
+        raise SpecError(f"{Path(path)}: not a UTF-8 text file") from None
 
 
 def _umask() -> int:
@@ -54,6 +175,8 @@ def prepare_dir(path: Path) -> Path:
         path.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
         raise SymnnError(f"{path}: exists and is not a folder") from None
+    except ValueError:
+        raise SymnnError(f"{ascii(str(path))}: not a valid folder name") from None
     except OSError as exc:
         raise SymnnError(f"{path}: cannot create output folder: {exc.strerror}") from None
     return path

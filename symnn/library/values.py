@@ -73,13 +73,15 @@ def _sympy_entry(value: sp.Basic, where: str, allow_float: bool) -> Entry:
     if isinstance(value, sp.Float):
         return _float_entry(float(value), where, allow_float)
     if isinstance(value, sp.Rational):
-        return QQ(int(value.p), int(value.q))
+        return _bounded(int(value.p), int(value.q), where)
     if not isinstance(value, sp.Expr) or isinstance(value, sp.MatrixBase):
         raise SpecError(f"{where} must be a number or a scalar expression, got {type(value).__name__}")
     if value.has(sp.Float):
         raise SpecError(f"{where} contains a float ({value}); write its numbers exactly")
     if value.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
         raise SpecError(f"{where} is not finite ({value})")
+    if value.has(sp.I):
+        raise SpecError(f"{where} is not a real number ({value})")
     return value
 
 
@@ -87,12 +89,22 @@ def _bool_entry(value: bool, where: str, allow_float: bool) -> Entry:
     raise SpecError(f"{where} must be a number, got the boolean {value}")
 
 
+MAX_ENTRY_BITS = 6644
+"""The most bits in an exact entry's numerator or denominator (2000 decimal digits)."""
+
+
+def _bounded(numerator: int, denominator: int, where: str) -> Entry:
+    if max(abs(numerator).bit_length(), denominator.bit_length()) > MAX_ENTRY_BITS:
+        raise SpecError(f"{where} has more than 2000 digits; entries are at most 2000 digits long")
+    return QQ(numerator, denominator)
+
+
 def _int_entry(value: int, where: str, allow_float: bool) -> Entry:
-    return QQ(int(value))
+    return _bounded(int(value), 1, where)
 
 
 def _fraction_entry(value: Fraction, where: str, allow_float: bool) -> Entry:
-    return QQ(value.numerator, value.denominator)
+    return _bounded(value.numerator, value.denominator, where)
 
 
 _ENTRY_READERS: dict[type, Callable[[Any, str, bool], Entry]] = {

@@ -13,6 +13,7 @@ is expected.
 from __future__ import annotations
 
 import decimal
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields
@@ -62,16 +63,36 @@ class Context:
         return cls(f"{self.where}: exercise {self.ex_id} ({self.kind}): {message}")
 
 
+MAX_GIVEN_EXPONENT = 100
+"""A given number is at most 10^100 in size and at least 10^-100 apart from 0 (exponents are
+bounded when read, before any exact arithmetic: ``1e999999999`` would take forever)."""
+MAX_GIVEN_DIGITS = 60
+"""A given number has at most this many significant digits."""
+
+
 def _number(value: Any, name: str, ctx: Context) -> Fraction:
     if isinstance(value, bool):
         raise ctx.error(f"{name} must be a number, got the boolean {str(value).lower()}")
     if isinstance(value, int):
+        if value.bit_length() > MAX_GIVEN_EXPONENT * 3.33:  # before str(value) can hit the int-to-str limit
+            raise ctx.error(f"{name} is an integer larger than 10^{MAX_GIVEN_EXPONENT}; "
+                            f"given numbers are at most 10^{MAX_GIVEN_EXPONENT}")
         return Fraction(value)
     if isinstance(value, decimal.Decimal):
         if not value.is_finite():
             raise ctx.error(f"{name} must be a finite number, got {value}")
+        if value and abs(value.adjusted()) > MAX_GIVEN_EXPONENT:
+            raise ctx.error(f"{name} = {_brief(value)} is out of range: given numbers lie between "
+                            f"10^-{MAX_GIVEN_EXPONENT} and 10^{MAX_GIVEN_EXPONENT} in size (or are 0)")
+        if len(value.as_tuple().digits) > MAX_GIVEN_DIGITS:
+            raise ctx.error(f"{name} = {_brief(value)} has more than {MAX_GIVEN_DIGITS} significant digits")
         return Fraction(value)
     raise ctx.error(f"{name} must be a number, got {describe(value)}")
+
+
+def _brief(value: decimal.Decimal) -> str:
+    text = str(value)
+    return text if len(text) <= 40 else f"{text[:20]}…{text[-12:]}"
 
 
 def describe(value: Any) -> str:
@@ -94,12 +115,39 @@ def read_scalar(value: Any, name: str, ctx: Context) -> Fraction:
     return _number(value, name, ctx)
 
 
+MAX_ENTRIES = 40_000
+"""The most entries of one given matrix or vector (200×200) unless ``SYMNN_MAX_ENTRIES`` says otherwise:
+exact work grows faster than the entries, so larger inputs are refused before any work starts."""
+MAX_ENTRIES_BY_KIND = {"preprocessing": 10_000}
+"""Kinds whose exact work grows fastest get a lower default (100×100)."""
+COST = {"preprocessing": "100×100 takes about 15 s", "network": "a 200-200-1 network takes about 7 s"}
+"""What the largest default size costs (measured on a loaded 2-core machine), said when refusing."""
+
+
+def max_entries(kind: str = "") -> int:
+    """The limit for ``kind``, or the ``SYMNN_MAX_ENTRIES`` environment variable when it is a positive integer."""
+    text = os.environ.get("SYMNN_MAX_ENTRIES", "")
+    if text.isdigit() and 0 < len(text) < 10 and int(text) > 0:
+        return int(text)
+    return MAX_ENTRIES_BY_KIND.get(kind, MAX_ENTRIES)
+
+
+def _check_entries(count: int, name: str, ctx: Context) -> None:
+    limit = max_entries(ctx.kind)
+    if count > limit:
+        cost = COST.get(ctx.kind, "a 200×200 matrix takes seconds")
+        raise ctx.error(f"{name} has {count:,} entries, more than the {limit:,} symnn solves by default "
+                        f"(exact work grows faster than the entries: {cost}, larger inputs can take minutes); "
+                        "set SYMNN_MAX_ENTRIES to go past it")
+
+
 def read_matrix(value: Any, name: str, ctx: Context) -> Matrix:
     """A matrix: list of rows; a flat list is a column; a number is 1x1."""
     if not isinstance(value, list):
         return ((_number(value, name, ctx),),)
     if not value:
         raise ctx.error(f"{name} is empty")
+    _check_entries(sum(len(v) if isinstance(v, list) else 1 for v in value), name, ctx)
     if all(not isinstance(v, list) for v in value):
         return tuple((_number(v, f"{name}[{i + 1}]", ctx),) for i, v in enumerate(value))
     if not all(isinstance(v, list) for v in value):
@@ -124,6 +172,7 @@ def read_vector(value: Any, name: str, ctx: Context) -> tuple[Fraction, ...]:
     """A flat list of numbers (a number alone is a list of one)."""
     if not isinstance(value, list):
         return (_number(value, name, ctx),)
+    _check_entries(len(value), name, ctx)
     if not value:
         raise ctx.error(f"{name} is empty")
     if any(isinstance(v, list) for v in value):

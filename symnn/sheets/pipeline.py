@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from symnn.core.io import write_atomic
+from symnn.core.io import safe_stem, write_atomic
 from symnn.errors import SymnnError
 from symnn.sheets.crosscheck import solve_checked
 from symnn.sheets.kinds import solve
@@ -103,12 +103,13 @@ def quiz_files(spec: SheetSpec, sheet: Sheet, name: str, decimals: int, out: Pat
 
 
 def stem_of(spec: SheetSpec) -> str:
-    """The file-name stem of a sheet's outputs: a built-in sheet's name (``seed``), else the spec file's stem."""
+    """The file-name stem of a sheet's outputs: a built-in sheet's name (``seed``), else the spec file's
+    stem, sanitised (:func:`symnn.core.io.safe_stem`: no TeX, spaces or control characters in names)."""
     if spec.source == SEED_NAME:
         return "seed"
     if spec.source.startswith("<builtin ") and spec.source.endswith(">"):
-        return spec.source[len("<builtin "):-1]
-    return Path(spec.source).stem
+        return safe_stem(spec.source[len("<builtin "):-1])
+    return safe_stem(Path(spec.source).stem)
 
 
 def pdf_engine_found() -> bool:

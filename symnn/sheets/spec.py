@@ -82,12 +82,60 @@ class Document:
     """``file:line`` of each exercise header, for error messages."""
 
 
+MAX_DEPTH = 32
+"""The deepest nesting of arrays and tables a sheet may have (a matrix needs 2)."""
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+"""Control characters (all but tab and newline), which no output format can carry as they are."""
+
+
+def control_character(text: str) -> str | None:
+    r"""The first control character of ``text`` (tab and newline allowed) as an escape, or None.
+
+    >>> control_character("Quiz\u0007bell"), control_character("a\tb")
+    ("'\\x07'", None)
+    """
+    found = _CONTROL.search(text)
+    return None if found is None else ascii(found.group())
+
+
+def _check_values(doc: Mapping[str, Any], source: str) -> None:
+    """Refuse text with control characters and nesting deeper than :data:`MAX_DEPTH` (iteratively)."""
+    stack: list[tuple[Any, str, int]] = [(doc, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise SpecError(f"{source}: {path or 'the sheet'} is nested more than {MAX_DEPTH} deep")
+        if isinstance(value, str):
+            bad = control_character(value)
+            if bad is not None:
+                raise SpecError(f"{source}: {path} contains the control character {bad}; "
+                                "text may not contain control characters")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                bad = control_character(key)
+                if bad is not None:
+                    raise SpecError(f"{source}: a key contains the control character {bad}")
+                stack.append((item, f"{path}.{key}" if path else key, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}[{i}]", depth + 1) for i, item in enumerate(value))
+
+
 def read_document(text: str, source: str = "<text>") -> Document:
-    """Parse the TOML of a sheet and find its title and exercise tables (and their lines)."""
+    """Parse the TOML of a sheet and find its title and exercise tables (and their lines).
+
+    Text with control characters (other than tab and newline) and nesting deeper than
+    :data:`MAX_DEPTH` are refused here, so no output format ever receives them.
+    """
     try:
         doc = tomllib.loads(text, parse_float=decimal.Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{source}: TOML syntax error: {exc}") from None
+    except RecursionError:
+        raise SpecError(f"{source}: arrays or tables nested too deep (at most {MAX_DEPTH})") from None
+    except ValueError as exc:  # tomllib's int() of a number beyond Python's 4300-digit limit
+        raise SpecError(f"{source}: a number cannot be read ({exc.args[0].split(':')[0]})") from None
+    _check_values(doc, source)
     title = doc.get("title", "Exercises")
     if not isinstance(title, str):
         raise SpecError(f"{source}: title must be text")

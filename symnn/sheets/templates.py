@@ -23,6 +23,7 @@ from typing import Any
 
 from symnn.errors import SpecError
 from symnn.sheets.constraints import Constraints, read_constraints
+from symnn.sheets.fields import MAX_GIVEN_EXPONENT
 from symnn.sheets.spec import read_document
 
 RANDOM_KINDS = ("uniform",)
@@ -73,10 +74,18 @@ class Choice:
 Random = Uniform | Choice
 
 
+MAX_GRID_POINTS = 10**9
+"""The most values a uniform random table's grid may have (low, low + step, …, high)."""
+
+
 def _decimal(value: Any, name: str, where: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
         raise SpecError(f"{where}: {name} must be a number, got {value!r}")
-    return Decimal(value)
+    number = Decimal(value)
+    if not number.is_finite() or (number and abs(number.adjusted()) > MAX_GIVEN_EXPONENT):
+        raise SpecError(f"{where}: {name} must be a finite number between 10^-{MAX_GIVEN_EXPONENT} and "
+                        f"10^{MAX_GIVEN_EXPONENT} in size (or 0), got {value}")
+    return number
 
 
 def read_random(table: Mapping[str, Any], where: str) -> Random:
@@ -102,6 +111,9 @@ def read_random(table: Mapping[str, Any], where: str) -> Random:
         raise SpecError(f"{where}: impossible range: low = {low} is above high = {high}")
     if step <= 0:
         raise SpecError(f"{where}: step must be positive, got {step}")
+    if (high - low) / step > MAX_GRID_POINTS:
+        raise SpecError(f"{where}: low = {low}, high = {high} and step = {step} make more than "
+                        f"{MAX_GRID_POINTS:,} grid points; use a larger step")
     if step > high - low:
         raise SpecError(f"{where}: step = {step} is larger than the range high − low = {high - low}; "
                         "use choice = [...] for a fixed value")

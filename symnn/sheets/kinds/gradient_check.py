@@ -44,9 +44,12 @@ class GradientCheck:
     """The perturbation ε of W."""
 
     def check(self, ctx: Context) -> None:
-        """ε must be positive."""
+        """ε must be positive and at most 1 (a central difference over a wider step checks no
+        gradient, and its float twin loses every digit to cancellation)."""
         if self.epsilon <= 0:
             raise ctx.error(f"epsilon must be positive, got {self.epsilon}")
+        if self.epsilon > 1:
+            raise ctx.error(f"epsilon must be at most 1 (a small step such as 0.0001), got {float(self.epsilon):g}")
 
 
 def solve_gradient_check(spec: ExerciseSpec[GradientCheck]) -> Derivation:

@@ -282,13 +282,15 @@ def softmax_backward(a: FloatArray, upstream: FloatArray) -> FloatArray:
 
 
 def _bce(y: FloatArray, a: FloatArray) -> float:
+    # A term whose coefficient is exactly 0 is 0 (as in the exact loss), even where a saturated
+    # float prediction makes its logarithm infinite (0 · log 0 would be nan).
     with np.errstate(divide="ignore", invalid="ignore"):
-        return float(-np.sum(y * np.log(a) + (1.0 - y) * np.log1p(-a)))
+        return float(-np.sum(np.where(y != 0, y * np.log(a), 0.0) + np.where(y != 1, (1.0 - y) * np.log1p(-a), 0.0)))
 
 
 def _bce_gradient(y: FloatArray, a: FloatArray) -> FloatArray:
     with np.errstate(divide="ignore", invalid="ignore"):
-        return -y / a + (1.0 - y) / (1.0 - a)
+        return np.where(y != 0, -y / a, 0.0) + np.where(y != 1, (1.0 - y) / (1.0 - a), 0.0)
 
 
 def _cross_entropy(y: FloatArray, a: FloatArray) -> float:

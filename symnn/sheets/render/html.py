@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import html as html_text
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -123,8 +124,51 @@ def _converted(tex: str, display: bool) -> Element:
         for index, child in enumerate(parent):
             for rule in TIDY_RULES.get(child.tag, ()):
                 rule(child, parent[index - 1] if index else None)
+    sanitise_mathml(element)
     annotate(element, tex)
     return element
+
+
+MATHML_NAMESPACE = "http://www.w3.org/1998/Math/MathML"
+MATHML_ELEMENTS = frozenset({
+    "math", "semantics", "annotation", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msup", "msub",
+    "msubsup", "mfrac", "msqrt", "mroot", "mtable", "mtr", "mtd", "mover", "munder", "munderover", "mstyle",
+    "mpadded", "mphantom", "menclose", "merror", "mmultiscripts", "mprescripts", "none",
+})
+"""The MathML elements a formula may contain; any other becomes ``<mrow>`` (its content kept)."""
+MATHML_ATTRIBUTES = frozenset({
+    "xmlns", "display", "displaystyle", "scriptlevel", "mathvariant", "mathsize", "stretchy", "fence", "form",
+    "separator", "lspace", "rspace", "minsize", "maxsize", "symmetric", "largeop", "movablelimits", "accent",
+    "accentunder", "columnalign", "rowalign", "columnspacing", "rowspacing", "columnlines", "rowlines", "frame",
+    "framespacing", "equalrows", "equalcolumns", "linethickness", "width", "height", "depth", "voffset",
+    "notation", "encoding", "align", "mathcolor", "mathbackground",
+})
+"""The attributes a formula's elements may carry; no ``href``, ``style``, ``class``, ``id`` or ``on*``."""
+_SAFE_VALUE = re.compile(r"[#A-Za-z0-9 .,%+-]*")
+"""Attribute values are plain words, numbers, lengths and colours (no ``url(``, quotes or ``:``)."""
+
+
+def sanitise_mathml(element: Element) -> None:
+    """Keep only allow-listed MathML elements and attributes with plain values (in place).
+
+    latex2mathml turns ``\\href{javascript:…}``, ``\\style{…url(…)}`` and ``\\class{…}`` of the
+    TeX it reads into attributes; a page symnn writes must never carry them (a script link,
+    a remote fetch), whoever wrote the TeX.
+
+    >>> e = convert_to_element(r"\\href{javascript:alert(1)}{x} \\style{background:url(http://a)}{y}")
+    >>> sanitise_mathml(e)
+    >>> "javascript" in serialise(e) or "url(" in serialise(e) or "href" in serialise(e)
+    False
+    """
+    for node in element.iter():
+        if node.tag not in MATHML_ELEMENTS:
+            node.tag = "mrow"
+        for name in list(node.attrib):
+            value = node.attrib[name]
+            if name == "xmlns" and value == MATHML_NAMESPACE:
+                continue
+            if name not in MATHML_ATTRIBUTES or not _SAFE_VALUE.fullmatch(value):
+                del node.attrib[name]
 
 
 def annotate(element: Element, tex: str) -> None:
@@ -359,9 +403,19 @@ def sheet_element(sheet: Sheet, settings: HtmlSettings) -> Element:
     return root
 
 
+_HTML_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Characters an HTML document may not contain, even as character references."""
+
+
 def serialise(element: Element) -> str:
-    """An element as HTML text."""
-    return str(tostring(element, encoding="unicode", method="html"))
+    """An element as HTML text; a control character (from a linted file, say) becomes U+FFFD.
+
+    >>> p = Element("p")
+    >>> p.text = "a" + chr(27) + "[2Jb" + chr(0)
+    >>> serialise(p) == "<p>a" + chr(0xFFFD) + "[2Jb" + chr(0xFFFD) + "</p>"
+    True
+    """
+    return _HTML_CONTROL.sub("\ufffd", str(tostring(element, encoding="unicode", method="html")))
 
 
 def to_html(sheet: Sheet, decimals: int = DEFAULT_DECIMALS, figures: bool = True) -> str:

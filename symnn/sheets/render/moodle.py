@@ -17,7 +17,7 @@ from typing import Any
 
 import sympy as sp
 
-from symnn.core.decimals import DEFAULT_DECIMALS, digits_for, numeric_value
+from symnn.core.decimals import DEFAULT_DECIMALS, digits_for, to_finite_float
 from symnn.sheets.render.printing import latex
 from symnn.sheets.statement import Line
 from symnn.sheets.steps import Quantity, Text, run
@@ -117,7 +117,7 @@ def numerical_question(name: str, asked: Asked, decimals: int = DEFAULT_DECIMALS
                      sp.Pow(10, scale, evaluate=False), f", to {places} decimal places. {note}".rstrip())
     else:
         ask = (f"Compute {asked.where}", asked.symbol, *caption, f". Give it to {places} decimal places.")
-    return NumericalQuestion(name=name, html=question_html(asked.lines, ask), answer=float(numeric_value(value)),
+    return NumericalQuestion(name=name, html=question_html(asked.lines, ask), answer=to_finite_float(value),
                              tolerance=float(Decimal(5).scaleb(-(places + 1))), asked=asked)
 
 

@@ -167,7 +167,7 @@ def answers_source(path: str | Path) -> str:
         too_big = False  # read_text says what is wrong with the path
     if too_big:
         raise SpecError(f"{p}: larger than {MAX_FILE_BYTES // 1000} kB; not an answers file")
-    return read_text(p, "an answers file")
+    return read_text(p, "an answers file", MAX_FILE_BYTES)
 
 
 def read_answers_text(text: str, source: str) -> dict[str, Any]:
@@ -178,3 +178,7 @@ def read_answers_text(text: str, source: str) -> dict[str, Any]:
         raise SpecError(f"{source}: TOML syntax error: {exc}") from None
     except decimal.InvalidOperation:
         raise SpecError(f"{source}: a number cannot be read exactly") from None
+    except RecursionError:
+        raise SpecError(f"{source}: arrays or tables nested too deep") from None
+    except ValueError as exc:  # tomllib's int() of a number beyond Python's 4300-digit limit
+        raise SpecError(f"{source}: a number cannot be read ({exc.args[0].split(':')[0]})") from None

@@ -88,7 +88,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from symnn.core.interval import Interval
+from symnn.core.interval import PRECISION, Interval, working_precision
 from symnn.core.nodes import (
     Call,
     Chain,
@@ -131,6 +131,34 @@ _SIDE_NAMES = ("left", "right")
 _SOFTMAX = "softmax"
 """Links that write it may be read with the softmax of a matrix over its rows."""
 _PARTIAL = re.compile(r"\\partial(?![A-Za-z])")
+
+MAX_LINK_CHARS = 20_000
+"""The longest link (both sides together) that is judged; a longer one is not checked, so one
+pathological formula cannot cost more than a bounded time (the limit stated in the report)."""
+MAX_JUDGE_BITS = PRECISION * 4**4
+"""The highest precision (in bits) at which a link's exact sides are enclosed before the link
+is left not checked (12,800 bits: values down to about 10^-3800 relative are told apart)."""
+DECIDED_WIDTH = Fraction(1, 2**100)
+"""An exact side's enclosure is decided when it is narrower than this, relative to its size."""
+
+
+def decided(value: Interval | Grid[Interval]) -> bool:
+    """Whether every entry of an exact side's enclosure is decided: a point, or an interval
+    away from 0 narrower than :data:`DECIDED_WIDTH` relative to its smallest end (an absolute
+    bound is not enough: 1 - tanh(100) is 2.8e-87, and an enclosure of width 1e-60 around it
+    would call it equal to 5e-70).
+
+    >>> decided(Interval(Fraction(-1, 10**60), Fraction(1, 10**60))), decided(Interval.point(Fraction(0)))
+    (False, True)
+    """
+    for entry in value.entries() if isinstance(value, Grid) else [value]:
+        if entry.is_point:
+            continue
+        if entry.lo <= 0 <= entry.hi:
+            return False
+        if entry.width > DECIDED_WIDTH * min(abs(entry.lo), abs(entry.hi)):
+            return False
+    return True
 
 __all__ = ["VERDICTS", "Judge", "Judgement", "Verdict"]
 
@@ -206,7 +234,7 @@ class Judge:
         if named is not None:
             return self._named(named, link, texts)
         before = self._state() if _SOFTMAX in texts[0] or _SOFTMAX in texts[1] else None
-        judgement = self._judge_values(link, texts, carried)
+        judgement = self._judge_decided(link, texts, carried)
         rows = False
         if before is not None and judgement.verdict == "error":
             # The softmax of a matrix runs over its columns (a batch) or its rows
@@ -214,7 +242,7 @@ class Judge:
             after = self._state()
             self._restore(before)
             with softmax_over_rows():
-                by_rows = self._judge_values(link, texts, carried)
+                by_rows = self._judge_decided(link, texts, carried)
             if by_rows.verdict in ("ok", "rounding"):
                 judgement, rows = by_rows, True
             else:
@@ -262,6 +290,62 @@ class Judge:
         claims = claim_numbers(tree, relation)
         rhs = self._read(tree, exact, claims, {})
         self._assign(name, self._meaning_of(rhs, claims, relation == "≈"))
+
+    def _judge_decided(
+        self, link: Link, texts: tuple[str, str], carried: dict[int, Interval]
+    ) -> Judgement:
+        """:meth:`_judge_values` at a precision where both exact sides are decided.
+
+        The exact sides are first enclosed at rising precision until every entry is decided
+        (:func:`decided`); the link is then judged at that precision.  A side still undecided
+        at :data:`MAX_JUDGE_BITS` (a value too close to 0 to tell) leaves the link not checked:
+        no verdict comes from a bound that cannot tell the sides apart.  A link longer than
+        :data:`MAX_LINK_CHARS` is not checked either.
+        """
+        if len(texts[0]) + len(texts[1]) > MAX_LINK_CHARS:
+            self._last_rhs = None
+            return self._unchecked(
+                texts, f"The link is longer than {MAX_LINK_CHARS:,} characters, more than symnn checks."
+            )
+        bits = self._decided_bits(link, texts)
+        if bits is None:
+            self._last_rhs = None
+            return self._unchecked(
+                texts, f"A side is too close to 0 to be decided with {MAX_JUDGE_BITS}-bit enclosures."
+            )
+        if bits == PRECISION:
+            return self._judge_values(link, texts, carried)
+        with working_precision(bits):
+            return self._judge_values(link, texts, carried)
+
+    def _decided_bits(self, link: Link, texts: tuple[str, str]) -> int | None:
+        """The precision at which both exact sides of an ``=``/``≈`` link are decided
+        (:data:`PRECISION` for any other link, one with symbols or one whose reading fails later);
+        None if none is."""
+        if link.relation not in ("=", "≈"):
+            return PRECISION
+        trees: list[Node] = []
+        for text in texts:
+            tree = self._tree(text)
+            if isinstance(tree, ParseError) or self._symbols(text, tree):
+                return PRECISION  # named values are intervals of their own width: judged as they are
+            trees.append(tree)
+        bits = PRECISION
+        for tree, text in zip(trees, texts):
+            value = self._value(text)
+            if isinstance(value, ParseError):
+                return PRECISION
+            while not decided(value):
+                if bits >= MAX_JUDGE_BITS:
+                    return None
+                bits *= 4
+                with working_precision(bits):
+                    try:
+                        value = evaluate_interval(tree, definitions=self.definitions)
+                    except ParseError:
+                        return PRECISION
+                self._values[text] = value  # narrower, so right at every precision
+        return bits
 
     def _judge_values(
         self, link: Link, texts: tuple[str, str], carried: dict[int, Interval]

@@ -150,11 +150,17 @@ def lint_text(text: str, fmt: InputFormat, source: str = "<text>") -> LintReport
         while section < len(headings) and headings[section] < span.start:
             section += 1
             judge.forget_names()  # a name's value holds within its section
+        line, counted = span.line, 0
         for link in split_relations(span.text):
             judgement = _judge_safely(judge, link)
+            if link.position >= counted:  # lines counted once along the span, not from its start per link
+                line += span.text.count("\n", counted, link.position)
+                counted = link.position
+            else:
+                line, counted = span.line_at(link.position), link.position
             findings.append(
                 Finding(
-                    span.line_at(link.position),
+                    line,
                     link.text,
                     judgement.verdict,
                     judgement.lhs,
@@ -193,19 +199,9 @@ def _judge_safely(judge: Judge, link: Link) -> Judgement:
 
 def read_sheet(path: Path) -> str:
     """The text of a sheet file, or a one-line SymnnError saying why it cannot be read."""
-    if not path.exists():
-        raise SymnnError(f"{path}: no such file")
-    if path.is_dir():
-        raise SymnnError(f"{path}: is a directory; expected a sheet file (.md, .tex, .html)")
-    try:
-        size = path.stat().st_size
-        if size > MAX_SHEET_BYTES:
-            raise SymnnError(
-                f"{path}: is {size} bytes; sheets up to {MAX_SHEET_BYTES} bytes are read"
-            )
-        data = path.read_bytes()
-    except OSError as error:
-        raise SymnnError(f"{path}: cannot be read ({error.strerror or error})") from None
+    from symnn.core.io import read_bytes
+
+    data = read_bytes(path, "a sheet file (.md, .tex, .html)", MAX_SHEET_BYTES)
     if b"\x00" in data[:65536]:
         raise SymnnError(f"{path}: is a binary file; expected a text sheet (.md, .tex, .html)")
     try:
