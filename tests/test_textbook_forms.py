@@ -129,3 +129,21 @@ def _solved(name):
     from symnn.sheets.loading import load_builtin
 
     return solve_checked(load_builtin(name))
+
+
+def test_softmax_sheet_survives_when_sympy_cannot_build_the_written_form(monkeypatch):
+    """The written softmax is display only: if SymPy fails to build it (the fuzz campaign found a rare
+    ``TypeError`` inside ``evaluate(False)``), the sheet shows SymPy's evaluated form and stays exact."""
+    from symnn.sheets.crosscheck import solve_checked
+    from symnn.sheets.kinds.network import writing
+    from symnn.sheets.loading import load_builtin
+
+    expected = solve_checked(load_builtin("softmax"))
+
+    def fail(Z):
+        raise TypeError("invalid input: Mod(1*1, 2*1)")
+
+    monkeypatch.setattr(writing, "written_softmax", fail)
+    fallback = solve_checked(load_builtin("softmax"))
+    for d, e in zip(expected.derivations, fallback.derivations):
+        assert [q.exact for q in d.quantities] == [q.exact for q in e.quantities]
