@@ -192,3 +192,16 @@ def test_decimal_text_of_any_size():
     value = Fraction(10**150 + 2, 3)  # (10^150 + 2) / 3 = 33…34 exactly: 150 digits
     assert decimal_text(value, 3) == "3" * 149 + "4.000"
     assert decimal_text(value + Fraction(1, 8), None) == "3" * 149 + "4.125"
+
+
+def test_a_kind_that_is_not_text_is_a_one_line_error(tmp_path, capsys):
+    """Found by the fuzz campaign: ``kind .x = "activations"`` (a TOML dotted key) makes kind a table."""
+    from symnn.cli import main
+
+    sheet = tmp_path / "s.toml"
+    sheet.write_text('title = "t"\n[[exercise]]\nkind .x = "activations"\nx = [1, 2]\n', encoding="utf-8")
+    for argv in (["sheet", str(sheet), "--out", str(tmp_path / "o")],
+                 ["variants", str(sheet), "--count", "1", "--out", str(tmp_path / "v")]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "kind must be text, got a table" in err

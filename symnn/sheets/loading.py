@@ -32,7 +32,10 @@ def parse_exercise(raw: Any, index: int, where: str) -> ExerciseSpec[Any]:
     if kind is None:
         raise SpecError(f"{where}: exercise {ex_id}: missing required field 'kind'; "
                         f"valid kinds: {', '.join(KINDS)}")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
+        if not isinstance(kind, str):
+            raise SpecError(f"{where}: exercise {ex_id}: kind must be text, got {describe(kind)}; "
+                            f"valid kinds: {', '.join(KINDS)}")
         raise SpecError(f"{where}: exercise {ex_id}: unknown kind {kind!r}; "
                         f"valid kinds: {', '.join(KINDS)}")
     declaration = KINDS[kind]
