@@ -416,7 +416,7 @@ def run_in_process(case: Case, folder: Path, bound: float) -> tuple[list[Outcome
     except SystemExit as exc:
         code = int(exc.code or 0) if not isinstance(exc.code, str) else 2
     except BaseException as exc:  # noqa: BLE001 - any escape is the finding
-        tb = traceback.format_exc(limit=-4)
+        tb = traceback.format_exc(limit=-40)
         outcomes.append(Outcome("traceback", f"{type(exc).__name__}: {str(exc)[:200]}\n{tb}"))
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
