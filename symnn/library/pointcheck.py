@@ -274,16 +274,12 @@ def _power(e: _Evaluator, base: Any, dbase: Any, exponent: sp.Basic) -> tuple[An
 def _pow(e: _Evaluator, node: sp.Pow) -> tuple[Any, Any]:
     base, exponent = node.args
     if exponent.has(e.wrt) or exponent.free_symbols - set(e.values):
-        return _function_value(e, sp.exp(exponent * sp.log(base)))
+        return e.run(sp.exp(exponent * sp.log(base)))
     if not exponent.is_Number:
         exponent = sp.Integer(int(e.run(exponent)[0])) if e.field.exact else exponent
     b, db = e.run(base)
     value, tangent = _power(e, b, db, exponent)
     return value, tangent
-
-
-def _function_value(e: _Evaluator, node: sp.Basic) -> tuple[Any, Any]:
-    return e.run(node)
 
 
 _COMPILED: dict[Any, Callable[[Any], Any]] = {}
