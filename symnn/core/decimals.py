@@ -21,8 +21,10 @@ import math
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
+from typing import Any
 
 import sympy as sp
+from sympy.printing.str import StrPrinter
 
 from symnn.core.balls import NotFinite
 from symnn.core.domains import ENCLOSURE_BITS, NotCompilable, Undecided, enclose_at
@@ -220,13 +222,42 @@ def approximate(value: sp.Basic, decimals: int) -> sp.Basic:
 def to_float(value: sp.Basic) -> float | list[list[float]]:
     """A correctly rounded float (or rows of them) for JSON; the exact value stays the record."""
     if isinstance(value, sp.MatrixBase):
-        return [[to_finite_float(v) for v in value.row(i)] for i in range(value.rows)]
+        return [[to_finite_float(v) for v in row] for row in value.tolist()]
     return to_finite_float(value)
 
 
+class _RememberingStrPrinter(StrPrinter):  # type: ignore[misc]
+    """SymPy's string printer (the one ``sp.sstr`` uses, default settings) printing each subexpression
+    once per process: printing is a pure function of the (structurally compared) expression, and an
+    answer key writes the same powers and sums in many entries.  Floats are printed afresh (two
+    Floats of different precision compare equal, and a Float prints by its depth)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._memo: dict[sp.Basic, str] = {}
+
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        if kwargs or not isinstance(expr, sp.Basic) or isinstance(expr, sp.Float):
+            return str(super()._print(expr, **kwargs))
+        try:
+            return self._memo[expr]
+        except KeyError:
+            pass
+        except TypeError:  # a mutable matrix has no hash
+            return str(super()._print(expr))
+        text = str(super()._print(expr))
+        if len(self._memo) >= 1 << 17:
+            self._memo.clear()
+        self._memo[expr] = text
+        return text
+
+
+_STR = _RememberingStrPrinter()
+
+
 def exact_text(value: sp.Basic) -> str:
-    """Plain-text exact value: SymPy's string form; matrices as nested lists of rows."""
+    """Plain-text exact value: SymPy's string form (``sp.sstr``); matrices as nested lists of rows."""
     if isinstance(value, sp.MatrixBase):
-        rows = ", ".join("[" + ", ".join(sp.sstr(v) for v in value.row(i)) + "]" for i in range(value.rows))
+        rows = ", ".join("[" + ", ".join(_STR.doprint(v) for v in row) + "]" for row in value.tolist())
         return f"[{rows}]"
-    return str(sp.sstr(value))
+    return str(_STR.doprint(value))

@@ -30,7 +30,7 @@ ATOL = 1e-12
 def exact_array(value: sp.Basic) -> np.ndarray:
     """The exact value's correctly rounded float64 (from a rigorous enclosure; refused beyond the float range)."""
     if isinstance(value, sp.MatrixBase):
-        return np.array([[to_finite_float(v) for v in value.row(i)] for i in range(value.rows)], dtype=float)
+        return np.array([[to_finite_float(v) for v in row] for row in value.tolist()], dtype=float)
     return np.array(to_finite_float(value))
 
 

@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import sympy as sp
@@ -69,18 +70,30 @@ def _math(expr: sp.Basic) -> str:
     return rf"\({latex(expr)}\)"
 
 
-def _paragraph(parent: ET.Element, parts: Line) -> None:
-    p = ET.SubElement(parent, "p")
+def _paragraph(parts: Line) -> str:
+    """One line as an HTML paragraph ``<p>…</p>``."""
+    p = ET.Element("p")
     p.text = "".join(typed.text if isinstance(typed, Text) else _math(typed.expr) for typed in map(run, parts))
+    return ET.tostring(p, encoding="unicode", method="html")
+
+
+@lru_cache(maxsize=1 << 12)
+def _remembered_paragraph(parts: Line) -> str:
+    return _paragraph(parts)
+
+
+def _paragraph_html(parts: Line) -> str:
+    # A statement's lines open every question of its exercise: each is serialised once.
+    try:
+        return _remembered_paragraph(parts)
+    except TypeError:  # a part with no hash (a mutable matrix)
+        return _paragraph(parts)
 
 
 def question_html(lines: Sequence[Line], ask: Line) -> str:
-    """The statement's lines and the question, as an HTML fragment."""
-    div = ET.Element("div")
-    for line in lines:
-        _paragraph(div, line)
-    _paragraph(div, ask)
-    return ET.tostring(div, encoding="unicode", method="html")
+    """The statement's lines and the question, as an HTML fragment: a ``<div>`` of paragraphs (what
+    ElementTree writes for the ``<div>`` element holding them, written as their concatenation)."""
+    return "<div>" + "".join(_paragraph_html(line) for line in lines) + _paragraph(ask) + "</div>"
 
 
 def _entries(q: Quantity) -> list[tuple[str, str, sp.Basic]]:
