@@ -47,18 +47,21 @@ def run(args: argparse.Namespace) -> int:
         raise SymnnError(f"--decimals must be between 0 and 30, got {args.decimals}")
     text = read_text(args.spec, "a sheet file")
     jobs = args.jobs or os.cpu_count() or 1
+    lean = "qti" not in formats  # only the QTI export reads what each Moodle question asks
     if args.scheduler:
         from symnn.commands.cluster import cluster_executor
 
         load_template(text, args.spec)  # a bad sheet fails here, before any task is sent
         with cluster_executor(args.scheduler) as executor:
-            variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals, executor, args.detail)
+            variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals, executor, args.detail,
+                                         lean)
     elif jobs == 1:
         variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals, detail=args.detail)
     else:
         load_template(text, args.spec)  # a bad sheet fails here, before any worker starts
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals, pool, args.detail)
+            variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals, pool, args.detail,
+                                         lean)
     out = Path(args.out)
     files = render_files(variants, args.seed, safe_stem(Path(args.spec).stem), out, formats, args.decimals)
     write_files(out, files)

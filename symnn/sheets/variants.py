@@ -15,10 +15,11 @@ The library entry point is :func:`generate_variants`; it takes any
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -153,16 +154,23 @@ class Variant:
     """This variant's answer key, the form ``symnn sheet`` writes plus its variant number."""
     moodle: Any
     """The variant's Moodle question category (:class:`symnn.sheets.render.moodle.Category`)."""
+    moodle_xml: str = ""
+    """The category as Moodle XML (:func:`symnn.sheets.render.moodle.category_xml`), written where the
+    variant is made so that the document is only joined at the end; empty when not written."""
 
 
-def make_variant(text: str, source: str, seed: int, number: int, decimals: int = 3, detail: str = "full") -> Variant:
+def make_variant(text: str, source: str, seed: int, number: int, decimals: int = 3, detail: str = "full",
+                 lean: bool = False) -> Variant:
     """Draw, solve, cross-check and render variant ``number`` of seed ``seed`` (a top-level, picklable task).
 
-    With ``detail="brief"`` the teacher sheet is the brief answer key (:func:`symnn.sheets.steps.brief`)."""
+    With ``detail="brief"`` the teacher sheet is the brief answer key (:func:`symnn.sheets.steps.brief`).
+    With ``lean`` the Moodle questions do not keep what they ask (:attr:`~symnn.sheets.render.moodle.
+    NumericalQuestion.asked`, SymPy objects only the QTI export's rescaling reads): the variant is then
+    plain text and numbers, cheap to send between processes."""
     from symnn.sheets.kinds import statement
     from symnn.sheets.render import markdown
     from symnn.sheets.render.json import to_answer_key
-    from symnn.sheets.render.moodle import Category, questions_for
+    from symnn.sheets.render.moodle import Category, category_xml, questions_for
     from symnn.sheets.render.printing import sentence_runs
     from symnn.sheets.statement import asked
     from symnn.sheets.steps import Sheet, brief
@@ -191,9 +199,17 @@ def make_variant(text: str, source: str, seed: int, number: int, decimals: int =
         teacher += [heading, given, body.split("\n\n", 1)[1] if "\n\n" in body else body]
         questions += questions_for(f"v{number:03d} {derivation.id}", lines, wanted, decimals)
     key = {"variant": number, **to_answer_key(sheet)}
+    if lean:
+        questions = [dataclasses.replace(q, asked=None) for q in questions]
     category = Category(f"{template.title}/Variant {number:03d}", tuple(questions))
     return Variant(number, sum(n for *_, n in drawn), "\n\n".join(student) + "\n", "\n\n".join(teacher) + "\n",
-                   key, category)
+                   key, category, category_xml(category))
+
+
+def make_variants(text: str, source: str, seed: int, numbers: Sequence[int], decimals: int = 3,
+                  detail: str = "full", lean: bool = False) -> list[Variant]:
+    """:func:`make_variant` for each of ``numbers``: one task of a pool (a top-level, picklable function)."""
+    return [make_variant(text, source, seed, n, decimals, detail, lean) for n in numbers]
 
 
 def _prose(line: Sequence[Any]) -> Any:
@@ -203,14 +219,17 @@ def _prose(line: Sequence[Any]) -> Any:
 
 
 def generate_variants(text: str, count: int, seed: int, source: str = "<text>", decimals: int = 3,
-                      executor: Executor | None = None, detail: str = "full") -> list[Variant]:
+                      executor: Executor | None = None, detail: str = "full", lean: bool = False) -> list[Variant]:
     """Variants 1…count of a sheet, drawn from ``seed``; in this process, or on ``executor``.
 
     ``executor`` may be any :class:`concurrent.futures.Executor` that runs tasks in separate
-    processes (a process pool, or a distributed one such as Dask's); each variant is one task,
-    so results do not depend on it.  Avoid thread pools: SymPy's expression cache is shared
-    between threads and not thread-safe, so concurrent threads can see each other's
-    unevaluated expressions.
+    processes (a process pool, or a distributed one such as Dask's); each variant is drawn
+    from its own generator, so results do not depend on it.  Variant 1 is made here first:
+    it reads the sheet and warms the caches (the formulas, proofs and printed forms every
+    variant shares) before a forking pool starts its workers, which then inherit them; the
+    others go out in chunks of :func:`chunk_size` variants per task.  Avoid thread pools:
+    SymPy's expression cache is shared between threads and not thread-safe, so concurrent
+    threads can see each other's unevaluated expressions.  ``lean``: see :func:`make_variant`.
 
     >>> sheet = '''
     ... [[exercise]]
@@ -227,10 +246,26 @@ def generate_variants(text: str, count: int, seed: int, source: str = "<text>", 
     check_count(count)
     load_template(text, source)
     if executor is None:
-        return [make_variant(text, source, seed, n, decimals, detail)
+        return [make_variant(text, source, seed, n, decimals, detail, lean)
                 for n in progress(range(1, count + 1), label="variants", unit="variant")]
-    futures = [executor.submit(make_variant, text, source, seed, n, decimals, detail) for n in range(1, count + 1)]
-    return [f.result() for f in progress(futures, label="variants", unit="variant")]
+    first = make_variant(text, source, seed, 1, decimals, detail, lean)
+    size = chunk_size(count)
+    futures = [executor.submit(make_variants, text, source, seed, tuple(range(start, min(start + size, count + 1))),
+                               decimals, detail, lean)
+               for start in range(2, count + 1, size)]
+
+    def finished() -> Iterator[Variant]:
+        yield first
+        for future in futures:
+            yield from future.result()
+
+    return list(progress(finished(), total=count, label="variants", unit="variant"))
+
+
+def chunk_size(count: int) -> int:
+    """Variants per pool task: few enough tasks that sending them costs little, enough (about 100
+    for a large class) that the workers finish together."""
+    return max(1, min(10, count // 100))
 
 
 def check_count(count: int) -> None:
@@ -244,7 +279,7 @@ def check_count(count: int) -> None:
 def render_files(variants: Sequence[Variant], seed: int, stem: str, out: Path,
                  formats: Sequence[str], decimals: int = 3) -> list[tuple[Path, str | bytes]]:
     """Every output file's path and text (nothing written yet)."""
-    from symnn.sheets.render.moodle import to_moodle_xml
+    from symnn.sheets.render.moodle import category_xml, moodle_document
 
     files: list[tuple[Path, str | bytes]] = []
     if "md" in formats:
@@ -255,7 +290,8 @@ def render_files(variants: Sequence[Variant], seed: int, stem: str, out: Path,
         key = {"seed": seed, "variants": [v.key for v in variants]}
         files.append((out / f"{stem}-key.json", json.dumps(key, indent=2, ensure_ascii=False) + "\n"))
     if "moodle" in formats:
-        files.append((out / f"{stem}-moodle.xml", to_moodle_xml([v.moodle for v in variants])))
+        files.append((out / f"{stem}-moodle.xml", moodle_document([v.moodle_xml or category_xml(v.moodle)
+                                                                   for v in variants])))
     if "qti" in formats:
         from symnn.sheets.render.qti import to_qti12, to_qti21
 

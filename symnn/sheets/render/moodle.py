@@ -170,10 +170,25 @@ def to_moodle_xml(categories: Sequence[Category]) -> str:
     >>> print(to_moodle_xml([Category("symnn/Variant 001", (q,))]).splitlines()[1])
     <quiz>
     """
+    return moodle_document([category_xml(c) for c in categories])
+
+
+def category_xml(category: Category) -> str:
+    """One category and its questions as they stand inside ``<quiz>`` (indented two spaces), with no
+    leading or trailing line break: what :func:`moodle_document` joins.  Written where the category is
+    made (a worker process of ``symnn variants``), so the document is only joined at the end."""
     quiz = ET.Element("quiz")
-    for category in categories:
-        _category(quiz, category.path)
-        for question in category.questions:
-            _numerical(quiz, question)
+    _category(quiz, category.path)
+    for question in category.questions:
+        _numerical(quiz, question)
     ET.indent(quiz)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode") + "\n"
+    text = ET.tostring(quiz, encoding="unicode")
+    # ElementTree wrote "<quiz>\n  " + the elements separated by "\n  " + "\n</quiz>".
+    return text[len("<quiz>\n  "):-len("\n</quiz>")]
+
+
+def moodle_document(categories: Sequence[str]) -> str:
+    """The Moodle XML document of categories written by :func:`category_xml`: the text ElementTree
+    writes for one ``<quiz>`` holding them all (indented by ``ET.indent``)."""
+    body = "<quiz>\n  " + "\n  ".join(categories) + "\n</quiz>" if categories else "<quiz />"
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
