@@ -9,6 +9,7 @@ plain text (``_sympystr``); nothing here computes.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import sympy as sp
@@ -46,8 +47,9 @@ class FunctionName(sp.Symbol):  # type: ignore[misc]
         return function_latex(str(self.name))
 
 
+@lru_cache(maxsize=4096)
 def matrix(name: str, rows: int, cols: int) -> sp.MatrixSymbol:
-    """A named matrix symbol, e.g. ``matrix("W_1", 2, 3)``."""
+    """A named matrix symbol, e.g. ``matrix("W_1", 2, 3)`` (made once: symbols are immutable)."""
     return sp.MatrixSymbol(name, rows, cols)
 
 

@@ -18,6 +18,9 @@ from symnn.library.engine.rules import ColumnRule, Rule
 
 Matrix: TypeAlias = sp.ImmutableMatrix
 
+REMEMBERED_ENTRIES = 1 << 16
+"""Most entries :meth:`Symbolic.entrywise` remembers before it starts afresh."""
+
 
 def finite(value: sp.Basic, what: str, at: sp.Basic) -> sp.Basic:
     """``value``, or a :class:`MathDomainError` when it is infinite or undefined."""
@@ -33,6 +36,11 @@ def tidy(value: sp.Basic) -> sp.Basic:
     return sp.together(value)
 
 
+def entries(a: Matrix) -> list[sp.Basic]:
+    """The entries row by row (what iterating the matrix gives, read at once)."""
+    return [e for row in a.tolist() for e in row]
+
+
 class Symbolic:
     """The domain of exact ``ImmutableMatrix`` values (the sheets)."""
 
@@ -42,7 +50,17 @@ class Symbolic:
         return int(a.rows), int(a.cols)
 
     def matmul(self, a: Matrix, b: Matrix) -> Matrix:
-        return Matrix(a * b)
+        # Remembered: a worked solution forms each gradient δ Aᵀ several times (shown, stepped, updated).
+        key = ("matmul", a, b)
+        try:
+            return self._products[key]
+        except KeyError:
+            pass
+        product = Matrix(a * b)
+        if len(self._products) >= REMEMBERED_ENTRIES:
+            self._products.clear()
+        self._products[key] = product
+        return product
 
     def transpose(self, a: Matrix) -> Matrix:
         return a.T
@@ -54,30 +72,55 @@ class Symbolic:
         return Matrix(a - b)
 
     def hadamard(self, a: Matrix, b: Matrix) -> Matrix:
-        return Matrix(a.rows, a.cols, [tidy(p * q) for p, q in zip(a, b)])
+        return Matrix(a.rows, a.cols, [tidy(p * q) for p, q in zip(entries(a), entries(b))])
 
     def add_bias(self, z: Matrix, b: Matrix) -> Matrix:
         return Matrix(z + Matrix(z.rows, z.cols, lambda i, j: b[i, 0]))
 
     def row_sums(self, a: Matrix) -> Matrix:
-        return Matrix(a.rows, 1, [sp.Add(*a.row(i)) for i in range(a.rows)])
+        key = ("row_sums", a, None)
+        try:
+            return self._products[key]
+        except KeyError:
+            pass
+        sums = Matrix(a.rows, 1, [sp.Add(*row) for row in a.tolist()])
+        if len(self._products) >= REMEMBERED_ENTRIES:
+            self._products.clear()
+        self._products[key] = sums
+        return sums
 
     def scale(self, k: Any, a: Matrix) -> Matrix:
         return k * a
 
+    def __init__(self) -> None:
+        self._entries: dict[tuple[Rule, tuple[sp.Basic, ...], Any], sp.Basic] = {}
+        self._products: dict[tuple[str, Matrix, Matrix | None], Matrix] = {}
+
     def entrywise(self, rule: Rule, args: Sequence[Matrix], scale: Any = None) -> Matrix:
         constants = dict(rule.constants)
+        remembered = self._entries
 
         def entry(values: tuple[sp.Basic, ...]) -> sp.Basic:
+            # A rule at the same numbers gives the same value: remembered per process (variants of one
+            # exercise put the same few numbers into ReLU, its derivative, ... thousands of times).
+            key = (rule, values, scale)
+            try:
+                return remembered[key]
+            except (KeyError, TypeError):
+                pass
             value = substitute(rule.expr, {**dict(zip(rule.variables, values)), **constants})
             if scale is not None:
                 value = value * scale
             if rule.tidy:
                 value = tidy(value)
-            return value if rule.label is None else finite(value, rule.label, values[0])
+            value = value if rule.label is None else finite(value, rule.label, values[0])
+            if len(remembered) >= REMEMBERED_ENTRIES:
+                remembered.clear()
+            remembered[key] = value
+            return value
 
         first = args[0]
-        return Matrix(first.rows, first.cols, [entry(values) for values in zip(*args)])
+        return Matrix(first.rows, first.cols, [entry(values) for values in zip(*map(entries, args))])
 
     def columnwise(self, rule: ColumnRule, args: Sequence[Matrix], scale: Any = None) -> Matrix:
         rows, cols = self.shape(args[0])

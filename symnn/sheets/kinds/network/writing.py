@@ -24,7 +24,7 @@ from symnn.sheets import notation as nt
 from symnn.sheets.build import Builder, entrywise, product_expansion
 from symnn.sheets.derivative_forms import form_for
 from symnn.sheets.kinds.network.setting import Matrix, Rule
-from symnn.sheets.steps import Equation, Inline, Quantity
+from symnn.sheets.steps import Equation, Inline, Quantity, Step
 
 SHOW_LIMIT = 64
 """Results with more entries than this are left to the answer key (a worked entry is shown)."""
@@ -79,8 +79,25 @@ def written_softmax(Z: Matrix) -> Matrix:
         return Matrix(Z.rows, Z.cols, lambda i, j: nt.Ratio(sp.exp(Z[i, j]), sums[j]))
 
 
+_DEFINITIONS: dict[tuple[Activation, sp.Basic | None, bool], tuple[Step, ...]] = {}
+"""The steps :func:`define_activation` wrote, by (activation, alpha, scalars): they hold no number
+of the exercise, so variants of one exercise state each definition from the same steps."""
+
+
 def define_activation(b: Builder, act: Activation, alpha: sp.Basic | None) -> None:
     """State an activation's definition and its SymPy derivative."""
+    key = (act, alpha, b.scalars)
+    known = _DEFINITIONS.get(key)
+    if known is not None:
+        b.steps.extend(known)
+        return
+    start, quantities, remarks = len(b.steps), len(b.quantities), len(b.remarks)
+    _define_activation(b, act, alpha)
+    if len(b.quantities) == quantities and len(b.remarks) == remarks:  # only steps: safe to repeat
+        _DEFINITIONS[key] = tuple(b.steps[start:])
+
+
+def _define_activation(b: Builder, act: Activation, alpha: sp.Basic | None) -> None:
     f_x = nt.Applied(act.display, x)
     df_x = nt.Applied(act.display, x, prime=True)
     if alpha is not None:
