@@ -179,6 +179,9 @@ def round_rational(value: sp.Basic, decimals: int) -> sp.Rational:
     2.768e-87
     """
     low, high = enclosure(value)
+    if low == high:  # an exact rational: rounded once, in integers
+        result = round_fraction(low, decimals)
+        return sp.Rational(result.numerator, result.denominator)
     bits = ENCLOSURE_BITS
     while round_fraction(low, decimals) != round_fraction(high, decimals):
         bits *= 4
@@ -206,7 +209,7 @@ def digits_for(value: sp.Basic, decimals: int) -> int:
 def is_exact_decimal(value: sp.Basic) -> bool:
     """Whether the value, printed, is already its own decimal (a terminating rational)."""
     if isinstance(value, sp.MatrixBase):
-        return all(is_exact_decimal(v) for v in value)
+        return all(is_exact_decimal(v) for row in value.tolist() for v in row)
     return bool(isinstance(value, sp.Rational) and terminating(value))
 
 
@@ -214,7 +217,7 @@ def approximate(value: sp.Basic, decimals: int) -> sp.Basic:
     """The decimal shown after ``≈``: the value rounded, entry by entry for a matrix."""
     if isinstance(value, sp.MatrixBase):
         return sp.ImmutableMatrix(
-            value.shape[0], value.shape[1], [approximate(v, decimals) for v in value]
+            value.shape[0], value.shape[1], [approximate(v, decimals) for row in value.tolist() for v in row]
         )
     return round_rational(value, digits_for(value, decimals))
 

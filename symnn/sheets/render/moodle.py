@@ -77,23 +77,22 @@ def _paragraph(parts: Line) -> str:
     return ET.tostring(p, encoding="unicode", method="html")
 
 
-@lru_cache(maxsize=1 << 12)
-def _remembered_paragraph(parts: Line) -> str:
-    return _paragraph(parts)
+def _statement(lines: tuple[Line, ...]) -> str:
+    return "".join(_paragraph(line) for line in lines)
 
 
-def _paragraph_html(parts: Line) -> str:
-    # A statement's lines open every question of its exercise: each is serialised once.
-    try:
-        return _remembered_paragraph(parts)
-    except TypeError:  # a part with no hash (a mutable matrix)
-        return _paragraph(parts)
+_remembered_statement = lru_cache(maxsize=256)(_statement)
 
 
 def question_html(lines: Sequence[Line], ask: Line) -> str:
     """The statement's lines and the question, as an HTML fragment: a ``<div>`` of paragraphs (what
     ElementTree writes for the ``<div>`` element holding them, written as their concatenation)."""
-    return "<div>" + "".join(_paragraph_html(line) for line in lines) + _paragraph(ask) + "</div>"
+    # A statement opens every question of its exercise: it is serialised once.
+    try:
+        statement = _remembered_statement(tuple(lines))
+    except TypeError:  # a part with no hash (a mutable matrix)
+        statement = _statement(tuple(lines))
+    return "<div>" + statement + _paragraph(ask) + "</div>"
 
 
 def _entries(q: Quantity) -> list[tuple[str, str, sp.Basic]]:

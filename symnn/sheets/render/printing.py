@@ -62,6 +62,14 @@ class SheetLatexPrinter(LatexPrinter):  # type: ignore[misc]
             return rational_text(expr)
         return str(super()._print_Rational(expr))
 
+    def _print_matrix_contents(self, expr: Any) -> str:
+        # SymPy's own for a named environment, with the rows read at once (slicing each row is slow).
+        environment = self._settings["mat_str"]
+        if environment in (None, "array"):
+            return str(super()._print_matrix_contents(expr))
+        rows = [" & ".join(self._print(e) for e in row) for row in expr.tolist()]
+        return r"\begin{%s}%s\end{%s}" % (environment, r"\\".join(rows), environment)
+
     def _print_Exp1(self, expr: Any) -> str:
         # Upright e: Euler's number, never a variable called e (what symnn lint reads too).
         return r"\mathrm{e}"
@@ -252,7 +260,7 @@ LONGEST_ENTRY = 250
 
 def readable(form: sp.Basic) -> bool:
     """Whether every entry of a form prints in at most :data:`LONGEST_ENTRY` characters."""
-    entries = list(form) if isinstance(form, sp.MatrixBase) else [form]
+    entries = [e for row in form.tolist() for e in row] if isinstance(form, sp.MatrixBase) else [form]
     return all(len(latex(e)) <= LONGEST_ENTRY for e in entries)
 
 
