@@ -166,7 +166,18 @@ def round_fraction(value: Fraction, places: int) -> Fraction:
     (Fraction(0, 1), Fraction(-333, 1000))
     """
     scale = Fraction(10) ** places
-    return Fraction(round(value * scale)) / scale
+    return Fraction(_rounded_units(value, places)) / scale
+
+
+def _rounded_units(value: Fraction, places: int) -> int:
+    """``value · 10^places`` rounded half to even, in integers (what ``round`` does with a Fraction)."""
+    if places < 0:
+        return round(value * Fraction(10) ** places)
+    floor, remainder = divmod(value.numerator * 10**places, value.denominator)
+    twice = 2 * remainder
+    if twice < value.denominator or (twice == value.denominator and floor % 2 == 0):
+        return floor
+    return floor + 1
 
 
 def round_rational(value: sp.Basic, decimals: int) -> sp.Rational:
@@ -179,11 +190,8 @@ def round_rational(value: sp.Basic, decimals: int) -> sp.Rational:
     2.768e-87
     """
     low, high = enclosure(value)
-    if low == high:  # an exact rational: rounded once, in integers
-        result = round_fraction(low, decimals)
-        return sp.Rational(result.numerator, result.denominator)
     bits = ENCLOSURE_BITS
-    while round_fraction(low, decimals) != round_fraction(high, decimals):
+    while low != high and _rounded_units(low, decimals) != _rounded_units(high, decimals):
         bits *= 4
         if bits > MAX_ROUNDING_BITS:
             raise NotCertified(f"{_short(value)} lies too close to a rounding tie at {decimals} places "
@@ -201,7 +209,9 @@ def digits_for(value: sp.Basic, decimals: int) -> int:
     low, high = enclosure(value)
     number = abs(low + high) / 2
     places = decimals
-    while 0 < number < Fraction(10) ** (2 - places) and places < 12:
+    # number < 10^(2 - places), in integers: number · 10^places < 100
+    while 0 < number and places < 12 and (number < Fraction(10) ** (2 - places) if places < 0 else
+                                          number.numerator * 10**places < 100 * number.denominator):
         places += 1
     return places
 
