@@ -169,7 +169,8 @@ def show_backward(b: Builder, setting: Setting, params: Params, Zs: list[Matrix]
         Wn = nt.matrix(f"W_{l + 1}", W_next.rows, W_next.cols)
         dn = nt.matrix(f"delta_{l + 1}", d_next.rows, d_next.cols)
         Zsym = nt.matrix(f"Z_{l}", d.rows, d.cols)
-        formula = nt.Hadamard(sp.MatMul(Wn.T, dn), nt.Elementwise(rule.display, Zsym, prime=True))
+        formula = nt.remembered(("hidden delta", Wn, dn, Zsym, rule.display), lambda: nt.Hadamard(
+            sp.MatMul(Wn.T, dn), nt.Elementwise(rule.display, Zsym, prime=True)))
         subs: list[sp.Basic] = []
         if fits(limit, W_next, d_next, d):
             subs = [nt.Hadamard(as_scalar(sp.MatMul(W_next.T, d_next, evaluate=False)) if b.scalars
@@ -301,9 +302,11 @@ def show_gradients(b: Builder, setting: Setting, params: Params, deltas: list[Ma
         grad = weight_gradient(d, A_prev)
         prev = "x" if l == 1 else f"A_{l - 1}"
         subs = [sp.MatMul(d, A_prev.T, evaluate=False)] if fits(limit, d, A_prev, grad) else []
-        record(b, nt.partial(L_sym, nt.matrix(f"W_{l}", *params.Ws[l - 1].shape)),
-               sp.MatMul(nt.matrix(f"delta_{l}", *d.shape), nt.matrix(prev, *A_prev.shape).T),
-               subs, grad, f"dL_dW{l}", ("gradient of ", sp.Symbol(f"W_{l}")))
+        W_shape = params.Ws[l - 1].shape
+        label, general = nt.remembered(("weight gradient", l, prev, W_shape, d.shape, A_prev.shape), lambda: (
+            nt.partial(L_sym, nt.matrix(f"W_{l}", *W_shape)),
+            sp.MatMul(nt.matrix(f"delta_{l}", *d.shape), nt.matrix(prev, *A_prev.shape).T)))
+        record(b, label, general, subs, grad, f"dL_dW{l}", ("gradient of ", sp.Symbol(f"W_{l}")))
         names.append(f"dL_dW{l}")
         if not fits(limit, d, A_prev, grad):
             s = sp.Symbol("s")

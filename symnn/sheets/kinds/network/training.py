@@ -130,8 +130,9 @@ def show_training(b: Builder, setting: Setting, params: Params, deltas: list[Mat
         Wsym = nt.matrix(f"W_{l}", *W.shape)
         subs = ([sp.MatAdd(W, sp.MatMul(-eta, grad, evaluate=False), evaluate=False)]
                 if fits(limit, W) else [])
-        record(b, nt.matrix(f"W_{l}^new", *W.shape),
-               sp.MatAdd(Wsym, sp.MatMul(-1, sp.Symbol("eta"), nt.partial(L_sym, Wsym))), subs, new.Ws[l - 1],
+        update = nt.remembered(("update", Wsym), lambda: sp.MatAdd(Wsym, sp.MatMul(-1, sp.Symbol("eta"),
+                                                                                   nt.partial(L_sym, Wsym))))
+        record(b, nt.matrix(f"W_{l}^new", *W.shape), update, subs, new.Ws[l - 1],
                f"W{l}_new", f"updated W_{l}")
         names.append(f"W{l}_new")
         if not fits(limit, W):

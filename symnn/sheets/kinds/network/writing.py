@@ -152,10 +152,15 @@ def show_weighted_sum(b: Builder, index: int | None, W: Matrix, A_prev: Matrix, 
     Ws = nt.matrix(f"W{sfx}", W.rows, W.cols)
     As = nt.matrix(prev_name, A_prev.rows, A_prev.cols)
     Z = engine.affine(SYMBOLIC, W, A_prev, bias)
-    formula: sp.Basic = Ws * As
-    if bias is not None:
-        # With several samples b is added to every column; written as a matrix of Z's shape.
-        formula = formula + nt.matrix(f"b{sfx}", W.rows, A_prev.cols)
+
+    def general() -> sp.Basic:
+        formula: sp.Basic = Ws * As
+        if bias is not None:
+            # With several samples b is added to every column; written as a matrix of Z's shape.
+            formula = formula + nt.matrix(f"b{sfx}", W.rows, A_prev.cols)
+        return formula
+
+    formula = nt.remembered(("weighted sum", sfx, prev_name, W.shape, A_prev.shape, bias is None), general)
     substituted: list[sp.Basic] = []
     if fits(limit, W, A_prev, Z):
         product: sp.Basic = sp.MatMul(W, A_prev, evaluate=False)
