@@ -157,6 +157,9 @@ class Variant:
     moodle_xml: str = ""
     """The category as Moodle XML (:func:`symnn.sheets.render.moodle.category_xml`), written where the
     variant is made so that the document is only joined at the end; empty when not written."""
+    key_json: str = ""
+    """:attr:`key` as JSON text, indented as it stands in the key file's list of variants
+    (:func:`key_document`), written where the variant is made; empty when not written."""
 
 
 def make_variant(text: str, source: str, seed: int, number: int, decimals: int = 3, detail: str = "full",
@@ -203,7 +206,22 @@ def make_variant(text: str, source: str, seed: int, number: int, decimals: int =
         questions = [dataclasses.replace(q, asked=None) for q in questions]
     category = Category(f"{template.title}/Variant {number:03d}", tuple(questions))
     return Variant(number, sum(n for *_, n in drawn), "\n\n".join(student) + "\n", "\n\n".join(teacher) + "\n",
-                   key, category, category_xml(category))
+                   key, category, category_xml(category), _listed_json(key))
+
+
+def _listed_json(key: dict[str, Any]) -> str:
+    # json.dumps breaks lines only between tokens (a line break inside a string is written \n), so
+    # indenting every line by two levels gives the text of the key inside the file's list.
+    return json.dumps(key, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+
+
+def key_document(seed: int, variants: Sequence[Variant]) -> str:
+    """The JSON answer key of the variants, ``{"seed": …, "variants": [...]}`` as ``json.dumps`` writes
+    it with ``indent=2``; joined from each variant's :attr:`~Variant.key_json` when it has one."""
+    if not variants or not all(v.key_json for v in variants):
+        return json.dumps({"seed": seed, "variants": [v.key for v in variants]}, indent=2, ensure_ascii=False) + "\n"
+    return ('{\n  "seed": ' + json.dumps(seed) + ',\n  "variants": [\n    '
+            + ",\n    ".join(v.key_json for v in variants) + "\n  ]\n}\n")
 
 
 def make_variants(text: str, source: str, seed: int, numbers: Sequence[int], decimals: int = 3,
@@ -287,8 +305,7 @@ def render_files(variants: Sequence[Variant], seed: int, stem: str, out: Path,
             files.append((out / f"{stem}-v{v.number:03d}-student.md", v.student))
             files.append((out / f"{stem}-v{v.number:03d}-teacher.md", v.teacher))
     if "json" in formats:
-        key = {"seed": seed, "variants": [v.key for v in variants]}
-        files.append((out / f"{stem}-key.json", json.dumps(key, indent=2, ensure_ascii=False) + "\n"))
+        files.append((out / f"{stem}-key.json", key_document(seed, variants)))
     if "moodle" in formats:
         files.append((out / f"{stem}-moodle.xml", moodle_document([v.moodle_xml or category_xml(v.moodle)
                                                                    for v in variants])))
