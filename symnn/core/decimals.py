@@ -172,8 +172,9 @@ def round_fraction(value: Fraction, places: int) -> Fraction:
 def _rounded_units(value: Fraction, places: int) -> int:
     """``value · 10^places`` rounded half to even, in integers (what ``round`` does with a Fraction)."""
     if places < 0:
-        return round(value * Fraction(10) ** places)
-    floor, remainder = divmod(value.numerator * 10**places, value.denominator)
+        return int(round(value * Fraction(10) ** places))
+    scale: int = 10**places
+    floor, remainder = divmod(value.numerator * scale, value.denominator)
     twice = 2 * remainder
     if twice < value.denominator or (twice == value.denominator and floor % 2 == 0):
         return floor

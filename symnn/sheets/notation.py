@@ -9,14 +9,11 @@ plain text (``_sympystr``); nothing here computes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
 from functools import lru_cache
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import sympy as sp
 from sympy.printing.precedence import PRECEDENCE
-
-T = TypeVar("T")
 
 ACTIVATION_LATEX = {
     "id": r"\operatorname{id}",
@@ -48,24 +45,6 @@ class FunctionName(sp.Symbol):  # type: ignore[misc]
 
     def _latex(self, printer: Any) -> str:
         return function_latex(str(self.name))
-
-
-_FORMULAS: dict[Hashable, Any] = {}
-
-
-def remembered(key: Hashable, build: Callable[[], T]) -> T:
-    """A formula in symbols only (no number of the exercise), built the first time ``key`` is asked
-    for and shared after: variants of one exercise write the same general formulas again and again.
-    ``key`` must name everything ``build`` depends on."""
-    try:
-        return cast(T, _FORMULAS[key])
-    except KeyError:
-        pass
-    formula = build()
-    if len(_FORMULAS) >= 4096:
-        _FORMULAS.clear()
-    _FORMULAS[key] = formula
-    return formula
 
 
 @lru_cache(maxsize=4096)

@@ -17,7 +17,6 @@ from sympy.printing.str import StrPrinter
 from symnn.core.decimals import approximate, is_exact_decimal, rational_text, terminating
 from symnn.sheets.steps import Inline, Quantity, Run, Text, run
 
-
 MEMO_SIZE = 1 << 17
 """Most printed subexpressions a printer remembers before it starts afresh."""
 

@@ -166,11 +166,7 @@ def show_backward(b: Builder, setting: Setting, params: Params, Zs: list[Matrix]
         W_next, d_next, rule = params.Ws[l], deltas[0], setting.rules[l - 1]
         back, slope, d = engine.hidden_delta(SYMBOLIC, W_next, d_next, rule, Zs[l - 1])
         deltas.insert(0, d)
-        Wn = nt.matrix(f"W_{l + 1}", W_next.rows, W_next.cols)
-        dn = nt.matrix(f"delta_{l + 1}", d_next.rows, d_next.cols)
-        Zsym = nt.matrix(f"Z_{l}", d.rows, d.cols)
-        formula = nt.remembered(("hidden delta", Wn, dn, Zsym, rule.display), lambda: nt.Hadamard(
-            sp.MatMul(Wn.T, dn), nt.Elementwise(rule.display, Zsym, prime=True)))
+        formula = _hidden_delta_formula(l, W_next.shape, d_next.shape, d.shape, rule.display)
         subs: list[sp.Basic] = []
         if fits(limit, W_next, d_next, d):
             subs = [nt.Hadamard(as_scalar(sp.MatMul(W_next.T, d_next, evaluate=False)) if b.scalars
@@ -193,6 +189,22 @@ def show_backward(b: Builder, setting: Setting, params: Params, Zs: list[Matrix]
             b.say("The first entry, worked:")
             b.equation(nt.Entry(f"delta_{l}", 1, 1), entry, [written], d[0, 0])
     return deltas
+
+
+@cache
+def _hidden_delta_formula(l: int, W_shape: tuple[int, int], d_next_shape: tuple[int, int],
+                          d_shape: tuple[int, int], display: str) -> sp.Basic:
+    """δ_l = (W_(l+1)ᵀ δ_(l+1)) ⊙ f'(Z_l) in symbols (cached: no number of the exercise in it)."""
+    Wn, dn = nt.matrix(f"W_{l + 1}", *W_shape), nt.matrix(f"delta_{l + 1}", *d_next_shape)
+    return nt.Hadamard(sp.MatMul(Wn.T, dn), nt.Elementwise(display, nt.matrix(f"Z_{l}", *d_shape), prime=True))
+
+
+@cache
+def _weight_gradient_formula(l: int, prev: str, W_shape: tuple[int, int], d_shape: tuple[int, int],
+                             prev_shape: tuple[int, int]) -> tuple[sp.Basic, sp.Basic]:
+    """(∂L/∂W_l, δ_l A_(l−1)ᵀ) in symbols (cached: no number of the exercise in them)."""
+    return (nt.partial(sp.Symbol("L"), nt.matrix(f"W_{l}", *W_shape)),
+            sp.MatMul(nt.matrix(f"delta_{l}", *d_shape), nt.matrix(prev, *prev_shape).T))
 
 
 def show_output_delta(b: Builder, setting: Setting, Z: Matrix, A: Matrix, limit: tuple[int, int]) -> Matrix:
@@ -302,10 +314,7 @@ def show_gradients(b: Builder, setting: Setting, params: Params, deltas: list[Ma
         grad = weight_gradient(d, A_prev)
         prev = "x" if l == 1 else f"A_{l - 1}"
         subs = [sp.MatMul(d, A_prev.T, evaluate=False)] if fits(limit, d, A_prev, grad) else []
-        W_shape = params.Ws[l - 1].shape
-        label, general = nt.remembered(("weight gradient", l, prev, W_shape, d.shape, A_prev.shape), lambda: (
-            nt.partial(L_sym, nt.matrix(f"W_{l}", *W_shape)),
-            sp.MatMul(nt.matrix(f"delta_{l}", *d.shape), nt.matrix(prev, *A_prev.shape).T)))
+        label, general = _weight_gradient_formula(l, prev, params.Ws[l - 1].shape, d.shape, A_prev.shape)
         record(b, label, general, subs, grad, f"dL_dW{l}", ("gradient of ", sp.Symbol(f"W_{l}")))
         names.append(f"dL_dW{l}")
         if not fits(limit, d, A_prev, grad):

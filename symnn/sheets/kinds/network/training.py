@@ -21,6 +21,7 @@ numpy evaluator compares that rounding with float64, well inside its tolerance.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
 import flint  # noqa: F401 - used by the docstring example
 import sympy as sp
@@ -117,7 +118,6 @@ def show_training(b: Builder, setting: Setting, params: Params, deltas: list[Mat
     """The first gradient-descent step in full, then the loss after each of the k steps."""
     eta = setting.learning_rate
     assert eta is not None
-    L_sym = sp.Symbol("L")
     b.heading("Gradient-descent step")
     b.say("Each parameter moves against its gradient, scaled by the learning rate ",
           sp.Eq(sp.Symbol("eta"), eta, evaluate=False), ".")
@@ -130,9 +130,7 @@ def show_training(b: Builder, setting: Setting, params: Params, deltas: list[Mat
         Wsym = nt.matrix(f"W_{l}", *W.shape)
         subs = ([sp.MatAdd(W, sp.MatMul(-eta, grad, evaluate=False), evaluate=False)]
                 if fits(limit, W) else [])
-        update = nt.remembered(("update", Wsym), lambda: sp.MatAdd(Wsym, sp.MatMul(-1, sp.Symbol("eta"),
-                                                                                   nt.partial(L_sym, Wsym))))
-        record(b, nt.matrix(f"W_{l}^new", *W.shape), update, subs, new.Ws[l - 1],
+        record(b, nt.matrix(f"W_{l}^new", *W.shape), _update_formula(Wsym), subs, new.Ws[l - 1],
                f"W{l}_new", f"updated W_{l}")
         names.append(f"W{l}_new")
         if not fits(limit, W):
@@ -151,6 +149,12 @@ def show_training(b: Builder, setting: Setting, params: Params, deltas: list[Mat
     if setting.steps is not None:
         names += show_later_steps(b, setting, params, setting.steps)
     return names
+
+
+@cache
+def _update_formula(W: sp.MatrixSymbol) -> sp.Basic:
+    """W − η ∂L/∂W in symbols (cached: no number of the exercise in it)."""
+    return sp.MatAdd(W, sp.MatMul(-1, sp.Symbol("eta"), nt.partial(sp.Symbol("L"), W)))
 
 
 def show_later_steps(b: Builder, setting: Setting, params: Params, k: int) -> list[str]:

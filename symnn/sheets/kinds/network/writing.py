@@ -7,6 +7,7 @@ Shared by the kinds ``forward`` (one layer) and ``network``; the values come fro
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
 import sympy as sp
 
@@ -149,18 +150,8 @@ def show_weighted_sum(b: Builder, index: int | None, W: Matrix, A_prev: Matrix, 
                       prev_name: str, limit: tuple[int, int]) -> Matrix:
     """Show and compute Z = W A_prev + b (b added to every column); return Z."""
     sfx = "" if index is None else f"_{index}"
-    Ws = nt.matrix(f"W{sfx}", W.rows, W.cols)
-    As = nt.matrix(prev_name, A_prev.rows, A_prev.cols)
     Z = engine.affine(SYMBOLIC, W, A_prev, bias)
-
-    def general() -> sp.Basic:
-        formula: sp.Basic = Ws * As
-        if bias is not None:
-            # With several samples b is added to every column; written as a matrix of Z's shape.
-            formula = formula + nt.matrix(f"b{sfx}", W.rows, A_prev.cols)
-        return formula
-
-    formula = nt.remembered(("weighted sum", sfx, prev_name, W.shape, A_prev.shape, bias is None), general)
+    formula = _weighted_sum_formula(sfx, prev_name, W.shape, A_prev.shape, bias is not None)
     substituted: list[sp.Basic] = []
     if fits(limit, W, A_prev, Z):
         product: sp.Basic = sp.MatMul(W, A_prev, evaluate=False)
@@ -181,6 +172,17 @@ def show_weighted_sum(b: Builder, index: int | None, W: Matrix, A_prev: Matrix, 
         b.equation(nt.Entry(f"Z{sfx}", 1, 1), general, [product_expansion(W[0, :], A_prev[:, 0],
                    None if bias is None else Matrix([[bias[0, 0]]]))[0, 0]], Z[0, 0])
     return Z
+
+
+@cache
+def _weighted_sum_formula(sfx: str, prev_name: str, W_shape: tuple[int, int], A_shape: tuple[int, int],
+                          with_bias: bool) -> sp.Basic:
+    """W A_prev (+ b) in symbols (cached: no number of the exercise in it)."""
+    formula: sp.Basic = nt.matrix(f"W{sfx}", *W_shape) * nt.matrix(prev_name, *A_shape)
+    if with_bias:
+        # With several samples b is added to every column; written as a matrix of Z's shape.
+        formula = formula + nt.matrix(f"b{sfx}", W_shape[0], A_shape[1])
+    return formula
 
 
 def show_activation(b: Builder, index: int | None, Z: Matrix, rule: Rule, limit: tuple[int, int]) -> Matrix:

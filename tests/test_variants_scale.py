@@ -1,0 +1,151 @@
+"""The fast paths behind ``symnn variants`` at the scale of a class: each must write what the plain
+path writes, byte for byte.
+
+Every remembered result (printed subexpressions, entrywise values, general formulas, statement
+HTML) is compared with a fresh computation; the Moodle and JSON documents joined from per-variant
+pieces with the documents ElementTree and ``json.dumps`` write for the whole; the integer rounding
+with the Fraction form it replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import random
+import xml.etree.ElementTree as ET
+from concurrent.futures import ProcessPoolExecutor
+from fractions import Fraction
+
+import pytest
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+from symnn.core.decimals import _rounded_units, digits_for, exact_text, round_fraction, round_rational
+from symnn.sheets.render import moodle
+from symnn.sheets.render.moodle import Category, NumericalQuestion, category_xml, moodle_document, to_moodle_xml
+from symnn.sheets.render.printing import SheetLatexPrinter, latex
+from symnn.sheets.variants import Variant, chunk_size, generate_variants, key_document, make_variant
+
+BP231 = """
+title = "Backpropagation 2-3-1"
+
+[[exercise]]
+kind = "network"
+x = { random = "uniform", low = -1, high = 1, step = 0.1, shape = [2] }
+y = { choice = [0, 1] }
+loss = "bce"
+learning_rate = 0.1
+
+[[exercise.layers]]
+W = { random = "uniform", low = -1, high = 1, step = 0.1, shape = [3, 2] }
+b = { random = "uniform", low = -0.5, high = 0.5, step = 0.1, shape = [3] }
+activation = "relu"
+
+[[exercise.layers]]
+W = { random = "uniform", low = -1, high = 1, step = 0.1, shape = [1, 3] }
+b = { random = "uniform", low = -0.5, high = 0.5, step = 0.1, shape = [1] }
+activation = "sigmoid"
+"""
+
+
+def _whole_tree_xml(categories: list[Category]) -> str:
+    """Moodle XML as one ElementTree, indented once (the way the document was written before)."""
+    quiz = ET.Element("quiz")
+    for category in categories:
+        moodle._category(quiz, category.path)
+        for question in category.questions:
+            moodle._numerical(quiz, question)
+    ET.indent(quiz)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(quiz, encoding="unicode") + "\n"
+
+
+@pytest.mark.parametrize("sizes", [(), (0,), (1,), (2, 0, 3), (31, 31)], ids=str)
+def test_the_moodle_document_joined_from_categories_is_the_whole_tree(sizes):
+    q = NumericalQuestion("v1 L", "<div><p>Compute \\(L\\) &amp; <b>x</b> < 1.</p></div>", -0.5, 0.0005)
+    categories = [Category(f"T/Variant {i:03d}", (q,) * n) for i, n in enumerate(sizes, start=1)]
+    assert moodle_document([category_xml(c) for c in categories]) == _whole_tree_xml(categories)
+    assert to_moodle_xml(categories) == _whole_tree_xml(categories)
+
+
+def test_the_key_file_joined_from_variants_is_json_dumps_of_the_whole():
+    keys = [{"variant": 1, "text": "a\nb \"é\"", "rows": [[0.5, -2], [1e-300, 3]], "empty": {}, "none": []},
+            {"variant": 2, "exercises": [{"id": "ex1", "quantities": {}}]}]
+    variants = [Variant(k["variant"], 1, "", "", k, None, "", json.dumps(k, indent=2, ensure_ascii=False)
+                        .replace("\n", "\n    ")) for k in keys]
+    for seed in (0, -7, 2**70):
+        expected = json.dumps({"seed": seed, "variants": keys}, indent=2, ensure_ascii=False) + "\n"
+        assert key_document(seed, variants) == expected
+        assert key_document(seed, [Variant(v.number, 1, "", "", v.key, None) for v in variants]) == expected
+
+
+def test_a_variant_carries_its_moodle_and_key_text_and_lean_drops_only_what_qti_reads():
+    full, lean = make_variant(BP231, "<text>", 4, 2), make_variant(BP231, "<text>", 4, 2, lean=True)
+    assert (full.student, full.teacher, full.key, full.moodle_xml, full.key_json) == (
+        lean.student, lean.teacher, lean.key, lean.moodle_xml, lean.key_json)
+    assert full.moodle_xml == category_xml(full.moodle)
+    assert all(q.asked is not None for q in full.moodle.questions)
+    assert all(q.asked is None for q in lean.moodle.questions)
+    assert [(q.name, q.html, q.answer, q.tolerance) for q in full.moodle.questions] == [
+        (q.name, q.html, q.answer, q.tolerance) for q in lean.moodle.questions]
+    assert "sympy" not in str(pickle.dumps(lean))  # plain text and numbers cross the process boundary
+
+
+def test_pool_chunks_give_the_variants_made_one_by_one():
+    one_by_one = [make_variant(BP231, "<text>", 9, n) for n in range(1, 6)]
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        pooled = generate_variants(BP231, 5, seed=9, executor=pool, lean=True)
+    assert [(v.number, v.teacher, v.key_json, v.moodle_xml) for v in pooled] == [
+        (v.number, v.teacher, v.key_json, v.moodle_xml) for v in one_by_one]
+    assert [chunk_size(n) for n in (1, 99, 100, 1000, 10_000)] == [1, 1, 1, 10, 10]
+
+
+def _fresh_latex(expr: sp.Basic) -> str:
+    """The sheet printer without its memo: every subexpression printed afresh."""
+    printer = SheetLatexPrinter()
+    printer._print = lambda e, **kw: LatexPrinter._print(printer, e, **kw)  # type: ignore[method-assign]
+    return str(printer.doprint(expr))
+
+
+def _fresh_exact_text(value: sp.Basic) -> str:
+    """The answer key's exact text with SymPy's ``sstr`` (each call a fresh printer)."""
+    if isinstance(value, sp.MatrixBase):
+        rows = ", ".join("[" + ", ".join(sp.sstr(v) for v in value.row(i)) + "]" for i in range(value.rows))
+        return f"[{rows}]"
+    return str(sp.sstr(value))
+
+
+def test_remembered_printing_writes_what_fresh_printing_writes():
+    variant = make_variant(BP231, "<text>", 3, 1)
+    assert variant.teacher  # warms the memos with a real variant's expressions
+    E = sp.exp(sp.Rational(31, 100))
+    exprs = [E / (10 * (1 + E)), -sp.Rational(7, 10) * E / (1 + E), sp.Rational(-3, 5) + E / (100 * (1 + E)),
+             -sp.log(1 / (1 + E)), sp.ImmutableMatrix([[E, sp.Rational(1, 3)], [sp.Rational(-11, 20), 1 - E]]),
+             sp.Mul(sp.Rational(-1, 10), sp.Rational(2, 5), evaluate=False), sp.Float("0.1", 30) + sp.Symbol("x")]
+    for expr in exprs:
+        assert latex(expr) == _fresh_latex(expr)
+        assert exact_text(expr) == _fresh_exact_text(expr)
+
+
+def test_integer_rounding_is_the_fraction_rounding():
+    rng = random.Random(5)
+    for _ in range(20_000):
+        value = Fraction(rng.randint(-10**7, 10**7), rng.randint(1, 10**rng.randint(0, 9)))
+        if rng.random() < 0.3:  # exact ties at the last place
+            value = Fraction(rng.randint(-999, 999) * 5, 10**rng.randint(1, 6))
+        places = rng.randint(-3, 10)
+        scale = Fraction(10) ** places
+        assert _rounded_units(value, places) == round(value * scale)
+        assert round_fraction(value, places) == Fraction(round(value * scale)) / scale
+
+
+@pytest.mark.parametrize("value", [sp.Rational(1, 3000), sp.Rational(-5, 2000), sp.exp(-9), sp.log(2) / 10**5,
+                                   1 - sp.tanh(100)], ids=str)
+def test_rounding_and_places_of_exact_values(value):
+    places = digits_for(value, 3)
+    number = abs(Fraction(str(sp.N(value, 60))))
+    expected = 3
+    while 0 < number < Fraction(10) ** (2 - expected) and expected < 12:
+        expected += 1
+    assert places == expected
+    rounded = round_rational(value, places)
+    assert abs(Fraction(int(rounded.p), int(rounded.q)) - Fraction(str(sp.N(value, 60)))) <= Fraction(1, 2 * 10**places)
