@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
+from functools import cache
 from typing import Any
 
 import sympy as sp
@@ -66,8 +67,10 @@ def activation_words(name: str, alpha: Fraction | None, formula: Any) -> Line:
     return words
 
 
+@cache
 def general_rules() -> Line:
-    """A dense layer's rules in general notation, for a statement: ``Z_l = W_l A_{l-1} + b_l, A_l = f_l(Z_l), A_0 = x``."""
+    """A dense layer's rules in general notation, for a statement: ``Z_l = W_l A_{l-1} + b_l, A_l = f_l(Z_l), A_0 = x``
+    (made once: the same line opens every network statement)."""
     n = sp.Symbol("n", positive=True, integer=True)
     Z, A, A_prev, W, b = (nt.matrix(name, n, n) for name in ("Z_l", "A_l", "A_{l-1}", "W_l", "b_l"))
     return (sp.Eq(Z, W * A_prev + b, evaluate=False), ", ", sp.Eq(A, nt.Elementwise("f_l", Z), evaluate=False), ", ",

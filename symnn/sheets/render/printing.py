@@ -78,7 +78,7 @@ class SheetLatexPrinter(LatexPrinter):  # type: ignore[misc]
         parts: list[str] = []
         for term in expr.args:
             sign, body = "+", term
-            if isinstance(term, sp.MatMul) and term.args[0].is_Number and term.args[0] < 0:
+            if isinstance(term, sp.MatMul) and term.args[0].is_Number and _negative(term.args[0]):
                 sign = "-"
                 coeff = -term.args[0]
                 rest = term.args[1:]
@@ -108,7 +108,7 @@ class SheetLatexPrinter(LatexPrinter):  # type: ignore[misc]
             return str(super()._print_Add(expr))
         parts = [self._print(expr.args[0])]
         for term in expr.args[1:]:
-            if term.is_Number and term < 0:
+            if term.is_Number and _negative(term):
                 parts.append("- " + self._print(-term))
             elif isinstance(term, sp.Mul) and term.args[0] == sp.S.NegativeOne:
                 rest = term.args[1] if len(term.args) == 2 else sp.Mul(*term.args[1:], evaluate=False)
@@ -121,7 +121,8 @@ class SheetLatexPrinter(LatexPrinter):  # type: ignore[misc]
     def _print_Mul(self, expr: sp.Mul) -> str:
         args = expr.args
         if _numeric_product(expr) and args[0] != sp.S.NegativeOne:
-            return r" \cdot ".join(r"\left(%s\right)" % self._print(f) if f < 0 else self._print(f) for f in args)
+            return r" \cdot ".join(r"\left(%s\right)" % self._print(f) if _negative(f) else self._print(f)
+                                   for f in args)
         # An unevaluated -1 * (number) reads as "-(number)", not "(-1)(number)".
         if len(args) >= 2 and args[0] == sp.S.NegativeOne:
             rest = args[1] if len(args) == 2 else sp.Mul(*args[1:], evaluate=False)
@@ -130,6 +131,11 @@ class SheetLatexPrinter(LatexPrinter):  # type: ignore[misc]
                 text = r"\left(%s\right)" % text
             return "-" + text
         return str(super()._print_Mul(expr))
+
+
+def _negative(number: sp.Number) -> bool:
+    """``number < 0``; read off the numerator for an exact rational (SymPy's comparison builds a relation)."""
+    return int(number.p) < 0 if isinstance(number, sp.Rational) else bool(number < 0)
 
 
 def _numeric_product(term: sp.Basic) -> bool:
