@@ -7,7 +7,7 @@ the form the sheets show; nothing is ever fully simplified.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeAlias
 
 import sympy as sp
@@ -20,6 +20,9 @@ Matrix: TypeAlias = sp.ImmutableMatrix
 
 REMEMBERED_ENTRIES = 1 << 16
 """Most entries :meth:`Symbolic.entrywise` remembers before it starts afresh."""
+REMEMBERED_PRODUCTS = 256
+"""Most matrix products and row sums remembered (whole matrices, so few: the repeats come within one
+worked solution)."""
 
 
 def finite(value: sp.Basic, what: str, at: sp.Basic) -> sp.Basic:
@@ -51,16 +54,21 @@ class Symbolic:
 
     def matmul(self, a: Matrix, b: Matrix) -> Matrix:
         # Remembered: a worked solution forms each gradient δ Aᵀ several times (shown, stepped, updated).
-        key = ("matmul", a, b)
+        return self._remembered(("matmul", a, b), lambda: Matrix(a * b))
+
+    def _remembered(self, key: tuple[str, Matrix, Matrix | None], compute: Callable[[], Matrix]) -> Matrix:
+        """``compute()``, or what it gave for ``key`` in this process (the same operation on equal matrices)."""
         try:
             return self._products[key]
         except KeyError:
             pass
-        product = Matrix(a * b)
-        if len(self._products) >= REMEMBERED_ENTRIES:
+        except TypeError:  # a mutable matrix has no hash
+            return compute()
+        value = compute()
+        if len(self._products) >= REMEMBERED_PRODUCTS:
             self._products.clear()
-        self._products[key] = product
-        return product
+        self._products[key] = value
+        return value
 
     def transpose(self, a: Matrix) -> Matrix:
         return a.T
@@ -78,16 +86,7 @@ class Symbolic:
         return Matrix(z + Matrix(z.rows, z.cols, lambda i, j: b[i, 0]))
 
     def row_sums(self, a: Matrix) -> Matrix:
-        key = ("row_sums", a, None)
-        try:
-            return self._products[key]
-        except KeyError:
-            pass
-        sums = Matrix(a.rows, 1, [sp.Add(*row) for row in a.tolist()])
-        if len(self._products) >= REMEMBERED_ENTRIES:
-            self._products.clear()
-        self._products[key] = sums
-        return sums
+        return self._remembered(("row_sums", a, None), lambda: Matrix(a.rows, 1, [sp.Add(*row) for row in a.tolist()]))
 
     def scale(self, k: Any, a: Matrix) -> Matrix:
         return k * a
