@@ -142,8 +142,10 @@ def numeric_value(value: sp.Basic) -> sp.Basic:
     return sp.Float(sp.Rational(middle.numerator, middle.denominator), NUMERIC_DIGITS)
 
 
+@lru_cache(maxsize=1 << 16)
 def to_finite_float(value: sp.Basic) -> float:
     """The correctly rounded float of an exact value; :class:`NotCertified` beyond the float range.
+    (Cached: the cross-check, the answer key and Moodle each ask for it.)
 
     >>> to_finite_float(sp.exp(-200))
     1.3838965267367376e-87
