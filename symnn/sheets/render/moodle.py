@@ -82,17 +82,19 @@ def _statement(lines: tuple[Line, ...]) -> str:
 
 
 _remembered_statement = lru_cache(maxsize=256)(_statement)
+_remembered_paragraph = lru_cache(maxsize=4096)(_paragraph)
 
 
 def question_html(lines: Sequence[Line], ask: Line) -> str:
     """The statement's lines and the question, as an HTML fragment: a ``<div>`` of paragraphs (what
     ElementTree writes for the ``<div>`` element holding them, written as their concatenation)."""
-    # A statement opens every question of its exercise: it is serialised once.
+    # A statement opens every question of its exercise, and the same questions (entry (1, 2) of ∂L/∂W₁,
+    # to 3 places) are asked of every variant: each is serialised once.
     try:
-        statement = _remembered_statement(tuple(lines))
+        statement, question = _remembered_statement(tuple(lines)), _remembered_paragraph(ask)
     except TypeError:  # a part with no hash (a mutable matrix)
-        statement = _statement(tuple(lines))
-    return "<div>" + statement + _paragraph(ask) + "</div>"
+        statement, question = _statement(tuple(lines)), _paragraph(ask)
+    return "<div>" + statement + question + "</div>"
 
 
 def _entries(q: Quantity) -> list[tuple[str, str, sp.Basic]]:
