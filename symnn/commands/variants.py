@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from symnn.core.io import read_text, safe_stem, write_files
     from symnn.errors import SymnnError
     from symnn.sheets.templates import load_template
-    from symnn.sheets.variants import check_count, generate_variants, render_files
+    from symnn.sheets.variants import check_count, generate_variants, render_files, superseded_by_run
 
     check_count(args.count)
     formats = parse_formats(args.format)
@@ -60,8 +60,9 @@ def run(args: argparse.Namespace) -> int:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals, pool, args.detail)
     out = Path(args.out)
-    files = render_files(variants, args.seed, safe_stem(Path(args.spec).stem), out, formats, args.decimals)
-    write_files(out, files)
+    stem = safe_stem(Path(args.spec).stem)
+    files = render_files(variants, args.seed, stem, out, formats, args.decimals)
+    write_files(out, files, superseded_by_run(stem))
     if not args.quiet:
         redrawn = sum(v.draws for v in variants) - len(variants) * len(load_template(text, args.spec).exercises)
         print(terminal_safe(f"wrote {len(files)} files for {len(variants)} variants to {out} ({redrawn} draws rejected)"),
