@@ -34,6 +34,7 @@ from symnn.errors import SpecError
 from symnn.library import engine
 from symnn.library.engine import EXACT
 from symnn.library.engine.domains.balls import BallDomain, ball
+from symnn.library.engine.domains.jets import Jet, JetDomain, NoDerivative
 
 EVERY_STEP_UP_TO = 100
 """A run keeps the loss after every step up to this one."""
@@ -49,6 +50,8 @@ PROBE_BITS = 1024
 """Precision of that short run."""
 MAX_BITS = 8192
 """Most working bits of a certified run (a run needing more is refused, with the steps that fit)."""
+JACOBIAN_BITS = 128
+"""Precision of the Jacobian enclosure of a mean-value step (it only multiplies the tiny radii)."""
 
 Matrix: TypeAlias = sp.ImmutableMatrix
 M = TypeVar("M")
@@ -177,6 +180,128 @@ def run(d: engine.Domain[M], net: engine.Network[M], params: engine.Params[M], r
     return Trajectory(kept, losses[0], tuple(losses[t] for t in kept), params)
 
 
+def _moving(params: engine.Params[Any], update_biases: bool) -> list[Any]:
+    """The matrices a step changes, in order: W1, b1 (when biases move), W2, …"""
+    moving: list[Any] = []
+    for W, b in zip(params.Ws, params.bs):
+        moving.append(W)
+        if b is not None and update_biases:
+            moving.append(b)
+    return moving
+
+
+def _rebuilt(params: engine.Params[Any], entries: Sequence[Any], update_biases: bool) -> engine.Params[Any]:
+    """``params`` with the moving matrices' entries replaced by ``entries`` (in :func:`_moving`'s order)."""
+    position = 0
+
+    def take(matrix: Any) -> Any:
+        nonlocal position
+        size = matrix.nrows() * matrix.ncols()
+        position += size
+        return flint.arb_mat(matrix.nrows(), matrix.ncols(), list(entries[position - size:position]))
+
+    Ws: list[Any] = []
+    bs: list[Any] = []
+    for W, b in zip(params.Ws, params.bs):
+        Ws.append(take(W))
+        bs.append(take(b) if b is not None and update_biases else b)
+    return engine.Params(tuple(Ws), tuple(bs))
+
+
+def _flat(params: engine.Params[Any], update_biases: bool) -> list[Any]:
+    return [entry for matrix in _moving(params, update_biases) for entry in matrix.entries()]
+
+
+def _seeded(params: engine.Params[Any], update_biases: bool) -> tuple[engine.Params[Jet], int]:
+    """Jets of the parameters (rounded outward to the current precision) with unit tangents, and their count."""
+    moving = {id(m) for m in _moving(params, update_biases)}
+    directions = sum(m.nrows() * m.ncols() for m in _moving(params, update_biases))
+    offset = 0
+
+    def jet(matrix: Any) -> Jet:
+        nonlocal offset
+        rows, cols = matrix.nrows(), matrix.ncols()
+        value = flint.arb_mat(rows, cols, [+entry for entry in matrix.entries()])
+        if id(matrix) not in moving:
+            return Jet(value, None)
+        tangents: list[Any] = [None] * directions
+        for index in range(rows * cols):
+            unit = flint.arb_mat(rows, cols)
+            unit[index // cols, index % cols] = 1
+            tangents[offset + index] = unit
+        offset += rows * cols
+        return Jet(value, tuple(tangents))
+
+    Ws = tuple(jet(W) for W in params.Ws)
+    bs = tuple(None if b is None else jet(b) for b in params.bs)
+    return engine.Params(Ws, bs), directions
+
+
+def step_jacobian(net: engine.Network[Jet], box: engine.Params[Any], rate: Any, update_biases: bool = True) -> Any:
+    """An enclosure of the Jacobian of one gradient-descent step over the box of balls ``box``.
+
+    The step runs once in :class:`~symnn.library.engine.domains.jets.JetDomain`, seeded at
+    the box with unit tangents; entry (i, p) of the ``arb_mat`` encloses ∂θ'_i/∂θ_p at every
+    point of the box (the moving parameters flattened in order W1, b1, W2, …).
+    """
+    seeded, directions = _seeded(box, update_biases)
+    jets = JetDomain(directions)
+    values = net.forward(jets, seeded)
+    stepped = engine.descend(jets, seeded, net.deltas(jets, seeded, values), values.As[:-1], rate, update_biases)
+    jacobian = flint.arb_mat(directions, directions)
+    row = 0
+    for matrix in _moving(stepped, update_biases):
+        size = matrix.value.nrows() * matrix.value.ncols()
+        for p, tangent in enumerate(matrix.tangents or ()):
+            if tangent is not None:
+                for i, entry in enumerate(tangent.entries()):
+                    jacobian[row + i, p] = entry
+        row += size
+    return jacobian
+
+
+def mean_value_step(d: BallDomain, net: engine.Network[Any], jet_net: engine.Network[Jet],
+                    box: engine.Params[Any], rate: Any, update_biases: bool = True) -> engine.Params[Any]:
+    """Balls enclosing one step from every point of the box ``box``, by the mean-value form.
+
+    With m the midpoints of the box and u ∋ θ − m its radii: T(θ) = T(m) + J̄ (θ − m), where
+    each entry of J̄ (the Jacobian averaged along the segment from m to θ) lies in the
+    enclosure of the Jacobian over the box; so T(θ) lies in the balls T(m) + J(box) · u.
+    T(m) is computed from exact midpoints, so its radius is only rounding: the radii do not
+    compound the dependency between θ and −η∇L(θ) as a plain ball step does.
+    """
+    flat = _flat(box, update_biases)
+    centre = _rebuilt(box, [entry.mid() for entry in flat], update_biases)
+    values = net.forward(d, centre)
+    image = _flat(engine.descend(d, centre, net.deltas(d, centre, values), values.As[:-1], rate, update_biases),
+                  update_biases)
+    if all(entry.rad() == 0 for entry in flat):
+        return _rebuilt(box, image, update_biases)
+    with flint.ctx.workprec(JACOBIAN_BITS):
+        jacobian = step_jacobian(jet_net, box, rate, update_biases)
+        spread = (jacobian * flint.arb_mat(len(flat), 1, [entry - entry.mid() for entry in flat])).entries()
+    return _rebuilt(box, [centre + offset for centre, offset in zip(image, spread)], update_biases)
+
+
+def centred_run(d: BallDomain, net: engine.Network[Any], jet_net: engine.Network[Jet], params: engine.Params[Any],
+                rate: Any, k: int, update_biases: bool = True, keep: Sequence[int] | None = None,
+                label: str = "", show: bool = True) -> Trajectory[Any]:
+    """:func:`run` over balls with every step in the mean-value form (:func:`mean_value_step`).
+
+    Each kept loss is the ball loss over the box of that step (its overestimate does not compound).
+    """
+    kept = tuple(recorded_steps(k) if keep is None else keep)
+    wanted = set(kept)
+    losses: dict[int, Any] = {}
+    steps = progress(range(k + 1), total=k + 1, label=label, unit="step", minimum=1000) if show else range(k + 1)
+    for t in steps:
+        if t == 0 or t in wanted:
+            losses[t] = net.loss(d, net.forward(d, params).As[-1])
+        if t < k:
+            params = mean_value_step(d, net, jet_net, params, rate, update_biases)
+    return Trajectory(kept, losses[0], tuple(losses[t] for t in kept), params)
+
+
 def _too_long(limit: int) -> Any:
     """Whether some entry of ``QQ`` parameters has a numerator or denominator past ``limit`` digits."""
     bound = 10**limit
@@ -206,26 +331,29 @@ def exact_trajectory(net: engine.Network[DomainMatrix], params: engine.Params[Do
 
 
 def bits_lost(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k: int,
-              update_biases: bool = True) -> float:
+              update_biases: bool = True, centred: bool = False) -> float:
     """About how many bits of accuracy the balls lose over k steps, extrapolated from short runs.
 
-    Ball arithmetic treats every entry's error as independent, so the radii grow by about a
-    fixed factor per step even where the true trajectory contracts: the bits lost grow
-    linearly with the steps (about 0.02 per step for a small sigmoid network once it
-    settles, about 2 for a tanh or softmax network with a large learning rate).  A run of
+    Plain ball arithmetic treats every entry's error as independent, so the radii grow by
+    about a fixed factor per step even where the true trajectory contracts: the bits lost
+    grow linearly with the steps (about 0.02 per step for a small sigmoid network once it
+    settles, about 2 to 3.5 for a tanh or softmax network with a large learning rate).
+    ``centred`` measures the mean-value run (:func:`centred_run`) instead, whose radii grow
+    only as fast as the entrywise magnitude of the step's Jacobian carries them.  A run of
     2 × :data:`PROBE_STEPS` steps at :data:`PROBE_BITS` measures the loss over its first
     and second half; the second half's rate is extrapolated to the remaining steps.
     """
-    return _extrapolation(net, params, rate, k, update_biases)(k)
+    return _extrapolation(net, params, rate, k, update_biases, centred)(k)
 
 
 def _extrapolation(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k: int,
-                   update_biases: bool) -> Callable[[int], float]:
+                   update_biases: bool, centred: bool = False) -> Callable[[int], float]:
     """The bits lost over t ≤ k steps, as a function of t, from the short runs of :func:`bits_lost`."""
     probe = min(k, 2 * PROBE_STEPS)
     half = probe // 2
     with flint.ctx.workprec(PROBE_BITS):
-        results = trajectory_balls(net, params, rate, probe, update_biases, (half, probe), quiet=True)
+        results = trajectory_balls(net, params, rate, probe, update_biases, (half, probe), quiet=True,
+                                   centred=centred)
     lost_half = PROBE_BITS - min(_accuracy(b) for b in results[f"L_step{half}"].entries())
     lost = PROBE_BITS - min(_accuracy(b) for m in results.values() for b in m.entries())
     per_step = max(0.0, (lost - lost_half) / max(1, probe - half))
@@ -238,45 +366,65 @@ def _accuracy(ball: Any) -> int:
     return int(ball.rel_accuracy_bits()) if ball.is_finite() else 0
 
 
-def _start_bits(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k: int, digits: int,
-                update_biases: bool) -> int:
-    """Bits above the requested digits' for a run of k steps: the bits the balls will lose, with a margin."""
-    lost_after = _extrapolation(net, params, rate, k, update_biases)
+def _plan(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k: int, digits: int,
+          update_biases: bool) -> tuple[bool, int]:
+    """Whether the run is centred (mean-value form), and its bits above the requested digits'.
 
-    def extra(t: int) -> int:
-        return EXTRA_BITS + math.ceil(1.25 * lost_after(t))
-
-    needed = bits_for(digits) + extra(k)
+    The plain ball run when its radii fit in :data:`MAX_BITS` (it is the cheaper per step),
+    else the mean-value run (:func:`centred_run`) when its radii fit; else a refusal that
+    names the steps that fit.  The extra bits: the bits the balls will lose, with a margin.
+    """
+    plain = _extrapolation(net, params, rate, k, update_biases)
+    lost_after, centred = plain, False
+    if bits_for(digits) + _extra(plain(k)) > MAX_BITS:
+        try:
+            lost_after, centred = _extrapolation(net, params, rate, k, update_biases, centred=True), True
+        except NoDerivative:
+            pass  # a rule whose derivative cannot be evaluated over balls: only the plain run
+    needed = bits_for(digits) + _extra(lost_after(k))
     if needed > MAX_BITS:
         fits, too_many = 1, k  # the most steps within MAX_BITS, by bisection
         while too_many - fits > 1:
             middle = (fits + too_many) // 2
-            fits, too_many = (middle, too_many) if bits_for(digits) + extra(middle) <= MAX_BITS else (fits, middle)
+            fits, too_many = ((middle, too_many) if bits_for(digits) + _extra(lost_after(middle)) <= MAX_BITS
+                              else (fits, middle))
         lost = lost_after(k)
+        form = " in the mean-value (centred) form" if centred else ""
         raise SpecError(
-            f"steps = {k}: the certified balls lose about {lost / k:.2f} bits per step with this network "
-            f"(each step widens them, although training itself converges), so {k} steps would need about "
+            f"steps = {k}: the certified balls lose about {lost / k:.2f} bits per step{form} with this network "
+            f"(each step widens them, although training itself may converge), so {k} steps would need about "
             f"{needed} bits of working precision; symnn stops at {MAX_BITS}. Ask for at most {fits} steps, "
             "or a smaller learning rate")
-    return extra(k)
+    return centred, _extra(lost_after(k))
+
+
+def _extra(lost: float) -> int:
+    return EXTRA_BITS + math.ceil(1.25 * lost)
 
 
 def trajectory_balls(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k: int,
                      update_biases: bool = True, keep: Sequence[int] | None = None,
-                     quiet: bool = False) -> dict[str, Any]:
+                     quiet: bool = False, centred: bool = False) -> dict[str, Any]:
     """The run over balls at the current precision, from exact parameters, as named ``arb_mat`` results.
 
     Keys ``L_step0`` (before any step) and ``L_step{t}`` for the kept steps t, ``W{l}`` and
-    ``b{l}`` (after the last step).  Anything the balls cannot evaluate is refused with a
+    ``b{l}`` (after the last step).  ``centred``: every step in the mean-value form
+    (:func:`centred_run`).  Anything the balls cannot evaluate is refused with a
     :class:`symnn.errors.SpecError`.
     """
     d = BallDomain(lambda what: f"steps = {k}: {what} cannot be evaluated in ball arithmetic, so the "
                                 "steps cannot be certified")
-    ball_net = engine.Network(_balls(net.X), _balls(net.Y), net.rules, net.objective)
+    X, Y = _balls(net.X), _balls(net.Y)
+    ball_net = engine.Network(X, Y, net.rules, net.objective)
     start = engine.Params(tuple(_balls(W) for W in params.Ws),
                           tuple(None if b is None else _balls(b) for b in params.bs))
-    path = run(d, ball_net, start, ball(rate), k, update_biases, keep,
-               "" if quiet else f"certified steps ({flint.ctx.prec} bits)", show=not quiet)
+    label = "" if quiet else f"certified steps ({flint.ctx.prec} bits{', mean-value form' if centred else ''})"
+    if centred:
+        jet_net = engine.Network(Jet(X, None), Jet(Y, None), net.rules, net.objective)
+        path: Trajectory[Any] | None = centred_run(d, ball_net, jet_net, start, ball(rate), k, update_biases, keep,
+                                                   label, show=not quiet)
+    else:
+        path = run(d, ball_net, start, ball(rate), k, update_biases, keep, label, show=not quiet)
     assert path is not None
     results: dict[str, Any] = {"L_step0": flint.arb_mat([[path.initial_loss]])}
     results.update({f"L_step{t}": flint.arb_mat([[loss]]) for t, loss in zip(path.steps, path.losses)})
@@ -294,11 +442,11 @@ def certified_trajectory(net: engine.Network[Any], params: engine.Params[Any], r
     balls start from them, so no rounding happens before the first step.
     """
     kept = tuple(recorded_steps(k) if keep is None else keep)
-    extra = _start_bits(net, params, rate, k, digits, update_biases)
+    centred, extra = _plan(net, params, rate, k, digits, update_biases)
 
     def compute(precision: int) -> dict[str, Any]:
         with flint.ctx.workprec(precision + extra):
-            results = trajectory_balls(net, params, rate, k, update_biases, kept)
+            results = trajectory_balls(net, params, rate, k, update_biases, kept, centred=centred)
         # Rounded (outward) to the bits the digits need: a midpoint of 16,000 bits would print
         # as a 5,000-digit fraction on the way to its 20 digits.
         with flint.ctx.workprec(precision + EXTRA_BITS):
