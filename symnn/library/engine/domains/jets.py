@@ -1,8 +1,10 @@
 """Forward-mode derivatives over ``arb`` balls: a value with its tangent in every parameter direction.
 
-A :class:`Jet` is an ``arb_mat`` of values and, for each of ``P`` directions, the ``arb_mat``
-of their derivatives along it (``None`` where that derivative is exactly zero, as for the
-inputs and targets).  :class:`JetDomain` implements the engine's
+A :class:`Jet` is an ``arb_mat`` of values (r × c) and the ``arb_mat`` of their derivatives
+along ``P`` directions (r·c × P: row i·c + j holds entry (i, j)'s derivatives; ``None`` for a
+constant such as the inputs and targets).  Every operation maps the tangents by one matrix
+product (a Kronecker factor, a diagonal of partial derivatives, a permutation), so the work
+per direction stays inside flint.  :class:`JetDomain` implements the engine's
 :class:`~symnn.library.engine.passes.Domain` on jets: matrix arithmetic by the product and
 sum rules, and every rule (an activation, a loss delta, softmax) by its one SymPy
 definition — the value from the definition, each partial derivative from ``sympy.diff`` of
@@ -18,9 +20,9 @@ balls.  A rule whose derivative the compiler cannot read raises :class:`NoDeriva
 >>> import flint
 >>> from symnn.library.engine import layer_rule
 >>> d = JetDomain(1)
->>> z = Jet(flint.arb_mat([[0]]), (flint.arb_mat([[1]]),))
+>>> z = Jet(flint.arb_mat([[0]]), flint.arb_mat([[1]]))
 >>> out = d.entrywise(layer_rule("tanh").function(), [z])
->>> out.value[0, 0], out.tangents[0][0, 0]
+>>> out.value[0, 0], out.tangent[0, 0]
 (0, 1.00000000000000)
 """
 
@@ -39,9 +41,6 @@ from symnn.core.program import compiled
 from symnn.library.engine.domains.balls import ball
 from symnn.library.engine.rules import ColumnRule, Rule
 
-Tangents = tuple[Any | None, ...]
-"""One ``arb_mat`` (or None: exactly zero) per direction."""
-
 
 class NoDerivative(Exception):
     """A rule (or its ``sympy.diff`` derivative) cannot be evaluated over balls."""
@@ -52,9 +51,9 @@ class Jet:
     """A matrix of balls with its derivative along every direction."""
 
     value: Any
-    """The ``arb_mat`` of values."""
-    tangents: Tangents | None
-    """Per direction, the ``arb_mat`` of derivatives (None entries are exactly zero); None: a constant."""
+    """The ``arb_mat`` of values, r × c."""
+    tangent: Any | None
+    """The r·c × P ``arb_mat`` of derivatives (row i·c + j: entry (i, j)); None: a constant."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,14 +62,14 @@ class JetNumber:
 
     value: Any
     """The ``arb`` value."""
-    tangents: tuple[Any | None, ...]
-    """Per direction, the ``arb`` derivative (None: exactly zero)."""
+    tangent: Any | None
+    """The 1 × P ``arb_mat`` of derivatives; None: a constant."""
 
     def __add__(self, other: JetNumber) -> JetNumber:
-        return JetNumber(self.value + other.value, tuple(_plus(a, b) for a, b in zip(self.tangents, other.tangents)))
+        return JetNumber(self.value + other.value, _plus(self.tangent, other.tangent))
 
     def __truediv__(self, whole: int) -> JetNumber:
-        return JetNumber(self.value / whole, tuple(None if t is None else t / whole for t in self.tangents))
+        return JetNumber(self.value / whole, None if self.tangent is None else self.tangent / whole)
 
 
 def _plus(a: Any | None, b: Any | None) -> Any | None:
@@ -79,10 +78,38 @@ def _plus(a: Any | None, b: Any | None) -> Any | None:
     return a if b is None else a + b
 
 
-def _minus(a: Any | None, b: Any | None) -> Any | None:
-    if b is None:
-        return a
-    return -b if a is None else a - b
+def _times(left: Any, tangent: Any | None) -> Any | None:
+    return None if tangent is None else left * tangent
+
+
+def _sparse(rows: int, cols: int, entries: dict[tuple[int, int], Any]) -> Any:
+    """An ``arb_mat`` with the given entries, zero elsewhere."""
+    matrix = flint.arb_mat(rows, cols)
+    for (i, j), value in entries.items():
+        matrix[i, j] = value
+    return matrix
+
+
+def _diagonal(values: Sequence[Any]) -> Any:
+    return _sparse(len(values), len(values), {(i, i): v for i, v in enumerate(values)})
+
+
+@cache
+def _transposition(rows: int, cols: int) -> Any:
+    """The permutation taking the row-major entries of an r × c matrix to those of its transpose."""
+    return _sparse(rows * cols, rows * cols, {(j * rows + i, i * cols + j): 1 for i in range(rows) for j in range(cols)})
+
+
+@cache
+def _spread(rows: int, cols: int) -> Any:
+    """(r·c × r): entry (i, j) of a matrix whose every column is a given r-column."""
+    return _sparse(rows * cols, rows, {(i * cols + j, i): 1 for i in range(rows) for j in range(cols)})
+
+
+@cache
+def _column_sum(rows: int, cols: int) -> Any:
+    """(c × r·c): the sum of each column's entries."""
+    return _sparse(cols, rows * cols, {(j, i * cols + j): 1 for i in range(rows) for j in range(cols)})
 
 
 def _function(expr: sp.Expr, variables: tuple[sp.Symbol, ...]) -> Any:
@@ -113,139 +140,115 @@ def _scaled(entries: list[Any], factor: Any) -> list[Any]:
 
 
 class JetDomain:
-    """Jets with ``directions`` tangents each; rules evaluated with their ``sympy.diff`` partials."""
+    """Jets with ``directions`` tangent directions; rules evaluated with their ``sympy.diff`` partials."""
 
     name = "arb-jet"
 
     def __init__(self, directions: int) -> None:
         self.directions = directions
 
-    def _tangents(self, a: Jet) -> Tangents:
-        return (None,) * self.directions if a.tangents is None else a.tangents
-
-    @staticmethod
-    def _jet(value: Any, tangents: Tangents) -> Jet:
-        return Jet(value, None if all(t is None for t in tangents) else tangents)
-
     def shape(self, a: Jet) -> tuple[int, int]:
         return a.value.nrows(), a.value.ncols()
 
     def matmul(self, a: Jet, b: Jet) -> Jet:
-        tangents = tuple(_plus(None if ta is None else ta * b.value, None if tb is None else a.value * tb)
-                         for ta, tb in zip(self._tangents(a), self._tangents(b)))
-        return self._jet(a.value * b.value, tangents)
+        """d(AB) = dA·B + A·dB, row-major: (I_n ⊗ Bᵀ) dA + (A ⊗ I_m) dB."""
+        (n, k), m = self.shape(a), b.value.ncols()
+        tangent = None
+        if a.tangent is not None:
+            right = _sparse(n * m, n * k, {(i * m + j, i * k + l): b.value[l, j]
+                                           for i in range(n) for j in range(m) for l in range(k)})
+            tangent = right * a.tangent
+        if b.tangent is not None:
+            left = _sparse(n * m, k * m, {(i * m + j, l * m + j): a.value[i, l]
+                                          for i in range(n) for j in range(m) for l in range(k)})
+            tangent = _plus(tangent, left * b.tangent)
+        return Jet(a.value * b.value, tangent)
 
     def transpose(self, a: Jet) -> Jet:
-        return self._jet(a.value.transpose(), tuple(None if t is None else t.transpose() for t in self._tangents(a)))
+        return Jet(a.value.transpose(), _times(_transposition(*self.shape(a)), a.tangent))
 
     def add(self, a: Jet, b: Jet) -> Jet:
-        return self._jet(a.value + b.value, tuple(map(_plus, self._tangents(a), self._tangents(b))))
+        return Jet(a.value + b.value, _plus(a.tangent, b.tangent))
 
     def sub(self, a: Jet, b: Jet) -> Jet:
-        return self._jet(a.value - b.value, tuple(map(_minus, self._tangents(a), self._tangents(b))))
+        tangent = a.tangent if b.tangent is None else (-b.tangent if a.tangent is None else a.tangent - b.tangent)
+        return Jet(a.value - b.value, tangent)
 
     def hadamard(self, a: Jet, b: Jet) -> Jet:
+        """d(a ∘ b) = diag(b) da + diag(a) db."""
         av, bv = a.value.entries(), b.value.entries()
         rows, cols = self.shape(a)
-
-        def product(ta: Any | None, tb: Any | None) -> Any | None:
-            if ta is None and tb is None:
-                return None
-            left = [0] * len(av) if ta is None else [u * v for u, v in zip(ta.entries(), bv)]
-            right = [0] * len(av) if tb is None else [u * v for u, v in zip(av, tb.entries())]
-            return flint.arb_mat(rows, cols, [u + v for u, v in zip(left, right)])
-
-        value = flint.arb_mat(rows, cols, [u * v for u, v in zip(av, bv)])
-        return self._jet(value, tuple(map(product, self._tangents(a), self._tangents(b))))
+        tangent = _plus(None if a.tangent is None else _diagonal(bv) * a.tangent,
+                        None if b.tangent is None else _diagonal(av) * b.tangent)
+        return Jet(flint.arb_mat(rows, cols, [u * v for u, v in zip(av, bv)]), tangent)
 
     def add_bias(self, z: Jet, b: Jet) -> Jet:
-        ones = flint.arb_mat(1, z.value.ncols(), [1] * z.value.ncols())
-        return self.add(z, Jet(b.value * ones, None if b.tangents is None else
-                               tuple(None if t is None else t * ones for t in b.tangents)))
+        rows, cols = self.shape(z)
+        value = z.value + b.value * flint.arb_mat(1, cols, [1] * cols)
+        return Jet(value, _plus(z.tangent, _times(_spread(rows, cols), b.tangent)))
 
     def row_sums(self, a: Jet) -> Jet:
-        if a.value.ncols() == 1:
+        rows, cols = self.shape(a)
+        if cols == 1:
             return a
-        return self.matmul(a, Jet(flint.arb_mat(a.value.ncols(), 1, [1] * a.value.ncols()), None))
+        return Jet(a.value * flint.arb_mat(cols, 1, [1] * cols),
+                   _times(_column_sum(cols, rows) * _transposition(rows, cols), a.tangent))
 
     def scale(self, k: Any, a: Jet) -> Jet:
         factor = ball(k)
-        return self._jet(factor * a.value, tuple(None if t is None else factor * t for t in self._tangents(a)))
+        return Jet(factor * a.value, None if a.tangent is None else factor * a.tangent)
 
     def entrywise(self, rule: Rule, args: Sequence[Jet], scale: Any = None) -> Jet:
-        """The rule at every entry; along each direction, Σ_i ∂rule/∂v_i · (tangent of argument i)."""
+        """The rule at every entry; its tangent Σ_i diag(∂rule/∂v_i) · (tangent of argument i)."""
         value_of, partials = _entry_rule(rule)
         constants = [ball(v) for _, v in rule.constants]
         factor = None if scale is None else ball(scale)
         rows, cols = self.shape(args[0])
         columns = list(zip(*(m.value.entries() for m in args)))
         values = _scaled([value_of(*entries, *constants) for entries in columns], factor)
-        moving = [i for i, m in enumerate(args) if m.tangents is not None]
-        slopes = {i: _scaled([partials[i](*entries, *constants) for entries in columns], factor) for i in moving}
-        tangents: list[Any | None] = []
-        for p in range(self.directions):
-            total: list[Any] | None = None
-            for i in moving:
-                t = args[i].tangents[p]  # type: ignore[index]
-                if t is None:
-                    continue
-                term = [u * v for u, v in zip(slopes[i], t.entries())]
-                total = term if total is None else [u + v for u, v in zip(total, term)]
-            tangents.append(None if total is None else flint.arb_mat(rows, cols, total))
-        return self._jet(flint.arb_mat(rows, cols, values), tuple(tangents))
+        tangent = None
+        for i, m in enumerate(args):
+            if m.tangent is not None:
+                slopes = _scaled([partials[i](*entries, *constants) for entries in columns], factor)
+                tangent = _plus(tangent, _diagonal(slopes) * m.tangent)
+        return Jet(flint.arb_mat(rows, cols, values), tangent)
 
     def columnwise(self, rule: ColumnRule, args: Sequence[Jet], scale: Any = None) -> Jet:
-        """The rule on every column; along each direction, its Jacobian in the column times the column's tangent."""
+        """The rule on every column; its tangent the rule's Jacobian in each column times the column's tangent."""
         functions, partials = _column_rule(rule)
         factor = None if scale is None else ball(scale)
-        rows, cols = args[0].value.nrows(), args[0].value.ncols()
-        # Column variable k is row i of argument a, for (a, i) = slots[k] (the arguments' rows, concatenated).
-        slots = [(a, i) for a, m in enumerate(args) for i in range(m.value.nrows())]
-        moving = [k for k, (a, _) in enumerate(slots) if args[a].tangents is not None]
+        rows, cols = self.shape(args[0])
         out = flint.arb_mat(rows, cols)
-        tangents: list[Any | None] = [None] * self.directions
+        slopes: list[dict[tuple[int, int], Any]] = [{} for _ in args]
         for j in range(cols):
             column = [m.value[i, j] for m in args for i in range(m.value.nrows())]
             for i, function in enumerate(functions):
                 value = function(*column)
                 out[i, j] = value if factor is None else value * factor
-            slopes = {(i, k): partials[i][k](*column) for i in range(rows) for k in moving}
-            for p in range(self.directions):
-                steps = [(k, t[i, j]) for k in moving for a, i in [slots[k]]
-                         for t in [args[a].tangents[p]] if t is not None]  # type: ignore[index]
-                if not steps:
-                    continue
-                found = tangents[p]
-                if found is None:
-                    found = tangents[p] = flint.arb_mat(rows, cols)
-                for i in range(rows):
-                    total = flint.arb(0)
-                    for k, dv in steps:
-                        total += slopes[i, k] * dv
-                    found[i, j] = total if factor is None else total * factor
-        return self._jet(out, tuple(tangents))
+            variable = 0
+            for a, m in enumerate(args):
+                for k in range(m.value.nrows()):
+                    if m.tangent is not None:
+                        for i in range(rows):
+                            slope = partials[i][variable](*column)
+                            slopes[a][i * cols + j, k * cols + j] = slope if factor is None else slope * factor
+                    variable += 1
+        tangent = None
+        for a, m in enumerate(args):
+            if m.tangent is not None:
+                tangent = _plus(tangent, _sparse(rows * cols, m.value.nrows() * cols, slopes[a]) * m.tangent)
+        return Jet(out, tangent)
 
     def column_totals(self, a: Jet) -> list[JetNumber]:
         rows, cols = self.shape(a)
-        totals = []
-        for j in range(cols):
-            value = flint.arb(0)
-            for i in range(rows):
-                value += a.value[i, j]
-            derivatives: list[Any | None] = []
-            for t in self._tangents(a):
-                if t is None:
-                    derivatives.append(None)
-                    continue
-                total = flint.arb(0)
-                for i in range(rows):
-                    total += t[i, j]
-                derivatives.append(total)
-            totals.append(JetNumber(value, tuple(derivatives)))
-        return totals
+        sums = a.value.transpose() * flint.arb_mat(rows, 1, [1] * rows)
+        tangents = None if a.tangent is None else _column_sum(rows, cols) * a.tangent
+        return [JetNumber(sums[j, 0], None if tangents is None else
+                          flint.arb_mat(1, self.directions, [tangents[j, p] for p in range(self.directions)]))
+                for j in range(cols)]
 
     def total(self, values: Sequence[JetNumber]) -> JetNumber:
-        result = JetNumber(flint.arb(0), (None,) * self.directions)
+        result = JetNumber(flint.arb(0), None)
         for v in values:
             result = result + v
         return result
