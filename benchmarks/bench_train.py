@@ -6,7 +6,11 @@ Cases (issue 12 targets, on a 2-core machine):
 - the 2-2-2 logistic example (Mazur's weights; inputs 0.05, 0.10; targets 0.01, 0.99; squared
   error; learning rate 0.5) with steps = 10000, md + json + its loss-curve plot (target < 5 s);
 - a 2-3-1 ReLU -> sigmoid network with binary cross-entropy, steps = 1, md + json (target < 1.5 s);
-- in process: Network.train for the 2-2-2 example, 10,000 steps, 20 certified digits.
+- in process: Network.train for the 2-2-2 example, 10,000 steps, 20 certified digits;
+- in process, once each (--no-centred skips them): the issue's tanh -> softmax cross-entropy
+  network (batch of 2, 3 classes, learning rate 0.5), 15 digits, plain balls against the
+  mean-value (centred) form at 1,000 steps, and at 10,000 steps (plain refused: > 8192 bits);
+  the working precision and the seconds of each.
 Prints the median over the runs, its ratio to the SymPy import, and the load average.
 """
 
@@ -76,6 +80,24 @@ print(time.perf_counter() - start)
 """
 
 
+CENTRED = """
+import sys, time
+import symnn
+net = symnn.Network([symnn.Dense([["0.15", "0.2"], ["0.25", "0.3"]], ["0.35", "0.35"], "tanh"),
+                     symnn.Dense([["0.4", "0.45"], ["0.5", "0.55"], ["0.1", "-0.3"]], ["0.6", "0.6", "0.1"],
+                                 "softmax")])
+steps, centred = int(sys.argv[1]), {"plain": False, "centred": True}[sys.argv[2]]
+start = time.perf_counter()
+try:
+    run = net.train([["0.05", "0.3"], ["0.1", "-0.2"]], [[0, 1], [1, 0], [0, 0]], "cross_entropy", "0.5", steps,
+                    digits=15, centred=centred)
+except symnn.SymnnError as exc:
+    print("refused", str(exc).split("need about ")[1].split(" bits")[0], time.perf_counter() - start)
+else:
+    print(run.precision, run.loss_after(steps)[0, 0], time.perf_counter() - start)
+"""
+
+
 def time_once(command: list[str]) -> float:
     start = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
@@ -85,6 +107,7 @@ def time_once(command: list[str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-centred", action="store_true", help="skip the plain / mean-value comparison")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         mazur, relu = Path(tmp, "mazur10000.toml"), Path(tmp, "relu_sigmoid.toml")
@@ -110,6 +133,23 @@ def main() -> None:
         median = statistics.median(values)
         print(f"{name:<46} {median:>9.3f} {median / base:>8.2f} {min(values):>7.3f} {max(values):>7.3f}")
     print(f"{'Network.train 2-2-2, 10,000 steps (in process)':<46} {statistics.median(inner):>9.3f}")
+    if not args.no_centred:
+        centred_table()
+
+
+def centred_table() -> None:
+    """The issue's tanh -> softmax network: plain balls against the mean-value form (in process, once each)."""
+    print()
+    print("tanh -> softmax cross-entropy (batch 2, 3 classes, eta = 0.5), Network.train(digits=15), in process")
+    print(f"{'steps':>6} {'form':<8} {'bits':>8} {'seconds':>8}  loss after the last step")
+    for steps, form in ((1000, "plain"), (1000, "centred"), (10_000, "plain"), (10_000, "centred")):
+        out = subprocess.run([sys.executable, "-c", CENTRED, str(steps), form], check=True, capture_output=True,
+                             text=True).stdout.split()
+        if out[0] == "refused":
+            print(f"{steps:>6} {form:<8} {out[1]:>8} {float(out[2]):>8.3f}  refused: needs more than 8192 bits")
+        else:
+            print(f"{steps:>6} {form:<8} {out[0]:>8} {float(out[2]):>8.3f}  {out[1]}")
+    print(f"load average after: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
 if __name__ == "__main__":

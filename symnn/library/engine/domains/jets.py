@@ -119,11 +119,23 @@ def _function(expr: sp.Expr, variables: tuple[sp.Symbol, ...]) -> Any:
     return function
 
 
+def _derivative(expr: sp.Expr, variable: sp.Symbol) -> sp.Expr:
+    """``sympy.diff`` of ``expr``, its distributions replaced by their values away from their jumps.
+
+    The derivative of ``sign`` (from a custom formula's ``abs``) is ``DiracDelta``, of ``Max``
+    a ``Heaviside``: on a box where their argument stays away from 0 the rule is smooth and they
+    are 0 and 0 or 1; a ball that touches 0 decides no branch (:class:`Undecided`, or no value).
+    """
+    derivative = sp.diff(expr, variable)
+    return derivative.replace(sp.DiracDelta, lambda arg, *order: sp.Piecewise((0, sp.Ne(arg, 0)))).replace(
+        sp.Heaviside, lambda arg, *at_zero: sp.Piecewise((1, arg > 0), (0, arg < 0)))
+
+
 @cache
 def _entry_rule(rule: Rule) -> tuple[Any, tuple[Any, ...]]:
     """The rule's value and its partial derivatives by ``sympy.diff``, compiled over balls."""
     symbols = (*rule.variables, *(s for s, _ in rule.constants))
-    partials = tuple(_function(sp.diff(rule.expr, v), symbols) for v in rule.variables)
+    partials = tuple(_function(_derivative(rule.expr, v), symbols) for v in rule.variables)
     return _function(rule.expr, symbols), partials
 
 
@@ -131,7 +143,7 @@ def _entry_rule(rule: Rule) -> tuple[Any, tuple[Any, ...]]:
 def _column_rule(rule: ColumnRule) -> tuple[tuple[Any, ...], tuple[tuple[Any, ...], ...]]:
     """Each row's formula and its partial derivatives in every column variable, by ``sympy.diff``."""
     values = tuple(_function(e, rule.variables) for e in rule.exprs)
-    partials = tuple(tuple(_function(sp.diff(e, v), rule.variables) for v in rule.variables) for e in rule.exprs)
+    partials = tuple(tuple(_function(_derivative(e, v), rule.variables) for v in rule.variables) for e in rule.exprs)
     return values, partials
 
 
