@@ -250,3 +250,14 @@ def mpmath_fraction(value, digits):
     from fractions import Fraction
 
     return Fraction(rounded_to(value, digits))
+
+
+def test_the_run_plain_balls_refused_is_now_planned_in_the_mean_value_form():
+    from test_training import WIDENING
+
+    from symnn.sheets.kinds.network.setting import setting_of
+
+    setting, params = setting_of(load_sheet(WIDENING).exercises[0])
+    assert bits_lost(setting.net, params, setting.learning_rate, 10_000) > 20_000  # plain: about 2.5 per step
+    centred, extra = trajectory._plan(setting.net, params, setting.learning_rate, 10_000, 20, True)
+    assert centred and extra < 400

@@ -401,29 +401,37 @@ def _plan(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k: in
                             f"but {exc}") from None
     else:
         lost_after, centred = _extrapolation(net, params, rate, k, update_biases), False
+    tried = {"mean-value form" if centred else "plain ball steps": lost_after}
     if centred is False and bits_for(digits) + _extra(lost_after(k)) > MAX_BITS:
         try:
             mean_value = _extrapolation(net, params, rate, k, update_biases, centred=True)
         except (NoDerivative, Undecided):
             pass  # a rule without a derivative over balls, or a kink inside the probe's boxes: plain balls only
         else:
+            tried["mean-value form"] = mean_value
             if mean_value(k) < lost_after(k):
                 lost_after, centred = mean_value, True
-    needed = bits_for(digits) + _extra(lost_after(k))
-    if needed > MAX_BITS:
-        fits, too_many = 1, k  # the most steps within MAX_BITS, by bisection
-        while too_many - fits > 1:
-            middle = (fits + too_many) // 2
-            fits, too_many = ((middle, too_many) if bits_for(digits) + _extra(lost_after(middle)) <= MAX_BITS
-                              else (fits, middle))
-        lost = lost_after(k)
-        form = " in the mean-value (centred) form" if centred else ""
-        raise SpecError(
-            f"steps = {k}: the certified balls lose about {lost / k:.2f} bits per step{form} with this network "
-            f"(each step widens them, although training itself may converge), so {k} steps would need about "
-            f"{needed} bits of working precision; symnn stops at {MAX_BITS}. Ask for at most {fits} steps, "
-            "or a smaller learning rate")
+    if bits_for(digits) + _extra(lost_after(k)) > MAX_BITS:
+        raise _refusal(k, digits, tried)
     return centred, _extra(lost_after(k))
+
+
+def _refusal(k: int, digits: int, tried: dict[str, Callable[[int], float]]) -> SpecError:
+    """The error for a run of k steps that needs more than :data:`MAX_BITS` in every form tried."""
+    fits = 1
+    for lost_after in tried.values():  # the most steps within MAX_BITS, by bisection
+        low, high = 1, k
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (middle, high) if bits_for(digits) + _extra(lost_after(middle)) <= MAX_BITS else (low, middle)
+        fits = max(fits, low)
+    lost = min(lost_after(k) for lost_after in tried.values())
+    forms = "; ".join(f"{name}: {lost_after(k) / k:.2f}" for name, lost_after in tried.items())
+    return SpecError(
+        f"steps = {k}: the certified balls lose about {lost / k:.2f} bits per step with this network ({forms}; "
+        f"each step widens them, although training itself may converge), so {k} steps would need about "
+        f"{bits_for(digits) + _extra(lost)} bits of working precision; symnn stops at {MAX_BITS}. "
+        f"Ask for at most {fits} steps, or a smaller learning rate")
 
 
 def _extra(lost: float) -> int:
