@@ -66,9 +66,9 @@ SUMMARY_STEPS = 10
 CERTIFIED_DIGITS = 20
 """Significant digits guaranteed in every certified loss and parameter."""
 
-MEAN_VALUE_NOTE = (", each step in the mean-value form (the step from the midpoints of the balls, plus an "
-                   "enclosure of its Jacobian over the balls times their radii, so the balls do not widen "
-                   "at every step)")
+MEAN_VALUE_NOTE = (", each step in the mean-value form (the step from the midpoints of the balls plus an "
+                   "enclosure of its Jacobian over the balls times their radii, so the balls widen only as "
+                   "far as the step itself spreads them)")
 """What a sheet adds when the run is centred (:func:`symnn.library.trajectory.mean_value_step`)."""
 
 
