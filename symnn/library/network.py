@@ -382,7 +382,7 @@ class Network:
         until every kept loss and final parameter has ``digits`` guaranteed significant
         digits.  ``keep`` lists the steps whose losses are kept (default: every step to 100,
         then 20 log-spaced per decade, and the last: :func:`~symnn.library.trajectory.recorded_steps`).
-        A run whose plain balls would widen past 8,192 bits runs in the mean-value (centred)
+        A run whose plain balls would widen past 4,096 bits runs in the mean-value (centred)
         form; ``centred=True`` or ``False`` chooses the form (the run's ``centred`` says which ran).
 
         >>> net = Network([Dense([["0.5", "-0.25"]], ["0.1"], "sigmoid")])

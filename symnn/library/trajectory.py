@@ -7,17 +7,18 @@ runs the steps over python-flint ``arb`` balls instead, on the one network engin
 (:mod:`symnn.library.engine`), **from the exact initial parameters** (never from a rounded
 number): every pass is redone at a higher precision by :func:`symnn.core.certified.certify`
 until every kept loss and final parameter has the requested guaranteed significant digits.
+:func:`exact_trajectory` is the rational run, given up as soon as a value grows past
+:data:`EXACT_DIGITS` digits.
 
 Plain ball steps lose the dependency between θ and −η∇L(θ), so their radii grow by a fixed
 factor per step even while training converges (about 3.4 bits per step for a tanh → softmax
-network with η = 1/2).  A run whose plain balls would need more than :data:`MAX_BITS` runs in
-the **mean-value (centred) form** instead (:func:`mean_value_step`): the step from the box's
-exact midpoints, plus an enclosure of the step's Jacobian over the whole box (forward-mode
-derivatives over balls, :mod:`symnn.library.engine.domains.jets`) times the box's radii.  By
-the mean value theorem this encloses the step from every point of the box, and its radii
-grow only as the Jacobian carries them (75 bits over 10,000 steps of that network).
-:func:`exact_trajectory` is the rational run, given up as soon as a value grows past
-:data:`EXACT_DIGITS` digits.
+network with η = 1/2).  A run whose plain balls would need more than :data:`CENTRED_FROM_BITS`
+runs in the **mean-value (centred) form** instead when that loses fewer bits
+(:func:`mean_value_step`): the step from the box's exact midpoints, plus an enclosure of the
+step's Jacobian over the whole box (forward-mode derivatives over balls,
+:mod:`symnn.library.engine.domains.jets`) times the box's radii.  By the mean value theorem
+this encloses the step from every point of the box, and its radii grow only as the Jacobian
+carries them (75 bits over 10,000 steps of that network).
 
 Which losses a run keeps (:func:`recorded_steps`): the loss after every step up to
 :data:`EVERY_STEP_UP_TO`, then :data:`PER_DECADE` log-spaced steps per decade, and the
@@ -60,6 +61,10 @@ PROBE_BITS = 1024
 """Precision of that short run."""
 MAX_BITS = 8192
 """Most working bits of a certified run (a run needing more is refused, with the steps that fit)."""
+CENTRED_FROM_BITS = 4096
+"""A run whose plain balls would need more bits than this runs in the mean-value form when that loses
+fewer bits (plain steps cost more with every bit; measured on a tanh → softmax network: about equal
+at 4,368 bits, the mean-value run 4× faster where the plain one needs 8,192)."""
 JACOBIAN_BITS = 128
 """Precision of the Jacobian enclosure of a mean-value step (it only multiplies the tiny radii)."""
 
@@ -388,11 +393,13 @@ def _plan(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k: in
           update_biases: bool, centred: bool | None = None) -> tuple[bool, int]:
     """Whether the run is centred (mean-value form), and its bits above the requested digits'.
 
-    By default (``centred`` None) the plain ball run when its radii fit in :data:`MAX_BITS`
-    (it is the cheaper per step), else the mean-value run (:func:`centred_run`) when its
-    probe loses fewer bits; a run that needs more than :data:`MAX_BITS` either way is refused,
-    naming the steps that fit.  The extra bits: the bits the balls will lose, with a margin.
+    By default (``centred`` None) the plain ball run when it needs at most
+    :data:`CENTRED_FROM_BITS` (it is the cheaper per step), else the mean-value run
+    (:func:`centred_run`) when its probe loses fewer bits; a run that needs more than
+    :data:`MAX_BITS` in every form tried is refused, naming the steps that fit.  The extra
+    bits: the bits the balls will lose, with a margin.
     """
+    automatic = centred is None
     if centred:
         try:
             lost_after = _extrapolation(net, params, rate, k, update_biases, centred=True)
@@ -402,7 +409,7 @@ def _plan(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k: in
     else:
         lost_after, centred = _extrapolation(net, params, rate, k, update_biases), False
     tried = {"mean-value form" if centred else "plain ball steps": lost_after}
-    if centred is False and bits_for(digits) + _extra(lost_after(k)) > MAX_BITS:
+    if automatic and bits_for(digits) + _extra(lost_after(k)) > CENTRED_FROM_BITS:
         try:
             mean_value = _extrapolation(net, params, rate, k, update_biases, centred=True)
         except (NoDerivative, Undecided):
@@ -477,7 +484,8 @@ def certified_trajectory(net: engine.Network[Any], params: engine.Params[Any], r
     ``params``, the inputs and targets are exact (SymPy matrices or DomainMatrix); the
     balls start from them, so no rounding happens before the first step.  ``centred``
     chooses plain ball steps (False) or the mean-value form (True); by default
-    (None) the plain run where it fits in :data:`MAX_BITS`, else the one that loses fewer bits.
+    (None) the plain run where it needs at most :data:`CENTRED_FROM_BITS`, else the one that
+    loses fewer bits.
     """
     kept = tuple(recorded_steps(k) if keep is None else keep)
     centred, extra = _plan(net, params, rate, k, digits, update_biases, centred)
