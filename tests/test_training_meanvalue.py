@@ -5,6 +5,8 @@ the enclosures contain the high-precision reference; a sheet with steps = 10000 
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import flint
 import mpmath
 import pytest
@@ -247,8 +249,6 @@ def test_a_sheet_with_10000_steps_on_the_issue_network_is_certified_and_cross_ch
 
 
 def mpmath_fraction(value, digits):
-    from fractions import Fraction
-
     return Fraction(rounded_to(value, digits))
 
 
@@ -261,3 +261,47 @@ def test_the_run_plain_balls_refused_is_now_planned_in_the_mean_value_form():
     assert bits_lost(setting.net, params, setting.learning_rate, 10_000) > 20_000  # plain: about 2.5 per step
     centred, extra = trajectory._plan(setting.net, params, setting.learning_rate, 10_000, 20, True)
     assert centred and extra < 400
+
+
+@pytest.mark.parametrize("name", ["issue", "softsign-batch3/softmax-ce", "elu-batch3/softmax-ce"])
+def test_the_step_jacobian_encloses_central_differences_of_an_mpmath_step(name):
+    """The radii's soundness rests on the Jacobian: each entry, over a box around the start, holds
+    (T(θ + h e_p) − T(θ − h e_p)) / 2h of the independent mpmath step (error ~h², h = 10^-20)."""
+    from symnn.library.engine import Network, Params
+    from symnn.library.engine.domains.jets import Jet
+
+    X, Y, loss, eta, layers = (ISSUE_X, ISSUE_Y, "cross_entropy", "0.5", ISSUE_LAYERS) if name == "issue" \
+        else CASES[name]
+    net, params, rate = plain_and_centred(layers, X, Y, loss, eta, 1)
+    flat = [(l, part, i, j) for l, (W, b, _) in enumerate(layers) for part, matrix in (("W", W), ("b", b))
+            for i in range(len(matrix)) for j in range(len(matrix[0]) if part == "W" else 1)]
+    with flint.ctx.workprec(200):
+        jet_net = Network(Jet(trajectory._balls(net.X), None), Jet(trajectory._balls(net.Y), None), net.rules,
+                          net.objective)
+        box = Params(tuple(trajectory._balls(W) + flint.arb(0, 2.0**-60) for W in params.Ws),
+                     tuple(trajectory._balls(b) + flint.arb(0, 2.0**-60) for b in params.bs))
+        jacobian = trajectory.step_jacobian(jet_net, box, trajectory.ball(rate))
+    assert jacobian.nrows() == len(flat)
+
+    def stepped(p, shift):
+        moved = [(W, b, act) for W, b, act in layers]
+        l, part, i, j = flat[p]
+        W, b, act = ([list(row) for row in moved[l][0]], list(moved[l][1]), moved[l][2])
+        if part == "W":
+            W[i][j] = str(Fraction(W[i][j]) + shift)
+        else:
+            b[i] = str(Fraction(b[i]) + shift)
+        moved[l] = (W, b, act)
+        _, final = mp_run(X, Y, moved, loss, eta, 1, dps=60)
+        return [v for W_, b_ in final for v in [*(x for row in W_ for x in row), *b_]]
+
+    h = Fraction(1, 10**20)
+    with mpmath.workdps(60):
+        for p in range(len(flat)):
+            plus, minus = stepped(p, h), stepped(p, -h)
+            for i in range(len(flat)):
+                difference = (plus[i] - minus[i]) / (2 * mpf(str(h)))
+                entry = jacobian[i, p]
+                middle, radius = mpmath.mpf(entry.mid().str(60, radius=False)), mpmath.mpf(entry.rad().str(20, radius=False))
+                assert abs(difference - middle) <= radius + mpmath.mpf(10) ** -30, (i, p)
+                assert radius < mpmath.mpf(10) ** -12  # a 2^-60 box keeps the enclosure tight

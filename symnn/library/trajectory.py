@@ -247,9 +247,12 @@ def _seeded(params: engine.Params[Any], update_biases: bool) -> tuple[engine.Par
         offset += rows * cols
         return Jet(value, unit)
 
-    Ws = tuple(jet(W) for W in params.Ws)
-    bs = tuple(None if b is None else jet(b) for b in params.bs)
-    return engine.Params(Ws, bs), directions
+    Ws: list[Jet] = []
+    bs: list[Jet | None] = []
+    for W, b in zip(params.Ws, params.bs):  # in the order of _moving: W1, b1, W2, …
+        Ws.append(jet(W))
+        bs.append(None if b is None else jet(b))
+    return engine.Params(tuple(Ws), tuple(bs)), directions
 
 
 def step_jacobian(net: engine.Network[Jet], box: engine.Params[Any], rate: Any, update_biases: bool = True) -> Any:
