@@ -305,3 +305,51 @@ def test_the_step_jacobian_encloses_central_differences_of_an_mpmath_step(name):
                 middle, radius = mpmath.mpf(entry.mid().str(60, radius=False)), mpmath.mpf(entry.rad().str(20, radius=False))
                 assert abs(difference - middle) <= radius + mpmath.mpf(10) ** -30, (i, p)
                 assert radius < mpmath.mpf(10) ** -12  # a 2^-60 box keeps the enclosure tight
+
+
+@pytest.mark.parametrize("update_biases", [True, False])
+def test_the_step_jacobian_of_a_layer_without_bias_and_of_frozen_biases_matches_ball_differences(update_biases):
+    """The jets' plumbing where the Jacobian leaves parameters out: an output layer without bias,
+    and biases that do not move (their directions are not seeded).  Central differences of the
+    plain ball step (h = 2^-80 at 300 bits, error ~h²) must lie in each entry."""
+    from symnn.library import engine
+    from symnn.library.engine import Network, Params
+    from symnn.library.engine.domains.balls import BallDomain
+    from symnn.library.engine.domains.jets import Jet
+
+    layers = [symnn.Dense([["0.7", "-0.4"], ["0.2", "0.5"]], ["0.1", "-0.2"], "tanh"),
+              symnn.Dense([["0.6", "-0.9"], ["0.3", "0.4"], ["0.1", "0.2"]], None, "softmax")]
+    captured = {}
+
+    def capture(net, params, rate, *rest):
+        captured.update(net=net, params=params, rate=rate)
+        raise StopIteration
+
+    original, library_network.certified_trajectory = library_network.certified_trajectory, capture
+    try:
+        with pytest.raises(StopIteration):
+            symnn.Network(layers).train(BATCH3_X, BATCH3_Y, "cross_entropy", "0.5", 1)
+    finally:
+        library_network.certified_trajectory = original
+    net, params, rate = captured["net"], captured["params"], captured["rate"]
+    with flint.ctx.workprec(300):
+        X, Y = trajectory._balls(net.X), trajectory._balls(net.Y)
+        box = Params(tuple(trajectory._balls(W) for W in params.Ws),
+                     tuple(None if b is None else trajectory._balls(b) for b in params.bs))
+        jacobian = trajectory.step_jacobian(Network(Jet(X, None), Jet(Y, None), net.rules, net.objective), box,
+                                            trajectory.ball(rate), update_biases)
+        flat, d, ball_net = trajectory._flat(box, update_biases), BallDomain(), Network(X, Y, net.rules, net.objective)
+        assert jacobian.nrows() == len(flat) == (4 + 2 + 6 if update_biases else 4 + 6)
+
+        def step(entries):
+            p = trajectory._rebuilt(box, entries, update_biases)
+            values = ball_net.forward(d, p)
+            return trajectory._flat(engine.descend(d, p, ball_net.deltas(d, p, values), values.As[:-1],
+                                                   trajectory.ball(rate), update_biases), update_biases)
+
+        h = flint.arb(2) ** -80
+        for p in range(len(flat)):
+            up, down = list(flat), list(flat)
+            up[p], down[p] = flat[p] + h, flat[p] - h
+            for i, (a, b) in enumerate(zip(step(up), step(down))):
+                assert abs((a - b) / (2 * h) - jacobian[i, p]) < flint.arb(2) ** -100, (i, p)
