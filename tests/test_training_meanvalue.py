@@ -353,3 +353,19 @@ def test_the_step_jacobian_of_a_layer_without_bias_and_of_frozen_biases_matches_
             up[p], down[p] = flat[p] + h, flat[p] - h
             for i, (a, b) in enumerate(zip(step(up), step(down))):
                 assert abs((a - b) / (2 * h) - jacobian[i, p]) < flint.arb(2) ** -100, (i, p)
+
+
+def test_a_kink_met_exactly_by_the_mean_value_form_is_a_one_line_error(monkeypatch):
+    """A derivative's DiracDelta/Heaviside evaluated at exactly its jump decides no branch
+    (NotCompilable from the compiled Piecewise); the run says so in one SpecError."""
+    from symnn.core.domains import NotCompilable
+
+    def kink(*args, **kwargs):
+        raise NotCompilable("no Piecewise branch applies")
+
+    monkeypatch.setattr(trajectory, "trajectory_balls", kink)
+    monkeypatch.setattr(trajectory, "_plan", lambda *args, **kwargs: (True, 64))
+    from symnn.errors import SpecError
+
+    with pytest.raises(SpecError, match=r"^steps = 5: the mean-value form .* no Piecewise branch applies"):
+        network(ISSUE_LAYERS).train(ISSUE_X, ISSUE_Y, "cross_entropy", "0.5", 5, digits=10)

@@ -39,7 +39,7 @@ from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
 from symnn.core.certified import CertifiedMatrix, bits_for, certify
-from symnn.core.domains import Undecided
+from symnn.core.domains import NotCompilable, Undecided
 from symnn.core.progress import progress
 from symnn.errors import SpecError
 from symnn.library import engine
@@ -495,7 +495,12 @@ def certified_trajectory(net: engine.Network[Any], params: engine.Params[Any], r
 
     def compute(precision: int) -> dict[str, Any]:
         with flint.ctx.workprec(precision + extra):
-            results = trajectory_balls(net, params, rate, k, update_biases, kept, centred=centred)
+            try:
+                results = trajectory_balls(net, params, rate, k, update_biases, kept, centred=centred)
+            except NotCompilable as exc:  # a derivative's DiracDelta/Heaviside at exactly its jump
+                raise SpecError(f"steps = {k}: the mean-value form of the certified steps needs every rule's "
+                                f"derivative on each step's box, but {exc} there (a kink of the activation "
+                                "is met exactly); ask for fewer steps or change the numbers") from None
         # Rounded (outward) to the bits the digits need: a midpoint of 16,000 bits would print
         # as a 5,000-digit fraction on the way to its 20 digits.
         with flint.ctx.workprec(precision + EXTRA_BITS):
