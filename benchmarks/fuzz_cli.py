@@ -416,7 +416,8 @@ def run_in_process(case: Case, folder: Path, bound: float) -> tuple[list[Outcome
     except SystemExit as exc:
         code = int(exc.code or 0) if not isinstance(exc.code, str) else 2
     except BaseException as exc:  # noqa: BLE001 - any escape is the finding
-        tb = traceback.format_exc(limit=-40)
+        # The escaping exception's own frames (symnn's among them) first; SymPy chains long contexts.
+        tb = "".join(traceback.format_exception(exc, limit=-40, chain=False))
         outcomes.append(Outcome("traceback", f"{type(exc).__name__}: {str(exc)[:200]}\n{tb}"))
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
@@ -443,9 +444,21 @@ def run_subprocess(case: Case, folder: Path, bound: float) -> list[Outcome]:
     return judge_run(case, done.returncode, out, err, folder)
 
 
+def save_failure(keep: Path, case: Case, outcome: Outcome) -> None:
+    """Keep a failing case whole (the report shows only the first 400 characters of each input)."""
+    folder = keep / f"failure-{sum(1 for _ in keep.glob('failure-*')) + 1}"
+    folder.mkdir(parents=True)
+    for name, data in case.files.items():
+        (folder / Path(name).name).write_bytes(data)
+    (folder / "report.txt").write_text(f"{outcome.kind} ({case.generator}) {case.argv}\n{outcome.detail}\n",
+                                       encoding="utf-8")
+
+
 def campaign(count: int, seed: int, bound: float, every: int, quiet: bool = False,
-             minutes: float | None = None, weights: dict[str, float] | None = None) -> dict[str, object]:
-    """Run ``count`` cases (``weights`` may change how often each generator is picked)."""
+             minutes: float | None = None, weights: dict[str, float] | None = None,
+             keep: Path | None = None) -> dict[str, object]:
+    """Run ``count`` cases (``weights`` may change how often each generator is picked); with ``keep``,
+    each failing case's input files, command line and report are saved in ``keep/failure-N/``."""
     rng = random.Random(seed)
     names = list(GENERATORS)
     chosen = {n: GENERATORS[n][1] for n in names} | (weights or {})
@@ -475,6 +488,8 @@ def campaign(count: int, seed: int, bound: float, every: int, quiet: bool = Fals
             if elapsed > slowest[0]:
                 slowest = (elapsed, f"{name}: {case.argv}")
             for outcome in outcomes:
+                if keep is not None:
+                    save_failure(keep, case, outcome)
                 shown = {k: v[:400].decode("utf-8", "replace") for k, v in case.files.items()}
                 outcome.detail += f"\n  input: {shown}"
                 failures.setdefault(outcome.kind, []).append((name, outcome.detail, case.argv))
@@ -517,11 +532,13 @@ def main_fuzz(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory", type=float, default=6.0, help="address-space limit of the process, GiB")
     parser.add_argument("--subprocess-every", type=int, default=500)
     parser.add_argument("--minutes", type=float, default=None, help="stop after this long and report what ran")
+    parser.add_argument("--keep", type=Path, default=None, help="save each failing case's input here")
     args = parser.parse_args(argv)
     limit = int(args.memory * 2**30)
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     signal.signal(signal.SIGALRM, _alarm)
-    return report(campaign(args.count, args.seed, args.bound, args.subprocess_every, minutes=args.minutes), args.bound)
+    return report(campaign(args.count, args.seed, args.bound, args.subprocess_every, minutes=args.minutes,
+                           keep=args.keep), args.bound)
 
 
 if __name__ == "__main__":

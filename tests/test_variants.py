@@ -124,6 +124,25 @@ def test_the_three_outputs(six, tmp_path):
     assert "### Backpropagation" in teacher and "### Forward pass" in teacher
 
 
+def test_a_new_run_replaces_every_file_of_the_earlier_run_and_nothing_else(tmp_path):
+    """4 variants and then 2 over the same folder: no v003, v004 of the first run stay beside the new
+    key, nor its Moodle file when the new run does not ask for Moodle; other files are untouched."""
+    spec = tmp_path / "bp.toml"
+    spec.write_text(BP231)
+    out = tmp_path / "out"
+    assert main(["variants", str(spec), "--count", "4", "--seed", "11", "--out", str(out),
+                 "--format", "md,json,moodle", "--quiet"]) == 0
+    mine = ["notes.txt", "bp-v001-student.md.orig", "other-v001-student.md", "bp-key.json.bak"]
+    for name in mine:
+        (out / name).write_text("the teacher's own file")
+    assert main(["variants", str(spec), "--count", "2", "--seed", "12", "--out", str(out),
+                 "--format", "md,json", "--quiet"]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == sorted(["bp-key.json", *mine] + [f"bp-v00{n}-{who}.md" for n in (1, 2)
+                                                     for who in ("student", "teacher")])
+    assert json.loads((out / "bp-key.json").read_text())["seed"] == 12
+
+
 class _Text(HTMLParser):
     def __init__(self) -> None:
         super().__init__()

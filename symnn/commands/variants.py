@@ -7,8 +7,12 @@ import gc
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from symnn.commands.sheet import DEFAULT_DECIMALS, add_detail
+
+if TYPE_CHECKING:
+    from symnn.sheets.variants import Variant
 
 FORMAT_NAMES = ("md", "json", "moodle", "qti")
 """Output formats of ``symnn variants``."""
@@ -43,15 +47,35 @@ def _worker_start() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Draw, solve and check every variant (in ``--jobs`` processes); write the files when all are done."""
+def _generate(args: argparse.Namespace, text: str, jobs: int, lean: bool) -> list[Variant]:
+    """The variants, on the cluster, in this process or in a pool of ``jobs`` processes."""
     from concurrent.futures import ProcessPoolExecutor
 
+    from symnn.sheets.templates import load_template
+    from symnn.sheets.variants import generate_variants
+
+    if args.scheduler:
+        from symnn.commands.cluster import cluster_executor
+
+        load_template(text, args.spec)  # a bad sheet fails here, before any task is sent
+        with cluster_executor(args.scheduler) as executor:
+            return generate_variants(text, args.count, args.seed, args.spec, args.decimals, executor, args.detail,
+                                     lean)
+    gc.set_threshold(*GC_THRESHOLDS)
+    if jobs == 1:
+        return generate_variants(text, args.count, args.seed, args.spec, args.decimals, detail=args.detail)
+    load_template(text, args.spec)  # a bad sheet fails here, before any worker starts
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start) as pool:
+        return generate_variants(text, args.count, args.seed, args.spec, args.decimals, pool, args.detail, lean)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Draw, solve and check every variant (in ``--jobs`` processes); write the files when all are done."""
     from symnn.commands.table import terminal_safe
     from symnn.core.io import read_text, safe_stem, write_files
     from symnn.errors import SymnnError
     from symnn.sheets.templates import load_template
-    from symnn.sheets.variants import check_count, generate_variants, render_files
+    from symnn.sheets.variants import check_count, render_files, superseded_by_run
 
     check_count(args.count)
     formats = parse_formats(args.format)
@@ -62,25 +86,15 @@ def run(args: argparse.Namespace) -> int:
     text = read_text(args.spec, "a sheet file")
     jobs = args.jobs or os.cpu_count() or 1
     lean = "qti" not in formats  # only the QTI export reads what each Moodle question asks
-    if args.scheduler:
-        from symnn.commands.cluster import cluster_executor
-
-        load_template(text, args.spec)  # a bad sheet fails here, before any task is sent
-        with cluster_executor(args.scheduler) as executor:
-            variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals, executor, args.detail,
-                                         lean)
-    elif jobs == 1:
-        gc.set_threshold(*GC_THRESHOLDS)
-        variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals, detail=args.detail)
-    else:
-        load_template(text, args.spec)  # a bad sheet fails here, before any worker starts
-        gc.set_threshold(*GC_THRESHOLDS)
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start) as pool:
-            variants = generate_variants(text, args.count, args.seed, args.spec, args.decimals, pool, args.detail,
-                                         lean)
+    thresholds = gc.get_threshold()
+    try:
+        variants = _generate(args, text, jobs, lean)
+    finally:
+        gc.set_threshold(*thresholds)
     out = Path(args.out)
-    files = render_files(variants, args.seed, safe_stem(Path(args.spec).stem), out, formats, args.decimals)
-    write_files(out, files)
+    stem = safe_stem(Path(args.spec).stem)
+    files = render_files(variants, args.seed, stem, out, formats, args.decimals)
+    write_files(out, files, superseded_by_run(stem))
     if not args.quiet:
         redrawn = sum(v.draws for v in variants) - len(variants) * len(load_template(text, args.spec).exercises)
         print(terminal_safe(f"wrote {len(files)} files for {len(variants)} variants to {out} ({redrawn} draws rejected)"),

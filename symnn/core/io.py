@@ -20,7 +20,7 @@ import re
 import shutil
 import stat
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from symnn.errors import SpecError, SymnnError
@@ -59,12 +59,16 @@ def write_atomic(path: Path, data: str | bytes) -> None:
         raise
 
 
-def write_files(out: Path, files: Sequence[tuple[Path, str | bytes]]) -> None:
+def write_files(out: Path, files: Sequence[tuple[Path, str | bytes]],
+                supersedes: Callable[[str], bool] | None = None) -> None:
     """Write a run's files (each under ``out``) all or nothing, or say in one line why not.
 
     Every file is first written into a staging folder inside ``out``; only when all are
     written are they renamed into place (a rename within one folder tree is atomic and
     takes microseconds).  A staging folder left by a killed run is removed here.
+    With ``supersedes``, a file directly in ``out`` whose name it accepts and that this run
+    did not write is an earlier run's and is removed after the renames (a run of 50 variants
+    over one of 100 leaves no variants 51-100 beside the new key).
     """
     created = not os.path.lexists(out)  # False for a name the system refuses: prepare_dir says why
     prepare_dir(out)
@@ -86,6 +90,12 @@ def write_files(out: Path, files: Sequence[tuple[Path, str | bytes]]) -> None:
         for temporary, path in staged:
             path.parent.mkdir(parents=True, exist_ok=True)
             os.replace(temporary, path)
+        if supersedes is not None:
+            written = {path.name for path in (p for p, _ in files) if path.parent == out}
+            for entry in list(out.iterdir()):
+                if entry.name not in written and supersedes(entry.name) and entry.is_file() \
+                        and not entry.is_symlink():
+                    entry.unlink()
     except OSError as exc:
         raise SymnnError(f"{exc.filename or out}: cannot be written: {exc.strerror or exc}") from None
     finally:

@@ -374,7 +374,7 @@ class Network:
 
     def train(self, x: Any, y: Any, loss: str, learning_rate: Any, steps: int, *, digits: int = 20,
               reduction: str | None = None, update_biases: bool = True, allow_float: bool = False,
-              keep: Sequence[int] | None = None) -> CertifiedTrajectory:
+              keep: Sequence[int] | None = None, centred: bool | None = None) -> CertifiedTrajectory:
         """``steps`` gradient-descent steps from this network's exact parameters, certified.
 
         The run is the sheets' one (:func:`symnn.library.trajectory.certified_trajectory`):
@@ -382,6 +382,8 @@ class Network:
         until every kept loss and final parameter has ``digits`` guaranteed significant
         digits.  ``keep`` lists the steps whose losses are kept (default: every step to 100,
         then 20 log-spaced per decade, and the last: :func:`~symnn.library.trajectory.recorded_steps`).
+        A run whose plain balls would widen past 4,096 bits runs in the mean-value (centred)
+        form; ``centred=True`` or ``False`` chooses the form (the run's ``centred`` says which ran).
 
         >>> net = Network([Dense([["0.5", "-0.25"]], ["0.1"], "sigmoid")])
         >>> run = net.train([1, 2], [1], "bce", "0.5", 3, digits=12)
@@ -401,7 +403,7 @@ class Network:
         targets = self._target(y, inputs, objective.loss.name, allow_float)
         net = engine.Network(inputs, targets, backprop.rules_of(self.layers), objective)
         params = engine.Params(tuple(layer.W for layer in self.layers), tuple(layer.b for layer in self.layers))
-        return certified_trajectory(net, params, rate, steps, digits, update_biases, keep)
+        return certified_trajectory(net, params, rate, steps, digits, update_biases, keep, centred)
 
     @staticmethod
     def _updated(index: int, layer: Dense, grads: Mapping[str, backprop.Gradient], rate: Any) -> Dense:

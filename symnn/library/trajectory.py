@@ -10,6 +10,16 @@ until every kept loss and final parameter has the requested guaranteed significa
 :func:`exact_trajectory` is the rational run, given up as soon as a value grows past
 :data:`EXACT_DIGITS` digits.
 
+Plain ball steps lose the dependency between θ and −η∇L(θ), so their radii grow by a fixed
+factor per step even while training converges (about 3.4 bits per step for a tanh → softmax
+network with η = 1/2).  A run whose plain balls would need more than :data:`CENTRED_FROM_BITS`
+runs in the **mean-value (centred) form** instead when that loses fewer bits
+(:func:`mean_value_step`): the step from the box's exact midpoints, plus an enclosure of the
+step's Jacobian over the whole box (forward-mode derivatives over balls,
+:mod:`symnn.library.engine.domains.jets`) times the box's radii.  By the mean value theorem
+this encloses the step from every point of the box, and its radii grow only as the Jacobian
+carries them (75 bits over 10,000 steps of that network).
+
 Which losses a run keeps (:func:`recorded_steps`): the loss after every step up to
 :data:`EVERY_STEP_UP_TO`, then :data:`PER_DECADE` log-spaced steps per decade, and the
 last step always.
@@ -29,11 +39,13 @@ from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
 from symnn.core.certified import CertifiedMatrix, bits_for, certify
+from symnn.core.domains import NotCompilable, Undecided
 from symnn.core.progress import progress
 from symnn.errors import SpecError
 from symnn.library import engine
 from symnn.library.engine import EXACT
 from symnn.library.engine.domains.balls import BallDomain, ball
+from symnn.library.engine.domains.jets import Jet, JetDomain, NoDerivative
 
 EVERY_STEP_UP_TO = 100
 """A run keeps the loss after every step up to this one."""
@@ -49,6 +61,12 @@ PROBE_BITS = 1024
 """Precision of that short run."""
 MAX_BITS = 8192
 """Most working bits of a certified run (a run needing more is refused, with the steps that fit)."""
+CENTRED_FROM_BITS = 4096
+"""A run whose plain balls would need more bits than this runs in the mean-value form when that loses
+fewer bits (plain steps cost more with every bit; measured on a tanh → softmax network: about equal
+at 4,368 bits, the mean-value run 4× faster where the plain one needs 8,192)."""
+JACOBIAN_BITS = 128
+"""Precision of the Jacobian enclosure of a mean-value step (it only multiplies the tiny radii)."""
 
 Matrix: TypeAlias = sp.ImmutableMatrix
 M = TypeVar("M")
@@ -128,6 +146,8 @@ class CertifiedTrajectory:
     """b_l after the last step, per layer (None for a layer without bias)."""
     precision: int
     """Binary precision at which every entry reached its digits."""
+    centred: bool = False
+    """Whether the steps ran in the mean-value (centred) form rather than as plain ball steps."""
 
     def loss_after(self, t: int) -> CertifiedMatrix:
         """The certified loss after step ``t`` (0: before any step); only kept steps."""
@@ -177,6 +197,125 @@ def run(d: engine.Domain[M], net: engine.Network[M], params: engine.Params[M], r
     return Trajectory(kept, losses[0], tuple(losses[t] for t in kept), params)
 
 
+def _moving(params: engine.Params[Any], update_biases: bool) -> list[Any]:
+    """The matrices a step changes, in order: W1, b1 (when biases move), W2, …"""
+    moving: list[Any] = []
+    for W, b in zip(params.Ws, params.bs):
+        moving.append(W)
+        if b is not None and update_biases:
+            moving.append(b)
+    return moving
+
+
+def _rebuilt(params: engine.Params[Any], entries: Sequence[Any], update_biases: bool) -> engine.Params[Any]:
+    """``params`` with the moving matrices' entries replaced by ``entries`` (in :func:`_moving`'s order)."""
+    position = 0
+
+    def take(matrix: Any) -> Any:
+        nonlocal position
+        size = matrix.nrows() * matrix.ncols()
+        position += size
+        return flint.arb_mat(matrix.nrows(), matrix.ncols(), list(entries[position - size:position]))
+
+    Ws: list[Any] = []
+    bs: list[Any] = []
+    for W, b in zip(params.Ws, params.bs):
+        Ws.append(take(W))
+        bs.append(take(b) if b is not None and update_biases else b)
+    return engine.Params(tuple(Ws), tuple(bs))
+
+
+def _flat(params: engine.Params[Any], update_biases: bool) -> list[Any]:
+    return [entry for matrix in _moving(params, update_biases) for entry in matrix.entries()]
+
+
+def _seeded(params: engine.Params[Any], update_biases: bool) -> tuple[engine.Params[Jet], int]:
+    """Jets of the parameters (rounded outward to the current precision) with unit tangents, and their count."""
+    moving = {id(m) for m in _moving(params, update_biases)}
+    directions = sum(m.nrows() * m.ncols() for m in _moving(params, update_biases))
+    offset = 0
+
+    def jet(matrix: Any) -> Jet:
+        nonlocal offset
+        rows, cols = matrix.nrows(), matrix.ncols()
+        value = flint.arb_mat(rows, cols, [+entry for entry in matrix.entries()])
+        if id(matrix) not in moving:
+            return Jet(value, None)
+        unit = flint.arb_mat(rows * cols, directions)
+        for index in range(rows * cols):
+            unit[index, offset + index] = 1
+        offset += rows * cols
+        return Jet(value, unit)
+
+    Ws: list[Jet] = []
+    bs: list[Jet | None] = []
+    for W, b in zip(params.Ws, params.bs):  # in the order of _moving: W1, b1, W2, …
+        Ws.append(jet(W))
+        bs.append(None if b is None else jet(b))
+    return engine.Params(tuple(Ws), tuple(bs)), directions
+
+
+def step_jacobian(net: engine.Network[Jet], box: engine.Params[Any], rate: Any, update_biases: bool = True) -> Any:
+    """An enclosure of the Jacobian of one gradient-descent step over the box of balls ``box``.
+
+    The step runs once in :class:`~symnn.library.engine.domains.jets.JetDomain`, seeded at
+    the box with unit tangents; entry (i, p) of the ``arb_mat`` encloses ∂θ'_i/∂θ_p at every
+    point of the box (the moving parameters flattened in order W1, b1, W2, …).
+    """
+    seeded, directions = _seeded(box, update_biases)
+    jets = JetDomain(directions)
+    values = net.forward(jets, seeded)
+    stepped = engine.descend(jets, seeded, net.deltas(jets, seeded, values), values.As[:-1], rate, update_biases)
+    entries: list[Any] = []
+    for matrix in _moving(stepped, update_biases):
+        tangent = matrix.tangent
+        size = matrix.value.nrows() * matrix.value.ncols()
+        entries.extend(tangent.entries() if tangent is not None else [0] * (size * directions))
+    return flint.arb_mat(directions, directions, entries)
+
+
+def mean_value_step(d: BallDomain, net: engine.Network[Any], jet_net: engine.Network[Jet],
+                    box: engine.Params[Any], rate: Any, update_biases: bool = True) -> engine.Params[Any]:
+    """Balls enclosing one step from every point of the box ``box``, by the mean-value form.
+
+    With m the midpoints of the box and u ∋ θ − m its radii: T(θ) = T(m) + J̄ (θ − m), where
+    each entry of J̄ (the Jacobian averaged along the segment from m to θ) lies in the
+    enclosure of the Jacobian over the box; so T(θ) lies in the balls T(m) + J(box) · u.
+    T(m) is computed from exact midpoints, so its radius is only rounding: the radii do not
+    compound the dependency between θ and −η∇L(θ) as a plain ball step does.
+    """
+    flat = _flat(box, update_biases)
+    centre = _rebuilt(box, [entry.mid() for entry in flat], update_biases)
+    values = net.forward(d, centre)
+    image = _flat(engine.descend(d, centre, net.deltas(d, centre, values), values.As[:-1], rate, update_biases),
+                  update_biases)
+    if all(entry.rad() == 0 for entry in flat):
+        return _rebuilt(box, image, update_biases)
+    with flint.ctx.workprec(JACOBIAN_BITS):
+        jacobian = step_jacobian(jet_net, box, rate, update_biases)
+        spread = (jacobian * flint.arb_mat(len(flat), 1, [entry - entry.mid() for entry in flat])).entries()
+    return _rebuilt(box, [centre + offset for centre, offset in zip(image, spread)], update_biases)
+
+
+def centred_run(d: BallDomain, net: engine.Network[Any], jet_net: engine.Network[Jet], params: engine.Params[Any],
+                rate: Any, k: int, update_biases: bool = True, keep: Sequence[int] | None = None,
+                label: str = "", show: bool = True) -> Trajectory[Any]:
+    """:func:`run` over balls with every step in the mean-value form (:func:`mean_value_step`).
+
+    Each kept loss is the ball loss over the box of that step (its overestimate does not compound).
+    """
+    kept = tuple(recorded_steps(k) if keep is None else keep)
+    wanted = set(kept)
+    losses: dict[int, Any] = {}
+    steps = progress(range(k + 1), total=k + 1, label=label, unit="step", minimum=1000) if show else range(k + 1)
+    for t in steps:
+        if t == 0 or t in wanted:
+            losses[t] = net.loss(d, net.forward(d, params).As[-1])
+        if t < k:
+            params = mean_value_step(d, net, jet_net, params, rate, update_biases)
+    return Trajectory(kept, losses[0], tuple(losses[t] for t in kept), params)
+
+
 def _too_long(limit: int) -> Any:
     """Whether some entry of ``QQ`` parameters has a numerator or denominator past ``limit`` digits."""
     bound = 10**limit
@@ -206,29 +345,44 @@ def exact_trajectory(net: engine.Network[DomainMatrix], params: engine.Params[Do
 
 
 def bits_lost(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k: int,
-              update_biases: bool = True) -> float:
+              update_biases: bool = True, centred: bool = False) -> float:
     """About how many bits of accuracy the balls lose over k steps, extrapolated from short runs.
 
-    Ball arithmetic treats every entry's error as independent, so the radii grow by about a
-    fixed factor per step even where the true trajectory contracts: the bits lost grow
-    linearly with the steps (about 0.02 per step for a small sigmoid network once it
-    settles, about 2 for a tanh or softmax network with a large learning rate).  A run of
+    Plain ball arithmetic treats every entry's error as independent, so the radii grow by
+    about a fixed factor per step even where the true trajectory contracts: the bits lost
+    grow linearly with the steps (about 0.02 per step for a small sigmoid network once it
+    settles, about 2 to 3.5 for a tanh or softmax network with a large learning rate).
+    ``centred`` measures the mean-value run (:func:`centred_run`) instead, whose radii grow
+    only as fast as the entrywise magnitude of the step's Jacobian carries them.  A run of
     2 × :data:`PROBE_STEPS` steps at :data:`PROBE_BITS` measures the loss over its first
     and second half; the second half's rate is extrapolated to the remaining steps.
     """
-    return _extrapolation(net, params, rate, k, update_biases)(k)
+    return _extrapolation(net, params, rate, k, update_biases, centred)(k)
 
 
 def _extrapolation(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k: int,
-                   update_biases: bool) -> Callable[[int], float]:
-    """The bits lost over t ≤ k steps, as a function of t, from the short runs of :func:`bits_lost`."""
+                   update_biases: bool, centred: bool = False) -> Callable[[int], float]:
+    """The bits lost over t ≤ k steps, as a function of t, from the short runs of :func:`bits_lost`.
+
+    Plain balls lose a fixed number of bits per step: the second half's rate is extrapolated.
+    The mean-value form's losses usually slow down as training converges (a 2-3-3 tanh →
+    softmax network: 43 bits after 64 steps, 52 after 128, 75 after 10,000): when the probe's
+    second half lost no more than its second quarter, the bits lost per *doubling* of the
+    steps are extrapolated instead, else the bits per step as for plain balls.  Either way
+    :func:`symnn.core.certified.certify` redoes a run that falls short at a higher precision.
+    """
     probe = min(k, 2 * PROBE_STEPS)
-    half = probe // 2
+    half, quarter = probe // 2, probe // 4
+    kept = (quarter, half, probe) if centred and quarter >= 1 else (half, probe)
     with flint.ctx.workprec(PROBE_BITS):
-        results = trajectory_balls(net, params, rate, probe, update_biases, (half, probe), quiet=True)
-    lost_half = PROBE_BITS - min(_accuracy(b) for b in results[f"L_step{half}"].entries())
+        results = trajectory_balls(net, params, rate, probe, update_biases, kept, quiet=True, centred=centred)
+    lost_quarter, lost_half = (PROBE_BITS - min(_accuracy(b) for b in results[f"L_step{t}"].entries())
+                               for t in (kept[0], half))
     lost = PROBE_BITS - min(_accuracy(b) for m in results.values() for b in m.entries())
     per_step = max(0.0, (lost - lost_half) / max(1, probe - half))
+    if centred and quarter >= 1 and lost - lost_half <= lost_half - lost_quarter:
+        per_doubling = max(0.0, lost - lost_half)
+        return lambda t: float(lost) if t <= probe else lost + per_doubling * math.log2(t / probe)
     return lambda t: float(lost) if t <= probe else lost + per_step * (t - probe)
 
 
@@ -238,45 +392,85 @@ def _accuracy(ball: Any) -> int:
     return int(ball.rel_accuracy_bits()) if ball.is_finite() else 0
 
 
-def _start_bits(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k: int, digits: int,
-                update_biases: bool) -> int:
-    """Bits above the requested digits' for a run of k steps: the bits the balls will lose, with a margin."""
-    lost_after = _extrapolation(net, params, rate, k, update_biases)
+def _plan(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k: int, digits: int,
+          update_biases: bool, centred: bool | None = None) -> tuple[bool, int]:
+    """Whether the run is centred (mean-value form), and its bits above the requested digits'.
 
-    def extra(t: int) -> int:
-        return EXTRA_BITS + math.ceil(1.25 * lost_after(t))
+    By default (``centred`` None) the plain ball run when it needs at most
+    :data:`CENTRED_FROM_BITS` (it is the cheaper per step), else the mean-value run
+    (:func:`centred_run`) when its probe loses fewer bits; a run that needs more than
+    :data:`MAX_BITS` in every form tried is refused, naming the steps that fit.  The extra
+    bits: the bits the balls will lose, with a margin.
+    """
+    automatic = centred is None
+    if centred:
+        try:
+            lost_after = _extrapolation(net, params, rate, k, update_biases, centred=True)
+        except NoDerivative as exc:
+            raise SpecError(f"steps = {k}: the mean-value form needs every rule's derivative over balls, "
+                            f"but {exc}") from None
+    else:
+        lost_after, centred = _extrapolation(net, params, rate, k, update_biases), False
+    tried = {"mean-value form" if centred else "plain ball steps": lost_after}
+    if automatic and bits_for(digits) + _extra(lost_after(k)) > CENTRED_FROM_BITS:
+        try:
+            mean_value = _extrapolation(net, params, rate, k, update_biases, centred=True)
+        except (NoDerivative, Undecided):
+            pass  # a rule without a derivative over balls, or a kink inside the probe's boxes: plain balls only
+        else:
+            tried["mean-value form"] = mean_value
+            if mean_value(k) < lost_after(k):
+                lost_after, centred = mean_value, True
+    if bits_for(digits) + _extra(lost_after(k)) > MAX_BITS:
+        raise _refusal(k, digits, tried)
+    return centred, _extra(lost_after(k))
 
-    needed = bits_for(digits) + extra(k)
-    if needed > MAX_BITS:
-        fits, too_many = 1, k  # the most steps within MAX_BITS, by bisection
-        while too_many - fits > 1:
-            middle = (fits + too_many) // 2
-            fits, too_many = (middle, too_many) if bits_for(digits) + extra(middle) <= MAX_BITS else (fits, middle)
-        lost = lost_after(k)
-        raise SpecError(
-            f"steps = {k}: the certified balls lose about {lost / k:.2f} bits per step with this network "
-            f"(each step widens them, although training itself converges), so {k} steps would need about "
-            f"{needed} bits of working precision; symnn stops at {MAX_BITS}. Ask for at most {fits} steps, "
-            "or a smaller learning rate")
-    return extra(k)
+
+def _refusal(k: int, digits: int, tried: dict[str, Callable[[int], float]]) -> SpecError:
+    """The error for a run of k steps that needs more than :data:`MAX_BITS` in every form tried."""
+    fits = 1
+    for lost_after in tried.values():  # the most steps within MAX_BITS, by bisection
+        low, high = 1, k
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (middle, high) if bits_for(digits) + _extra(lost_after(middle)) <= MAX_BITS else (low, middle)
+        fits = max(fits, low)
+    lost = min(lost_after(k) for lost_after in tried.values())
+    forms = "; ".join(f"{name}: {lost_after(k) / k:.2f}" for name, lost_after in tried.items())
+    return SpecError(
+        f"steps = {k}: the certified balls lose about {lost / k:.2f} bits per step with this network ({forms}; "
+        f"each step widens them, although training itself may converge), so {k} steps would need about "
+        f"{bits_for(digits) + _extra(lost)} bits of working precision; symnn stops at {MAX_BITS}. "
+        f"Ask for at most {fits} steps, or a smaller learning rate")
+
+
+def _extra(lost: float) -> int:
+    return EXTRA_BITS + math.ceil(1.25 * lost)
 
 
 def trajectory_balls(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k: int,
                      update_biases: bool = True, keep: Sequence[int] | None = None,
-                     quiet: bool = False) -> dict[str, Any]:
+                     quiet: bool = False, centred: bool = False) -> dict[str, Any]:
     """The run over balls at the current precision, from exact parameters, as named ``arb_mat`` results.
 
     Keys ``L_step0`` (before any step) and ``L_step{t}`` for the kept steps t, ``W{l}`` and
-    ``b{l}`` (after the last step).  Anything the balls cannot evaluate is refused with a
+    ``b{l}`` (after the last step).  ``centred``: every step in the mean-value form
+    (:func:`centred_run`).  Anything the balls cannot evaluate is refused with a
     :class:`symnn.errors.SpecError`.
     """
     d = BallDomain(lambda what: f"steps = {k}: {what} cannot be evaluated in ball arithmetic, so the "
                                 "steps cannot be certified")
-    ball_net = engine.Network(_balls(net.X), _balls(net.Y), net.rules, net.objective)
+    X, Y = _balls(net.X), _balls(net.Y)
+    ball_net = engine.Network(X, Y, net.rules, net.objective)
     start = engine.Params(tuple(_balls(W) for W in params.Ws),
                           tuple(None if b is None else _balls(b) for b in params.bs))
-    path = run(d, ball_net, start, ball(rate), k, update_biases, keep,
-               "" if quiet else f"certified steps ({flint.ctx.prec} bits)", show=not quiet)
+    label = "" if quiet else f"certified steps ({flint.ctx.prec} bits{', mean-value form' if centred else ''})"
+    if centred:
+        jet_net = engine.Network(Jet(X, None), Jet(Y, None), net.rules, net.objective)
+        path: Trajectory[Any] | None = centred_run(d, ball_net, jet_net, start, ball(rate), k, update_biases, keep,
+                                                   label, show=not quiet)
+    else:
+        path = run(d, ball_net, start, ball(rate), k, update_biases, keep, label, show=not quiet)
     assert path is not None
     results: dict[str, Any] = {"L_step0": flint.arb_mat([[path.initial_loss]])}
     results.update({f"L_step{t}": flint.arb_mat([[loss]]) for t, loss in zip(path.steps, path.losses)})
@@ -287,18 +481,26 @@ def trajectory_balls(net: engine.Network[Any], params: engine.Params[Any], rate:
 
 def certified_trajectory(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k: int,
                          digits: int, update_biases: bool = True,
-                         keep: Sequence[int] | None = None) -> CertifiedTrajectory:
+                         keep: Sequence[int] | None = None, centred: bool | None = None) -> CertifiedTrajectory:
     """The kept losses of ``k`` steps from the exact ``params`` and the final parameters, ``digits`` guaranteed.
 
     ``params``, the inputs and targets are exact (SymPy matrices or DomainMatrix); the
-    balls start from them, so no rounding happens before the first step.
+    balls start from them, so no rounding happens before the first step.  ``centred``
+    chooses plain ball steps (False) or the mean-value form (True); by default
+    (None) the plain run where it needs at most :data:`CENTRED_FROM_BITS`, else the one that
+    loses fewer bits.
     """
     kept = tuple(recorded_steps(k) if keep is None else keep)
-    extra = _start_bits(net, params, rate, k, digits, update_biases)
+    centred, extra = _plan(net, params, rate, k, digits, update_biases, centred)
 
     def compute(precision: int) -> dict[str, Any]:
         with flint.ctx.workprec(precision + extra):
-            results = trajectory_balls(net, params, rate, k, update_biases, kept)
+            try:
+                results = trajectory_balls(net, params, rate, k, update_biases, kept, centred=centred)
+            except NotCompilable as exc:  # a derivative's DiracDelta/Heaviside at exactly its jump
+                raise SpecError(f"steps = {k}: the mean-value form of the certified steps needs every rule's "
+                                f"derivative on each step's box, but {exc} there (a kink of the activation "
+                                "is met exactly); ask for fewer steps or change the numbers") from None
         # Rounded (outward) to the bits the digits need: a midpoint of 16,000 bits would print
         # as a 5,000-digit fraction on the way to its 20 digits.
         with flint.ctx.workprec(precision + EXTRA_BITS):
@@ -313,6 +515,7 @@ def certified_trajectory(net: engine.Network[Any], params: engine.Params[Any], r
                                refine=lambda p: compute(p)[name])
 
     return CertifiedTrajectory(
+        centred=centred,
         steps=kept,
         initial_loss=certified("L_step0"),
         losses=tuple(certified(f"L_step{t}") for t in kept),

@@ -87,6 +87,8 @@ class Elementwise(sp.MatrixExpr):  # type: ignore[misc]
 class Applied(sp.Expr):  # type: ignore[misc]
     """An activation (or its derivative) applied to a scalar."""
 
+    is_commutative = True  # see Ratio
+
     def __new__(cls, display: str, arg: sp.Basic, prime: bool = False) -> Applied:
         name = sp.Symbol(display) if isinstance(display, str) else display  # a Symbol when unpickled
         obj: Applied = sp.Basic.__new__(cls, name, sp.sympify(arg, strict=True), sp.true if prime else sp.false)
@@ -120,7 +122,16 @@ class Hadamard(sp.MatrixExpr):  # type: ignore[misc]
 
 class Ratio(sp.Expr):  # type: ignore[misc]
     """A fraction written as given, ``\\frac{num}{den}``: SymPy would move a numerator ``e^{-2.85}``
-    into the denominator as ``e^{2.85}``; a substitution keeps what the student writes."""
+    into the denominator as ``e^{2.85}``; a substitution keeps what the student writes.
+
+    The written forms (this, :class:`Applied`, :class:`Product`, :class:`Partial`) are scalars, and
+    say so: ``is_commutative`` is declared, not asked. Asked, SymPy's assumption system derives it
+    from other facts, which evaluates the form numerically; inside ``evaluate(False)`` that reached a
+    SymPy ``Mul`` that fails (``TypeError: invalid input: Mod(1*1, 2*1)``), found by the fuzz campaign
+    on a softmax output with the binary cross-entropy.
+    """
+
+    is_commutative = True
 
     def __new__(cls, num: sp.Basic, den: sp.Basic) -> Ratio:
         obj: Ratio = sp.Basic.__new__(cls, num, den)
@@ -140,6 +151,8 @@ class Ratio(sp.Expr):  # type: ignore[misc]
 class Product(sp.Expr):  # type: ignore[misc]
     """A product written factor by factor with ``\\cdot``, as given: SymPy would print ``0.5 · (1 − 0.5)``
     as a fraction over 2."""
+
+    is_commutative = True  # see Ratio
 
     def __new__(cls, *factors: sp.Basic) -> Product:
         obj: Product = sp.Basic.__new__(cls, *factors)
@@ -163,6 +176,8 @@ class Product(sp.Expr):  # type: ignore[misc]
 
 class Partial(sp.Expr):  # type: ignore[misc]
     """The name of a derivative, written ``∂num/∂den`` (a label, not an operation)."""
+
+    is_commutative = True  # see Ratio
 
     def __new__(cls, num: sp.Basic, den: sp.Basic) -> Partial:
         obj: Partial = sp.Basic.__new__(cls, num, den)

@@ -18,8 +18,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
+import re
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -317,3 +318,14 @@ def render_files(variants: Sequence[Variant], seed: int, stem: str, out: Path,
         files.append((out / f"{stem}-qti12.zip", to_qti12(title, categories, decimals, stem)))
         files.append((out / f"{stem}-qti21.zip", to_qti21(title, categories, decimals, stem)))
     return files
+
+
+def superseded_by_run(stem: str) -> Callable[[str], bool]:
+    """Whether a file name in the output folder is one :func:`render_files` writes for ``stem``.
+
+    A new run of the sheet replaces all of them: the files of an earlier run that this one does
+    not rewrite (variants beyond the new count, a format not asked for again) are removed, so the
+    folder never holds sheets that its answer key does not describe.
+    """
+    pattern = re.compile(re.escape(stem) + r"-(v\d{3,}-(student|teacher)\.md|key\.json|moodle\.xml|qti(12|21)\.zip)")
+    return lambda name: pattern.fullmatch(name) is not None

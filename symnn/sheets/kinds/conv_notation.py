@@ -52,6 +52,8 @@ class Rot180(sp.MatrixExpr):  # type: ignore[misc]
 class Maximum(sp.Expr):  # type: ignore[misc]
     """max(a, b, …) written with every argument in its order, repeats kept (SymPy's Max sorts and merges them)."""
 
+    is_commutative = True  # a scalar; see symnn.sheets.notation.Ratio
+
     def __new__(cls, *args: sp.Basic) -> Maximum:
         obj: Maximum = sp.Basic.__new__(cls, *args)
         return obj

@@ -23,6 +23,7 @@ import sympy as sp
 
 from symnn.core import nodes
 from symnn.core.calculus import formula_to_sympy
+from symnn.core.decimals import NotCertified, enclosure
 from symnn.core.domains import INTERVALS, NotCompilable, evaluate
 from symnn.core.formula import CONSTANTS, FUNCTIONS, parse_expression
 from symnn.core.interval import IMatrix, Interval
@@ -219,26 +220,23 @@ def _local(gate: Gate, source: str) -> sp.Expr:
     return sp.diff(definition(gate), symbol(source))
 
 
-LARGEST = sp.Integer(10) ** 100
+LARGEST = Fraction(10) ** 100
 """Largest magnitude of a value, local derivative or gradient on a sheet (e^1000 would be exact but unreadable)."""
 
 
-def _finite(value: sp.Expr) -> bool:
-    return bool(value.is_real) and bool(value.is_finite)
-
-
-def _too_large(value: sp.Expr) -> bool:
-    """Whether |value| exceeds :data:`LARGEST` (every argument was checked, so evaluating it is safe)."""
-    if isinstance(value, sp.Rational):
-        return bool(abs(value) > LARGEST)
-    return bool(sp.N(abs(value), 15) > LARGEST)
-
-
 def _checked(spec: ExerciseSpec[Graph], what: str, value: sp.Expr, at: dict[str, sp.Expr], gate: Gate) -> sp.Expr:
-    """The value, or a one-line error when it is undefined or too large to work with."""
-    if not _finite(value):
-        raise _undefined(spec, what, at, gate)
-    if _too_large(value):
+    """The value, or a one-line error when it is undefined or too large to work with.
+
+    Both are decided by the value's rigorous enclosure (arb balls), not by SymPy's ``is_real`` /
+    ``is_finite``, which may answer None for a finite value, differently from run to run.
+    """
+    try:
+        low, high = enclosure(value)
+    except NotCertified:
+        raise _undefined(spec, what, at, gate) from None
+    except OverflowError:  # e^(e^100): its bounds have no exact rational form at all
+        low = high = LARGEST + 1
+    if max(abs(low), abs(high)) > LARGEST:
         raise MathDomainError(f"{spec.where}: exercise {spec.id} (graph): {what} is larger than 10^100 in size; "
                               "give inputs that keep the values smaller")
     return value

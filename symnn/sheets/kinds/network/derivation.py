@@ -44,7 +44,7 @@ from symnn.sheets.kinds.network.writing import (
     show_activation,
     show_rule_definitions,
     show_weighted_sum,
-    textbook_softmax,
+    written_softmax,
 )
 
 
@@ -148,7 +148,7 @@ def show_loss(b: Builder, setting: Setting, out: Matrix, classes: Sequence[int] 
     if loss.name == "cross_entropy":
         b.say("Only the true class of each sample contributes: its target is 1 and every other target is 0.")
     L = loss_value(setting, out)
-    written = textbook_softmax(Z) if Z is not None and setting.rules[-1].activation is None else None
+    written = written_softmax(Z) if Z is not None and setting.rules[-1].activation is None else None
     subs = [loss_substitution(setting, out if written is None else written)] if fits(limit, out) else []
     b.equation(sp.Symbol("L"), _loss_formula(loss, n, m, setting.reduction), subs, L, quantity="L",
                caption="loss", exact_shown=written is None)
@@ -224,15 +224,10 @@ def show_output_delta(b: Builder, setting: Setting, Z: Matrix, A: Matrix, limit:
         if loss.name == "cross_entropy":
             b.say("Using that the targets of a sample sum to 1, every Jacobian term cancels: the output delta "
                   "is simply ", sp.Symbol("yhat") - y, ".")
-        written = textbook_softmax(Z)
-        try:
-            with sp.evaluate(False):
-                d_sub = Matrix(Z.rows, Z.cols, lambda i, j: _written_softmax_delta(
-                    rules[i], sym, A if written is None else written, setting.Y, j, scale))
-        except TypeError:  # see writing.textbook_softmax: the evaluated outputs instead of the written form
-            with sp.evaluate(False):
-                d_sub = Matrix(Z.rows, Z.cols, lambda i, j: _written_softmax_delta(rules[i], sym, A, setting.Y, j,
-                                                                                    scale))
+        written = written_softmax(Z)
+        with sp.evaluate(False):
+            d_sub = Matrix(Z.rows, Z.cols, lambda i, j: _written_softmax_delta(rules[i], sym, written, setting.Y, j,
+                                                                                scale))
     else:
         delta_rule, general, shown_rule = _output_delta_rules(loss, rule.activation, rule.alpha, scale)
         b.say("The output delta is ", nt.partial(L_sym, nt.matrix(f"Z_{L_idx}", *Z.shape)), " of the last layer. "

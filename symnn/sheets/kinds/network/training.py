@@ -67,6 +67,11 @@ SUMMARY_STEPS = 10
 CERTIFIED_DIGITS = 20
 """Significant digits guaranteed in every certified loss and parameter."""
 
+MEAN_VALUE_NOTE = (", each step in the mean-value form (the step from the midpoints of the balls plus an "
+                   "enclosure of its Jacobian over the balls times their radii, so the balls widen only as "
+                   "far as the step itself spreads them)")
+"""What a sheet adds when the run is centred (:func:`symnn.library.trajectory.mean_value_step`)."""
+
 
 def certified_trajectory(setting: Setting, params: Params, k: int) -> CertifiedTrajectory:
     """The kept losses of k steps from the exact initial parameters, and the parameters after step k."""
@@ -250,7 +255,8 @@ def _show_certified_steps(b: Builder, setting: Setting, params: Params, k: int
     digits = CERTIFIED_DIGITS
     b.say(f"{why}, so the loss after {'each step' if k > 1 else 'the step'}"
           f"{f' and the parameters after step {k}' if k > 1 else ''} are computed in interval (ball) arithmetic, "
-          f"starting from the exact given parameters, at {path.precision} bits. Every decimal below is certified: "
+          f"starting from the exact given parameters, at {path.precision} bits"
+          f"{MEAN_VALUE_NOTE if path.centred else ''}. Every decimal below is certified: "
           f"all {digits} significant digits are guaranteed (the true value rounds to exactly that decimal).")
     losses: list[sp.Basic] = []
     for t, ball in zip(path.steps, path.losses):

@@ -54,20 +54,6 @@ def record(b: Builder, lhs: sp.Basic, formula: sp.Basic | None, substituted: Seq
     return value
 
 
-def textbook_softmax(Z: Matrix) -> Matrix | None:
-    """:func:`written_softmax`, or None when SymPy cannot build the unevaluated form.
-
-    The written form is display only (the value is SymPy's). The fuzz campaign found, about once in
-    30,000 hostile sheets and not reproducibly, a SymPy assumption query inside ``evaluate(False)``
-    that fails with ``TypeError: invalid input: Mod(1*1, 2*1)``; the sheet then shows the substitution
-    in SymPy's evaluated form instead of stopping.
-    """
-    try:
-        return written_softmax(Z)
-    except TypeError:
-        return None
-
-
 def written_softmax(Z: Matrix) -> Matrix:
     """Softmax of each column as a textbook writes it with the given scores, nothing computed:
     entry (i, j) is ``e^{z_ij} / (e^{z_1j} + … + e^{z_nj})``.
@@ -198,9 +184,7 @@ def show_activation(b: Builder, index: int | None, Z: Matrix, rule: Rule, limit:
         if rule.activation is not None:
             subs.append(entrywise(Z, lambda v: nt.Applied(rule.display, v)))
         else:
-            written = textbook_softmax(Z)
-            if written is not None:
-                subs.append(written)
+            subs.append(written_softmax(Z))
     quantity = f"A{'' if index is None else index}"
     record(b, As, nt.Elementwise(rule.display, Zs), subs, A, quantity, "activation",
            exact_shown=rule.activation is not None or not subs)
