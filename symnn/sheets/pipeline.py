@@ -17,7 +17,6 @@ from symnn.errors import SymnnError
 from symnn.sheets.crosscheck import solve_checked
 from symnn.sheets.kinds import solve
 from symnn.sheets.render import notebook, plots
-from symnn.sheets.render.html import to_html
 from symnn.sheets.render.json import to_json
 from symnn.sheets.render.latex import to_latex
 from symnn.sheets.render.markdown import to_markdown
@@ -62,12 +61,19 @@ def render_pdf(sheet: Sheet, decimals: int, target: Path) -> bytes:
         raise SymnnError(f"{exc}; the document is kept as {kept} (TeX log: {kept.with_suffix('.log')})") from None
 
 
+def render_html(sheet: Sheet, decimals: int) -> str:
+    """The HTML page (its renderer, with the MathML converter, is loaded only when HTML is asked for)."""
+    from symnn.sheets.render.html import to_html
+
+    return to_html(sheet, decimals=decimals)
+
+
 FORMATS: dict[str, Format] = {
     "md": Format(".md", lambda s, d, t: to_markdown(s, decimals=d, figures=True, figure_prefix=figure_prefix(t)),
                  figures="png"),
     "json": Format(".json", lambda s, d, t: to_json(s)),
     "tex": Format(".tex", lambda s, d, t: to_latex(s, decimals=d, figure_prefix=figure_prefix(t)), figures="pdf"),
-    "html": Format(".html", lambda s, d, t: to_html(s, decimals=d)),
+    "html": Format(".html", lambda s, d, t: render_html(s, d)),
     "pdf": Format(".pdf", render_pdf),
 }
 """Every output format by name."""
@@ -133,7 +139,7 @@ def render_sheets(specs: Sequence[SheetSpec], formats: Sequence[str], decimals: 
     """Solve, cross-check and render every sheet in every format (plots drawn in parallel); write nothing.
 
     The plots are drawn by ``drawer`` (entered by the caller: ``symnn sheet`` starts it before it
-    imports this module), else by a drawer started here.
+    imports this module), else by a drawer started here when a format writes plot files.
 
     With ``detail="brief"`` each sheet is its brief answer key (:func:`symnn.sheets.steps.brief`),
     written as ``STEM-brief.*`` so that it sits beside the full walk-through.
@@ -147,7 +153,11 @@ def render_sheets(specs: Sequence[SheetSpec], formats: Sequence[str], decimals: 
     drawn: list[concurrent.futures.Future[dict[str, bytes]]] = []
     sheets = []
     pictured = [name for name in formats if name not in QUIZ_FORMATS and FORMATS[name].figures]
-    with contextlib.nullcontext(drawer) if drawer is not None else plots.Drawer() as active:
+    if drawer is not None or not pictured:  # no worker for formats without plot files
+        context: contextlib.AbstractContextManager[plots.Drawer] = contextlib.nullcontext(drawer or plots.Drawer())
+    else:
+        context = plots.Drawer()
+    with context as active:
         for spec, stem in zip(specs, stems):
             # Each exercise's figures go to the drawing worker as soon as it is solved.
             pending: dict[str, list[concurrent.futures.Future[dict[str, bytes]]]] = {n: [] for n in pictured}
