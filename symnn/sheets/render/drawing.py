@@ -4,9 +4,8 @@ A :class:`Drawing` holds only floats and text (no SymPy): :mod:`symnn.sheets.ren
 makes it from a :class:`~symnn.sheets.steps.Figure` in the process that solved the sheet
 (curve samples, certified number texts), and this module turns it into file bytes.  So a
 drawing worker needs neither SymPy nor the sheet pipeline, and ``symnn sheet`` forks it
-(:class:`Drawer`) before it imports them: numpy and matplotlib load in the worker while the
-main process loads SymPy and solves (so numpy is imported inside the functions here: loading this
-module must not delay the fork).
+(:class:`Drawer`) before it imports them: matplotlib loads in the worker while the main
+process loads SymPy and solves.
 
 The output is byte-for-byte reproducible for one matplotlib version: a fixed font (DejaVu Sans,
 shipped with matplotlib), a per-figure SVG hash salt, and no dates or software names in the
@@ -25,12 +24,11 @@ import threading
 import time
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import numpy as np
 
 from symnn.sheets.render import diagrams
-
-if TYPE_CHECKING:
-    import numpy as np
 
 SAMPLES = 801
 """Points per curve; odd, so that x = 0 of a symmetric range is sampled exactly."""
@@ -111,15 +109,11 @@ def available() -> bool:
 
 def abscissae(low: float, high: float) -> np.ndarray:
     """The :data:`SAMPLES` points at which a curve over ``[low, high]`` is sampled."""
-    import numpy as np
-
     return np.linspace(low, high, SAMPLES)
 
 
 def break_jumps(ys: np.ndarray, span: float) -> np.ndarray:
     """The values with NaN where the curve jumps, so a step is not drawn as a steep line."""
-    import numpy as np
-
     out = ys.copy()
     jumps = np.flatnonzero(np.abs(np.diff(ys)) > 0.2 * span)
     out[jumps + 1] = np.nan
@@ -188,8 +182,6 @@ def draw_files(drawings: tuple[Drawing, ...], prefix: str, extension: str) -> di
 
 
 def _plot(ax: Any, plot: Curves) -> None:
-    import numpy as np
-
     xs = abscissae(plot.low, plot.high)
     marked = np.array(plot.marked, dtype=float)
     ax.axhline(0, color="0.55", linewidth=0.8, zorder=1)
@@ -218,19 +210,14 @@ LOG_SPAN = 10.0
 def log_scaled(values: np.ndarray) -> bool:
     """Whether a series spans at least a decade of positive values (then its axis is logarithmic).
 
-    >>> import numpy as np
     >>> log_scaled(np.array([0.3, 0.01])), log_scaled(np.array([0.3, 0.2])), log_scaled(np.array([1.0, 0.0]))
     (True, False, False)
     """
-    import numpy as np
-
     return bool(values.size and np.min(values) > 0 and np.max(values) >= LOG_SPAN * np.min(values))
 
 
 def _plot_series(ax: Any, series: Series) -> None:
     """A loss curve: the value after each recorded step, a log scale when it spans decades."""
-    import numpy as np
-
     steps = np.array(series.steps, dtype=float)
     values = np.array(series.values, dtype=float)
     ax.plot(steps, values, color=COLOURS[0], linewidth=1.8, marker="o" if steps.size <= 30 else None,
