@@ -115,3 +115,16 @@ def test_json_alone_starts_no_drawing_worker(tmp_path, monkeypatch):
     monkeypatch.setattr(drawing.Drawer, "__enter__", refuse)
     assert main(["sheet", "--format", "json", "--out", str(tmp_path), "--quiet"]) == 0
     assert [p.name for p in tmp_path.iterdir()] == ["seed.json"]
+
+
+def test_the_program_flushes_its_output_and_keeps_the_exit_code_when_it_skips_the_teardown(tmp_path):
+    # python -m symnn ends with os._exit (cli.run): what it printed must still arrive, with the code.
+    program = [sys.executable, "-m", "symnn", "sheet", "--format", "json", "--out", str(tmp_path)]
+    done = subprocess.run(program, capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0 and done.stderr == f"wrote {tmp_path / 'seed.json'}\n"
+    assert json.loads((tmp_path / "seed.json").read_text(encoding="utf-8"))
+    listed = subprocess.run([sys.executable, "-m", "symnn", "sheet", "--list"], capture_output=True, text=True,
+                            cwd=ROOT)
+    assert listed.returncode == 0 and listed.stdout.startswith("seed ")
+    refused = subprocess.run([*program, "--decimals", "99"], capture_output=True, text=True, cwd=ROOT)
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and refused.stdout == ""
