@@ -103,7 +103,7 @@ def test_the_command_knows_which_formats_write_plot_files():
     from symnn.commands.sheet import FIGURE_FORMATS
     from symnn.sheets.pipeline import FORMATS
 
-    assert set(FIGURE_FORMATS) == {name for name, fmt in FORMATS.items() if fmt.figures} | {"pdf"}
+    assert set(FIGURE_FORMATS) == {name for name, fmt in FORMATS.items() if fmt.figures}
 
 
 def test_json_alone_starts_no_drawing_worker(tmp_path, monkeypatch):

@@ -48,19 +48,20 @@ def chosen_formats(args: argparse.Namespace) -> tuple[str, ...]:
     return formats
 
 
-FIGURE_FORMATS = ("md", "tex", "pdf")
-"""The formats whose plots are drawn into files beside them (``Format.figures`` of
-:data:`symnn.sheets.pipeline.FORMATS`, and PDF; a test holds them equal)."""
+FIGURE_FORMATS = ("md", "tex")
+"""The formats whose plot files a drawing worker draws (those with ``Format.figures`` in
+:data:`symnn.sheets.pipeline.FORMATS`; a test holds them equal).  HTML's inline SVG and the
+PDF's figures are drawn in the main process."""
 
 
 def draws_figures(args: argparse.Namespace) -> bool:
-    """Whether the run may write plot files: then a drawing worker is started first (by default
-    every format but PDF is written, and Markdown's plots are files)."""
+    """Whether the run writes plot files a worker draws: then that worker is started first (the
+    default formats include Markdown)."""
     from symnn.errors import SymnnError
 
     if args.list:
         return False
-    if args.pdf or not args.format:
+    if not args.format:
         return True
     try:
         return any(name in FIGURE_FORMATS for name in parse_formats(args.format))
