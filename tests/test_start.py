@@ -12,6 +12,7 @@ cheaper ways give the same results as the slow ones.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -66,7 +67,7 @@ def test_the_seed_sheet_run_loads_no_units_no_f2py_and_its_worker_no_sympy(tmp_p
     result = json.loads(run.stdout)
     assert result == {"code": 0, "loaded": []}
     tasks = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
-    assert len(tasks) == 6  # one task per figure
+    assert len(tasks) == 3  # one task per exercise with figures: ex1, ex2 and ex4
     assert all(loaded == [] for loaded in tasks)
     assert sorted(p.name for p in out.glob("*.png")) == sorted(
         f"seed-{name}.png" for name in ("ex1_network", "ex2_network", "ex4_relu", "ex4_leaky_relu",
@@ -128,3 +129,40 @@ def test_the_program_flushes_its_output_and_keeps_the_exit_code_when_it_skips_th
     assert listed.returncode == 0 and listed.stdout.startswith("seed ")
     refused = subprocess.run([*program, "--decimals", "99"], capture_output=True, text=True, cwd=ROOT)
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and refused.stdout == ""
+
+
+SHARED = """
+import dataclasses, json, os, sys
+from symnn.sheets.render import drawing
+
+batch = tuple(dataclasses.replace(drawing.WARM_UP, name=f"w{i}") for i in range(3))
+alone = drawing.draw_files(batch, "x-", "png")  # not a warmed-up worker: drawn here, one by one
+drawing.draw.cache_clear()
+drawing.canvas.cache_clear()
+drawing._warm = True
+main, real = os.getpid(), drawing._one_by_one
+here = []
+
+def helper_fails(drawings, prefix, extension):
+    if os.getpid() != main and sys.argv[1] == "fail":
+        raise RuntimeError("the helper fails")
+    if os.getpid() == main:
+        here.append([d.name for d in drawings])
+    return real(drawings, prefix, extension)
+
+drawing._one_by_one = helper_fails
+shared = drawing.draw_files(batch, "x-", "png")
+print(json.dumps({"same": shared == alone, "order": list(shared), "here": here}))
+"""
+
+
+@pytest.mark.parametrize("helper", ["works", "fail"])
+def test_a_worker_shares_a_batch_with_a_forked_helper_and_redraws_its_half_if_it_fails(helper):
+    require_matplotlib()
+    if not hasattr(os, "fork"):
+        pytest.skip("no fork on this platform")
+    run = subprocess.run([sys.executable, "-c", SHARED, helper], capture_output=True, text=True, cwd=ROOT,
+                         check=True)
+    # The worker draws the first half; the helper the rest, or, when it fails, the worker as well.
+    here = [["w0", "w1"]] if helper == "works" else [["w0", "w1"], ["w2"]]
+    assert json.loads(run.stdout) == {"same": True, "order": ["x-w0.png", "x-w1.png", "x-w2.png"], "here": here}

@@ -177,8 +177,53 @@ def file_name(name: str, prefix: str, extension: str) -> str:
 
 
 def draw_files(drawings: tuple[Drawing, ...], prefix: str, extension: str) -> dict[str, bytes]:
-    """Drawings as ``extension`` files, by file name (a picklable task for a worker)."""
+    """Drawings as ``extension`` files, by file name, in order (a picklable task for a worker).
+
+    In a warmed-up drawing worker a batch of several drawings is shared with a helper forked from
+    the worker (:func:`_shared`); anywhere else they are drawn here, one after the other.
+    """
+    if _warm and len(drawings) > 1 and hasattr(os, "fork"):
+        return _shared(drawings, prefix, extension)
+    return _one_by_one(drawings, prefix, extension)
+
+
+def _one_by_one(drawings: tuple[Drawing, ...], prefix: str, extension: str) -> dict[str, bytes]:
     return {file_name(d.name, prefix, extension): draw(d, extension) for d in drawings}
+
+
+def _shared(drawings: tuple[Drawing, ...], prefix: str, extension: str) -> dict[str, bytes]:
+    """The batch drawn by this worker and a helper forked from it, half each.
+
+    The helper is a copy of a worker that has matplotlib loaded and warmed up, so it starts
+    drawing at once (a second worker started beside the first would import matplotlib again:
+    a third of a second of a core that the solving main process needs).  It sends its files back
+    through a pipe and exits; if it fails, its half is drawn here (so a drawing's own error is
+    raised here, in the worker's task).
+    """
+    import pickle
+
+    middle = (len(drawings) + 1) // 2
+    mine, theirs = drawings[:middle], drawings[middle:]
+    read_end, write_end = os.pipe()
+    helper = os.fork()
+    if helper == 0:  # the helper: draw, send, and leave without any of the worker's cleanup
+        code = 1
+        try:
+            os.close(read_end)
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(pickle.dumps(_one_by_one(theirs, prefix, extension)))
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    try:
+        files = _one_by_one(mine, prefix, extension)
+    finally:
+        with os.fdopen(read_end, "rb") as pipe:
+            sent = pipe.read()
+        _, status = os.waitpid(helper, 0)
+    helped = pickle.loads(sent) if status == 0 and sent else _one_by_one(theirs, prefix, extension)
+    return {**files, **helped}
 
 
 def _plot(ax: Any, plot: Curves) -> None:
@@ -245,12 +290,18 @@ def warm_up(parent: int | None = None) -> bool:
     process is gone: a forked worker holds both ends of its task pipe, so when the parent is killed
     (SIGKILL, an out-of-memory kill) nothing else would ever end it.
     """
+    global _warm
     if parent is not None:
         threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     if not available():
         return False
     save(build(WARM_UP), WARM_UP.name, "png")
+    _warm = parent is not None
     return True
+
+
+_warm = False
+"""Whether this process is a warmed-up drawing worker (then it shares a batch with a forked helper)."""
 
 
 def _exit_with(parent: int) -> None:
@@ -272,7 +323,8 @@ class Drawer:
     """Draws plot files in forked worker processes while the main process solves and renders.
 
     On a 2-core machine this hides matplotlib's import and rasterisation behind the exact
-    work; each drawing is its own task, so :data:`WORKERS` processes share a sheet's figures.
+    work; each submitted batch (an exercise's figures) is one task, which a warmed-up worker shares
+    with a helper it forks (:func:`draw_files`).
     The files are the same bytes as when drawn in-process.  ``symnn sheet`` enters a drawer
     before it imports SymPy, so the worker (which never needs SymPy) loads matplotlib meanwhile.
     Use as a context manager; :meth:`submit` returns a future of ``{file name: bytes}``.
@@ -298,7 +350,7 @@ class Drawer:
             done.set_result(draw_files(drawings, prefix, extension) if available() else {})
             return done
         self._used = True
-        parts = [self._pool.submit(draw_files, (drawing,), prefix, extension) for drawing in drawings]
+        parts = [self._pool.submit(draw_files, drawings, prefix, extension)]
         joined: concurrent.futures.Future[dict[str, bytes]] = concurrent.futures.Future()
         lock = threading.Lock()
 
