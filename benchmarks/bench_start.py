@@ -5,6 +5,8 @@ Run: python benchmarks/bench_start.py [--runs 5]
 Cases (issue 12 targets, on a 2-core machine):
 - the built-in seed sheet, --format md,json (target ≤ 2.5 × the SymPy import);
 - `symnn --help` (target ≤ 0.3 s);
+- the seed sheet as JSON alone: no plot files, so no drawing worker; the main process's own share
+  (imports, solving, cross-check), the floor of the md,json case;
 - one softmax layer, 3 inputs, 32 classes, one sample, cross-entropy, md,json (target ≤ 0.5 s of
   solving: the table shows the whole process and, beside it, the process minus a trivial sheet's
   process, which is the start-up every sheet pays).
@@ -54,6 +56,7 @@ def main() -> None:
             "python -c 'import sympy' (baseline)": [sys.executable, "-c", "import sympy"],
             "symnn --help (target <= 0.3 s)": [*symnn, "--help"],
             "seed sheet md,json (target <= 2.5x)": [*symnn, "sheet", "--format", "md,json", "--out", tmp, "--quiet"],
+            "seed sheet json (no plot files)": [*symnn, "sheet", "--format", "json", "--out", tmp, "--quiet"],
             "trivial forward sheet md,json": [*symnn, "sheet", str(trivial), "--format", "md,json", "--out", tmp,
                                               "--quiet"],
             "softmax 32 classes md,json": [*symnn, "sheet", str(soft), "--format", "md,json", "--out", tmp,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from symnn import __version__
 from symnn.commands import check, lint, sheet, variants
@@ -60,5 +62,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def run() -> NoReturn:
+    """The ``symnn`` program (console script and ``python -m symnn``): :func:`main`, then exit at once.
+
+    Everything a command does is finished when :func:`main` returns (files written, drawing
+    workers joined), so the process flushes its output and ends with ``os._exit`` instead of
+    tearing the interpreter down: freeing SymPy's modules and caches object by object takes a
+    tenth of a second or more, after the work is done.  An exception that escapes :func:`main`
+    (a bug) still ends the normal way, with its traceback.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or stream: nothing more can be said there
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -87,3 +87,15 @@ def test_relabelled_softmax_deltas_equal_each_entry_derived_directly(loss, n):
         for j in range(n):
             entry = sp.diff(soft[i], sym.z[j]).xreplace(at)
             assert sp.N(J[i, j].xreplace(outputs) - entry, 30) == pytest.approx(0, abs=1e-25)
+
+
+@pytest.mark.parametrize("n", [2, 3, 5])
+def test_cross_entropy_delta_by_the_chain_rule_is_the_derivative_of_the_composed_sum(n):
+    # softmax_output_delta sums ∂ℓ/∂a_k · ∂a_k/∂z_1 (the Jacobian); SymPy differentiating the loss of
+    # softmax(z) itself, rewritten in the outputs under Σ y = 1, must give the same expression.
+    sym, soft = c.softmax_symbols(n), c.softmax_definition(n)
+    term = c.LOSSES["cross_entropy"].term
+    total = sp.Add(*[term.xreplace({c.y: yk, c.a: sk}) for yk, sk in zip(sym.y, soft)])
+    direct = c._in_outputs(sp.diff(total, sym.z[0]), n)
+    direct = sp.expand(direct.xreplace({sym.y[1]: 1 - sp.Add(*[yk for yk in sym.y if yk != sym.y[1]])}))
+    assert c.softmax_output_delta("cross_entropy", n)[0] == direct == sym.a[0] - sym.y[0]

@@ -114,8 +114,8 @@ def test_every_format_places_the_diagrams(seed_sheet):
 
 
 def test_numbers_are_exact_decimals_or_rounded_with_a_true_minus():
-    assert diagrams.number_text(sp.Rational(-1, 8)) == "−0.125"
-    assert diagrams.number_text(sp.Rational(-1, 16)) == "−0.062"  # 4 places is too many: rounded half to even
-    assert diagrams.number_text(sp.exp(-1)) == "0.37"
-    assert diagrams.number_text(sp.Rational(1, 2000)) == "0.0005"
-    assert diagrams.number_text(sp.Rational(1, 3000)) == "0.00033"
+    assert plots.number_text(sp.Rational(-1, 8)) == "−0.125"
+    assert plots.number_text(sp.Rational(-1, 16)) == "−0.062"  # 4 places is too many: rounded half to even
+    assert plots.number_text(sp.exp(-1)) == "0.37"
+    assert plots.number_text(sp.Rational(1, 2000)) == "0.0005"
+    assert plots.number_text(sp.Rational(1, 3000)) == "0.00033"

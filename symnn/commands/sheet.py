@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from symnn.sheets.render.drawing import Drawer
 
 FORMAT_NAMES = ("md", "json", "tex", "html", "pdf", "moodle", "qti")
 """The formats of :data:`symnn.sheets.pipeline.FORMATS` and its quizzes, ``QUIZ_FORMATS`` (a test holds
@@ -44,8 +48,42 @@ def chosen_formats(args: argparse.Namespace) -> tuple[str, ...]:
     return formats
 
 
+FIGURE_FORMATS = ("md", "tex")
+"""The formats whose plot files a drawing worker draws (those with ``Format.figures`` in
+:data:`symnn.sheets.pipeline.FORMATS`; a test holds them equal).  HTML's inline SVG and the
+PDF's figures are drawn in the main process."""
+
+
+def draws_figures(args: argparse.Namespace) -> bool:
+    """Whether the run writes plot files a worker draws: then that worker is started first (the
+    default formats include Markdown)."""
+    from symnn.errors import SymnnError
+
+    if args.list:
+        return False
+    if not args.format:
+        return True
+    try:
+        return any(name in FIGURE_FORMATS for name in parse_formats(args.format))
+    except SymnnError:  # reported by chosen_formats, without a worker
+        return False
+
+
 def run(args: argparse.Namespace) -> int:
-    """Solve, check and render every sheet; write the files only when all of them are done."""
+    """Solve, check and render every sheet; write the files only when all of them are done.
+
+    A drawing worker is forked first, before SymPy and the pipeline are imported
+    (:class:`symnn.sheets.render.drawing.Drawer`): matplotlib loads there meanwhile.
+    """
+    if draws_figures(args):
+        from symnn.sheets.render.drawing import Drawer
+
+        with Drawer() as drawer:
+            return _run(args, drawer)
+    return _run(args, None)
+
+
+def _run(args: argparse.Namespace, drawer: Drawer | None) -> int:
     from symnn.commands.table import terminal_safe
     from symnn.core.io import write_files
     from symnn.errors import SymnnError
@@ -62,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         raise SymnnError(f"--decimals must be between 0 and 30, got {args.decimals}")
     specs = [load_argument(p) for p in args.spec] if args.spec else [load_sheet()]
     out = Path(args.out)
-    rendered = pipeline.render_sheets(specs, formats, args.decimals, out, args.detail)
+    rendered = pipeline.render_sheets(specs, formats, args.decimals, out, args.detail, drawer)
     if rendered.plots_missing and not args.quiet:
         print(f"symnn: note: {MISSING_NOTE}", file=sys.stderr)
     write_files(out, rendered.files)

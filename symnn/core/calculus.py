@@ -496,25 +496,29 @@ def softmax_output_delta(loss: str, n: int) -> tuple[sp.Expr, ...]:
     """∂(loss)/∂z_i for a softmax output, in the outputs a and targets y, simplified by SymPy.
 
     SymPy differentiates the loss of softmax(z) with respect to z_1 and rewrites the
-    result in the outputs.  For cross-entropy the targets sum to 1 (one-hot or a
-    probability vector); substituting that constraint lets SymPy cancel every other
-    term, leaving ŷ_1 − y_1.  The loss is a sum over the classes, symmetric in them, so
-    ∂L/∂z_i is that result with classes 1 and i relabelled (a test derives every entry
-    directly and compares).
+    result in the outputs.  For cross-entropy that derivative is the chain rule
+    Σ_k ∂ℓ/∂a_k · ∂a_k/∂z_1, with ∂ℓ/∂a by ``sympy.diff`` of the loss and ∂a_k/∂z_1 from
+    :func:`softmax_jacobian` (``sympy.diff`` of the definition; the sheet shows that Jacobian
+    anyway): the same result as differentiating the composed sum, without SymPy expanding n
+    logarithms of quotients (a test compares the two).  The targets sum to 1 (one-hot or a
+    probability vector); substituting that constraint lets SymPy cancel every other term,
+    leaving ŷ_1 − y_1.  The loss is a sum over the classes, symmetric in them, so ∂L/∂z_i is
+    that result with classes 1 and i relabelled (a test derives every entry directly and compares).
 
     >>> softmax_output_delta("cross_entropy", 3)
     (-y_1 + yhat_1, -y_2 + yhat_2, -y_3 + yhat_3)
     """
     sym, soft = softmax_symbols(n), softmax_definition(n)
     term = LOSSES[loss].term
-    total = sp.Add(*[term.xreplace({y: yk, a: sk}) for yk, sk in zip(sym.y, soft)])
 
     def derived(i: int) -> sp.Expr:
-        d = _in_outputs(sp.diff(total, sym.z[i]), n)
         if loss == "cross_entropy":
+            jacobian, slope = softmax_jacobian(n), LOSSES[loss].derivative
+            d = sp.Add(*[jacobian[k, i] * slope.xreplace({a: sym.a[k], y: sym.y[k]}) for k in range(n)])
             other = sym.y[(i + 1) % n]
             return sp.expand(d.xreplace({other: 1 - sp.Add(*[yk for yk in sym.y if yk != other])}))
-        return sp.factor(d)
+        total = sp.Add(*[term.xreplace({y: yk, a: sk}) for yk, sk in zip(sym.y, soft)])
+        return sp.factor(_in_outputs(sp.diff(total, sym.z[i]), n))
 
     if n == 1:
         return (derived(0),)

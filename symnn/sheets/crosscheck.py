@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import decimal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any
 
@@ -161,11 +161,17 @@ def _shown(values: np.ndarray) -> str:
     return np.array2string(np.asarray(values).ravel()[:3], precision=6)
 
 
-def solve_checked(spec: SheetSpec) -> Sheet:
-    """Solve every exercise exactly and cross-check every quantity with numpy (``symnn sheet`` and ``check``)."""
+def solve_checked(spec: SheetSpec, solved: Callable[[Derivation], None] | None = None) -> Sheet:
+    """Solve every exercise exactly and cross-check every quantity with numpy (``symnn sheet`` and ``check``).
+
+    ``solved`` is called with each derivation as soon as it is checked (``symnn sheet`` hands its
+    figures to the drawing worker then, while the next exercise is solved).
+    """
     derivations = []
     for exercise in spec.exercises:
         d = solve_bounded(exercise)
         crosscheck(exercise, d)
         derivations.append(d)
+        if solved is not None:
+            solved(d)
     return Sheet(spec.title, tuple(derivations))

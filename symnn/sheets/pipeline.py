@@ -7,6 +7,7 @@ display themselves in a notebook once this module is loaded (:mod:`~symnn.sheets
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,13 +17,12 @@ from symnn.errors import SymnnError
 from symnn.sheets.crosscheck import solve_checked
 from symnn.sheets.kinds import solve
 from symnn.sheets.render import notebook, plots
-from symnn.sheets.render.html import to_html
 from symnn.sheets.render.json import to_json
 from symnn.sheets.render.latex import to_latex
 from symnn.sheets.render.markdown import to_markdown
 from symnn.sheets.render.pdf import INSTALL_HINT, TexError, compile_pdf, find_engine
 from symnn.sheets.spec import SEED_NAME, SheetSpec
-from symnn.sheets.steps import DETAILS, Sheet, with_detail
+from symnn.sheets.steps import DETAILS, Derivation, Sheet, brief, with_detail
 
 __all__ = ["DEFAULT_FORMATS", "FORMATS", "INSTALL_HINT", "Format", "Rendered", "pdf_engine_found", "render_sheets",
            "solve", "solve_checked", "stem_of"]
@@ -61,12 +61,19 @@ def render_pdf(sheet: Sheet, decimals: int, target: Path) -> bytes:
         raise SymnnError(f"{exc}; the document is kept as {kept} (TeX log: {kept.with_suffix('.log')})") from None
 
 
+def render_html(sheet: Sheet, decimals: int) -> str:
+    """The HTML page (its renderer, with the MathML converter, is loaded only when HTML is asked for)."""
+    from symnn.sheets.render.html import to_html
+
+    return to_html(sheet, decimals=decimals)
+
+
 FORMATS: dict[str, Format] = {
     "md": Format(".md", lambda s, d, t: to_markdown(s, decimals=d, figures=True, figure_prefix=figure_prefix(t)),
                  figures="png"),
     "json": Format(".json", lambda s, d, t: to_json(s)),
     "tex": Format(".tex", lambda s, d, t: to_latex(s, decimals=d, figure_prefix=figure_prefix(t)), figures="pdf"),
-    "html": Format(".html", lambda s, d, t: to_html(s, decimals=d)),
+    "html": Format(".html", lambda s, d, t: render_html(s, d)),
     "pdf": Format(".pdf", render_pdf),
 }
 """Every output format by name."""
@@ -128,8 +135,11 @@ class Rendered:
 
 
 def render_sheets(specs: Sequence[SheetSpec], formats: Sequence[str], decimals: int, out: Path,
-                  detail: str = "full") -> Rendered:
+                  detail: str = "full", drawer: plots.Drawer | None = None) -> Rendered:
     """Solve, cross-check and render every sheet in every format (plots drawn in parallel); write nothing.
+
+    The plots are drawn by ``drawer`` (entered by the caller: ``symnn sheet`` starts it before it
+    imports this module), else by a drawer started here when a format writes plot files.
 
     With ``detail="brief"`` each sheet is its brief answer key (:func:`symnn.sheets.steps.brief`),
     written as ``STEM-brief.*`` so that it sits beside the full walk-through.
@@ -142,9 +152,26 @@ def render_sheets(specs: Sequence[SheetSpec], formats: Sequence[str], decimals: 
     rendered: list[tuple[Path, str | bytes]] = []
     drawn: list[concurrent.futures.Future[dict[str, bytes]]] = []
     sheets = []
-    with plots.Drawer() as drawer:
+    pictured = [name for name in formats if name not in QUIZ_FORMATS and FORMATS[name].figures]
+    if drawer is not None or not pictured:  # no worker for formats without plot files
+        context: contextlib.AbstractContextManager[plots.Drawer] = contextlib.nullcontext(drawer or plots.Drawer())
+    else:
+        context = plots.Drawer()
+    with context as active:
         for spec, stem in zip(specs, stems):
-            sheet = with_detail(solve_checked(spec), detail)
+            # Each exercise's figures go to the drawing worker as soon as it is solved.
+            pending: dict[str, list[concurrent.futures.Future[dict[str, bytes]]]] = {n: [] for n in pictured}
+
+            def draw(derivation: Derivation, stem: str = stem,
+                     pending: dict[str, list[concurrent.futures.Future[dict[str, bytes]]]] = pending) -> None:
+                drawings = plots.drawings_of([derivation if detail == "full" else brief(derivation)])
+                for name, futures in pending.items():
+                    fmt = FORMATS[name]
+                    if drawings and fmt.figures:
+                        prefix = figure_prefix(out / f"{stem}{fmt.suffix}")
+                        futures.append(active.submit(drawings, prefix, fmt.figures))
+
+            sheet = with_detail(solve_checked(spec, draw), detail)
             sheets.append(sheet)
             for name in formats:
                 if name in QUIZ_FORMATS:
@@ -152,8 +179,7 @@ def render_sheets(specs: Sequence[SheetSpec], formats: Sequence[str], decimals: 
                     continue
                 fmt = FORMATS[name]
                 target = out / f"{stem}{fmt.suffix}"
-                if fmt.figures:
-                    drawn.append(drawer.submit(sheet, figure_prefix(target), fmt.figures))
+                drawn += pending.get(name, [])
                 rendered.append((target, fmt.render(sheet, decimals, target)))
         for future in drawn:
             rendered += [(out / file_name, data) for file_name, data in future.result().items()]

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cache
 
 import numpy as np
 import sympy as sp
@@ -54,17 +55,36 @@ NORMALIZED = sp.Add(x_i, -mu, evaluate=False) / sp.sqrt(sp.Add(var, eps, evaluat
 OUTPUT = gamma * xhat + beta
 """y_i = γ x̂_i + β."""
 
-DXHAT_DX = sp.diff(NORMALIZED, x_i)
-DXHAT_DVAR = sp.diff(NORMALIZED, var)
-DXHAT_DMU = sp.diff(NORMALIZED, mu)
-DVAR_DX = sp.factor(sp.diff((x_i - mu) ** 2 / N, x_i))
-"""σ²'s derivative through its own term (x_i − μ)²/N."""
-DVAR_DMU = sp.factor(sp.diff((x_k - mu) ** 2 / N, mu))
-"""σ²'s derivative with respect to μ, per term; summed over k it is −(2/N) Σ(x_k − μ) = 0."""
-DMU_DX = sp.diff(x_i / N, x_i)
-DY_DXHAT = sp.diff(OUTPUT, xhat)
-DY_DGAMMA = sp.diff(OUTPUT, gamma)
-DY_DBETA = sp.diff(OUTPUT, beta)
+
+
+@dataclass(frozen=True, slots=True)
+class LocalDerivatives:
+    """Each stage's local derivatives, by ``sympy.diff`` of the stages above."""
+
+    dxhat_dx: sp.Expr
+    dxhat_dvar: sp.Expr
+    dxhat_dmu: sp.Expr
+    dvar_dx: sp.Expr
+    """σ²'s derivative through its own term (x_i − μ)²/N."""
+    dvar_dmu: sp.Expr
+    """σ²'s derivative with respect to μ, per term; summed over k it is −(2/N) Σ(x_k − μ) = 0."""
+    dmu_dx: sp.Expr
+    dy_dxhat: sp.Expr
+    dy_dgamma: sp.Expr
+    dy_dbeta: sp.Expr
+
+
+@cache
+def local_derivatives() -> LocalDerivatives:
+    """The stages' local derivatives, derived on first use (not when the kinds are loaded: every
+    ``symnn sheet`` run loads this module)."""
+    return LocalDerivatives(
+        dxhat_dx=sp.diff(NORMALIZED, x_i), dxhat_dvar=sp.diff(NORMALIZED, var), dxhat_dmu=sp.diff(NORMALIZED, mu),
+        dvar_dx=sp.factor(sp.diff((x_i - mu) ** 2 / N, x_i)), dvar_dmu=sp.factor(sp.diff((x_k - mu) ** 2 / N, mu)),
+        dmu_dx=sp.diff(x_i / N, x_i), dy_dxhat=sp.diff(OUTPUT, xhat), dy_dgamma=sp.diff(OUTPUT, gamma),
+        dy_dbeta=sp.diff(OUTPUT, beta))
+
+
 ESTIMATES = ("unbiased", "biased")
 XHAT = L("Xhat", r"\hat{X}")
 RUNNING = L("running ← (1 − momentum)·running + momentum·batch",
@@ -245,36 +265,37 @@ def _backward(b: Builder, f: BatchNorm, X: sp.ImmutableMatrix, means: list[sp.Ba
     n, m = X.shape
     G = to_matrix(f.grad)  # type: ignore[arg-type]
     b.heading("Backward pass")
+    d = local_derivatives()
     b.say("With the upstream gradient ", sp.Eq(L("G_bn", "G"), nt.Partial(L("L_bn", "L"), L("Y_bn", "Y")),
                                                 evaluate=False),
           " given, SymPy differentiates each stage of the forward pass. The output ",
           sp.Eq(L("y_i", "y_{i}"), sp.Add(sp.Mul(gamma, xhat), beta, evaluate=False), evaluate=False), " gives:")
     dL_dY = nt.Label("G_bn", "G")
-    b.equation(nt.Partial(L("y_i", "y_{i}"), gamma), DY_DGAMMA)
-    b.equation(nt.Partial(L("y_i", "y_{i}"), beta), DY_DBETA)
-    b.equation(nt.Partial(L("y_i", "y_{i}"), xhat), DY_DXHAT)
+    b.equation(nt.Partial(L("y_i", "y_{i}"), gamma), d.dy_dgamma)
+    b.equation(nt.Partial(L("y_i", "y_{i}"), beta), d.dy_dbeta)
+    b.equation(nt.Partial(L("y_i", "y_{i}"), xhat), d.dy_dxhat)
     dgamma = _row([sp.radsimp(sp.Add(*[G[i, j] * Xhat[i, j] for i in range(n)])) for j in range(m)])
     dbeta = _row([sp.Add(*[G[i, j] for i in range(n)]) for j in range(m)])
     b.equation(_sub("dgamma", 1, 1), None, (), dgamma, quantity="dgamma", caption=("gradient of ", gamma))
     b.equation(_sub("dbeta", 1, 1), None, (), dbeta, quantity="dbeta", caption=("gradient of ", beta))
-    dxhat = sp.ImmutableMatrix(n, m, lambda i, j: G[i, j] * DY_DXHAT.xreplace({gamma: g[j]}))
+    dxhat = sp.ImmutableMatrix(n, m, lambda i, j: G[i, j] * d.dy_dxhat.xreplace({gamma: g[j]}))
     b.equation(nt.Partial(nt.Label("L_bn", "L"), XHAT), sp.Mul(dL_dY, gamma, evaluate=False), (), dxhat,
                quantity="dxhat", caption=("gradient of ", SHOWN_XHAT))
     b.say("Every ", x_i, " reaches the loss three ways: through its own ", xhat, ", through ", var, " and through ",
           mu, ". The local derivatives, by SymPy:")
-    b.equation(nt.Partial(xhat, x_i), DXHAT_DX)
-    b.equation(nt.Partial(xhat, var), DXHAT_DVAR)
-    b.equation(nt.Partial(xhat, mu), DXHAT_DMU)
-    b.equation(nt.Partial(var, x_i), DVAR_DX)
-    b.equation(nt.Partial(mu, x_i), DMU_DX)
-    b.say("and ", sp.Eq(nt.Partial(var, mu), sp.Sum(DVAR_DMU, (x_k, x_k, x_k)).func(DVAR_DMU, (k, 1, N)),
+    b.equation(nt.Partial(xhat, x_i), d.dxhat_dx)
+    b.equation(nt.Partial(xhat, var), d.dxhat_dvar)
+    b.equation(nt.Partial(xhat, mu), d.dxhat_dmu)
+    b.equation(nt.Partial(var, x_i), d.dvar_dx)
+    b.equation(nt.Partial(mu, x_i), d.dmu_dx)
+    b.say("and ", sp.Eq(nt.Partial(var, mu), sp.Sum(d.dvar_dmu, (x_k, x_k, x_k)).func(d.dvar_dmu, (k, 1, N)),
                         evaluate=False), ", which is 0 because the deviations from the mean add up to 0.")
     dvars, dmeans = [], []
     for j in range(m):
         local = {mu: means[j], var: variances[j], eps: exact(f.epsilon), N: n}
-        dvar = sp.radsimp(sp.Add(*[dxhat[i, j] * DXHAT_DVAR.xreplace({**local, x_i: X[i, j]}) for i in range(n)]))
-        dmean = sp.radsimp(sp.Add(*[dxhat[i, j] * DXHAT_DMU.xreplace(local) for i in range(n)])
-                           + dvar * sp.Add(*[DVAR_DMU.xreplace({**local, x_k: X[i, j]}) for i in range(n)]))
+        dvar = sp.radsimp(sp.Add(*[dxhat[i, j] * d.dxhat_dvar.xreplace({**local, x_i: X[i, j]}) for i in range(n)]))
+        dmean = sp.radsimp(sp.Add(*[dxhat[i, j] * d.dxhat_dmu.xreplace(local) for i in range(n)])
+                           + dvar * sp.Add(*[d.dvar_dmu.xreplace({**local, x_k: X[i, j]}) for i in range(n)]))
         dvars.append(dvar)
         dmeans.append(dmean)
     b.equation(_sub("dvar", 1, 1), sp.Sum(sp.Mul(nt.Partial(nt.Label("L_bn", "L"), xhat),
@@ -284,9 +305,9 @@ def _backward(b: Builder, f: BatchNorm, X: sp.ImmutableMatrix, means: list[sp.Ba
                                                   nt.Partial(xhat, mu), evaluate=False), (sp.Symbol("i"), 1, N)),
                (), _row(dmeans), quantity="dmean", caption=("gradient of ", mu))
     dX = sp.ImmutableMatrix(n, m, lambda i, j: sp.radsimp(
-        dxhat[i, j] * DXHAT_DX.xreplace({var: variances[j], eps: exact(f.epsilon)})
-        + dvars[j] * DVAR_DX.xreplace({x_i: X[i, j], mu: means[j], N: n})
-        + dmeans[j] * DMU_DX.xreplace({N: n})))
+        dxhat[i, j] * d.dxhat_dx.xreplace({var: variances[j], eps: exact(f.epsilon)})
+        + dvars[j] * d.dvar_dx.xreplace({x_i: X[i, j], mu: means[j], N: n})
+        + dmeans[j] * d.dmu_dx.xreplace({N: n})))
     with sp.evaluate(False):
         chain = sp.Add(sp.Mul(nt.Partial(nt.Label("L_bn", "L"), xhat), nt.Partial(xhat, x_i)),
                        sp.Mul(nt.Partial(nt.Label("L_bn", "L"), var), nt.Partial(var, x_i)),

@@ -1,31 +1,23 @@
-"""Diagrams of :class:`~symnn.sheets.steps.Diagram` data with matplotlib: computational graphs and networks.
+"""Diagrams drawn with matplotlib from plain data: computational graphs and networks.
 
 A diagram is nodes in columns joined by wires.  The forward numbers (a graph's values, a
 network's weights and activations) are drawn in green, the backward ones (gradients,
-deltas) in red; each number is the exact value of the step, shown as its exact decimal
-when that has at most :data:`EXACT_PLACES` places (or rounding would not change it) and
-otherwise rounded (certified, half to even) to :data:`PLACES` places, with more places for
-a small value so it keeps two significant digits.  :mod:`symnn.sheets.render.plots` calls :func:`canvas` for a
-:class:`~symnn.sheets.steps.Figure` that carries a diagram, so a diagram is placed in
-every format exactly like a plot (SVG in HTML, PDF in LaTeX, PNG beside Markdown) and is
-as reproducible: the same fixed style, no dates, fixed sizes.
+deltas) in red.  This module draws a :class:`Picture`, the plain form of a
+:class:`~symnn.sheets.steps.Diagram` whose numbers are already text (made by
+:func:`symnn.sheets.render.plots.number_text`, certified, in the process that solved the
+sheet), so it needs neither SymPy nor symnn's exact arithmetic: a drawing worker forked
+before SymPy is imported can draw it.  :mod:`symnn.sheets.render.drawing` calls :func:`canvas`
+for a drawing that carries a picture, so a diagram is placed in every format exactly like a
+plot (SVG in HTML, PDF in LaTeX, PNG beside Markdown) and is as reproducible: the same fixed
+style, no dates, fixed sizes.
 """
 
 from __future__ import annotations
 
 import math
-from fractions import Fraction
+from dataclasses import dataclass
 from typing import Any
 
-import sympy as sp
-
-from symnn.core.decimals import decimal_text, is_exact_decimal, numeric_value, rational_text, round_rational
-from symnn.sheets.steps import Diagram, DiagramEdge, DiagramNode, Figure
-
-PLACES = 2
-"""Decimal places of a rounded number in a diagram (a picture has little room; the sheet has the rest)."""
-EXACT_PLACES = 3
-"""An exact decimal with at most this many places is shown as it is."""
 FORWARD = "#2e7d32"
 """Colour of the forward numbers: values on the wires, weights, activations."""
 BACKWARD = "#c0392b"
@@ -46,31 +38,59 @@ MAX_WIDTH = 11.0
 """Widest picture drawn, in inches; a wider one is scaled down as a whole."""
 
 
-def number_text(value: sp.Basic) -> str:
-    """A number as a diagram shows it, with a true minus sign.
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A :class:`~symnn.sheets.steps.DiagramNode` with its numbers as the text drawn."""
 
-    >>> number_text(sp.Rational(-3, 4)), number_text(sp.Integer(12)), number_text(sp.Rational(1, 3))
-    ('−0.75', '12', '0.33')
-    >>> number_text(1 / (1 + sp.exp(-1))), number_text(sp.Rational(-1, 5)), number_text(sp.Rational(1, 300))
-    ('0.73', '−0.2', '0.0033')
-    """
-    if is_exact_decimal(value) and len(rational_text(value).partition(".")[2]) <= EXACT_PLACES:
-        text = rational_text(value)
-    else:
-        places, size = PLACES, abs(float(numeric_value(value)))
-        while 0 < size < 10 ** (1 - places) and places < 12:
-            places += 1
-        rounded = round_rational(value, places)
-        text = (rational_text(rounded) if rounded == value
-                else decimal_text(Fraction(int(rounded.p), int(rounded.q)), places))
-    return text.replace("-", "−")
+    key: str
+    """Unique within its picture; wires name nodes by it."""
+    label: str
+    """What is written in (or at) the node; mathtext allowed."""
+    column: int
+    """Position from left (0) to right."""
+    row: float
+    """Position from top (0) down, in node spacings."""
+    shape: str
+    """``gate``, ``input``, ``output``, ``neuron`` or ``ellipsis`` (as a DiagramNode's)."""
+    value: str | None = None
+    """The forward value's text, if any."""
+    gradient: str | None = None
+    """The gradient's text, if any."""
+    bias: str | None = None
+    """A neuron's bias as text, if any."""
 
 
-def _look(diagram: Diagram) -> str:
+@dataclass(frozen=True, slots=True)
+class Wire:
+    """A :class:`~symnn.sheets.steps.DiagramEdge` with its numbers as the text drawn."""
+
+    source: str
+    """Key of the node the wire leaves."""
+    target: str
+    """Key of the node the wire enters."""
+    above: str | None = None
+    """Text above the wire (a value carried, a weight), if any."""
+    below: str | None = None
+    """Text below the wire (a gradient), if any."""
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """A diagram as plain data: what :func:`canvas` draws."""
+
+    nodes: tuple[Node, ...]
+    """Every node, in drawing order."""
+    wires: tuple[Wire, ...]
+    """Every wire."""
+    legend: tuple[str, str] = ("", "")
+    """The forward and the backward numbers' legend texts (an empty one is left out)."""
+
+
+def _look(diagram: Picture) -> str:
     return "network" if any(n.shape == "neuron" for n in diagram.nodes) else "graph"
 
 
-def layout(diagram: Diagram) -> tuple[dict[str, tuple[float, float]], float, float]:
+def layout(diagram: Picture) -> tuple[dict[str, tuple[float, float]], float, float]:
     """Each node's centre in inches (y up), and the picture's width and height (legend included)."""
     look = _look(diagram)
     columns = max(n.column for n in diagram.nodes)
@@ -85,13 +105,10 @@ def layout(diagram: Diagram) -> tuple[dict[str, tuple[float, float]], float, flo
     return centres, width, height
 
 
-def canvas(figure: Figure) -> Any:
-    """The matplotlib figure of a Figure step's diagram (call inside the plots' style context)."""
+def canvas(diagram: Picture) -> Any:
+    """The matplotlib figure of a picture (call inside the plots' style context)."""
     from matplotlib.figure import Figure as Canvas
 
-    diagram = figure.diagram
-    if diagram is None:
-        raise ValueError(f"figure {figure.name} has no diagram")
     centres, width, height = layout(diagram)
     scale = min(1.0, MAX_WIDTH / width)
     built = Canvas(figsize=(width * scale, height * scale))
@@ -102,22 +119,22 @@ def canvas(figure: Figure) -> Any:
     ax.set_axis_off()
     font = 9.0 * scale
     nodes = {n.key: n for n in diagram.nodes}
-    for edge in diagram.edges:
-        _wire(ax, edge, nodes, centres, font, _look(diagram))
+    for wire in diagram.wires:
+        _wire(ax, wire, nodes, centres, font, _look(diagram))
     for node in diagram.nodes:
         _node(ax, node, centres[node.key], font)
     _legend(ax, diagram.legend, width, font)
     return built
 
 
-def radius(node: DiagramNode) -> float | None:
+def radius(node: Node) -> float | None:
     """A drawn circle's radius in inches (a gate grows to hold a long label), None for a node without one."""
     if node.shape == "gate":
         return max(RADIUS["gate"], 0.05 + 0.042 * len(node.label))
     return RADIUS.get(node.shape)
 
 
-def _reach(node: DiagramNode, towards: tuple[float, float], centre: tuple[float, float]) -> tuple[float, float]:
+def _reach(node: Node, towards: tuple[float, float], centre: tuple[float, float]) -> tuple[float, float]:
     """Where a wire meets a node's outline, coming from ``towards``."""
     size = radius(node)
     if size is None:
@@ -128,7 +145,7 @@ def _reach(node: DiagramNode, towards: tuple[float, float], centre: tuple[float,
     return centre[0] + size * dx / length, centre[1] + size * dy / length
 
 
-def _wire(ax: Any, edge: DiagramEdge, nodes: dict[str, DiagramNode], centres: dict[str, tuple[float, float]],
+def _wire(ax: Any, edge: Wire, nodes: dict[str, Node], centres: dict[str, tuple[float, float]],
           font: float, look: str) -> None:
     source, target = nodes[edge.source], nodes[edge.target]
     start = _reach(source, centres[target.key], centres[source.key])
@@ -150,14 +167,14 @@ def _wire(ax: Any, edge: DiagramEdge, nodes: dict[str, DiagramNode], centres: di
     for value, side, colour in ((edge.above, 1, FORWARD), (edge.below, -1, BACKWARD)):
         if value is None:
             continue
-        ax.text(x + side * gap * normal[0], y + side * gap * normal[1], number_text(value), color=colour,
+        ax.text(x + side * gap * normal[0], y + side * gap * normal[1], value, color=colour,
                 fontsize=font * 0.92, rotation=angle, rotation_mode="anchor", ha="center",
                 va="bottom" if side > 0 else "top", zorder=5,
                 bbox={"boxstyle": "square,pad=0.05", "facecolor": "white", "edgecolor": "none"}
                 if look == "network" else None)
 
 
-def _node(ax: Any, node: DiagramNode, centre: tuple[float, float], font: float) -> None:
+def _node(ax: Any, node: Node, centre: tuple[float, float], font: float) -> None:
     from matplotlib.patches import Circle
 
     x, y = centre
@@ -171,13 +188,13 @@ def _node(ax: Any, node: DiagramNode, centre: tuple[float, float], font: float) 
             ax.text(x, y + size + 0.04, node.label, ha="center", va="bottom", fontsize=font * 0.9, color=INK,
                     zorder=4)
             if node.bias is not None:
-                ax.text(x + 0.2, y + size + 0.04, f"b = {number_text(node.bias)}", ha="left", va="bottom",
+                ax.text(x + 0.2, y + size + 0.04, f"b = {node.bias}", ha="left", va="bottom",
                         fontsize=font * 0.8, color=FORWARD, zorder=4)
             if node.value is not None:
-                ax.text(x, y, number_text(node.value), ha="center", va="center", fontsize=font * 0.85,
+                ax.text(x, y, node.value, ha="center", va="center", fontsize=font * 0.85,
                         color=FORWARD, zorder=4)
         if node.gradient is not None:
-            ax.text(x, y - size - 0.04, number_text(node.gradient), ha="center", va="top", fontsize=font * 0.85,
+            ax.text(x, y - size - 0.04, node.gradient, ha="center", va="top", fontsize=font * 0.85,
                     color=BACKWARD, zorder=4)
         return
     if node.shape == "ellipsis":
@@ -185,10 +202,10 @@ def _node(ax: Any, node: DiagramNode, centre: tuple[float, float], font: float) 
         return
     ax.text(x, y, node.label, ha="center", va="center", fontsize=font * 1.1, color=INK, zorder=4)
     if node.value is not None:
-        ax.text(x, y + 0.16, number_text(node.value), ha="center", va="bottom", fontsize=font * 0.92,
+        ax.text(x, y + 0.16, node.value, ha="center", va="bottom", fontsize=font * 0.92,
                 color=FORWARD, zorder=4)
     if node.gradient is not None:
-        ax.text(x, y - 0.16, number_text(node.gradient), ha="center", va="top", fontsize=font * 0.92,
+        ax.text(x, y - 0.16, node.gradient, ha="center", va="top", fontsize=font * 0.92,
                 color=BACKWARD, zorder=4)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from symnn.core.decimals import DEFAULT_DECIMALS
 from symnn.sheets import steps
-from symnn.sheets.render.html import html_fragment
 from symnn.sheets.render.latex import latex_fragment
 from symnn.sheets.render.markdown import render_derivation, to_markdown
 from symnn.sheets.steps import Derivation, Sheet
@@ -24,6 +23,8 @@ def decimals_of(sheet: Sheet) -> int:
 
 def html(item: Sheet | Derivation) -> str:
     """A ``<div>`` with MathML and its own scoped style."""
+    from symnn.sheets.render.html import html_fragment  # with the MathML converter: loaded when first shown
+
     return html_fragment(item, decimals_of(item)) if isinstance(item, Sheet) else html_fragment(item)
 
 
