@@ -69,9 +69,12 @@ def run() -> NoReturn:
     workers joined), so the process flushes its output and ends with ``os._exit`` instead of
     tearing the interpreter down: freeing SymPy's modules and caches object by object takes a
     tenth of a second or more, after the work is done.  An exception that escapes :func:`main`
-    (a bug) still ends the normal way, with its traceback.
+    (a bug) still ends the normal way, with its traceback, and so does a run under a profiler or
+    tracer (``python -m cProfile -m symnn``, coverage), which writes its results at exit.
     """
     code = main()
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        sys.exit(code)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

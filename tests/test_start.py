@@ -131,6 +131,15 @@ def test_the_program_flushes_its_output_and_keeps_the_exit_code_when_it_skips_th
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1 and refused.stdout == ""
 
 
+def test_a_profiled_run_ends_the_normal_way_so_the_profiler_writes_its_results(tmp_path):
+    # os._exit would skip cProfile's (and coverage's) writing at exit.
+    stats = tmp_path / "run.prof"
+    done = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(stats), "-m", "symnn", "sheet", "--format",
+                           "json", "--out", str(tmp_path / "out")], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert stats.stat().st_size > 0
+
+
 SHARED = """
 import dataclasses, json, os, sys
 from symnn.sheets.render import drawing
