@@ -472,6 +472,25 @@ def _relabelled(expr: sp.Expr, n: int, *first: int) -> sp.Expr:
 
 
 @cache
+def _softmax_jacobian_forms(n: int) -> tuple[sp.Expr, sp.Expr | None]:
+    """(∂a_1/∂z_1, ∂a_1/∂z_2) by ``sympy.diff`` of the definition, written in the outputs."""
+    soft, z = softmax_definition(n), softmax_symbols(n).z
+    diagonal = sp.factor(_in_outputs(sp.diff(soft[0], z[0]), n))
+    return diagonal, None if n == 1 else sp.factor(_in_outputs(sp.diff(soft[0], z[1]), n))
+
+
+@cache
+def softmax_jacobian_entry(n: int, i: int, j: int) -> sp.Expr:
+    """Entry (i, j) of :func:`softmax_jacobian` alone: a sheet with 32 classes shows two entries
+    and its cross-entropy delta reads one column, so the other 1,000 are never built."""
+    diagonal, off = _softmax_jacobian_forms(n)
+    if i == j:
+        return _relabelled(diagonal, n, i)
+    assert off is not None
+    return _relabelled(off, n, i, j)
+
+
+@cache
 def softmax_jacobian(n: int) -> sp.ImmutableMatrix:
     """∂a_i/∂z_j by ``sympy.diff`` of the definition, written in the outputs: a_i(δ_ij − a_j).
 
@@ -482,13 +501,7 @@ def softmax_jacobian(n: int) -> sp.ImmutableMatrix:
     >>> softmax_jacobian(2)[0, 0], softmax_jacobian(2)[0, 1]
     (-yhat_1*(yhat_1 - 1), -yhat_1*yhat_2)
     """
-    soft, z = softmax_definition(n), softmax_symbols(n).z
-    diagonal = sp.factor(_in_outputs(sp.diff(soft[0], z[0]), n))
-    if n == 1:
-        return sp.ImmutableMatrix([[diagonal]])
-    off = sp.factor(_in_outputs(sp.diff(soft[0], z[1]), n))
-    return sp.ImmutableMatrix(n, n, lambda i, j: (_relabelled(diagonal, n, i) if i == j
-                                                  else _relabelled(off, n, i, j)))
+    return sp.ImmutableMatrix(n, n, lambda i, j: softmax_jacobian_entry(n, i, j))
 
 
 @cache
@@ -513,8 +526,9 @@ def softmax_output_delta(loss: str, n: int) -> tuple[sp.Expr, ...]:
 
     def derived(i: int) -> sp.Expr:
         if loss == "cross_entropy":
-            jacobian, slope = softmax_jacobian(n), LOSSES[loss].derivative
-            d = sp.Add(*[jacobian[k, i] * slope.xreplace({a: sym.a[k], y: sym.y[k]}) for k in range(n)])
+            slope = LOSSES[loss].derivative
+            d = sp.Add(*[softmax_jacobian_entry(n, k, i) * slope.xreplace({a: sym.a[k], y: sym.y[k]})
+                         for k in range(n)])
             other = sym.y[(i + 1) % n]
             return sp.expand(d.xreplace({other: 1 - sp.Add(*[yk for yk in sym.y if yk != other])}))
         total = sp.Add(*[term.xreplace({y: yk, a: sk}) for yk, sk in zip(sym.y, soft)])

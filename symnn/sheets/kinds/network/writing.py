@@ -15,7 +15,7 @@ from symnn.core.calculus import (
     ACTIVATIONS,
     Activation,
     softmax_definition,
-    softmax_jacobian,
+    softmax_jacobian_entry,
     softmax_symbols,
     x,
 )
@@ -110,13 +110,12 @@ def _define_activation(b: Builder, act: Activation, alpha: sp.Basic | None) -> N
 def define_softmax(b: Builder, n: int) -> None:
     """State softmax for n classes and its Jacobian, both from SymPy."""
     sym = softmax_symbols(n)
-    J = softmax_jacobian(n)
     b.say(f"Softmax turns the {n} pre-activations of each sample (a column) into probabilities that sum to 1:")
     b.equation(sp.Symbol("yhat_1"), softmax_definition(n)[0])
     b.say("and likewise for each class ", sp.Symbol("i"), ". SymPy differentiates this definition; written in the outputs, "
           "its Jacobian is")
-    b.equation(nt.Partial(sym.a[0], sym.z[0]), J[0, 0])
-    b.equation(nt.Partial(sym.a[0], sym.z[1]), J[0, 1])
+    b.equation(nt.Partial(sym.a[0], sym.z[0]), softmax_jacobian_entry(n, 0, 0))
+    b.equation(nt.Partial(sym.a[0], sym.z[1]), softmax_jacobian_entry(n, 0, 1))
 
 
 def show_rule_definitions(b: Builder, rules: Sequence[Rule], n_out: int) -> None:
