@@ -149,3 +149,39 @@ def test_rounding_and_places_of_exact_values(value):
     assert places == expected
     rounded = round_rational(value, places)
     assert abs(Fraction(int(rounded.p), int(rounded.q)) - Fraction(str(sp.N(value, 60)))) <= Fraction(1, 2 * 10**places)
+
+
+def _values_to_put_in(rng: random.Random) -> list[sp.Basic]:
+    special = [sp.Integer(0), sp.Integer(1), sp.Integer(-1), sp.Rational(1, 2), sp.Integer(2)]
+    drawn = [sp.Rational(rng.randint(-30, 30), rng.randint(1, 12)) for _ in range(6)]
+    z = sp.Rational(rng.randint(-20, 20), 10)
+    return special + drawn + [1 / (1 + sp.exp(-z)), sp.exp(z), sp.log(2) * z]
+
+
+def test_putting_numbers_in_unevaluated_builds_the_tree_the_evaluate_context_builds():
+    """Every built-in output-delta rule and loss term, with numbers that would collapse terms if evaluated
+    (0, 1, −1) and ones that stay symbolic (e^z): the explicit rebuild and the context give the same tree;
+    a Piecewise (ReLU-type rules) goes through the context."""
+    from symnn.core.calculus import ACTIVATIONS, LOSSES, a, y
+    from symnn.sheets.kinds.network.derivation import _output_delta_rules, put_in_unevaluated
+
+    yhat, z = sp.Symbol("yhat"), sp.Symbol("z")
+    rng = random.Random(12)
+    forms = []
+    for loss in LOSSES.values():
+        forms += [(loss.term, (y, a)), (-loss.term, (y, a))]
+        for act in ACTIVATIONS.values():
+            alpha = sp.Rational(1, 100) if act.has_alpha else None
+            for scale in (sp.Integer(1), sp.Rational(1, 3)):
+                forms.append((_output_delta_rules(loss, act, alpha, scale)[2], (yhat, y, z)))
+    checked = 0
+    for form, symbols in forms:
+        for _ in range(6):
+            values = dict(zip(symbols, (rng.choice(_values_to_put_in(rng)) for _ in symbols)))
+            with sp.evaluate(False):
+                expected = form.xreplace(values)
+            got = put_in_unevaluated(form, values)
+            assert sp.srepr(got) == sp.srepr(expected), (form, values)
+            assert latex(got) == latex(expected)
+            checked += 1
+    assert checked == len(forms) * 6 and any(f.has(sp.Piecewise) for f, _ in forms)
