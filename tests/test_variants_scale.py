@@ -9,6 +9,7 @@ with the Fraction form it replaced.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pickle
 import random
@@ -185,3 +186,75 @@ def test_putting_numbers_in_unevaluated_builds_the_tree_the_evaluate_context_bui
             assert latex(got) == latex(expected)
             checked += 1
     assert checked == len(forms) * 6 and any(f.has(sp.Piecewise) for f, _ in forms)
+
+
+# ----- files written as the variants come --------------------------------------------------------
+
+
+@pytest.mark.parametrize("formats", [("md", "json", "moodle"), ("json",), ("moodle", "qti"), ("md",)])
+def test_files_written_as_variants_come_are_the_files_rendered_at_the_end(tmp_path, formats):
+    from symnn.core.io import StagedFiles, write_files
+    from symnn.sheets.variants import VariantFiles, render_files
+
+    lean = "qti" not in formats
+    variants = generate_variants(BP231, 3, seed=4, lean=lean)
+    # the plain path: key and Moodle documents from the whole variants (no pre-written text)
+    whole = [dataclasses.replace(v, moodle_xml="", key_json="") for v in variants]
+    write_files(tmp_path / "a", render_files(whole, 4, "s", tmp_path / "a", formats))
+    with StagedFiles(tmp_path / "b") as staged:
+        files = VariantFiles(staged, 4, "s", tmp_path / "b", formats)
+        for v in variants:
+            files.add(v)
+        files.finish()
+        staged.commit()
+    a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
+    assert a == b and len(a) == 2 * 3 * ("md" in formats) + ("json" in formats) + ("moodle" in formats) + 2 * ("qti" in formats)
+    assert len(staged) == len(b)
+
+
+def _files(folder):
+    return {p.name: (p.read_bytes(), p.stat().st_mode) for p in sorted(folder.iterdir())}
+
+
+def test_staged_files_change_nothing_until_commit_and_clean_up_after_a_failure(tmp_path):
+    from symnn.core.io import STAGING_PREFIX, StagedFiles
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "s-key.json").write_text("old key")
+    (out / "s-v009-student.md").write_text("old sheet")
+    (out / "notes.txt").write_text("mine")
+    before = _files(out)
+    with pytest.raises(RuntimeError), StagedFiles(out, lambda name: name.startswith("s-")) as staged:
+        staged.write(out / "s-v001-student.md", "new")
+        staged.append(out / "s-key.json", "new ")
+        staged.append(out / "s-key.json", "key")
+        visible = {p.name: (p.read_bytes(), p.stat().st_mode) for p in out.iterdir() if p.is_file()}
+        assert visible == before and any(p.name.startswith(STAGING_PREFIX) for p in out.iterdir())
+        raise RuntimeError("a variant failed")
+    assert _files(out) == before  # nothing renamed, no staging folder left
+    with StagedFiles(out, lambda name: name.startswith("s-")) as staged:
+        staged.write(out / "s-v001-student.md", "new")
+        staged.append(out / "s-key.json", "new ")
+        staged.append(out / "s-key.json", "key")
+        staged.commit()
+    after = _files(out)
+    assert sorted(after) == ["notes.txt", "s-key.json", "s-v001-student.md"]  # v009 superseded, notes kept
+    assert after["s-key.json"][0] == b"new key" and after["s-key.json"][1] == after["s-v001-student.md"][1]
+    fresh = tmp_path / "fresh"
+    with pytest.raises(RuntimeError), StagedFiles(fresh) as staged:
+        staged.write(fresh / "a.md", "x")
+        raise RuntimeError
+    assert not fresh.exists()  # a folder the failed run made is removed again
+
+
+def test_variants_in_a_pool_stream_the_reference_files(tmp_path):
+    """The command with --jobs 2 (files written as chunks arrive) writes what one process writes."""
+    from symnn.cli import main
+
+    spec = tmp_path / "bp.toml"
+    spec.write_text(BP231, encoding="utf-8")
+    argv = ["variants", str(spec), "--count", "12", "--seed", "3", "--format", "md,json,moodle", "--quiet"]
+    assert main([*argv, "--jobs", "2", "--out", str(tmp_path / "two")]) == 0
+    assert main([*argv, "--jobs", "1", "--out", str(tmp_path / "one")]) == 0
+    assert _files(tmp_path / "one") == _files(tmp_path / "two") and len(_files(tmp_path / "one")) == 26
