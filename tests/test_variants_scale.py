@@ -308,3 +308,15 @@ def test_printers_reading_signs_off_products_print_what_sympy_prints(expr):
     assert SheetLatexPrinter().doprint(expr) == SheetLatexPrinter(sympy_copy=False).doprint(expr)
     assert _RememberingStrPrinter().doprint(expr) == _RememberingStrPrinter(sympy_copy=False).doprint(expr) \
         == sp.sstr(expr)
+
+
+def test_matrix_rows_are_tolist():
+    from symnn.core.decimals import matrix_rows
+
+    rng = random.Random(3)
+    for rows, cols in [(0, 0), (0, 2), (2, 0), (1, 1), (3, 2), (2, 5)]:
+        values = [sp.Rational(rng.randint(-9, 9), rng.randint(1, 4)) * (sp.exp(_X) if rng.random() < 0.3 else 1)
+                  for _ in range(rows * cols)]
+        for m in (sp.ImmutableMatrix(rows, cols, values), sp.Matrix(rows, cols, values)):
+            assert matrix_rows(m) == m.tolist()
+            assert all(type(a) is type(b) for r, t in zip(matrix_rows(m), m.tolist()) for a, b in zip(r, t))

@@ -224,7 +224,7 @@ def digits_for(value: sp.Basic, decimals: int) -> int:
 def is_exact_decimal(value: sp.Basic) -> bool:
     """Whether the value, printed, is already its own decimal (a terminating rational)."""
     if isinstance(value, sp.MatrixBase):
-        return all(is_exact_decimal(v) for row in value.tolist() for v in row)
+        return all(is_exact_decimal(v) for row in matrix_rows(value) for v in row)
     return bool(isinstance(value, sp.Rational) and terminating(value))
 
 
@@ -232,7 +232,7 @@ def approximate(value: sp.Basic, decimals: int) -> sp.Basic:
     """The decimal shown after ``≈``: the value rounded, entry by entry for a matrix."""
     if isinstance(value, sp.MatrixBase):
         return sp.ImmutableMatrix(
-            value.shape[0], value.shape[1], [approximate(v, decimals) for row in value.tolist() for v in row]
+            value.shape[0], value.shape[1], [approximate(v, decimals) for row in matrix_rows(value) for v in row]
         )
     return round_rational(value, digits_for(value, decimals))
 
@@ -240,8 +240,20 @@ def approximate(value: sp.Basic, decimals: int) -> sp.Basic:
 def to_float(value: sp.Basic) -> float | list[list[float]]:
     """A correctly rounded float (or rows of them) for JSON; the exact value stays the record."""
     if isinstance(value, sp.MatrixBase):
-        return [[to_finite_float(v) for v in row] for row in value.tolist()]
+        return [[to_finite_float(v) for v in row] for row in matrix_rows(value)]
     return to_finite_float(value)
+
+
+def matrix_rows(m: Any) -> list[list[Any]]:
+    """``m.tolist()``; for an immutable matrix read off the entries it holds as its arguments (``tolist``
+    converts its internal representation afresh at every call, and a worked solution reads each value's
+    entries many times)."""
+    if type(m) is sp.ImmutableDenseMatrix:
+        rows, cols = int(m.rows), int(m.cols)
+        flat = m.args[2].args
+        if len(flat) == rows * cols:
+            return [list(flat[i * cols:(i + 1) * cols]) for i in range(rows)]
+    return list(m.tolist())
 
 
 SYMPY_COPIED = sp.__version__.split(".")[:2] == ["1", "14"]
@@ -433,6 +445,6 @@ _STR = _RememberingStrPrinter()
 def exact_text(value: sp.Basic) -> str:
     """Plain-text exact value: SymPy's string form (``sp.sstr``); matrices as nested lists of rows."""
     if isinstance(value, sp.MatrixBase):
-        rows = ", ".join("[" + ", ".join(_STR.doprint(v) for v in row) + "]" for row in value.tolist())
+        rows = ", ".join("[" + ", ".join(_STR.doprint(v) for v in row) + "]" for row in matrix_rows(value))
         return f"[{rows}]"
     return str(_STR.doprint(value))

@@ -14,7 +14,15 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter, _between_two_numbers_p
 from sympy.printing.str import StrPrinter
 
-from symnn.core.decimals import SYMPY_COPIED, approximate, is_exact_decimal, minus_sign, rational_text, terminating
+from symnn.core.decimals import (
+    SYMPY_COPIED,
+    approximate,
+    is_exact_decimal,
+    matrix_rows,
+    minus_sign,
+    rational_text,
+    terminating,
+)
 from symnn.sheets.steps import Inline, Quantity, Run, Text, run
 
 MEMO_SIZE = 1 << 17
@@ -67,7 +75,7 @@ class SheetLatexPrinter(LatexPrinter):  # type: ignore[misc]
         environment = self._settings["mat_str"]
         if environment in (None, "array"):
             return str(super()._print_matrix_contents(expr))
-        rows = [" & ".join(self._print(e) for e in row) for row in expr.tolist()]
+        rows = [" & ".join(self._print(e) for e in row) for row in matrix_rows(expr)]
         return r"\begin{%s}%s\end{%s}" % (environment, r"\\".join(rows), environment)
 
     def _print_Exp1(self, expr: Any) -> str:
@@ -401,7 +409,7 @@ LONGEST_ENTRY = 250
 
 def readable(form: sp.Basic) -> bool:
     """Whether every entry of a form prints in at most :data:`LONGEST_ENTRY` characters."""
-    entries = [e for row in form.tolist() for e in row] if isinstance(form, sp.MatrixBase) else [form]
+    entries = [e for row in matrix_rows(form) for e in row] if isinstance(form, sp.MatrixBase) else [form]
     return all(len(latex(e)) <= LONGEST_ENTRY for e in entries)
 
 
