@@ -320,3 +320,22 @@ def test_matrix_rows_are_tolist():
         for m in (sp.ImmutableMatrix(rows, cols, values), sp.Matrix(rows, cols, values)):
             assert matrix_rows(m) == m.tolist()
             assert all(type(a) is type(b) for r, t in zip(matrix_rows(m), m.tolist()) for a, b in zip(r, t))
+
+
+def test_variants_sent_back_as_texts_write_the_same_files(tmp_path):
+    from symnn.core.io import StagedFiles
+    from symnn.sheets.variants import VariantFiles, make_variants
+
+    whole = make_variants(BP231, "<t>", 5, (2, 3), lean=True)
+    texts = make_variants(BP231, "<t>", 5, (2, 3), lean=True, texts=True)
+    assert all(t.key == {} and t.moodle is None for t in texts)
+    assert [dataclasses.replace(w, key={}, moodle=None) for w in whole] == texts
+    assert make_variants(BP231, "<t>", 5, (2,), texts=True)[0].key  # not lean (QTI asked): nothing dropped
+    for name, variants in (("whole", whole), ("texts", texts)):
+        with StagedFiles(tmp_path / name) as staged:
+            files = VariantFiles(staged, 5, "s", tmp_path / name, ("md", "json", "moodle"))
+            for v in variants:
+                files.add(v)
+            files.finish()
+            staged.commit()
+    assert _files(tmp_path / "whole") == _files(tmp_path / "texts")

@@ -61,13 +61,14 @@ def _generate(args: argparse.Namespace, text: str, jobs: int, lean: bool) -> Gen
 
         with cluster_executor(args.scheduler) as executor:
             yield from iter_variants(text, args.count, args.seed, args.spec, args.decimals, executor, args.detail,
-                                     lean)
+                                     lean, texts=True)
         return
     if jobs == 1:
         yield from iter_variants(text, args.count, args.seed, args.spec, args.decimals, detail=args.detail)
         return
     with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start) as pool:
-        yield from iter_variants(text, args.count, args.seed, args.spec, args.decimals, pool, args.detail, lean)
+        yield from iter_variants(text, args.count, args.seed, args.spec, args.decimals, pool, args.detail, lean,
+                                 texts=True)  # VariantFiles writes from the texts alone
 
 
 def run(args: argparse.Namespace) -> int:

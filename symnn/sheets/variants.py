@@ -226,9 +226,16 @@ def key_document(seed: int, variants: Sequence[Variant]) -> str:
 
 
 def make_variants(text: str, source: str, seed: int, numbers: Sequence[int], decimals: int = 3,
-                  detail: str = "full", lean: bool = False) -> list[Variant]:
-    """:func:`make_variant` for each of ``numbers``: one task of a pool (a top-level, picklable function)."""
-    return [make_variant(text, source, seed, n, decimals, detail, lean) for n in numbers]
+                  detail: str = "full", lean: bool = False, texts: bool = False) -> list[Variant]:
+    """:func:`make_variant` for each of ``numbers``: one task of a pool (a top-level, picklable function).
+
+    With ``texts`` (and ``lean``) a variant comes back with only what its files are written from (its
+    sheets, :attr:`~Variant.key_json` and :attr:`~Variant.moodle_xml`): its key dict and question
+    category, which it would otherwise also carry, cost a quarter of a millisecond to send back."""
+    made = [make_variant(text, source, seed, n, decimals, detail, lean) for n in numbers]
+    if texts and lean:
+        made = [dataclasses.replace(v, key={}, moodle=None) for v in made]
+    return made
 
 
 def _prose(line: Sequence[Any]) -> Any:
@@ -264,9 +271,11 @@ def generate_variants(text: str, count: int, seed: int, source: str = "<text>", 
 
 
 def iter_variants(text: str, count: int, seed: int, source: str = "<text>", decimals: int = 3,
-                  executor: Executor | None = None, detail: str = "full", lean: bool = False) -> Iterator[Variant]:
+                  executor: Executor | None = None, detail: str = "full", lean: bool = False,
+                  texts: bool = False) -> Iterator[Variant]:
     """:func:`generate_variants` one by one, in order, each as soon as it and those before it are made;
-    a variant is not kept here once given (a large class's variants need not all be held at once)."""
+    a variant is not kept here once given (a large class's variants need not all be held at once).
+    ``texts``: variants made on ``executor`` carry only their files' texts (see :func:`make_variants`)."""
     from symnn.core.progress import progress
 
     check_count(count)
@@ -278,7 +287,8 @@ def iter_variants(text: str, count: int, seed: int, source: str = "<text>", deci
     first = make_variant(text, source, seed, 1, decimals, detail, lean)
     size = chunk_size(count)
     futures = deque(executor.submit(make_variants, text, source, seed,
-                                    tuple(range(start, min(start + size, count + 1))), decimals, detail, lean)
+                                    tuple(range(start, min(start + size, count + 1))), decimals, detail, lean,
+                                    texts)
                     for start in range(2, count + 1, size))
 
     def finished() -> Iterator[Variant]:
