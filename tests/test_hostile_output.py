@@ -148,3 +148,31 @@ def test_kill_9_during_variants_keeps_the_previous_run(tmp_path):
     after = snapshot(out)
     assert set(after) == set(before) and after != before
     assert not any(k.startswith(STAGING_PREFIX) for k in after)
+
+
+def test_kill_9_while_a_pool_streams_variants_keeps_the_previous_run(tmp_path):
+    """--jobs 2 writes each variant's files into the staging folder as it arrives: killed when some are
+    there, the folder still shows the previous run only."""
+    spec = tmp_path / "t.toml"
+    spec.write_text(TEMPLATE, encoding="utf-8")
+    out = tmp_path / "v"
+    argv = ["-m", "symnn", "variants", str(spec), "--count", "400", "--out", str(out), "--format", "md,json,moodle",
+            "--jobs", "2", "--quiet"]
+    subprocess.run([sys.executable, *argv, "--seed", "1"], cwd=ROOT, check=True)
+    before = snapshot(out)
+    child = subprocess.Popen([sys.executable, *argv, "--seed", "2"], cwd=ROOT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        staged = 0
+        while staged < 20 and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            staged = sum(len(list(p.iterdir())) for p in out.iterdir() if p.name.startswith(STAGING_PREFIX))
+    finally:
+        os.killpg(child.pid, signal.SIGKILL)  # the command and its pool workers
+        child.wait()
+    assert staged >= 20, "the run ended before its files were staged"
+    visible = {k: v for k, v in snapshot(out).items() if not k.startswith(STAGING_PREFIX)}
+    assert visible == before
+    subprocess.run([sys.executable, *argv, "--seed", "2"], cwd=ROOT, check=True)
+    after = snapshot(out)
+    assert set(after) == set(before) and after != before

@@ -9,6 +9,7 @@ with the Fraction form it replaced.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pickle
 import random
@@ -18,6 +19,8 @@ from fractions import Fraction
 
 import pytest
 import sympy as sp
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from sympy.printing.latex import LatexPrinter
 
 from symnn.core.decimals import _rounded_units, digits_for, exact_text, round_fraction, round_rational
@@ -149,3 +152,190 @@ def test_rounding_and_places_of_exact_values(value):
     assert places == expected
     rounded = round_rational(value, places)
     assert abs(Fraction(int(rounded.p), int(rounded.q)) - Fraction(str(sp.N(value, 60)))) <= Fraction(1, 2 * 10**places)
+
+
+def _values_to_put_in(rng: random.Random) -> list[sp.Basic]:
+    special = [sp.Integer(0), sp.Integer(1), sp.Integer(-1), sp.Rational(1, 2), sp.Integer(2)]
+    drawn = [sp.Rational(rng.randint(-30, 30), rng.randint(1, 12)) for _ in range(6)]
+    z = sp.Rational(rng.randint(-20, 20), 10)
+    return special + drawn + [1 / (1 + sp.exp(-z)), sp.exp(z), sp.log(2) * z]
+
+
+def test_putting_numbers_in_unevaluated_builds_the_tree_the_evaluate_context_builds():
+    """Every built-in output-delta rule and loss term, with numbers that would collapse terms if evaluated
+    (0, 1, −1) and ones that stay symbolic (e^z): the explicit rebuild and the context give the same tree;
+    a Piecewise (ReLU-type rules) goes through the context."""
+    from symnn.core.calculus import ACTIVATIONS, LOSSES, a, y
+    from symnn.sheets.kinds.network.derivation import _output_delta_rules, put_in_unevaluated
+
+    yhat, z = sp.Symbol("yhat"), sp.Symbol("z")
+    rng = random.Random(12)
+    forms = []
+    for loss in LOSSES.values():
+        forms += [(loss.term, (y, a)), (-loss.term, (y, a))]
+        for act in ACTIVATIONS.values():
+            alpha = sp.Rational(1, 100) if act.has_alpha else None
+            for scale in (sp.Integer(1), sp.Rational(1, 3)):
+                forms.append((_output_delta_rules(loss, act, alpha, scale)[2], (yhat, y, z)))
+    checked = 0
+    for form, symbols in forms:
+        for _ in range(6):
+            values = dict(zip(symbols, (rng.choice(_values_to_put_in(rng)) for _ in symbols)))
+            with sp.evaluate(False):
+                expected = form.xreplace(values)
+            got = put_in_unevaluated(form, values)
+            assert sp.srepr(got) == sp.srepr(expected), (form, values)
+            assert latex(got) == latex(expected)
+            checked += 1
+    assert checked == len(forms) * 6 and any(f.has(sp.Piecewise) for f, _ in forms)
+
+
+# ----- files written as the variants come --------------------------------------------------------
+
+
+@pytest.mark.parametrize("formats", [("md", "json", "moodle"), ("json",), ("moodle", "qti"), ("md",)])
+def test_files_written_as_variants_come_are_the_files_rendered_at_the_end(tmp_path, formats):
+    from symnn.core.io import StagedFiles, write_files
+    from symnn.sheets.variants import VariantFiles, render_files
+
+    lean = "qti" not in formats
+    variants = generate_variants(BP231, 3, seed=4, lean=lean)
+    # the plain path: key and Moodle documents from the whole variants (no pre-written text)
+    whole = [dataclasses.replace(v, moodle_xml="", key_json="") for v in variants]
+    write_files(tmp_path / "a", render_files(whole, 4, "s", tmp_path / "a", formats))
+    with StagedFiles(tmp_path / "b") as staged:
+        files = VariantFiles(staged, 4, "s", tmp_path / "b", formats)
+        for v in variants:
+            files.add(v)
+        files.finish()
+        staged.commit()
+    a, b = _files(tmp_path / "a"), _files(tmp_path / "b")
+    assert a == b and len(a) == 2 * 3 * ("md" in formats) + ("json" in formats) + ("moodle" in formats) + 2 * ("qti" in formats)
+    assert len(staged) == len(b)
+
+
+def _files(folder):
+    return {p.name: (p.read_bytes(), p.stat().st_mode) for p in sorted(folder.iterdir())}
+
+
+def test_staged_files_change_nothing_until_commit_and_clean_up_after_a_failure(tmp_path):
+    from symnn.core.io import STAGING_PREFIX, StagedFiles
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "s-key.json").write_text("old key")
+    (out / "s-v009-student.md").write_text("old sheet")
+    (out / "notes.txt").write_text("mine")
+    before = _files(out)
+    with pytest.raises(RuntimeError), StagedFiles(out, lambda name: name.startswith("s-")) as staged:
+        staged.write(out / "s-v001-student.md", "new")
+        staged.append(out / "s-key.json", "new ")
+        staged.append(out / "s-key.json", "key")
+        visible = {p.name: (p.read_bytes(), p.stat().st_mode) for p in out.iterdir() if p.is_file()}
+        assert visible == before and any(p.name.startswith(STAGING_PREFIX) for p in out.iterdir())
+        raise RuntimeError("a variant failed")
+    assert _files(out) == before  # nothing renamed, no staging folder left
+    with StagedFiles(out, lambda name: name.startswith("s-")) as staged:
+        staged.write(out / "s-v001-student.md", "new")
+        staged.append(out / "s-key.json", "new ")
+        staged.append(out / "s-key.json", "key")
+        staged.commit()
+    after = _files(out)
+    assert sorted(after) == ["notes.txt", "s-key.json", "s-v001-student.md"]  # v009 superseded, notes kept
+    assert after["s-key.json"][0] == b"new key" and after["s-key.json"][1] == after["s-v001-student.md"][1]
+    fresh = tmp_path / "fresh"
+    with pytest.raises(RuntimeError), StagedFiles(fresh) as staged:
+        staged.write(fresh / "a.md", "x")
+        raise RuntimeError
+    assert not fresh.exists()  # a folder the failed run made is removed again
+
+
+def test_variants_in_a_pool_stream_the_reference_files(tmp_path):
+    """The command with --jobs 2 (files written as chunks arrive) writes what one process writes."""
+    from symnn.cli import main
+
+    spec = tmp_path / "bp.toml"
+    spec.write_text(BP231, encoding="utf-8")
+    argv = ["variants", str(spec), "--count", "12", "--seed", "3", "--format", "md,json,moodle", "--quiet"]
+    assert main([*argv, "--jobs", "2", "--out", str(tmp_path / "two")]) == 0
+    assert main([*argv, "--jobs", "1", "--out", str(tmp_path / "one")]) == 0
+    assert _files(tmp_path / "one") == _files(tmp_path / "two") and len(_files(tmp_path / "one")) == 26
+
+
+# ----- SymPy's printing methods with the sign of a product read off its leading factor -----------
+
+_X, _Y = sp.Symbol("x"), sp.Symbol("y", positive=True)
+_leaves = st.one_of(
+    st.builds(sp.Rational, st.integers(-40, 40), st.integers(1, 12)),
+    st.sampled_from([_X, _Y, sp.S.NegativeOne, sp.S.Zero, sp.S.One, sp.S.Half, sp.E, sp.Float(0.5), sp.zoo, sp.pi]),
+)
+
+
+def _node(children: st.SearchStrategy[sp.Basic]) -> st.SearchStrategy[sp.Basic]:
+    def build(kind: str, args: list[sp.Basic]) -> sp.Basic:
+        a, b = args[0], args[1 % len(args)]
+        return {"add": lambda: sp.Add(*args), "add_": lambda: sp.Add(*args, evaluate=False),
+                "mul": lambda: sp.Mul(*args), "mul_": lambda: sp.Mul(*args, evaluate=False),
+                "neg": lambda: -a, "pow": lambda: sp.Pow(a, sp.Integer(-1)), "pow_": lambda: sp.Pow(a, 2, evaluate=False), "powv": lambda: sp.Pow(a, -b),
+                "exp": lambda: sp.exp(-a), "log": lambda: sp.log(1 + b ** 2), "div": lambda: a / (1 + sp.exp(b))}[kind]()
+    kinds = st.sampled_from(["add", "add_", "mul", "mul_", "neg", "pow", "pow_", "powv", "exp", "log", "div"])
+    return st.builds(build, kinds, st.lists(children, min_size=1, max_size=4))
+
+
+_expressions = st.recursive(_leaves, _node, max_leaves=12)
+
+
+def test_minus_sign_is_could_extract_minus_sign():
+    from symnn.core.decimals import minus_sign
+
+    for expr in [sp.Mul(sp.Rational(-3, 2), _X, evaluate=False), sp.Mul(0, _X, evaluate=False), sp.Mul(_X, -2, evaluate=False),
+                 -_X * _Y, sp.Mul(sp.Float(-0.5), _X), sp.Mul(sp.zoo, _X), sp.Mul(-1, sp.zoo, evaluate=False), sp.Mul(-2, sp.nan, _X, evaluate=False),
+                 sp.Mul(sp.Rational(-1, 2), 3, _X, evaluate=False), _X - _Y]:
+        assert minus_sign(expr) == expr.could_extract_minus_sign(), expr
+
+
+@given(_expressions)
+def test_printers_reading_signs_off_products_print_what_sympy_prints(expr):
+    """The copies of SymPy's methods in the LaTeX and string printers give SymPy's text (random sums,
+    products, powers, exponentials and logarithms, evaluated and not, with 0, ±1, floats and zoo)."""
+    from symnn.core.decimals import SYMPY_COPIED, _RememberingStrPrinter, minus_sign
+
+    assert SYMPY_COPIED  # the SymPy these copies come from: else they are not used, and this test says so
+    assume(not expr.has(sp.nan))  # SymPy's own string printer fails on some products with nan
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, sp.Basic):
+            assert minus_sign(node) == node.could_extract_minus_sign()
+    assert SheetLatexPrinter().doprint(expr) == SheetLatexPrinter(sympy_copy=False).doprint(expr)
+    assert _RememberingStrPrinter().doprint(expr) == _RememberingStrPrinter(sympy_copy=False).doprint(expr) \
+        == sp.sstr(expr)
+
+
+def test_matrix_rows_are_tolist():
+    from symnn.core.decimals import matrix_rows
+
+    rng = random.Random(3)
+    for rows, cols in [(0, 0), (0, 2), (2, 0), (1, 1), (3, 2), (2, 5)]:
+        values = [sp.Rational(rng.randint(-9, 9), rng.randint(1, 4)) * (sp.exp(_X) if rng.random() < 0.3 else 1)
+                  for _ in range(rows * cols)]
+        for m in (sp.ImmutableMatrix(rows, cols, values), sp.Matrix(rows, cols, values)):
+            assert matrix_rows(m) == m.tolist()
+            assert all(type(a) is type(b) for r, t in zip(matrix_rows(m), m.tolist()) for a, b in zip(r, t))
+
+
+def test_variants_sent_back_as_texts_write_the_same_files(tmp_path):
+    from symnn.core.io import StagedFiles
+    from symnn.sheets.variants import VariantFiles, make_variants
+
+    whole = make_variants(BP231, "<t>", 5, (2, 3), lean=True)
+    texts = make_variants(BP231, "<t>", 5, (2, 3), lean=True, texts=True)
+    assert all(t.key == {} and t.moodle is None for t in texts)
+    assert [dataclasses.replace(w, key={}, moodle=None) for w in whole] == texts
+    assert make_variants(BP231, "<t>", 5, (2,), texts=True)[0].key  # not lean (QTI asked): nothing dropped
+    for name, variants in (("whole", whole), ("texts", texts)):
+        with StagedFiles(tmp_path / name) as staged:
+            files = VariantFiles(staged, 5, "s", tmp_path / name, ("md", "json", "moodle"))
+            for v in variants:
+                files.add(v)
+            files.finish()
+            staged.commit()
+    assert _files(tmp_path / "whole") == _files(tmp_path / "texts")

@@ -6,6 +6,8 @@ import argparse
 import gc
 import os
 import sys
+from collections.abc import Generator
+from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,35 +49,36 @@ def _worker_start() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-def _generate(args: argparse.Namespace, text: str, jobs: int, lean: bool) -> list[Variant]:
-    """The variants, on the cluster, in this process or in a pool of ``jobs`` processes."""
+def _generate(args: argparse.Namespace, text: str, jobs: int, lean: bool) -> Generator[Variant, None, None]:
+    """The variants in order, as they are made: on the cluster, in this process or in a pool of ``jobs``
+    processes (which lives until the last is given)."""
     from concurrent.futures import ProcessPoolExecutor
 
-    from symnn.sheets.templates import load_template
-    from symnn.sheets.variants import generate_variants
+    from symnn.sheets.variants import iter_variants
 
     if args.scheduler:
         from symnn.commands.cluster import cluster_executor
 
-        load_template(text, args.spec)  # a bad sheet fails here, before any task is sent
         with cluster_executor(args.scheduler) as executor:
-            return generate_variants(text, args.count, args.seed, args.spec, args.decimals, executor, args.detail,
-                                     lean)
-    gc.set_threshold(*GC_THRESHOLDS)
+            yield from iter_variants(text, args.count, args.seed, args.spec, args.decimals, executor, args.detail,
+                                     lean, texts=True)
+        return
     if jobs == 1:
-        return generate_variants(text, args.count, args.seed, args.spec, args.decimals, detail=args.detail)
-    load_template(text, args.spec)  # a bad sheet fails here, before any worker starts
+        yield from iter_variants(text, args.count, args.seed, args.spec, args.decimals, detail=args.detail)
+        return
     with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start) as pool:
-        return generate_variants(text, args.count, args.seed, args.spec, args.decimals, pool, args.detail, lean)
+        yield from iter_variants(text, args.count, args.seed, args.spec, args.decimals, pool, args.detail, lean,
+                                 texts=True)  # VariantFiles writes from the texts alone
 
 
 def run(args: argparse.Namespace) -> int:
-    """Draw, solve and check every variant (in ``--jobs`` processes); write the files when all are done."""
+    """Draw, solve and check every variant (in ``--jobs`` processes), writing each one's files as it comes
+    into a staging folder; the files are renamed into place only when every variant is done."""
     from symnn.commands.table import terminal_safe
-    from symnn.core.io import read_text, safe_stem, write_files
+    from symnn.core.io import StagedFiles, read_text, safe_stem
     from symnn.errors import SymnnError
     from symnn.sheets.templates import load_template
-    from symnn.sheets.variants import check_count, render_files, superseded_by_run
+    from symnn.sheets.variants import VariantFiles, check_count, superseded_by_run
 
     check_count(args.count)
     formats = parse_formats(args.format)
@@ -86,18 +89,26 @@ def run(args: argparse.Namespace) -> int:
     text = read_text(args.spec, "a sheet file")
     jobs = args.jobs or os.cpu_count() or 1
     lean = "qti" not in formats  # only the QTI export reads what each Moodle question asks
-    thresholds = gc.get_threshold()
-    try:
-        variants = _generate(args, text, jobs, lean)
-    finally:
-        gc.set_threshold(*thresholds)
+    template = load_template(text, args.spec)  # a bad sheet fails here, before any folder or worker
     out = Path(args.out)
     stem = safe_stem(Path(args.spec).stem)
-    files = render_files(variants, args.seed, stem, out, formats, args.decimals)
-    write_files(out, files, superseded_by_run(stem))
+    count = draws = 0
+    thresholds = gc.get_threshold()
+    with StagedFiles(out, superseded_by_run(stem)) as staged:  # nothing is renamed into place before commit
+        files = VariantFiles(staged, args.seed, stem, out, formats, args.decimals)
+        gc.set_threshold(*GC_THRESHOLDS)
+        try:
+            with closing(_generate(args, text, jobs, lean)) as variants:  # a failed write stops the pool too
+                for variant in variants:
+                    files.add(variant)
+                    count, draws = count + 1, draws + variant.draws
+        finally:
+            gc.set_threshold(*thresholds)
+        files.finish()
+        staged.commit()
     if not args.quiet:
-        redrawn = sum(v.draws for v in variants) - len(variants) * len(load_template(text, args.spec).exercises)
-        print(terminal_safe(f"wrote {len(files)} files for {len(variants)} variants to {out} ({redrawn} draws rejected)"),
+        redrawn = draws - count * len(template.exercises)
+        print(terminal_safe(f"wrote {len(staged)} files for {count} variants to {out} ({redrawn} draws rejected)"),
               file=sys.stderr)
     return 0
 

@@ -24,6 +24,8 @@ from functools import lru_cache
 from typing import Any
 
 import sympy as sp
+from sympy.printing.precedence import PRECEDENCE
+from sympy.printing.precedence import precedence as sympy_precedence
 from sympy.printing.str import StrPrinter
 
 from symnn.core.balls import NotFinite
@@ -222,7 +224,7 @@ def digits_for(value: sp.Basic, decimals: int) -> int:
 def is_exact_decimal(value: sp.Basic) -> bool:
     """Whether the value, printed, is already its own decimal (a terminating rational)."""
     if isinstance(value, sp.MatrixBase):
-        return all(is_exact_decimal(v) for row in value.tolist() for v in row)
+        return all(is_exact_decimal(v) for row in matrix_rows(value) for v in row)
     return bool(isinstance(value, sp.Rational) and terminating(value))
 
 
@@ -230,7 +232,7 @@ def approximate(value: sp.Basic, decimals: int) -> sp.Basic:
     """The decimal shown after ``≈``: the value rounded, entry by entry for a matrix."""
     if isinstance(value, sp.MatrixBase):
         return sp.ImmutableMatrix(
-            value.shape[0], value.shape[1], [approximate(v, decimals) for row in value.tolist() for v in row]
+            value.shape[0], value.shape[1], [approximate(v, decimals) for row in matrix_rows(value) for v in row]
         )
     return round_rational(value, digits_for(value, decimals))
 
@@ -238,8 +240,54 @@ def approximate(value: sp.Basic, decimals: int) -> sp.Basic:
 def to_float(value: sp.Basic) -> float | list[list[float]]:
     """A correctly rounded float (or rows of them) for JSON; the exact value stays the record."""
     if isinstance(value, sp.MatrixBase):
-        return [[to_finite_float(v) for v in row] for row in value.tolist()]
+        return [[to_finite_float(v) for v in row] for row in matrix_rows(value)]
     return to_finite_float(value)
+
+
+def matrix_rows(m: Any) -> list[list[Any]]:
+    """``m.tolist()``; for an immutable matrix read off the entries it holds as its arguments (``tolist``
+    converts its internal representation afresh at every call, and a worked solution reads each value's
+    entries many times)."""
+    if type(m) is sp.ImmutableDenseMatrix:
+        rows, cols = int(m.rows), int(m.cols)
+        flat = m.args[2].args
+        if len(flat) == rows * cols:
+            return [list(flat[i * cols:(i + 1) * cols]) for i in range(rows)]
+    return list(m.tolist())
+
+
+SYMPY_COPIED = sp.__version__.split(".")[:2] == ["1", "14"]
+"""Whether this is the SymPy version whose printing methods the printers here and in
+:mod:`symnn.sheets.render.printing` copy with :func:`minus_sign` in them (otherwise SymPy's own run)."""
+
+
+def minus_sign(expr: sp.Basic) -> bool:
+    """``expr.could_extract_minus_sign()``, read off the leading factor of a product.
+
+    SymPy's answer for a product is "its first factor is a negative number, and the product is not its
+    own negation"; it finds the second part by building the negated product, whose assumptions are then
+    queried afresh.  A product led by an exact rational is never its own negation (``Mul.__neg__``
+    changes or drops that factor, or it is 0 and not negative) unless it has a ``zoo`` or ``nan`` factor
+    (``-1·zoo`` is its own negation); one led by anything but a number has no minus sign to extract.
+    Both are answered here, anything else by SymPy."""
+    if type(expr) is sp.Mul:
+        args = expr.args
+        first = args[0]
+        if not first.is_Number:
+            return False
+        if isinstance(first, sp.Rational) and not any(a is sp.S.ComplexInfinity or a is sp.S.NaN for a in args):
+            return int(first.p) < 0
+    return bool(expr.could_extract_minus_sign())
+
+
+def precedence(item: Any) -> int:
+    """:func:`sympy.printing.precedence.precedence`, with a product's sign from :func:`minus_sign`."""
+    if type(item) is sp.Mul:
+        if any(hasattr(arg, "precedence") and isinstance(arg, sp.Function) and arg.precedence < PRECEDENCE["Mul"]
+               for arg in item.args):
+            return int(PRECEDENCE["Mul"])
+        return int(PRECEDENCE["Add"] if minus_sign(item) else PRECEDENCE["Mul"])
+    return int(sympy_precedence(item))
 
 
 class _RememberingStrPrinter(StrPrinter):  # type: ignore[misc]
@@ -248,9 +296,10 @@ class _RememberingStrPrinter(StrPrinter):  # type: ignore[misc]
     answer key writes the same powers and sums in many entries.  Floats are printed afresh (two
     Floats of different precision compare equal, and a Float prints by its depth)."""
 
-    def __init__(self) -> None:
+    def __init__(self, sympy_copy: bool = SYMPY_COPIED) -> None:
         super().__init__()
         self._memo: dict[sp.Basic, str] = {}
+        self._sympy_copy = sympy_copy
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
         if kwargs or not isinstance(expr, sp.Basic) or isinstance(expr, sp.Float):
@@ -267,6 +316,128 @@ class _RememberingStrPrinter(StrPrinter):  # type: ignore[misc]
         self._memo[expr] = text
         return text
 
+    # SymPy's own parenthesize, _print_Mul and _print_Add (SymPy 1.14), with the precedence of a product from
+    # :func:`precedence` (see :data:`SYMPY_COPIED`; a test compares them with SymPy's).
+
+    def parenthesize(self, item: Any, level: int, strict: bool = False) -> str:
+        if not self._sympy_copy:
+            return str(super().parenthesize(item, level, strict))
+        prec = precedence(item)
+        if prec < level or (not strict and prec <= level):
+            return "(%s)" % self._print(item)
+        return str(self._print(item))
+
+    def _print_Mul(self, expr: sp.Mul) -> str:  # noqa: C901 - SymPy's, kept as it is
+        if not self._sympy_copy:
+            return str(super()._print_Mul(expr))
+        from sympy.core.mul import _keep_coeff
+        from sympy.utilities.iterables import sift
+
+        Mul, Pow, S = sp.Mul, sp.Pow, sp.S
+        prec = precedence(expr)
+        # an unevaluated product: every factor shown as it stands
+        args = expr.args
+        if args[0] is S.One or any(isinstance(a, sp.Number) or a.is_Pow and all(ai.is_Integer for ai in a.args)
+                                   for a in args[1:]):
+            d, n = sift(args, lambda x: isinstance(x, Pow) and bool(x.exp.as_coeff_Mul()[0] < 0), binary=True)
+            for i, di in enumerate(d):
+                if di.exp.is_Number:
+                    e = -di.exp
+                else:
+                    dargs = list(di.exp.args)
+                    dargs[0] = -dargs[0]
+                    e = Mul._from_args(dargs)
+                d[i] = Pow(di.base, e, evaluate=False) if e - 1 else di.base
+            pre = []
+            if n and not n[0].is_Add and minus_sign(n[0]):  # a negative first factor is not bracketed
+                pre = [self._print(n.pop(0))]
+            nfactors = pre + [self.parenthesize(a, prec, strict=False) for a in n]
+            if not nfactors:
+                nfactors = ["1"]
+            if len(d) > 1 and minus_sign(d[0]):  # nor the first of the denominator, unless alone
+                pre = [self._print(d.pop(0))]
+            else:
+                pre = []
+            dfactors = pre + [self.parenthesize(a, prec, strict=False) for a in d]
+            numerator, denominator = "*".join(nfactors), "*".join(dfactors)
+            if len(dfactors) > 1:
+                return "%s/(%s)" % (numerator, denominator)
+            if dfactors:
+                return "%s/%s" % (numerator, denominator)
+            return numerator
+
+        c, e = expr.as_coeff_Mul()
+        if c < 0:
+            expr = _keep_coeff(-c, e)
+            sign = "-"
+        else:
+            sign = ""
+        a: list[Any] = []  # the numerator's factors
+        b: list[Any] = []  # the denominator's
+        pow_paren = []  # powers with exponent -1 of a base with several factors
+        args = expr.as_ordered_factors() if self.order not in ("old", "none") else Mul.make_args(expr)
+
+        def apow(i: Any) -> Any:
+            base, exponent = i.as_base_exp()
+            eargs = list(Mul.make_args(exponent))
+            if eargs[0] is S.NegativeOne:
+                eargs = eargs[1:]
+            else:
+                eargs[0] = -eargs[0]
+            exponent = Mul._from_args(eargs)
+            if isinstance(i, Pow):
+                return i.func(base, exponent, evaluate=False)
+            return i.func(exponent, evaluate=False)
+
+        for item in args:
+            if item.is_commutative and isinstance(item, Pow) and bool(item.exp.as_coeff_Mul()[0] < 0):
+                if item.exp is not S.NegativeOne:
+                    b.append(apow(item))
+                else:
+                    if len(item.args[0].args) != 1 and isinstance(item.base, (Mul, Pow)):
+                        pow_paren.append(item)
+                    b.append(item.base)
+            elif item.is_Rational and item is not S.Infinity:
+                if item.p != 1:
+                    a.append(sp.Rational(item.p))
+                if item.q != 1:
+                    b.append(sp.Rational(item.q))
+            else:
+                a.append(item)
+        a = a or [S.One]
+        a_str = [self.parenthesize(x, prec, strict=False) for x in a]
+        b_str = [self.parenthesize(x, prec, strict=False) for x in b]
+        for item in pow_paren:
+            if item.base in b:
+                b_str[b.index(item.base)] = "(%s)" % b_str[b.index(item.base)]
+        if not b:
+            return sign + "*".join(a_str)
+        if len(b) == 1:
+            return sign + "*".join(a_str) + "/" + b_str[0]
+        return sign + "*".join(a_str) + "/(%s)" % "*".join(b_str)
+
+    def _print_Add(self, expr: sp.Add, order: Any = None) -> str:
+        if not self._sympy_copy:
+            return str(super()._print_Add(expr, order))
+        terms = self._as_ordered_terms(expr, order=order)
+        prec = sympy_precedence(expr)
+        parts = []
+        for term in terms:
+            t = self._print(term)
+            if t.startswith("-") and not term.is_Add:
+                sign = "-"
+                t = t[1:]
+            else:
+                sign = "+"
+            if precedence(term) < prec or term.is_Add:
+                parts.extend([sign, "(%s)" % t])
+            else:
+                parts.extend([sign, t])
+        sign = parts.pop(0)
+        if sign == "+":
+            sign = ""
+        return sign + " ".join(parts)
+
 
 _STR = _RememberingStrPrinter()
 
@@ -274,6 +445,6 @@ _STR = _RememberingStrPrinter()
 def exact_text(value: sp.Basic) -> str:
     """Plain-text exact value: SymPy's string form (``sp.sstr``); matrices as nested lists of rows."""
     if isinstance(value, sp.MatrixBase):
-        rows = ", ".join("[" + ", ".join(_STR.doprint(v) for v in row) + "]" for row in value.tolist())
+        rows = ", ".join("[" + ", ".join(_STR.doprint(v) for v in row) + "]" for row in matrix_rows(value))
         return f"[{rows}]"
     return str(_STR.doprint(value))

@@ -10,11 +10,13 @@
 - **Runs** (:func:`write_files`) write every file into a hidden staging folder inside the
   target and rename them into place only once all are written: a run killed half way leaves
   the previous run's files as they were (and a staging folder that the next run removes).
-  :func:`write_atomic` does the same for one file.
+  :func:`write_atomic` does the same for one file, :class:`StagedFiles` for a run whose files
+  are written as they are made.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -22,6 +24,7 @@ import stat
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from symnn.errors import SpecError, SymnnError
 
@@ -68,39 +71,112 @@ def write_files(out: Path, files: Sequence[tuple[Path, str | bytes]],
     takes microseconds).  A staging folder left by a killed run is removed here.
     With ``supersedes``, a file directly in ``out`` whose name it accepts and that this run
     did not write is an earlier run's and is removed after the renames (a run of 50 variants
-    over one of 100 leaves no variants 51-100 beside the new key).
+    over one of 100 leaves no variants 51-100 beside the new key).  :class:`StagedFiles` is
+    the same with the files written one by one as they are made.
     """
-    created = not os.path.lexists(out)  # False for a name the system refuses: prepare_dir says why
-    prepare_dir(out)
-    _remove_stale_staging(out)
-    try:
-        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=out))
-    except OSError as exc:
-        _remove_if_empty(out, created)
-        raise SymnnError(f"{out}: cannot write here: {exc.strerror or exc}") from None
-    try:
-        staged: list[tuple[Path, Path]] = []
+    with StagedFiles(out, supersedes) as staged:
         for path, data in files:
-            relative = path.relative_to(out)
-            temporary = staging / relative
+            staged.write(path, data)
+        staged.commit()
+
+
+class StagedFiles:
+    """A run's files written into a staging folder as they are made, renamed into place together.
+
+    The guarantee of :func:`write_files`, for a run that should not hold every file in memory
+    (thousands of variants) or wait for the last one before writing the first:
+
+    - entering makes the output folder and a staging folder inside it (and removes a staging
+      folder a killed run left);
+    - :meth:`write` stages a whole file, :meth:`append` adds text to a file staged piece by piece;
+    - :meth:`commit` renames every staged file into place and removes the superseded ones;
+    - leaving removes the staging folder with whatever it still holds: a run that fails or is
+      killed before :meth:`commit` changes nothing the user sees (an output folder it made is
+      removed again when nothing was written into it).
+
+    An operating-system error is one line (:class:`~symnn.errors.SymnnError`).
+    """
+
+    def __init__(self, out: Path, supersedes: Callable[[str], bool] | None = None) -> None:
+        self.out = out
+        self._supersedes = supersedes
+        self._created = False
+        self._staging = out
+        self._staged: dict[Path, Path] = {}  # final path -> staged path, in the order first staged
+        self._open: dict[Path, BinaryIO] = {}
+        self._mode = 0o666 & ~_umask()
+
+    def __enter__(self) -> StagedFiles:
+        self._created = not os.path.lexists(self.out)  # False for a name the system refuses: prepare_dir says why
+        prepare_dir(self.out)
+        _remove_stale_staging(self.out)
+        try:
+            self._staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=self.out))
+        except OSError as exc:
+            _remove_if_empty(self.out, self._created)
+            raise SymnnError(f"{self.out}: cannot write here: {exc.strerror or exc}") from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for handle in self._open.values():
+            with contextlib.suppress(OSError):
+                handle.close()
+        self._open.clear()
+        shutil.rmtree(self._staging, ignore_errors=True)
+        _remove_if_empty(self.out, self._created)
+
+    def __len__(self) -> int:
+        """The number of files staged."""
+        return len(self._staged)
+
+    def _stage(self, path: Path) -> Path:
+        temporary = self._staging / path.relative_to(self.out)
+        if path not in self._staged:
             temporary.parent.mkdir(parents=True, exist_ok=True)
+            self._staged[path] = temporary
+        return temporary
+
+    def write(self, path: Path, data: str | bytes) -> None:
+        """Stage the whole of ``path`` (under the output folder)."""
+        try:
+            temporary = self._stage(path)
             temporary.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-            os.chmod(temporary, 0o666 & ~_umask())
-            staged.append((temporary, path))
-        for temporary, path in staged:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(temporary, path)
-        if supersedes is not None:
-            written = {path.name for path in (p for p, _ in files) if path.parent == out}
-            for entry in list(out.iterdir()):
-                if entry.name not in written and supersedes(entry.name) and entry.is_file() \
-                        and not entry.is_symlink():
-                    entry.unlink()
-    except OSError as exc:
-        raise SymnnError(f"{exc.filename or out}: cannot be written: {exc.strerror or exc}") from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        _remove_if_empty(out, created)
+            os.chmod(temporary, self._mode)
+        except OSError as exc:
+            raise _unwritable(exc, self.out) from None
+
+    def append(self, path: Path, text: str) -> None:
+        """Add ``text`` to the end of the staged ``path`` (begun by the first call)."""
+        try:
+            handle = self._open.get(path)
+            if handle is None:
+                handle = self._open[path] = self._stage(path).open("wb")
+            handle.write(text.encode("utf-8"))
+        except OSError as exc:
+            raise _unwritable(exc, self.out) from None
+
+    def commit(self) -> None:
+        """Rename every staged file into place, then remove the superseded ones; once, at the end."""
+        try:
+            for path, handle in self._open.items():
+                handle.close()
+                os.chmod(self._staged[path], self._mode)
+            self._open.clear()
+            for path, temporary in self._staged.items():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(temporary, path)
+            if self._supersedes is not None:
+                written = {path.name for path in self._staged if path.parent == self.out}
+                for entry in list(self.out.iterdir()):
+                    if entry.name not in written and self._supersedes(entry.name) and entry.is_file() \
+                            and not entry.is_symlink():
+                        entry.unlink()
+        except OSError as exc:
+            raise _unwritable(exc, self.out) from None
+
+
+def _unwritable(exc: OSError, out: Path) -> SymnnError:
+    return SymnnError(f"{exc.filename or out}: cannot be written: {exc.strerror or exc}")
 
 
 def _remove_stale_staging(out: Path) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from symnn.core.decimals import NotCertified, to_finite_float
+from symnn.core.decimals import NotCertified, matrix_rows, to_finite_float
 from symnn.errors import CrossCheckError, MathDomainError
 from symnn.sheets.kinds import kind_of, solve_exercise
 from symnn.sheets.spec import ExerciseSpec, SheetSpec
@@ -30,7 +30,7 @@ ATOL = 1e-12
 def exact_array(value: sp.Basic) -> np.ndarray:
     """The exact value's correctly rounded float64 (from a rigorous enclosure; refused beyond the float range)."""
     if isinstance(value, sp.MatrixBase):
-        return np.array([[to_finite_float(v) for v in row] for row in value.tolist()], dtype=float)
+        return np.array([[to_finite_float(v) for v in row] for row in matrix_rows(value)], dtype=float)
     return np.array(to_finite_float(value))
 
 

@@ -19,12 +19,12 @@ import dataclasses
 import json
 import random
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from symnn.errors import MathDomainError, ParseError, ShapeError, SpecError, SymnnError
 from symnn.sheets.loading import parse_exercise
@@ -226,9 +226,16 @@ def key_document(seed: int, variants: Sequence[Variant]) -> str:
 
 
 def make_variants(text: str, source: str, seed: int, numbers: Sequence[int], decimals: int = 3,
-                  detail: str = "full", lean: bool = False) -> list[Variant]:
-    """:func:`make_variant` for each of ``numbers``: one task of a pool (a top-level, picklable function)."""
-    return [make_variant(text, source, seed, n, decimals, detail, lean) for n in numbers]
+                  detail: str = "full", lean: bool = False, texts: bool = False) -> list[Variant]:
+    """:func:`make_variant` for each of ``numbers``: one task of a pool (a top-level, picklable function).
+
+    With ``texts`` (and ``lean``) a variant comes back with only what its files are written from (its
+    sheets, :attr:`~Variant.key_json` and :attr:`~Variant.moodle_xml`): its key dict and question
+    category, which it would otherwise also carry, cost a quarter of a millisecond to send back."""
+    made = [make_variant(text, source, seed, n, decimals, detail, lean) for n in numbers]
+    if texts and lean:
+        made = [dataclasses.replace(v, key={}, moodle=None) for v in made]
+    return made
 
 
 def _prose(line: Sequence[Any]) -> Any:
@@ -260,25 +267,36 @@ def generate_variants(text: str, count: int, seed: int, source: str = "<text>", 
     >>> [v.key["exercises"][0]["quantities"]["Z"]["exact"] for v in generate_variants(sheet, 2, seed=7)]
     ['[[-5/2]]', '[[3/2]]']
     """
+    return list(iter_variants(text, count, seed, source, decimals, executor, detail, lean))
+
+
+def iter_variants(text: str, count: int, seed: int, source: str = "<text>", decimals: int = 3,
+                  executor: Executor | None = None, detail: str = "full", lean: bool = False,
+                  texts: bool = False) -> Iterator[Variant]:
+    """:func:`generate_variants` one by one, in order, each as soon as it and those before it are made;
+    a variant is not kept here once given (a large class's variants need not all be held at once).
+    ``texts``: variants made on ``executor`` carry only their files' texts (see :func:`make_variants`)."""
     from symnn.core.progress import progress
 
     check_count(count)
     load_template(text, source)
     if executor is None:
-        return [make_variant(text, source, seed, n, decimals, detail, lean)
-                for n in progress(range(1, count + 1), label="variants", unit="variant")]
+        for n in progress(range(1, count + 1), label="variants", unit="variant"):
+            yield make_variant(text, source, seed, n, decimals, detail, lean)
+        return
     first = make_variant(text, source, seed, 1, decimals, detail, lean)
     size = chunk_size(count)
-    futures = [executor.submit(make_variants, text, source, seed, tuple(range(start, min(start + size, count + 1))),
-                               decimals, detail, lean)
-               for start in range(2, count + 1, size)]
+    futures = deque(executor.submit(make_variants, text, source, seed,
+                                    tuple(range(start, min(start + size, count + 1))), decimals, detail, lean,
+                                    texts)
+                    for start in range(2, count + 1, size))
 
     def finished() -> Iterator[Variant]:
         yield first
-        for future in futures:
-            yield from future.result()
+        while futures:
+            yield from futures.popleft().result()
 
-    return list(progress(finished(), total=count, label="variants", unit="variant"))
+    yield from progress(finished(), total=count, label="variants", unit="variant")
 
 
 def chunk_size(count: int) -> int:
@@ -318,6 +336,68 @@ def render_files(variants: Sequence[Variant], seed: int, stem: str, out: Path,
         files.append((out / f"{stem}-qti12.zip", to_qti12(title, categories, decimals, stem)))
         files.append((out / f"{stem}-qti21.zip", to_qti21(title, categories, decimals, stem)))
     return files
+
+
+class FileSink(Protocol):
+    """Where :class:`VariantFiles` puts files (:class:`symnn.core.io.StagedFiles`)."""
+
+    def write(self, path: Path, data: str | bytes) -> None:
+        """The whole of one file."""
+
+    def append(self, path: Path, text: str) -> None:
+        """More of a file written piece by piece."""
+
+
+class VariantFiles:
+    """The files of :func:`render_files`, written as the variants come instead of once all are made.
+
+    Each variant's sheets are written when it arrives; the answer key and the Moodle document are
+    written piece by piece (the text :func:`key_document` and :func:`moodle_document` join); only
+    the QTI export, which packs every question at once, keeps the variants' question categories
+    until :meth:`finish`.  Variants must come in order of their numbers, as :func:`iter_variants`
+    gives them."""
+
+    def __init__(self, sink: FileSink, seed: int, stem: str, out: Path, formats: Sequence[str],
+                 decimals: int = 3) -> None:
+        self._sink, self._seed, self._stem, self._out = sink, seed, stem, out
+        self._formats, self._decimals = tuple(formats), decimals
+        self._count = 0
+        self._categories: list[Any] = []
+
+    def add(self, variant: Variant) -> None:
+        """Write ``variant``'s sheets and its part of the key and the Moodle document."""
+        from symnn.sheets.render.moodle import category_xml
+
+        out, stem, first = self._out, self._stem, self._count == 0
+        self._count += 1
+        if "md" in self._formats:
+            self._sink.write(out / f"{stem}-v{variant.number:03d}-student.md", variant.student)
+            self._sink.write(out / f"{stem}-v{variant.number:03d}-teacher.md", variant.teacher)
+        if "json" in self._formats:
+            opening = '{\n  "seed": ' + json.dumps(self._seed) + ',\n  "variants": [\n    ' if first else ",\n    "
+            self._sink.append(out / f"{stem}-key.json", opening + (variant.key_json or _listed_json(variant.key)))
+        if "moodle" in self._formats:
+            opening = '<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n  ' if first else "\n  "
+            self._sink.append(out / f"{stem}-moodle.xml", opening + (variant.moodle_xml or category_xml(variant.moodle)))
+        if "qti" in self._formats:
+            self._categories.append(variant.moodle)
+
+    def finish(self) -> None:
+        """Close the key and the Moodle document and write the QTI export: after the last variant."""
+        from symnn.sheets.render.moodle import moodle_document
+
+        out, stem, none = self._out, self._stem, self._count == 0
+        if "json" in self._formats:
+            self._sink.append(out / f"{stem}-key.json", key_document(self._seed, []) if none else "\n  ]\n}\n")
+        if "moodle" in self._formats:
+            self._sink.append(out / f"{stem}-moodle.xml", moodle_document([]) if none else "\n</quiz>\n")
+        if "qti" in self._formats:
+            from symnn.sheets.render.qti import to_qti12, to_qti21
+
+            categories = self._categories
+            title = categories[0].path.rsplit("/", 1)[0] if categories else stem
+            self._sink.write(out / f"{stem}-qti12.zip", to_qti12(title, categories, self._decimals, stem))
+            self._sink.write(out / f"{stem}-qti21.zip", to_qti21(title, categories, self._decimals, stem))
 
 
 def superseded_by_run(stem: str) -> Callable[[str], bool]:

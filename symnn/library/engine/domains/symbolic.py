@@ -13,6 +13,7 @@ from typing import Any, TypeAlias
 import sympy as sp
 
 from symnn.core.calculus import substitute
+from symnn.core.decimals import matrix_rows
 from symnn.errors import MathDomainError
 from symnn.library.engine.rules import ColumnRule, Rule
 
@@ -41,7 +42,7 @@ def tidy(value: sp.Basic) -> sp.Basic:
 
 def entries(a: Matrix) -> list[sp.Basic]:
     """The entries row by row (what iterating the matrix gives, read at once)."""
-    return [e for row in a.tolist() for e in row]
+    return [e for row in matrix_rows(a) for e in row]
 
 
 class Symbolic:
@@ -86,7 +87,7 @@ class Symbolic:
         return Matrix(z + Matrix(z.rows, z.cols, lambda i, j: b[i, 0]))
 
     def row_sums(self, a: Matrix) -> Matrix:
-        return self._remembered(("row_sums", a, None), lambda: Matrix(a.rows, 1, [sp.Add(*row) for row in a.tolist()]))
+        return self._remembered(("row_sums", a, None), lambda: Matrix(a.rows, 1, [sp.Add(*row) for row in matrix_rows(a)]))
 
     def scale(self, k: Any, a: Matrix) -> Matrix:
         return k * a

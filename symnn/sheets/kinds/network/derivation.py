@@ -102,25 +102,64 @@ def _loss_formula(loss: Loss, n: int, m: int, reduction: str) -> sp.Basic:
     return total / m if reduction == "mean" else total
 
 
+UNEVALUATED_REBUILT = (sp.Add, sp.Mul, sp.Pow, sp.exp, sp.log)
+"""The node types :func:`put_in_unevaluated` rebuilds itself: each reads its ``evaluate=False`` keyword
+exactly where it would read SymPy's global ``evaluate`` flag, so ``type(*args, evaluate=False)`` is the
+node that ``type(*args)`` makes inside ``with sympy.evaluate(False)``."""
+
+
+def put_in_unevaluated(expr: sp.Basic, values: dict[sp.Basic, sp.Basic]) -> sp.Basic:
+    """``expr.xreplace(values)`` as made inside ``with sympy.evaluate(False)``: the same tree, node for node.
+
+    Entering and leaving that context clears SymPy's whole cache (twice per use), which a variant of an
+    exercise then rebuilds at a cost of about a sixth of its time.  When every node that the replacement
+    changes is one of :data:`UNEVALUATED_REBUILT`, the tree is rebuilt here with ``evaluate=False`` instead;
+    otherwise (a ``Piecewise``, a relation, …) inside the context as before."""
+    rebuilt = _rebuilt(expr, values)
+    if rebuilt is not None:
+        return rebuilt
+    with sp.evaluate(False):
+        return expr.xreplace(values)
+
+
+def _rebuilt(expr: sp.Basic, values: dict[sp.Basic, sp.Basic]) -> sp.Basic | None:
+    # Basic._xreplace, with the rebuild of a changed node made explicit; None: a node not to rebuild here.
+    if expr in values:
+        return values[expr]
+    if not expr.args:
+        return expr
+    args, changed = [], False
+    for arg in expr.args:
+        new = _rebuilt(arg, values)
+        if new is None:
+            return None
+        changed |= new is not arg
+        args.append(new)
+    if not changed:
+        return expr
+    if type(expr) not in UNEVALUATED_REBUILT:
+        return None
+    return expr.func(*args, evaluate=False)
+
+
 def loss_substitution(setting: Setting, out: Matrix) -> sp.Basic:
     """The loss with the numbers put in, unevaluated, written −(…) when every term is negated."""
     term, Y = setting.loss.term, setting.Y
     negated = term.could_extract_minus_sign()
     inner = -term if negated else term
     per_sample = []
-    with sp.evaluate(False):
-        for j in range(out.cols):
-            parts = [inner.xreplace({y: Y[i, j], a: out[i, j]}) for i in range(out.rows)
-                     if not (setting.loss.name == "cross_entropy" and Y[i, j] == 0)]
-            total: sp.Basic = parts[0] if len(parts) == 1 else sp.Add(*parts, evaluate=False)
-            if negated:
-                total = sp.Mul(sp.S.NegativeOne, total, evaluate=False)
-            if setting.loss.reduction == "mean" and out.rows > 1:
-                total = sp.Mul(total, sp.Pow(out.rows, -1, evaluate=False), evaluate=False)
-            per_sample.append(total)
-        written: sp.Basic = per_sample[0] if len(per_sample) == 1 else sp.Add(*per_sample, evaluate=False)
-        if setting.reduction == "mean" and out.cols > 1:
-            written = sp.Mul(written, sp.Pow(out.cols, -1, evaluate=False), evaluate=False)
+    for j in range(out.cols):
+        parts = [put_in_unevaluated(inner, {y: Y[i, j], a: out[i, j]}) for i in range(out.rows)
+                 if not (setting.loss.name == "cross_entropy" and Y[i, j] == 0)]
+        total: sp.Basic = parts[0] if len(parts) == 1 else sp.Add(*parts, evaluate=False)
+        if negated:
+            total = sp.Mul(sp.S.NegativeOne, total, evaluate=False)
+        if setting.loss.reduction == "mean" and out.rows > 1:
+            total = sp.Mul(total, sp.Pow(out.rows, -1, evaluate=False), evaluate=False)
+        per_sample.append(total)
+    written: sp.Basic = per_sample[0] if len(per_sample) == 1 else sp.Add(*per_sample, evaluate=False)
+    if setting.reduction == "mean" and out.cols > 1:
+        written = sp.Mul(written, sp.Pow(out.cols, -1, evaluate=False), evaluate=False)
     return written
 
 
@@ -247,9 +286,8 @@ def show_output_delta(b: Builder, setting: Setting, Z: Matrix, A: Matrix, limit:
         if delta_rule == a - y:
             b.say("The activation's derivative cancels the loss's denominator: the output delta is simply ",
                   yhat - y, " (times the averaging factor)." if scale != 1 else ".")
-        with sp.evaluate(False):
-            d_sub = Matrix(Z.rows, Z.cols, [shown_rule.xreplace({yhat: av, y: yv, z: zv})
-                                            for zv, av, yv in zip(Z, A, setting.Y)])
+        d_sub = Matrix(Z.rows, Z.cols, [put_in_unevaluated(shown_rule, {yhat: av, y: yv, z: zv})
+                                        for zv, av, yv in zip(Z, A, setting.Y)])
     record(b, nt.matrix(f"delta_{L_idx}", *d_out.shape), None, [d_sub] if fits(limit, d_out) else [], d_out,
            f"delta{L_idx}", "output delta", exact_shown=rule.activation is not None)
     if not fits(limit, d_out):
@@ -321,9 +359,10 @@ def show_gradients(b: Builder, setting: Setting, params: Params, deltas: list[Ma
         if params.bs[l - 1] is not None:
             gb = bias_gradient(d)
             formula = nt.matrix(f"delta_{l}", *d.shape) if d.cols == 1 else None
-            with sp.evaluate(False):
-                summed = Matrix(d.rows, 1, [sp.Add(*d.row(i), evaluate=False) for i in range(d.rows)])
-            subs_b = [summed] if d.cols > 1 and fits(limit, d) else []
+            subs_b = []
+            if d.cols > 1 and fits(limit, d):
+                with sp.evaluate(False):
+                    subs_b = [Matrix(d.rows, 1, [sp.Add(*d.row(i), evaluate=False) for i in range(d.rows)])]
             record(b, nt.partial(L_sym, nt.matrix(f"b_{l}", d.rows, 1)), formula, subs_b, gb, f"dL_db{l}",
                    ("gradient of ", sp.Symbol(f"b_{l}")))
             names.append(f"dL_db{l}")
