@@ -316,7 +316,7 @@ class _RememberingStrPrinter(StrPrinter):  # type: ignore[misc]
         self._memo[expr] = text
         return text
 
-    # SymPy's own parenthesize, _print_Mul and _print_Add (SymPy 1.14), with the precedence of a product from
+    # SymPy's own parenthesize and _print_Add (SymPy 1.14), with the precedence of a product from
     # :func:`precedence` (see :data:`SYMPY_COPIED`; a test compares them with SymPy's).
 
     def parenthesize(self, item: Any, level: int, strict: bool = False) -> str:
@@ -326,95 +326,6 @@ class _RememberingStrPrinter(StrPrinter):  # type: ignore[misc]
         if prec < level or (not strict and prec <= level):
             return "(%s)" % self._print(item)
         return str(self._print(item))
-
-    def _print_Mul(self, expr: sp.Mul) -> str:  # noqa: C901 - SymPy's, kept as it is
-        if not self._sympy_copy:
-            return str(super()._print_Mul(expr))
-        from sympy.core.mul import _keep_coeff
-        from sympy.utilities.iterables import sift
-
-        Mul, Pow, S = sp.Mul, sp.Pow, sp.S
-        prec = precedence(expr)
-        # an unevaluated product: every factor shown as it stands
-        args = expr.args
-        if args[0] is S.One or any(isinstance(a, sp.Number) or a.is_Pow and all(ai.is_Integer for ai in a.args)
-                                   for a in args[1:]):
-            d, n = sift(args, lambda x: isinstance(x, Pow) and bool(x.exp.as_coeff_Mul()[0] < 0), binary=True)
-            for i, di in enumerate(d):
-                if di.exp.is_Number:
-                    e = -di.exp
-                else:
-                    dargs = list(di.exp.args)
-                    dargs[0] = -dargs[0]
-                    e = Mul._from_args(dargs)
-                d[i] = Pow(di.base, e, evaluate=False) if e - 1 else di.base
-            pre = []
-            if n and not n[0].is_Add and minus_sign(n[0]):  # a negative first factor is not bracketed
-                pre = [self._print(n.pop(0))]
-            nfactors = pre + [self.parenthesize(a, prec, strict=False) for a in n]
-            if not nfactors:
-                nfactors = ["1"]
-            if len(d) > 1 and minus_sign(d[0]):  # nor the first of the denominator, unless alone
-                pre = [self._print(d.pop(0))]
-            else:
-                pre = []
-            dfactors = pre + [self.parenthesize(a, prec, strict=False) for a in d]
-            numerator, denominator = "*".join(nfactors), "*".join(dfactors)
-            if len(dfactors) > 1:
-                return "%s/(%s)" % (numerator, denominator)
-            if dfactors:
-                return "%s/%s" % (numerator, denominator)
-            return numerator
-
-        c, e = expr.as_coeff_Mul()
-        if c < 0:
-            expr = _keep_coeff(-c, e)
-            sign = "-"
-        else:
-            sign = ""
-        a: list[Any] = []  # the numerator's factors
-        b: list[Any] = []  # the denominator's
-        pow_paren = []  # powers with exponent -1 of a base with several factors
-        args = expr.as_ordered_factors() if self.order not in ("old", "none") else Mul.make_args(expr)
-
-        def apow(i: Any) -> Any:
-            base, exponent = i.as_base_exp()
-            eargs = list(Mul.make_args(exponent))
-            if eargs[0] is S.NegativeOne:
-                eargs = eargs[1:]
-            else:
-                eargs[0] = -eargs[0]
-            exponent = Mul._from_args(eargs)
-            if isinstance(i, Pow):
-                return i.func(base, exponent, evaluate=False)
-            return i.func(exponent, evaluate=False)
-
-        for item in args:
-            if item.is_commutative and isinstance(item, Pow) and bool(item.exp.as_coeff_Mul()[0] < 0):
-                if item.exp is not S.NegativeOne:
-                    b.append(apow(item))
-                else:
-                    if len(item.args[0].args) != 1 and isinstance(item.base, (Mul, Pow)):
-                        pow_paren.append(item)
-                    b.append(item.base)
-            elif item.is_Rational and item is not S.Infinity:
-                if item.p != 1:
-                    a.append(sp.Rational(item.p))
-                if item.q != 1:
-                    b.append(sp.Rational(item.q))
-            else:
-                a.append(item)
-        a = a or [S.One]
-        a_str = [self.parenthesize(x, prec, strict=False) for x in a]
-        b_str = [self.parenthesize(x, prec, strict=False) for x in b]
-        for item in pow_paren:
-            if item.base in b:
-                b_str[b.index(item.base)] = "(%s)" % b_str[b.index(item.base)]
-        if not b:
-            return sign + "*".join(a_str)
-        if len(b) == 1:
-            return sign + "*".join(a_str) + "/" + b_str[0]
-        return sign + "*".join(a_str) + "/(%s)" % "*".join(b_str)
 
     def _print_Add(self, expr: sp.Add, order: Any = None) -> str:
         if not self._sympy_copy:
