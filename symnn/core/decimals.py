@@ -24,8 +24,6 @@ from functools import lru_cache
 from typing import Any
 
 import sympy as sp
-from sympy.printing.precedence import PRECEDENCE
-from sympy.printing.precedence import precedence as sympy_precedence
 from sympy.printing.str import StrPrinter
 
 from symnn.core.balls import NotFinite
@@ -256,50 +254,15 @@ def matrix_rows(m: Any) -> list[list[Any]]:
     return list(m.tolist())
 
 
-SYMPY_COPIED = sp.__version__.split(".")[:2] == ["1", "14"]
-"""Whether this is the SymPy version whose printing methods the printers here and in
-:mod:`symnn.sheets.render.printing` copy with :func:`minus_sign` in them (otherwise SymPy's own run)."""
-
-
-def minus_sign(expr: sp.Basic) -> bool:
-    """``expr.could_extract_minus_sign()``, read off the leading factor of a product.
-
-    SymPy's answer for a product is "its first factor is a negative number, and the product is not its
-    own negation"; it finds the second part by building the negated product, whose assumptions are then
-    queried afresh.  A product led by an exact rational is never its own negation (``Mul.__neg__``
-    changes or drops that factor, or it is 0 and not negative) unless it has a ``zoo`` or ``nan`` factor
-    (``-1·zoo`` is its own negation); one led by anything but a number has no minus sign to extract.
-    Both are answered here, anything else by SymPy."""
-    if type(expr) is sp.Mul:
-        args = expr.args
-        first = args[0]
-        if not first.is_Number:
-            return False
-        if isinstance(first, sp.Rational) and not any(a is sp.S.ComplexInfinity or a is sp.S.NaN for a in args):
-            return int(first.p) < 0
-    return bool(expr.could_extract_minus_sign())
-
-
-def precedence(item: Any) -> int:
-    """:func:`sympy.printing.precedence.precedence`, with a product's sign from :func:`minus_sign`."""
-    if type(item) is sp.Mul:
-        if any(hasattr(arg, "precedence") and isinstance(arg, sp.Function) and arg.precedence < PRECEDENCE["Mul"]
-               for arg in item.args):
-            return int(PRECEDENCE["Mul"])
-        return int(PRECEDENCE["Add"] if minus_sign(item) else PRECEDENCE["Mul"])
-    return int(sympy_precedence(item))
-
-
 class _RememberingStrPrinter(StrPrinter):  # type: ignore[misc]
     """SymPy's string printer (the one ``sp.sstr`` uses, default settings) printing each subexpression
     once per process: printing is a pure function of the (structurally compared) expression, and an
     answer key writes the same powers and sums in many entries.  Floats are printed afresh (two
     Floats of different precision compare equal, and a Float prints by its depth)."""
 
-    def __init__(self, sympy_copy: bool = SYMPY_COPIED) -> None:
+    def __init__(self) -> None:
         super().__init__()
         self._memo: dict[sp.Basic, str] = {}
-        self._sympy_copy = sympy_copy
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
         if kwargs or not isinstance(expr, sp.Basic) or isinstance(expr, sp.Float):
@@ -315,39 +278,6 @@ class _RememberingStrPrinter(StrPrinter):  # type: ignore[misc]
             self._memo.clear()
         self._memo[expr] = text
         return text
-
-    # SymPy's own parenthesize and _print_Add (SymPy 1.14), with the precedence of a product from
-    # :func:`precedence` (see :data:`SYMPY_COPIED`; a test compares them with SymPy's).
-
-    def parenthesize(self, item: Any, level: int, strict: bool = False) -> str:
-        if not self._sympy_copy:
-            return str(super().parenthesize(item, level, strict))
-        prec = precedence(item)
-        if prec < level or (not strict and prec <= level):
-            return "(%s)" % self._print(item)
-        return str(self._print(item))
-
-    def _print_Add(self, expr: sp.Add, order: Any = None) -> str:
-        if not self._sympy_copy:
-            return str(super()._print_Add(expr, order))
-        terms = self._as_ordered_terms(expr, order=order)
-        prec = sympy_precedence(expr)
-        parts = []
-        for term in terms:
-            t = self._print(term)
-            if t.startswith("-") and not term.is_Add:
-                sign = "-"
-                t = t[1:]
-            else:
-                sign = "+"
-            if precedence(term) < prec or term.is_Add:
-                parts.extend([sign, "(%s)" % t])
-            else:
-                parts.extend([sign, t])
-        sign = parts.pop(0)
-        if sign == "+":
-            sign = ""
-        return sign + " ".join(parts)
 
 
 _STR = _RememberingStrPrinter()

@@ -11,15 +11,13 @@ from functools import lru_cache
 from typing import Any
 
 import sympy as sp
-from sympy.printing.latex import LatexPrinter, _between_two_numbers_p
+from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from symnn.core.decimals import (
-    SYMPY_COPIED,
     approximate,
     is_exact_decimal,
     matrix_rows,
-    minus_sign,
     rational_text,
     terminating,
 )
@@ -41,10 +39,9 @@ class SheetLatexPrinter(LatexPrinter):  # type: ignore[misc]
         "ln_notation": True,
     }
 
-    def __init__(self, settings: dict[str, Any] | None = None, sympy_copy: bool = SYMPY_COPIED) -> None:
+    def __init__(self, settings: dict[str, Any] | None = None) -> None:
         super().__init__(settings)
         self._memo: dict[sp.Basic, str] = {}
-        self._sympy_copy = sympy_copy
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
         # Every subexpression is printed once per process: LaTeX printing is a pure function of the
@@ -114,7 +111,7 @@ class SheetLatexPrinter(LatexPrinter):  # type: ignore[misc]
         # A written-out sum of products of numbers (0.2·0.5 + (−0.6)·(−0.1)) is printed as built:
         # SymPy's own version negates a term to print "−", which evaluates the product.
         if not all(t.is_Number or _numeric_product(t) for t in expr.args):
-            return self._sympy_print_Add(expr) if self._sympy_copy else str(super()._print_Add(expr))
+            return str(super()._print_Add(expr))
         parts = [self._print(expr.args[0])]
         for term in expr.args[1:]:
             if term.is_Number and _negative(term):
@@ -139,142 +136,7 @@ class SheetLatexPrinter(LatexPrinter):  # type: ignore[misc]
             if text.startswith("-") or isinstance(rest, sp.Add):
                 text = r"\left(%s\right)" % text
             return "-" + text
-        return self._sympy_print_Mul(expr) if self._sympy_copy else str(super()._print_Mul(expr))
-
-    # SymPy's own _print_Add, _print_Mul and _needs_mul_brackets (SymPy 1.14), asking whether a product
-    # carries a minus sign with decimals.minus_sign: SymPy's Mul.could_extract_minus_sign builds the
-    # negated product and queries its assumptions, about a tenth of the time of printing a variant.
-    # Used only with the SymPy version they were copied from (SYMPY_COPIED); a test compares them with
-    # SymPy's on random expressions.
-
-    def _sympy_print_Add(self, expr: sp.Add) -> str:
-        terms = self._as_ordered_terms(expr, order=None)
-        tex = ""
-        for i, term in enumerate(terms):
-            if i == 0:
-                pass
-            elif minus_sign(term):
-                tex += " - "
-                term = -term
-            else:
-                tex += " + "
-            term_tex = self._print(term)
-            if self._needs_add_brackets(term):
-                term_tex = r"\left(%s\right)" % term_tex
-            tex += term_tex
-        return tex
-
-    def _needs_mul_brackets(self, expr: Any, first: bool = False, last: bool = False) -> bool:
-        if not self._sympy_copy:
-            return bool(super()._needs_mul_brackets(expr, first, last))
-        from sympy.concrete.products import Product
-        from sympy.concrete.summations import Sum
-        from sympy.integrals.integrals import Integral
-        from sympy.printing.precedence import PRECEDENCE, precedence_traditional
-
-        if expr.is_Mul:
-            if not first and minus_sign(expr):
-                return True
-        elif precedence_traditional(expr) < PRECEDENCE["Mul"]:
-            return True
-        elif expr.is_Relational:
-            return True
-        if expr.is_Piecewise:
-            return True
-        if expr.has(sp.Mod):
-            return True
-        if not last and any(expr.has(x) for x in (Integral, Product, Sum)):
-            return True
-        return False
-
-    def _sympy_print_Mul(self, expr: sp.Mul) -> str:  # noqa: C901 - SymPy's, kept as it is
-        from sympy.simplify import fraction
-        from sympy.utilities.iterables import sift
-
-        separator: str = self._settings["mul_symbol_latex"]
-        numbersep: str = self._settings["mul_symbol_latex_numbers"]
-
-        def convert(expr: Any) -> str:
-            if not expr.is_Mul:
-                return str(self._print(expr))
-            args = expr.as_ordered_factors() if self.order not in ("old", "none") else list(expr.args)
-            # physical quantities and unit prefixes go to the back
-            units, nonunits = sift(args, lambda x: (hasattr(x, "_scale_factor") or hasattr(x, "is_physical_constant"))
-                                   or (isinstance(x, sp.Pow) and hasattr(x.base, "is_physical_constant")), binary=True)
-            prefixes, units = sift(units, lambda x: hasattr(x, "_scale_factor"), binary=True)
-            return convert_args(nonunits + prefixes + units)
-
-        def convert_args(args: Any) -> str:
-            _tex = last_term_tex = ""
-            for i, term in enumerate(args):
-                term_tex = self._print(term)
-                if not (hasattr(term, "_scale_factor") or hasattr(term, "is_physical_constant")):
-                    if self._needs_mul_brackets(term, first=(i == 0), last=(i == len(args) - 1)):
-                        term_tex = r"\left(%s\right)" % term_tex
-                    if _between_two_numbers_p[0].search(last_term_tex) and \
-                            _between_two_numbers_p[1].match(term_tex):
-                        _tex += numbersep
-                    elif _tex:
-                        _tex += separator
-                elif _tex:
-                    _tex += separator
-                _tex += term_tex
-                last_term_tex = term_tex
-            return _tex
-
-        if isinstance(expr, sp.Mul):
-            args = expr.args
-            if args[0] is sp.S.One or any(isinstance(arg, sp.Number) for arg in args[1:]):
-                return convert_args(args)
-
-        include_parens = False
-        if minus_sign(expr):
-            expr = -expr
-            tex = "- "
-            if expr.is_Add:
-                tex += "("
-                include_parens = True
-        else:
-            tex = ""
-
-        numer, denom = fraction(expr, exact=True)
-
-        if denom is sp.S.One and sp.Pow(1, -1, evaluate=False) not in expr.args:
-            tex += convert(expr)
-        else:
-            snumer = convert(numer)
-            sdenom = convert(denom)
-            ldenom = len(sdenom.split())
-            ratio = self._settings["long_frac_ratio"]
-            if self._settings["fold_short_frac"] and ldenom <= 2 and "^" not in sdenom:
-                if self._needs_mul_brackets(numer, last=False):
-                    tex += r"\left(%s\right) / %s" % (snumer, sdenom)
-                else:
-                    tex += r"%s / %s" % (snumer, sdenom)
-            elif ratio is not None and len(snumer.split()) > ratio * ldenom:
-                if self._needs_mul_brackets(numer, last=True):
-                    tex += r"\frac{1}{%s}%s\left(%s\right)" % (sdenom, separator, snumer)
-                elif numer.is_Mul:
-                    a = sp.S.One
-                    b = sp.S.One
-                    for x in numer.args:
-                        if self._needs_mul_brackets(x, last=False) or len(convert(a * x).split()) > ratio * ldenom \
-                                or (b.is_commutative is x.is_commutative is False):
-                            b *= x
-                        else:
-                            a *= x
-                    if self._needs_mul_brackets(b, last=True):
-                        tex += r"\frac{%s}{%s}%s\left(%s\right)" % (convert(a), sdenom, separator, convert(b))
-                    else:
-                        tex += r"\frac{%s}{%s}%s%s" % (convert(a), sdenom, separator, convert(b))
-                else:
-                    tex += r"\frac{1}{%s}%s%s" % (sdenom, separator, snumer)
-            else:
-                tex += r"\frac{%s}{%s}" % (snumer, sdenom)
-
-        if include_parens:
-            tex += ")"
-        return tex
+        return str(super()._print_Mul(expr))
 
 
 def _negative(number: sp.Number) -> bool:
