@@ -13,7 +13,7 @@ from symnn.core.formula import parse_expression
 from symnn.sheets.kinds.graph import placement
 from symnn.sheets.pictures import WIDEST, network_figure, shown_units
 from symnn.sheets.reference.circuit import build_circuit
-from symnn.sheets.render import diagrams, plots
+from symnn.sheets.render import diagrams, drawing, plots
 from symnn.sheets.render.html import to_html
 from symnn.sheets.render.latex import to_latex
 from symnn.sheets.render.markdown import to_markdown
@@ -119,3 +119,34 @@ def test_numbers_are_exact_decimals_or_rounded_with_a_true_minus():
     assert plots.number_text(sp.exp(-1)) == "0.37"
     assert plots.number_text(sp.Rational(1, 2000)) == "0.0005"
     assert plots.number_text(sp.Rational(1, 3000)) == "0.00033"
+
+
+@pytest.mark.parametrize("name", ["softmax", "sigmoid"])
+def test_the_legend_texts_never_overlap(name):
+    """A one-layer network's picture is narrow: its two legend texts are stacked instead of drawn
+    over each other (they were, side by side); a wider picture keeps them side by side."""
+    require_matplotlib()
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from symnn.sheets.crosscheck import solve_checked
+    from symnn.sheets.loading import load_builtin
+
+    sheet = solve_checked(load_builtin(name))
+    checked = 0
+    for figure in _diagrams(sheet).values():
+        picture = plots.picture(figure.diagram)
+        if sum(1 for text in picture.legend if text) < 2:
+            continue
+        with matplotlib.rc_context(drawing.style(figure.name)):
+            built = diagrams.canvas(picture)
+            agg = FigureCanvasAgg(built)
+            agg.draw()  # lays the texts out
+        renderer = agg.get_renderer()
+        legend = [t for t in built.axes[0].texts if t.get_text() in picture.legend]
+        assert len(legend) == 2
+        first, second = (t.get_window_extent(renderer) for t in legend)
+        assert not first.overlaps(second), (figure.name, first, second)
+        assert built.axes[0].bbox.contains(*first.p0) and built.axes[0].bbox.contains(*second.p1)
+        checked += 1
+    assert checked

@@ -99,7 +99,8 @@ def layout(diagram: Picture) -> tuple[dict[str, tuple[float, float]], float, flo
     width = 2 * MARGIN + columns * COLUMN[look] + (0.55 if any(n.bias is not None for n in diagram.nodes) else 0.0)
     # A unit's name sits above its circle: room for it over the top row.
     head = 0.3 if look == "network" else 0.0
-    height = 2 * MARGIN + head + rows * ROW[look] + (LEGEND if any(diagram.legend) else 0.0)
+    legend = LEGEND + (_legend_lines(diagram.legend, width) - 1) * LEGEND_LINE if any(diagram.legend) else 0.0
+    height = 2 * MARGIN + head + rows * ROW[look] + legend
     top = height - MARGIN - head
     centres = {n.key: (MARGIN + n.column * COLUMN[look], top - n.row * ROW[look]) for n in diagram.nodes}
     return centres, width, height
@@ -209,9 +210,31 @@ def _node(ax: Any, node: Node, centre: tuple[float, float], font: float) -> None
                 color=BACKWARD, zorder=4)
 
 
+LEGEND_LINE = 0.25
+"""Distance between the two lines of a stacked legend, in inches."""
+LEGEND_CHARACTER = 0.075
+"""About the width of one legend character, in inches of the unscaled picture (9 pt × 0.9, an
+average glyph of 0.6 em): the legend's font is scaled with the picture, so this does not change."""
+
+
+def _legend_lines(legend: tuple[str, str], width: float) -> int:
+    """1 when the legend's texts fit side by side (centred at thirds of the width), else 2: stacked,
+    as a one-layer network's narrow picture needs."""
+    shown = [text for text in legend if text]
+    if len(shown) < 2:
+        return 1
+    room = width / (len(shown) + 1)  # between the two centres
+    return 1 if room >= sum(len(t) for t in shown) * LEGEND_CHARACTER / 2 + 0.2 else 2
+
+
 def _legend(ax: Any, legend: tuple[str, str], width: float, font: float) -> None:
     shown = [(text, colour) for text, colour in zip(legend, (FORWARD, BACKWARD)) if text]
     if not shown:
+        return
+    if _legend_lines(legend, width) == 2:
+        for line, (text, colour) in enumerate(reversed(shown)):
+            ax.text(width / 2, LEGEND / 2 + 0.05 + line * LEGEND_LINE, text, ha="center", va="center",
+                    fontsize=font * 0.9, color=colour)
         return
     step = width / (len(shown) + 1)
     for i, (text, colour) in enumerate(shown, start=1):
