@@ -176,3 +176,16 @@ def test_kill_9_while_a_pool_streams_variants_keeps_the_previous_run(tmp_path):
     subprocess.run([sys.executable, *argv, "--seed", "2"], cwd=ROOT, check=True)
     after = snapshot(out)
     assert set(after) == set(before) and after != before
+
+
+def test_a_curve_overflowing_in_float_prints_no_numpy_warning(tmp_path):
+    """Found by the fuzz campaign: a sigmoid plotted out to x = -1000 overflows e^{-x} in float64 while
+    its curve is sampled; numpy's RuntimeWarnings reached stderr (several lines) beside the `wrote` lines."""
+    sheet = tmp_path / "s.toml"
+    sheet.write_text('title = "t"\n[[exercise]]\nkind = "activations"\nx = [-2, -1000, 0, 1]\n'
+                     'functions = ["relu", "sigmoid", "tanh"]\n', encoding="utf-8")
+    for formats in ("json", "md,json,html"):
+        done = subprocess.run([sys.executable, "-m", "symnn", "sheet", str(sheet), "--format", formats,
+                               "--out", str(tmp_path / formats)], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert all(line.startswith("wrote ") for line in done.stderr.splitlines()), done.stderr

@@ -164,6 +164,8 @@ def render_sheets(specs: Sequence[SheetSpec], formats: Sequence[str], decimals: 
 
             def draw(derivation: Derivation, stem: str = stem,
                      pending: dict[str, list[concurrent.futures.Future[dict[str, bytes]]]] = pending) -> None:
+                if not pending:  # no format of this run writes plot files: nothing to sample
+                    return
                 drawings = plots.drawings_of([derivation if detail == "full" else brief(derivation)])
                 for name, futures in pending.items():
                     fmt = FORMATS[name]

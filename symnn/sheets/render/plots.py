@@ -81,7 +81,10 @@ def sample(expr: sp.Basic, xs: np.ndarray) -> np.ndarray:
     (``numpy.f2py`` and its imports, a tenth of a second) for nothing; the values are the same.
     """
     function = sp.lambdify(curve_variable, expr, modules=[np])
-    values = np.asarray(function(xs), dtype=float)
+    # A curve may overflow in float64 at the ends of its range (e^1000 of a sigmoid at x = -1000):
+    # the drawing takes inf and nan there, and numpy's warnings would reach the user's terminal.
+    with np.errstate(all="ignore"):
+        values = np.asarray(function(xs), dtype=float)
     return np.broadcast_to(values, xs.shape).copy()
 
 
