@@ -254,30 +254,43 @@ def matrix_rows(m: Any) -> list[list[Any]]:
     return list(m.tolist())
 
 
-class _RememberingStrPrinter(StrPrinter):  # type: ignore[misc]
-    """SymPy's string printer (the one ``sp.sstr`` uses, default settings) printing each subexpression
-    once per process: printing is a pure function of the (structurally compared) expression, and an
-    answer key writes the same powers and sums in many entries.  Floats are printed afresh (two
-    Floats of different precision compare equal, and a Float prints by its depth)."""
+MEMO_SIZE = 1 << 17
+"""Most printed subexpressions a :class:`Remembering` printer keeps before it starts afresh."""
 
-    def __init__(self) -> None:
-        super().__init__()
+
+class Remembering:
+    """A SymPy printer mixin that prints each subexpression once per process.
+
+    Printing is a pure function of the (structurally compared) expression and the printer's
+    settings, and a worked solution or an answer key prints the same entries, powers and sums
+    many times (variants of one exercise: thousands of times).  Floats are printed afresh: two
+    Floats of different precision compare equal but print differently.  Put it before the
+    printer class: ``class P(Remembering, LatexPrinter)``.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self._memo: dict[sp.Basic, str] = {}
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
+        printed = super()._print  # type: ignore[misc]
         if kwargs or not isinstance(expr, sp.Basic) or isinstance(expr, sp.Float):
-            return str(super()._print(expr, **kwargs))
+            return str(printed(expr, **kwargs))
         try:
             return self._memo[expr]
         except KeyError:
             pass
         except TypeError:  # a mutable matrix has no hash
-            return str(super()._print(expr))
-        text = str(super()._print(expr))
-        if len(self._memo) >= 1 << 17:
+            return str(printed(expr))
+        text = str(printed(expr))
+        if len(self._memo) >= MEMO_SIZE:
             self._memo.clear()
         self._memo[expr] = text
         return text
+
+
+class _RememberingStrPrinter(Remembering, StrPrinter):  # type: ignore[misc]
+    """SymPy's string printer (the one ``sp.sstr`` uses, default settings), remembering."""
 
 
 _STR = _RememberingStrPrinter()

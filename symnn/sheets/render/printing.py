@@ -15,6 +15,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from symnn.core.decimals import (
+    Remembering,
     approximate,
     is_exact_decimal,
     matrix_rows,
@@ -23,12 +24,10 @@ from symnn.core.decimals import (
 )
 from symnn.sheets.steps import Inline, Quantity, Run, Text, run
 
-MEMO_SIZE = 1 << 17
-"""Most printed subexpressions a printer remembers before it starts afresh."""
 
-
-class SheetLatexPrinter(LatexPrinter):  # type: ignore[misc]
-    """SymPy's LaTeX printer with a worked solution's conventions."""
+class SheetLatexPrinter(Remembering, LatexPrinter):  # type: ignore[misc]
+    """SymPy's LaTeX printer with a worked solution's conventions, printing each subexpression once
+    per process (:class:`~symnn.core.decimals.Remembering`)."""
 
     _default_settings = {
         **LatexPrinter._default_settings,
@@ -38,29 +37,6 @@ class SheetLatexPrinter(LatexPrinter):  # type: ignore[misc]
         "mat_delim": "",
         "ln_notation": True,
     }
-
-    def __init__(self, settings: dict[str, Any] | None = None) -> None:
-        super().__init__(settings)
-        self._memo: dict[sp.Basic, str] = {}
-
-    def _print(self, expr: Any, **kwargs: Any) -> str:
-        # Every subexpression is printed once per process: LaTeX printing is a pure function of the
-        # (structurally compared) expression and the settings, and a worked solution prints the same
-        # entries, powers and sums many times (variants of one exercise: thousands of times).
-        # Floats are left out: two Floats of different precision compare equal but print differently.
-        if kwargs or not isinstance(expr, sp.Basic) or isinstance(expr, sp.Float):
-            return str(super()._print(expr, **kwargs))
-        try:
-            return self._memo[expr]
-        except KeyError:
-            pass
-        except TypeError:  # a mutable matrix has no hash
-            return str(super()._print(expr))
-        text = str(super()._print(expr))
-        if len(self._memo) >= MEMO_SIZE:
-            self._memo.clear()
-        self._memo[expr] = text
-        return text
 
     def _print_Rational(self, expr: sp.Rational) -> str:
         if terminating(expr):
