@@ -313,6 +313,15 @@ def check_count(count: int) -> None:
 # ---------------------------------------------------------------------------
 # Files.
 
+def sheet_name(stem: str, number: int, who: str) -> str:
+    """The file name of variant ``number``'s ``student`` or ``teacher`` sheet."""
+    return f"{stem}-v{number:03d}-{who}.md"
+
+
+KEY, MOODLE, QTI12, QTI21 = "key.json", "moodle.xml", "qti12.zip", "qti21.zip"
+"""The run's other files, named ``{stem}-KEY`` and so on."""
+
+
 def render_files(variants: Sequence[Variant], seed: int, stem: str, out: Path,
                  formats: Sequence[str], decimals: int = 3) -> list[tuple[Path, str | bytes]]:
     """Every output file's path and text (nothing written yet)."""
@@ -321,20 +330,20 @@ def render_files(variants: Sequence[Variant], seed: int, stem: str, out: Path,
     files: list[tuple[Path, str | bytes]] = []
     if "md" in formats:
         for v in variants:
-            files.append((out / f"{stem}-v{v.number:03d}-student.md", v.student))
-            files.append((out / f"{stem}-v{v.number:03d}-teacher.md", v.teacher))
+            files.append((out / sheet_name(stem, v.number, "student"), v.student))
+            files.append((out / sheet_name(stem, v.number, "teacher"), v.teacher))
     if "json" in formats:
-        files.append((out / f"{stem}-key.json", key_document(seed, variants)))
+        files.append((out / f"{stem}-{KEY}", key_document(seed, variants)))
     if "moodle" in formats:
-        files.append((out / f"{stem}-moodle.xml", moodle_document([v.moodle_xml or category_xml(v.moodle)
+        files.append((out / f"{stem}-{MOODLE}", moodle_document([v.moodle_xml or category_xml(v.moodle)
                                                                    for v in variants])))
     if "qti" in formats:
         from symnn.sheets.render.qti import to_qti12, to_qti21
 
         title = variants[0].moodle.path.rsplit("/", 1)[0] if variants else stem
         categories = [v.moodle for v in variants]
-        files.append((out / f"{stem}-qti12.zip", to_qti12(title, categories, decimals, stem)))
-        files.append((out / f"{stem}-qti21.zip", to_qti21(title, categories, decimals, stem)))
+        files.append((out / f"{stem}-{QTI12}", to_qti12(title, categories, decimals, stem)))
+        files.append((out / f"{stem}-{QTI21}", to_qti21(title, categories, decimals, stem)))
     return files
 
 
@@ -371,14 +380,14 @@ class VariantFiles:
         out, stem, first = self._out, self._stem, self._count == 0
         self._count += 1
         if "md" in self._formats:
-            self._sink.write(out / f"{stem}-v{variant.number:03d}-student.md", variant.student)
-            self._sink.write(out / f"{stem}-v{variant.number:03d}-teacher.md", variant.teacher)
+            self._sink.write(out / sheet_name(stem, variant.number, "student"), variant.student)
+            self._sink.write(out / sheet_name(stem, variant.number, "teacher"), variant.teacher)
         if "json" in self._formats:
             opening = '{\n  "seed": ' + json.dumps(self._seed) + ',\n  "variants": [\n    ' if first else ",\n    "
-            self._sink.append(out / f"{stem}-key.json", opening + (variant.key_json or _listed_json(variant.key)))
+            self._sink.append(out / f"{stem}-{KEY}", opening + (variant.key_json or _listed_json(variant.key)))
         if "moodle" in self._formats:
             opening = '<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n  ' if first else "\n  "
-            self._sink.append(out / f"{stem}-moodle.xml", opening + (variant.moodle_xml or category_xml(variant.moodle)))
+            self._sink.append(out / f"{stem}-{MOODLE}", opening + (variant.moodle_xml or category_xml(variant.moodle)))
         if "qti" in self._formats:
             self._categories.append(variant.moodle)
 
@@ -388,16 +397,16 @@ class VariantFiles:
 
         out, stem, none = self._out, self._stem, self._count == 0
         if "json" in self._formats:
-            self._sink.append(out / f"{stem}-key.json", key_document(self._seed, []) if none else "\n  ]\n}\n")
+            self._sink.append(out / f"{stem}-{KEY}", key_document(self._seed, []) if none else "\n  ]\n}\n")
         if "moodle" in self._formats:
-            self._sink.append(out / f"{stem}-moodle.xml", moodle_document([]) if none else "\n</quiz>\n")
+            self._sink.append(out / f"{stem}-{MOODLE}", moodle_document([]) if none else "\n</quiz>\n")
         if "qti" in self._formats:
             from symnn.sheets.render.qti import to_qti12, to_qti21
 
             categories = self._categories
             title = categories[0].path.rsplit("/", 1)[0] if categories else stem
-            self._sink.write(out / f"{stem}-qti12.zip", to_qti12(title, categories, self._decimals, stem))
-            self._sink.write(out / f"{stem}-qti21.zip", to_qti21(title, categories, self._decimals, stem))
+            self._sink.write(out / f"{stem}-{QTI12}", to_qti12(title, categories, self._decimals, stem))
+            self._sink.write(out / f"{stem}-{QTI21}", to_qti21(title, categories, self._decimals, stem))
 
 
 def superseded_by_run(stem: str) -> Callable[[str], bool]:
@@ -407,5 +416,6 @@ def superseded_by_run(stem: str) -> Callable[[str], bool]:
     not rewrite (variants beyond the new count, a format not asked for again) are removed, so the
     folder never holds sheets that its answer key does not describe.
     """
-    pattern = re.compile(re.escape(stem) + r"-(v\d{3,}-(student|teacher)\.md|key\.json|moodle\.xml|qti(12|21)\.zip)")
+    others = "|".join(re.escape(name) for name in (KEY, MOODLE, QTI12, QTI21))
+    pattern = re.compile(re.escape(stem) + rf"-(v\d{{3,}}-(student|teacher)\.md|{others})")
     return lambda name: pattern.fullmatch(name) is not None
