@@ -176,22 +176,31 @@ def _balls(matrix: Any) -> Any:
 
 def run(d: engine.Domain[M], net: engine.Network[M], params: engine.Params[M], rate: Any, k: int,
         update_biases: bool = True, keep: Sequence[int] | None = None, label: str = "",
-        stop: Any = None, show: bool = True) -> Trajectory[M] | None:
+        stop: Any = None, show: bool = True,
+        step: Callable[[engine.Params[M]], engine.Params[M]] | None = None) -> Trajectory[M] | None:
     """``k`` gradient-descent steps from ``params`` in domain ``d``, keeping the losses after the steps ``keep``.
 
-    ``stop(params)`` is asked after every step; when it is true the run is abandoned (None).
-    A progress bar (:func:`symnn.core.progress.progress`) shows long runs on a terminal.
+    ``step`` replaces the plain step (the mean-value form of :func:`mean_value_step`); a kept
+    loss is then the loss over that step's parameters.  ``stop(params)`` is asked after every
+    step; when it is true the run is abandoned (None).  A progress bar
+    (:func:`symnn.core.progress.progress`) shows long runs on a terminal.
     """
     kept = tuple(recorded_steps(k) if keep is None else keep)
     wanted = set(kept)
     losses: dict[int, Any] = {}
     steps = progress(range(k + 1), total=k + 1, label=label, unit="step", minimum=1000) if show else range(k + 1)
     for t in steps:
-        values = net.forward(d, params)
-        if t == 0 or t in wanted:
+        recorded = t == 0 or t in wanted
+        values = net.forward(d, params) if step is None or recorded else None
+        if recorded:
+            assert values is not None
             losses[t] = net.loss(d, values.As[-1])
         if t < k:
-            params = engine.descend(d, params, net.deltas(d, params, values), values.As[:-1], rate, update_biases)
+            if step is not None:
+                params = step(params)
+            else:
+                assert values is not None
+                params = engine.descend(d, params, net.deltas(d, params, values), values.As[:-1], rate, update_biases)
             if stop is not None and stop(params):
                 return None
     return Trajectory(kept, losses[0], tuple(losses[t] for t in kept), params)
@@ -297,25 +306,6 @@ def mean_value_step(d: BallDomain, net: engine.Network[Any], jet_net: engine.Net
     return _rebuilt(box, [centre + offset for centre, offset in zip(image, spread)], update_biases)
 
 
-def centred_run(d: BallDomain, net: engine.Network[Any], jet_net: engine.Network[Jet], params: engine.Params[Any],
-                rate: Any, k: int, update_biases: bool = True, keep: Sequence[int] | None = None,
-                label: str = "", show: bool = True) -> Trajectory[Any]:
-    """:func:`run` over balls with every step in the mean-value form (:func:`mean_value_step`).
-
-    Each kept loss is the ball loss over the box of that step (its overestimate does not compound).
-    """
-    kept = tuple(recorded_steps(k) if keep is None else keep)
-    wanted = set(kept)
-    losses: dict[int, Any] = {}
-    steps = progress(range(k + 1), total=k + 1, label=label, unit="step", minimum=1000) if show else range(k + 1)
-    for t in steps:
-        if t == 0 or t in wanted:
-            losses[t] = net.loss(d, net.forward(d, params).As[-1])
-        if t < k:
-            params = mean_value_step(d, net, jet_net, params, rate, update_biases)
-    return Trajectory(kept, losses[0], tuple(losses[t] for t in kept), params)
-
-
 def _too_long(limit: int) -> Any:
     """Whether some entry of ``QQ`` parameters has a numerator or denominator past ``limit`` digits."""
     bound = 10**limit
@@ -352,7 +342,7 @@ def bits_lost(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k
     about a fixed factor per step even where the true trajectory contracts: the bits lost
     grow linearly with the steps (about 0.02 per step for a small sigmoid network once it
     settles, about 2 to 3.5 for a tanh or softmax network with a large learning rate).
-    ``centred`` measures the mean-value run (:func:`centred_run`) instead, whose radii grow
+    ``centred`` measures the mean-value run (:func:`run` with :func:`mean_value_step`) instead, whose radii grow
     only as fast as the entrywise magnitude of the step's Jacobian carries them.  A run of
     2 × :data:`PROBE_STEPS` steps at :data:`PROBE_BITS` measures the loss over its first
     and second half; the second half's rate is extrapolated to the remaining steps.
@@ -398,7 +388,7 @@ def _plan(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k: in
 
     By default (``centred`` None) the plain ball run when it needs at most
     :data:`CENTRED_FROM_BITS` (it is the cheaper per step), else the mean-value run
-    (:func:`centred_run`) when its probe loses fewer bits; a run that needs more than
+    (:func:`run` with :func:`mean_value_step`) when its probe loses fewer bits; a run that needs more than
     :data:`MAX_BITS` in every form tried is refused, naming the steps that fit.  The extra
     bits: the bits the balls will lose, with a margin.
     """
@@ -455,7 +445,7 @@ def trajectory_balls(net: engine.Network[Any], params: engine.Params[Any], rate:
 
     Keys ``L_step0`` (before any step) and ``L_step{t}`` for the kept steps t, ``W{l}`` and
     ``b{l}`` (after the last step).  ``centred``: every step in the mean-value form
-    (:func:`centred_run`).  Anything the balls cannot evaluate is refused with a
+    (:func:`run` with :func:`mean_value_step`).  Anything the balls cannot evaluate is refused with a
     :class:`symnn.errors.SpecError`.
     """
     d = BallDomain(lambda what: f"steps = {k}: {what} cannot be evaluated in ball arithmetic, so the "
@@ -465,12 +455,14 @@ def trajectory_balls(net: engine.Network[Any], params: engine.Params[Any], rate:
     start = engine.Params(tuple(_balls(W) for W in params.Ws),
                           tuple(None if b is None else _balls(b) for b in params.bs))
     label = "" if quiet else f"certified steps ({flint.ctx.prec} bits{', mean-value form' if centred else ''})"
+    step: Callable[[engine.Params[Any]], engine.Params[Any]] | None = None
     if centred:
         jet_net = engine.Network(Jet(X, None), Jet(Y, None), net.rules, net.objective)
-        path: Trajectory[Any] | None = centred_run(d, ball_net, jet_net, start, ball(rate), k, update_biases, keep,
-                                                   label, show=not quiet)
-    else:
-        path = run(d, ball_net, start, ball(rate), k, update_biases, keep, label, show=not quiet)
+        rate_ball = ball(rate)
+
+        def step(box: engine.Params[Any]) -> engine.Params[Any]:
+            return mean_value_step(d, ball_net, jet_net, box, rate_ball, update_biases)
+    path = run(d, ball_net, start, ball(rate), k, update_biases, keep, label, show=not quiet, step=step)
     assert path is not None
     results: dict[str, Any] = {"L_step0": flint.arb_mat([[path.initial_loss]])}
     results.update({f"L_step{t}": flint.arb_mat([[loss]]) for t, loss in zip(path.steps, path.losses)})
