@@ -17,7 +17,7 @@ from test_training import mpf, rounded_to
 import symnn
 import symnn.library.network as library_network
 from symnn.core.domains import Undecided
-from symnn.library import trajectory
+from symnn.library import mean_value, trajectory
 from symnn.library.trajectory import bits_lost, recorded_steps
 from symnn.sheets.loading import load_sheet
 from symnn.sheets.pipeline import solve_checked
@@ -280,7 +280,7 @@ def test_the_step_jacobian_encloses_central_differences_of_an_mpmath_step(name):
                           net.objective)
         box = Params(tuple(trajectory._balls(W) + flint.arb(0, 2.0**-60) for W in params.Ws),
                      tuple(trajectory._balls(b) + flint.arb(0, 2.0**-60) for b in params.bs))
-        jacobian = trajectory.step_jacobian(jet_net, box, trajectory.ball(rate))
+        jacobian = mean_value.step_jacobian(jet_net, box, trajectory.ball(rate))
     assert jacobian.nrows() == len(flat)
 
     def stepped(p, shift):
@@ -336,15 +336,15 @@ def test_the_step_jacobian_of_a_layer_without_bias_and_of_frozen_biases_matches_
         X, Y = trajectory._balls(net.X), trajectory._balls(net.Y)
         box = Params(tuple(trajectory._balls(W) for W in params.Ws),
                      tuple(None if b is None else trajectory._balls(b) for b in params.bs))
-        jacobian = trajectory.step_jacobian(Network(Jet(X, None), Jet(Y, None), net.rules, net.objective), box,
+        jacobian = mean_value.step_jacobian(Network(Jet(X, None), Jet(Y, None), net.rules, net.objective), box,
                                             trajectory.ball(rate), update_biases)
-        flat, d, ball_net = trajectory._flat(box, update_biases), BallDomain(), Network(X, Y, net.rules, net.objective)
+        flat, d, ball_net = mean_value.flat_entries(box, update_biases), BallDomain(), Network(X, Y, net.rules, net.objective)
         assert jacobian.nrows() == len(flat) == (4 + 2 + 6 if update_biases else 4 + 6)
 
         def step(entries):
-            p = trajectory._rebuilt(box, entries, update_biases)
+            p = mean_value.rebuilt_params(box, entries, update_biases)
             values = ball_net.forward(d, p)
-            return trajectory._flat(engine.descend(d, p, ball_net.deltas(d, p, values), values.As[:-1],
+            return mean_value.flat_entries(engine.descend(d, p, ball_net.deltas(d, p, values), values.As[:-1],
                                                    trajectory.ball(rate), update_biases), update_biases)
 
         h = flint.arb(2) ** -80

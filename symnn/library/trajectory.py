@@ -14,7 +14,7 @@ Plain ball steps lose the dependency between θ and −η∇L(θ), so their radi
 factor per step even while training converges (about 3.4 bits per step for a tanh → softmax
 network with η = 1/2).  A run whose plain balls would need more than :data:`CENTRED_FROM_BITS`
 runs in the **mean-value (centred) form** instead when that loses fewer bits
-(:func:`mean_value_step`): the step from the box's exact midpoints, plus an enclosure of the
+(:func:`symnn.library.mean_value.mean_value_step`): the step from the box's exact midpoints, plus an enclosure of the
 step's Jacobian over the whole box (forward-mode derivatives over balls,
 :mod:`symnn.library.engine.domains.jets`) times the box's radii.  By the mean value theorem
 this encloses the step from every point of the box, and its radii grow only as the Jacobian
@@ -45,7 +45,8 @@ from symnn.errors import SpecError
 from symnn.library import engine
 from symnn.library.engine import EXACT
 from symnn.library.engine.domains.balls import BallDomain, ball
-from symnn.library.engine.domains.jets import Jet, JetDomain, NoDerivative
+from symnn.library.engine.domains.jets import Jet, NoDerivative
+from symnn.library.mean_value import mean_value_step
 
 EVERY_STEP_UP_TO = 100
 """A run keeps the loss after every step up to this one."""
@@ -65,9 +66,6 @@ CENTRED_FROM_BITS = 4096
 """A run whose plain balls would need more bits than this runs in the mean-value form when that loses
 fewer bits (plain steps cost more with every bit; measured on a tanh → softmax network: about equal
 at 4,368 bits, the mean-value run 4× faster where the plain one needs 8,192)."""
-JACOBIAN_BITS = 128
-"""Precision of the Jacobian enclosure of a mean-value step (it only multiplies the tiny radii)."""
-
 Matrix: TypeAlias = sp.ImmutableMatrix
 M = TypeVar("M")
 
@@ -204,106 +202,6 @@ def run(d: engine.Domain[M], net: engine.Network[M], params: engine.Params[M], r
             if stop is not None and stop(params):
                 return None
     return Trajectory(kept, losses[0], tuple(losses[t] for t in kept), params)
-
-
-def _moving(params: engine.Params[Any], update_biases: bool) -> list[Any]:
-    """The matrices a step changes, in order: W1, b1 (when biases move), W2, …"""
-    moving: list[Any] = []
-    for W, b in zip(params.Ws, params.bs):
-        moving.append(W)
-        if b is not None and update_biases:
-            moving.append(b)
-    return moving
-
-
-def _rebuilt(params: engine.Params[Any], entries: Sequence[Any], update_biases: bool) -> engine.Params[Any]:
-    """``params`` with the moving matrices' entries replaced by ``entries`` (in :func:`_moving`'s order)."""
-    position = 0
-
-    def take(matrix: Any) -> Any:
-        nonlocal position
-        size = matrix.nrows() * matrix.ncols()
-        position += size
-        return flint.arb_mat(matrix.nrows(), matrix.ncols(), list(entries[position - size:position]))
-
-    Ws: list[Any] = []
-    bs: list[Any] = []
-    for W, b in zip(params.Ws, params.bs):
-        Ws.append(take(W))
-        bs.append(take(b) if b is not None and update_biases else b)
-    return engine.Params(tuple(Ws), tuple(bs))
-
-
-def _flat(params: engine.Params[Any], update_biases: bool) -> list[Any]:
-    return [entry for matrix in _moving(params, update_biases) for entry in matrix.entries()]
-
-
-def _seeded(params: engine.Params[Any], update_biases: bool) -> tuple[engine.Params[Jet], int]:
-    """Jets of the parameters (rounded outward to the current precision) with unit tangents, and their count."""
-    moving = {id(m) for m in _moving(params, update_biases)}
-    directions = sum(m.nrows() * m.ncols() for m in _moving(params, update_biases))
-    offset = 0
-
-    def jet(matrix: Any) -> Jet:
-        nonlocal offset
-        rows, cols = matrix.nrows(), matrix.ncols()
-        value = flint.arb_mat(rows, cols, [+entry for entry in matrix.entries()])
-        if id(matrix) not in moving:
-            return Jet(value, None)
-        unit = flint.arb_mat(rows * cols, directions)
-        for index in range(rows * cols):
-            unit[index, offset + index] = 1
-        offset += rows * cols
-        return Jet(value, unit)
-
-    Ws: list[Jet] = []
-    bs: list[Jet | None] = []
-    for W, b in zip(params.Ws, params.bs):  # in the order of _moving: W1, b1, W2, …
-        Ws.append(jet(W))
-        bs.append(None if b is None else jet(b))
-    return engine.Params(tuple(Ws), tuple(bs)), directions
-
-
-def step_jacobian(net: engine.Network[Jet], box: engine.Params[Any], rate: Any, update_biases: bool = True) -> Any:
-    """An enclosure of the Jacobian of one gradient-descent step over the box of balls ``box``.
-
-    The step runs once in :class:`~symnn.library.engine.domains.jets.JetDomain`, seeded at
-    the box with unit tangents; entry (i, p) of the ``arb_mat`` encloses ∂θ'_i/∂θ_p at every
-    point of the box (the moving parameters flattened in order W1, b1, W2, …).
-    """
-    seeded, directions = _seeded(box, update_biases)
-    jets = JetDomain(directions)
-    values = net.forward(jets, seeded)
-    stepped = engine.descend(jets, seeded, net.deltas(jets, seeded, values), values.As[:-1], rate, update_biases)
-    entries: list[Any] = []
-    for matrix in _moving(stepped, update_biases):
-        tangent = matrix.tangent
-        size = matrix.value.nrows() * matrix.value.ncols()
-        entries.extend(tangent.entries() if tangent is not None else [0] * (size * directions))
-    return flint.arb_mat(directions, directions, entries)
-
-
-def mean_value_step(d: BallDomain, net: engine.Network[Any], jet_net: engine.Network[Jet],
-                    box: engine.Params[Any], rate: Any, update_biases: bool = True) -> engine.Params[Any]:
-    """Balls enclosing one step from every point of the box ``box``, by the mean-value form.
-
-    With m the midpoints of the box and u ∋ θ − m its radii: T(θ) = T(m) + J̄ (θ − m), where
-    each entry of J̄ (the Jacobian averaged along the segment from m to θ) lies in the
-    enclosure of the Jacobian over the box; so T(θ) lies in the balls T(m) + J(box) · u.
-    T(m) is computed from exact midpoints, so its radius is only rounding: the radii do not
-    compound the dependency between θ and −η∇L(θ) as a plain ball step does.
-    """
-    flat = _flat(box, update_biases)
-    centre = _rebuilt(box, [entry.mid() for entry in flat], update_biases)
-    values = net.forward(d, centre)
-    image = _flat(engine.descend(d, centre, net.deltas(d, centre, values), values.As[:-1], rate, update_biases),
-                  update_biases)
-    if all(entry.rad() == 0 for entry in flat):
-        return _rebuilt(box, image, update_biases)
-    with flint.ctx.workprec(JACOBIAN_BITS):
-        jacobian = step_jacobian(jet_net, box, rate, update_biases)
-        spread = (jacobian * flint.arb_mat(len(flat), 1, [entry - entry.mid() for entry in flat])).entries()
-    return _rebuilt(box, [centre + offset for centre, offset in zip(image, spread)], update_biases)
 
 
 def _too_long(limit: int) -> Any:

@@ -70,7 +70,7 @@ CERTIFIED_DIGITS = 20
 MEAN_VALUE_NOTE = (", each step in the mean-value form (the step from the midpoints of the balls plus an "
                    "enclosure of its Jacobian over the balls times their radii, so the balls widen only as "
                    "far as the step itself spreads them)")
-"""What a sheet adds when the run is centred (:func:`symnn.library.trajectory.mean_value_step`)."""
+"""What a sheet adds when the run is centred (:func:`symnn.library.mean_value.mean_value_step`)."""
 
 
 def certified_trajectory(setting: Setting, params: Params, k: int) -> CertifiedTrajectory:
