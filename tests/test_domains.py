@@ -194,3 +194,25 @@ def test_ball_constants_follow_the_callers_precision() -> None:
     with flint.ctx.workprec(300):
         low, high = bounds(third(flint.arb(1)))
     assert high - low < F(1, 2**280)
+
+
+def test_an_integer_power_of_a_ball_around_zero_is_finite():
+    """python-flint's ``**`` goes through a logarithm and gives nan for a ball that contains 0; the
+    hypothesis property of the certified training met it (tanh' = 1 − tanh(z)² at a tiny ball
+    around z = 0 made a whole run nan)."""
+    from symnn.core.domains import BALLS
+    from symnn.core.program import compiled
+
+    x = sp.Symbol("x")
+    with flint.ctx.workprec(200):
+        tiny = flint.arb(0, flint.arb(2) ** -150)
+        slope = compiled(1 - sp.tanh(x) ** 2, (x,), BALLS.name)(tiny)
+        assert slope.is_finite() and slope.contains(1) and slope.rad() < flint.arb(2) ** -200 * 4
+        for n, expected in [(2, 0), (3, 0), (-2, None)]:
+            power = compiled(x**n, (x,), BALLS.name)(tiny)
+            if expected is None:
+                assert not power.is_finite()  # 1/0 is not a number
+            else:
+                assert power.is_finite() and power.contains(expected) and power.rad() < flint.arb(2) ** -290
+        wide = flint.arb(-0.5, 0.1)  # away from 0, the power is python-flint's own
+        assert compiled(x**2, (x,), BALLS.name)(wide).contains(flint.arb(0.2025))

@@ -26,6 +26,7 @@ Interval(lo=Fraction(0, 1), hi=Fraction(2, 1))
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -86,10 +87,33 @@ class Domain:
     """``"max"`` and ``"min"`` of several values."""
     decide: Callable[[str, Any, Any], bool] | None
     """Whether ``a op b`` holds (``op`` is ``"gt"`` ...); None for intervals, which split instead."""
+    integer_power: Callable[[Any, int], Any] = operator.pow
+    """base ** n for an integer n (Python's ``**`` unless the domain needs its own)."""
     log_to_base: Callable[[Any, int], Any] | None = None
     """log of a value to an integer base, for :func:`evaluate`'s ``log_base``."""
     rounds_numbers: bool = False
     """Whether a rational is rounded to the current precision (so 1/3 is made at each call)."""
+
+
+def _ball_integer_power(value: Any, n: int) -> Any:
+    """``value ** n`` for a ball and an integer n.
+
+    python-flint's ``**`` takes the power through a logarithm, which is nan for a ball that
+    contains 0 (tanh(z)² with z a tiny ball around 0); such a ball is multiplied out instead
+    (by squaring), which encloses the power as rigorously.
+    """
+    if not value.contains(0):
+        return value**n
+    if n < 0:
+        return 1 / _ball_integer_power(value, -n)
+    result, square = flint.arb(1), value
+    while n:
+        if n & 1:
+            result *= square
+        n >>= 1
+        if n:
+            square *= square
+    return result
 
 
 def _decide_exactly(op: str, a: Any, b: Any) -> bool:
@@ -130,6 +154,7 @@ BALLS = Domain(
     },
     constants={"E": flint.arb.const_e, "pi": flint.arb.pi},
     real_power=lambda base, exponent: base**exponent,
+    integer_power=_ball_integer_power,
     extrema={"max": lambda values: _fold(values, lambda a, b: a.max(b)),
              "min": lambda values: _fold(values, lambda a, b: a.min(b))},
     decide=_decide_on_balls,
@@ -343,8 +368,8 @@ def _interval_product(factors: list[Closure]) -> Closure:
 
 
 def _power(node: tuple[Any, ...], domain: Domain) -> Closure:
-    base, exponent = _build(node[1], domain), node[2]
-    return lambda env: base(env) ** exponent
+    base, exponent, power = _build(node[1], domain), node[2], domain.integer_power
+    return lambda env: power(base(env), exponent)
 
 
 def _real_power(node: tuple[Any, ...], domain: Domain) -> Closure:
