@@ -155,3 +155,22 @@ def test_the_kinds_reference_is_generated_from_the_declarations() -> None:
 
     written = (Path(__file__).resolve().parents[1] / "docs" / "kinds.md").read_text(encoding="utf-8")
     assert written == reference(), "regenerate it: python -m symnn.sheets.docs > docs/kinds.md"
+
+
+def test_a_sheet_loads_only_the_modules_of_its_own_kinds():
+    # The registry imports a kind's module the first time the kind is asked for (start-up time).
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom symnn.sheets.crosscheck import solve_checked\nfrom symnn.sheets.loading import load_builtin\n"
+            "solve_checked(load_builtin('softmax'))\n"
+            "print(sorted({m.split('.')[3] for m in sys.modules if m.startswith('symnn.sheets.kinds.')}))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "['base', 'network']"
+
+
+def test_the_registry_lists_every_kind_module_and_each_declares_its_own_name():
+    modules = {p.stem for p in Path(inspect.getfile(Kind)).parent.iterdir() if p.suffix == ".py" or p.is_dir()}
+    helpers = {"__init__", "base", "conv_common", "conv_notation", "__pycache__"}
+    assert set(KINDS) == modules - helpers
+    assert all(KINDS[name].name == name for name in KINDS)

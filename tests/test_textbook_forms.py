@@ -158,3 +158,23 @@ def test_written_softmax_survives_repeated_solving_in_one_process(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("classes", [4, 5, 12, 32])
+def test_the_softmax_definition_is_written_whole_for_any_number_of_classes(classes):
+    # Written out, the denominator of 12 classes orders z_10 before z_2, and beyond about 14 classes
+    # it was too long for a sheet and the definition showed its left side alone.
+    from symnn.sheets.loading import parse_sheet
+    from symnn.sheets.render.markdown import to_markdown
+    from symnn.sheets.crosscheck import solve_checked
+
+    weights = [[(i + j) % 5 - 2 for j in range(2)] for i in range(classes)]
+    sheet = parse_sheet(f'title = "t"\n[[exercise]]\nkind = "network"\nx = [1, -1]\ny = [[1]]\n'
+                        f'loss = "cross_entropy"\n[[exercise.layers]]\nW = {weights}\nactivation = "softmax"\n')
+    text = to_markdown(solve_checked(sheet))
+    definition = text.split("probabilities that sum to 1:", 1)[1].split("$$")[1].strip()
+    if classes <= 4:
+        terms = " + ".join(f"e^{{z_{{{j}}}}}" for j in range(1, classes + 1))
+        assert definition == rf"\hat{{y}}_{{1}} = \frac{{e^{{z_{{1}}}}}}{{{terms}}}"
+    else:
+        assert definition == rf"\hat{{y}}_{{1}} = \frac{{e^{{z_{{1}}}}}}{{\sum_{{j=1}}^{{{classes}}} e^{{z_{{j}}}}}}"

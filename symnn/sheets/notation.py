@@ -148,6 +148,27 @@ class Ratio(sp.Expr):  # type: ignore[misc]
         return self.args[0] / self.args[1]
 
 
+WRITTEN_OUT_TERMS = 4
+"""Most terms a softmax denominator is written out with; more are written as a sum ``Σ_j e^{z_j}``."""
+
+
+def softmax_form(definition: sp.Expr, names: tuple[sp.Symbol, ...], term: sp.Symbol, index: sp.Symbol) -> sp.Basic:
+    """The first softmax output as a sheet writes it: ``definition`` (its SymPy form, denominator
+    written out) for at most :data:`WRITTEN_OUT_TERMS` classes, else ``e^{names[0]}`` over the sum of
+    ``e^{term}`` for ``index`` from 1 to the number of classes.
+
+    A written-out sum of many terms would be too long to read (and SymPy orders ``z_10`` before
+    ``z_2``), so a textbook writes the sum sign.
+
+    >>> z = sp.symbols("z_1:7")
+    >>> softmax_form(sp.exp(z[0]) / sp.Add(*map(sp.exp, z)), z, sp.Symbol("z_j"), sp.Symbol("j"))
+    exp(z_1)/Sum(exp(z_j), (j, 1, 6))
+    """
+    if len(names) <= WRITTEN_OUT_TERMS:
+        return definition
+    return sp.exp(names[0]) / sp.Sum(sp.exp(term), (index, 1, len(names)))
+
+
 class Product(sp.Expr):  # type: ignore[misc]
     """A product written factor by factor with ``\\cdot``, as given: SymPy would print ``0.5 · (1 − 0.5)``
     as a fraction over 2."""

@@ -1,56 +1,81 @@
 """The exercise kinds: one module each, declaring a :class:`~symnn.sheets.kinds.base.Kind`; one line each here.
 
 Adding a kind is one new module (with its reference evaluator in
-:mod:`symnn.sheets.reference` and its tests) and one line in :data:`KINDS`; see
+:mod:`symnn.sheets.reference` and its tests) and one line in :data:`KINDS` (its name and where its declaration is); see
 CONTRIBUTING.md.
 """
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 from symnn.errors import SymnnError
-from symnn.sheets.kinds.activations import ACTIVATIONS_KIND
-from symnn.sheets.kinds.attention import ATTENTION
 from symnn.sheets.kinds.base import Kind
-from symnn.sheets.kinds.batchnorm import BATCHNORM
-from symnn.sheets.kinds.cnn_sizes import CNN_SIZES
-from symnn.sheets.kinds.conv2d import CONV2D
-from symnn.sheets.kinds.conv_transpose import CONV_TRANSPOSE
-from symnn.sheets.kinds.dropout import DROPOUT
-from symnn.sheets.kinds.error_analysis import ERROR_ANALYSIS
-from symnn.sheets.kinds.forward import FORWARD
-from symnn.sheets.kinds.gradient_check import GRADIENT_CHECK
-from symnn.sheets.kinds.graph import GRAPH
-from symnn.sheets.kinds.network import NETWORK
-from symnn.sheets.kinds.optimizer import OPTIMIZER
-from symnn.sheets.kinds.pool import POOL
-from symnn.sheets.kinds.preprocessing import PREPROCESSING
-from symnn.sheets.kinds.regularization import REGULARIZATION
-from symnn.sheets.kinds.rnn import RNN
 from symnn.sheets.spec import ExerciseSpec, SheetSpec
 from symnn.sheets.statement import Line
 from symnn.sheets.steps import Derivation, Sheet
 
-KINDS: dict[str, Kind[Any]] = {kind.name: kind for kind in (
-    FORWARD,
-    NETWORK,
-    PREPROCESSING,
-    ACTIVATIONS_KIND,
-    GRADIENT_CHECK,
-    REGULARIZATION,
-    ERROR_ANALYSIS,
-    DROPOUT,
-    OPTIMIZER,
-    BATCHNORM,
-    GRAPH,
-    CONV2D,
-    POOL,
-    CNN_SIZES,
-    CONV_TRANSPOSE,
-    ATTENTION,
-    RNN,
-)}
+
+class Registry(MutableMapping[str, Kind[Any]]):
+    """The kinds by name, each module imported the first time its kind is asked for.
+
+    A sheet of one kind loads that kind's module only (the 17 together take a tenth of the
+    start-up of a one-exercise sheet).  Listing the names imports nothing; listing the values
+    imports every module.  A test may set or replace a kind as in a dict.
+    """
+
+    def __init__(self, declared: dict[str, str]) -> None:
+        self._where = dict(declared)
+        self._loaded: dict[str, Kind[Any]] = {}
+
+    def __getitem__(self, name: str) -> Kind[Any]:
+        if name not in self._loaded:
+            module, _, attribute = self._where[name].rpartition(".")
+            kind = getattr(importlib.import_module(module), attribute)
+            if kind.name != name:  # a wrong line in KINDS below
+                raise LookupError(f"{self._where[name]} declares kind {kind.name!r}, not {name!r}")
+            self._loaded[name] = kind
+        return self._loaded[name]
+
+    def __setitem__(self, name: str, kind: Kind[Any]) -> None:
+        self._where.setdefault(name, "")
+        self._loaded[name] = kind
+
+    def __delitem__(self, name: str) -> None:
+        del self._where[name]
+        self._loaded.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._where
+
+
+KINDS: MutableMapping[str, Kind[Any]] = Registry({
+    "forward": "symnn.sheets.kinds.forward.FORWARD",
+    "network": "symnn.sheets.kinds.network.NETWORK",
+    "preprocessing": "symnn.sheets.kinds.preprocessing.PREPROCESSING",
+    "activations": "symnn.sheets.kinds.activations.ACTIVATIONS_KIND",
+    "gradient_check": "symnn.sheets.kinds.gradient_check.GRADIENT_CHECK",
+    "regularization": "symnn.sheets.kinds.regularization.REGULARIZATION",
+    "error_analysis": "symnn.sheets.kinds.error_analysis.ERROR_ANALYSIS",
+    "dropout": "symnn.sheets.kinds.dropout.DROPOUT",
+    "optimizer": "symnn.sheets.kinds.optimizer.OPTIMIZER",
+    "batchnorm": "symnn.sheets.kinds.batchnorm.BATCHNORM",
+    "graph": "symnn.sheets.kinds.graph.GRAPH",
+    "conv2d": "symnn.sheets.kinds.conv2d.CONV2D",
+    "pool": "symnn.sheets.kinds.pool.POOL",
+    "cnn_sizes": "symnn.sheets.kinds.cnn_sizes.CNN_SIZES",
+    "conv_transpose": "symnn.sheets.kinds.conv_transpose.CONV_TRANSPOSE",
+    "attention": "symnn.sheets.kinds.attention.ATTENTION",
+    "rnn": "symnn.sheets.kinds.rnn.RNN",
+})
 """Every exercise kind by name, in the order error messages list them."""
 
 

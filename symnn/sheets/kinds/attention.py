@@ -389,8 +389,9 @@ def _forward(b: Builder, f: Attention, tag: str, Q: sp.ImmutableMatrix, K: sp.Im
         b.say("Each row of ", _S, " becomes a probability distribution over the keys with the softmax; for query ",
               _i, ", over the keys it may attend to:")
         n = max(len(f.allowed(i)) for i in range(Q.rows))
-        b.equation(sp.Symbol("a_i1"), softmax_definition(n)[0].xreplace(
-            {z: sp.Symbol(f"s_i{m + 1}") for m, z in enumerate(softmax_symbols(n).z)}))
+        scores = {z: sp.Symbol(f"s_i{m + 1}") for m, z in enumerate(softmax_symbols(n).z)}
+        b.equation(sp.Symbol("a_i1"), nt.softmax_form(softmax_definition(n)[0].xreplace(scores),
+                                                      tuple(scores.values()), sp.Symbol("s_ij"), sp.Symbol("j")))
     b.equation(As, nt.Elementwise("softmax", Ss), (), head.A, quantity=f"A{tag}",
                caption="attention weights (each row sums to 1)")
     row = next((i for i in range(Q.rows) if len(f.allowed(i)) > 1), 0)

@@ -111,7 +111,8 @@ def define_softmax(b: Builder, n: int) -> None:
     """State softmax for n classes and its Jacobian, both from SymPy."""
     sym = softmax_symbols(n)
     b.say(f"Softmax turns the {n} pre-activations of each sample (a column) into probabilities that sum to 1:")
-    b.equation(sp.Symbol("yhat_1"), softmax_definition(n)[0])
+    b.equation(sp.Symbol("yhat_1"), nt.softmax_form(softmax_definition(n)[0], sym.z, sp.Symbol("z_j", real=True),
+                                                    sp.Symbol("j", integer=True)))
     b.say("and likewise for each class ", sp.Symbol("i"), ". SymPy differentiates this definition; written in the outputs, "
           "its Jacobian is")
     b.equation(nt.Partial(sym.a[0], sym.z[0]), softmax_jacobian_entry(n, 0, 0))
