@@ -164,9 +164,9 @@ def test_written_softmax_survives_repeated_solving_in_one_process(tmp_path):
 def test_the_softmax_definition_is_written_whole_for_any_number_of_classes(classes):
     # Written out, the denominator of 12 classes orders z_10 before z_2, and beyond about 14 classes
     # it was too long for a sheet and the definition showed its left side alone.
+    from symnn.sheets.crosscheck import solve_checked
     from symnn.sheets.loading import parse_sheet
     from symnn.sheets.render.markdown import to_markdown
-    from symnn.sheets.crosscheck import solve_checked
 
     weights = [[(i + j) % 5 - 2 for j in range(2)] for i in range(classes)]
     sheet = parse_sheet(f'title = "t"\n[[exercise]]\nkind = "network"\nx = [1, -1]\ny = [[1]]\n'
