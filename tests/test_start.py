@@ -141,10 +141,16 @@ def test_a_profiled_run_ends_the_normal_way_so_the_profiler_writes_its_results(t
 
 
 SHARED = """
-import dataclasses, json, os, sys
+import json, os, sys
 from symnn.sheets.render import drawing
 
-batch = tuple(dataclasses.replace(drawing.WARM_UP, name=f"w{i}") for i in range(3))
+from symnn.sheets.render import diagrams
+
+picture = diagrams.Picture(
+    (diagrams.Node("0.0", "$x_{1}$", 0, 0.0, "neuron", value="1", bias="0.1"),
+     diagrams.Node("1.0", "$a^{(1)}_{1}$", 1, 0.0, "neuron", value="-0.5", gradient="0.25")),
+    (diagrams.Wire("0.0", "1.0", above="0.2"),), ("weights and activations", "deltas"))
+batch = tuple(drawing.Drawing(f"w{i}", picture) for i in range(3))
 alone = drawing.draw_files(batch, "x-", "png")  # not a warmed-up worker: drawn here, one by one
 drawing.draw.cache_clear()
 drawing.canvas.cache_clear()

@@ -164,14 +164,16 @@ def _shown(values: np.ndarray) -> str:
 def solve_checked(spec: SheetSpec, solved: Callable[[Derivation], None] | None = None) -> Sheet:
     """Solve every exercise exactly and cross-check every quantity with numpy (``symnn sheet`` and ``check``).
 
-    ``solved`` is called with each derivation as soon as it is checked (``symnn sheet`` hands its
-    figures to the drawing worker then, while the next exercise is solved).
+    ``solved`` is called with each derivation as soon as it is solved, before its cross-check
+    (``symnn sheet`` hands its figures to the drawing worker then, which draws them while this
+    process cross-checks and solves the next exercise).  The figures' numbers are certified on
+    their own, and a failed cross-check stops the run before anything is written.
     """
     derivations = []
     for exercise in spec.exercises:
         d = solve_bounded(exercise)
-        crosscheck(exercise, d)
-        derivations.append(d)
         if solved is not None:
             solved(d)
+        crosscheck(exercise, d)
+        derivations.append(d)
     return Sheet(spec.title, tuple(derivations))
