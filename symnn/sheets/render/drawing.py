@@ -299,11 +299,11 @@ def warm_up(parent: int | None = None) -> bool:
     from matplotlib.font_manager import FontProperties
     from matplotlib.mathtext import MathTextParser
 
-    with matplotlib.rc_context(STYLE):
+    with matplotlib.rc_context(style("warm-up")):
         MathTextParser("agg").parse("$x_{1}$", 100, FontProperties(family=STYLE["font.family"], size=9))
         tiny = Canvas(figsize=(0.5, 0.5))
         tiny.text(0.5, 0.5, "0.5")
-        FigureCanvasAgg(tiny).draw()
+        FigureCanvasAgg(tiny).draw()  # type: ignore[no-untyped-call]
     _warm = parent is not None
     return True
 
