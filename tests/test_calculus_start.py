@@ -99,3 +99,13 @@ def test_cross_entropy_delta_by_the_chain_rule_is_the_derivative_of_the_composed
     direct = c._in_outputs(sp.diff(total, sym.z[0]), n)
     direct = sp.expand(direct.xreplace({sym.y[1]: 1 - sp.Add(*[yk for yk in sym.y if yk != sym.y[1]])}))
     assert c.softmax_output_delta("cross_entropy", n)[0] == direct == sym.a[0] - sym.y[0]
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 7])
+def test_jacobian_forms_with_the_other_classes_gathered_are_those_of_the_whole_definition(n):
+    # _softmax_jacobian_forms gathers e^{z_3} … e^{z_n} into one symbol before differentiating.
+    sym, soft = c.softmax_symbols(n), c.softmax_definition(n)
+    whole = [sp.factor(c._in_outputs(sp.diff(soft[0], zj), n)) for zj in sym.z[:2]]
+    diagonal, off = c._softmax_jacobian_forms(n)
+    assert diagonal == whole[0] == (-sym.a[0] * (sym.a[0] - 1) if n > 1 else 0)
+    assert off == (whole[1] if n > 1 else None)

@@ -216,3 +216,40 @@ def test_an_integer_power_of_a_ball_around_zero_is_finite():
                 assert power.is_finite() and power.contains(expected) and power.rad() < flint.arb(2) ** -290
         wide = flint.arb(-0.5, 0.1)  # away from 0, the power is python-flint's own
         assert compiled(x**2, (x,), BALLS.name)(wide).contains(flint.arb(0.2025))
+
+
+def _expressions():
+    from hypothesis import strategies as st
+
+    x, y = sp.symbols("x y", real=True)
+    leaves = st.sampled_from([x, y, sp.Integer(2), sp.Rational(-1, 3), sp.Integer(-1), sp.E])
+
+    def grow(children):
+        return st.one_of(
+            st.lists(children, min_size=2, max_size=5).map(lambda a: sp.Add(*a)),
+            st.lists(children, min_size=2, max_size=4).map(lambda a: sp.Mul(*a)),
+            st.tuples(children, st.sampled_from([-2, -1, 2, sp.Rational(1, 2)])).map(lambda p: sp.Pow(*p)),
+            children.map(sp.exp), children.map(lambda c: sp.log(c ** 2 + 1)),
+            st.tuples(children, children).map(lambda p: sp.Max(*p)),
+            st.tuples(children, children).map(lambda p: sp.Piecewise((p[0], x > 0), (p[1], True))),
+        )
+
+    return st.recursive(leaves, grow, max_leaves=30)
+
+
+def test_the_quick_operation_bound_never_exceeds_sympys_count():
+    # tidy() skips count_ops when surely_more_ops says the value has more operations: that must
+    # only happen when count_ops would say so too, or tidy's choices (and the sheets) would change.
+    from hypothesis import given, settings
+
+    from symnn.library.engine.domains.symbolic import surely_more_ops
+
+    @settings(max_examples=300, deadline=None)
+    @given(_expressions())
+    def bound_holds(expr):
+        ops = sp.count_ops(expr)  # so "more than ops" is false, and the bound must not claim it
+        assert not surely_more_ops(expr, ops), (expr, ops)
+
+    bound_holds()
+    z = sp.symbols("z_1:33")
+    assert surely_more_ops(sp.exp(z[0]) / sp.Add(*map(sp.exp, z)), 40)  # decided without count_ops

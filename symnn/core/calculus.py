@@ -473,10 +473,22 @@ def _relabelled(expr: sp.Expr, n: int, *first: int) -> sp.Expr:
 
 @cache
 def _softmax_jacobian_forms(n: int) -> tuple[sp.Expr, sp.Expr | None]:
-    """(∂a_1/∂z_1, ∂a_1/∂z_2) by ``sympy.diff`` of the definition, written in the outputs."""
+    """(∂a_1/∂z_1, ∂a_1/∂z_2) by ``sympy.diff`` of the definition, written in the outputs.
+
+    The terms e^{z_3} … e^{z_n} of the denominator involve neither z_1 nor z_2, so they are gathered
+    into one positive symbol before SymPy differentiates (and put back after): the derivatives
+    are those of the whole definition (a test compares), and 1,000 classes cost what 3 do.
+    """
     soft, z = softmax_definition(n), softmax_symbols(n).z
-    diagonal = sp.factor(_in_outputs(sp.diff(soft[0], z[0]), n))
-    return diagonal, None if n == 1 else sp.factor(_in_outputs(sp.diff(soft[0], z[1]), n))
+    others = sp.Add(*[sp.exp(zj) for zj in z[2:]])
+    gathered = sp.Dummy("R", positive=True)
+    first = soft[0].xreplace({sp.Add(*[sp.exp(zj) for zj in z]): sp.Add(*[sp.exp(zj) for zj in z[:2]], gathered)}) \
+        if n > 2 else soft[0]
+
+    def derivative(zj: sp.Symbol) -> sp.Expr:
+        return sp.factor(_in_outputs(sp.diff(first, zj).xreplace({gathered: others}), n))
+
+    return derivative(z[0]), None if n == 1 else derivative(z[1])
 
 
 @cache

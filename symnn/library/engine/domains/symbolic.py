@@ -33,11 +33,46 @@ def finite(value: sp.Basic, what: str, at: sp.Basic) -> sp.Basic:
     return value
 
 
+TIDY_OPS = 40
+"""Most operations (SymPy's ``count_ops``) of a value that :func:`tidy` combines over one denominator."""
+
+
 def tidy(value: sp.Basic) -> sp.Basic:
-    """Combine an exact value over one denominator when that is cheap (never a full simplify)."""
-    if value.is_Rational or value.count_ops() > 40:
+    """Combine an exact value over one denominator when that is cheap (never a full simplify):
+    when it has at most :data:`TIDY_OPS` operations.
+
+    ``count_ops`` builds a symbolic tally of every operation; a softmax output of 32 classes holds
+    a 32-term sum, so :func:`surely_more_ops` first decides the clear cases without it.
+    """
+    if value.is_Rational or surely_more_ops(value, TIDY_OPS) or value.count_ops() > TIDY_OPS:
         return value
     return sp.together(value)
+
+
+def surely_more_ops(value: sp.Basic, limit: int) -> bool:
+    """Whether ``value`` has more than ``limit`` operations by a lower bound of SymPy's ``count_ops``.
+
+    Every sum of k terms counts k − 1 additions or subtractions there, and every applied function
+    (exp, log, …) one operation; the walk goes through the tree as ``count_ops`` does (a repeated
+    subexpression each time) and stops as soon as the bound exceeds ``limit``.  False means "not
+    decided", not "fewer".
+
+    >>> z = sp.symbols("z_1:33")
+    >>> surely_more_ops(sp.exp(z[0]) / sp.Add(*map(sp.exp, z)), 40), surely_more_ops(z[0] + 1, 40)
+    (True, False)
+    """
+    bound = 0
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if node.is_Add:
+            bound += len(node.args) - 1
+        elif node.is_Function:
+            bound += 1
+        if bound > limit:
+            return True
+        stack.extend(node.args)
+    return False
 
 
 def entries(a: Matrix) -> list[sp.Basic]:
