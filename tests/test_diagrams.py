@@ -150,3 +150,39 @@ def test_the_legend_texts_never_overlap(name):
         assert built.axes[0].bbox.contains(*first.p0) and built.axes[0].bbox.contains(*second.p1)
         checked += 1
     assert checked
+
+
+def _texts(picture):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    figure = drawing.build(drawing.Drawing("t", picture))
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()  # lays every text out, as saving does
+    renderer = canvas.get_renderer()
+    return [(t.get_text(), t.get_fontstyle(), t.get_fontsize(), t.get_window_extent(renderer))
+            for t in figure.axes[0].texts]
+
+
+def test_unit_names_are_set_from_plain_texts_stacked_after_an_italic_letter():
+    # No mathtext parse for a network's names (a quarter of its drawing time); the scripts stand
+    # right of the letter, the superscript above the subscript, the whole centred on the unit.
+    require_matplotlib()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    node = diagrams.Node("1.0", "$a^{(2)}_{13}$", 0, 0.0, "neuron")
+    texts = _texts(diagrams.Picture((node,), ()))
+    assert all("$" not in text for text, *_ in texts)
+    (letter, style, size, box), (sup, _, small, up), (sub, _, _, down) = texts
+    assert (letter, style, sup, sub) == ("a", "italic", "(2)", "13")
+    assert small == pytest.approx(size * diagrams.SCRIPT_SIZE)
+    assert up.x0 >= box.x1 - 1 and down.x0 >= box.x1 - 1 and up.y0 > down.y0
+    figure = drawing.build(drawing.Drawing("t", diagrams.Picture((node,), ())))
+    FigureCanvasAgg(figure).draw()
+    centre = figure.axes[0].transData.transform((diagrams.MARGIN, 0))[0]
+    assert (box.x0 + max(up.x1, down.x1)) / 2 == pytest.approx(centre, abs=2)
+
+
+def test_other_names_are_left_to_mathtext():
+    require_matplotlib()
+    node = diagrams.Node("in", r"$\alpha_{1} + b$", 0, 0.0, "input")
+    assert [text for text, *_ in _texts(diagrams.Picture((node,), ()))] == [r"$\alpha_{1} + b$"]

@@ -15,8 +15,9 @@ style, no dates, fixed sizes.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 FORWARD = "#2e7d32"
 """Colour of the forward numbers: values on the wires, weights, activations."""
@@ -128,6 +129,62 @@ def canvas(diagram: Picture) -> Any:
     return built
 
 
+SCRIPTED = re.compile(r"\$([A-Za-z])(?:\^\{([0-9()+\-]+)\})?(?:_\{([0-9A-Za-z]+)\})?\$")
+"""A label that is one letter with an optional superscript and subscript, ``$a^{(1)}_{2}$``."""
+SCRIPT_SIZE = 0.7
+"""A script's size as a fraction of its letter's (TeX's and mathtext's)."""
+SUBSCRIPT_DROP = (0.15, 0.31)
+"""How far a subscript's baseline lies below the letter's, in ems of the letter: alone, and under a
+superscript (both as mathtext sets DejaVu Sans, measured from its output)."""
+SUPERSCRIPT_RISE = 0.53
+"""How far a superscript's baseline lies above the letter's, in ems of the letter."""
+ITALIC_CORRECTION = 0.046
+"""How much further right a superscript starts than a subscript after an italic letter, in ems."""
+CAP_HEIGHT = 0.73
+"""Height of a capital or a digit above the baseline, in ems (DejaVu Sans)."""
+
+
+def _width(text: str, size: float, style: Literal["normal", "italic"]) -> float:
+    """Width of a plain text in points, from the font's own metrics (no layout, no renderer)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
+
+    prop = FontProperties(family="DejaVu Sans", style=style, size=size)
+    return float(text_to_path.get_text_width_height_descent(text, prop, ismath=False)[0])
+
+
+def label(ax: Any, x: float, y: float, text: str, fontsize: float, va: str, scale: float, **style: Any) -> None:
+    """Write a node's name centred at ``x``; ``va`` places it vertically at ``y`` as matplotlib's does.
+
+    A letter with scripts (``$a^{(1)}_{2}$``, the names of every network picture) is set from
+    plain texts: the letter in italic, the scripts upright at :data:`SCRIPT_SIZE`, stacked after
+    it.  It looks as mathtext sets it and costs no mathtext parse (about 2.5 ms a name, a
+    quarter of a network picture's drawing).  Any other name is left to mathtext.
+    """
+    match = SCRIPTED.fullmatch(text)
+    if match is None:
+        ax.text(x, y, text, ha="center", va=va, fontsize=fontsize, **style)
+        return
+    letter, sup, sub = match.groups()
+    if not sup and not sub:
+        ax.text(x, y, letter, ha="center", va=va, fontsize=fontsize, fontstyle="italic", **style)
+        return
+    small = fontsize * SCRIPT_SIZE
+    inch = 1 / 72 / scale  # one point in the picture's units (inches of the unscaled picture)
+    letter_width = _width(letter, fontsize, "italic") * inch
+    after = max(_width(sup or "", small, "normal"), _width(sub or "", small, "normal")) * inch
+    left = x - (letter_width + after) / 2
+    drop = SUBSCRIPT_DROP[bool(sup)] * fontsize * inch if sub else 0.0
+    top = max(CAP_HEIGHT * fontsize, (SUPERSCRIPT_RISE * fontsize + CAP_HEIGHT * small) if sup else 0.0) * inch
+    baseline = {"bottom": y + drop, "top": y - top, "center": y + (drop - top) / 2, "baseline": y}[va]
+    ax.text(left, baseline, letter, ha="left", va="baseline", fontsize=fontsize, fontstyle="italic", **style)
+    if sup:
+        ax.text(left + letter_width + ITALIC_CORRECTION * fontsize * inch, baseline + SUPERSCRIPT_RISE * fontsize * inch,
+                sup, ha="left", va="baseline", fontsize=small, **style)
+    if sub:
+        ax.text(left + letter_width, baseline - drop, sub, ha="left", va="baseline", fontsize=small, **style)
+
+
 def radius(node: Node) -> float | None:
     """A drawn circle's radius in inches (a gate grows to hold a long label), None for a node without one."""
     if node.shape == "gate":
@@ -186,8 +243,7 @@ def _node(ax: Any, node: Node, centre: tuple[float, float], font: float) -> None
             ax.text(x, y, node.label, ha="center", va="center", fontsize=font * (1.0 if len(node.label) < 4 else 0.85),
                     color=INK, zorder=4)
         else:
-            ax.text(x, y + size + 0.04, node.label, ha="center", va="bottom", fontsize=font * 0.9, color=INK,
-                    zorder=4)
+            label(ax, x, y + size + 0.04, node.label, font * 0.9, "bottom", font / 9.0, color=INK, zorder=4)
             if node.bias is not None:
                 ax.text(x + 0.2, y + size + 0.04, f"b = {node.bias}", ha="left", va="bottom",
                         fontsize=font * 0.8, color=FORWARD, zorder=4)
@@ -201,7 +257,7 @@ def _node(ax: Any, node: Node, centre: tuple[float, float], font: float) -> None
     if node.shape == "ellipsis":
         ax.text(x, y, "⋮", ha="center", va="center", fontsize=font * 1.6, color=INK, zorder=4)
         return
-    ax.text(x, y, node.label, ha="center", va="center", fontsize=font * 1.1, color=INK, zorder=4)
+    label(ax, x, y, node.label, font * 1.1, "center", font / 9.0, color=INK, zorder=4)
     if node.value is not None:
         ax.text(x, y + 0.16, node.value, ha="center", va="bottom", fontsize=font * 0.92,
                 color=FORWARD, zorder=4)
