@@ -238,7 +238,8 @@ def _node(ax: Any, node: Node, centre: tuple[float, float], font: float) -> None
     x, y = centre
     size = radius(node)
     if size is not None:
-        ax.add_patch(Circle(centre, size, facecolor="white", edgecolor=INK, linewidth=1.1, zorder=3))
+        # add_artist: the limits are set, so add_patch's update of the data limits is not needed
+        ax.add_artist(Circle(centre, size, facecolor="white", edgecolor=INK, linewidth=1.1, zorder=3))
         if node.shape == "gate":
             ax.text(x, y, node.label, ha="center", va="center", fontsize=font * (1.0 if len(node.label) < 4 else 0.85),
                     color=INK, zorder=4)
