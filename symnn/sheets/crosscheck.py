@@ -16,7 +16,7 @@ import numpy as np
 import sympy as sp
 
 from symnn.core.decimals import NotCertified, matrix_rows, to_finite_float
-from symnn.errors import CrossCheckError, MathDomainError, SymnnError
+from symnn.errors import CrossCheckError, MathDomainError
 from symnn.sheets.kinds import kind_of, solve_exercise
 from symnn.sheets.spec import ExerciseSpec, SheetSpec
 from symnn.sheets.steps import Derivation, Sheet
@@ -175,9 +175,9 @@ def solve_checked(spec: SheetSpec, solved: Callable[[Derivation], None] | None =
         if solved is not None:
             try:
                 solved(d)
-            except SymnnError:
+            except Exception:
                 # The figures read the values the cross-check reads first; it names a bad one with its
-                # file, exercise and quantity (a complex or undefined value, say).
+                # file, exercise and quantity (a complex or undefined value, say), else this error stands.
                 crosscheck(exercise, d)
                 raise
         crosscheck(exercise, d)
