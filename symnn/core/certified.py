@@ -85,6 +85,15 @@ def _exact_fraction(exact_ball: Any) -> Fraction:
     return Fraction(mantissa * 2**exponent) if exponent >= 0 else Fraction(mantissa, 2**-exponent)
 
 
+def below(ball: Any, bound: Fraction) -> bool:
+    """Whether every point of ``ball`` is less than ``bound`` (exactly decided).
+
+    >>> below(flint.arb(0, 1e-310), Fraction(1, 10**300)), below(flint.arb(1e-299), Fraction(1, 10**300))
+    (True, False)
+    """
+    return bool(ball.is_finite() and ball_endpoints(ball)[1] < bound)
+
+
 def ball_decimal(ball: Any, digits: int) -> str | None:
     """The correctly rounded decimal of every point in ``ball``, or None if they differ.
 
@@ -116,8 +125,12 @@ Compute = Callable[[int], Mapping[str, Any]]
 """A computation at a binary precision, returning named ``arb_mat`` results."""
 
 
-def certify(compute: Compute, digits: int) -> tuple[dict[str, Any], int]:
+def certify(compute: Compute, digits: int, enough: Callable[[str, Any, int], bool] | None = None
+            ) -> tuple[dict[str, Any], int]:
     """Run ``compute`` at increasing precision until every entry has ``digits`` digits.
+
+    ``enough(name, ball, bits)``, when given, decides instead of :func:`accurate_enough` whether an
+    entry of the result ``name`` is known well enough (a vanishing training loss: a certified bound).
 
     Returns the results and the precision that achieved them.  Entries that stay too wide
     after :data:`MAX_REFINEMENTS` doublings (typically exact zeros reached through
@@ -137,7 +150,8 @@ def certify(compute: Compute, digits: int) -> tuple[dict[str, Any], int]:
             precision *= 2
             continue
         best = (results, precision)
-        if all(accurate_enough(b, needed) for m in results.values() for b in matrix_entries(m)):
+        if all(accurate_enough(b, needed) if enough is None else enough(name, b, needed)
+               for name, m in results.items() for b in matrix_entries(m)):
             return best
         precision *= 2
     if best is None:
@@ -175,6 +189,9 @@ class CertifiedMatrix:
     """Recomputes :attr:`balls` at a higher precision when rounding is ambiguous."""
     _refined: dict[int, Any] = field(default_factory=dict, compare=False, repr=False)
     """Balls recomputed by :attr:`refine`, by precision."""
+    floor: Fraction | None = None
+    """When given, an entry whose enclosure lies wholly below it prints as that certified bound,
+    ``<1E-300``, instead of digits (a training loss that vanishes: see :func:`below`)."""
 
     @classmethod
     def from_exact(cls, values: DomainMatrix, digits: int) -> CertifiedMatrix:
@@ -211,6 +228,8 @@ class CertifiedMatrix:
         return self._ball_text(i, j)
 
     def _ball_text(self, i: int, j: int) -> str:
+        if self.floor is not None and below(self.balls[i, j], self.floor):
+            return "<" + round_significant(self.floor, 1)
         balls, precision = self.balls, self.precision
         for _ in range(MAX_REFINEMENTS + 1):
             text = ball_decimal(balls[i, j], self.digits)

@@ -20,6 +20,14 @@ step's Jacobian over the whole box (forward-mode derivatives over balls,
 this encloses the step from every point of the box, and its radii grow only as the Jacobian
 carries them (75 bits over 10,000 steps of that network).
 
+A loss that vanishes (a network that can fit its batch exactly: with an identity output and a
+squared error it falls geometrically, to about 10^-4800 after 10,000 steps) would need thousands
+of working bits for relative digits that nobody reads, and float64 (the numpy cross-check, the
+answer key's ``value``) cannot hold it.  So a kept loss certified to lie below
+:data:`LOSS_FLOOR` is reported as that bound (``<1E-300``) instead of digits, and the bits a run
+plans for its losses are their absolute accuracy plus, while they are above the floor, their
+magnitude.
+
 Which losses a run keeps (:func:`recorded_steps`): the loss after every step up to
 :data:`EVERY_STEP_UP_TO`, then :data:`PER_DECADE` log-spaced steps per decade, and the
 last step always.
@@ -31,6 +39,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Context, Decimal
+from fractions import Fraction
 from typing import Any, Generic, TypeAlias, TypeVar
 
 import flint
@@ -38,7 +47,7 @@ import sympy as sp
 from sympy import QQ
 from sympy.polys.matrices import DomainMatrix
 
-from symnn.core.certified import CertifiedMatrix, bits_for, certify
+from symnn.core.certified import CertifiedMatrix, accurate_enough, below, bits_for, certify
 from symnn.core.domains import NotCompilable, Undecided
 from symnn.core.progress import progress
 from symnn.errors import SpecError
@@ -66,6 +75,11 @@ CENTRED_FROM_BITS = 4096
 """A run whose plain balls would need more bits than this runs in the mean-value form when that loses
 fewer bits (plain steps cost more with every bit; measured on a tanh → softmax network: about equal
 at 4,368 bits, the mean-value run 4× faster where the plain one needs 8,192)."""
+LOSS_FLOOR = Fraction(1, 10**300)
+"""A kept loss certified to lie below this is reported as the bound, not as digits (float64's range
+ends near 2.2E-308)."""
+FLOOR_BITS = math.ceil(300 * math.log2(10))
+"""Binary digits below 1 of :data:`LOSS_FLOOR`: the most extra bits a loss's magnitude asks for."""
 Matrix: TypeAlias = sp.ImmutableMatrix
 M = TypeVar("M")
 
@@ -262,22 +276,56 @@ def _extrapolation(net: engine.Network[Any], params: engine.Params[Any], rate: A
     probe = min(k, 2 * PROBE_STEPS)
     half, quarter = probe // 2, probe // 4
     kept = (quarter, half, probe) if centred and quarter >= 1 else (half, probe)
-    with flint.ctx.workprec(PROBE_BITS):
-        results = trajectory_balls(net, params, rate, probe, update_biases, kept, quiet=True, centred=centred)
-    lost_quarter, lost_half = (PROBE_BITS - min(_accuracy(b) for b in results[f"L_step{t}"].entries())
-                               for t in (kept[0], half))
-    lost = PROBE_BITS - min(_accuracy(b) for m in results.values() for b in m.entries())
+    def lost_after(t: int) -> tuple[int, Any]:
+        # The parameters' relative accuracy after t steps, and the loss's absolute one (a loss that
+        # vanishes loses relative digits with its magnitude, which is planned for apart).
+        with flint.ctx.workprec(PROBE_BITS):
+            results = trajectory_balls(net, params, rate, t, update_biases, (t,), quiet=True, centred=centred)
+        known = min(_accuracy(b, name.startswith("L_step")) for name, m in results.items() for b in m.entries())
+        return PROBE_BITS - known, results[f"L_step{t}"][0, 0]
+
+    found = [lost_after(t) for t in kept]
+    (lost_half, loss_half), (lost, loss) = found[-2:]
+    lost_quarter = found[0][0]
+    magnitude = _magnitude_bits(loss_half, loss, probe - half)
     per_step = max(0.0, (lost - lost_half) / max(1, probe - half))
     if centred and quarter >= 1 and lost - lost_half <= lost_half - lost_quarter:
         per_doubling = max(0.0, lost - lost_half)
-        return lambda t: float(lost) if t <= probe else lost + per_doubling * math.log2(t / probe)
-    return lambda t: float(lost) if t <= probe else lost + per_step * (t - probe)
+        return lambda t: magnitude(t, probe) + (float(lost) if t <= probe else lost + per_doubling * math.log2(t / probe))
+    return lambda t: magnitude(t, probe) + (float(lost) if t <= probe else lost + per_step * (t - probe))
 
 
-def _accuracy(ball: Any) -> int:
+def _magnitude_bits(earlier: Any, later: Any, steps: int) -> Callable[[int, int], float]:
+    """The bits below 1 of the smallest loss above :data:`LOSS_FLOOR` a run will keep, as a function
+    of the run's length t (the probe's last step is ``probe``), from two losses ``steps`` apart.
+
+    Relative digits of a loss of 2^-m need m more bits than the same digits of a loss near 1.  A
+    loss that falls geometrically is extrapolated (and capped at :data:`FLOOR_BITS`: a loss below
+    the floor is only bounded); :func:`symnn.core.certified.certify` redoes a run that falls short.
+    """
+    def log2(ball: Any) -> float:
+        middle = abs(float(ball.mid())) if ball.is_finite() else 0.0
+        return math.log2(middle) if middle > 0 else -float(FLOOR_BITS)
+
+    first, last = log2(earlier), log2(later)
+    slope = min(0.0, (last - first) / max(1, steps))
+
+    def bits(t: int, probe: int) -> float:
+        return min(float(FLOOR_BITS), max(0.0, -(last + slope * max(0, t - probe))))
+
+    return bits
+
+
+def _accuracy(ball: Any, absolute: bool = False) -> int:
+    """Bits of ``ball`` known, relative to its value (or, ``absolute``, to 1: a loss's), at most
+    :data:`PROBE_BITS`."""
     if ball.is_exact():
         return PROBE_BITS
-    return int(ball.rel_accuracy_bits()) if ball.is_finite() else 0
+    if not ball.is_finite():
+        return 0
+    if absolute:
+        return min(PROBE_BITS, int(-math.log2(float(ball.rad())))) if float(ball.rad()) > 0 else PROBE_BITS
+    return int(ball.rel_accuracy_bits())
 
 
 def _plan(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k: int, digits: int,
@@ -397,12 +445,16 @@ def certified_trajectory(net: engine.Network[Any], params: engine.Params[Any], r
             return {name: flint.arb_mat(m.nrows(), m.ncols(), [+entry for entry in m.entries()])
                     for name, m in results.items()}
 
-    results, precision = certify(compute, digits)
+    def enough(name: str, entry: Any, bits: int) -> bool:
+        return accurate_enough(entry, bits) or (name.startswith("L_step") and below(entry, LOSS_FLOOR))
+
+    results, precision = certify(compute, digits, enough)
 
     def certified(name: str) -> CertifiedMatrix:
         found = results[name]
         return CertifiedMatrix((found.nrows(), found.ncols()), digits, None, found, precision + extra,
-                               refine=lambda p: compute(p)[name])
+                               refine=lambda p: compute(p)[name],
+                               floor=LOSS_FLOOR if name.startswith("L_step") else None)
 
     return CertifiedTrajectory(
         centred=centred,

@@ -7,6 +7,7 @@ Exact rationals whose decimal expansion terminates are printed as decimals
 
 from __future__ import annotations
 
+from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
@@ -14,6 +15,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
+from symnn.core.certified import round_significant
 from symnn.core.decimals import (
     Remembering,
     approximate,
@@ -277,6 +279,20 @@ def chain(lhs: sp.Basic, forms: list[sp.Basic | None], value: sp.Basic | None, d
             links.append(("=", text))
     if value is not None and not is_exact_decimal(value):
         links.append((r"\approx", latex(approximate(value, decimals))))
+    elif value is not None and not readable(value) and isinstance(value, sp.Rational):
+        # A long exact decimal (a certified loss of 10^-269 has 290 places): its leading digits
+        links.append((r"\approx", scientific(value, decimals)))
     elif value is not None and not value_shown and latex(value) != links[-1][1]:
         links.append(("=", latex(value)))
     return links
+
+
+def scientific(value: sp.Rational, digits: int) -> str:
+    """LaTeX of ``value`` rounded to ``digits`` significant digits in scientific notation.
+
+    >>> print(scientific(sp.Rational(887, 10**271), 3), scientific(sp.Rational(-31416, 10**4), 3))
+    8.87 \\cdot 10^{-269} -3.14
+    """
+    text = round_significant(Fraction(int(value.p), int(value.q)), digits)
+    mantissa, _, exponent = text.partition("E")
+    return mantissa if not exponent else rf"{mantissa} \cdot 10^{{{int(exponent)}}}"

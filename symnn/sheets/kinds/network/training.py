@@ -35,6 +35,7 @@ from symnn.library.engine.domains.exact import to_expr
 from symnn.library.trajectory import (
     EVERY_STEP_UP_TO,
     EXACT_DIGITS,
+    LOSS_FLOOR,
     PER_DECADE,
     CertifiedTrajectory,
     Trajectory,
@@ -118,6 +119,10 @@ def _decimal_rational(matrix: CertifiedMatrix, i: int, j: int) -> sp.Rational:
     return sp.Rational(text)
 
 
+LOSS_FLOOR_TEXT = round_significant(LOSS_FLOOR, 1)
+"""How a table writes :data:`~symnn.library.trajectory.LOSS_FLOOR` (``1E-300``)."""
+
+
 def show_training(b: Builder, setting: Setting, params: Params, deltas: list[Matrix], As: list[Matrix],
                   limit: tuple[int, int]) -> list[str]:
     """The first gradient-descent step in full, then the loss after each of the k steps."""
@@ -182,8 +187,9 @@ def show_later_steps(b: Builder, setting: Setting, params: Params, k: int) -> li
         names, steps, losses, initial = _show_exact_steps(b, setting, exact, k)
     if k > 1:
         _show_loss_curve(b, k, initial, steps, losses)
-    # The final results list every loss of a short run, else the last (all stay in the answer key).
-    return names if k <= SUMMARY_STEPS else [f"L_step{k}"]
+    # The final results list every loss of a short run, else the last one recorded (all stay in the
+    # answer key; a loss below the floor is only bounded, and not recorded).
+    return names if k <= SUMMARY_STEPS else names[-1:]
 
 
 def _thinning_note(b: Builder, k: int, steps: Sequence[int]) -> None:
@@ -259,14 +265,24 @@ def _show_certified_steps(b: Builder, setting: Setting, params: Params, k: int
           f"{MEAN_VALUE_NOTE if path.centred else ''}. Every decimal below is certified: "
           f"all {digits} significant digits are guaranteed (the true value rounds to exactly that decimal).")
     losses: list[sp.Basic] = []
+    steps: list[int] = []
     for t, ball in zip(path.steps, path.losses):
+        if ball[0, 0].startswith("<"):  # certified below LOSS_FLOOR: a bound, not digits
+            continue
         value = as_rational(ball)[0, 0]
         losses.append(value)
+        steps.append(t)
         _record_loss(b, value, t, names, f" (certified {digits}-digit decimal)")
     _thinning_note(b, k, path.steps)
     shown = set(shown_steps(k))
     b.table(["step t", "loss after step t (certified decimals)"],
             [[sp.Integer(t), ball[0, 0]] for t, ball in zip(path.steps, path.losses) if t in shown])
+    bounded = [t for t in path.steps if t not in steps]
+    if bounded:
+        b.say(f"From step {bounded[0]} on the loss is certified to be below {LOSS_FLOOR_TEXT} (it falls "
+              "geometrically: the network fits its batch exactly). That is beyond the range of a float, so the "
+              "table gives the bound, and the answer key and the plot stop at "
+              + (f"step {steps[-1]}." if steps else "the start."))
     if k > 1:
         final = _final_parameters(setting, [as_rational(W) for W in path.weights],
                                   [None if bias is None else as_rational(bias) for bias in path.biases], k)
@@ -275,7 +291,7 @@ def _show_certified_steps(b: Builder, setting: Setting, params: Params, k: int
         b.say(f"The parameters after {k} steps, every digit certified (also in the answer key under ",
               *[part for i, (n, *_) in enumerate(final) for part in ((", " if i else ""), nt.Code(n))], "):")
         b.table(["parameter", "after step " + str(k)], [[symbol, value] for _, symbol, value, _ in final])
-    return names, path.steps, losses, as_rational(path.initial_loss)[0, 0]
+    return names, tuple(steps), losses, as_rational(path.initial_loss)[0, 0]
 
 
 def _show_loss_curve(b: Builder, k: int, initial: sp.Basic, steps: Sequence[int], losses: Sequence[sp.Basic]
