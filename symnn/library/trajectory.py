@@ -263,7 +263,8 @@ def bits_lost(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k
 
 
 def _extrapolation(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k: int,
-                   update_biases: bool, centred: bool = False) -> Callable[[int], float]:
+                   update_biases: bool, centred: bool = False, probe_steps: int = PROBE_STEPS,
+                   probe_bits: int = PROBE_BITS) -> Callable[[int], float]:
     """The bits lost over t ≤ k steps, as a function of t, from the short runs of :func:`bits_lost`.
 
     Plain balls lose a fixed number of bits per step: the second half's rate is extrapolated.
@@ -272,17 +273,20 @@ def _extrapolation(net: engine.Network[Any], params: engine.Params[Any], rate: A
     second half lost no more than its second quarter, the bits lost per *doubling* of the
     steps are extrapolated instead, else the bits per step as for plain balls.  Either way
     :func:`symnn.core.certified.certify` redoes a run that falls short at a higher precision.
+    The probe runs 2 × ``probe_steps`` steps at ``probe_bits``.
     """
-    probe = min(k, 2 * PROBE_STEPS)
+    probe = min(k, 2 * probe_steps)
     half, quarter = probe // 2, probe // 4
     kept = (quarter, half, probe) if centred and quarter >= 1 else (half, probe)
+
     def lost_after(t: int) -> tuple[int, Any]:
         # The parameters' relative accuracy after t steps, and the loss's absolute one (a loss that
         # vanishes loses relative digits with its magnitude, which is planned for apart).
-        with flint.ctx.workprec(PROBE_BITS):
+        with flint.ctx.workprec(probe_bits):
             results = trajectory_balls(net, params, rate, t, update_biases, (t,), quiet=True, centred=centred)
-        known = min(_accuracy(b, name.startswith("L_step")) for name, m in results.items() for b in m.entries())
-        return PROBE_BITS - known, results[f"L_step{t}"][0, 0]
+        known = min(_accuracy(b, probe_bits, name.startswith("L_step")) for name, m in results.items()
+                    for b in m.entries())
+        return probe_bits - known, results[f"L_step{t}"][0, 0]
 
     found = [lost_after(t) for t in kept]
     (lost_half, loss_half), (lost, loss) = found[-2:]
@@ -304,8 +308,7 @@ def _magnitude_bits(earlier: Any, later: Any, steps: int) -> Callable[[int, int]
     the floor is only bounded); :func:`symnn.core.certified.certify` redoes a run that falls short.
     """
     def log2(ball: Any) -> float:
-        middle = abs(float(ball.mid())) if ball.is_finite() else 0.0
-        return math.log2(middle) if middle > 0 else -float(FLOOR_BITS)
+        return _log2(ball.mid()) if ball.is_finite() and not ball.mid().is_zero() else -float(FLOOR_BITS)
 
     first, last = log2(earlier), log2(later)
     slope = min(0.0, (last - first) / max(1, steps))
@@ -316,16 +319,25 @@ def _magnitude_bits(earlier: Any, later: Any, steps: int) -> Callable[[int, int]
     return bits
 
 
-def _accuracy(ball: Any, absolute: bool = False) -> int:
-    """Bits of ``ball`` known, relative to its value (or, ``absolute``, to 1: a loss's), at most
-    :data:`PROBE_BITS`."""
+def _accuracy(ball: Any, most: int, absolute: bool = False) -> int:
+    """Bits of ``ball`` known, relative to its value (or, ``absolute``, to 1: a loss's), at most ``most``."""
     if ball.is_exact():
-        return PROBE_BITS
+        return most
     if not ball.is_finite():
         return 0
     if absolute:
-        return min(PROBE_BITS, int(-math.log2(float(ball.rad())))) if float(ball.rad()) > 0 else PROBE_BITS
-    return int(ball.rel_accuracy_bits())
+        return most if ball.rad().is_zero() else max(0, min(most, int(-_log2(ball.rad()))))
+    return min(most, int(ball.rel_accuracy_bits()))
+
+
+def _log2(exact: Any) -> float:
+    """log2 |x| of a nonzero exact ``arb`` (a midpoint or a radius), of any size (no float conversion).
+
+    >>> _log2(flint.arb(2) ** -5000), _log2(flint.arb(3) * 2 ** 3000)
+    (-5000.0, 3001.0)
+    """
+    mantissa, exponent = (int(part) for part in exact.man_exp())
+    return float(exponent + abs(mantissa).bit_length() - 1)
 
 
 def _plan(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k: int, digits: int,
