@@ -342,3 +342,30 @@ activation = "identity"
     curve = next(s for s in d.steps if isinstance(s, Figure) and s.series)
     assert curve.series[-1][0] == 562
 
+
+
+KINKED = """
+[[exercise]]
+kind = "network"
+x = [[0.4, -0.5, 0.5], [-0.7, -0.1, 0.8]]
+y = [[-0.2, 1.0, 0.1]]
+loss = "mse"
+learning_rate = 0.5
+steps = 10000
+[[exercise.layers]]
+W = [[-0.3, 0.5], [-0.6, 0.5], [-0.2, -0.5]]
+b = [-0.2, -0.3, 0.5]
+activation = "relu"
+[[exercise.layers]]
+W = [[-0.7, 0.5, -0.1]]
+b = [0.4]
+activation = "identity"
+"""
+
+
+def test_a_probe_that_lands_on_a_relu_kink_is_a_one_line_error():
+    # A pre-activation reaches 0 exactly during the probe: no ball can decide ReLU's branch there.
+    # It escaped as an internal Undecided (a traceback in `symnn sheet`, found by a training matrix).
+    with pytest.raises(symnn.SymnnError, match=r"steps = 10000: within the first 128 steps a pre-activation "
+                                               r"lands on an activation's kink"):
+        solve_checked(load_sheet(KINKED))

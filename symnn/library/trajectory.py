@@ -351,14 +351,19 @@ def _plan(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k: in
     bits: the bits the balls will lose, with a margin.
     """
     automatic = centred is None
-    if centred:
-        try:
+    try:
+        if centred:
             lost_after = _extrapolation(net, params, rate, k, update_biases, centred=True)
-        except NoDerivative as exc:
-            raise SpecError(f"steps = {k}: the mean-value form needs every rule's derivative over balls, "
-                            f"but {exc}") from None
-    else:
-        lost_after, centred = _extrapolation(net, params, rate, k, update_biases), False
+        else:
+            lost_after, centred = _extrapolation(net, params, rate, k, update_biases), False
+    except NoDerivative as exc:
+        raise SpecError(f"steps = {k}: the mean-value form needs every rule's derivative over balls, "
+                        f"but {exc}") from None
+    except Undecided:
+        raise SpecError(f"steps = {k}: within the first {min(k, 2 * PROBE_STEPS)} steps a pre-activation lands on "
+                        "an activation's kink (ReLU's 0, say) exactly or within 2^-1024 of it, where ball "
+                        "arithmetic cannot tell which side it is on, so the steps cannot be certified; change "
+                        "the numbers slightly or ask for fewer steps") from None
     tried = {"mean-value form" if centred else "plain ball steps": lost_after}
     if automatic and bits_for(digits) + _extra(lost_after(k)) > CENTRED_FROM_BITS:
         try:
