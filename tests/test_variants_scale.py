@@ -289,3 +289,38 @@ def test_variants_sent_back_as_texts_write_the_same_files(tmp_path):
             files.finish()
             staged.commit()
     assert _files(tmp_path / "whole") == _files(tmp_path / "texts")
+
+
+# ----- entrywise products: a product or sum of matrices is bracketed without asking its sign --------
+
+
+def test_an_entrywise_factor_is_bracketed_as_parenthesize_brackets_it():
+    """Every factor prints as SymPy's ``parenthesize(f, Mul, strict=False)`` prints it, in LaTeX and in
+    plain text: products and sums of explicit matrices (led by a negative number or not, so with either
+    precedence) are bracketed, a matrix symbol, an explicit matrix or an applied function is not."""
+    from sympy.printing.precedence import PRECEDENCE
+    from sympy.printing.str import StrPrinter
+
+    from symnn.sheets import notation as nt
+
+    rng = random.Random(5)
+    W, A = sp.MatrixSymbol("W", 3, 1), sp.MatrixSymbol("A", 3, 1)
+    cases = 0
+    for _ in range(12):
+        M = sp.ImmutableMatrix(3, 1, [sp.Rational(rng.randint(-9, 9), 10) for _ in range(3)])
+        d = sp.ImmutableMatrix(1, 1, [-1 / (1 + sp.exp(sp.Rational(rng.randint(-9, 9), 10)))])
+        product = sp.MatMul(M, d, evaluate=False)
+        negative = sp.MatMul(sp.Integer(-1), M, d, evaluate=False)
+        total = sp.MatAdd(M, M.applyfunc(lambda v: 2 * v), evaluate=False)
+        factors = [product, negative, total, W, M, nt.Elementwise("ReLU", A, prime=True)]
+        assert [nt.bracketed_factor(f) for f in factors] == [True, True, True, False, False, False]
+        for f in factors:
+            for g in (W, f):
+                h = nt.Hadamard(f, g)
+                latex_printer, str_printer = SheetLatexPrinter(), StrPrinter()
+                assert latex_printer._print(h) == r" \odot ".join(
+                    latex_printer.parenthesize(x, PRECEDENCE["Mul"], strict=False) for x in (f, g))
+                assert str_printer._print(h) == " ⊙ ".join(
+                    str_printer.parenthesize(x, PRECEDENCE["Mul"], strict=False) for x in (f, g))
+                cases += 1
+    assert cases == 12 * 6 * 2
