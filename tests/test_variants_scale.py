@@ -324,3 +324,18 @@ def test_an_entrywise_factor_is_bracketed_as_parenthesize_brackets_it():
                     str_printer.parenthesize(x, PRECEDENCE["Mul"], strict=False) for x in (f, g))
                 cases += 1
     assert cases == 12 * 6 * 2
+
+
+def test_remembered_decimals_are_the_decimals_of_each_value_and_place_count():
+    """``approximate`` remembers immutable values per number of places; a mutable matrix is rounded afresh."""
+    from symnn.core.decimals import _approximate, approximate
+
+    rng = random.Random(9)
+    for _ in range(40):
+        z = sp.Rational(rng.randint(-999, 999), 1000)
+        value = 1 / (1 + sp.exp(z))
+        M = sp.Matrix([[value, z], [sp.log(1 + value), sp.Rational(rng.randint(1, 99), 7)]])
+        for places in (3, 6, 2, 3):
+            assert approximate(value, places) == _approximate(value, places)
+            assert approximate(sp.ImmutableMatrix(M), places) == _approximate(M, places) == approximate(M, places)
+    assert approximate(sp.Rational(1, 3), 3) != approximate(sp.Rational(1, 3), 6)

@@ -227,7 +227,21 @@ def is_exact_decimal(value: sp.Basic) -> bool:
 
 
 def approximate(value: sp.Basic, decimals: int) -> sp.Basic:
-    """The decimal shown after ``≈``: the value rounded, entry by entry for a matrix."""
+    """The decimal shown after ``≈``: the value rounded, entry by entry for a matrix.  (Remembered for
+    an immutable value: a sheet shows a value's decimal in its step and in its final results, and
+    Moodle asks for it again.)"""
+    try:
+        return _approximated(value, decimals)
+    except TypeError:  # a mutable matrix has no hash
+        return _approximate(value, decimals)
+
+
+@lru_cache(maxsize=1 << 14)
+def _approximated(value: sp.Basic, decimals: int) -> sp.Basic:
+    return _approximate(value, decimals)
+
+
+def _approximate(value: sp.Basic, decimals: int) -> sp.Basic:
     if isinstance(value, sp.MatrixBase):
         return sp.ImmutableMatrix(
             value.shape[0], value.shape[1], [approximate(v, decimals) for row in matrix_rows(value) for v in row]
