@@ -399,3 +399,70 @@ def _sign(term: sp.Basic) -> int:
     except (TypeError, ValueError):
         return 0
     return 0 if value.imag or value.real != value.real else (value.real > 0) - (value.real < 0)
+
+
+# ----- products and sums whose signs and fractions the printers read off themselves ---------------
+
+
+def _signed_terms(rng: random.Random, count: int) -> list[sp.Basic]:
+    """Terms of the kinds a backpropagated sigmoid gives (c/(1 + e^q), c·e^q/(1 + e^q), c/(d·(1 + e^q)))
+    and their near relatives the printers leave to SymPy (c = ±1, e^q with q < 0, another factor, a
+    symbol, a sum with a common factor), with rationals, powers and exponentials."""
+    x = sp.Symbol("x")
+
+    def q(nonzero: bool = True) -> sp.Rational:
+        value = sp.Rational(rng.randint(-40, 40), rng.choice([1, 1, 2, 5, 10, 100, 1000, 3, 7]))
+        return value if value or not nonzero else sp.Rational(1, 3)
+
+    def total() -> sp.Basic:
+        return rng.choice([lambda: 1 + sp.exp(q()), lambda: sp.exp(q()) + 1, lambda: 2 + 3 * sp.exp(q()),
+                           lambda: 1 + x, lambda: sp.exp(q()) - 1, lambda: q() + sp.exp(q()) + sp.exp(q())])()
+
+    def term() -> sp.Basic:
+        return rng.choice([
+            lambda: q() / total(), lambda: q() / total(), lambda: q() * sp.exp(abs(q())) / total(),
+            lambda: q() * sp.exp(q()) / total(), lambda: -1 / total(), lambda: sp.exp(q()) / total(),
+            lambda: q() * x / total(), lambda: q() / total() ** 2, lambda: q() / (total() * total()),
+            lambda: q(), lambda: sp.exp(q()), lambda: 1 / total(), lambda: q() * sp.exp(q()),
+            lambda: sp.Mul(q(), sp.Integer(rng.randint(-3, 3)), evaluate=False), lambda: q() * x,
+        ])()
+
+    return [term() for _ in range(count)]
+
+
+def test_signs_read_off_a_term_are_sympys():
+    from symnn.core.decimals import minus_sign
+
+    read = 0
+    for t in _signed_terms(random.Random(3), 3000):
+        sign = minus_sign(t)
+        if sign is not None:
+            assert sign == t.could_extract_minus_sign(), t
+            read += 1
+    assert read > 2000
+
+
+def test_fractions_and_sums_written_directly_are_sympys():
+    """Every product and sum of the generated terms prints as SymPy's own ``_print_Mul``/``_print_Add``
+    print it on the same printer, in LaTeX and in the answer key's ``sstr`` form (and ``sp.sstr``
+    agrees); most products are of the form written directly."""
+    from sympy.printing.str import StrPrinter
+
+    from symnn.core.decimals import _RememberingStrPrinter, rational_over_sum
+
+    rng = random.Random(8)
+    terms = _signed_terms(rng, 1200)
+    sums = [sp.Add(*rng.sample(terms, rng.randint(2, 4))) for _ in range(600)]
+    direct = 0
+    for expr in terms + sums:
+        latex_printer, str_printer = SheetLatexPrinter(), _RememberingStrPrinter()
+        if isinstance(expr, sp.Mul):  # (the sheet writes -1·x as -x, and a product of numbers as built)
+            direct += rational_over_sum(expr) is not None
+            if expr.args[0] != -1 and not all(f.is_Number for f in expr.args):
+                assert latex_printer._print_Mul(expr) == LatexPrinter._print_Mul(latex_printer, expr), expr
+            assert str_printer._print_Mul(expr) == StrPrinter._print_Mul(str_printer, expr), expr
+        if isinstance(expr, sp.Add):
+            assert latex_printer._print_Add(expr) == LatexPrinter._print_Add(latex_printer, expr), expr
+            assert str_printer._print_Add(expr) == StrPrinter._print_Add(str_printer, expr), expr
+        assert str_printer.doprint(expr) == sp.sstr(expr)
+    assert direct > 250

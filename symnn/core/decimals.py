@@ -303,6 +303,49 @@ class Remembering:
         return text
 
 
+def minus_sign(term: sp.Basic) -> bool | None:
+    """``term.could_extract_minus_sign()`` where it is read off the term, None elsewhere.
+
+    A rational: whether it is negative.  A power or an exponential: never (SymPy's default).  A
+    product led by a nonzero rational whose next factor is not a number: whether the rational is
+    negative (its negation then differs from it, so SymPy's ``self == -self`` test does not apply,
+    and SymPy's answer is the rational's sign, which it deduces with every other fact of a new
+    rational: about 50 µs each).
+    """
+    if isinstance(term, sp.Rational):
+        return int(term.p) < 0
+    if type(term) in (sp.Pow, sp.exp):
+        return False
+    if type(term) is sp.Mul and len(term.args) >= 2:
+        lead, after = term.args[0], term.args[1]
+        if isinstance(lead, sp.Rational) and lead.p != 0 and not after.is_Number:
+            return int(lead.p) < 0
+    return None
+
+
+def rational_over_sum(expr: sp.Basic) -> tuple[sp.Rational, sp.Add, sp.Basic | None] | None:
+    """``(c, total, e^q)`` for a product ``c · total⁻¹`` or ``c · total⁻¹ · e^q`` (c a rational other
+    than ±1, total a sum, q a positive rational), the form of a backpropagated sigmoid delta; else None.
+
+    SymPy's ``_print_Mul`` writes it as a fraction: the sign of c in front ("- "), the numerator |p|
+    (dropped when it is 1) and e^q (kept in the numerator as q > 0), the denominator c's denominator
+    and the bracketed sum (the sum alone, unbracketed, when c is an integer), factors joined by the
+    multiplication symbol; ``sstr`` writes ``[-]numerator/(denominator)`` with ``*``.  The sheet's LaTeX printer
+    and the answer key's string printer write these directly.
+    """
+    if type(expr) is not sp.Mul or len(expr.args) not in (2, 3):
+        return None
+    c, inverse, *rest = expr.args
+    if not isinstance(c, sp.Rational) or abs(c) == 1 or type(inverse) is not sp.Pow \
+            or inverse.exp != -1 or type(inverse.base) is not sp.Add:
+        return None
+    power = rest[0] if rest else None
+    if power is not None and not (type(power) is sp.exp and isinstance(power.args[0], sp.Rational)
+                                  and power.args[0].p > 0):
+        return None
+    return c, inverse.base, power
+
+
 class _RememberingStrPrinter(Remembering, StrPrinter):  # type: ignore[misc]
     """SymPy's string printer (the one ``sp.sstr`` uses, default settings), remembering; a sum of
     numbers is put in order with each factor's float worked out once (:func:`numbers_in_order`)."""
@@ -310,6 +353,33 @@ class _RememberingStrPrinter(Remembering, StrPrinter):  # type: ignore[misc]
     def __init__(self) -> None:
         super().__init__()
         self._floats: dict[sp.Basic, complex] = {}
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        parts = rational_over_sum(expr) if self.order is None else None
+        if parts is None:
+            return str(super()._print_Mul(expr))
+        c, total, power = parts
+        p, q = abs(int(c.p)), int(c.q)
+        numerator = "*".join(([self._print(sp.Integer(p))] if p != 1 else [])
+                             + ([self._print(power)] if power is not None else [])) or self._print(sp.S.One)
+        denominator = f"({self._print(total)})"
+        if q != 1:
+            denominator = f"({self._print(sp.Integer(q))}*{denominator})"
+        return ("-" if c.p < 0 else "") + f"{numerator}/{denominator}"
+
+    def _print_Add(self, expr: sp.Add, order: Any = None) -> str:
+        # As SymPy writes a sum: "-" or nothing before the first term, then " - " or " + " and each
+        # later term without its leading "-" (a term is bracketed only when it binds more loosely
+        # than a sum, which no product, power, exponential or rational does: written here for those,
+        # as SymPy's own asks each product for its sign to find its precedence).
+        terms = self._as_ordered_terms(expr, order=order)
+        if not all(isinstance(t, sp.Rational) or type(t) in (sp.Mul, sp.Pow, sp.exp) for t in terms):
+            return str(super()._print_Add(expr, order=order))
+        pieces = []
+        for term in terms:
+            text = self._print(term)
+            pieces += ["-", text[1:]] if text.startswith("-") else ["+", text]
+        return ("-" if pieces[0] == "-" else "") + " ".join(pieces[1:])
 
     def _as_ordered_terms(self, expr: sp.Basic, order: Any = None) -> list[sp.Basic]:
         if (order or self.order) is None and isinstance(expr, sp.Add):
