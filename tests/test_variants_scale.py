@@ -466,3 +466,28 @@ def test_fractions_and_sums_written_directly_are_sympys():
             assert str_printer._print_Add(expr) == StrPrinter._print_Add(str_printer, expr), expr
         assert str_printer.doprint(expr) == sp.sstr(expr)
     assert direct > 250
+
+
+def test_values_over_one_plus_exp_are_what_together_gives():
+    """``tidy`` leaves c·e^r/(1 + e^q) as it is without running ``together``: for random such values and
+    their near relatives (other coefficients in the sum, a square, two sums, a symbol), the quick
+    answer is ``together``'s whenever it is given, and it is given for most of the family."""
+    from symnn.library.engine.domains.symbolic import over_one_plus_exp, tidy
+
+    rng = random.Random(17)
+    x = sp.Symbol("x")
+
+    def q() -> sp.Rational:
+        return sp.Rational(rng.randint(-30, 30) or 7, rng.choice([1, 2, 10, 100, 1000, 3]))
+
+    quick = 0
+    for _ in range(800):
+        e, total = sp.exp(q()), rng.choice([1 + sp.exp(q()), sp.exp(q()) + 1, 2 + 4 * sp.exp(q()),
+                                            1 + 2 * sp.exp(q()), 1 + x, 1 + sp.exp(x), 3 + sp.exp(q())])
+        value = rng.choice([q() / total, q() * e / total, e / total, 1 / total, q() / total ** 2,
+                            q() / (total * (1 + sp.exp(q()))), q() * x / total, -e / total])
+        if over_one_plus_exp(value):
+            quick += 1
+            assert sp.together(value) == value, value
+        assert tidy(value) == (value if value.count_ops() > 40 else sp.together(value))
+    assert quick > 50

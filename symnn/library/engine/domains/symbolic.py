@@ -35,9 +35,34 @@ def finite(value: sp.Basic, what: str, at: sp.Basic) -> sp.Basic:
 
 def tidy(value: sp.Basic) -> sp.Basic:
     """Combine an exact value over one denominator when that is cheap (never a full simplify)."""
-    if value.is_Rational or value.count_ops() > 40:
+    if value.is_Rational or over_one_plus_exp(value) or value.count_ops() > 40:
         return value
     return sp.together(value)
+
+
+def over_one_plus_exp(value: sp.Basic) -> bool:
+    """Whether ``value`` is ``c · e^r / (1 + e^q)`` (c, r rational, q a positive rational; c and e^r may be
+    absent), a sigmoid delta's form, which :func:`sympy.together` gives back as it is: it keeps a
+    product's rational and a function as they are and writes a sum over a common denominator with
+    its common factor taken out, and ``1 + e^q`` has neither (its terms are 1 and e^q; with q < 0,
+    e^q counts as 1/e^-q and the sum is rewritten over e^-q).  Deciding so here spares counting its
+    operations and running ``together``."""
+    factors = value.args if type(value) is sp.Mul else (value,)
+    if isinstance(factors[0], sp.Rational):
+        factors = factors[1:]
+    inverses = [f for f in factors if _inverse_of_one_plus_exp(f)]
+    return len(inverses) == 1 and len(factors) <= 2 and all(f in inverses or _exp_of_rational(f) for f in factors)
+
+
+def _inverse_of_one_plus_exp(value: sp.Basic) -> bool:
+    if type(value) is not sp.Pow or value.exp != -1 or type(value.base) is not sp.Add or len(value.base.args) != 2:
+        return False
+    first, second = value.base.args
+    return (first == 1 and _exp_of_rational(second, positive=True)) or (second == 1 and _exp_of_rational(first, positive=True))
+
+
+def _exp_of_rational(value: sp.Basic, positive: bool = False) -> bool:
+    return type(value) is sp.exp and isinstance(value.args[0], sp.Rational) and (value.args[0].p > 0 or not positive)
 
 
 def entries(a: Matrix) -> list[sp.Basic]:
