@@ -491,3 +491,42 @@ def test_values_over_one_plus_exp_are_what_together_gives():
             assert sp.together(value) == value, value
         assert tidy(value) == (value if value.count_ops() > 40 else sp.together(value))
     assert quick > 50
+
+
+# ----- logarithms of sigmoid values put into a loss ------------------------------------------------
+
+
+def test_known_logarithms_put_into_a_rule_give_what_xreplace_gives():
+    """``substitute`` builds the logarithm of a sigmoid value (or its complement) as it stands and a
+    zero times such logarithms as 0; for every built-in loss term and activation, at sigmoid values,
+    complements, rationals (0 and 1 included) and other irrationals, with targets 0, 1 and between, it
+    gives the tree ``xreplace`` gives, and the quick rules are used for most sigmoid values."""
+    from symnn.core import calculus
+    from symnn.core.calculus import ACTIVATIONS, LOSSES, a, alpha, substitute, x, y
+
+    rng = random.Random(23)
+
+    def q() -> sp.Rational:
+        return sp.Rational(rng.randint(-2000, 2000) or 3, rng.choice([1, 10, 100, 1000]))
+
+    def value() -> sp.Basic:
+        return rng.choice([
+            lambda: 1 / (1 + sp.exp(q())), lambda: 1 - 1 / (1 + sp.exp(q())), lambda: 1 / (1 + sp.exp(q())),
+            lambda: sp.Rational(rng.randint(0, 10), 10), lambda: sp.Integer(rng.choice([0, 1, 2, -1])),
+            lambda: sp.exp(q()) / (1 + sp.exp(q())), lambda: 1 / (2 + sp.exp(q())), lambda: sp.tanh(q()),
+            lambda: 1 / (1 + sp.exp(q())) ** 2, lambda: 1 + 1 / (1 + sp.exp(q())),
+        ])()
+
+    forms = [(loss.term, (y, a)) for loss in LOSSES.values()]
+    forms += [(rule, (x,)) for act in ACTIVATIONS.values() for rule in (act.definition, act.derivative)
+              if rule.has(sp.log)]
+    quick = 0
+    for form, symbols in forms:
+        for _ in range(60):
+            values = {s: (sp.Integer(rng.choice([0, 1])) if s == y and rng.random() < 0.8 else value())
+                      for s in symbols}
+            values[alpha] = sp.Rational(1, 100)
+            got, expected = substitute(form, values), form.xreplace(values)
+            assert sp.srepr(got) == sp.srepr(expected), (form, values)
+            quick += any(calculus.sigmoid_between_zero_and_one(v) for v in values.values())
+    assert len(forms) >= 5 and quick > 100
