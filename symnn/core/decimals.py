@@ -404,8 +404,9 @@ def numbers_in_order(expr: sp.Add, floats: dict[sp.Basic, complex]) -> list[sp.B
       ``complex(coefficient) · complex(factor) · …`` of its leading coefficient and then each
       of its other factors in order.
 
-    Only the floats are remembered (in ``floats``, by factor: the entries of one matrix share
-    their factors, 1/(1 + e^z), and SymPy evaluates each factor afresh for every term); they are
+    Only the floats are remembered (in ``floats``, by coefficient and factor: the entries of one
+    matrix share their factors, 1/(1 + e^z), the coefficients come from a few given numbers, and
+    SymPy evaluates each afresh for every term); they are
     multiplied in SymPy's order, so the keys are the same floats and the sort the same sort.
     Floats of different precision are different keys (SymPy's equality compares precision).
     """
@@ -422,22 +423,26 @@ def numbers_in_order(expr: sp.Add, floats: dict[sp.Basic, complex]) -> list[sp.B
         if isinstance(term, sp.Order):
             return None
         coefficient, rest = term.as_coeff_Mul()
-        value = complex(coefficient)
-        if rest is not sp.S.One:
-            for factor in sp.Mul.make_args(rest):
-                converted = floats.get(factor)
-                if converted is None:
-                    if not factor.is_number:
-                        return None
-                    try:
-                        converted = complex(factor)
-                    except (TypeError, ValueError):
-                        return None
-                    floats[factor] = converted
-                value *= converted
+        value = _complex(coefficient, floats)
+        for factor in (sp.Mul.make_args(rest) if rest is not sp.S.One else ()):
+            converted = _complex(factor, floats) if value is not None and factor.is_number else None
+            value = None if value is None or converted is None else value * converted
+        if value is None:
+            return None
         keys.append(((bool(value.imag), value.imag), (value.real, value.imag)))
     order = sorted(range(len(terms)), key=keys.__getitem__)
     return [terms[i] for i in order]
+
+
+def _complex(number: sp.Basic, floats: dict[sp.Basic, complex]) -> complex | None:
+    """``complex(number)``, remembered in ``floats``; None when it cannot be converted."""
+    converted = floats.get(number)
+    if converted is None:
+        try:
+            converted = floats[number] = complex(number)
+        except (TypeError, ValueError):
+            return None
+    return converted
 
 
 def _sign_is(number: sp.Basic, sign: int) -> bool:
