@@ -327,11 +327,12 @@ def rational_over_sum(expr: sp.Basic) -> tuple[sp.Rational, sp.Add, sp.Basic | N
     """``(c, total, e^q)`` for a product ``c · total⁻¹`` or ``c · total⁻¹ · e^q`` (c a rational other
     than ±1, total a sum, q a positive rational), the form of a backpropagated sigmoid delta; else None.
 
-    SymPy's ``_print_Mul`` writes it as a fraction: the sign of c in front ("- "), the numerator |p|
-    (dropped when it is 1) and e^q (kept in the numerator as q > 0), the denominator c's denominator
-    and the bracketed sum (the sum alone, unbracketed, when c is an integer), factors joined by the
-    multiplication symbol; ``sstr`` writes ``[-]numerator/(denominator)`` with ``*``.  The sheet's LaTeX printer
-    and the answer key's string printer write these directly.
+    SymPy's LaTeX ``_print_Mul`` writes it as a fraction: the sign of c in front ("- "), the numerator
+    |p| (dropped when it is 1) and e^q (kept in the numerator as q > 0), the denominator c's
+    denominator and the bracketed sum (the sum alone, unbracketed, when c is an integer), factors
+    joined by the multiplication symbol; ``sstr`` writes ``[-]numerator/(denominator)`` the same way
+    with ``*``.  The sheet's LaTeX printer and the answer key's string printer write these directly
+    (SymPy's ask the product for its sign first, which deduces every fact of a new rational).
     """
     if type(expr) is not sp.Mul or len(expr.args) not in (2, 3):
         return None
@@ -368,10 +369,10 @@ class _RememberingStrPrinter(Remembering, StrPrinter):  # type: ignore[misc]
         return ("-" if c.p < 0 else "") + f"{numerator}/{denominator}"
 
     def _print_Add(self, expr: sp.Add, order: Any = None) -> str:
-        # As SymPy writes a sum: "-" or nothing before the first term, then " - " or " + " and each
-        # later term without its leading "-" (a term is bracketed only when it binds more loosely
-        # than a sum, which no product, power, exponential or rational does: written here for those,
-        # as SymPy's own asks each product for its sign to find its precedence).
+        # A sum as sstr writes it: "-" or nothing, the first term, then " - " or " + " and each later
+        # term without its leading "-".  A term would be bracketed if it bound more loosely than a
+        # sum, which no rational, product, power or exponential does; SymPy's own asks each product
+        # its precedence, hence its sign (every fact of a new rational), so these are written here.
         terms = self._as_ordered_terms(expr, order=order)
         if not all(isinstance(t, sp.Rational) or type(t) in (sp.Mul, sp.Pow, sp.exp) for t in terms):
             return str(super()._print_Add(expr, order=order))
@@ -406,9 +407,9 @@ def numbers_in_order(expr: sp.Add, floats: dict[sp.Basic, complex]) -> list[sp.B
 
     Only the floats are remembered (in ``floats``, by coefficient and factor: the entries of one
     matrix share their factors, 1/(1 + e^z), the coefficients come from a few given numbers, and
-    SymPy evaluates each afresh for every term); they are
-    multiplied in SymPy's order, so the keys are the same floats and the sort the same sort.
-    Floats of different precision are different keys (SymPy's equality compares precision).
+    SymPy evaluates each afresh for every term); they are multiplied in SymPy's order, so the keys
+    are the same floats and the sort the same sort.  Floats of different precision are different
+    keys (SymPy's equality compares precision).
     """
     terms = expr.args
     numbers_first = sorted(terms, key=lambda t: not isinstance(t, (sp.Number, sp.NumberSymbol)))
