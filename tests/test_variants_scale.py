@@ -530,3 +530,10 @@ def test_known_logarithms_put_into_a_rule_give_what_xreplace_gives():
             assert sp.srepr(got) == sp.srepr(expected), (form, values)
             quick += any(calculus.sigmoid_between_zero_and_one(v) for v in values.values())
     assert len(forms) >= 5 and quick > 100
+    # inside evaluate(False) a zero times the logarithms stays a product, as xreplace leaves it
+    loss = LOSSES["bce"].term
+    for target in (0, 1):
+        values = {y: sp.Integer(target), a: 1 / (1 + sp.exp(q()))}
+        with sp.evaluate(False):
+            got, expected = substitute(loss, values), loss.xreplace(values)
+        assert sp.srepr(got) == sp.srepr(expected) and got.has(sp.log(values[a], evaluate=False))

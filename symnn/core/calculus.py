@@ -15,6 +15,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 import sympy as sp
+from sympy.core.parameters import global_parameters
 
 from symnn.core import formula as fm
 from symnn.core import nodes
@@ -127,11 +128,12 @@ def _replace_with_known_logs(expr: sp.Basic, values: dict[sp.Symbol, sp.Basic]) 
       not algebraic and not a power of e (the value lies strictly between 0 and 1 and is
       transcendental, e^q being transcendental for a nonzero rational q);
     - a product of 0 and such logarithms (and rationals) is 0, as ``Mul`` makes it: zero times
-      finite factors (the logarithm of a number in (0, 1) is finite).
+      finite factors (the logarithm of a number in (0, 1) is finite); not inside
+      ``sympy.evaluate(False)``, where it stays a product.
     """
     if expr in values:
         return values[expr], True
-    if not expr.args:
+    if not isinstance(expr, sp.Basic) or not expr.args:
         return expr, False
     rebuilt = [_replace_with_known_logs(arg, values) for arg in expr.args]
     if not any(changed for _, changed in rebuilt):
@@ -139,7 +141,7 @@ def _replace_with_known_logs(expr: sp.Basic, values: dict[sp.Symbol, sp.Basic]) 
     args = [arg for arg, _ in rebuilt]
     if type(expr) is sp.log and len(args) == 1 and sigmoid_between_zero_and_one(args[0]):
         return sp.log(args[0], evaluate=False), True
-    if type(expr) is sp.Mul and sp.S.Zero in args and all(
+    if type(expr) is sp.Mul and global_parameters.evaluate and sp.S.Zero in args and all(
             isinstance(f, sp.Rational) or (type(f) is sp.log and sigmoid_between_zero_and_one(f.args[0]))
             for f in args):
         return sp.S.Zero, True
