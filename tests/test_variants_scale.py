@@ -407,7 +407,8 @@ def _sign(term: sp.Basic) -> int:
 def _signed_terms(rng: random.Random, count: int) -> list[sp.Basic]:
     """Terms of the kinds a backpropagated sigmoid gives (c/(1 + e^q), c·e^q/(1 + e^q), c/(d·(1 + e^q)))
     and their near relatives the printers leave to SymPy (c = ±1, e^q with q < 0, another factor, a
-    symbol, a sum with a common factor), with rationals, powers and exponentials."""
+    symbol, a sum with a common factor, unevaluated products with zoo or nan), with rationals, powers
+    and exponentials."""
     x = sp.Symbol("x")
 
     def q(nonzero: bool = True) -> sp.Rational:
@@ -425,6 +426,8 @@ def _signed_terms(rng: random.Random, count: int) -> list[sp.Basic]:
             lambda: q() * x / total(), lambda: q() / total() ** 2, lambda: q() / (total() * total()),
             lambda: q(), lambda: sp.exp(q()), lambda: 1 / total(), lambda: q() * sp.exp(q()),
             lambda: sp.Mul(q(), sp.Integer(rng.randint(-3, 3)), evaluate=False), lambda: q() * x,
+            lambda: sp.Mul(q(), sp.zoo, evaluate=False), lambda: sp.Mul(q(), sp.zoo, x, evaluate=False),
+            lambda: sp.Mul(q(), x, sp.zoo, evaluate=False), lambda: sp.Mul(q(), sp.nan, x, evaluate=False),
         ])()
 
     return [term() for _ in range(count)]
@@ -465,7 +468,7 @@ def test_fractions_and_sums_written_directly_are_sympys():
             assert latex_printer._print_Add(expr) == LatexPrinter._print_Add(latex_printer, expr), expr
             assert str_printer._print_Add(expr) == StrPrinter._print_Add(str_printer, expr), expr
         assert str_printer.doprint(expr) == sp.sstr(expr)
-    assert direct > 250
+    assert direct > 150
 
 
 def test_values_over_one_plus_exp_are_what_together_gives():

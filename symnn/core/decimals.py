@@ -307,10 +307,10 @@ def minus_sign(term: sp.Basic) -> bool | None:
     """``term.could_extract_minus_sign()`` where it is read off the term, None elsewhere.
 
     A rational: whether it is negative.  A power or an exponential: never (SymPy's default).  A
-    product led by a nonzero rational whose next factor is not a number: whether the rational is
-    negative (its negation then differs from it, so SymPy's ``self == -self`` test does not apply,
-    and SymPy's answer is the rational's sign, which it deduces with every other fact of a new
-    rational: about 50 µs each).
+    product led by a nonzero rational whose next factor is neither a number nor zoo: whether the
+    rational is negative (its negation then differs from it, so SymPy's ``self == -self`` test does
+    not apply, and SymPy's answer is the rational's sign, which it deduces with every other fact of
+    a new rational: about 50 µs each).  (SymPy negates ``c·zoo·…`` by leaving it as it is.)
     """
     if isinstance(term, sp.Rational):
         return int(term.p) < 0
@@ -318,7 +318,7 @@ def minus_sign(term: sp.Basic) -> bool | None:
         return False
     if type(term) is sp.Mul and len(term.args) >= 2:
         lead, after = term.args[0], term.args[1]
-        if isinstance(lead, sp.Rational) and lead.p != 0 and not after.is_Number:
+        if isinstance(lead, sp.Rational) and lead.p != 0 and not after.is_Number and after is not sp.zoo:
             return int(lead.p) < 0
     return None
 
