@@ -496,6 +496,27 @@ def test_values_over_one_plus_exp_are_what_together_gives():
     assert quick > 50
 
 
+def test_sigmoid_outputs_and_deltas_over_one_denominator_are_what_together_gives():
+    """1/(1 + e^-a), -1 + 1/(1 + e^±a) are written over 1 + e^a directly: for random a of both signs
+    and shifts 0, -1 (and -1/2, 1, 2 + ..., which go to together), ``tidy`` gives ``together``'s tree."""
+    from symnn.library.engine.domains.symbolic import sigmoid_over_one_denominator, tidy
+
+    rng = random.Random(29)
+    quick = 0
+    for _ in range(600):
+        q = sp.Rational(rng.randint(-3000, 3000) or 1, rng.choice([1, 10, 100, 1000, 7]))
+        shift = rng.choice([0, -1, -1, sp.Rational(-1, 2), 1])
+        value = shift + rng.choice([1 / (1 + sp.exp(q)), 1 / (1 + sp.exp(q)), 1 / (2 + sp.exp(q)),
+                                    sp.exp(q) / (1 + sp.exp(q))])
+        direct = sigmoid_over_one_denominator(value)
+        expected = sp.together(value)
+        if direct is not None:
+            quick += 1
+            assert sp.srepr(direct) == sp.srepr(expected), value
+        assert sp.srepr(tidy(value)) == sp.srepr(expected), value
+    assert quick > 150
+
+
 # ----- logarithms of sigmoid values put into a loss ------------------------------------------------
 
 

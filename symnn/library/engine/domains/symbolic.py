@@ -35,9 +35,38 @@ def finite(value: sp.Basic, what: str, at: sp.Basic) -> sp.Basic:
 
 def tidy(value: sp.Basic) -> sp.Basic:
     """Combine an exact value over one denominator when that is cheap (never a full simplify)."""
-    if value.is_Rational or over_one_plus_exp(value) or value.count_ops() > 40:
+    if value.is_Rational or over_one_plus_exp(value):
+        return value
+    combined = sigmoid_over_one_denominator(value)
+    if combined is not None:
+        return combined
+    if value.count_ops() > 40:
         return value
     return sp.together(value)
+
+
+def sigmoid_over_one_denominator(value: sp.Basic) -> sp.Basic | None:
+    """``together(value)`` for ``1/(1 + e^-a)``, ``-1 + 1/(1 + e^a)`` and ``-1 + 1/(1 + e^-a)`` (a a
+    positive rational: a sigmoid output, and its delta against a target 1), built directly; else None.
+
+    Over the one denominator 1 + e^a they are e^a/(1 + e^a), −e^a/(1 + e^a) and −1/(1 + e^a): the
+    forms ``together`` gives (it multiplies a sum holding e^-a through by e^a), without its
+    polynomial machinery.
+    """
+    shifted = type(value) is sp.Add and len(value.args) == 2 and sp.S.NegativeOne in value.args
+    if shifted:
+        value = value.args[1] if value.args[0] == -1 else value.args[0]
+    if not _inverse_of_one_plus_exp(value, positive=False):
+        return None
+    first, second = value.base.args
+    q = (second if first == 1 else first).args[0]
+    if q > 0 and not shifted:
+        return None  # already over its one denominator (over_one_plus_exp)
+    power = sp.exp(abs(q))
+    denominator = 1 + power
+    if not shifted:
+        return power / denominator
+    return -power / denominator if q > 0 else -1 / denominator
 
 
 def over_one_plus_exp(value: sp.Basic) -> bool:
@@ -54,11 +83,12 @@ def over_one_plus_exp(value: sp.Basic) -> bool:
     return len(inverses) == 1 and len(factors) <= 2 and all(f in inverses or _exp_of_rational(f) for f in factors)
 
 
-def _inverse_of_one_plus_exp(value: sp.Basic) -> bool:
+def _inverse_of_one_plus_exp(value: sp.Basic, positive: bool = True) -> bool:
+    """Whether ``value`` is 1/(1 + e^q), q a rational (a positive one unless ``positive`` is False)."""
     if type(value) is not sp.Pow or value.exp != -1 or type(value.base) is not sp.Add or len(value.base.args) != 2:
         return False
     first, second = value.base.args
-    return (first == 1 and _exp_of_rational(second, positive=True)) or (second == 1 and _exp_of_rational(first, positive=True))
+    return (first == 1 and _exp_of_rational(second, positive)) or (second == 1 and _exp_of_rational(first, positive))
 
 
 def _exp_of_rational(value: sp.Basic, positive: bool = False) -> bool:
