@@ -561,3 +561,19 @@ def test_known_logarithms_put_into_a_rule_give_what_xreplace_gives():
         with sp.evaluate(False):
             got, expected = substitute(loss, values), loss.xreplace(values)
         assert sp.srepr(got) == sp.srepr(expected) and got.has(sp.log(values[a], evaluate=False))
+
+
+def test_given_matrices_remembered_are_the_matrices_built_afresh():
+    """``to_matrix`` remembers tuples of Fractions and ints (equal entries of either type give the same
+    SymPy numbers) and builds anything else afresh; each is the matrix of its own entries."""
+    from symnn.sheets.build import exact, to_matrix
+
+    rng = random.Random(37)
+    for _ in range(300):
+        rows, cols = rng.randint(1, 3), rng.randint(1, 3)
+        m = tuple(tuple(rng.choice([Fraction(rng.randint(-9, 9), rng.choice([1, 2, 10])), rng.randint(-2, 2)])
+                        for _ in range(cols)) for _ in range(rows))
+        fresh = sp.ImmutableMatrix([[exact(v) for v in row] for row in m])
+        for given in (m, [list(row) for row in m]):
+            assert sp.srepr(to_matrix(given)) == sp.srepr(fresh)
+    assert to_matrix(()) == sp.ImmutableMatrix([]) and to_matrix(((Fraction(1, 1),),)) == to_matrix(((1,),))
