@@ -289,3 +289,291 @@ def test_variants_sent_back_as_texts_write_the_same_files(tmp_path):
             files.finish()
             staged.commit()
     assert _files(tmp_path / "whole") == _files(tmp_path / "texts")
+
+
+# ----- entrywise products: a product or sum of matrices is bracketed without asking its sign --------
+
+
+def test_an_entrywise_factor_is_bracketed_as_parenthesize_brackets_it():
+    """Every factor prints as SymPy's ``parenthesize(f, Mul, strict=False)`` prints it, in LaTeX and in
+    plain text: products and sums of explicit matrices (led by a negative number or not, so with either
+    precedence) are bracketed, a matrix symbol, an explicit matrix or an applied function is not."""
+    from sympy.printing.precedence import PRECEDENCE
+    from sympy.printing.str import StrPrinter
+
+    from symnn.sheets import notation as nt
+
+    rng = random.Random(5)
+    W, A = sp.MatrixSymbol("W", 3, 1), sp.MatrixSymbol("A", 3, 1)
+    cases = 0
+    for _ in range(12):
+        M = sp.ImmutableMatrix(3, 1, [sp.Rational(rng.randint(-9, 9), 10) for _ in range(3)])
+        d = sp.ImmutableMatrix(1, 1, [-1 / (1 + sp.exp(sp.Rational(rng.randint(-9, 9), 10)))])
+        product = sp.MatMul(M, d, evaluate=False)
+        negative = sp.MatMul(sp.Integer(-1), M, d, evaluate=False)
+        total = sp.MatAdd(M, M.applyfunc(lambda v: 2 * v), evaluate=False)
+        factors = [product, negative, total, W, M, nt.Elementwise("ReLU", A, prime=True)]
+        assert [nt.bracketed_factor(f) for f in factors] == [True, True, True, False, False, False]
+        for f in factors:
+            for g in (W, f):
+                h = nt.Hadamard(f, g)
+                latex_printer, str_printer = SheetLatexPrinter(), StrPrinter()
+                assert latex_printer._print(h) == r" \odot ".join(
+                    latex_printer.parenthesize(x, PRECEDENCE["Mul"], strict=False) for x in (f, g))
+                assert str_printer._print(h) == " ⊙ ".join(
+                    str_printer.parenthesize(x, PRECEDENCE["Mul"], strict=False) for x in (f, g))
+                cases += 1
+    assert cases == 12 * 6 * 2
+
+
+def test_remembered_decimals_are_the_decimals_of_each_value_and_place_count():
+    """``approximate`` remembers immutable values per number of places; a mutable matrix is rounded afresh."""
+    from symnn.core.decimals import _approximate, approximate
+
+    rng = random.Random(9)
+    for _ in range(40):
+        z = sp.Rational(rng.randint(-999, 999), 1000)
+        value = 1 / (1 + sp.exp(z))
+        M = sp.Matrix([[value, z], [sp.log(1 + value), sp.Rational(rng.randint(1, 99), 7)]])
+        for places in (3, 6, 2, 3):
+            assert approximate(value, places) == _approximate(value, places)
+            assert approximate(sp.ImmutableMatrix(M), places) == _approximate(M, places) == approximate(M, places)
+    assert approximate(sp.Rational(1, 3), 3) != approximate(sp.Rational(1, 3), 6)
+
+
+# ----- sums of numbers put in order for the answer key's exact text ----------------------------------
+
+
+def _numeric_sums(rng: random.Random, count: int) -> list[sp.Basic]:
+    """Sums of numbers of the kinds a worked solution holds (rationals, e^q, 1/(1 + e^q), logarithms),
+    with the exception's shape (a positive number plus a negative multiple of one factor) often,
+    and now and then π, e, √2, i, e^(iq), floats of two precisions, a symbol or zoo."""
+    def q() -> sp.Rational:
+        return sp.Rational(rng.randint(-30, 30), rng.choice([1, 2, 5, 10, 100, 7]))
+
+    def atom() -> sp.Basic:
+        return [
+            lambda: sp.exp(q()), lambda: 1 / (1 + sp.exp(q())), lambda: sp.log(abs(q()) + 1), lambda: sp.pi,
+            lambda: sp.E, lambda: sp.sqrt(2), lambda: sp.I, lambda: sp.Float(rng.random(), rng.choice([15, 30])),
+            lambda: sp.Symbol("x"), lambda: sp.zoo, lambda: 1 / (sp.exp(q()) + 1) ** 2, lambda: sp.exp(sp.I * q()),
+        ][rng.choice([0, 1, 1, 1, 2, 10, 0, 1] * 4 + list(range(12)) + [6, 11] * 4)]()
+
+    sums = []
+    while len(sums) < count:
+        if rng.random() < 0.4:  # number + c·factor: the exception when the number is positive and c negative
+            total = sp.Add(q(), sp.Mul(q(), atom()))
+        else:
+            total = sp.Add(*(sp.Mul(q(), *(atom() for _ in range(rng.randint(0, 2)))) for _ in range(rng.randint(2, 4))))
+        if isinstance(total, sp.Add):
+            sums.append(total)
+    return sums
+
+
+def test_sums_of_numbers_are_put_in_sympys_order():
+    """``numbers_in_order`` gives ``as_ordered_terms()`` for every sum it orders (with floats remembered
+    across all of them), declines a sum with a symbol or a complex term, and the remembering string printer still
+    writes ``sp.sstr``; both orders of the exception's shape occur."""
+    from symnn.core.decimals import _RememberingStrPrinter, numbers_in_order
+
+    rng = random.Random(31)
+    floats: dict[sp.Basic, complex] = {}
+    printer = _RememberingStrPrinter()
+    ordered = declined = exception = 0
+    for total in _numeric_sums(rng, 1500):
+        got = numbers_in_order(total, floats)
+        if got is None:
+            declined += 1
+            assert total.free_symbols or total.has(sp.zoo) or total.has(sp.nan) or total.has(sp.I), total
+        else:
+            assert got == total.as_ordered_terms(), total
+            ordered += 1
+            exception += len(got) == 2 and _sign(got[0]) > 0 and _sign(got[1]) < 0
+        assert printer.doprint(total) == sp.sstr(total)
+    assert ordered > 800 and declined > 20 and exception > 20 and floats
+
+
+def _sign(term: sp.Basic) -> int:
+    """The sign of a real term's value (0 for a complex or infinite one)."""
+    try:
+        value = complex(term)
+    except (TypeError, ValueError):
+        return 0
+    return 0 if value.imag or value.real != value.real else (value.real > 0) - (value.real < 0)
+
+
+# ----- products and sums whose signs and fractions the printers read off themselves ---------------
+
+
+def _signed_terms(rng: random.Random, count: int) -> list[sp.Basic]:
+    """Terms of the kinds a backpropagated sigmoid gives (c/(1 + e^q), c·e^q/(1 + e^q), c/(d·(1 + e^q)))
+    and their near relatives the printers leave to SymPy (c = ±1, e^q with q < 0, another factor, a
+    symbol, a sum with a common factor, unevaluated products with zoo or nan), with rationals, powers
+    and exponentials."""
+    x = sp.Symbol("x")
+
+    def q(nonzero: bool = True) -> sp.Rational:
+        value = sp.Rational(rng.randint(-40, 40), rng.choice([1, 1, 2, 5, 10, 100, 1000, 3, 7]))
+        return value if value or not nonzero else sp.Rational(1, 3)
+
+    def total() -> sp.Basic:
+        return rng.choice([lambda: 1 + sp.exp(q()), lambda: sp.exp(q()) + 1, lambda: 2 + 3 * sp.exp(q()),
+                           lambda: 1 + x, lambda: sp.exp(q()) - 1, lambda: q() + sp.exp(q()) + sp.exp(q())])()
+
+    def term() -> sp.Basic:
+        return rng.choice([
+            lambda: q() / total(), lambda: q() / total(), lambda: q() * sp.exp(abs(q())) / total(),
+            lambda: q() * sp.exp(q()) / total(), lambda: -1 / total(), lambda: sp.exp(q()) / total(),
+            lambda: q() * x / total(), lambda: q() / total() ** 2, lambda: q() / (total() * total()),
+            lambda: q(), lambda: sp.exp(q()), lambda: 1 / total(), lambda: q() * sp.exp(q()),
+            lambda: sp.Mul(q(), sp.Integer(rng.randint(-3, 3)), evaluate=False), lambda: q() * x,
+            lambda: sp.Mul(q(), sp.zoo, evaluate=False), lambda: sp.Mul(q(), sp.zoo, x, evaluate=False),
+            lambda: sp.Mul(q(), x, sp.zoo, evaluate=False), lambda: sp.Mul(q(), sp.nan, x, evaluate=False),
+        ])()
+
+    return [term() for _ in range(count)]
+
+
+def test_signs_read_off_a_term_are_sympys():
+    from symnn.core.decimals import minus_sign
+
+    read = 0
+    for t in _signed_terms(random.Random(3), 3000):
+        sign = minus_sign(t)
+        if sign is not None:
+            assert sign == t.could_extract_minus_sign(), t
+            read += 1
+    assert read > 2000
+
+
+def test_fractions_and_sums_written_directly_are_sympys():
+    """Every product and sum of the generated terms prints as SymPy's own ``_print_Mul``/``_print_Add``
+    print it on the same printer, in LaTeX and in the answer key's ``sstr`` form (and ``sp.sstr``
+    agrees); most products are of the form written directly."""
+    from sympy.printing.str import StrPrinter
+
+    from symnn.core.decimals import _RememberingStrPrinter, rational_over_sum
+
+    rng = random.Random(8)
+    terms = _signed_terms(rng, 1200)
+    sums = [sp.Add(*rng.sample(terms, rng.randint(2, 4))) for _ in range(600)]
+    direct = 0
+    for expr in terms + sums:
+        latex_printer, str_printer = SheetLatexPrinter(), _RememberingStrPrinter()
+        if isinstance(expr, sp.Mul):  # (the sheet writes -1·x as -x, and a product of numbers as built)
+            direct += rational_over_sum(expr) is not None
+            if expr.args[0] != -1 and not all(f.is_Number for f in expr.args):
+                assert latex_printer._print_Mul(expr) == LatexPrinter._print_Mul(latex_printer, expr), expr
+            assert str_printer._print_Mul(expr) == StrPrinter._print_Mul(str_printer, expr), expr
+        if isinstance(expr, sp.Add):
+            assert latex_printer._print_Add(expr) == LatexPrinter._print_Add(latex_printer, expr), expr
+            assert str_printer._print_Add(expr) == StrPrinter._print_Add(str_printer, expr), expr
+        assert str_printer.doprint(expr) == sp.sstr(expr)
+    assert direct > 150
+
+
+def test_values_over_one_plus_exp_are_what_together_gives():
+    """``tidy`` leaves c·e^r/(1 + e^q) as it is without running ``together``: for random such values and
+    their near relatives (other coefficients in the sum, a square, two sums, a symbol), the quick
+    answer is ``together``'s whenever it is given, and it is given for most of the family."""
+    from symnn.library.engine.domains.symbolic import over_one_plus_exp, tidy
+
+    rng = random.Random(17)
+    x = sp.Symbol("x")
+
+    def q() -> sp.Rational:
+        return sp.Rational(rng.randint(-30, 30) or 7, rng.choice([1, 2, 10, 100, 1000, 3]))
+
+    quick = 0
+    for _ in range(800):
+        e, total = sp.exp(q()), rng.choice([1 + sp.exp(q()), sp.exp(q()) + 1, 2 + 4 * sp.exp(q()),
+                                            1 + 2 * sp.exp(q()), 1 + x, 1 + sp.exp(x), 3 + sp.exp(q())])
+        value = rng.choice([q() / total, q() * e / total, e / total, 1 / total, q() / total ** 2,
+                            q() / (total * (1 + sp.exp(q()))), q() * x / total, -e / total])
+        if over_one_plus_exp(value):
+            quick += 1
+            assert sp.together(value) == value, value
+        assert tidy(value) == (value if value.count_ops() > 40 else sp.together(value))
+    assert quick > 50
+
+
+def test_sigmoid_outputs_and_deltas_over_one_denominator_are_what_together_gives():
+    """1/(1 + e^-a), -1 + 1/(1 + e^±a) are written over 1 + e^a directly: for random a of both signs
+    and shifts 0, -1 (and -1/2, 1, 2 + ..., which go to together), ``tidy`` gives ``together``'s tree."""
+    from symnn.library.engine.domains.symbolic import sigmoid_over_one_denominator, tidy
+
+    rng = random.Random(29)
+    quick = 0
+    for _ in range(600):
+        q = sp.Rational(rng.randint(-3000, 3000) or 1, rng.choice([1, 10, 100, 1000, 7]))
+        shift = rng.choice([0, -1, -1, sp.Rational(-1, 2), 1])
+        value = shift + rng.choice([1 / (1 + sp.exp(q)), 1 / (1 + sp.exp(q)), 1 / (2 + sp.exp(q)),
+                                    sp.exp(q) / (1 + sp.exp(q))])
+        direct = sigmoid_over_one_denominator(value)
+        expected = sp.together(value)
+        if direct is not None:
+            quick += 1
+            assert sp.srepr(direct) == sp.srepr(expected), value
+        assert sp.srepr(tidy(value)) == sp.srepr(expected), value
+    assert quick > 150
+
+
+# ----- logarithms of sigmoid values put into a loss ------------------------------------------------
+
+
+def test_known_logarithms_put_into_a_rule_give_what_xreplace_gives():
+    """``substitute`` builds the logarithm of a sigmoid value (or its complement) as it stands and a
+    zero times such logarithms as 0; for every built-in loss term and activation, at sigmoid values,
+    complements, rationals (0 and 1 included) and other irrationals, with targets 0, 1 and between, it
+    gives the tree ``xreplace`` gives, and the quick rules are used for most sigmoid values."""
+    from symnn.core import calculus
+    from symnn.core.calculus import ACTIVATIONS, LOSSES, a, alpha, substitute, x, y
+
+    rng = random.Random(23)
+
+    def q() -> sp.Rational:
+        return sp.Rational(rng.randint(-2000, 2000) or 3, rng.choice([1, 10, 100, 1000]))
+
+    def value() -> sp.Basic:
+        return rng.choice([
+            lambda: 1 / (1 + sp.exp(q())), lambda: 1 - 1 / (1 + sp.exp(q())), lambda: 1 / (1 + sp.exp(q())),
+            lambda: sp.Rational(rng.randint(0, 10), 10), lambda: sp.Integer(rng.choice([0, 1, 2, -1])),
+            lambda: sp.exp(q()) / (1 + sp.exp(q())), lambda: 1 / (2 + sp.exp(q())), lambda: sp.tanh(q()),
+            lambda: 1 / (1 + sp.exp(q())) ** 2, lambda: 1 + 1 / (1 + sp.exp(q())),
+        ])()
+
+    forms = [(loss.term, (y, a)) for loss in LOSSES.values()]
+    forms += [(rule, (x,)) for act in ACTIVATIONS.values() for rule in (act.definition, act.derivative)
+              if rule.has(sp.log)]
+    quick = 0
+    for form, symbols in forms:
+        for _ in range(60):
+            values = {s: (sp.Integer(rng.choice([0, 1])) if s == y and rng.random() < 0.8 else value())
+                      for s in symbols}
+            values[alpha] = sp.Rational(1, 100)
+            got, expected = substitute(form, values), form.xreplace(values)
+            assert sp.srepr(got) == sp.srepr(expected), (form, values)
+            quick += any(calculus.sigmoid_between_zero_and_one(v) for v in values.values())
+    assert len(forms) >= 5 and quick > 100
+    # inside evaluate(False) a zero times the logarithms stays a product, as xreplace leaves it
+    loss = LOSSES["bce"].term
+    for target in (0, 1):
+        values = {y: sp.Integer(target), a: 1 / (1 + sp.exp(q()))}
+        with sp.evaluate(False):
+            got, expected = substitute(loss, values), loss.xreplace(values)
+        assert sp.srepr(got) == sp.srepr(expected) and got.has(sp.log(values[a], evaluate=False))
+
+
+def test_given_matrices_remembered_are_the_matrices_built_afresh():
+    """``to_matrix`` remembers tuples of Fractions and ints (equal entries of either type give the same
+    SymPy numbers) and builds anything else afresh; each is the matrix of its own entries."""
+    from symnn.sheets.build import exact, to_matrix
+
+    rng = random.Random(37)
+    for _ in range(300):
+        rows, cols = rng.randint(1, 3), rng.randint(1, 3)
+        m = tuple(tuple(rng.choice([Fraction(rng.randint(-9, 9), rng.choice([1, 2, 10])), rng.randint(-2, 2)])
+                        for _ in range(cols)) for _ in range(rows))
+        fresh = sp.ImmutableMatrix([[exact(v) for v in row] for row in m])
+        for given in (m, [list(row) for row in m]):
+            assert sp.srepr(to_matrix(given)) == sp.srepr(fresh)
+    assert to_matrix(()) == sp.ImmutableMatrix([]) and to_matrix(((Fraction(1, 1),),)) == to_matrix(((1,),))

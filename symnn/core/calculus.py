@@ -15,6 +15,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 import sympy as sp
+from sympy.core.parameters import global_parameters
 
 from symnn.core import formula as fm
 from symnn.core import nodes
@@ -107,7 +108,59 @@ def substitute(expr: sp.Basic, values: dict[sp.Symbol, sp.Basic]) -> sp.Expr:
     expr = sp.sympify(expr, strict=True)
     if _variable_powers(expr):
         return _bounded_replace(expr, values)
+    if _has_log(expr):
+        return _replace_with_known_logs(expr, values)[0]
     return expr.xreplace(values)
+
+
+@lru_cache(maxsize=1024)
+def _has_log(expr: sp.Basic) -> bool:
+    return bool(expr.has(sp.log))
+
+
+def _replace_with_known_logs(expr: sp.Basic, values: dict[sp.Symbol, sp.Basic]) -> tuple[sp.Basic, bool]:
+    """``(expr.xreplace(values), whether anything changed)``, rebuilt node by node as ``xreplace`` does,
+    except where SymPy's answer is known without asking (a loss of a sigmoid output: a binary
+    cross-entropy evaluates both logarithms, and each asks its argument's facts, about 0.3 ms):
+
+    - the logarithm of a :func:`sigmoid_between_zero_and_one` value is built as it stands, which is
+      what ``log`` gives: its evaluation returns nothing for a number that is not negative, not zero,
+      not algebraic and not a power of e (the value lies strictly between 0 and 1 and is
+      transcendental, e^q being transcendental for a nonzero rational q);
+    - a product of 0 and such logarithms (and rationals) is 0, as ``Mul`` makes it: zero times
+      finite factors (the logarithm of a number in (0, 1) is finite); not inside
+      ``sympy.evaluate(False)``, where it stays a product.
+    """
+    if expr in values:
+        return values[expr], True
+    if not isinstance(expr, sp.Basic) or not expr.args:
+        return expr, False
+    rebuilt = [_replace_with_known_logs(arg, values) for arg in expr.args]
+    if not any(changed for _, changed in rebuilt):
+        return expr, False
+    args = [arg for arg, _ in rebuilt]
+    if type(expr) is sp.log and len(args) == 1 and sigmoid_between_zero_and_one(args[0]):
+        return sp.log(args[0], evaluate=False), True
+    if type(expr) is sp.Mul and global_parameters.evaluate and sp.S.Zero in args and all(
+            isinstance(f, sp.Rational) or (type(f) is sp.log and sigmoid_between_zero_and_one(f.args[0]))
+            for f in args):
+        return sp.S.Zero, True
+    return expr.func(*args), True
+
+
+def sigmoid_between_zero_and_one(value: sp.Basic) -> bool:
+    """Whether ``value`` is ``1/(1 + e^q)`` or ``1 - 1/(1 + e^q)`` with ``q`` a rational (a sigmoid's
+    value and its complement, as SymPy builds them; q is nonzero, as e^0 would have made the sum 2)."""
+    if type(value) is sp.Add and len(value.args) == 2 and sp.S.One in value.args:
+        other = value.args[1] if value.args[0] == 1 else value.args[0]
+        if type(other) is not sp.Mul or len(other.args) != 2 or other.args[0] != -1:
+            return False
+        value = other.args[1]
+    if type(value) is not sp.Pow or value.exp != -1 or type(value.base) is not sp.Add or len(value.base.args) != 2:
+        return False
+    first, second = value.base.args
+    power = second if first == 1 else first if second == 1 else sp.S.One
+    return type(power) is sp.exp and isinstance(power.args[0], sp.Rational)
 
 
 MAX_POWER_BITS = 20_000

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 import sympy as sp
@@ -21,7 +22,15 @@ def exact(value: Fraction | int) -> sp.Rational:
 
 
 def to_matrix(m: Matrix) -> sp.ImmutableMatrix:
-    """A spec matrix (rows of Fractions) as an exact SymPy matrix."""
+    """A spec matrix (rows of Fractions) as an exact SymPy matrix (remembered: a worked solution reads
+    each given matrix several times)."""
+    if isinstance(m, tuple) and all(type(row) is tuple and all(type(v) in (Fraction, int) for v in row) for row in m):
+        return _given_matrix(m)
+    return sp.ImmutableMatrix([[exact(v) for v in row] for row in m])
+
+
+@lru_cache(maxsize=1024)
+def _given_matrix(m: Matrix) -> sp.ImmutableMatrix:
     return sp.ImmutableMatrix([[exact(v) for v in row] for row in m])
 
 

@@ -114,10 +114,21 @@ class Hadamard(sp.MatrixExpr):  # type: ignore[misc]
 
     def _latex(self, printer: Any) -> str:
         # Not strict: a matrix product factor (precedence Mul) is bracketed, (W^T δ) ⊙ f'(Z).
-        return r" \odot ".join(printer.parenthesize(f, PRECEDENCE["Mul"], strict=False) for f in self.args)
+        return r" \odot ".join(r"\left(%s\right)" % printer._print(f) if bracketed_factor(f)
+                               else printer.parenthesize(f, PRECEDENCE["Mul"], strict=False) for f in self.args)
 
     def _sympystr(self, printer: Any) -> str:
-        return " ⊙ ".join(printer.parenthesize(f, PRECEDENCE["Mul"], strict=False) for f in self.args)
+        return " ⊙ ".join("(%s)" % printer._print(f) if bracketed_factor(f)
+                          else printer.parenthesize(f, PRECEDENCE["Mul"], strict=False) for f in self.args)
+
+
+def bracketed_factor(factor: sp.Basic) -> bool:
+    """Whether a factor of an entrywise product is a product or sum of matrices, which is bracketed.
+
+    Their precedence is at most a product's whatever their sign (a sum's is lower, a product's is a
+    product's, or a sum's when it leads with a minus sign), so ``parenthesize(f, Mul, strict=False)``
+    always brackets them; asking it anyway makes SymPy multiply the matrices out to look for a sign."""
+    return type(factor) in (sp.MatMul, sp.MatAdd)
 
 
 class Ratio(sp.Expr):  # type: ignore[misc]

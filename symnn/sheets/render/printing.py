@@ -21,6 +21,8 @@ from symnn.core.decimals import (
     approximate,
     is_exact_decimal,
     matrix_rows,
+    minus_sign,
+    rational_over_sum,
     rational_text,
     terminating,
 )
@@ -89,7 +91,7 @@ class SheetLatexPrinter(Remembering, LatexPrinter):  # type: ignore[misc]
         # A written-out sum of products of numbers (0.2·0.5 + (−0.6)·(−0.1)) is printed as built:
         # SymPy's own version negates a term to print "−", which evaluates the product.
         if not all(t.is_Number or _numeric_product(t) for t in expr.args):
-            return str(super()._print_Add(expr))
+            return self._signed_terms(expr)
         parts = [self._print(expr.args[0])]
         for term in expr.args[1:]:
             if term.is_Number and _negative(term):
@@ -114,7 +116,47 @@ class SheetLatexPrinter(Remembering, LatexPrinter):  # type: ignore[misc]
             if text.startswith("-") or isinstance(rest, sp.Add):
                 text = r"\left(%s\right)" % text
             return "-" + text
+        parts = rational_over_sum(expr)
+        if parts is not None and self._plain_fractions:
+            return self._rational_over_sum(*parts)
         return str(super()._print_Mul(expr))
+
+    @property
+    def _plain_fractions(self) -> bool:
+        """Whether the settings write a fraction as ``\\frac`` with one multiplication symbol (the sheets'
+        settings; short and long fractions folded, or a separate symbol between numbers, go to SymPy)."""
+        settings = self._settings
+        return (not settings["fold_short_frac"] and settings["long_frac_ratio"] is None
+                and settings["mul_symbol_latex"] == settings["mul_symbol_latex_numbers"])
+
+    def _rational_over_sum(self, c: sp.Rational, total: sp.Add, power: sp.Basic | None) -> str:
+        """``c · e^q / total`` as SymPy's ``_print_Mul`` writes it (see :func:`rational_over_sum`):
+        ``[- ]\\frac{numerator}{denominator}``, the numerator |p| (left out when 1) times e^q, the
+        denominator the sum, bracketed after q when q is not 1."""
+        times = self._settings["mul_symbol_latex"]
+        p, q = abs(int(c.p)), int(c.q)
+        factors = ([self._print(sp.Integer(p))] if p != 1 else []) + ([self._print(power)] if power is not None else [])
+        numerator = times.join(factors) if factors else self._print(sp.S.One)
+        denominator = (self._print(total) if q == 1
+                       else self._print(sp.Integer(q)) + times + r"\left(%s\right)" % self._print(total))
+        return ("- " if c.p < 0 else "") + r"\frac{%s}{%s}" % (numerator, denominator)
+
+    def _signed_terms(self, expr: sp.Add) -> str:
+        """A sum as SymPy's ``_print_Add`` writes it (terms in their order, " - " and the negated
+        term for a term that leads with a minus sign), with each term's sign read by :func:`minus_sign`
+        when it can be (SymPy's own question deduces every fact of a new number); else SymPy's own."""
+        terms = expr.args
+        signs = [minus_sign(t) for t in terms[1:]]
+        if None in signs or self.order != "none":
+            return str(super()._print_Add(expr))
+        pieces: list[str] = []
+        for i, (term, negative) in enumerate(zip(terms, [False, *signs])):
+            if i:
+                pieces.append(" - " if negative else " + ")
+            shown = -term if negative else term
+            text = self._print(shown)
+            pieces.append(r"\left(%s\right)" % text if self._needs_add_brackets(shown) else text)
+        return "".join(pieces)
 
 
 def _negative(number: sp.Number) -> bool:

@@ -41,10 +41,17 @@ def tidy(value: sp.Basic) -> sp.Basic:
     """Combine an exact value over one denominator when that is cheap (never a full simplify):
     when it has at most :data:`TIDY_OPS` operations.
 
-    ``count_ops`` builds a symbolic tally of every operation; a softmax output of 32 classes holds
-    a 32-term sum, so :func:`surely_more_ops` first decides the clear cases without it.
+    A sigmoid's value and delta are decided by their form (:func:`over_one_plus_exp`,
+    :func:`sigmoid_over_one_denominator`).  ``count_ops`` builds a symbolic tally of every
+    operation; a softmax output of 32 classes holds a 32-term sum, so :func:`surely_more_ops`
+    first decides the clear cases without it.
     """
-    if value.is_Rational or surely_more_ops(value, TIDY_OPS) or value.count_ops() > TIDY_OPS:
+    if value.is_Rational or over_one_plus_exp(value):
+        return value
+    combined = sigmoid_over_one_denominator(value)
+    if combined is not None:
+        return combined
+    if surely_more_ops(value, TIDY_OPS) or value.count_ops() > TIDY_OPS:
         return value
     return sp.together(value)
 
@@ -73,6 +80,56 @@ def surely_more_ops(value: sp.Basic, limit: int) -> bool:
             return True
         stack.extend(node.args)
     return False
+
+
+def sigmoid_over_one_denominator(value: sp.Basic) -> sp.Basic | None:
+    """``together(value)`` for ``1/(1 + e^-a)``, ``-1 + 1/(1 + e^a)`` and ``-1 + 1/(1 + e^-a)`` (a a
+    positive rational: a sigmoid output, and its delta against a target 1), built directly; else None.
+
+    Over the one denominator 1 + e^a they are e^a/(1 + e^a), −e^a/(1 + e^a) and −1/(1 + e^a): the
+    forms ``together`` gives (it multiplies a sum holding e^-a through by e^a), without its
+    polynomial machinery.
+    """
+    shifted = type(value) is sp.Add and len(value.args) == 2 and sp.S.NegativeOne in value.args
+    if shifted:
+        value = value.args[1] if value.args[0] == -1 else value.args[0]
+    if not _inverse_of_one_plus_exp(value, positive=False):
+        return None
+    first, second = value.base.args
+    q = (second if first == 1 else first).args[0]
+    if q > 0 and not shifted:
+        return None  # already over its one denominator (over_one_plus_exp)
+    power = sp.exp(abs(q))
+    denominator = 1 + power
+    if not shifted:
+        return power / denominator
+    return -power / denominator if q > 0 else -1 / denominator
+
+
+def over_one_plus_exp(value: sp.Basic) -> bool:
+    """Whether ``value`` is ``c · e^r / (1 + e^q)`` (c, r rational, q a positive rational; c and e^r may be
+    absent), a sigmoid delta's form, which :func:`sympy.together` gives back as it is: it keeps a
+    product's rational and a function as they are and writes a sum over a common denominator with
+    its common factor taken out, and ``1 + e^q`` has neither (its terms are 1 and e^q; with q < 0,
+    e^q counts as 1/e^-q and the sum is rewritten over e^-q).  Deciding so here spares counting its
+    operations and running ``together``."""
+    factors = value.args if type(value) is sp.Mul else (value,)
+    if isinstance(factors[0], sp.Rational):
+        factors = factors[1:]
+    inverses = [f for f in factors if _inverse_of_one_plus_exp(f)]
+    return len(inverses) == 1 and len(factors) <= 2 and all(f in inverses or _exp_of_rational(f) for f in factors)
+
+
+def _inverse_of_one_plus_exp(value: sp.Basic, positive: bool = True) -> bool:
+    """Whether ``value`` is 1/(1 + e^q), q a rational (a positive one unless ``positive`` is False)."""
+    if type(value) is not sp.Pow or value.exp != -1 or type(value.base) is not sp.Add or len(value.base.args) != 2:
+        return False
+    first, second = value.base.args
+    return (first == 1 and _exp_of_rational(second, positive)) or (second == 1 and _exp_of_rational(first, positive))
+
+
+def _exp_of_rational(value: sp.Basic, positive: bool = False) -> bool:
+    return type(value) is sp.exp and isinstance(value.args[0], sp.Rational) and (value.args[0].p > 0 or not positive)
 
 
 def entries(a: Matrix) -> list[sp.Basic]:
