@@ -9,6 +9,8 @@ Cases (issue 12 targets, on a 2-core machine):
 - the issue's 2-3-3 tanh -> softmax cross-entropy network (batch of 2, learning rate 0.5) with
   steps = 10000, md + json + plot: plain balls would need ~43,000 bits, so it runs in the
   mean-value form;
+- a 2-3-1 tanh -> identity regression with squared error, steps = 10000: it fits its one sample and
+  the loss falls geometrically, below 1E-300 from step 631 (reported as that bound; refused before);
 - in process: Network.train for the 2-2-2 example, 10,000 steps, 20 certified digits;
 - in process, once each (--no-centred skips them): the issue's tanh -> softmax cross-entropy
   network (batch of 2, 3 classes, learning rate 0.5), 15 digits, plain balls against the
@@ -95,6 +97,28 @@ b = [0.6, 0.6, 0.1]
 activation = "softmax"
 """
 
+REGRESSION = """
+title = "2-3-1 tanh -> identity regression, 10,000 steps (a loss that vanishes)"
+
+[[exercise]]
+kind = "network"
+x = [0.5, -0.3]
+y = [[0.8]]
+loss = "mse"
+learning_rate = 0.1
+steps = 10000
+
+[[exercise.layers]]
+W = [[0.3, -0.2], [0.5, 0.1], [-0.4, 0.6]]
+b = [0.1, -0.1, 0.2]
+activation = "tanh"
+
+[[exercise.layers]]
+W = [[0.7, -0.5, 0.2]]
+b = [0.05]
+activation = "identity"
+"""
+
 IN_PROCESS = """
 import time
 import symnn
@@ -139,6 +163,8 @@ def main() -> None:
         mazur, relu = Path(tmp, "mazur10000.toml"), Path(tmp, "relu_sigmoid.toml")
         tanh_softmax = Path(tmp, "tanh_softmax10000.toml")
         tanh_softmax.write_text(TANH_SOFTMAX, encoding="utf-8")
+        regression = Path(tmp, "regression10000.toml")
+        regression.write_text(REGRESSION, encoding="utf-8")
         mazur.write_text(MAZUR, encoding="utf-8")
         relu.write_text(RELU_SIGMOID, encoding="utf-8")
         symnn = [sys.executable, "-m", "symnn", "sheet", "--format", "md,json", "--out", tmp, "--quiet"]
@@ -147,6 +173,7 @@ def main() -> None:
             "2-2-2 sigmoid, steps = 10000 (< 5 s)": [*symnn, str(mazur)],
             "2-3-1 ReLU->sigmoid BCE, steps = 1 (< 1.5 s)": [*symnn, str(relu)],
             "2-3-3 tanh->softmax CE, steps = 10000 (centred)": [*symnn, str(tanh_softmax)],
+            "2-3-1 tanh->identity MSE, steps = 10000": [*symnn, str(regression)],
         }
         times: dict[str, list[float]] = {name: [] for name in cases}
         inner: list[float] = []
