@@ -577,3 +577,27 @@ def test_given_matrices_remembered_are_the_matrices_built_afresh():
         for given in (m, [list(row) for row in m]):
             assert sp.srepr(to_matrix(given)) == sp.srepr(fresh)
     assert to_matrix(()) == sp.ImmutableMatrix([]) and to_matrix(((Fraction(1, 1),),)) == to_matrix(((1,),))
+
+
+def test_logarithms_of_softmax_outputs_put_into_a_loss_give_what_xreplace_gives():
+    """``substitute`` builds the logarithm of a softmax output e^q/(Σ e^r) as it stands and a zero times
+    it as 0: for outputs of 2 to 6 classes with scores that repeat, are 0 or 1 (SymPy writes e^0 = 1 and
+    e^1 = e) or large, in the cross-entropy's term with targets 0, 1 and between, it gives the tree
+    ``xreplace`` gives, and the quick rule is used for most of them."""
+    from symnn.core.calculus import LOSSES, a, softmax_definition, softmax_share, softmax_symbols, substitute, y
+
+    rng = random.Random(41)
+    term = LOSSES["cross_entropy"].term
+    quick = 0
+    for _ in range(400):
+        n = rng.randint(2, 6)
+        scores = [rng.choice([sp.Integer(0), sp.Integer(1), sp.Rational(rng.randint(-300, 300), rng.choice([1, 10, 20])),
+                              sp.Rational(rng.randint(-5, 5), 10)]) for _ in range(n)]
+        outputs = [s.xreplace(dict(zip(softmax_symbols(n).z, scores))) for s in softmax_definition(n)]
+        for output in outputs:
+            target = rng.choice([sp.Integer(0), sp.Integer(0), sp.Integer(1), sp.Rational(1, 3)])
+            values = {y: target, a: output}
+            got, expected = substitute(term, values), term.xreplace(values)
+            assert sp.srepr(got) == sp.srepr(expected), values
+            quick += softmax_share(output)
+    assert quick > 600

@@ -139,13 +139,43 @@ def _replace_with_known_logs(expr: sp.Basic, values: dict[sp.Symbol, sp.Basic]) 
     if not any(changed for _, changed in rebuilt):
         return expr, False
     args = [arg for arg, _ in rebuilt]
-    if type(expr) is sp.log and len(args) == 1 and sigmoid_between_zero_and_one(args[0]):
+    if type(expr) is sp.log and len(args) == 1 and _known_between_zero_and_one(args[0]):
         return sp.log(args[0], evaluate=False), True
     if type(expr) is sp.Mul and global_parameters.evaluate and sp.S.Zero in args and all(
-            isinstance(f, sp.Rational) or (type(f) is sp.log and sigmoid_between_zero_and_one(f.args[0]))
+            isinstance(f, sp.Rational) or (type(f) is sp.log and _known_between_zero_and_one(f.args[0]))
             for f in args):
         return sp.S.Zero, True
     return expr.func(*args), True
+
+
+def _known_between_zero_and_one(value: sp.Basic) -> bool:
+    return sigmoid_between_zero_and_one(value) or softmax_share(value)
+
+
+def softmax_share(value: sp.Basic) -> bool:
+    """Whether ``value`` is ``e^q / (t_1 + … + t_n)``, q a rational (e itself for q = 1) and every t_k a positive rational, e,
+    e^r or a positive rational times e or e^r (r rational): a softmax output as SymPy builds it, which
+    lies strictly between 0 and 1 and is transcendental, so ``log`` leaves it as it stands (as for
+    :func:`sigmoid_between_zero_and_one`; a test compares with ``xreplace``)."""
+    if type(value) is not sp.Mul or len(value.args) != 2:
+        return False
+    first, second = value.args
+    power, inverse = (second, first) if type(first) is sp.Pow else (first, second)
+    if not (power is sp.E or (type(power) is sp.exp and isinstance(power.args[0], sp.Rational))) \
+            or type(inverse) is not sp.Pow or inverse.exp != -1 or type(inverse.base) is not sp.Add:
+        return False
+    return all(_positive_exponential_term(t) for t in inverse.base.args)
+
+
+def _positive_exponential_term(term: sp.Basic) -> bool:
+    """A positive rational, e, e^r (r rational), or a positive rational times e or e^r."""
+    if isinstance(term, sp.Rational):
+        return int(term.p) > 0
+    if type(term) is sp.Mul and len(term.args) == 2 and isinstance(term.args[0], sp.Rational):
+        if int(term.args[0].p) <= 0:
+            return False
+        term = term.args[1]
+    return term is sp.E or (type(term) is sp.exp and isinstance(term.args[0], sp.Rational))
 
 
 def sigmoid_between_zero_and_one(value: sp.Basic) -> bool:
