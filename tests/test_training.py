@@ -232,17 +232,47 @@ activation = "identity"
 """
 
 
+WRAPPED = """
+[[exercise]]
+kind = "network"
+x = [0, -0.2]
+y = [[0.7]]
+loss = "mse"
+learning_rate = 0.5
+steps = 10000
+[[exercise.layers]]
+W = [[0.5, -0.6], [0.9, 0.2], [0.0, -0.8]]
+b = [0.1, -0.4, -0.2]
+activation = "sigmoid"
+[[exercise.layers]]
+W = [[0.1, 0.7, 0.2]]
+b = [-0.3]
+activation = "identity"
+"""
+
+
 def test_a_run_whose_balls_widen_too_fast_is_refused_at_once_with_the_steps_that_fit():
-    # WIDENING's plain balls lose about 2 bits per step; the mean-value form certifies it
-    # (tests/test_training_meanvalue.py).  Here, beyond the edge of stability (learning rate 2; the
-    # loss passes float64's range near step 355), both forms widen by more than 2 bits per step.
+    # Training converges here (the loss falls below 1E-300), but both forms widen by about a bit per
+    # step: the interval Jacobian's wrapping effect (the issue's note).  Refused with the steps that fit,
+    # and each number of steps it names is certified.
     import time
 
     start = time.perf_counter()
-    with pytest.raises(symnn.SymnnError, match=r"lose about \d+\.\d+ bits per step .*plain ball steps: [2-9]\.\d+; "
-                                               r"mean-value form: [2-9]\.\d+;.*Ask for at most (\d+) steps"):
-        solve_checked(load_sheet(REFUSED))
+    with pytest.raises(symnn.SymnnError, match=r"lose about 0\.\d+ bits per step .*plain ball steps: \d\.\d+; "
+                                               r"mean-value form: 0\.\d+;.*Ask for at most (\d+) steps") as refused:
+        solve_checked(load_sheet(WRAPPED))
     assert time.perf_counter() - start < 20  # decided from short probes, not after failing runs
+    fits = int(str(refused.value).rsplit("at most ", 1)[1].split()[0])
+    assert 1000 < fits < 10_000
+    assert solve_checked(load_sheet(WRAPPED.replace("steps = 10000", "steps = 1000"))).derivations
+
+
+def test_a_diverging_run_is_refused_as_divergence():
+    # Beyond the edge of stability (learning rate 2) the loss grows from 0.38 to about 10^122 within the
+    # probe's 128 steps: no working precision would help, and the message says why.
+    with pytest.raises(symnn.SymnnError, match=r"steps = 10000: the loss grows from 0\.381 before training to "
+                                               r"4\.\d+e\+122 after 128 steps: gradient descent diverges"):
+        solve_checked(load_sheet(REFUSED))
 
 
 def test_the_precision_is_chosen_from_the_measured_widening():

@@ -375,8 +375,33 @@ def _plan(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k: in
             if mean_value(k) < lost_after(k):
                 lost_after, centred = mean_value, True
     if bits_for(digits) + _extra(lost_after(k)) > MAX_BITS:
-        raise _refusal(k, digits, tried)
+        raise _divergence(net, params, rate, k, update_biases) or _refusal(k, digits, tried)
     return centred, _extra(lost_after(k))
+
+
+DIVERGING = 1000
+"""A run whose loss after the probe's steps is this many times its loss before training diverges."""
+
+
+def _divergence(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k: int,
+                update_biases: bool) -> SpecError | None:
+    """The error for a run of k steps whose loss grows :data:`DIVERGING`-fold within the probe's steps
+    (gradient descent diverges at this learning rate: no precision would help), else None."""
+    probe = min(k, 2 * PROBE_STEPS)
+    try:
+        with flint.ctx.workprec(PROBE_BITS):
+            results = trajectory_balls(net, params, rate, probe, update_biases, (probe,), quiet=True)
+    except (Undecided, SpecError, OverflowError):
+        return None
+    before, after = results["L_step0"][0, 0], results[f"L_step{probe}"][0, 0]
+    if not (before.is_finite() and before.mid() > 0):
+        return None
+    if after.is_finite() and not after.mid() > DIVERGING * before.mid():
+        return None
+    grown = after.mid().str(3, radius=False) if after.is_finite() else "beyond every bound"
+    return SpecError(f"steps = {k}: the loss grows from {before.mid().str(3, radius=False)} before training to "
+                     f"{grown} after {probe} steps: gradient descent diverges at this learning rate; use a "
+                     "smaller one")
 
 
 def _refusal(k: int, digits: int, tried: dict[str, Callable[[int], float]]) -> SpecError:
