@@ -227,8 +227,13 @@ class CertifiedMatrix:
             return round_significant(low, self.digits)
         return self._ball_text(i, j)
 
+    def bounded(self, i: int, j: int) -> bool:
+        """Whether entry (i, j) is certified to lie below :attr:`floor` (it prints as that bound)."""
+        return self.floor is not None and self.exact is None and below(self.balls[i, j], self.floor)
+
     def _ball_text(self, i: int, j: int) -> str:
-        if self.floor is not None and below(self.balls[i, j], self.floor):
+        if self.bounded(i, j):
+            assert self.floor is not None
             return "<" + round_significant(self.floor, 1)
         balls, precision = self.balls, self.precision
         for _ in range(MAX_REFINEMENTS + 1):

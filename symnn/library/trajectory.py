@@ -263,8 +263,7 @@ def bits_lost(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k
 
 
 def _extrapolation(net: engine.Network[Any], params: engine.Params[Any], rate: Any, k: int,
-                   update_biases: bool, centred: bool = False, probe_steps: int = PROBE_STEPS,
-                   probe_bits: int = PROBE_BITS) -> Callable[[int], float]:
+                   update_biases: bool, centred: bool = False) -> Callable[[int], float]:
     """The bits lost over t ≤ k steps, as a function of t, from the short runs of :func:`bits_lost`.
 
     Plain balls lose a fixed number of bits per step: the second half's rate is extrapolated.
@@ -273,20 +272,18 @@ def _extrapolation(net: engine.Network[Any], params: engine.Params[Any], rate: A
     second half lost no more than its second quarter, the bits lost per *doubling* of the
     steps are extrapolated instead, else the bits per step as for plain balls.  Either way
     :func:`symnn.core.certified.certify` redoes a run that falls short at a higher precision.
-    The probe runs 2 × ``probe_steps`` steps at ``probe_bits``.
     """
-    probe = min(k, 2 * probe_steps)
+    probe = min(k, 2 * PROBE_STEPS)
     half, quarter = probe // 2, probe // 4
     kept = (quarter, half, probe) if centred and quarter >= 1 else (half, probe)
 
     def lost_after(t: int) -> tuple[int, Any]:
         # The parameters' relative accuracy after t steps, and the loss's absolute one (a loss that
         # vanishes loses relative digits with its magnitude, which is planned for apart).
-        with flint.ctx.workprec(probe_bits):
+        with flint.ctx.workprec(PROBE_BITS):
             results = trajectory_balls(net, params, rate, t, update_biases, (t,), quiet=True, centred=centred)
-        known = min(_accuracy(b, probe_bits, name.startswith("L_step")) for name, m in results.items()
-                    for b in m.entries())
-        return probe_bits - known, results[f"L_step{t}"][0, 0]
+        known = min(_accuracy(b, _is_loss(name)) for name, m in results.items() for b in m.entries())
+        return PROBE_BITS - known, results[f"L_step{t}"][0, 0]
 
     found = [lost_after(t) for t in kept]
     (lost_half, loss_half), (lost, loss) = found[-2:]
@@ -319,15 +316,21 @@ def _magnitude_bits(earlier: Any, later: Any, steps: int) -> Callable[[int, int]
     return bits
 
 
-def _accuracy(ball: Any, most: int, absolute: bool = False) -> int:
-    """Bits of ``ball`` known, relative to its value (or, ``absolute``, to 1: a loss's), at most ``most``."""
+def _is_loss(name: str) -> bool:
+    """Whether a result of :func:`trajectory_balls` is a kept loss (``L_step{t}``) rather than a parameter."""
+    return name.startswith("L_step")
+
+
+def _accuracy(ball: Any, absolute: bool = False) -> int:
+    """Bits of ``ball`` known, relative to its value (or, ``absolute``, to 1: a loss's), at most
+    :data:`PROBE_BITS`."""
     if ball.is_exact():
-        return most
+        return PROBE_BITS
     if not ball.is_finite():
         return 0
     if absolute:
-        return most if ball.rad().is_zero() else max(0, min(most, int(-_log2(ball.rad()))))
-    return min(most, int(ball.rel_accuracy_bits()))
+        return PROBE_BITS if ball.rad().is_zero() else max(0, min(PROBE_BITS, int(-_log2(ball.rad()))))
+    return min(PROBE_BITS, int(ball.rel_accuracy_bits()))
 
 
 def _log2(exact: Any) -> float:
@@ -488,7 +491,7 @@ def certified_trajectory(net: engine.Network[Any], params: engine.Params[Any], r
                     for name, m in results.items()}
 
     def enough(name: str, entry: Any, bits: int) -> bool:
-        return accurate_enough(entry, bits) or (name.startswith("L_step") and below(entry, LOSS_FLOOR))
+        return accurate_enough(entry, bits) or (_is_loss(name) and below(entry, LOSS_FLOOR))
 
     results, precision = certify(compute, digits, enough)
 
@@ -496,7 +499,7 @@ def certified_trajectory(net: engine.Network[Any], params: engine.Params[Any], r
         found = results[name]
         return CertifiedMatrix((found.nrows(), found.ncols()), digits, None, found, precision + extra,
                                refine=lambda p: compute(p)[name],
-                               floor=LOSS_FLOOR if name.startswith("L_step") else None)
+                               floor=LOSS_FLOOR if _is_loss(name) else None)
 
     return CertifiedTrajectory(
         centred=centred,

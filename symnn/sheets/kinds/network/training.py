@@ -267,7 +267,7 @@ def _show_certified_steps(b: Builder, setting: Setting, params: Params, k: int
     losses: list[sp.Basic] = []
     steps: list[int] = []
     for t, ball in zip(path.steps, path.losses):
-        if ball[0, 0].startswith("<"):  # certified below LOSS_FLOOR: a bound, not digits
+        if ball.bounded(0, 0):  # certified below LOSS_FLOOR: a bound, not digits
             continue
         value = as_rational(ball)[0, 0]
         losses.append(value)
