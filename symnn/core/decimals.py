@@ -432,7 +432,7 @@ def _positive_number_and_negative_multiple(number: sp.Basic, product: sp.Basic) 
     if not isinstance(number, (sp.Number, sp.NumberSymbol)) or type(product) is not sp.Mul or len(product.args) != 2:
         return False
     numbers = [f for f in product.args if isinstance(f, sp.Number)]
-    return len(numbers) == 1 and _sign_is(number, 1) and _sign_is(numbers[0], -1)
+    return len(numbers) == 1 and sign_is(number, 1) and sign_is(numbers[0], -1)
 
 
 def _complex(number: sp.Basic, floats: dict[sp.Basic, complex]) -> complex | None:
@@ -446,9 +446,14 @@ def _complex(number: sp.Basic, floats: dict[sp.Basic, complex]) -> complex | Non
     return converted
 
 
-def _sign_is(number: sp.Basic, sign: int) -> bool:
+def sign_is(number: sp.Basic, sign: int) -> bool:
     """``number.is_positive`` (sign 1) or ``number.is_negative`` (sign −1) as a plain bool; read off
-    the numerator for an exact rational (asking SymPy deduces every fact of a new number, ~50 µs)."""
+    the numerator for an exact rational (asking SymPy deduces every fact of a new number, ~50 µs,
+    and comparing builds a relation).
+
+    >>> sign_is(sp.Rational(-1, 3), -1), sign_is(sp.Float(2.5), 1), sign_is(sp.Integer(0), 1)
+    (True, True, False)
+    """
     if isinstance(number, sp.Rational):
         return (int(number.p) > 0) if sign > 0 else (int(number.p) < 0)
     return bool(number.is_positive if sign > 0 else number.is_negative)

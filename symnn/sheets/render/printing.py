@@ -24,6 +24,7 @@ from symnn.core.decimals import (
     minus_sign,
     rational_over_sum,
     rational_text,
+    sign_is,
     terminating,
 )
 from symnn.sheets.steps import Inline, Quantity, Run, Text, run
@@ -64,7 +65,7 @@ class SheetLatexPrinter(Remembering, LatexPrinter):  # type: ignore[misc]
         parts: list[str] = []
         for term in expr.args:
             sign, body = "+", term
-            if isinstance(term, sp.MatMul) and term.args[0].is_Number and _negative(term.args[0]):
+            if isinstance(term, sp.MatMul) and term.args[0].is_Number and sign_is(term.args[0], -1):
                 sign = "-"
                 coeff = -term.args[0]
                 rest = term.args[1:]
@@ -94,7 +95,7 @@ class SheetLatexPrinter(Remembering, LatexPrinter):  # type: ignore[misc]
             return self._signed_terms(expr)
         parts = [self._print(expr.args[0])]
         for term in expr.args[1:]:
-            if term.is_Number and _negative(term):
+            if term.is_Number and sign_is(term, -1):
                 parts.append("- " + self._print(-term))
             elif isinstance(term, sp.Mul) and term.args[0] == sp.S.NegativeOne:
                 rest = term.args[1] if len(term.args) == 2 else sp.Mul(*term.args[1:], evaluate=False)
@@ -107,7 +108,7 @@ class SheetLatexPrinter(Remembering, LatexPrinter):  # type: ignore[misc]
     def _print_Mul(self, expr: sp.Mul) -> str:
         args = expr.args
         if _numeric_product(expr) and args[0] != sp.S.NegativeOne:
-            return r" \cdot ".join(r"\left(%s\right)" % self._print(f) if _negative(f) else self._print(f)
+            return r" \cdot ".join(r"\left(%s\right)" % self._print(f) if sign_is(f, -1) else self._print(f)
                                    for f in args)
         # An unevaluated -1 * (number) reads as "-(number)", not "(-1)(number)".
         if len(args) >= 2 and args[0] == sp.S.NegativeOne:
@@ -157,11 +158,6 @@ class SheetLatexPrinter(Remembering, LatexPrinter):  # type: ignore[misc]
             text = self._print(shown)
             pieces.append(r"\left(%s\right)" % text if self._needs_add_brackets(shown) else text)
         return "".join(pieces)
-
-
-def _negative(number: sp.Number) -> bool:
-    """``number < 0``; read off the numerator for an exact rational (SymPy's comparison builds a relation)."""
-    return int(number.p) < 0 if isinstance(number, sp.Rational) else bool(number < 0)
 
 
 def _numeric_product(term: sp.Basic) -> bool:
