@@ -563,10 +563,10 @@ def _softmax_jacobian_forms(n: int) -> tuple[sp.Expr, sp.Expr | None]:
     are those of the whole definition (a test compares), and 1,000 classes cost what 3 do.
     """
     soft, z = softmax_definition(n), softmax_symbols(n).z
-    others = sp.Add(*[sp.exp(zj) for zj in z[2:]])
+    terms = [sp.exp(zj) for zj in z]
+    others = sp.Add(*terms[2:])
     gathered = sp.Dummy("R", positive=True)
-    first = soft[0].xreplace({sp.Add(*[sp.exp(zj) for zj in z]): sp.Add(*[sp.exp(zj) for zj in z[:2]], gathered)}) \
-        if n > 2 else soft[0]
+    first = soft[0].xreplace({sp.Add(*terms): sp.Add(*terms[:2], gathered)}) if n > 2 else soft[0]
 
     def derivative(zj: sp.Symbol) -> sp.Expr:
         return sp.factor(_in_outputs(sp.diff(first, zj).xreplace({gathered: others}), n))

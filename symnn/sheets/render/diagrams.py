@@ -145,11 +145,12 @@ CAP_HEIGHT = 0.73
 
 
 def _width(text: str, size: float, style: Literal["normal", "italic"]) -> float:
-    """Width of a plain text in points, from the font's own metrics (no layout, no renderer)."""
+    """Width of a plain text in points, from the font's own metrics (no layout, no renderer); the
+    family is the drawing style's (:func:`canvas` runs inside it)."""
     from matplotlib.font_manager import FontProperties
     from matplotlib.textpath import text_to_path
 
-    prop = FontProperties(family="DejaVu Sans", style=style, size=size)
+    prop = FontProperties(style=style, size=size)
     return float(text_to_path.get_text_width_height_descent(text, prop, ismath=False)[0])
 
 
