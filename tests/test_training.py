@@ -276,7 +276,7 @@ def test_a_diverging_run_is_refused_as_divergence():
 
 
 def test_the_precision_is_chosen_from_the_measured_widening():
-    from symnn.library.trajectory import bits_lost
+    from symnn.library.certified_runs import bits_lost
     from symnn.sheets.kinds.network.setting import setting_of
 
     setting, params = setting_of(load_sheet(WIDENING.replace("steps = 10000", "steps = 200")).exercises[0])

@@ -17,8 +17,9 @@ from test_training import mpf, rounded_to
 import symnn
 import symnn.library.network as library_network
 from symnn.core.domains import Undecided
-from symnn.library import mean_value, trajectory
-from symnn.library.trajectory import bits_lost, recorded_steps
+from symnn.library import certified_runs, mean_value
+from symnn.library.certified_runs import bits_lost
+from symnn.library.trajectory import recorded_steps
 from symnn.sheets.loading import load_sheet
 from symnn.sheets.pipeline import solve_checked
 
@@ -179,7 +180,7 @@ def plain_and_centred(layers, X, Y, loss, eta, steps):
 def test_the_plain_balls_would_need_more_than_max_bits_for_these_cases(name):
     X, Y, loss, eta, layers = CASES[name]
     net, params, rate = plain_and_centred(layers, X, Y, loss, eta, 3000)
-    assert bits_lost(net, params, rate, 3000) > trajectory.MAX_BITS
+    assert bits_lost(net, params, rate, 3000) > certified_runs.MAX_BITS
     assert bits_lost(net, params, rate, 3000, centred=True) < 1000
 
 
@@ -202,7 +203,7 @@ def test_the_centred_enclosures_contain_the_high_precision_reference(hidden, wei
     net, params, rate = plain_and_centred(layers, X, Y, loss, eta, steps)
     try:
         with flint.ctx.workprec(300):
-            found = trajectory.trajectory_balls(net, params, rate, steps, keep=(1, 7, 20, steps), quiet=True,
+            found = certified_runs.trajectory_balls(net, params, rate, steps, keep=(1, 7, 20, steps), quiet=True,
                                                 centred=True)
     except Undecided:  # a pre-activation ball straddling ELU's or softsign's kink
         return
@@ -259,7 +260,7 @@ def test_the_run_plain_balls_refused_is_now_planned_in_the_mean_value_form():
 
     setting, params = setting_of(load_sheet(WIDENING).exercises[0])
     assert bits_lost(setting.net, params, setting.learning_rate, 10_000) > 20_000  # plain: about 2.5 per step
-    centred, extra = trajectory._plan(setting.net, params, setting.learning_rate, 10_000, 20, True)
+    centred, extra = certified_runs._plan(setting.net, params, setting.learning_rate, 10_000, 20, True)
     assert centred and extra < 400
 
 
@@ -276,11 +277,11 @@ def test_the_step_jacobian_encloses_central_differences_of_an_mpmath_step(name):
     flat = [(l, part, i, j) for l, (W, b, _) in enumerate(layers) for part, matrix in (("W", W), ("b", b))
             for i in range(len(matrix)) for j in range(len(matrix[0]) if part == "W" else 1)]
     with flint.ctx.workprec(200):
-        jet_net = Network(Jet(trajectory._balls(net.X), None), Jet(trajectory._balls(net.Y), None), net.rules,
+        jet_net = Network(Jet(certified_runs._balls(net.X), None), Jet(certified_runs._balls(net.Y), None), net.rules,
                           net.objective)
-        box = Params(tuple(trajectory._balls(W) + flint.arb(0, 2.0**-60) for W in params.Ws),
-                     tuple(trajectory._balls(b) + flint.arb(0, 2.0**-60) for b in params.bs))
-        jacobian = mean_value.step_jacobian(jet_net, box, trajectory.ball(rate))
+        box = Params(tuple(certified_runs._balls(W) + flint.arb(0, 2.0**-60) for W in params.Ws),
+                     tuple(certified_runs._balls(b) + flint.arb(0, 2.0**-60) for b in params.bs))
+        jacobian = mean_value.step_jacobian(jet_net, box, certified_runs.ball(rate))
     assert jacobian.nrows() == len(flat)
 
     def stepped(p, shift):
@@ -333,11 +334,11 @@ def test_the_step_jacobian_of_a_layer_without_bias_and_of_frozen_biases_matches_
         library_network.certified_trajectory = original
     net, params, rate = captured["net"], captured["params"], captured["rate"]
     with flint.ctx.workprec(300):
-        X, Y = trajectory._balls(net.X), trajectory._balls(net.Y)
-        box = Params(tuple(trajectory._balls(W) for W in params.Ws),
-                     tuple(None if b is None else trajectory._balls(b) for b in params.bs))
+        X, Y = certified_runs._balls(net.X), certified_runs._balls(net.Y)
+        box = Params(tuple(certified_runs._balls(W) for W in params.Ws),
+                     tuple(None if b is None else certified_runs._balls(b) for b in params.bs))
         jacobian = mean_value.step_jacobian(Network(Jet(X, None), Jet(Y, None), net.rules, net.objective), box,
-                                            trajectory.ball(rate), update_biases)
+                                            certified_runs.ball(rate), update_biases)
         flat, d, ball_net = mean_value.flat_entries(box, update_biases), BallDomain(), Network(X, Y, net.rules, net.objective)
         assert jacobian.nrows() == len(flat) == (4 + 2 + 6 if update_biases else 4 + 6)
 
@@ -345,7 +346,7 @@ def test_the_step_jacobian_of_a_layer_without_bias_and_of_frozen_biases_matches_
             p = mean_value.rebuilt_params(box, entries, update_biases)
             values = ball_net.forward(d, p)
             return mean_value.flat_entries(engine.descend(d, p, ball_net.deltas(d, p, values), values.As[:-1],
-                                                   trajectory.ball(rate), update_biases), update_biases)
+                                                   certified_runs.ball(rate), update_biases), update_biases)
 
         h = flint.arb(2) ** -80
         for p in range(len(flat)):
@@ -363,8 +364,8 @@ def test_a_kink_met_exactly_by_the_mean_value_form_is_a_one_line_error(monkeypat
     def kink(*args, **kwargs):
         raise NotCompilable("no Piecewise branch applies")
 
-    monkeypatch.setattr(trajectory, "trajectory_balls", kink)
-    monkeypatch.setattr(trajectory, "_plan", lambda *args, **kwargs: (True, 64))
+    monkeypatch.setattr(certified_runs, "trajectory_balls", kink)
+    monkeypatch.setattr(certified_runs, "_plan", lambda *args, **kwargs: (True, 64))
     from symnn.errors import SpecError
 
     with pytest.raises(SpecError, match=r"^steps = 5: the mean-value form .* no Piecewise branch applies"):

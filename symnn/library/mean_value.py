@@ -5,7 +5,7 @@ factor per step even while training converges.  :func:`mean_value_step` takes th
 box's exact midpoints and adds an enclosure of the step's Jacobian over the whole box
 (:func:`step_jacobian`: forward-mode derivatives over balls,
 :mod:`symnn.library.engine.domains.jets`) times the box's radii; by the mean value theorem this
-encloses the step from every point of the box.  :mod:`symnn.library.trajectory` runs it.
+encloses the step from every point of the box.  :mod:`symnn.library.certified_runs` runs it.
 """
 
 from __future__ import annotations

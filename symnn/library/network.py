@@ -39,10 +39,10 @@ from symnn.core.certified import CertifiedMatrix, CertifiedNumber, certify
 from symnn.core.formula import Formula, parse_formula
 from symnn.errors import MathDomainError, ShapeError, SpecError
 from symnn.library import backprop, engine
+from symnn.library.certified_runs import CertifiedTrajectory, certified_trajectory
 from symnn.library.engine import EXACT, Objective
 from symnn.library.gradients import FactoredMatrix as FactoredMatrix
 from symnn.library.gradients import Gradients
-from symnn.library.trajectory import CertifiedTrajectory, certified_trajectory
 from symnn.library.values import exact_entry, exact_matrix, shape_text, to_sympy_matrix
 
 _DEFAULT_ALPHA = {"leaky_relu": QQ(1, 100), "elu": QQ(1)}
@@ -377,7 +377,7 @@ class Network:
               keep: Sequence[int] | None = None, centred: bool | None = None) -> CertifiedTrajectory:
         """``steps`` gradient-descent steps from this network's exact parameters, certified.
 
-        The run is the sheets' one (:func:`symnn.library.trajectory.certified_trajectory`):
+        The run is the sheets' one (:func:`symnn.library.certified_runs.certified_trajectory`):
         python-flint balls started from the exact parameters, redone at a higher precision
         until every kept loss and final parameter has ``digits`` guaranteed significant
         digits.  ``keep`` lists the steps whose losses are kept (default: every step to 100,

@@ -11,7 +11,7 @@ definition — the value from the definition, each partial derivative from ``sym
 that same definition, both compiled by :func:`symnn.core.program.compiled` over balls, as
 :class:`~symnn.library.engine.domains.balls.BallDomain` does.  Seeded at a box of parameters
 with unit tangents, one gradient-descent step in this domain gives an enclosure of the
-step's Jacobian over the whole box (:func:`symnn.library.trajectory.mean_value_trajectory`
+step's Jacobian over the whole box (:func:`symnn.library.mean_value.mean_value_step`
 uses it).
 
 A branch condition a ball cannot decide raises :class:`symnn.core.program.Undecided`, as over

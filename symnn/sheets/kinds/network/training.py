@@ -5,7 +5,7 @@ The update of step 1 is always shown exactly.  The run of k steps (k up to
 rational (piecewise-linear activations, squared-error loss, at most
 :data:`~symnn.library.trajectory.EXACT_DIGITS` digits); otherwise the loss after every kept
 step and the final parameters are certified decimals from
-:func:`symnn.library.trajectory.certified_trajectory` (the engine over arb balls, started from
+:func:`symnn.library.certified_runs.certified_trajectory` (the engine over arb balls, started from
 the exact given parameters).  Runs longer than 100 steps keep a stated selection of their
 losses (:func:`~symnn.library.trajectory.recorded_steps`); every run with k > 1 ends with a
 loss-curve plot.
@@ -31,17 +31,10 @@ from sympy.polys.matrices import DomainMatrix
 from symnn.core.certified import CertifiedMatrix, ball_endpoints, round_significant
 from symnn.core.decimals import approximate
 from symnn.library import engine
+from symnn.library.certified_runs import LOSS_FLOOR, CertifiedTrajectory
+from symnn.library.certified_runs import certified_trajectory as _certified_trajectory
 from symnn.library.engine.domains.exact import to_expr
-from symnn.library.trajectory import (
-    EVERY_STEP_UP_TO,
-    EXACT_DIGITS,
-    LOSS_FLOOR,
-    PER_DECADE,
-    CertifiedTrajectory,
-    Trajectory,
-    shown_steps,
-)
-from symnn.library.trajectory import certified_trajectory as _certified_trajectory
+from symnn.library.trajectory import EVERY_STEP_UP_TO, EXACT_DIGITS, PER_DECADE, Trajectory, shown_steps
 from symnn.library.trajectory import exact_trajectory as _exact_trajectory
 from symnn.sheets import notation as nt
 from symnn.sheets.build import Builder
@@ -120,7 +113,7 @@ def _decimal_rational(matrix: CertifiedMatrix, i: int, j: int) -> sp.Rational:
 
 
 LOSS_FLOOR_TEXT = round_significant(LOSS_FLOOR, 1)
-"""How a table writes :data:`~symnn.library.trajectory.LOSS_FLOOR` (``1E-300``)."""
+"""How a table writes :data:`~symnn.library.certified_runs.LOSS_FLOOR` (``1E-300``)."""
 
 
 def show_training(b: Builder, setting: Setting, params: Params, deltas: list[Matrix], As: list[Matrix],
