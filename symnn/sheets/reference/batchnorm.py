@@ -40,7 +40,10 @@ def evaluate_batchnorm(X: Rows, gamma: tuple[Fraction, ...], beta: tuple[Fractio
         out["dgamma"] = (dy * xhat).sum(axis=0, keepdims=True)
         out["dbeta"] = dy.sum(axis=0, keepdims=True)
         out["dxhat"] = dxhat
-        out["dvar"] = (dxhat * (x - mean)).sum(axis=0, keepdims=True) * -0.5 * std**-3
+        # Σ dx̂ (x − μ) summed with dx̂ centred too (the same sum, as Σ (x − μ) = 0): a column whose dx̂ is
+        # constant gives exactly 0, where float64's x − μ leaves about 1e-16 that std^-3 magnifies.
+        centred = dxhat - dxhat.mean(axis=0, keepdims=True)
+        out["dvar"] = (centred * (x - mean)).sum(axis=0, keepdims=True) * -0.5 * std**-3
         out["dmean"] = -dxhat.sum(axis=0, keepdims=True) / std
         out["dX"] = g / (n * std) * (n * dy - dy.sum(axis=0, keepdims=True)
                                      - xhat * (dy * xhat).sum(axis=0, keepdims=True))
